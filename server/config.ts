@@ -1,0 +1,111 @@
+// The only reader of process.env: validated once, typed, fails fast naming the variable.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.map((p) => `${p}://…`).join(' or ')})`);
+
+const hostPortList = z.string().transform((v, ctx) => {
+  const out: { host: string; port: number }[] = [];
+  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || !m[1] || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated host:port list ("${item}" is not)` });
+      return z.NEVER;
+    }
+    out.push({ host: m[1], port });
+  }
+  return out;
+});
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  PUBLIC_URL: url(['http', 'https']).optional(),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  ADMIN_LOGIN: z.string().min(3, 'must be at least 3 characters').optional(),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
+  LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  LOGIN_WINDOW_SECONDS: int(1, 86400).default(900),
+  GRAPHIQL: bool.optional(),
+  SMTP_URL: url(['smtp', 'smtps']).optional(),
+  MAIL_FROM: z.string().min(3).default('portwatch <portwatch@localhost>'),
+  BOUNCE_SMTP_PORT: int(0, 65535).optional(),
+  SMS_PROVIDER: z.enum(['none', 'nhn', 'twilio'], { message: 'must be none, nhn or twilio' }).default('none'),
+  NHN_BASE_URL: url(['http', 'https']).default('https://api-sms.cloud.toast.com'),
+  NHN_APP_KEY: z.string().optional(),
+  NHN_SECRET_KEY: z.string().optional(),
+  NHN_SEND_NO: z.string().optional(),
+  NHN_WEBHOOK_SECRET: z.string().optional(),
+  TWILIO_BASE_URL: url(['http', 'https']).default('https://api.twilio.com'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  PROBE_ENABLED: bool.default('true'),
+  PROBE_CONCURRENCY: int(1, 65536).optional(),
+  PROBE_CANARIES: hostPortList.default(''),
+  PROBE_MASS_FAILURE_SHARE: z.coerce
+    .number({ message: 'must be a number between 0 and 1' })
+    .gt(0, 'must be a number between 0 and 1')
+    .max(1, 'must be a number between 0 and 1')
+    .default(0.5),
+  PROBE_SOURCE_ADDRESS: z.string().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.output<typeof schema> & { publicUrl: string; graphiql: boolean };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates an environment (process.env by default). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.SMS_PROVIDER === 'nhn' && !(c.NHN_APP_KEY && c.NHN_SECRET_KEY && c.NHN_SEND_NO))
+    problems.push('NHN_APP_KEY, NHN_SECRET_KEY and NHN_SEND_NO must be set when SMS_PROVIDER=nhn');
+  if (c.SMS_PROVIDER === 'twilio' && !(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_FROM))
+    problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set when SMS_PROVIDER=twilio');
+  if (Boolean(c.ADMIN_LOGIN) !== Boolean(c.ADMIN_PASSWORD))
+    problems.push('ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
+  if (problems.length) throw new ConfigError(problems);
+  const shownHost = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
+  return {
+    ...c,
+    publicUrl: (c.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${c.PORT}`).replace(/\/$/, ''),
+    graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
+  };
+}

@@ -1,0 +1,97 @@
+// Prisma's own migration engine (WASM), driven through a driver adapter: no native binary,
+// no download. See ../shared/notes/prisma-offline.md for the recipe this follows.
+import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
+import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const schemaPath = path.join(root, 'prisma/schema.prisma');
+export const migrationsDir = path.join(root, 'prisma/migrations');
+
+let loaded: Promise<typeof bg> | undefined;
+
+function loadWasm(): Promise<typeof bg> {
+  loaded ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const bgFile = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const bytes = await readFile(path.join(path.dirname(bgFile), 'schema_engine_bg.wasm'));
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bg });
+    const exports = instance.exports as WebAssembly.Exports & { __wbindgen_start: () => void };
+    bg.__wbg_set_wasm(exports);
+    exports.__wbindgen_start();
+    return bg;
+  })();
+  return loaded;
+}
+
+type Disposable = { dispose(): Promise<void> };
+
+/**
+ * Runs `fn` with a schema engine bound to `factory`; disposes every adapter the engine
+ * opened (engine.free() does not).
+ */
+export async function withSchemaEngine<T>(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  fn: (engine: SchemaEngine) => Promise<T>,
+  log: (line: string) => void = () => {},
+): Promise<T> {
+  const wasm = await loadWasm();
+  const opened: Disposable[] = [];
+  const tracking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect() {
+      const a = await factory.connect();
+      opened.push(a);
+      return a;
+    },
+    async connectToShadowDb() {
+      const a = await factory.connectToShadowDb();
+      opened.push(a);
+      return a;
+    },
+  };
+  const schemaText = await readFile(schemaPath, 'utf8');
+  const engine = await wasm.SchemaEngine.new(
+    { datamodels: [[schemaPath, schemaText]] },
+    (line: string) => log(line),
+    bindMigrationAwareSqlAdapterFactory(tracking),
+  );
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+    for (const a of opened) await a.dispose().catch(() => {});
+  }
+}
+
+/** The migrations folder as the engine wants it (what `prisma migrate deploy` reads). */
+export async function readMigrationsList(): Promise<MigrationList> {
+  const lockPath = path.join(migrationsDir, 'migration_lock.toml');
+  const lock = await readFile(lockPath, 'utf8').catch(() => 'provider = "postgresql"\n');
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const migrationDirectories = [];
+  for (const name of dirs) {
+    const sql = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
+    migrationDirectories.push({
+      path: name,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok' as const, value: sql } },
+    });
+  }
+  return {
+    baseDir: migrationsDir,
+    lockfile: { path: 'migration_lock.toml', content: lock },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
+}
+
+export const noFilters = { externalTables: [], externalEnums: [] };
