@@ -21,14 +21,18 @@ await access(lockPath).catch(() =>
 );
 
 const main = await PGlite.create();
-const shadow = await PGlite.create();
+const shadows: PGlite[] = [];
 const base = new PrismaPGlite(main) as unknown as SqlMigrationAwareDriverAdapterFactory;
-const shadowFactory = new PrismaPGlite(shadow) as unknown as SqlMigrationAwareDriverAdapterFactory;
 const factory: SqlMigrationAwareDriverAdapterFactory = {
   provider: base.provider,
   adapterName: base.adapterName,
   connect: () => base.connect(),
-  connectToShadowDb: () => shadowFactory.connect(),
+  // every shadow database the engine asks for is a new, empty in-memory PGlite
+  async connectToShadowDb() {
+    const shadow = await PGlite.create();
+    shadows.push(shadow);
+    return (new PrismaPGlite(shadow) as unknown as SqlMigrationAwareDriverAdapterFactory).connect();
+  },
 };
 
 try {
@@ -56,5 +60,5 @@ try {
   }
 } finally {
   await main.close();
-  await shadow.close();
+  for (const shadow of shadows) await shadow.close();
 }

@@ -1,0 +1,40 @@
+/**
+ * Public API of the pure alerting core. Imports nothing of the app and does no I/O;
+ * time is always passed in as `now` (epoch ms).
+ */
+export type * from './types.ts';
+export {
+  DEFAULT_ALERT_POLICY,
+  effectiveThreshold,
+  evaluatePort,
+  initialPortState,
+  isCheckable,
+  isIncidentPhase,
+  pausePort,
+  resumePort,
+  wantsFastRetry,
+} from './port.ts';
+export { closeHost, evaluateHost, initialHostState, reconcileHost, reevaluateHeld, removePort } from './host.ts';
+export {
+  DEFAULT_GUARD_POLICY,
+  forgetCanary,
+  guardSnapshot,
+  initialGuardState,
+  isHeld,
+  recordCanary,
+  recordChecks,
+  tickGuard,
+} from './guard.ts';
+export { isInMaintenance, isWindowActive, localMinuteOfWeek, validateMaintenanceWindow } from './maintenance.ts';
+export {
+  deleteMonitor,
+  evaluate,
+  initialMonitorState,
+  pauseMonitor,
+  portPhases,
+  reconcileMonitor,
+  releaseHeld,
+  resumeMonitor,
+  setMonitorPorts,
+} from './monitor.ts';
+export type { MonitorAction, MonitorAlertState, MonitorCheck, MonitorPolicy } from './monitor.ts';

@@ -1,0 +1,10 @@
+// Imports every type module, then builds the schema. Nothing else lives here.
+import { builder } from '../builder.ts';
+import './scalars.ts';
+import './errors.ts';
+import './enums.ts';
+import './account.ts';
+import './api-token.ts';
+import './live.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

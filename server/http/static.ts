@@ -1,0 +1,72 @@
+// Serves the built SvelteKit client (a static SPA) with an index.html fallback.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+const PLACEHOLDER = `<!doctype html><html lang="en"><meta charset="utf-8"><title>portwatch</title>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
+<h1>portwatch</h1><p>The API is running at <a href="/graphql">/graphql</a>.
+The dashboard has not been built: run <code>npm run build</code>.</p></body></html>`;
+
+export function createStaticHandler(dir: string) {
+  const root = path.resolve(dir);
+  return async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end('bad path');
+      return;
+    }
+    let file = path.resolve(root, `.${rel}`);
+    if (!file.startsWith(root)) {
+      res.writeHead(404).end();
+      return;
+    }
+    let info = await stat(file).catch(() => null);
+    if (info?.isDirectory()) {
+      file = path.join(file, 'index.html');
+      info = await stat(file).catch(() => null);
+    }
+    if (!info) {
+      // SPA fallback for client-side routes (not for missing assets)
+      if (path.extname(rel)) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      file = path.join(root, 'index.html');
+      info = await stat(file).catch(() => null);
+      if (!info) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PLACEHOLDER);
+        return;
+      }
+    }
+    const immutable = rel.includes('/_app/immutable/');
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(file).pipe(res);
+  };
+}

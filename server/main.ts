@@ -1,0 +1,141 @@
+// Composition root: config → db → services → (probe, notifiers) → app.start(); SIGTERM → stop.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp, type App, type ReadinessReport } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase, type Database } from './db/index.ts';
+import type { AppServices } from './graphql/context.ts';
+import { createLogger, type Logger } from './log.ts';
+import { ensureFirstAdmin } from './services/accounts.ts';
+import { seedDemo } from './services/demo.ts';
+import { createEvents } from './services/events.ts';
+import { createRateLimiter } from './services/rate-limit.ts';
+import { getInstallationSecret } from './services/settings.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Runtime {
+  app: App;
+  db: Database;
+  url: string;
+  port: number;
+  services: AppServices;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, opts: { demo?: boolean; log?: Logger } = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const db = await openDatabase(
+    config.DATABASE_URL
+      ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) },
+  );
+  log('info', 'database ready', { kind: db.kind, applied: db.applied });
+  try {
+    const admin = await ensureFirstAdmin(db, { loginId: config.ADMIN_LOGIN, password: config.ADMIN_PASSWORD });
+    if (admin.generatedPassword) {
+      process.stdout.write(
+        `\n  First admin created. Sign in as "${admin.loginId}" with password: ${admin.generatedPassword}\n  (shown once; set ADMIN_LOGIN and ADMIN_PASSWORD to choose them)\n\n`,
+      );
+    } else if (admin.created) {
+      log('info', 'first admin created', { loginId: admin.loginId });
+    }
+    if (opts.demo) {
+      const logins = await seedDemo(db.prisma);
+      process.stdout.write(
+        `\n  Demo accounts:\n${logins.map((l) => `    ${l.kind.padEnd(10)} login "${l.loginId}" password "${l.password}"`).join('\n')}\n\n`,
+      );
+    }
+    const services: AppServices = {
+      prisma: db.prisma,
+      events: createEvents(),
+      now: () => new Date(),
+      secret: await getInstallationSecret(db.prisma),
+      publicUrl: config.publicUrl,
+      loginLimiter: createRateLimiter({ max: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_SECONDS * 1000 }),
+      mutationLimiter: createRateLimiter({ max: 600, windowMs: 60_000 }),
+      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      secureCookies: config.publicUrl.startsWith('https:'),
+    };
+    const readiness = async (): Promise<ReadinessReport> => {
+      const checks: ReadinessReport['checks'] = {};
+      try {
+        await db.ping(2_000);
+        checks.database = { ok: true };
+      } catch (err) {
+        checks.database = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+      return { ok: Object.values(checks).every((c) => c.ok), checks };
+    };
+    const app = buildApp({
+      services,
+      graphiql: config.graphiql,
+      production: config.NODE_ENV === 'production',
+      allowedOrigins: [new URL(config.publicUrl).origin],
+      readiness,
+      staticDir: path.join(root, 'build/client'),
+      log,
+    });
+    const { port, url } = await app.start(config.PORT, config.HOST);
+    log('info', 'listening', { url, graphql: `${url}/graphql`, publicUrl: config.publicUrl });
+    let stopping: Promise<void> | undefined;
+    return {
+      app,
+      db,
+      url,
+      port,
+      services,
+      stop() {
+        stopping ??= (async () => {
+          await app.stop();
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const runtime = await startRuntime(config, { demo: process.argv.includes('--demo'), log });
+  process.stdout.write(`portwatch is running at ${runtime.url}  (GraphQL: ${runtime.url}/graphql)\n`);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log('warn', 'second signal: exiting now', { signal });
+      process.exit(130);
+    }
+    log('info', 'shutting down', { signal });
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log('error', 'shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`portwatch failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,124 @@
+// E-mail channel over an injected nodemailer Transporter (SMTP in production, any transport in tests).
+// One send = one ledger row: DSN requested (NOTIFY=FAILURE, RET=HDRS, ENVID=<ledgerId>), a
+// deterministic Message-ID <ledgerId@domain> so a resend after a crash is the same message,
+// and an X-Portwatch-Ledger header so a bounce can be matched even without ENVID.
+import type { SendMailOptions, SentMessageInfo, Transporter } from 'nodemailer';
+import { assertLedgerId, type SendOutcome } from './types.ts';
+
+export interface EmailChannelOptions {
+  transporter: Transporter;
+  /** Header From, e.g. 'portwatch <alerts@example.com>'. */
+  from: string;
+  /**
+   * Envelope sender (MAIL FROM) = where DSN bounces go; point it at the bounce receiver's
+   * mailbox (e.g. 'bounces@portwatch.example.com'). Defaults to the address in `from`.
+   */
+  envelopeFrom?: string;
+  /** Right-hand side of generated Message-IDs; default 'portwatch'. */
+  messageIdDomain?: string;
+}
+
+export interface EmailMessage {
+  ledgerId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Override the Message-ID (with or without <>); default <ledgerId@messageIdDomain>. */
+  messageId?: string;
+}
+
+export interface EmailChannel {
+  send(msg: EmailMessage): Promise<SendOutcome>;
+}
+
+/** Error fields nodemailer attaches (all optional). */
+export interface SmtpErrorLike {
+  message?: string;
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  rejectedErrors?: SmtpErrorLike[];
+}
+
+export const LEDGER_HEADER = 'X-Portwatch-Ledger';
+
+export function ledgerMessageId(ledgerId: string, domain = 'portwatch'): string {
+  return `<${ledgerId}@${domain}>`;
+}
+
+/** Address part of 'Name <addr@x>' or 'addr@x'. */
+export function addressOf(from: string): string {
+  const m = /<([^<>]+)>\s*$/.exec(from);
+  return (m?.[1] ?? from).trim();
+}
+
+// Errors without an SMTP reply: the connection never got to say yes or no → try again later.
+const TRANSIENT_CODES = new Set([
+  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY', 'EMAXLIMIT',
+  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN',
+]);
+
+/**
+ * SMTP failure → outcome. A reply code decides when there is one: 4xx (and 503, a sequencing
+ * error) → RETRY; other 5xx → FAILED with the server's text. No reply code: connection, DNS,
+ * TLS, timeout and authentication problems → RETRY (authentication is our configuration, not
+ * the recipient's fault); anything else (bad message, bad address) → FAILED.
+ */
+export function classifySmtpError(err: SmtpErrorLike): Exclude<SendOutcome, { status: 'SENT' | 'NOT_SENT' }> {
+  const first = err.rejectedErrors?.find((e) => typeof e.responseCode === 'number') ?? err;
+  const code = first.responseCode ?? err.responseCode;
+  const text = (first.response ?? err.response ?? err.message ?? 'SMTP error').trim();
+  const raw = { code: err.code ?? null, responseCode: code ?? null, response: first.response ?? err.response ?? null, command: err.command ?? null, message: err.message ?? null };
+  if (err.code === 'EAUTH' || err.code === 'ENOAUTH') {
+    return { status: 'RETRY', detail: `SMTP authentication failed (check the SMTP credentials): ${text}`, raw };
+  }
+  if (typeof code === 'number') {
+    if (code >= 500 && code !== 503) return { status: 'FAILED', detail: text, raw };
+    return { status: 'RETRY', detail: text, raw };
+  }
+  if (err.code && TRANSIENT_CODES.has(err.code)) {
+    return { status: 'RETRY', detail: `${err.code}: ${err.message ?? 'connection problem'}`, raw };
+  }
+  return { status: 'FAILED', detail: err.code ? `${err.code}: ${text}` : text, raw };
+}
+
+export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
+  const domain = opts.messageIdDomain ?? 'portwatch';
+  const envelopeFrom = opts.envelopeFrom ?? addressOf(opts.from);
+  return {
+    async send(msg: EmailMessage): Promise<SendOutcome> {
+      assertLedgerId(msg.ledgerId);
+      const messageId = msg.messageId
+        ? msg.messageId.startsWith('<') ? msg.messageId : `<${msg.messageId}>`
+        : ledgerMessageId(msg.ledgerId, domain);
+      const mail: SendMailOptions = {
+        from: opts.from,
+        to: msg.to,
+        subject: msg.subject,
+        text: msg.text,
+        html: msg.html,
+        messageId,
+        envelope: { from: envelopeFrom, to: msg.to },
+        headers: { [LEDGER_HEADER]: msg.ledgerId, 'Auto-Submitted': 'auto-generated' },
+        // ORCPT (nodemailer's `recipient`) is the original recipient per RFC 3461, hence `to`.
+        dsn: { id: msg.ledgerId, return: 'headers', notify: ['failure'], recipient: msg.to },
+      };
+      let info: SentMessageInfo;
+      try {
+        info = await opts.transporter.sendMail(mail);
+      } catch (e) {
+        return classifySmtpError(e as SmtpErrorLike);
+      }
+      const rejected = (info.rejected ?? []).map(String);
+      const raw = { messageId: info.messageId ?? messageId, accepted: info.accepted ?? [], rejected, response: info.response ?? null };
+      if (rejected.length > 0) {
+        const errs: SmtpErrorLike[] = Array.isArray(info.rejectedErrors) ? (info.rejectedErrors as SmtpErrorLike[]) : [];
+        const c = classifySmtpError({ message: `recipient rejected: ${rejected.join(', ')}`, rejectedErrors: errs });
+        return c.status === 'RETRY' ? { ...c, raw } : { status: 'FAILED', detail: c.detail, raw };
+      }
+      return { status: 'SENT', providerMessageId: info.messageId ?? messageId, detail: info.response ?? 'accepted', raw };
+    },
+  };
+}

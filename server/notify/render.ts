@@ -1,0 +1,217 @@
+// Pure rendering of alert messages: e-mail (subject, text, HTML) and SMS, in Korean or English.
+// Everything user-provided is HTML-escaped; URLs that are not http(s) are never made links.
+import type { AlertContent, Lang, MessageKind } from './types.ts';
+
+export interface EmailRenderOptions {
+  /** Signed tracking pixel URL (records READ). Omitted → no pixel. */
+  trackingPixelUrl?: string;
+  /** Signed read link: records READ, then redirects to content.logUrl. Omitted → content.logUrl. */
+  readLinkUrl?: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface KindText {
+  label: string; // subject / SMS word
+  lead: string; // one sentence explaining the message
+}
+
+const KIND: Record<Lang, Record<MessageKind, KindText>> = {
+  en: {
+    DOWN: { label: 'DOWN', lead: 'The host stopped answering on the ports below after consecutive failed checks.' },
+    RECOVERED: { label: 'RECOVERED', lead: 'The ports below answer again. The incident is closed.' },
+    REMINDER: { label: 'STILL DOWN', lead: 'The host is still not answering on the ports below.' },
+    ESCALATION: { label: 'ESCALATION', lead: 'This incident is still open and has been escalated.' },
+    PROBE_DEGRADED: {
+      label: 'PROBE DEGRADED',
+      lead: 'The monitoring probe itself looks unhealthy (canary targets failing or an unusual share of ports failing). Customer alerts are held.',
+    },
+    PROBE_RECOVERED: { label: 'PROBE RECOVERED', lead: 'The monitoring probe is healthy again. Customer alerts resume.' },
+  },
+  ko: {
+    DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
+    RECOVERED: { label: '복구', lead: '아래 포트가 다시 응답합니다. 장애가 종료되었습니다.' },
+    REMINDER: { label: '장애 지속', lead: '아래 포트가 여전히 응답하지 않습니다.' },
+    ESCALATION: { label: '장애 에스컬레이션', lead: '장애가 해소되지 않아 상위 담당자에게 알립니다.' },
+    PROBE_DEGRADED: {
+      label: '감시 서버 이상',
+      lead: '감시 서버 자체에 문제가 있는 것으로 보입니다(기준 대상 실패 또는 비정상적으로 많은 포트 실패). 고객 알림을 보류합니다.',
+    },
+    PROBE_RECOVERED: { label: '감시 서버 정상화', lead: '감시 서버가 정상으로 돌아왔습니다. 고객 알림을 재개합니다.' },
+  },
+};
+
+const FIELD = {
+  en: {
+    monitor: 'Monitor', host: 'Host', ports: 'Ports', error: 'Error', time: 'Time', incident: 'Incident',
+    log: 'View the log', ack: 'Acknowledge', smsPorts: 'ports', footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
+  },
+  ko: {
+    monitor: '모니터', host: '호스트', ports: '포트', error: '오류', time: '시각', incident: '장애 번호',
+    log: '로그 보기', ack: '확인(ACK)', smsPorts: '포트', footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
+  },
+} as const;
+
+const DEFAULT_ZONE: Record<Lang, string> = { ko: 'Asia/Seoul', en: 'UTC' };
+
+export function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** One line: no CR/LF/controls (header injection, SMS layout). */
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+function isHttpUrl(u: string): boolean {
+  try {
+    const p = new URL(u).protocol;
+    return p === 'http:' || p === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function formatPorts(ports: number[], sep = ', '): string {
+  return [...new Set(ports)].sort((a, b) => a - b).join(sep);
+}
+
+export interface ZonedTime {
+  date: string; // 2025-11-24
+  time: string; // 18:20:05
+  short: string; // 11-24 18:20
+  offset: string; // +09:00
+  zone: string; // Asia/Seoul
+}
+
+/** Wall-clock parts of `at` in `timeZone` (falls back to UTC for an unknown zone). */
+export function zonedTime(at: Date, timeZone: string): ZonedTime {
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+  } catch {
+    if (timeZone === 'UTC') throw new RangeError('no UTC time zone support');
+    return zonedTime(at, 'UTC');
+  }
+  const parts = Object.fromEntries(fmt.formatToParts(at).map((p) => [p.type, p.value]));
+  const [y, mo, d, h, mi, s] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map((k) => parts[k] ?? '00');
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const offMin = Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+  const abs = Math.abs(offMin);
+  const offset = `${offMin < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return { date: `${y}-${mo}-${d}`, time: `${h}:${mi}:${s}`, short: `${mo}-${d} ${h}:${mi}`, offset, zone: timeZone };
+}
+
+function zoneOf(c: AlertContent): string {
+  return c.timeZone || DEFAULT_ZONE[c.lang];
+}
+
+function errorLine(c: AlertContent): string | null {
+  if (!c.error) return null;
+  const code = oneLine(c.error.code);
+  const msg = oneLine(c.error.message);
+  if (!msg || msg === code) return code;
+  return code ? `${code} (${msg})` : msg;
+}
+
+export function renderSubject(c: AlertContent): string {
+  const k = KIND[c.lang][c.kind];
+  const ports = c.ports.length ? ` — ${FIELD[c.lang].ports} ${formatPorts(c.ports)}` : '';
+  const name = c.monitorName ? ` (${oneLine(c.monitorName)})` : '';
+  return oneLine(`[portwatch] ${k.label}: ${oneLine(c.host)}${name}${ports}`);
+}
+
+export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): RenderedEmail {
+  const f = FIELD[c.lang];
+  const k = KIND[c.lang][c.kind];
+  const t = zonedTime(c.at, zoneOf(c));
+  const when = `${t.date} ${t.time} (UTC${t.offset}, ${t.zone})`;
+  const err = errorLine(c);
+  const logHref = opts.readLinkUrl ?? c.logUrl;
+
+  const rows: [string, string][] = [];
+  if (c.monitorName) rows.push([f.monitor, oneLine(c.monitorName)]);
+  rows.push([f.host, oneLine(c.host)]);
+  if (c.ports.length) rows.push([f.ports, formatPorts(c.ports)]);
+  if (err) rows.push([f.error, err]);
+  rows.push([f.time, when]);
+  rows.push([f.incident, oneLine(c.incidentId)]);
+
+  const subject = renderSubject(c);
+  const text = [
+    subject,
+    '',
+    k.lead,
+    '',
+    ...rows.map(([label, value]) => `${label}: ${value}`),
+    '',
+    `${f.log}: ${logHref}`,
+    ...(c.ackUrl ? [`${f.ack}: ${c.ackUrl}`] : []),
+    '',
+    `-- ${f.footer}`,
+    '',
+  ].join('\n');
+
+  const link = (href: string, label: string, primary: boolean): string =>
+    isHttpUrl(href)
+      ? `<a href="${escapeHtml(href)}" style="display:inline-block;padding:8px 14px;margin-right:8px;border-radius:4px;text-decoration:none;${
+          primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
+        }">${escapeHtml(label)}</a>`
+      : `${escapeHtml(label)}: ${escapeHtml(href)}`;
+  const color = c.kind === 'RECOVERED' || c.kind === 'PROBE_RECOVERED' ? '#15803d' : '#b91c1c';
+  const pixel =
+    opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
+      ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
+      : '';
+  const html = `<!doctype html>
+<html lang="${c.lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:16px;font-family:Arial,'Malgun Gothic',sans-serif;color:#111827;background:#ffffff">
+<h1 style="font-size:18px;margin:0 0 8px;color:${color}">${escapeHtml(k.label)}: ${escapeHtml(oneLine(c.host))}</h1>
+<p style="margin:0 0 12px">${escapeHtml(k.lead)}</p>
+<table role="presentation" cellpadding="4" cellspacing="0" style="border-collapse:collapse;margin-bottom:16px">
+${rows.map(([label, value]) => `<tr><th align="left" style="padding-right:12px;color:#4b5563;font-weight:normal">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n')}
+</table>
+<p>${link(logHref, f.log, true)}${c.ackUrl ? link(c.ackUrl, f.ack, false) : ''}</p>
+<p style="font-size:12px;color:#6b7280">${escapeHtml(f.footer)}</p>
+${pixel}
+</body></html>
+`;
+  return { subject, text, html };
+}
+
+/**
+ * Short SMS text, e.g. "[portwatch] DOWN 203.0.113.5 ports 22,80 ECONNREFUSED 11-24 18:20".
+ * It fits one SMS (90 EUC-KR bytes) for an IPv4 host and a few ports; a long host (IPv6) or an
+ * ack link makes it a long message (LMS), which the NHN adapter sends through /sender/mms.
+ * Only the error *code* is included; characters outside the BMP (emoji) are dropped.
+ */
+export function renderSms(c: AlertContent): string {
+  const f = FIELD[c.lang];
+  const k = KIND[c.lang][c.kind];
+  const t = zonedTime(c.at, zoneOf(c));
+  const parts = ['[portwatch]', k.label, oneLine(c.host)];
+  if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
+  if (c.error && c.kind !== 'RECOVERED' && c.kind !== 'PROBE_RECOVERED') parts.push(oneLine(c.error.code));
+  parts.push(t.short);
+  let text = parts.filter(Boolean).join(' ');
+  if (c.ackUrl && isHttpUrl(c.ackUrl)) text += `\n${c.lang === 'ko' ? '확인' : 'ACK'} ${c.ackUrl}`;
+  return stripAstral(text);
+}
+
+function stripAstral(s: string): string {
+  let out = '';
+  for (const ch of s) if ((ch.codePointAt(0) ?? 0) <= 0xffff) out += ch;
+  return out;
+}

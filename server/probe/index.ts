@@ -1,0 +1,7 @@
+// Public surface of the probe room. Imports nothing of the app.
+export type * from './types.ts';
+export { tcpCheck } from './tcp-check.ts';
+export { createScheduler } from './scheduler.ts';
+export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
+export { systemClock, manualClock, type ManualClock } from './clock.ts';
+export { hashKey, phaseOf } from './timing.ts';

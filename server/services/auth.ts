@@ -1,0 +1,132 @@
+// Sign-in, sessions and API tokens. Secrets are random, shown once, stored only as sha256.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Account } from '../generated/prisma/client.ts';
+import { AuthError, NotFoundError, ValidationError } from './errors.ts';
+import { dummyHashPromise, verifyPassword } from './passwords.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
+
+export const SESSION_COOKIE = 'pw_session';
+const TOKEN_RE = /^pwt_[A-Za-z0-9_-]{43}$/;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export interface AuthDeps extends ServiceDeps {
+  loginLimiter: RateLimiter;
+  sessionTtlMs: number;
+}
+
+function toViewer(a: Account, via: Viewer['via'], extra: Partial<Viewer> = {}): Viewer {
+  return { accountId: a.id, loginId: a.loginId, role: a.role, kind: a.kind, language: a.language, via, ...extra };
+}
+
+export interface LoginOptions {
+  loginId: string;
+  password: string;
+  address?: string | null;
+  userAgent?: string | null;
+}
+
+/** Checks credentials (rate-limited per login id and per address) and opens a session. */
+export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
+  const loginId = opts.loginId.trim();
+  if (!loginId) throw ValidationError.field('loginId', 'Enter your login id');
+  if (!opts.password) throw ValidationError.field('password', 'Enter your password');
+  const now = deps.now();
+  const keys = [`id:${loginId.toLowerCase()}`, ...(opts.address ? [`addr:${opts.address}`] : [])];
+  const wait = Math.max(...keys.map((k) => deps.loginLimiter.blockedFor(k, now.getTime())));
+  if (wait > 0) throw new AuthError('RATE_LIMITED', `Too many failed sign-ins; try again in ${wait} s`, wait);
+
+  const account = await deps.prisma.account.findUnique({ where: { loginId } });
+  const ok = account
+    ? await verifyPassword(opts.password, account.passwordHash)
+    : await verifyPassword(opts.password, await dummyHashPromise).then(() => false);
+  if (!account || !ok) {
+    for (const k of keys) deps.loginLimiter.fail(k, now.getTime());
+    throw new AuthError('INVALID_CREDENTIALS', 'Unknown login id or wrong password');
+  }
+  if (account.disabledAt) throw new AuthError('ACCOUNT_DISABLED', 'This account is disabled');
+  deps.loginLimiter.reset(keys[0]!);
+
+  const secret = randomBytes(32).toString('base64url');
+  const session = await deps.prisma.session.create({
+    data: {
+      id: sha256(secret),
+      accountId: account.id,
+      expiresAt: new Date(now.getTime() + deps.sessionTtlMs),
+      userAgent: opts.userAgent?.slice(0, 300) ?? null,
+      address: opts.address ?? null,
+    },
+  });
+  return { cookieValue: secret, expiresAt: session.expiresAt, account, viewer: toViewer(account, 'session', { sessionId: session.id }) };
+}
+
+/** The viewer behind a session cookie; null when absent. Expired sessions are removed. */
+export async function resolveSession(deps: ServiceDeps, cookieValue: string): Promise<Viewer> {
+  const id = sha256(cookieValue);
+  const session = await deps.prisma.session.findUnique({ where: { id }, include: { account: true } });
+  if (!session) throw new AuthError('UNAUTHENTICATED', 'Not signed in');
+  const now = deps.now();
+  if (session.expiresAt <= now) {
+    await deps.prisma.session.deleteMany({ where: { id } });
+    throw new AuthError('SESSION_EXPIRED', 'Your session has expired; sign in again');
+  }
+  if (session.account.disabledAt) throw new AuthError('ACCOUNT_DISABLED', 'This account is disabled');
+  if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
+    await deps.prisma.session.update({ where: { id }, data: { lastSeenAt: now } }).catch(() => {});
+  }
+  return toViewer(session.account, 'session', { sessionId: id });
+}
+
+export async function logout(deps: ServiceDeps, viewer: Viewer | null): Promise<boolean> {
+  if (!viewer?.sessionId) return false;
+  const { count } = await deps.prisma.session.deleteMany({ where: { id: viewer.sessionId } });
+  return count > 0;
+}
+
+export interface CreateApiTokenOptions {
+  name: string;
+  expiresInDays?: number | null;
+}
+
+/** Creates a token for the viewer's own account. The secret is returned once, never stored. */
+export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: CreateApiTokenOptions) {
+  const name = opts.name.trim();
+  if (!name) throw ValidationError.field('name', 'Give the token a name');
+  if (name.length > 100) throw ValidationError.field('name', 'At most 100 characters');
+  if (opts.expiresInDays != null && (!Number.isInteger(opts.expiresInDays) || opts.expiresInDays < 1 || opts.expiresInDays > 3650))
+    throw ValidationError.field('expiresInDays', 'Must be a whole number of days from 1 to 3650');
+  const secret = `pwt_${randomBytes(32).toString('base64url')}`;
+  const token = await deps.prisma.apiToken.create({
+    data: {
+      accountId: viewer.accountId,
+      name,
+      tokenHash: sha256(secret),
+      prefix: secret.slice(0, 12),
+      expiresAt: opts.expiresInDays ? new Date(deps.now().getTime() + opts.expiresInDays * 86_400_000) : null,
+    },
+  });
+  return { token, secret };
+}
+
+export async function revokeApiToken(deps: ServiceDeps, viewer: Viewer, tokenId: string) {
+  const token = await deps.prisma.apiToken.findFirst({ where: { id: tokenId, accountId: viewer.accountId } });
+  if (!token) throw new NotFoundError('API token');
+  if (token.revokedAt) return token;
+  return deps.prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: deps.now() } });
+}
+
+/** The viewer behind `Authorization: Bearer pwt_…`. */
+export async function resolveApiToken(deps: ServiceDeps, secret: string): Promise<Viewer> {
+  if (!TOKEN_RE.test(secret)) throw new AuthError('TOKEN_INVALID', 'Malformed API token');
+  const token = await deps.prisma.apiToken.findUnique({ where: { tokenHash: sha256(secret) }, include: { account: true } });
+  if (!token) throw new AuthError('TOKEN_INVALID', 'Unknown API token');
+  const now = deps.now();
+  if (token.revokedAt) throw new AuthError('TOKEN_REVOKED', 'This API token was revoked');
+  if (token.expiresAt && token.expiresAt <= now) throw new AuthError('TOKEN_REVOKED', 'This API token has expired');
+  if (token.account.disabledAt) throw new AuthError('ACCOUNT_DISABLED', 'This account is disabled');
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+    await deps.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
+  }
+  return toViewer(token.account, 'token', { tokenId: token.id });
+}

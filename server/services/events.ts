@@ -1,0 +1,92 @@
+// Typed pubsub topics, the one place they are defined. Tenant-scoped topics are published
+// twice: under the owner's account id and under ADMIN_SCOPE (admins see everything).
+// Publish only after the write that the event describes has committed.
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
+
+export const ADMIN_SCOPE = '*admin*';
+
+export interface PortStatusEvent {
+  monitorId: string;
+  accountId: string;
+  host: string;
+  port: number;
+  phase: string;
+  since: Date;
+  lastCheckAt: Date | null;
+  lastOk: boolean | null;
+  lastLatencyMs: number | null;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+}
+
+export interface CheckEvent {
+  monitorId: string;
+  port: number;
+  at: Date;
+  ok: boolean;
+  latencyMs: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface IncidentEvent {
+  incidentId: string;
+  accountId: string | null;
+  change: 'OPENED' | 'UPDATED' | 'ACKNOWLEDGED' | 'RESOLVED';
+}
+
+export interface NotificationChangeEvent {
+  notificationId: string;
+  incidentId: string;
+  accountId: string | null;
+  status: string;
+}
+
+export interface ApprovalRequestEvent {
+  requestId: string;
+  accountId: string;
+  change: 'CREATED' | 'SEEN' | 'APPROVED' | 'REJECTED';
+}
+
+export type Topics = {
+  portStatus: [scope: string, payload: PortStatusEvent];
+  checkResult: [monitorId: string, payload: CheckEvent];
+  incident: [scope: string, payload: IncidentEvent];
+  notification: [scope: string, payload: NotificationChangeEvent];
+  approvalRequest: [scope: string, payload: ApprovalRequestEvent];
+};
+
+export type EventPubSub = PubSub<Topics>;
+
+export interface Events {
+  pubsub: EventPubSub;
+  portStatus(e: PortStatusEvent): void;
+  checkResult(e: CheckEvent): void;
+  incident(e: IncidentEvent): void;
+  notification(e: NotificationChangeEvent): void;
+  approvalRequest(e: ApprovalRequestEvent): void;
+}
+
+// The event target's own type parameter is loose; Redis and in-memory targets both fit.
+type AnyEventTarget = TypedEventTarget<CustomEvent>;
+
+export function createEvents(eventTarget?: AnyEventTarget): Events {
+  const pubsub = createPubSub<Topics>(eventTarget ? { eventTarget } : undefined);
+  const scoped = <K extends 'portStatus' | 'incident' | 'notification' | 'approvalRequest'>(
+    topic: K,
+    accountId: string | null,
+    payload: Topics[K][1],
+  ) => {
+    if (accountId) (pubsub.publish as (t: K, s: string, p: Topics[K][1]) => void)(topic, accountId, payload);
+    (pubsub.publish as (t: K, s: string, p: Topics[K][1]) => void)(topic, ADMIN_SCOPE, payload);
+  };
+  return {
+    pubsub,
+    portStatus: (e) => scoped('portStatus', e.accountId, e),
+    checkResult: (e) => pubsub.publish('checkResult', e.monitorId, e),
+    incident: (e) => scoped('incident', e.accountId, e),
+    notification: (e) => scoped('notification', e.accountId, e),
+    approvalRequest: (e) => scoped('approvalRequest', e.accountId, e),
+  };
+}

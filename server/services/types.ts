@@ -1,0 +1,27 @@
+import type { PrismaClient } from '../db/index.ts';
+import type { CustomerKind, Language, Role } from '../generated/prisma/enums.ts';
+import type { Events } from './events.ts';
+
+/** Who is calling: resolved from a session cookie or an API token. */
+export interface Viewer {
+  accountId: string;
+  loginId: string;
+  role: Role;
+  kind: CustomerKind | null;
+  language: Language;
+  via: 'session' | 'token';
+  sessionId?: string;
+  tokenId?: string;
+}
+
+/** What every service function needs; built once in main.ts (and by tests). */
+export interface ServiceDeps {
+  prisma: PrismaClient;
+  events: Events;
+  now: () => Date;
+  /** Secret for HMAC-signed links (tracking pixel, acknowledge); per installation. */
+  secret: string;
+  publicUrl: string;
+}
+
+export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';
