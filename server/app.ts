@@ -64,11 +64,12 @@ export function buildApp(deps: AppDeps): App {
     graphiql: deps.graphiql ? { subscriptionsProtocol: 'WS', title: 'portwatch console' } : false,
     maskedErrors: {
       maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (!(error instanceof GraphQLError && !error.originalError)) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) {
+          const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
           deps.log?.('error', 'unexpected error in a GraphQL operation', { err: original instanceof Error ? (original.stack ?? original.message) : String(original) });
         }
-        return maskError(error, message, isDev);
+        return masked;
       },
     },
     plugins: [

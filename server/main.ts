@@ -23,13 +23,24 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export async function startRuntime(config: Config, opts: { demo?: boolean; log?: Logger } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  demo?: boolean;
+  log?: Logger;
+  /** An already open database (tests); the runtime then leaves closing it to the caller. */
+  db?: Database;
+  now?: () => Date;
+}
+
+export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const db = await openDatabase(
-    config.DATABASE_URL
-      ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-      : { kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) },
-  );
+  const ownsDb = !opts.db;
+  const db =
+    opts.db ??
+    (await openDatabase(
+      config.DATABASE_URL
+        ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+        : { kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) },
+    ));
   log('info', 'database ready', { kind: db.kind, applied: db.applied });
   try {
     const admin = await ensureFirstAdmin(db, { loginId: config.ADMIN_LOGIN, password: config.ADMIN_PASSWORD });
@@ -49,7 +60,7 @@ export async function startRuntime(config: Config, opts: { demo?: boolean; log?:
     const services: AppServices = {
       prisma: db.prisma,
       events: createEvents(),
-      now: () => new Date(),
+      now: opts.now ?? (() => new Date()),
       secret: await getInstallationSecret(db.prisma),
       publicUrl: config.publicUrl,
       loginLimiter: createRateLimiter({ max: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_SECONDS * 1000 }),
@@ -88,13 +99,13 @@ export async function startRuntime(config: Config, opts: { demo?: boolean; log?:
       stop() {
         stopping ??= (async () => {
           await app.stop();
-          await db.close();
+          if (ownsDb) await db.close();
         })();
         return stopping;
       },
     };
   } catch (err) {
-    await db.close();
+    if (ownsDb) await db.close();
     throw err;
   }
 }

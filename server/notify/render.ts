@@ -128,7 +128,7 @@ function errorLine(c: AlertContent): string | null {
 
 export function renderSubject(c: AlertContent): string {
   const k = KIND[c.lang][c.kind];
-  const ports = c.ports.length ? ` — ${FIELD[c.lang].ports} ${formatPorts(c.ports)}` : '';
+  const ports = c.ports.length ? ` — ${FIELD[c.lang].smsPorts} ${formatPorts(c.ports)}` : '';
   const name = c.monitorName ? ` (${oneLine(c.monitorName)})` : '';
   return oneLine(`[portwatch] ${k.label}: ${oneLine(c.host)}${name}${ports}`);
 }

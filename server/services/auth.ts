@@ -61,16 +61,13 @@ export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
   return { cookieValue: secret, expiresAt: session.expiresAt, account, viewer: toViewer(account, 'session', { sessionId: session.id }) };
 }
 
-/** The viewer behind a session cookie; null when absent. Expired sessions are removed. */
+/** The viewer behind a session cookie. Expired sessions keep answering SESSION_EXPIRED until swept. */
 export async function resolveSession(deps: ServiceDeps, cookieValue: string): Promise<Viewer> {
   const id = sha256(cookieValue);
   const session = await deps.prisma.session.findUnique({ where: { id }, include: { account: true } });
   if (!session) throw new AuthError('UNAUTHENTICATED', 'Not signed in');
   const now = deps.now();
-  if (session.expiresAt <= now) {
-    await deps.prisma.session.deleteMany({ where: { id } });
-    throw new AuthError('SESSION_EXPIRED', 'Your session has expired; sign in again');
-  }
+  if (session.expiresAt <= now) throw new AuthError('SESSION_EXPIRED', 'Your session has expired; sign in again');
   if (session.account.disabledAt) throw new AuthError('ACCOUNT_DISABLED', 'This account is disabled');
   if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
     await deps.prisma.session.update({ where: { id }, data: { lastSeenAt: now } }).catch(() => {});
@@ -129,4 +126,10 @@ export async function resolveApiToken(deps: ServiceDeps, secret: string): Promis
     await deps.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
   }
   return toViewer(token.account, 'token', { tokenId: token.id });
+}
+
+/** Deletes sessions that expired more than a day ago (run periodically). */
+export async function sweepExpiredSessions(deps: Pick<ServiceDeps, 'prisma' | 'now'>): Promise<number> {
+  const { count } = await deps.prisma.session.deleteMany({ where: { expiresAt: { lt: new Date(deps.now().getTime() - 86_400_000) } } });
+  return count;
 }

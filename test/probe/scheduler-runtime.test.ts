@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { manualClock } from '../../server/probe/clock.ts';
+import { createScheduler } from '../../server/probe/scheduler.ts';
+import type { SchedulerErrorContext } from '../../server/probe/types.ts';
+import { harness, target } from './sched-harness.ts';
+
+describe('scheduler: bounded concurrency', () => {
+  it('never runs more than the bound; the rest wait in planned order and their lateness is measured', async () => {
+    const h = harness({ concurrency: 5, duration: () => 400 });
+    for (let i = 0; i < 60; i++) h.scheduler.upsert(target({ key: `c${i}`, intervalMs: 10_000, timeoutMs: 400 }));
+    h.scheduler.start();
+    let sawQueue = false;
+    let lateMax = 0;
+    let started = 0;
+    for (let t = 0; t < 10_000; t += 50) {
+      await h.clock.advance(50);
+      const s = h.scheduler.stats(); // each read returns and resets the lateness window
+      expect(s.inFlight).toBeLessThanOrEqual(5);
+      if (s.queued > 0) sawQueue = true;
+      lateMax = Math.max(lateMax, s.lateness.max);
+      started += s.lateness.count;
+      expect(s.lateness.p50).toBeLessThanOrEqual(s.lateness.p99);
+      expect(s.lateness.p99).toBeLessThanOrEqual(s.lateness.max);
+    }
+    expect(h.maxInFlight()).toBe(5);
+    expect(sawQueue).toBe(true);
+    const late = h.seen.filter((s) => s.lateMs > 0);
+    expect(late.length).toBeGreaterThan(0);
+    for (const s of h.seen) expect(s.lateMs).toBe(s.startedAt - s.plannedAt);
+    // FIFO: checks start in the order they were planned.
+    const byStart = [...h.seen].sort((a, b) => a.startedAt - b.startedAt || a.plannedAt - b.plannedAt);
+    const planned = byStart.map((s) => s.plannedAt);
+    expect(planned).toEqual([...planned].sort((a, b) => a - b));
+    expect(lateMax).toBe(Math.max(...h.seen.map((s) => s.lateMs)));
+    expect(started).toBe(h.seen.length + h.scheduler.stats().inFlight);
+  });
+
+  it('computes a default bound so that a round where every check times out fits in the interval', async () => {
+    const targets = 2000;
+    const intervalMs = 60_000;
+    const timeoutMs = 5000;
+    const h = harness({ duration: (t) => t.timeoutMs }); // every check "times out"
+    for (let i = 0; i < targets; i++) h.scheduler.upsert(target({ key: `t${i}`, intervalMs, timeoutMs }));
+    const limit = h.scheduler.stats().concurrencyLimit;
+    expect(limit).toBeGreaterThanOrEqual(Math.ceil((targets * timeoutMs) / intervalMs));
+    expect(limit).toBeLessThanOrEqual(4096);
+    h.scheduler.start();
+    await h.clock.advance(3 * intervalMs);
+    const perKey = new Map<string, number>();
+    for (const s of h.seen) perKey.set(s.key, (perKey.get(s.key) ?? 0) + 1);
+    expect(perKey.size).toBe(targets);
+    for (const n of perKey.values()) expect(n).toBeGreaterThanOrEqual(2);
+    const stats = h.scheduler.stats();
+    expect(stats.skippedSlots).toBe(0);
+    expect(stats.lateness.max).toBeLessThan(intervalMs - timeoutMs);
+  });
+
+  it('caps the computed bound at maxConcurrency', () => {
+    const h = harness({ maxConcurrency: 3 });
+    for (let i = 0; i < 100; i++) h.scheduler.upsert(target({ key: `m${i}`, intervalMs: 1000, timeoutMs: 900 }));
+    expect(h.scheduler.stats().concurrencyLimit).toBe(3);
+  });
+});
+
+describe('scheduler: failures inside the loop', () => {
+  it('keeps running when onResult throws, reporting each error', async () => {
+    const h = harness({
+      onResult: (t) => {
+        throw new Error(`boom ${t.key}`);
+      },
+    });
+    h.scheduler.upsert(target({ key: 'e', intervalMs: 1000 }));
+    h.scheduler.start();
+    await h.clock.advance(5000);
+    expect(h.of('e').length).toBeGreaterThanOrEqual(4);
+    expect(h.errors.length).toBe(h.of('e').length);
+    expect(h.errors[0]?.ctx).toEqual({ key: 'e', source: 'onResult' });
+    expect(String(h.errors[0]?.err)).toContain('boom e');
+  });
+
+  it('reports an async onResult rejection without awaiting it', async () => {
+    const errors: SchedulerErrorContext[] = [];
+    const clock = manualClock(0);
+    let calls = 0;
+    const s = createScheduler({
+      clock,
+      check: async () => ({ ok: true, latencyMs: 1, at: clock.now() }),
+      onResult: () => {
+        calls++;
+        return Promise.reject(new Error('async boom')) as unknown as void;
+      },
+      onError: (_e, ctx) => errors.push(ctx),
+    });
+    s.upsert(target({ key: 'a', intervalMs: 100 }));
+    s.start();
+    await clock.advance(500);
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(errors.length).toBe(calls);
+  });
+
+  it('turns a check that throws into an ECHECK failure result', async () => {
+    const clock = manualClock(0);
+    const results: string[] = [];
+    const errors: SchedulerErrorContext[] = [];
+    const s = createScheduler({
+      clock,
+      check: (t) => {
+        if (t.key === 'sync') throw new Error('sync throw');
+        return Promise.reject(new Error('rejected'));
+      },
+      onResult: (t, r) => results.push(`${t.key}:${r.ok ? 'ok' : r.code}`),
+      onError: (_e, ctx) => errors.push(ctx),
+    });
+    s.upsert(target({ key: 'sync', intervalMs: 1000 }));
+    s.upsert(target({ key: 'async', intervalMs: 1000 }));
+    s.start();
+    await clock.advance(2000);
+    expect(results.filter((r) => r === 'sync:ECHECK').length).toBe(2);
+    expect(results.filter((r) => r === 'async:ECHECK').length).toBe(2);
+    expect(errors.every((c) => c.source === 'check')).toBe(true);
+  });
+});
+
+describe('scheduler: lifecycle', () => {
+  it('stop() waits for checks in flight, delivers them, and starts nothing new', async () => {
+    const h = harness({ duration: () => 500 });
+    h.scheduler.upsert(target({ key: 's', intervalMs: 1000 }));
+    h.scheduler.start();
+    while (h.scheduler.stats().inFlight === 0) await h.clock.advance(10);
+    let stopped = false;
+    const stopping = h.scheduler.stop().then(() => (stopped = true));
+    await h.clock.advance(250);
+    expect(stopped).toBe(false);
+    expect(h.seen.length).toBe(0);
+    await h.clock.advance(250);
+    await stopping;
+    expect(h.seen.length).toBe(1);
+    await h.clock.advance(10_000);
+    expect(h.seen.length).toBe(1);
+    expect(h.clock.pending()).toBe(0);
+
+    // Restart: back on the same grid, missed slots skipped, no burst.
+    h.scheduler.start();
+    await h.clock.advance(3000);
+    const planned = h.seen.map((s) => s.plannedAt);
+    expect(planned.length).toBe(4);
+    expect(planned.slice(1).every((p) => (p - (planned[0] as number)) % 1000 === 0)).toBe(true);
+    expect(h.seen.slice(1).every((s) => s.lateMs === 0)).toBe(true);
+  });
+
+  it('holds 100k targets with one timer, checking each exactly once per interval', async () => {
+    const h = harness({ duration: () => 0 });
+    const n = 100_000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) h.scheduler.upsert(target({ key: `big${i}`, intervalMs: 10_000, timeoutMs: 50 }));
+    for (let i = 0; i < n; i += 10) h.scheduler.remove(`big${i}`); // cheap removal
+    for (let i = 0; i < n; i += 10) h.scheduler.upsert(target({ key: `big${i}`, intervalMs: 10_000, timeoutMs: 50 }));
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(h.scheduler.size()).toBe(n);
+    h.scheduler.start();
+    expect(h.clock.pending()).toBe(1);
+    await h.clock.advance(10_000 - 1);
+    expect(h.seen.length).toBe(n);
+    expect(new Set(h.seen.map((s) => s.key)).size).toBe(n);
+    expect(h.clock.pending()).toBe(1);
+    // One timer at a time: at most one arm per distinct planned time (plus re-arms).
+    const distinct = new Set(h.seen.map((s) => s.plannedAt)).size;
+    expect(h.clock.armedTotal()).toBeLessThanOrEqual(distinct + 2);
+  });
+});
