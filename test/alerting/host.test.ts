@@ -75,6 +75,8 @@ const cases: Array<[string, Step[]]> = [
     'held: no incident while probe degraded; release opens one incident naming the ports still down',
     [
       { call: { down: 22, held: true }, expectActions: [], expectState: { incidentOpen: false, held: true, heldPorts: [22] } },
+      { call: { down: 22, held: true }, expectActions: [], expectState: { heldPorts: [22] } },
+      { call: { down: 22 }, expectActions: [], expectState: { incidentOpen: false, heldPorts: [22] } },
       { call: { down: 80, held: true }, expectActions: [], expectState: { heldPorts: [22, 80] } },
       { call: { down: 443, held: true }, expectActions: [] },
       { call: { release: { 22: 'DOWN', 80: 'DOWN', 443: 'UP' }, held: true }, expectActions: [], expectState: { held: true } },

@@ -18,7 +18,7 @@ import {
   type MonitorPolicy,
   type PortPhase,
 } from '../../server/alerting/index.ts';
-import { FAIL, MINUTE, OK, REFUSED, T0, persisted } from './fixtures.ts';
+import { FAIL, LOG, MINUTE, OK, REFUSED, T0, persisted } from './fixtures.ts';
 import { simulate } from './simulate.ts';
 
 const POLICY: MonitorPolicy = { ...DEFAULT_ALERT_POLICY, maintenance: [] };
@@ -76,7 +76,8 @@ describe('monitor: host grouping through evaluate', () => {
     for (let i = 0; i < 2; i++) state = evaluate(state, { port: 22, result: FAIL, alertsHeld: false }, POLICY, T0).next;
     const { actions } = evaluate(state, { port: 22, result: FAIL, alertsHeld: false }, POLICY, T0);
     expect(actions.map((a) => a.type)).toEqual(['LOG_FAILURE', 'PHASE_CHANGED', 'FAST_RETRY', 'PORT_DOWN', 'OPEN_INCIDENT']);
-    expect(actions[0]).toEqual({ type: 'LOG_FAILURE', port: 22, code: 'ETIMEDOUT', message: FAIL.ok ? '' : FAIL.message });
+    expect(actions[0]).toEqual({ ...LOG, port: 22 });
+    expect(actions[4]).toEqual({ type: 'OPEN_INCIDENT', ports: [22] });
   });
 });
 

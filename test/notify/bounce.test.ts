@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { parseBounce, startBounceReceiver, type BounceInfo, type BounceReceiver } from '../../server/notify/bounce.ts';
 import { createEmailChannel } from '../../server/notify/email.ts';
-import { buildDsn, deliverRaw, startSmtpSink } from './fakes/index.ts';
+import { bounceReceived, buildDsn, deliverRaw, startSmtpSink } from './fakes/index.ts';
 
 describe('parseBounce', () => {
   it('reads ENVID, original Message-ID, recipient, action, status and the diagnostic (unfolded)', async () => {
@@ -85,8 +85,7 @@ describe('bounce receiver (smtp-server)', () => {
     if (!sent) return;
     const got: BounceInfo[] = [];
     const r = await receiver((b) => void got.push(b));
-    const raw = buildDsn({ envid: sent.envid ?? undefined, originalMessageId: sent.parsed.messageId ?? '', recipient: sent.rcptTo[0]?.address ?? '' });
-    await deliverRaw({ host: '127.0.0.1', port: r.port, to: sent.mailFrom, raw });
+    await bounceReceived(sent, { port: r.port });
     expect(got[0]).toMatchObject({ ledgerId: 'cm3ledger07', messageId: '<cm3ledger07@portwatch>', recipient: 'nobody@example.org' });
   });
 });

@@ -175,6 +175,14 @@ describe('scheduler: upsert and remove take effect at once', () => {
     expect(h.of('moved').map((s) => s.host)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.2']);
   });
 
+  it('rejects a malformed target instead of mis-planning it', () => {
+    const h = harness();
+    expect(() => h.scheduler.upsert(target({ intervalMs: 0 }))).toThrow(TypeError);
+    expect(() => h.scheduler.upsert(target({ retryIntervalMs: 1.5 }))).toThrow(TypeError);
+    expect(() => h.scheduler.upsert(target({ key: '' }))).toThrow(TypeError);
+    expect(h.scheduler.size()).toBe(0);
+  });
+
   it('runNow checks at once, then returns to the grid', async () => {
     const h = harness();
     h.scheduler.upsert(target({ key: 'new', intervalMs: 60_000 }));

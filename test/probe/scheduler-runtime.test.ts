@@ -151,15 +151,15 @@ describe('scheduler: lifecycle', () => {
   it('holds 100k targets with one timer, checking each exactly once per interval', async () => {
     const h = harness({ duration: () => 0 });
     const n = 100_000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) h.scheduler.upsert(target({ key: `big${i}`, intervalMs: 10_000, timeoutMs: 50 }));
-    for (let i = 0; i < n; i += 10) h.scheduler.remove(`big${i}`); // cheap removal
-    for (let i = 0; i < n; i += 10) h.scheduler.upsert(target({ key: `big${i}`, intervalMs: 10_000, timeoutMs: 50 }));
-    expect(performance.now() - t0).toBeLessThan(3000);
+    const make = (i: number) => target({ key: `big${i}`, intervalMs: 5000, timeoutMs: 50 });
+    for (let i = 0; i < n; i++) h.scheduler.upsert(make(i));
+    for (let i = 0; i < n; i += 10) h.scheduler.remove(`big${i}`);
+    expect(h.scheduler.size()).toBe(n - n / 10);
+    for (let i = 0; i < n; i += 10) h.scheduler.upsert(make(i));
     expect(h.scheduler.size()).toBe(n);
     h.scheduler.start();
     expect(h.clock.pending()).toBe(1);
-    await h.clock.advance(10_000 - 1);
+    await h.clock.advance(5000 - 1);
     expect(h.seen.length).toBe(n);
     expect(new Set(h.seen.map((s) => s.key)).size).toBe(n);
     expect(h.clock.pending()).toBe(1);

@@ -2,6 +2,7 @@
 // text/rfc822-headers part as RET=HDRS produces) and delivers raw messages over SMTP with the
 // null sender, the way an MTA returns a bounce.
 import nodemailer from 'nodemailer';
+import type { ReceivedMail } from './smtp-sink.ts';
 
 export interface DsnSpec {
   /** Original-Envelope-Id (the ENVID we sent); omitted → no such field (old MTAs). */
@@ -97,4 +98,24 @@ export async function deliverRaw(opts: { host: string; port: number; raw: string
   } finally {
     t.close();
   }
+}
+
+/**
+ * Bounces a message the SMTP sink received back to a bounce receiver, as the recipient's MTA
+ * would: ENVID, Message-ID and recipient taken from what was actually sent.
+ */
+export async function bounceReceived(
+  mail: ReceivedMail,
+  target: { host?: string; port: number },
+  spec: Partial<Omit<DsnSpec, 'originalMessageId'>> = {},
+): Promise<string> {
+  const raw = buildDsn({
+    envid: mail.envid ?? undefined,
+    originalMessageId: mail.parsed.messageId ?? '',
+    recipient: mail.rcptTo[0]?.address ?? '',
+    to: mail.mailFrom,
+    ...spec,
+  });
+  await deliverRaw({ host: target.host ?? '127.0.0.1', port: target.port, raw, to: mail.mailFrom || 'bounces@portwatch.test' });
+  return raw;
 }

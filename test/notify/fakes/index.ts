@@ -2,5 +2,5 @@
 export { startSmtpSink, type SmtpSink, type SmtpSinkBehaviour, type SmtpSinkOptions, type ReceivedMail, type SmtpReply } from './smtp-sink.ts';
 export { startNhnFake, type NhnFake, type NhnBehaviour, type NhnReceived, type NhnReportSpec, type NhnFakeOptions } from './nhn-fake.ts';
 export { startTwilioFake, signTwilio, type TwilioFake, type TwilioBehaviour, type TwilioReceived, type TwilioStatusSpec } from './twilio-fake.ts';
-export { buildDsn, deliverRaw, type DsnSpec } from './dsn.ts';
+export { buildDsn, deliverRaw, bounceReceived, type DsnSpec } from './dsn.ts';
 export { startWebhookReceiver, closedPort, readBody, listen, closeServer, flatHeaders, type WebhookReceiver, type WebhookCall } from './http.ts';
