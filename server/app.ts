@@ -21,7 +21,11 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
+/** An extra HTTP route (tracking pixel, delivery-report webhooks…). Returns true when it handled the request. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
 export interface AppDeps {
+  routes?: RouteHandler[];
   services: AppServices;
   graphiql: boolean;
   production: boolean;
@@ -140,14 +144,29 @@ export function buildApp(deps: AppDeps): App {
       void yoga(req, res, { req, res });
       return;
     }
+    if (deps.routes?.length) {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        for (const route of deps.routes ?? []) if (await route(req, res, url)) return;
+        await staticOrReject(req, res);
+      })().catch((err: unknown) => {
+        deps.log?.('error', 'route failed', { err });
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    void staticOrReject(req, res);
+  });
+
+  async function staticOrReject(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    serveStatic(req, res).catch(() => {
+    await serveStatic(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
-  });
+  }
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(

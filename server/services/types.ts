@@ -22,6 +22,10 @@ export interface ServiceDeps {
   /** Secret for HMAC-signed links (tracking pixel, acknowledge); per installation. */
   secret: string;
   publicUrl: string;
+  /** Called after a monitor was created, changed, paused, resumed or deleted (the probe re-reads it at once). */
+  onMonitorChanged?: (monitorId: string) => void;
+  /** Called after notification ledger rows were queued (wakes the dispatcher). */
+  onNotificationsQueued?: () => void;
 }
 
 export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';
