@@ -10,12 +10,14 @@ import { ensureFirstAdmin } from './services/accounts.ts';
 import { seedDemo } from './services/demo.ts';
 import { createEvents } from './services/events.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
+import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
 import { getInstallationSecret } from './services/settings.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Runtime {
   app: App;
+  probe: ProbeRuntime | null;
   db: Database;
   url: string;
   port: number;
@@ -68,6 +70,24 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       secureCookies: config.publicUrl.startsWith('https:'),
     };
+    // the probe loop runs in this process (unless PROBE_ENABLED=false); services tell it
+    // about monitor edits so they take effect at once
+    const probe = config.PROBE_ENABLED
+      ? createProbeRuntime({
+          prisma: db.prisma,
+          events: services.events,
+          log,
+          canaries: config.PROBE_CANARIES,
+          guardPolicy: { massFailureShare: config.PROBE_MASS_FAILURE_SHARE },
+          ...(config.PROBE_CONCURRENCY ? { concurrency: config.PROBE_CONCURRENCY } : {}),
+          ...(config.PROBE_SOURCE_ADDRESS ? { localAddress: config.PROBE_SOURCE_ADDRESS } : {}),
+          onNotificationsQueued: () => services.onNotificationsQueued?.(),
+        })
+      : null;
+    if (probe) {
+      services.onMonitorChanged = (id) => probe.monitorChanged(id);
+      services.probeStatus = (id) => probe.status(id);
+    }
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};
       try {
@@ -76,6 +96,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       } catch (err) {
         checks.database = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
+      if (probe) checks.probe = probe.healthy() ? { ok: true } : { ok: false, detail: 'probe leases or writes are failing' };
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     };
     const app = buildApp({
@@ -89,9 +110,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     });
     const { port, url } = await app.start(config.PORT, config.HOST);
     log('info', 'listening', { url, graphql: `${url}/graphql`, publicUrl: config.publicUrl });
+    await probe?.start();
     let stopping: Promise<void> | undefined;
     return {
       app,
+      probe,
       db,
       url,
       port,
@@ -99,6 +122,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       stop() {
         stopping ??= (async () => {
           await app.stop();
+          await probe?.stop();
           if (ownsDb) await db.close();
         })();
         return stopping;

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/index.ts';
 import type { CustomerKind, Language, Role } from '../generated/prisma/enums.ts';
-import type { Events } from './events.ts';
+import type { Events, PortStatusEvent } from './events.ts';
 
 /** Who is calling: resolved from a session cookie or an API token. */
 export interface Viewer {
@@ -24,6 +24,8 @@ export interface ServiceDeps {
   publicUrl: string;
   /** Called after a monitor was created, changed, paused, resumed or deleted (the probe re-reads it at once). */
   onMonitorChanged?: (monitorId: string) => void;
+  /** The live status of a monitor's ports from the probe runtime's memory (null: not probed by this process). */
+  probeStatus?: (monitorId: string) => PortStatusEvent[] | null;
   /** Called after notification ledger rows were queued (wakes the dispatcher). */
   onNotificationsQueued?: () => void;
 }

@@ -1,6 +1,11 @@
 // Tenant-scoped live events. A customer subscribes to its own scope; an admin to all.
-import { ADMIN_SCOPE, type IncidentEvent } from '../../services/events.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { PortPhase } from '../../generated/prisma/enums.ts';
+import { NotFoundError, ValidationError } from '../../services/errors.ts';
+import { ADMIN_SCOPE, type CheckEvent, type IncidentEvent, type PortStatusEvent } from '../../services/events.ts';
+import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { builder } from '../builder.ts';
+import { PortPhaseEnum } from './enums.ts';
 import type { GraphQLContext } from '../context.ts';
 
 /** The pubsub scope the viewer may listen on: its own account, or everything for admins. */
@@ -26,6 +31,85 @@ builder.subscriptionField('incidentChanged', (t) =>
     authScopes: { signedIn: true },
     description: 'Incidents opened, updated, acknowledged or resolved on your monitors (all monitors for admins).',
     subscribe: (_root, _args, ctx) => ctx.services.events.pubsub.subscribe('incident', viewerScope(ctx)),
+    resolve: (e) => e,
+  }),
+);
+
+const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusChange').implement({
+  description: 'The status of one monitored port: sent first for every port, then on each change.',
+  fields: (t) => ({
+    monitorId: t.id({ description: 'The Monitor node id.', resolve: (e) => encodeGlobalID('Monitor', e.monitorId) }),
+    host: t.exposeString('host'),
+    port: t.exposeInt('port'),
+    phase: t.field({ type: PortPhaseEnum, resolve: (e) => e.phase as PortPhase }),
+    since: t.expose('since', { type: 'DateTime' }),
+    lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
+    lastOk: t.exposeBoolean('lastOk', { nullable: true }),
+    lastLatencyMs: t.exposeFloat('lastLatencyMs', { nullable: true }),
+    lastErrorCode: t.exposeString('lastErrorCode', { nullable: true }),
+    lastErrorMessage: t.exposeString('lastErrorMessage', { nullable: true }),
+  }),
+});
+
+function monitorIdArg(id: { typename: string; id: string } | null | undefined): string | null {
+  if (!id) return null;
+  if (id.typename !== 'Monitor') throw new ValidationError([{ path: ['monitorId'], message: 'Not a Monitor id' }]);
+  return id.id;
+}
+
+builder.subscriptionField('monitorStatus', (t) =>
+  t.field({
+    type: PortStatusChange,
+    authScopes: { signedIn: true },
+    args: { monitorId: t.arg.globalID({ required: false, description: 'One monitor; all of yours when omitted.' }) },
+    description:
+      'Port status of your monitors (one monitor with monitorId): the current state of every port first, then each change. Admins without monitorId get changes only.',
+    subscribe: async function* (_root, args, ctx) {
+      const viewer = ctx.viewer!;
+      const monitorId = monitorIdArg(args.monitorId);
+      // subscribe before reading the current state, so no change falls between the two
+      const changes = ctx.services.events.pubsub.subscribe('portStatus', viewerScope(ctx));
+      try {
+        if (viewer.role !== 'ADMIN' || monitorId) {
+          for (const e of await currentPortStatus(ctx.services, viewer, monitorId)) yield e;
+        }
+        for await (const e of changes) if (!monitorId || e.monitorId === monitorId) yield e;
+      } finally {
+        await changes.return?.();
+      }
+    },
+    resolve: (e) => e,
+  }),
+);
+
+const CheckResultEvent = builder.objectRef<CheckEvent>('CheckResult').implement({
+  description: 'One check of one port (for a monitor\'s detail page).',
+  fields: (t) => ({
+    port: t.exposeInt('port'),
+    at: t.expose('at', { type: 'DateTime' }),
+    ok: t.exposeBoolean('ok'),
+    latencyMs: t.exposeFloat('latencyMs'),
+    errorCode: t.exposeString('errorCode', { nullable: true }),
+    errorMessage: t.exposeString('errorMessage', { nullable: true }),
+  }),
+});
+
+builder.subscriptionField('checkResults', (t) =>
+  t.field({
+    type: CheckResultEvent,
+    authScopes: { signedIn: true },
+    args: { monitorId: t.arg.globalID({ required: true }) },
+    description: 'Every check of one of your monitors, as it happens.',
+    subscribe: async function* (_root, args, ctx) {
+      const monitorId = monitorIdArg(args.monitorId)!;
+      if (!(await canWatchMonitor(ctx.services, ctx.viewer!, monitorId))) throw new NotFoundError('Monitor');
+      const results = ctx.services.events.pubsub.subscribe('checkResult', monitorId);
+      try {
+        for await (const e of results) yield e;
+      } finally {
+        await results.return?.();
+      }
+    },
     resolve: (e) => e,
   }),
 );

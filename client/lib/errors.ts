@@ -1,0 +1,35 @@
+// Maps the API's typed errors (ValidationError.fields[].path) onto form fields.
+import type { CombinedError } from '@urql/core';
+
+export interface FieldProblem {
+  path: readonly string[];
+  message: string;
+}
+
+/**
+ * { "ports": "…", "contact.email": "…" } from ValidationError fields. The leading argument
+ * name (e.g. "input") is dropped, so a form can key its fields by their own names; a problem
+ * with no path goes under "".
+ */
+export function fieldErrors(fields: readonly FieldProblem[] | undefined, argNames: readonly string[] = ['input']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields ?? []) {
+    const path = f.path.length > 1 && argNames.includes(f.path[0]!) ? f.path.slice(1) : f.path;
+    const key = path.filter((p) => !/^\d+$/.test(p)).join('.');
+    out[key] = out[key] ? `${out[key]} ${f.message}` : f.message;
+  }
+  return out;
+}
+
+/** A short human text for a transport or GraphQL error. */
+export function errorText(error: CombinedError | null | undefined): string | null {
+  if (!error) return null;
+  if (error.networkError) return error.networkError.message;
+  return error.graphQLErrors.map((e) => e.message).join('; ') || error.message;
+}
+
+/** The `{ __typename, message, fields? }` of a mutation's error member, or null for success. */
+export function problemOf(result: { __typename?: string; message?: string } | null | undefined): string | null {
+  if (!result || !result.__typename || result.__typename.endsWith('Success')) return null;
+  return result.message ?? result.__typename;
+}

@@ -1,0 +1,93 @@
+// Formatting in the viewer's language and time zone (see i18n).
+import { i18n, locale, t } from './i18n/index.svelte';
+
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+function partsFormat(tz: string): Intl.DateTimeFormat {
+  let f = partsCache.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsCache.set(tz, f);
+  }
+  return f;
+}
+
+function parts(value: string | Date, tz = i18n.timeZone): Record<string, string> {
+  const d = typeof value === 'string' ? new Date(value) : value;
+  const out: Record<string, string> = {};
+  for (const p of partsFormat(tz).formatToParts(d)) out[p.type] = p.value;
+  return out;
+}
+
+/** "2010-08-30 15:35:04", the seed's format, in the viewer's time zone. */
+export function dateTime(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const p = parts(value);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+export function dateOnly(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const p = parts(value);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+export function timeOnly(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const p = parts(value);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** "3 minutes ago" / "3분 전". */
+export function relative(value: string | Date | null | undefined, now = Date.now()): string {
+  if (!value) return '—';
+  const ms = (typeof value === 'string' ? Date.parse(value) : value.getTime()) - now;
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const s = Math.round(ms / 1000);
+  const abs = Math.abs(s);
+  if (abs < 45) return rtf.format(s, 'second');
+  if (abs < 45 * 60) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 22 * 3600) return rtf.format(Math.round(s / 3600), 'hour');
+  return rtf.format(Math.round(s / 86400), 'day');
+}
+
+export function latency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+export function num(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  return new Intl.NumberFormat(locale()).format(n);
+}
+
+export function percent(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined) return '—';
+  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(x);
+}
+
+/** 5025 s → "1 h 23 min" / "1시간 23분". */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return t('unit.seconds', { n: s });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t('unit.minutes', { n: m });
+  const h = Math.floor(m / 60);
+  if (h < 48) return t('unit.hoursMinutes', { h, m: m % 60 });
+  return t('unit.daysHours', { d: Math.floor(h / 24), h: h % 24 });
+}
+
+/** The year / month / day / hour of an instant in the viewer's time zone. */
+export function calendar(value: string | Date): { year: number; month: number; day: number; hour: number } {
+  const p = parts(value);
+  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour) };
+}

@@ -1,0 +1,119 @@
+// What a ledger row says: the incident (one per host, naming all its ports as they are at send
+// time), the recipient's language and time zone, and the signed links (read pixel, read link,
+// acknowledgement). Pure apart from `loadIncidents`.
+import type { PrismaClient } from '../../db/index.ts';
+import type { Language } from '../../generated/prisma/enums.ts';
+import { renderEmail, renderSms, type RenderedEmail } from '../../notify/render.ts';
+import { signToken } from '../../notify/tracking.ts';
+import type { AlertContent } from '../../notify/types.ts';
+import type { ClaimedRow } from './claim.ts';
+
+export interface IncidentForMessage {
+  id: string;
+  kind: 'HOST_DOWN' | 'PROBE_DEGRADED';
+  host: string | null;
+  ports: number[];
+  reason: string | null;
+  openedAt: Date;
+  resolvedAt: Date | null;
+  acknowledgedAt: Date | null;
+  label: string | null;
+  timeZone: string | null;
+}
+
+/** Loads every incident a batch of rows is about, in one query. */
+export async function loadIncidents(prisma: PrismaClient, ids: string[]): Promise<Map<string, IncidentForMessage>> {
+  const rows = await prisma.incident.findMany({
+    where: { id: { in: [...new Set(ids)] } },
+    select: {
+      id: true, kind: true, host: true, ports: true, reason: true, openedAt: true, resolvedAt: true, acknowledgedAt: true,
+      monitor: { select: { server: { select: { label: true } } } },
+      account: { select: { timeZone: true } },
+    },
+  });
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id, kind: r.kind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt, resolvedAt: r.resolvedAt,
+        acknowledgedAt: r.acknowledgedAt, label: r.monitor?.server.label ?? null, timeZone: r.account?.timeZone ?? null,
+      },
+    ]),
+  );
+}
+
+/** Path of the incident's log page in the dashboard (the read link redirects there). */
+export function incidentLogPath(incidentId: string): string {
+  return `/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+export interface TrackingUrls {
+  pixel: string;
+  readLink: string;
+  ack: string;
+}
+
+export function trackingUrls(publicUrl: string, secret: string, ledgerId: string): TrackingUrls {
+  const base = publicUrl.replace(/\/+$/, '');
+  const read = signToken(secret, { ledgerId, purpose: 'read' });
+  const ack = signToken(secret, { ledgerId, purpose: 'ack' });
+  return { pixel: `${base}/t/r/${read}.gif`, readLink: `${base}/t/l/${read}`, ack: `${base}/t/a/${ack}` };
+}
+
+/**
+ * Incident.reason → the OS error shown in messages. "ECONNREFUSED: connect ECONNREFUSED 1.2.3.4:22"
+ * (code, colon, message) renders best; a bare message works, its E-code is picked out if present.
+ */
+export function errorFromReason(reason: string | null): AlertContent['error'] {
+  if (!reason?.trim()) return undefined;
+  const text = reason.trim();
+  const lead = /^([A-Z][A-Z0-9_]{2,})(?::\s*|\s+-\s+|\s*$)(.*)$/s.exec(text);
+  if (lead?.[1]) return { code: lead[1], message: lead[2]?.trim() || lead[1] };
+  const code = /\b(E[A-Z]{3,})\b/.exec(text)?.[1] ?? '';
+  return { code, message: text };
+}
+
+const ACKABLE = new Set(['DOWN', 'REMINDER', 'ESCALATION']);
+
+export interface BuildOptions {
+  publicUrl: string;
+  secret: string;
+  /** Put the acknowledgement link into SMS texts too (makes them long messages). */
+  smsAckLink: boolean;
+}
+
+/** The content of one row's message. */
+export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls: TrackingUrls | null, opts: BuildOptions): AlertContent {
+  const lang: Language = row.language;
+  const at =
+    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' ? (incident.resolvedAt ?? row.createdAt)
+    : row.kind === 'REMINDER' ? row.createdAt
+    : incident.openedAt;
+  const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
+  const withAck = ackable && urls && (row.channel === 'EMAIL' || opts.smsAckLink);
+  const error = errorFromReason(incident.reason);
+  const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
+  return {
+    kind: row.kind,
+    lang,
+    host: incident.host ?? (lang === 'ko' ? '감시 서버' : 'probe'),
+    ports: incident.ports,
+    ...(error ? { error } : {}),
+    at,
+    incidentId: incident.id,
+    ...(incident.label ? { monitorName: incident.label } : {}),
+    logUrl: `${opts.publicUrl.replace(/\/+$/, '')}${incidentLogPath(incident.id)}`,
+    ...(withAck ? { ackUrl: urls.ack } : {}),
+    ...(zone ? { timeZone: zone } : {}),
+  };
+}
+
+export function buildEmail(row: ClaimedRow, incident: IncidentForMessage, opts: BuildOptions): RenderedEmail {
+  const urls = trackingUrls(opts.publicUrl, opts.secret, row.id);
+  return renderEmail(alertContent(row, incident, urls, opts), { trackingPixelUrl: urls.pixel, readLinkUrl: urls.readLink });
+}
+
+export function buildSms(row: ClaimedRow, incident: IncidentForMessage, opts: BuildOptions): string {
+  const urls = opts.smsAckLink ? trackingUrls(opts.publicUrl, opts.secret, row.id) : null;
+  return renderSms(alertContent(row, incident, urls, opts));
+}

@@ -1,0 +1,204 @@
+// The dispatcher: claims due ledger rows (claim.ts), renders them (content.ts), sends them
+// through the e-mail channel or the SMS provider, and records each attempt (outcomes.ts).
+// It runs on its own timer, wakes early on kick() (the probe runtime's onNotificationsQueued),
+// and keeps a bounded number of sends in flight per channel, so a slow or dead provider only
+// slows its own channel and never the probe loop. Delivery is at least once; see README.
+import type { Channel } from '../../generated/prisma/enums.ts';
+import type { Logger } from '../../log.ts';
+import type { EmailChannel } from '../../notify/email.ts';
+import type { SmsProvider } from '../../notify/sms/provider.ts';
+import type { SendOutcome } from '../../notify/types.ts';
+import type { ServiceDeps } from '../types.ts';
+import { claimDue, reclaimExpired, releaseClaims, type ClaimedRow } from './claim.ts';
+import { buildEmail, buildSms, loadIncidents, type IncidentForMessage } from './content.ts';
+import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
+
+export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
+
+export interface DispatcherOptions {
+  /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
+  email: EmailChannel | null;
+  sms: SmsProvider;
+  /** Attempts per message before FAILED "gave up after N attempts" (default 10). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How long a claim holds a row; must exceed the channels' own timeouts (default 120 s). */
+  leaseMs?: number;
+  /** Poll for due retries and expired leases this often (default 2 s). */
+  pollMs?: number;
+  /** Sends in flight per channel (default EMAIL 8, SMS 16). */
+  concurrency?: Partial<Record<Channel, number>>;
+  smsAckLink?: boolean;
+  log?: Logger;
+  random?: () => number;
+}
+
+export interface Dispatcher {
+  start(): void;
+  /** Wakes the dispatcher now (rows were queued). */
+  kick(): void;
+  /** Stops claiming, lets sends in flight finish and their outcomes be written, hands back the rest. */
+  stop(): Promise<void>;
+  /** Resolves when nothing is due, queued locally, in flight or unwritten (tests, benchmark). */
+  settle(timeoutMs?: number): Promise<void>;
+}
+
+interface Lane {
+  channel: Channel;
+  limit: number;
+  queue: { row: ClaimedRow; incident: IncidentForMessage | undefined }[];
+  inFlight: number;
+  claiming: boolean;
+  /** The last claim found fewer rows than it asked for: wait for a kick or the timer. */
+  dry: boolean;
+}
+
+export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Dispatcher {
+  const log: Logger = opts.log ?? (() => {});
+  const policy: DecidePolicy = {
+    maxAttempts: opts.maxAttempts ?? 10,
+    retryBaseMs: opts.retryBaseMs ?? 10_000,
+    retryMaxMs: opts.retryMaxMs ?? 900_000,
+  };
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
+  const lanes: Lane[] = (['EMAIL', 'SMS'] as const).map((channel) => ({
+    channel,
+    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'EMAIL' ? 8 : 16)),
+    queue: [],
+    inFlight: 0,
+    claiming: false,
+    dry: false,
+  }));
+  const writer = createOutcomeWriter({
+    prisma: deps.prisma,
+    events: deps.events,
+    onError: (err, rows) => log('error', 'dispatch: writing send outcomes failed; will retry', { err, rows }),
+  });
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let stopping = false;
+  let ticking = false;
+  let claimedTotal = 0;
+
+  async function send(row: ClaimedRow, incident: IncidentForMessage | undefined): Promise<SendOutcome> {
+    if (!incident) return { status: 'FAILED', detail: 'the incident no longer exists', raw: null };
+    try {
+      if (row.channel === 'EMAIL') {
+        if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
+        return await opts.email.send({ ledgerId: row.id, to: row.recipient, ...buildEmail(row, incident, build) });
+      }
+      return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+    } catch (err) {
+      // channels return outcomes for provider trouble; a throw is our bug (or bad data): do not loop on it
+      log('error', 'dispatch: channel threw', { err, notificationId: row.id });
+      return { status: 'FAILED', detail: `internal error while sending: ${err instanceof Error ? err.message : String(err)}`, raw: null };
+    }
+  }
+
+  async function handle(lane: Lane, row: ClaimedRow, incident: IncidentForMessage | undefined): Promise<void> {
+    const outcome = await send(row, incident);
+    const decided = decideOutcome(row, outcome, deps.now(), policy, opts.random);
+    if (decided.status === 'FAILED' || decided.status === 'QUEUED') {
+      log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', { notificationId: row.id, channel: lane.channel, attempt: row.attempts, detail: decided.statusDetail });
+    }
+    await writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
+  }
+
+  async function claim(lane: Lane): Promise<void> {
+    const want = lane.limit * 2 - lane.queue.length;
+    const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs });
+    if (rows.length < want) lane.dry = true;
+    if (rows.length === 0) return;
+    claimedTotal += rows.length;
+    for (const r of rows) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: 'SENDING' });
+    const incidents = await loadIncidents(deps.prisma, rows.map((r) => r.incidentId));
+    for (const row of rows) lane.queue.push({ row, incident: incidents.get(row.incidentId) });
+  }
+
+  function pump(lane: Lane): void {
+    if (!running) return;
+    while (!stopping && lane.inFlight < lane.limit && lane.queue.length > 0) {
+      const next = lane.queue.shift()!;
+      lane.inFlight += 1;
+      void handle(lane, next.row, next.incident).finally(() => {
+        lane.inFlight -= 1;
+        pump(lane);
+      });
+    }
+    if (stopping || lane.claiming || lane.dry || lane.queue.length >= lane.limit) return;
+    lane.claiming = true;
+    void claim(lane)
+      .catch((err: unknown) => {
+        lane.dry = true;
+        log('error', 'dispatch: claiming rows failed', { err, channel: lane.channel });
+      })
+      .finally(() => {
+        lane.claiming = false;
+        pump(lane);
+      });
+  }
+
+  function kick(): void {
+    for (const lane of lanes) {
+      lane.dry = false;
+      pump(lane);
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (ticking || stopping) return;
+    ticking = true;
+    try {
+      const reclaimed = await reclaimExpired(deps.prisma, { now: deps.now(), maxAttempts: policy.maxAttempts });
+      for (const r of reclaimed) {
+        log('warn', 'dispatch: lease expired, row reclaimed', { notificationId: r.id, attempts: r.attempts, status: r.status });
+        deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: r.status });
+      }
+    } catch (err) {
+      log('error', 'dispatch: reclaiming expired rows failed', { err });
+    } finally {
+      ticking = false;
+    }
+    kick();
+  }
+
+  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0;
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      stopping = false;
+      timer = setInterval(() => void tick(), opts.pollMs ?? 2_000);
+      timer.unref();
+      void tick();
+    },
+    kick,
+    async settle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      // quiet, then one more claim round that finds nothing
+      for (;;) {
+        const before = claimedTotal;
+        kick();
+        do {
+          if (Date.now() > deadline) throw new Error('dispatcher did not settle in time');
+          await new Promise((r) => setTimeout(r, 10));
+        } while (!quiet());
+        if (claimedTotal === before) return;
+      }
+    },
+    async stop() {
+      if (!running) return;
+      stopping = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking) await new Promise((r) => setTimeout(r, 10));
+      await writer.stop();
+      const unstarted = lanes.flatMap((l) => l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })));
+      await releaseClaims(deps.prisma, unstarted).catch((err: unknown) => log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }));
+      running = false;
+    },
+  };
+}

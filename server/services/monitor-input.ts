@@ -1,0 +1,134 @@
+// Pure validation of a monitor's contact, policy and maintenance windows. No Prisma, no clock.
+// Problems are collected (not thrown) so one answer can name every bad field.
+import { validateMaintenanceWindow } from '../alerting/maintenance.ts';
+import type { MaintenanceWindow as AlertWindow } from '../alerting/types.ts';
+import { normalizeMobile } from '../notify/phone.ts';
+import type { FieldProblem } from './errors.ts';
+import type { MonitorDefaults } from './settings.ts';
+
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+export const MAX_WINDOWS = 20;
+
+const p = (field: string | (string | number)[], message: string): FieldProblem => ({
+  path: ['input', ...(Array.isArray(field) ? field : [field]).map(String)],
+  message,
+});
+
+export interface ContactInput {
+  contactName: string;
+  contactEmail: string;
+  contactPhone: string | null;
+  mailEnabled: boolean;
+  smsEnabled: boolean;
+}
+
+/** Checks a contact; returns it normalised (trimmed, phone in E.164) with the problems found. */
+export function validateContact(c: ContactInput): { value: ContactInput; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const name = c.contactName.trim();
+  if (!name) problems.push(p('contactName', 'Enter the contact person'));
+  else if (name.length > 100) problems.push(p('contactName', 'At most 100 characters'));
+  const email = c.contactEmail.trim();
+  if (!EMAIL_RE.test(email)) problems.push(p('contactEmail', 'Enter an e-mail address with @'));
+  else if (email.length > 254) problems.push(p('contactEmail', 'At most 254 characters'));
+  let phone: string | null = null;
+  const rawPhone = c.contactPhone?.trim() ?? '';
+  if (rawPhone) {
+    const m = normalizeMobile(rawPhone);
+    if (m.ok) phone = m.e164;
+    else problems.push(p('contactPhone', `Cannot send SMS to this number: ${m.reason}`));
+  } else if (c.smsEnabled) {
+    problems.push(p('contactPhone', 'Enter a mobile number, or switch SMS off'));
+  }
+  return { value: { contactName: name, contactEmail: email, contactPhone: phone, mailEnabled: c.mailEnabled, smsEnabled: c.smsEnabled }, problems };
+}
+
+export interface PolicyFields {
+  intervalSec: number | null;
+  retryIntervalSec: number | null;
+  timeoutMs: number | null;
+  failureThreshold: number | null;
+  recoveryThreshold: number | null;
+  reminderEveryMin: number | null;
+  escalateAfterMin: number | null;
+}
+
+export const POLICY_BOUNDS: Record<keyof PolicyFields, [min: number, max: number, unit: string]> = {
+  intervalSec: [10, 86_400, 'seconds'],
+  retryIntervalSec: [1, 3_600, 'seconds'],
+  timeoutMs: [100, 60_000, 'milliseconds'],
+  failureThreshold: [1, 100, 'checks'],
+  recoveryThreshold: [1, 100, 'checks'],
+  reminderEveryMin: [5, 10_080, 'minutes'],
+  escalateAfterMin: [1, 10_080, 'minutes'],
+};
+
+/** Checks a monitor's policy (NULL = the global default) against sane bounds and each other. */
+export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const key of Object.keys(POLICY_BOUNDS) as (keyof PolicyFields)[]) {
+    const v = policy[key];
+    const [min, max, unit] = POLICY_BOUNDS[key];
+    if (v !== null && (!Number.isInteger(v) || v < min || v > max)) problems.push(p(key, `From ${min} to ${max} ${unit}`));
+  }
+  if (problems.length) return problems;
+  const interval = policy.intervalSec ?? defaults.intervalSec;
+  const retry = policy.retryIntervalSec ?? defaults.retryIntervalSec;
+  const timeout = policy.timeoutMs ?? defaults.timeoutMs;
+  if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`));
+  else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`));
+  if (retry > interval) problems.push(p(policy.retryIntervalSec !== null ? 'retryIntervalSec' : 'intervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`));
+  return problems;
+}
+
+export interface MaintenanceWindowInput {
+  kind: 'ONE_OFF' | 'WEEKLY';
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  weekday?: number | null;
+  startMinute?: number | null;
+  durationMin?: number | null;
+  timeZone?: string | null;
+  note?: string | null;
+}
+
+export interface MaintenanceWindowRow {
+  kind: 'ONE_OFF' | 'WEEKLY';
+  startsAt: Date | null;
+  endsAt: Date | null;
+  weekday: number | null;
+  startMinute: number | null;
+  durationMin: number | null;
+  timeZone: string;
+  note: string | null;
+}
+
+/** Validates windows with the alerting core's own rules; returns the rows to store. */
+export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone: string): { rows: MaintenanceWindowRow[]; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  if (list.length > MAX_WINDOWS) return { rows: [], problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`)] };
+  const rows = list.map((w, i): MaintenanceWindowRow => {
+    const at = (field: string, message: string) => problems.push(p(['maintenanceWindows', i, field], message));
+    const timeZone = w.timeZone?.trim() || defaultTimeZone;
+    const note = w.note?.trim() || null;
+    if (note && note.length > 200) at('note', 'At most 200 characters');
+    let core: AlertWindow;
+    if (w.kind === 'ONE_OFF') {
+      if (!w.startsAt) at('startsAt', 'Required for a one-off window');
+      if (!w.endsAt) at('endsAt', 'Required for a one-off window');
+      core = { kind: 'once', startsAt: w.startsAt?.getTime() ?? NaN, endsAt: w.endsAt?.getTime() ?? NaN };
+    } else {
+      core = { kind: 'weekly', days: [w.weekday ?? -1], startMinute: w.startMinute ?? -1, durationMinutes: w.durationMin ?? -1, timeZone };
+    }
+    const names: Record<string, string> = { days: 'weekday', durationMinutes: 'durationMin' };
+    if (w.kind === 'ONE_OFF' && (!w.startsAt || !w.endsAt)) {
+      // already reported
+    } else {
+      for (const [field, message] of Object.entries(validateMaintenanceWindow(core))) at(names[field] ?? field, message);
+    }
+    return w.kind === 'ONE_OFF'
+      ? { kind: 'ONE_OFF', startsAt: w.startsAt ?? null, endsAt: w.endsAt ?? null, weekday: null, startMinute: null, durationMin: null, timeZone, note }
+      : { kind: 'WEEKLY', startsAt: null, endsAt: null, weekday: w.weekday ?? null, startMinute: w.startMinute ?? null, durationMin: w.durationMin ?? null, timeZone, note };
+  });
+  return { rows, problems };
+}

@@ -1,0 +1,132 @@
+// What the probe runtime keeps in memory per monitor, and how it is built from database rows.
+import type { MaintenanceWindow, MonitorAlertState, MonitorPolicy, PortState as AlertPortState } from '../../alerting/index.ts';
+import { initialHostState, isIncidentPhase } from '../../alerting/index.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Language } from '../../generated/prisma/enums.ts';
+import type { MonitorDefaults } from '../settings.ts';
+
+/** Probe work is split into this many shards; a process holds leases on some of them. */
+export const SHARDS = 64;
+
+/** SQL for a monitor's shard; computed by PostgreSQL so every process agrees. */
+export const SHARD_SQL = `((hashtext("id")::bigint % ${SHARDS}) + ${SHARDS}) % ${SHARDS}`;
+
+/** Rows the runtime loads for one monitor. */
+export const monitorInclude = {
+  maintenance: true,
+  portStates: true,
+  account: { select: { language: true, timeZone: true, name: true } },
+  incidents: { where: { resolvedAt: null, kind: 'HOST_DOWN' }, select: { id: true, ports: true } },
+} satisfies Prisma.MonitorInclude;
+
+export type MonitorRow = Prisma.MonitorGetPayload<{ include: typeof monitorInclude }>;
+
+export interface Contact {
+  name: string;
+  email: string;
+  phone: string | null;
+  mailEnabled: boolean;
+  smsEnabled: boolean;
+  language: Language;
+}
+
+export interface LiveMonitor {
+  id: string;
+  accountId: string;
+  host: string;
+  ports: number[];
+  intervalMs: number;
+  retryIntervalMs: number;
+  timeoutMs: number;
+  policy: MonitorPolicy;
+  contact: Contact;
+  state: MonitorAlertState;
+  /** The open HOST_DOWN incident's id (client-generated, written in the next batch). */
+  openIncidentId: string | null;
+  /** Every port the open incident has involved (what its messages name). */
+  incidentPorts: number[];
+  /** Ports whose counters changed since the last periodic state batch. */
+  dirtyPorts: Set<number>;
+}
+
+export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
+  const out: MaintenanceWindow[] = [];
+  for (const w of rows) {
+    if (w.kind === 'ONE_OFF' && w.startsAt && w.endsAt) {
+      out.push({ kind: 'once', startsAt: w.startsAt.getTime(), endsAt: w.endsAt.getTime() });
+    } else if (w.kind === 'WEEKLY' && w.weekday != null && w.startMinute != null && w.durationMin != null) {
+      out.push({ kind: 'weekly', days: [w.weekday], startMinute: w.startMinute, durationMinutes: w.durationMin, timeZone: w.timeZone });
+    }
+  }
+  return out;
+}
+
+function restorePort(row: MonitorRow['portStates'][number]): AlertPortState {
+  return {
+    phase: row.phase,
+    consecutiveFailures: row.consecutiveFailures,
+    consecutiveSuccesses: row.consecutiveSuccesses,
+    since: row.since.getTime(),
+    lastCheckAt: row.lastCheckAt?.getTime() ?? null,
+    lastOk: row.lastOk,
+    lastLatencyMs: row.lastLatencyMs,
+    lastErrorCode: row.lastErrorCode,
+    lastErrorMessage: row.lastErrorMessage,
+  };
+}
+
+/** Builds the in-memory monitor from its rows: port states and the open incident are restored. */
+export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: number): LiveMonitor {
+  const paused = row.pausedAt !== null;
+  const saved = new Map(row.portStates.map((p) => [p.port, p]));
+  const ports: Record<number, AlertPortState> = {};
+  for (const port of row.ports) {
+    const s = saved.get(port);
+    if (s) ports[port] = restorePort(s);
+    else
+      ports[port] = {
+        phase: paused ? 'PAUSED' : 'UNKNOWN',
+        consecutiveFailures: 0,
+        consecutiveSuccesses: 0,
+        since: now,
+        lastCheckAt: null,
+        lastOk: null,
+        lastLatencyMs: null,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+      };
+  }
+  const open = row.incidents[0] ?? null;
+  const host = initialHostState();
+  if (open) {
+    host.incidentOpen = true;
+    host.downPorts = row.ports.filter((p) => ports[p] && isIncidentPhase(ports[p].phase)).sort((a, b) => a - b);
+  }
+  const intervalSec = row.intervalSec ?? defaults.intervalSec;
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    host: row.host,
+    ports: [...row.ports],
+    intervalMs: intervalSec * 1000,
+    retryIntervalMs: Math.min(row.retryIntervalSec ?? defaults.retryIntervalSec, intervalSec) * 1000,
+    timeoutMs: Math.min(row.timeoutMs ?? defaults.timeoutMs, intervalSec * 1000 - 1),
+    policy: {
+      failureThreshold: row.failureThreshold ?? defaults.failureThreshold,
+      recoveryThreshold: row.recoveryThreshold ?? defaults.recoveryThreshold,
+      maintenance: toMaintenance(row.maintenance),
+    },
+    contact: {
+      name: row.contactName,
+      email: row.contactEmail,
+      phone: row.contactPhone,
+      mailEnabled: row.mailEnabled,
+      smsEnabled: row.smsEnabled,
+      language: row.account.language,
+    },
+    state: { paused, ports, host },
+    openIncidentId: open?.id ?? null,
+    incidentPorts: open ? [...open.ports] : [],
+    dirtyPorts: new Set(),
+  };
+}

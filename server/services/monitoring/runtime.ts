@@ -1,0 +1,305 @@
+// The probe runtime: scheduler + engine + batched persistence + shard leases + resync.
+// The probe path (scheduler → engine) never waits on the database or on sending anything;
+// writes go out in batches on a timer and are retried when the database is away.
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../../alerting/index.ts';
+import type { PrismaClient } from '../../db/index.ts';
+import type { Logger } from '../../log.ts';
+import { createScheduler, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
+import type { Events, PortStatusEvent } from '../events.ts';
+import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
+import { Engine, targetKey } from './engine.ts';
+import type { AdminRecipientInfo } from './ledger.ts';
+import { createLeaseManager, type LeaseManager } from './leases.ts';
+import { toLiveMonitor, type LiveMonitor } from './model.ts';
+import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+
+interface Target extends ScheduledTarget {
+  monitorId: string | null; // null: a canary
+}
+
+export interface ProbeRuntimeOptions {
+  prisma: PrismaClient;
+  events: Events;
+  log?: Logger;
+  nodeId?: string;
+  canaries?: { host: string; port: number }[];
+  guardPolicy?: Partial<GuardPolicy>;
+  concurrency?: number;
+  localAddress?: string;
+  clock?: Clock;
+  check?: SchedulerCheck<Target>;
+  flushMs?: number;
+  rollupFlushMs?: number;
+  stateRefreshMs?: number;
+  resyncMs?: number;
+  groupingDelayMs?: number;
+  leaseTtlMs?: number;
+  leaseRenewMs?: number;
+  onNotificationsQueued?: () => void;
+}
+
+export interface ProbeRuntimeStats {
+  monitors: number;
+  targets: number;
+  ownedShards: number;
+  checksDone: number;
+  inFlight: number;
+  queued: number;
+  lateness: { count: number; p50: number; p99: number; max: number };
+  dbRowsWritten: number;
+  dbStatements: number;
+  pendingWrites: number;
+  lastFlushOkAt: number;
+  degraded: boolean;
+}
+
+export interface ProbeRuntime {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** A monitor was created/changed/deleted: re-read it now (if this process probes it). */
+  monitorChanged(monitorId: string): void;
+  /** The live status of a monitor's ports, when this process probes it. */
+  status(monitorId: string): PortStatusEvent[] | null;
+  /** Writes everything pending now (tests, shutdown). */
+  flush(): Promise<void>;
+  stats(): ProbeRuntimeStats;
+  /** True while the lease loop and the write loop are healthy (readiness). */
+  healthy(): boolean;
+}
+
+export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
+  const { prisma, events } = opts;
+  const log = opts.log ?? (() => {});
+  const nodeId = opts.nodeId ?? `probe-${randomUUID().slice(0, 8)}`;
+  const clock = opts.clock;
+  const now = () => (clock ? clock.now() : Date.now());
+  const flushMs = opts.flushMs ?? 500;
+  let defaults: MonitorDefaults | undefined;
+  let admins: AdminRecipientInfo[] = [];
+  const shardOf = new Map<string, number>();
+  let dbRowsWritten = 0;
+  let dbStatements = 0;
+  let lastFlushOkAt = Date.now();
+  let flushFailures = 0;
+
+  const scheduler = createScheduler<Target>({
+    ...(clock ? { clock } : {}),
+    ...(opts.check ? { check: opts.check } : {}),
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    onResult: (t, r: ProbeResult) => {
+      if (t.monitorId === null) return engine.onCanary(t.key, r);
+      const m = engine.monitors.get(t.monitorId);
+      if (m) engine.onResult(m, t.port, r);
+    },
+    onError: (err, ctx) => log('error', 'probe callback failed', { err, key: ctx.key, source: ctx.source }),
+  });
+
+  const engine = new Engine({
+    events,
+    guardPolicy: { ...DEFAULT_GUARD_POLICY, ...opts.guardPolicy },
+    admins: () => admins,
+    groupingDelayMs: opts.groupingDelayMs ?? 3_000,
+    setRetryMode: (key, fast) => scheduler.setRetryMode(key, fast),
+    runNow: (key) => scheduler.runNow(key),
+    nodeId,
+  });
+
+  function schedule(m: LiveMonitor) {
+    for (const port of m.ports) {
+      const s = m.state.ports[port];
+      const key = targetKey(m.id, port);
+      if (!s || !isCheckable(s) || m.state.paused) {
+        scheduler.remove(key);
+        continue;
+      }
+      scheduler.upsert({ key, monitorId: m.id, host: m.host, port, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs });
+      if (wantsFastRetry(s)) scheduler.setRetryMode(key, true);
+    }
+  }
+
+  function unschedule(m: LiveMonitor, ports = m.ports) {
+    for (const port of ports) scheduler.remove(targetKey(m.id, port));
+  }
+
+  async function refreshReferenceData() {
+    defaults = await getMonitorDefaults(prisma);
+    const rows = await prisma.adminRecipient.findMany();
+    admins = rows.map((a) => ({ email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, language: a.language }));
+  }
+
+  /** Applies fresh rows (a load, a change, a resync) to the running state. */
+  function applyRows(rows: Awaited<ReturnType<typeof loadMonitors>>) {
+    const t = now();
+    for (const { row, shard } of rows) {
+      shardOf.set(row.id, shard);
+      const cur = engine.monitors.get(row.id);
+      if (row.deletedAt) {
+        if (cur) {
+          unschedule(cur);
+          engine.remove(cur, t);
+        }
+        continue;
+      }
+      const fresh = toLiveMonitor(row, defaults!, t);
+      if (!cur) {
+        engine.adopt(fresh, t);
+        schedule(fresh);
+        // a new monitor shows a status at once instead of waiting for its phase
+        for (const p of fresh.ports) if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
+        continue;
+      }
+      const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
+      engine.update(cur, fresh, t);
+      unschedule(cur, removed);
+      schedule(cur);
+    }
+  }
+
+  const leases: LeaseManager = createLeaseManager({
+    prisma,
+    nodeId,
+    ...(opts.leaseTtlMs ? { ttlMs: opts.leaseTtlMs } : {}),
+    ...(opts.leaseRenewMs ? { renewMs: opts.leaseRenewMs } : {}),
+    log,
+    onGain: async (shards) => {
+      applyRows(await loadMonitors(prisma, shards));
+      log('info', 'probe shards taken', { nodeId, shards: shards.length, monitors: engine.monitors.size });
+    },
+    onLose: async (shards) => {
+      const lost = new Set(shards);
+      for (const m of [...engine.monitors.values()]) {
+        if (!lost.has(shardOf.get(m.id) ?? -1)) continue;
+        unschedule(m);
+        engine.release(m);
+      }
+      await flush();
+      log('info', 'probe shards released', { nodeId, shards: shards.length });
+    },
+  });
+
+  let flushing: Promise<void> | undefined;
+  function flush(): Promise<void> {
+    flushing ??= (async () => {
+      const { batch, afterCommit } = engine.takeBatch();
+      if (batchSize(batch) === 0) {
+        for (const f of afterCommit) f();
+        lastFlushOkAt = Date.now();
+        return;
+      }
+      try {
+        dbRowsWritten += await writeBatch(prisma, batch);
+        dbStatements += 1;
+        lastFlushOkAt = Date.now();
+        flushFailures = 0;
+        for (const f of afterCommit) f();
+        if (batch.ledger.some((l) => l.status === 'QUEUED')) opts.onNotificationsQueued?.();
+      } catch (err) {
+        flushFailures += 1;
+        if (flushFailures === 1 || flushFailures % 20 === 0) log('warn', 'probe writes failed; kept for retry', { err, pending: batchSize(batch), attempts: flushFailures });
+        engine.batch = mergeBatch(batch, engine.batch);
+        engine.afterCommit = [...afterCommit, ...engine.afterCommit];
+        const excess = engine.batch.failures.length - 500_000;
+        if (excess > 0) {
+          engine.batch.failures.splice(0, excess);
+          log('error', 'probe write backlog over 500k failure rows: the oldest were dropped', { dropped: excess });
+        }
+      }
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  async function flushRollups() {
+    const rows = engine.rollups.drain();
+    if (!rows.length) return;
+    try {
+      dbRowsWritten += await writeRollups(prisma, rows);
+      dbStatements += Math.ceil(rows.length / 1000);
+    } catch (err) {
+      engine.rollups.restore(rows);
+      log('warn', 'rollup flush failed; kept for retry', { err, rows: rows.length });
+    }
+  }
+
+  let lastResync = new Date(0);
+  async function resync() {
+    const started = new Date(Date.now() - 2_000);
+    await refreshReferenceData();
+    applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
+    lastResync = started;
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => Promise<void> | void) => {
+    const t = setInterval(() => {
+      Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => log('warn', 'probe background task failed', { err }));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  const startedAt = Date.now();
+  return {
+    async start() {
+      await refreshReferenceData();
+      const open = await prisma.incident.findFirst({ where: { kind: 'PROBE_DEGRADED', resolvedAt: null }, select: { id: true } });
+      engine.probeIncidentId = open?.id ?? null;
+      lastResync = new Date(Date.now() - 2_000);
+      await leases.start();
+      for (const c of opts.canaries ?? []) {
+        scheduler.upsert({ key: `canary:${c.host}:${c.port}`, monitorId: null, host: c.host, port: c.port, intervalMs: 10_000, retryIntervalMs: 10_000, timeoutMs: 3_000 });
+      }
+      scheduler.start();
+      every(flushMs, flush);
+      every(opts.stateRefreshMs ?? 600_000, () => engine.collectDirty());
+      every(opts.rollupFlushMs ?? 60_000, flushRollups);
+      every(opts.resyncMs ?? 10_000, resync);
+      every(5_000, () => {
+        engine.tick(now());
+        const clearAfter = opts.guardPolicy?.clearAfterMs ?? DEFAULT_GUARD_POLICY.clearAfterMs;
+        if (!engine.guard.degraded && Date.now() - startedAt > clearAfter) engine.resolveStaleProbeIncident(now());
+      });
+    },
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await scheduler.stop();
+      await leases.stop();
+      engine.collectDirty();
+      await flush();
+      await flushRollups();
+      await flushing;
+    },
+    monitorChanged(monitorId) {
+      void (async () => {
+        defaults ??= await getMonitorDefaults(prisma);
+        applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }));
+      })().catch((err: unknown) => log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }));
+    },
+    status(monitorId) {
+      const m = engine.monitors.get(monitorId);
+      if (!m) return null;
+      return m.ports.flatMap((p) => engine.statusEvent(m, p) ?? []);
+    },
+    flush: async () => {
+      await flush();
+      await flushRollups();
+    },
+    stats() {
+      const s = scheduler.stats();
+      return {
+        monitors: engine.monitors.size, targets: s.targets, ownedShards: leases.owned().length, checksDone: s.checksDone,
+        inFlight: s.inFlight, queued: s.queued, lateness: s.lateness, dbRowsWritten, dbStatements,
+        pendingWrites: batchSize(engine.batch), lastFlushOkAt, degraded: engine.guard.degraded,
+      };
+    },
+    healthy() {
+      const leaseOk = Date.now() - leases.lastOkAt() < 30_000;
+      return leaseOk && Date.now() - lastFlushOkAt < 60_000 + flushMs;
+    },
+  };
+}

@@ -1,0 +1,198 @@
+// Database I/O of the probe runtime: loading monitors by shard, and writing a batch of
+// changes (incidents, ledger rows, failure rows, port states) in one transaction.
+// DB writes scale with failures and state changes; successful checks only feed rollups.
+import { Prisma } from '../../generated/prisma/client.ts';
+import type { PrismaClient } from '../../db/index.ts';
+import type { PortPhase } from '../../generated/prisma/enums.ts';
+import type { LedgerRow } from './ledger.ts';
+import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
+
+export interface IncidentOpen {
+  id: string;
+  kind: 'HOST_DOWN' | 'PROBE_DEGRADED';
+  monitorId: string | null;
+  accountId: string | null;
+  host: string | null;
+  ports: number[];
+  reason: string | null;
+  openedAt: Date;
+}
+
+export interface FailureRow {
+  monitorId: string;
+  port: number;
+  at: Date;
+  code: string;
+  message: string;
+  latencyMs: number;
+  incidentId: string | null;
+}
+
+export interface PortStateRow {
+  monitorId: string;
+  port: number;
+  phase: PortPhase;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  since: Date;
+  lastCheckAt: Date | null;
+  lastOk: boolean | null;
+  lastLatencyMs: number | null;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+}
+
+export interface Batch {
+  opened: IncidentOpen[];
+  /** Incident id → its full port list (ports joined). */
+  portsChanged: Map<string, number[]>;
+  resolved: { id: string; at: Date }[];
+  ledger: LedgerRow[];
+  failures: FailureRow[];
+  /** Keyed `${monitorId}:${port}`: the latest state wins. */
+  portStates: Map<string, PortStateRow>;
+}
+
+export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), resolved: [], ledger: [], failures: [], portStates: new Map() });
+
+export function batchSize(b: Batch): number {
+  return b.opened.length + b.portsChanged.size + b.resolved.length + b.ledger.length + b.failures.length + b.portStates.size;
+}
+
+/** Appends `later` to `earlier` (a failed flush is retried together with what came since). */
+export function mergeBatch(earlier: Batch, later: Batch): Batch {
+  const portsChanged = new Map(earlier.portsChanged);
+  for (const [k, v] of later.portsChanged) portsChanged.set(k, v);
+  const portStates = new Map(earlier.portStates);
+  for (const [k, v] of later.portStates) portStates.set(k, v);
+  return {
+    opened: [...earlier.opened, ...later.opened],
+    portsChanged,
+    resolved: [...earlier.resolved, ...later.resolved],
+    ledger: [...earlier.ledger, ...later.ledger],
+    failures: [...earlier.failures, ...later.failures],
+    portStates,
+  };
+}
+
+type Tx = Prisma.TransactionClient;
+
+function portStateSql(rows: PortStateRow[]) {
+  const values = rows.map(
+    (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.phase}::"PortPhase", ${r.consecutiveFailures}, ${r.consecutiveSuccesses},
+      ${r.since}, ${r.lastCheckAt}, ${r.lastOk}, ${r.lastLatencyMs}, ${r.lastErrorCode}, ${r.lastErrorMessage}, now())`,
+  );
+  return Prisma.sql`INSERT INTO "PortState" ("monitorId","port","phase","consecutiveFailures","consecutiveSuccesses","since",
+      "lastCheckAt","lastOk","lastLatencyMs","lastErrorCode","lastErrorMessage","updatedAt")
+    VALUES ${Prisma.join(values)}
+    ON CONFLICT ("monitorId","port") DO UPDATE SET "phase" = EXCLUDED."phase",
+      "consecutiveFailures" = EXCLUDED."consecutiveFailures", "consecutiveSuccesses" = EXCLUDED."consecutiveSuccesses",
+      "since" = EXCLUDED."since", "lastCheckAt" = EXCLUDED."lastCheckAt", "lastOk" = EXCLUDED."lastOk",
+      "lastLatencyMs" = EXCLUDED."lastLatencyMs", "lastErrorCode" = EXCLUDED."lastErrorCode",
+      "lastErrorMessage" = EXCLUDED."lastErrorMessage", "updatedAt" = now()`;
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
+  if (b.opened.length) {
+    await tx.incident.createMany({
+      data: b.opened.map((o) => ({ ...o, openMonitorId: o.kind === 'HOST_DOWN' ? o.monitorId : null })),
+      skipDuplicates: true,
+    });
+  }
+  for (const [id, ports] of b.portsChanged) await tx.incident.updateMany({ where: { id }, data: { ports } });
+  for (const r of b.resolved) {
+    await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null } });
+  }
+  const referenced = new Set<string>([...b.ledger.map((l) => l.incidentId), ...b.failures.flatMap((f) => (f.incidentId ? [f.incidentId] : []))]);
+  if (referenced.size === 0) return referenced;
+  const found = await tx.incident.findMany({ where: { id: { in: [...referenced] } }, select: { id: true } });
+  return new Set(found.map((f) => f.id));
+}
+
+/** Writes the batch in one transaction; returns the number of rows written. */
+export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number> {
+  return prisma.$transaction(
+    async (tx) => {
+      const existing = await writeIncidents(tx, b);
+      let rows = b.opened.length + b.portsChanged.size + b.resolved.length;
+      // an incident another process already opened for the same host keeps its own rows
+      const ledger = b.ledger.filter((l) => existing.has(l.incidentId));
+      if (ledger.length) rows += (await tx.notification.createMany({ data: ledger, skipDuplicates: true })).count;
+      for (const part of chunks(b.failures, 2000)) {
+        rows += (
+          await tx.failureLog.createMany({
+            data: part.map((f) => ({ ...f, incidentId: f.incidentId && existing.has(f.incidentId) ? f.incidentId : null })),
+          })
+        ).count;
+      }
+      for (const part of chunks([...b.portStates.values()], 1000)) rows += await tx.$executeRaw(portStateSql(part));
+      return rows;
+    },
+    { timeout: 30_000, maxWait: 10_000 },
+  );
+}
+
+export interface RollupRow {
+  monitorId: string;
+  port: number;
+  hour: Date;
+  checks: number;
+  failures: number;
+  latencySumMs: number;
+  latencyCount: number;
+  latencyMinMs: number | null;
+  latencyMaxMs: number | null;
+  downSeconds: number;
+}
+
+/** Adds the rows' counters to the hourly rollups (insert or add). */
+export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Promise<number> {
+  let n = 0;
+  for (const part of chunks(rows, 1000)) {
+    const values = part.map(
+      (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.hour}, ${r.checks}, ${r.failures}, ${r.latencySumMs}, ${r.latencyCount},
+        ${r.latencyMinMs}, ${r.latencyMaxMs}, ${r.downSeconds})`,
+    );
+    n += await prisma.$executeRaw`INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs",
+        "latencyCount","latencyMinMs","latencyMaxMs","downSeconds")
+      VALUES ${Prisma.join(values)}
+      ON CONFLICT ("monitorId","port","hour") DO UPDATE SET
+        "checks" = "HourlyRollup"."checks" + EXCLUDED."checks",
+        "failures" = "HourlyRollup"."failures" + EXCLUDED."failures",
+        "latencySumMs" = "HourlyRollup"."latencySumMs" + EXCLUDED."latencySumMs",
+        "latencyCount" = "HourlyRollup"."latencyCount" + EXCLUDED."latencyCount",
+        "latencyMinMs" = LEAST("HourlyRollup"."latencyMinMs", EXCLUDED."latencyMinMs"),
+        "latencyMaxMs" = GREATEST("HourlyRollup"."latencyMaxMs", EXCLUDED."latencyMaxMs"),
+        "downSeconds" = "HourlyRollup"."downSeconds" + EXCLUDED."downSeconds"`;
+  }
+  return n;
+}
+
+/** Live (not deleted) monitors in the given shards, optionally only those changed since `since`. */
+export async function loadMonitors(
+  prisma: PrismaClient,
+  shards: number[],
+  opts: { ids?: string[]; changedSince?: Date; includeDeleted?: boolean } = {},
+): Promise<{ row: MonitorRow; shard: number }[]> {
+  if (shards.length === 0) return [];
+  const conds = [Prisma.sql`${Prisma.raw(SHARD_SQL)} = ANY(${shards}::int[])`];
+  if (!opts.includeDeleted) conds.push(Prisma.sql`"deletedAt" IS NULL`);
+  if (opts.ids) conds.push(Prisma.sql`"id" = ANY(${opts.ids}::text[])`);
+  if (opts.changedSince) conds.push(Prisma.sql`"updatedAt" >= ${opts.changedSince}`);
+  const idRows = await prisma.$queryRaw<{ id: string; shard: number }[]>`
+    SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard FROM "Monitor" WHERE ${Prisma.join(conds, ' AND ')}`;
+  const shardOf = new Map(idRows.map((r) => [r.id, r.shard]));
+  const out: { row: MonitorRow; shard: number }[] = [];
+  for (const part of chunks(idRows.map((r) => r.id), 2000)) {
+    for (const row of await prisma.monitor.findMany({ where: { id: { in: part } }, include: monitorInclude })) {
+      out.push({ row, shard: shardOf.get(row.id) ?? 0 });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+// SvelteKit config for the dashboard. Sources live in client/ (not src/); the static build
+// goes to build/client, which the server serves at / with an index.html fallback (SPA).
+import adapter from '@sveltejs/adapter-static';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+export default {
+  preprocess: vitePreprocess(),
+  kit: {
+    files: { src: 'client', assets: 'client/static' },
+    adapter: adapter({ pages: 'build/client', assets: 'build/client', fallback: 'index.html', strict: true }),
+  },
+};

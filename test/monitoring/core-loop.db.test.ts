@@ -1,0 +1,129 @@
+// The heart of the product, end to end on real sockets: a watched port stops answering,
+// exactly one incident opens with its ledger rows, the owner sees it live, failure rows keep
+// the OS reason; a restart mid-incident changes nothing; the port comes back and the
+// incident resolves with RECOVERED rows.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { backend } from '../helpers/db.ts';
+import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { subscribe, wsClient } from '../helpers/ws.ts';
+
+type Status = { monitorStatus: { monitorId: string; port: number; phase: string; lastErrorCode: string | null } };
+const STATUS = `subscription { monitorStatus { monitorId port phase lastErrorCode } }`;
+
+async function listenOn(port: number, host = '127.0.0.1'): Promise<net.Server> {
+  const server = net.createServer((s) => s.on('error', () => {}));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+const closeServer = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe(`core loop (${backend})`, () => {
+  let app: TestApp;
+  let probe2: ProbeRuntime | undefined;
+  const servers: net.Server[] = [];
+  beforeAll(async () => {
+    app = await startTestApp({ PROBE_ENABLED: 'true' });
+  });
+  afterAll(async () => {
+    await probe2?.stop();
+    for (const s of servers) if (s.listening) await closeServer(s);
+    await app?.close();
+  });
+
+  it('port down → one incident with ledger rows, live to the owner only; restart; recovery', async () => {
+    const p = app.db.prisma;
+    const alice = await makeCustomer(p, 'alice');
+    await makeCustomer(p, 'bob');
+    await p.adminRecipient.create({ data: { name: 'NOC', email: 'noc@example.com', phone: null, language: 'ko' } });
+    const a = await listenOn(0);
+    const b = await listenOn(0);
+    servers.push(a, b);
+    const ports = [(a.address() as net.AddressInfo).port, (b.address() as net.AddressInfo).port].sort((x, y) => x - y);
+    const monitor = await makeMonitor(p, { accountId: alice.id, ports, intervalSec: 10, retryIntervalSec: 2, failureThreshold: 3, recoveryThreshold: 2, smsEnabled: false });
+    // the admin recipient list is read when the probe starts and on its resync
+    await app.probe!.stop();
+    probe2 = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
+    await probe2.start();
+    app.services.onMonitorChanged = (id) => probe2!.monitorChanged(id);
+    app.services.probeStatus = (id) => probe2!.status(id);
+    app.services.onMonitorChanged(monitor.id);
+
+    const aliceWs = wsClient(app.url, { cookie: await app.login('alice', CUSTOMER_PASSWORD) });
+    const bobWs = wsClient(app.url, { cookie: await app.login('bob', CUSTOMER_PASSWORD) });
+    const aliceSub = subscribe<Status>(aliceWs, STATUS);
+    const bobSub = subscribe<Status>(bobWs, STATUS);
+    for (const port of ports) await aliceSub.waitFor((e) => e.monitorStatus.port === port && e.monitorStatus.phase === 'UP', 15_000);
+
+    await Promise.all([closeServer(a), closeServer(b)]);
+    const incident = await until('an incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }), 30_000);
+    const firstFailure = await p.failureLog.findFirstOrThrow({ where: { monitorId: monitor.id }, orderBy: { at: 'asc' } });
+    // the 3rd failed check opens it: threshold × retry + 2 s after the first failure at most
+    expect(incident.openedAt.getTime() - firstFailure.at.getTime()).toBeLessThanOrEqual(3 * 2_000 + 2_000);
+    await aliceSub.waitFor((e) => e.monitorStatus.phase === 'DOWN' && e.monitorStatus.lastErrorCode === 'ECONNREFUSED', 10_000);
+
+    // both ports of the host are in the one incident
+    await until('both ports in the incident', async () => (await p.incident.findUniqueOrThrow({ where: { id: incident.id } })).ports.length === 2, 10_000);
+    expect(await p.incident.count({ where: { monitorId: monitor.id } })).toBe(1);
+    const down = await p.notification.findMany({ where: { incidentId: incident.id, kind: 'DOWN' }, orderBy: [{ recipientRole: 'asc' }, { channel: 'asc' }] });
+    expect(down.map((n) => [n.recipientRole, n.channel, n.recipient, n.status === 'NO' ? 'NO' : 'ON'])).toEqual([
+      ['CONTACT', 'EMAIL', 'contact@example.com', 'ON'],
+      ['CONTACT', 'SMS', '+821012345678', 'NO'],
+      ['ADMIN', 'EMAIL', 'noc@example.com', 'ON'],
+    ]);
+    const failures = await p.failureLog.findMany({ where: { monitorId: monitor.id } });
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(failures.every((f) => f.code === 'ECONNREFUSED' && f.message.includes('ECONNREFUSED'))).toBe(true);
+    expect(failures.some((f) => f.incidentId === incident.id)).toBe(true);
+
+    // another customer saw nothing of alice's monitor
+    expect(bobSub.received).toEqual([]);
+    expect(bobSub.errors).toEqual([]);
+
+    // restart mid-incident: state reloads from the database, nothing is opened or sent twice
+    const ledgerBefore = await p.notification.count();
+    await probe2.stop();
+    probe2 = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
+    await probe2.start();
+    expect(probe2.status(monitor.id)?.map((s) => s.phase)).toEqual(['DOWN', 'DOWN']);
+    await new Promise((r) => setTimeout(r, 11_000)); // at least one more failed check each
+    await probe2.flush();
+    expect(await p.incident.count({ where: { monitorId: monitor.id } })).toBe(1);
+    expect(await p.notification.count()).toBe(ledgerBefore);
+    expect(await p.failureLog.count({ where: { monitorId: monitor.id } })).toBeGreaterThan(failures.length);
+
+    // the ports answer again: after 2 good checks the incident resolves with RECOVERED rows
+    servers.push(await listenOn(ports[0]!), await listenOn(ports[1]!));
+    const resolved = await until('resolution', async () => {
+      const i = await p.incident.findUniqueOrThrow({ where: { id: incident.id } });
+      return i.resolvedAt ? i : null;
+    }, 40_000);
+    expect(resolved.resolvedAt!.getTime()).toBeGreaterThan(incident.openedAt.getTime());
+    const recovered = await until('RECOVERED rows', async () => {
+      const rows = await p.notification.findMany({ where: { incidentId: incident.id, kind: 'RECOVERED' } });
+      return rows.length ? rows : null;
+    }, 5_000);
+    expect(recovered.map((n) => `${n.recipientRole}:${n.channel}`).sort()).toEqual(['ADMIN:EMAIL', 'CONTACT:EMAIL', 'CONTACT:SMS']);
+    await aliceSub.waitFor((e) => e.monitorStatus.port === ports[0] && e.monitorStatus.phase === 'UP' && aliceSub.received.indexOf(e) > 2, 10_000);
+    expect(bobSub.received).toEqual([]);
+    aliceSub.dispose();
+    bobSub.dispose();
+    await aliceWs.dispose();
+    await bobWs.dispose();
+  }, 150_000);
+});
