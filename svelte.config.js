@@ -9,5 +9,11 @@ export default {
   kit: {
     files: { src: 'client', assets: 'client/static' },
     adapter: adapter({ pages: 'build/client', assets: 'build/client', fallback: 'index.html', strict: true }),
+    typescript: {
+      // test/ belongs to the server's tsconfig (tsc -p .), not to the client's type check.
+      config: (config) => {
+        config.include = config.include.filter((p) => !/^\.\.\/tests?\//.test(p));
+      },
+    },
   },
 };

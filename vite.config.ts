@@ -27,5 +27,9 @@ export default defineConfig({
     // `vite dev` on :5173 talks to a running server (npm start) on :4000, same-origin style.
     proxy: { '/graphql': { target: process.env.PORTWATCH_URL ?? 'http://127.0.0.1:4000', ws: true, changeOrigin: false } },
   },
-  build: { chunkSizeWarningLimit: 800 },
+  build: {
+    chunkSizeWarningLimit: 800,
+    // rolldown prints plugin timings on slow (shared, 2-core) machines; not useful here
+    rolldownOptions: { checks: { pluginTimings: false } },
+  },
 });

@@ -1,14 +1,15 @@
 // Builds what `npm start` needs, only when it is missing or stale:
 //  1. the Prisma client and Pothos types (prisma generate, offline),
-//  2. the dashboard (vite build of client/ into build/client).
+//  2. the dashboard: its GraphQL types (codegen into client/lib/gql), then vite build of
+//     client/ into build/client.
 // Plain JS so it runs before anything is generated.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const only = process.argv[2]; // 'prisma' | 'client' | undefined (both)
+const only = process.argv[2]; // 'prisma' | 'client' | 'codegen' (client types only) | undefined (all)
 
 function newest(p) {
   if (!existsSync(p)) return 0;
@@ -42,9 +43,27 @@ if (!only || only === 'prisma') {
   }
 }
 
-if ((!only || only === 'client') && existsSync(path.join(root, 'client/app.html'))) {
+const hasClient = existsSync(path.join(root, 'client/app.html'));
+if ((!only || only === 'client' || only === 'codegen') && hasClient) {
+  // Typed documents (client/lib/gql, not committed) from the schema and the client's operations.
+  const stamp = path.join(root, 'client/lib/gql/.codegen-stamp');
+  const inputs = Math.max(
+    newest(path.join(root, 'server/schema.graphql')),
+    newest(path.join(root, 'client/lib/graphql')),
+    newest(path.join(root, 'codegen.ts')),
+  );
+  if (!existsSync(stamp) || inputs > statSync(stamp).mtimeMs) {
+    console.log('Generating the dashboard\'s GraphQL types…');
+    run(bin('graphql-codegen'), ['--config', 'codegen.ts']);
+    writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  }
+}
+
+if ((!only || only === 'client') && hasClient) {
   const out = path.join(root, 'build/client/index.html');
-  const sources = Math.max(newest(path.join(root, 'client')), newest(path.join(root, 'server/schema.graphql')));
+  const sources = Math.max(
+    ...['client', 'server/schema.graphql', 'svelte.config.js', 'vite.config.ts'].map((p) => newest(path.join(root, p))),
+  );
   if (!existsSync(out) || sources > statSync(out).mtimeMs) {
     console.log('Building the dashboard…');
     run(bin('vite'), ['build', '--logLevel', 'warn']);

@@ -14,6 +14,7 @@ import {
   type OperationContext,
 } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { untrack } from 'svelte';
 import { live, type Transport } from './live.svelte';
 
 /** Error codes (in `extensions.code`) that mean "sign in again". */
@@ -192,13 +193,16 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       });
     };
     restarters.add(start);
-    live.streams += 1;
-    start();
+    // Callers start this inside $effect: touching `live` here must not make it a dependency.
+    untrack(() => {
+      live.streams += 1;
+      start();
+    });
     return () => {
       stopped = true;
       clearTimeout(timer);
       restarters.delete(start);
-      live.streams -= 1;
+      untrack(() => (live.streams -= 1));
       current?.unsubscribe();
     };
   }

@@ -16,6 +16,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    /** Input only: a list of ports or the seed's text ("21,22,23"); parsed by services/ports.ts. */
+    PortList: { Input: string | unknown[]; Output: never };
   };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;

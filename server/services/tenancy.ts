@@ -7,7 +7,7 @@ import type { Viewer } from './types.ts';
 /** No account has an empty id: a where-clause that matches nothing. */
 const NOBODY = '';
 
-export const isAdminViewer = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';
+export const isAdminViewer = (v: Viewer | null | undefined): boolean => v?.role === 'ADMIN';
 
 /** Rows with an `accountId` column (Server, Monitor, ApprovalRequest). */
 export function ownedWhere(viewer: Viewer | null): { accountId?: string } {

@@ -15,6 +15,8 @@ export const CUSTOMER_PASSWORD = 'customer-password';
 export interface MonitorFixture {
   accountId: string;
   ip?: string;
+  /** Probe this address instead of the server's IP (many monitors, one local listener). */
+  probeHost?: string;
   ports: number[];
   intervalSec?: number;
   retryIntervalSec?: number;
@@ -38,7 +40,7 @@ export async function makeMonitor(prisma: PrismaClient, f: MonitorFixture) {
       accountId: f.accountId,
       serverId: server.id,
       activeServerId: server.id,
-      host: ip,
+      host: f.probeHost ?? ip,
       ports: f.ports,
       contactName: 'Contact',
       contactEmail: 'contact@example.com',

@@ -2,6 +2,8 @@
 // against server/schema.graphql (false = that part of the API has not landed yet).
 export const features = {
   "live": true,
+  "monitors": true,
+  "profile": false,
   "session": true,
   "tokens": true
 } as const;

@@ -6,5 +6,7 @@ import './enums.ts';
 import './account.ts';
 import './api-token.ts';
 import './live.ts';
+import './server.ts';
+import './monitor.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -9,10 +9,10 @@ type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
 
 export type DeliveryUpdateResult =
   | { matched: false; reason: string }
-  | { matched: true; notificationId: string; changed: boolean; status: string };
+  | { matched: true; notificationId: string; incidentId: string; changed: boolean; status: string };
 
 function result(id: string, r: ApplySignalResult): DeliveryUpdateResult {
-  return r.found ? { matched: true, notificationId: id, changed: r.changed, status: r.status } : { matched: false, reason: 'ledger row not found' };
+  return r.found ? { matched: true, notificationId: id, incidentId: r.incidentId, changed: r.changed, status: r.status } : { matched: false, reason: 'ledger row not found' };
 }
 
 /** Finds the SMS row a report is about: our ledger id when the provider echoes it (NHN), else the provider's message id. */
@@ -44,8 +44,8 @@ export async function recordDeliveryReport(deps: Deps, opts: RecordDeliveryRepor
   if (!id) return { matched: false, reason: `no SMS ledger row for ${opts.provider} message ${report.providerMessageId}` };
   const detail = `${opts.provider} report: ${report.detail}`;
   if (report.status === 'SENT') {
-    const ok = await appendEvent(deps, id, detail, report.raw);
-    return ok ? { matched: true, notificationId: id, changed: false, status: 'unchanged' } : { matched: false, reason: 'ledger row not found' };
+    const row = await appendEvent(deps, id, detail, report.raw);
+    return row ? { matched: true, notificationId: id, incidentId: row.incidentId, changed: false, status: row.status } : { matched: false, reason: 'ledger row not found' };
   }
   const signal = report.status === 'DELIVERED' ? 'report-delivered' : 'report-failed';
   return result(id, await applySignal(deps, { notificationId: id, signal, detail, raw: report.raw }));
@@ -64,13 +64,13 @@ export interface RecordBounceOptions {
 export async function recordBounce(deps: Deps, opts: RecordBounceOptions): Promise<DeliveryUpdateResult> {
   const b = opts.bounce;
   if (!b.ledgerId) return { matched: false, reason: 'the report names no portwatch message' };
-  const row = await deps.prisma.notification.findUnique({ where: { id: b.ledgerId }, select: { channel: true } });
+  const row = await deps.prisma.notification.findUnique({ where: { id: b.ledgerId }, select: { channel: true, incidentId: true, status: true } });
   if (!row || row.channel !== 'EMAIL') return { matched: false, reason: `no e-mail ledger row ${b.ledgerId}` };
   const raw = { action: b.action, status: b.status, recipient: b.recipient, messageId: b.messageId, diagnostic: b.diagnostic };
   const action = b.action ?? 'failed';
   if (action !== 'failed') {
     await appendEvent(deps, b.ledgerId, `delivery status notification (${action}${b.status ? ` ${b.status}` : ''}): ${b.diagnostic}`, raw);
-    return { matched: true, notificationId: b.ledgerId, changed: false, status: 'unchanged' };
+    return { matched: true, notificationId: b.ledgerId, incidentId: row.incidentId, changed: false, status: row.status };
   }
   const detail = `bounced${b.status ? ` (${b.status})` : ''}: ${b.diagnostic}`;
   return result(b.ledgerId, await applySignal(deps, { notificationId: b.ledgerId, signal: 'bounce', detail, raw }));

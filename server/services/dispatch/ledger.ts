@@ -83,12 +83,17 @@ export async function applySignal(deps: Deps, opts: ApplySignalOptions): Promise
 }
 
 /** A timeline entry that changes nothing (e.g. an SMS "sent" report, a "delayed" DSN). */
-export async function appendEvent(deps: Pick<ServiceDeps, 'prisma' | 'now'>, notificationId: string, detail: string, raw?: unknown): Promise<boolean> {
-  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { status: true } });
-  if (!row) return false;
+export async function appendEvent(
+  deps: Pick<ServiceDeps, 'prisma' | 'now'>,
+  notificationId: string,
+  detail: string,
+  raw?: unknown,
+): Promise<{ status: NotificationStatus; incidentId: string } | null> {
+  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { status: true, incidentId: true } });
+  if (!row) return null;
   const json = toJson(raw);
   await deps.prisma.notificationEvent.create({
     data: { notificationId, at: deps.now(), status: row.status, detail, ...(json !== undefined ? { raw: json } : {}) },
   });
-  return true;
+  return row;
 }

@@ -130,7 +130,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   }
 
   /** Applies fresh rows (a load, a change, a resync) to the running state. */
-  function applyRows(rows: Awaited<ReturnType<typeof loadMonitors>>) {
+  function applyRows(rows: Awaited<ReturnType<typeof loadMonitors>>, checkNewNow = false) {
     const t = now();
     for (const { row, shard } of rows) {
       shardOf.set(row.id, shard);
@@ -146,8 +146,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       if (!cur) {
         engine.adopt(fresh, t);
         schedule(fresh);
-        // a new monitor shows a status at once instead of waiting for its phase
-        for (const p of fresh.ports) if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
+        // a monitor just registered shows a status at once instead of waiting for its phase
+        // (not on bulk loads: a restart or a taken-over shard must not turn into a burst)
+        if (checkNewNow) for (const p of fresh.ports) if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
         continue;
       }
       const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
@@ -277,7 +278,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     monitorChanged(monitorId) {
       void (async () => {
         defaults ??= await getMonitorDefaults(prisma);
-        applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }));
+        applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }), true);
       })().catch((err: unknown) => log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }));
     },
     status(monitorId) {

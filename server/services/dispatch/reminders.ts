@@ -1,0 +1,137 @@
+// Reminders and escalation for open, unacknowledged host incidents, on a timer.
+// - Reminder: every Monitor.reminderEveryMin minutes after the incident opened (or the last
+//   reminder), a REMINDER message with seq = reminder number to the recipients of the incident's
+//   DOWN message (rows that were NO — switched off — stay NO). A process that was down for
+//   several periods sends one reminder when it comes back, not a burst.
+// - Escalation: once, Monitor.escalateAfterMin minutes after the incident opened, an ESCALATION
+//   SMS to every AdminRecipient with a phone (NO when that admin's SMS switch is off).
+// Both advance the incident (reminderCount / escalatedAt) with a conditional update and create
+// the rows in the same transaction; the ledger's unique key (incident, kind, seq, channel,
+// recipient) makes a second process or a restart unable to create them twice.
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { Logger } from '../../log.ts';
+import type { ServiceDeps } from '../types.ts';
+
+type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
+type Created = { id: string; incidentId: string; accountId: string | null; status: string };
+
+const MINUTE = 60_000;
+const createdSelect = { id: true, incidentId: true, accountId: true, status: true } as const;
+
+async function remindOne(deps: Deps, inc: { id: string; accountId: string | null; reminderCount: number }, now: Date): Promise<Created[]> {
+  const seq = inc.reminderCount + 1;
+  return deps.prisma.$transaction(async (tx) => {
+    const u = await tx.incident.updateMany({
+      where: { id: inc.id, reminderCount: inc.reminderCount, resolvedAt: null, acknowledgedAt: null },
+      data: { reminderCount: seq, lastReminderAt: now },
+    });
+    if (u.count === 0) return [];
+    const down = await tx.notification.findMany({
+      where: { incidentId: inc.id, kind: 'DOWN' },
+      select: { accountId: true, channel: true, recipient: true, recipientRole: true, language: true, status: true, statusDetail: true },
+    });
+    const data: Prisma.NotificationCreateManyInput[] = down.map((d) => ({
+      incidentId: inc.id, accountId: d.accountId, kind: 'REMINDER', seq, channel: d.channel, recipient: d.recipient,
+      recipientRole: d.recipientRole, language: d.language, nextAttemptAt: now, createdAt: now,
+      status: d.status === 'NO' ? 'NO' : 'QUEUED', statusDetail: d.status === 'NO' ? d.statusDetail : null,
+    }));
+    return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
+  });
+}
+
+async function escalateOne(deps: Deps, inc: { id: string }, now: Date): Promise<Created[]> {
+  return deps.prisma.$transaction(async (tx) => {
+    const u = await tx.incident.updateMany({
+      where: { id: inc.id, escalatedAt: null, resolvedAt: null, acknowledgedAt: null },
+      data: { escalatedAt: now },
+    });
+    if (u.count === 0) return [];
+    const admins = await tx.adminRecipient.findMany({ where: { phone: { not: null } }, select: { phone: true, smsEnabled: true, language: true } });
+    const data: Prisma.NotificationCreateManyInput[] = admins.map((a) => ({
+      incidentId: inc.id, accountId: null, kind: 'ESCALATION', seq: 0, channel: 'SMS', recipient: a.phone ?? '',
+      recipientRole: 'ADMIN', language: a.language, nextAttemptAt: now, createdAt: now,
+      status: a.smsEnabled ? 'QUEUED' : 'NO', statusDetail: a.smsEnabled ? null : 'not sent: SMS is switched off for this admin recipient',
+    }));
+    return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
+  });
+}
+
+export interface RunRemindersResult {
+  reminders: number;
+  escalations: number;
+  rows: number;
+}
+
+/** One pass: creates the reminder and escalation rows that are due at `now`. */
+export async function runReminders(deps: Deps, now: Date = deps.now(), log: Logger = () => {}): Promise<RunRemindersResult> {
+  const open = { kind: 'HOST_DOWN' as const, resolvedAt: null, acknowledgedAt: null };
+  const live = { deletedAt: null, pausedAt: null };
+  const [remind, escalate] = await Promise.all([
+    deps.prisma.incident.findMany({
+      where: { ...open, monitor: { ...live, reminderEveryMin: { not: null } } },
+      select: { id: true, accountId: true, openedAt: true, lastReminderAt: true, reminderCount: true, monitor: { select: { reminderEveryMin: true } } },
+    }),
+    deps.prisma.incident.findMany({
+      where: { ...open, escalatedAt: null, monitor: { ...live, escalateAfterMin: { not: null } } },
+      select: { id: true, accountId: true, openedAt: true, monitor: { select: { escalateAfterMin: true } } },
+    }),
+  ]);
+  const result: RunRemindersResult = { reminders: 0, escalations: 0, rows: 0 };
+  const created: Created[] = [];
+  const touched = new Map<string, string | null>();
+  for (const inc of remind) {
+    const every = inc.monitor?.reminderEveryMin ?? 0;
+    if (every <= 0 || (inc.lastReminderAt ?? inc.openedAt).getTime() + every * MINUTE > now.getTime()) continue;
+    const rows = await remindOne(deps, inc, now);
+    result.reminders += 1;
+    created.push(...rows);
+    touched.set(inc.id, inc.accountId);
+  }
+  for (const inc of escalate) {
+    const after = inc.monitor?.escalateAfterMin ?? 0;
+    if (after < 0 || inc.openedAt.getTime() + after * MINUTE > now.getTime()) continue;
+    const rows = await escalateOne(deps, inc, now);
+    if (rows.length === 0) log('warn', 'escalation: no admin recipient has a phone number', { incidentId: inc.id });
+    result.escalations += 1;
+    created.push(...rows);
+    touched.set(inc.id, inc.accountId);
+  }
+  result.rows = created.length;
+  for (const [incidentId, accountId] of touched) deps.events.incident({ incidentId, accountId, change: 'UPDATED' });
+  for (const r of created) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: r.status });
+  if (created.some((r) => r.status === 'QUEUED')) deps.onNotificationsQueued?.();
+  return result;
+}
+
+export interface ReminderScheduler {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Runs `runReminders` every `intervalMs` (default 30 s); a pass never overlaps the previous one. */
+export function createReminderScheduler(deps: Deps, opts: { intervalMs?: number; log?: Logger } = {}): ReminderScheduler {
+  const log = opts.log ?? (() => {});
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  const pass = () => {
+    if (running) return;
+    running = runReminders(deps, deps.now(), log)
+      .then(() => undefined, (err: unknown) => log('error', 'reminders: pass failed', { err }))
+      .finally(() => {
+        running = null;
+      });
+  };
+  return {
+    start() {
+      if (timer) return;
+      timer = setInterval(pass, opts.intervalMs ?? 30_000);
+      timer.unref();
+      pass();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running;
+    },
+  };
+}

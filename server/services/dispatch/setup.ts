@@ -1,0 +1,147 @@
+// Builds the delivery side from configuration: the e-mail channel (pooled SMTP), the SMS provider,
+// the dispatcher, the reminder scheduler and the optional bounce receiver. main.ts constructs
+// it with `notificationSettings(config)`, passes `sms` to the HTTP routes, and starts/stops it.
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import { startBounceReceiver, type BounceReceiver } from '../../notify/bounce.ts';
+import { addressOf, createEmailChannel } from '../../notify/email.ts';
+import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../../notify/sms/index.ts';
+import type { ServiceDeps } from '../types.ts';
+import { recordBounce } from './delivery.ts';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
+import { createReminderScheduler } from './reminders.ts';
+
+export interface NotificationSettings {
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Envelope sender (MAIL FROM): where bounces go. Default: the MAIL_FROM address. */
+  bounceAddress: string | undefined;
+  /** Right-hand side of Message-IDs (the PUBLIC_URL host name). */
+  messageIdDomain: string;
+  bounce: { port: number; host: string } | null;
+  sms: SmsProviderConfig;
+  dispatch: Omit<DispatcherOptions, 'email' | 'sms' | 'log'> & { enabled: boolean };
+  reminderIntervalMs?: number;
+}
+
+/** Maps the validated configuration to the delivery side's settings. */
+export function notificationSettings(config: Config): NotificationSettings {
+  const base = config.publicUrl.replace(/\/+$/, '');
+  const sms: SmsProviderConfig =
+    config.SMS_PROVIDER === 'nhn'
+      ? {
+          provider: 'nhn', baseUrl: config.NHN_BASE_URL, appKey: config.NHN_APP_KEY ?? '', secretKey: config.NHN_SECRET_KEY ?? '',
+          sendNo: config.NHN_SEND_NO ?? '', webhookSignatureMode: config.NHN_WEBHOOK_SIGNATURE_MODE,
+          ...(config.NHN_WEBHOOK_SECRET ? { webhookSecret: config.NHN_WEBHOOK_SECRET } : {}),
+        }
+      : config.SMS_PROVIDER === 'twilio'
+        ? {
+            provider: 'twilio', baseUrl: config.TWILIO_BASE_URL, accountSid: config.TWILIO_ACCOUNT_SID ?? '', authToken: config.TWILIO_AUTH_TOKEN ?? '',
+            from: config.TWILIO_FROM ?? '', statusCallbackUrl: `${base}/hooks/sms/twilio`,
+          }
+        : { provider: 'none' };
+  return {
+    smtpUrl: config.SMTP_URL,
+    mailFrom: config.MAIL_FROM,
+    bounceAddress: config.BOUNCE_ADDRESS,
+    messageIdDomain: new URL(config.publicUrl).hostname || 'portwatch',
+    bounce: config.BOUNCE_SMTP_PORT !== undefined ? { port: config.BOUNCE_SMTP_PORT, host: config.HOST } : null,
+    sms,
+    dispatch: {
+      enabled: config.DISPATCH_ENABLED,
+      maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
+      retryBaseMs: config.DISPATCH_RETRY_BASE_SECONDS * 1000,
+      retryMaxMs: config.DISPATCH_RETRY_MAX_SECONDS * 1000,
+      leaseMs: config.DISPATCH_LEASE_SECONDS * 1000,
+      concurrency: { EMAIL: config.DISPATCH_EMAIL_CONCURRENCY, SMS: config.DISPATCH_SMS_CONCURRENCY },
+      smsAckLink: config.SMS_ACK_LINK,
+    },
+  };
+}
+
+export interface Notifications {
+  dispatcher: Dispatcher;
+  sms: SmsProvider;
+  /** Port of the bounce receiver once started (null when off). */
+  bouncePort(): number | null;
+  /** SMTP reachability for /ready (cached; refreshed in the background at most every 60 s). */
+  smtpCheck(): { ok: boolean; detail?: string };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createNotifications(deps: ServiceDeps, settings: NotificationSettings, log: Logger = () => {}): Notifications {
+  const transporter: Transporter | null = settings.smtpUrl
+    ? nodemailer.createTransport({
+        url: settings.smtpUrl,
+        pool: true,
+        maxConnections: settings.dispatch.concurrency?.EMAIL ?? 8,
+        maxMessages: 1000,
+        // well below the dispatcher's lease, so a hung server cannot outlive a claim
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 30_000,
+      })
+    : null;
+  const email = transporter
+    ? createEmailChannel({
+        transporter,
+        from: settings.mailFrom,
+        envelopeFrom: settings.bounceAddress ?? addressOf(settings.mailFrom),
+        messageIdDomain: settings.messageIdDomain,
+      })
+    : null;
+  const sms = createSmsProvider(settings.sms);
+  const dispatcher = createDispatcher(deps, { ...settings.dispatch, email, sms, log });
+  const reminders = createReminderScheduler(deps, { log, ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}) });
+  let bounce: BounceReceiver | null = null;
+  let smtpState: { ok: boolean; detail?: string } = transporter ? { ok: true, detail: 'not checked yet' } : { ok: true, detail: 'not configured: mail rows say "not sent"' };
+  let smtpCheckedAt = 0;
+  let checking = false;
+
+  function refreshSmtp(): void {
+    if (!transporter || checking || Date.now() - smtpCheckedAt < 60_000) return;
+    checking = true;
+    smtpCheckedAt = Date.now();
+    transporter.verify().then(
+      () => (smtpState = { ok: true }),
+      (err: unknown) => (smtpState = { ok: false, detail: err instanceof Error ? err.message : String(err) }),
+    ).finally(() => (checking = false));
+  }
+
+  return {
+    dispatcher,
+    sms,
+    bouncePort: () => bounce?.port ?? null,
+    smtpCheck() {
+      refreshSmtp();
+      return smtpState;
+    },
+    async start() {
+      if (settings.bounce) {
+        bounce = await startBounceReceiver({
+          port: settings.bounce.port,
+          host: settings.bounce.host,
+          messageIdDomain: settings.messageIdDomain,
+          onBounce: async (b) => {
+            const r = await recordBounce(deps, { bounce: b });
+            if (!r.matched) log('info', 'bounce: no matching message', { reason: r.reason, messageId: b.messageId });
+          },
+          onError: (err) => log('warn', 'bounce receiver error', { err }),
+        });
+        log('info', 'bounce receiver listening', { port: bounce.port });
+      }
+      if (settings.dispatch.enabled) {
+        dispatcher.start();
+        reminders.start();
+      }
+    },
+    async stop() {
+      await reminders.stop();
+      await dispatcher.stop();
+      await bounce?.close();
+      transporter?.close();
+    },
+  };
+}

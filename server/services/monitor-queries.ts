@@ -1,0 +1,64 @@
+// Reading monitors: the list (a customer's own; for admins every monitor, searchable by host
+// and login id, filterable by status, paged by keyset on (host, id) so 100k rows stay cheap).
+// Read services take Pothos's `query` (take/skip/cursor/include) and spread it into Prisma.
+import type { Prisma } from '../generated/prisma/client.ts';
+import { parseIp } from './ip-policy.ts';
+import { isAdminViewer, ownedWhere } from './tenancy.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
+
+export type MonitorStatusFilter = 'OK' | 'PROBLEM' | 'DOWN' | 'PAUSED' | 'DELETED';
+
+export interface ListMonitorsOptions {
+  /** An IP (exact), the start of one ("203.0.113."), or a login id (admins). */
+  search?: string | null;
+  status?: MonitorStatusFilter | null;
+  /** Admins: one customer's monitors. Ignored for customers (always their own). */
+  accountId?: string | null;
+  /** Also list deleted monitors (their logs stay queryable). */
+  includeDeleted?: boolean | null;
+}
+
+type MonitorQuery = Omit<Prisma.MonitorFindManyArgs, 'where' | 'orderBy'>;
+
+const TROUBLE = ['SUSPECT', 'DOWN', 'RECOVERING'] as const;
+
+/** The where-clause of a monitor list: tenancy first, then the filters. */
+export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOptions): Prisma.MonitorWhereInput {
+  const and: Prisma.MonitorWhereInput[] = [ownedWhere(viewer)];
+  if (isAdminViewer(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
+  const status = opts.status ?? null;
+  if (status === 'DELETED') and.push({ deletedAt: { not: null } });
+  else if (!opts.includeDeleted) and.push({ deletedAt: null });
+  if (status === 'PAUSED') and.push({ pausedAt: { not: null } });
+  if (status === 'PROBLEM') and.push({ pausedAt: null, portStates: { some: { phase: { in: [...TROUBLE] } } } });
+  if (status === 'DOWN') and.push({ pausedAt: null, portStates: { some: { phase: { in: ['DOWN', 'RECOVERING'] } } } });
+  if (status === 'OK') and.push({ pausedAt: null, portStates: { none: { phase: { in: [...TROUBLE] } } } });
+  const search = opts.search?.trim().slice(0, 100);
+  if (search) {
+    const ip = parseIp(search);
+    if (ip) and.push({ host: ip.ip });
+    else {
+      const or: Prisma.MonitorWhereInput[] = [];
+      if (/^[0-9a-f.:]+$/i.test(search)) or.push({ host: { startsWith: search.toLowerCase() } });
+      if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
+      or.push({ contactName: { contains: search, mode: 'insensitive' } });
+      and.push({ OR: or });
+    }
+  }
+  return { AND: and };
+}
+
+export const MONITOR_ORDER: Prisma.MonitorOrderByWithRelationInput[] = [{ host: 'asc' }, { id: 'asc' }];
+
+export function listMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions, query: MonitorQuery) {
+  return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: MONITOR_ORDER });
+}
+
+export function countMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions) {
+  return deps.prisma.monitor.count({ where: monitorListWhere(viewer, opts) });
+}
+
+/** One monitor of the viewer's (deleted ones included: their logs stay), or null. */
+export function findMonitor(deps: ServiceDeps, viewer: Viewer | null, monitorId: string, query: MonitorQuery = {}) {
+  return deps.prisma.monitor.findFirst({ ...query, where: { id: monitorId, ...ownedWhere(viewer) } });
+}
