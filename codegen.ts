@@ -78,7 +78,7 @@ const config: CodegenConfig = {
   schema: 'server/schema.graphql',
   documents: ready.map((f) => `client/lib/graphql/${f}`),
   ignoreNoDocuments: true,
-  silent: true,
+  silent: !process.env.CODEGEN_VERBOSE,
   generates: {
     'client/lib/gql/': {
       preset: 'client',
@@ -86,8 +86,9 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumType: 'string-literal',
-        strictScalars: true,
-        scalars: { DateTime: 'string', JSON: 'unknown' },
+        // a scalar added to the API later is `unknown` until it is mapped here
+        defaultScalarType: 'unknown',
+        scalars: { DateTime: 'string', JSON: 'unknown', PortList: 'string | number[]' },
         skipTypename: false,
         dedupeFragments: true,
       },

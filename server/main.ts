@@ -11,6 +11,8 @@ import { seedDemo } from './services/demo.ts';
 import { createEvents } from './services/events.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
 import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
+import { createNotifications, notificationSettings, type Notifications } from './services/dispatch/setup.ts';
+import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export interface Runtime {
   app: App;
   probe: ProbeRuntime | null;
+  notifications: Notifications;
   db: Database;
   url: string;
   port: number;
@@ -88,6 +91,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       services.onMonitorChanged = (id) => probe.monitorChanged(id);
       services.probeStatus = (id) => probe.status(id);
     }
+    // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
+    const notifications = createNotifications(services, notificationSettings(config), log);
+    services.onNotificationsQueued = () => notifications.dispatcher.kick();
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};
       try {
@@ -97,9 +103,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         checks.database = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
       if (probe) checks.probe = probe.healthy() ? { ok: true } : { ok: false, detail: 'probe leases or writes are failing' };
-      return { ok: Object.values(checks).every((c) => c.ok), checks };
+      // reported, not required: mail/SMS trouble delays alerts (they are retried), the API still works
+      checks.smtp = notifications.smtpCheck();
+      checks.sms = { ok: true, detail: notifications.sms.name === 'none' ? 'not configured: SMS rows say "not sent"' : `provider ${notifications.sms.name}` };
+      return { ok: Object.entries(checks).every(([name, c]) => c.ok || name === 'smtp' || name === 'sms'), checks };
     };
     const app = buildApp({
+      routes: createNotifyRoutes({ deps: services, sms: notifications.sms, log }),
       services,
       graphiql: config.graphiql,
       production: config.NODE_ENV === 'production',
@@ -111,10 +121,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const { port, url } = await app.start(config.PORT, config.HOST);
     log('info', 'listening', { url, graphql: `${url}/graphql`, publicUrl: config.publicUrl });
     await probe?.start();
+    await notifications.start();
     let stopping: Promise<void> | undefined;
     return {
       app,
       probe,
+      notifications,
       db,
       url,
       port,
@@ -123,6 +135,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         stopping ??= (async () => {
           await app.stop();
           await probe?.stop();
+          await notifications.stop();
           if (ownsDb) await db.close();
         })();
         return stopping;

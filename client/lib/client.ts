@@ -82,10 +82,10 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
         socket = s as WebSocket;
       },
       connected: () => {
+        if (everConnected) live.epoch += 1; // a reconnection: pages refetch what they missed
         everConnected = true;
         attemptsWithoutConnect = 0;
         live.status = 'online';
-        live.epoch += 1;
       },
       // A socket that stopped answering is closed after 5 s without a pong, then retried.
       ping: (received) => {
@@ -120,8 +120,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const observingFetch: typeof fetch = async (input, init) => {
     const res = await fetch(input, init);
     if (res.headers.get('content-type')?.includes('text/event-stream')) {
+      if (live.status === 'reconnecting') live.epoch += 1;
       live.status = 'online';
-      live.epoch += 1;
     }
     return res;
   };

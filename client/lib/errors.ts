@@ -7,7 +7,7 @@ export interface FieldProblem {
 }
 
 /**
- * { "ports": "…", "contact.email": "…" } from ValidationError fields. The leading argument
+ * { "ports": "…", "maintenanceWindows.0.startsAt": "…" } from ValidationError fields. The leading argument
  * name (e.g. "input") is dropped, so a form can key its fields by their own names; a problem
  * with no path goes under "".
  */
@@ -15,7 +15,7 @@ export function fieldErrors(fields: readonly FieldProblem[] | undefined, argName
   const out: Record<string, string> = {};
   for (const f of fields ?? []) {
     const path = f.path.length > 1 && argNames.includes(f.path[0]!) ? f.path.slice(1) : f.path;
-    const key = path.filter((p) => !/^\d+$/.test(p)).join('.');
+    const key = path.join('.');
     out[key] = out[key] ? `${out[key]} ${f.message}` : f.message;
   }
   return out;
@@ -32,4 +32,17 @@ export function errorText(error: CombinedError | null | undefined): string | nul
 export function problemOf(result: { __typename?: string; message?: string } | null | undefined): string | null {
   if (!result || !result.__typename || result.__typename.endsWith('Success')) return null;
   return result.message ?? result.__typename;
+}
+
+/** The error for `key` or any path under it ("ports" also matches "ports.1"). */
+export function errorAt(errors: Record<string, string>, key: string): string | null {
+  const found = Object.entries(errors).filter(([k]) => k === key || k.startsWith(`${key}.`)).map(([, v]) => v);
+  return found.length ? found.join(' ') : null;
+}
+
+/** Errors whose path matches none of the form's fields: shown at the top of the form. */
+export function otherErrors(errors: Record<string, string>, known: readonly string[]): string[] {
+  return Object.entries(errors)
+    .filter(([k]) => !known.some((f) => k === f || k.startsWith(`${f}.`)))
+    .map(([k, v]) => (k ? `${k}: ${v}` : v));
 }

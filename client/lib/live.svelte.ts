@@ -5,7 +5,7 @@ export type LinkStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'of
 class Live {
   transport = $state<Transport>('ws');
   status = $state<LinkStatus>('idle');
-  /** Bumped on every (re)connection: pages refetch what they may have missed. */
+  /** Bumped on every reconnection: pages refetch what they may have missed meanwhile. */
   epoch = $state(0);
   /** Time of the last live event received. */
   lastEventAt = $state<Date | null>(null);

@@ -50,6 +50,8 @@ export interface CreateCustomerOptions {
   phone?: string | null;
   kind: CustomerKind;
   representativeIp?: string | null;
+  /** The representative IP may be private or reserved (an admin's explicit permission). */
+  representativeAllowPrivate?: boolean;
   language?: Language;
   portLimit?: number;
 }
@@ -84,7 +86,7 @@ export async function createCustomer(deps: Pick<ServiceDeps, 'prisma'>, actor: V
         },
       });
       if (opts.representativeIp) {
-        await tx.server.create({ data: { ip: opts.representativeIp, accountId: account.id, source: 'REPRESENTATIVE' } });
+        await tx.server.create({ data: { ip: opts.representativeIp, accountId: account.id, source: 'REPRESENTATIVE', allowPrivate: opts.representativeAllowPrivate ?? false } });
       }
       await recordAudit(tx, actor, { action: 'account.create', targetType: 'Account', targetId: account.id, detail: { loginId: opts.loginId } });
       return account;

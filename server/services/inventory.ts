@@ -25,6 +25,16 @@ export function serverListWhere(viewer: Viewer | null, opts: ListServersOptions)
   return { AND: and };
 }
 
+type ServerQuery = Omit<Prisma.ServerFindManyArgs, 'where' | 'orderBy'>;
+
+export function listServers(deps: ServiceDeps, viewer: Viewer | null, opts: ListServersOptions, query: ServerQuery) {
+  return deps.prisma.server.findMany({ ...query, where: serverListWhere(viewer, opts), orderBy: [{ ip: 'asc' }, { id: 'asc' }] });
+}
+
+export function countServers(deps: ServiceDeps, viewer: Viewer | null, opts: ListServersOptions) {
+  return deps.prisma.server.count({ where: serverListWhere(viewer, opts) });
+}
+
 export function requireAdmin(viewer: Viewer | null): asserts viewer is Viewer {
   if (!isAdminViewer(viewer)) throw new ForbiddenError('Only an administrator may do this');
 }

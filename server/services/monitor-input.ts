@@ -73,11 +73,12 @@ export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults):
   }
   if (problems.length) return problems;
   const interval = policy.intervalSec ?? defaults.intervalSec;
-  const retry = policy.retryIntervalSec ?? defaults.retryIntervalSec;
+  // an unset retry interval never exceeds the interval (the probe clamps it the same way)
+  const retry = policy.retryIntervalSec ?? Math.min(defaults.retryIntervalSec, interval);
   const timeout = policy.timeoutMs ?? defaults.timeoutMs;
   if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`));
   else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`));
-  if (retry > interval) problems.push(p(policy.retryIntervalSec !== null ? 'retryIntervalSec' : 'intervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`));
+  if (policy.retryIntervalSec !== null && retry > interval) problems.push(p('retryIntervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`));
   return problems;
 }
 

@@ -51,13 +51,13 @@ export interface UpdateMonitorOptions extends MonitorPolicyOptions, MonitorConta
 
 const POLICY_KEYS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin'] as const;
 
+const EMPTY_POLICY: PolicyFields = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null };
+
 function mergePolicy(current: PolicyFields, opts: MonitorPolicyOptions): PolicyFields {
-  const next = { ...current };
-  for (const k of POLICY_KEYS) if (opts[k] !== undefined) next[k] = opts[k] ?? null;
+  const next = { ...EMPTY_POLICY };
+  for (const k of POLICY_KEYS) next[k] = opts[k] !== undefined ? (opts[k] ?? null) : current[k];
   return next;
 }
-
-const EMPTY_POLICY: PolicyFields = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null };
 
 interface OwnerContact {
   name: string;
@@ -121,8 +121,11 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   let monitor: Monitor;
   try {
     monitor = await deps.prisma.$transaction(async (tx) => {
+      const now = deps.now();
       const created = await tx.monitor.create({
         data: {
+          createdAt: now,
+          updatedAt: now,
           accountId: server.accountId,
           serverId: server.id,
           activeServerId: server.id,
@@ -170,7 +173,7 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   if (problems.length) throw new ValidationError(problems);
 
   const monitor = await deps.prisma.$transaction(async (tx) => {
-    const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy } });
+    const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy, updatedAt: deps.now() } });
     if (windows) await replaceWindows(tx, current.id, windows.rows);
     await recordAudit(tx, viewer, { action: 'monitor.update', targetType: 'Monitor', targetId: current.id, detail: { ports } });
     return updated;
@@ -187,7 +190,7 @@ export async function deleteMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   const current = await findLiveMonitor(deps, viewer, monitorId);
   const now = deps.now();
   const { monitor, closed } = await deps.prisma.$transaction(async (tx) => {
-    const monitor = await tx.monitor.update({ where: { id: current.id }, data: { deletedAt: now, activeServerId: null } });
+    const monitor = await tx.monitor.update({ where: { id: current.id }, data: { deletedAt: now, activeServerId: null, updatedAt: now } });
     const open = await tx.incident.findMany({ where: { monitorId: current.id, resolvedAt: null }, select: { id: true } });
     if (open.length) await tx.incident.updateMany({ where: { id: { in: open.map((i) => i.id) } }, data: { resolvedAt: now, openMonitorId: null } });
     await recordAudit(tx, viewer, { action: 'monitor.delete', targetType: 'Monitor', targetId: current.id, detail: { host: current.host } });
@@ -202,7 +205,7 @@ async function setPaused(deps: ServiceDeps, viewer: Viewer, monitorId: string, p
   const current = await findLiveMonitor(deps, viewer, monitorId);
   if (paused === (current.pausedAt !== null)) return current;
   const monitor = await deps.prisma.$transaction(async (tx) => {
-    const updated = await tx.monitor.update({ where: { id: current.id }, data: { pausedAt: paused ? deps.now() : null } });
+    const updated = await tx.monitor.update({ where: { id: current.id }, data: { pausedAt: paused ? deps.now() : null, updatedAt: deps.now() } });
     await recordAudit(tx, viewer, { action: paused ? 'monitor.pause' : 'monitor.resume', targetType: 'Monitor', targetId: current.id });
     return updated;
   });

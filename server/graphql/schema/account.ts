@@ -1,11 +1,15 @@
 import { loginWithPassword, logout, SESSION_COOKIE } from '../../services/auth.ts';
 import { AuthError, ValidationError } from '../../services/errors.ts';
+import { accountWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { CustomerKindEnum, LanguageEnum, RoleEnum } from './enums.ts';
 
 export const AccountRef = builder.prismaNode('Account', {
   id: { field: 'id' },
+  // tenancy: another customer's account is simply not found (node(id) answers null)
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, AND: [accountWhere(ctx.viewer)] }),
   authScopes: (account, ctx) => ctx.viewer?.role === 'ADMIN' || ctx.viewer?.accountId === account.id,
   fields: (t) => ({
     loginId: t.exposeString('loginId'),

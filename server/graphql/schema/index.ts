@@ -8,5 +8,11 @@ import './api-token.ts';
 import './live.ts';
 import './server.ts';
 import './monitor.ts';
+import './monitor-mutations.ts';
+import './incident.ts';
+import './request.ts';
+import './logs.ts';
+import './statistics.ts';
+import './admin.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -3,12 +3,11 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { standardErrors } from './errors.ts';
 import {
-  addServer, importServers, moveServer, removeServer, serverListWhere, setRepresentativeIp, type ImportLine, type ImportServersResult,
+  addServer, countServers, importServers, listServers, moveServer, removeServer, setRepresentativeIp, type ImportLine, type ImportServersResult,
 } from '../../services/inventory.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { ServerSourceEnum } from './enums.ts';
-import type { GraphQLContext } from '../context.ts';
 import { filterNodeId, inputNodeId, requireNodeId } from './node-access.ts';
 
 export const ServerRef = builder.prismaNode('Server', {
@@ -33,8 +32,7 @@ export const ServerRef = builder.prismaNode('Server', {
 });
 
 type ServerListArgs = { unregistered?: boolean | null; account?: string | number | null; search?: string | null };
-const serverWhere = (ctx: GraphQLContext, args: ServerListArgs) =>
-  serverListWhere(ctx.viewer, { unregistered: args.unregistered, search: args.search, accountId: filterNodeId(args.account, 'Account') });
+const serverOptions = (args: ServerListArgs) => ({ unregistered: args.unregistered, search: args.search, accountId: filterNodeId(args.account, 'Account') });
 
 builder.queryField('servers', (t) =>
   t.prismaConnection({
@@ -47,9 +45,8 @@ builder.queryField('servers', (t) =>
       account: t.arg.id({ description: 'Admins: one customer\'s inventory.' }),
       search: t.arg.string({ description: 'The start of an IP address.' }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.services.prisma.server.findMany({ ...query, where: serverWhere(ctx, args), orderBy: [{ ip: 'asc' }, { id: 'asc' }] }),
-    totalCount: (_p, args, ctx) => ctx.services.prisma.server.count({ where: serverWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) => listServers(ctx.services, ctx.viewer, serverOptions(args), query),
+    totalCount: (_p, args, ctx) => countServers(ctx.services, ctx.viewer, serverOptions(args)),
   }),
 );
 

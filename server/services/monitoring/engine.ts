@@ -3,8 +3,8 @@
 // awaits the database: the runtime flushes the batch on its own timer.
 import { randomUUID } from 'node:crypto';
 import {
-  deleteMonitor, evaluate, initialGuardState, isHeld, isIncidentPhase, pauseMonitor, reconcileMonitor, recordCanary,
-  recordChecks, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
+  deleteMonitor, evaluate, initialGuardState, initialPortState, isHeld, isIncidentPhase, pauseMonitor, reconcileMonitor, recordCanary,
+  recordChecks, resumeMonitor, setMonitorPorts, tickGuard,
   type GuardAction, type GuardPolicy, type MonitorAction, type PortState,
 } from '../../alerting/index.ts';
 import type { ProbeResult } from '../../probe/index.ts';
@@ -209,12 +209,20 @@ export class Engine {
           this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_RECOVERED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'RESOLVED' }));
         }
-        // held customer alerts are re-evaluated against the ports' current phases
+        // Held alerts are re-evaluated, not released: what a port did while the prober itself
+        // was failing is no evidence, so each held port starts counting afresh and is checked
+        // now; one that is really down reaches its threshold again and opens its incident.
         for (const m of this.monitors.values()) {
           if (!m.state.host.held) continue;
-          const step = releaseHeld(m.state, now, isHeld(this.guard));
-          m.state = step.next;
-          this.apply(m, step.actions, now);
+          const ports = { ...m.state.ports };
+          for (const p of m.state.host.heldPorts) ports[p] = initialPortState(now);
+          m.state = { ...m.state, ports, host: { ...m.state.host, held: false, heldPorts: [] } };
+          for (const p of Object.keys(ports).map(Number)) {
+            if (ports[p]?.phase !== 'UNKNOWN') continue;
+            this.persistPort(m, p);
+            this.deps.setRetryMode(targetKey(m.id, p), false);
+            this.deps.runNow(targetKey(m.id, p));
+          }
         }
       }
     }

@@ -61,9 +61,10 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
     );
     const fair = Math.ceil(SHARDS / Math.max(1, live));
 
+    // Still ours if nobody took it over, even when a long load let it expire meanwhile.
     const kept = await prisma.$queryRawUnsafe<{ shard: number }[]>(
       `UPDATE "ProbeLease" SET "expiresAt" = ${UTC_NOW} + interval '${ttlSec} seconds', "updatedAt" = ${UTC_NOW}
-       WHERE "holder" = $1 AND "expiresAt" > ${UTC_NOW} RETURNING "shard"`,
+       WHERE "holder" = $1 RETURNING "shard"`,
       nodeId,
     );
     const keptSet = new Set(kept.map((k) => k.shard));

@@ -47,7 +47,10 @@ export interface ProbeRuntimeStats {
   inFlight: number;
   queued: number;
   lateness: { count: number; p50: number; p99: number; max: number };
+  /** Rows written for failures, state changes, incidents and ledger (the per-event writes). */
   dbRowsWritten: number;
+  /** Hourly rollup rows upserted (one per active port and hour per flush). */
+  rollupRowsWritten: number;
   dbStatements: number;
   pendingWrites: number;
   lastFlushOkAt: number;
@@ -79,6 +82,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let admins: AdminRecipientInfo[] = [];
   const shardOf = new Map<string, number>();
   let dbRowsWritten = 0;
+  let rollupRowsWritten = 0;
   let dbStatements = 0;
   let lastFlushOkAt = Date.now();
   let flushFailures = 0;
@@ -217,7 +221,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     const rows = engine.rollups.drain();
     if (!rows.length) return;
     try {
-      dbRowsWritten += await writeRollups(prisma, rows);
+      rollupRowsWritten += await writeRollups(prisma, rows);
       dbStatements += Math.ceil(rows.length / 1000);
     } catch (err) {
       engine.rollups.restore(rows);
@@ -258,7 +262,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       scheduler.start();
       every(flushMs, flush);
       every(opts.stateRefreshMs ?? 600_000, () => engine.collectDirty());
-      every(opts.rollupFlushMs ?? 60_000, flushRollups);
+      every(opts.rollupFlushMs ?? 300_000, flushRollups);
       every(opts.resyncMs ?? 10_000, resync);
       every(5_000, () => {
         engine.tick(now());
@@ -294,7 +298,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       const s = scheduler.stats();
       return {
         monitors: engine.monitors.size, targets: s.targets, ownedShards: leases.owned().length, checksDone: s.checksDone,
-        inFlight: s.inFlight, queued: s.queued, lateness: s.lateness, dbRowsWritten, dbStatements,
+        inFlight: s.inFlight, queued: s.queued, lateness: s.lateness, dbRowsWritten, rollupRowsWritten, dbStatements,
         pendingWrites: batchSize(engine.batch), lastFlushOkAt, degraded: engine.guard.degraded,
       };
     },

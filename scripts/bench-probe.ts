@@ -1,0 +1,162 @@
+// npm run bench:probe -- [--ports 100000] [--interval 180] [--duration 60] [--warmup 15]
+//                        [--db pglite|postgres] [--refused 0.01] [--silent 0.001]
+// Starts local targets on loopback (open, refusing, silent), registers N monitored ports,
+// runs the real probe runtime (scheduler → alerting → batched persistence) on the chosen
+// database for a fixed time, and measures in the same run a raw connect loop as the ceiling.
+// Last line: JSON. Only loopback addresses are probed.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDatabase, type Database } from '../server/db/index.ts';
+import { rawConnectLoop } from '../server/probe/index.ts';
+import { createEvents } from '../server/services/events.ts';
+import { createProbeRuntime } from '../server/services/monitoring/runtime.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    ports: { type: 'string', default: '100000' },
+    interval: { type: 'string', default: '180' },
+    duration: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '15' },
+    db: { type: 'string', default: 'pglite' },
+    refused: { type: 'string', default: '0.01' },
+    silent: { type: 'string', default: '0.001' },
+  },
+});
+const N = Number(a.ports);
+const intervalS = Number(a.interval);
+const durationS = Number(a.duration);
+const warmupS = Number(a.warmup);
+const say = (m: string) => process.stderr.write(`${m}\n`);
+
+// ── targets on loopback ──
+const open = net.createServer((s) => s.on('error', () => {}));
+open.maxConnections = 100_000;
+await new Promise<void>((r) => open.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+const openPort = (open.address() as net.AddressInfo).port;
+const refusing = net.createServer();
+await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+const refusedPort = (refusing.address() as net.AddressInfo).port;
+await new Promise<void>((r) => refusing.close(() => r()));
+// a silent port: backlog 1, never accepted, filled: further SYNs are dropped (ETIMEDOUT)
+const silent = net.createServer();
+await new Promise<void>((r) => silent.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, r));
+silent.on('connection', () => {});
+const silentPort = (silent.address() as net.AddressInfo).port;
+silent.removeAllListeners('connection');
+// stop accepting so the queue stays full
+(silent as unknown as { _handle: { onconnection: null | (() => void) } })._handle.onconnection = () => {};
+const fillers = [0, 1, 2].map(() => net.connect(silentPort, '127.0.0.1').on('error', () => {}));
+
+// ── database ──
+let db: Database;
+let cleanup: () => Promise<void>;
+if (a.db === 'postgres') {
+  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `portwatch_bench_${randomUUID().slice(0, 8)}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
+  cleanup = async () => {
+    await db.close();
+    const d = new pg.Client({ connectionString: admin });
+    await d.connect();
+    await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await d.end();
+  };
+} else {
+  const dir = await mkdtemp(path.join(tmpdir(), 'portwatch-bench-'));
+  db = await openDatabase({ kind: 'pglite', dataDir: dir });
+  cleanup = async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+const p = db.prisma;
+
+// ── N monitored ports (bulk insert: one port per monitor, inventory IPs are placeholders,
+//    every probe goes to 127.0.0.1) ──
+say(`registering ${N} ports…`);
+const account = await p.account.create({ data: { loginId: 'bench', name: 'bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING' } });
+const refusedEvery = Number(a.refused) > 0 ? Math.round(1 / Number(a.refused)) : 0;
+const silentEvery = Number(a.silent) > 0 ? Math.round(1 / Number(a.silent)) : 0;
+for (let i = 0; i < N; i += 5000) {
+  const servers = [];
+  const monitors = [];
+  for (let j = i; j < Math.min(N, i + 5000); j++) {
+    const id = randomUUID();
+    const ip = `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`;
+    servers.push({ id, ip, accountId: account.id, source: 'HOSTING_INVENTORY' as const, allowPrivate: true });
+    const port = silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : openPort;
+    monitors.push({
+      accountId: account.id, serverId: id, activeServerId: id, host: '127.0.0.1', ports: [port], contactName: 'c',
+      contactEmail: 'c@example.com', mailEnabled: false, smsEnabled: false, intervalSec: intervalS, retryIntervalSec: Math.min(30, intervalS), timeoutMs: 5_000,
+    });
+  }
+  await p.server.createMany({ data: servers });
+  const created = await p.monitor.createManyAndReturn({ data: monitors, select: { id: true, ports: true } });
+  // steady state, as after a restart: every port was last seen UP
+  const since = new Date(Date.now() - 3_600_000);
+  await p.portState.createMany({
+    data: created.map((m) => ({ monitorId: m.id, port: m.ports[0]!, phase: 'UP' as const, consecutiveSuccesses: 1, since, lastCheckAt: since, lastOk: true })),
+  });
+}
+
+// ── the ceiling: raw connect loop, same code path (connect + reset) ──
+say('raw connect loop (5 s)…');
+const raw = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+
+// ── the real runtime ──
+say('starting the probe runtime…');
+const loadStart = Date.now();
+const probe = createProbeRuntime({ prisma: p, events: createEvents(), nodeId: 'bench', flushMs: 500 });
+await probe.start();
+const loadMs = Date.now() - loadStart;
+say(`loaded ${probe.stats().monitors} monitors in ${loadMs} ms; warming up ${warmupS} s`);
+await new Promise((r) => setTimeout(r, warmupS * 1000));
+const s0 = probe.stats(); // resets the lateness window
+const cpu0 = process.cpuUsage();
+const t0 = Date.now();
+let rssMax = 0;
+const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 500);
+await new Promise((r) => setTimeout(r, durationS * 1000));
+const s1 = probe.stats();
+const elapsed = (Date.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+clearInterval(rssTimer);
+await probe.stop();
+
+const checksPerSec = (s1.checksDone - s0.checksDone) / elapsed;
+const result = {
+  ports: N,
+  intervalS,
+  durationS: Math.round(elapsed),
+  db: db.kind,
+  offeredPerSec: Math.round((N / intervalS) * 10) / 10,
+  checksPerSec: Math.round(checksPerSec * 10) / 10,
+  rawConnectsPerSec: Math.round(raw.perSec),
+  ratio: Math.round((checksPerSec / raw.perSec) * 1000) / 1000,
+  lateP50Ms: Math.round(s1.lateness.p50 * 10) / 10,
+  lateP99Ms: Math.round(s1.lateness.p99 * 10) / 10,
+  lateMaxMs: Math.round(s1.lateness.max),
+  cpuPct: Math.round(((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 1000) / 10,
+  rssMb: Math.round(rssMax / 1048576),
+  dbWritesPerSec: Math.round(((s1.dbRowsWritten - s0.dbRowsWritten) / elapsed) * 10) / 10,
+  rollupRowsPerSec: Math.round(((s1.rollupRowsWritten - s0.rollupRowsWritten) / elapsed) * 10) / 10,
+  dbStatementsPerSec: Math.round(((s1.dbStatements - s0.dbStatements) / elapsed) * 10) / 10,
+  loadMs,
+};
+for (const f of fillers) f.destroy();
+open.close();
+silent.close();
+await cleanup();
+console.log(JSON.stringify(result));
+process.exit(0);

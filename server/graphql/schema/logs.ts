@@ -1,0 +1,143 @@
+// A monitor's logs: buckets by year / month / day / hour (failures, incidents, mails and SMS
+// sent), and the drill-down list of failures with the seed's MAIL and SMS columns.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { NotificationStatus } from '../../generated/prisma/enums.ts';
+import { NotFoundError, ValidationError } from '../../services/errors.ts';
+import { countFailures, getMonitorLog, listFailures, type LogBucket } from '../../services/logs.ts';
+import { builder } from '../builder.ts';
+import { NotificationStatusEnum } from './enums.ts';
+import { filterNodeId, requireNodeId, viewerTimeZone } from './node-access.ts';
+
+const LogGranularityEnum = builder.enumType('LogGranularity', { values: ['YEAR', 'MONTH', 'DAY', 'HOUR'] as const });
+
+const LogCountsFields = <T extends { failures: number; incidents: number; mailsSent: number; smsSent: number }>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, T>) => ({
+  failures: t.int({ description: 'Failed checks (the seed\'s disconnects).', resolve: (c) => c.failures }),
+  incidents: t.int({ description: 'Incidents opened.', resolve: (c) => c.incidents }),
+  mailsSent: t.int({ description: 'E-mails to the contact with status YES, READ or DELIVERED.', resolve: (c) => c.mailsSent }),
+  smsSent: t.int({ description: 'SMS to the contact with status YES or DELIVERED.', resolve: (c) => c.smsSent }),
+});
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+const LogBucketRef = builder.objectRef<LogBucket>('LogBucket').implement({
+  fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime' }),
+    label: t.exposeString('label', { description: 'Local: "2026", "2026-03", "2026-03-01" or "2026-03-01 09:00".' }),
+    ...LogCountsFields(t),
+  }),
+});
+
+type Totals = { failures: number; incidents: number; mailsSent: number; smsSent: number };
+const LogTotalsRef = builder.objectRef<Totals>('LogTotals').implement({ fields: (t) => LogCountsFields(t) });
+
+type MonitorLog = Awaited<ReturnType<typeof getMonitorLog>>;
+const MonitorLogRef = builder.objectRef<MonitorLog>('MonitorLog').implement({
+  fields: (t) => ({
+    monitorId: t.id({ resolve: (l) => encodeGlobalID('Monitor', l.monitorId) }),
+    granularity: t.expose('granularity', { type: LogGranularityEnum }),
+    timeZone: t.exposeString('timeZone'),
+    buckets: t.field({ type: [LogBucketRef], description: 'Buckets with activity, oldest first.', resolve: (l) => l.buckets }),
+    totals: t.field({ type: LogTotalsRef, resolve: (l) => l.totals }),
+  }),
+});
+
+builder.queryField('monitorLog', (t) =>
+  t.field({
+    type: MonitorLogRef,
+    authScopes: { signedIn: true },
+    errors: { types: [ValidationError, NotFoundError] },
+    description: 'A monitor\'s log by YEAR, MONTH, DAY or HOUR over [from, to), in your time zone unless timeZone is given.',
+    args: {
+      monitor: t.arg.id({ required: true }),
+      granularity: t.arg({ type: LogGranularityEnum, required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      timeZone: t.arg.string({ description: 'IANA time zone; default: your account\'s.' }),
+    },
+    resolve: async (_r, args, ctx) =>
+      getMonitorLog(ctx.services, ctx.viewer, {
+        monitorId: requireNodeId(String(args.monitor), 'Monitor'),
+        granularity: args.granularity,
+        from: args.from,
+        to: args.to,
+        timeZone: args.timeZone ?? (await viewerTimeZone(ctx)),
+      }),
+  }),
+);
+
+interface Delivery {
+  notificationId: string;
+  recipient: string;
+  status: NotificationStatus;
+  statusDetail: string | null;
+  at: Date;
+}
+
+const DeliveryStatusRef = builder.objectRef<Delivery>('DeliveryStatus').implement({
+  description: 'The seed\'s MAIL / SMS column for a failure: the incident\'s DOWN message to the contact.',
+  fields: (t) => ({
+    notificationId: t.id({ description: 'The Notification node (its events are the timeline).', resolve: (d) => encodeGlobalID('Notification', d.notificationId) }),
+    recipient: t.exposeString('recipient'),
+    status: t.expose('status', { type: NotificationStatusEnum }),
+    detail: t.exposeString('statusDetail', { nullable: true, description: 'The error text when FAILED, the reason when NO.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When it reached this status.' }),
+  }),
+});
+
+const contactMessages = {
+  incident: {
+    select: {
+      notifications: {
+        where: { recipientRole: 'CONTACT' as const, kind: 'DOWN' as const },
+        orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }],
+        select: { id: true, channel: true, recipient: true, status: true, statusDetail: true, createdAt: true, sentAt: true, deliveredAt: true, readAt: true, failedAt: true },
+      },
+    },
+  },
+};
+
+type Row = { channel: string; id: string; recipient: string; status: NotificationStatus; statusDetail: string | null; createdAt: Date; sentAt: Date | null; deliveredAt: Date | null; readAt: Date | null; failedAt: Date | null };
+
+function delivery(rows: Row[] | undefined, channel: 'EMAIL' | 'SMS'): Delivery | null {
+  const n = rows?.find((r) => r.channel === channel);
+  if (!n) return null;
+  const at = n.readAt ?? n.deliveredAt ?? n.failedAt ?? n.sentAt ?? n.createdAt;
+  return { notificationId: n.id, recipient: n.recipient, status: n.status, statusDetail: n.statusDetail, at };
+}
+
+builder.prismaObject('FailureLog', {
+  description: 'One failed check: the seed\'s disconnect log row.',
+  fields: (t) => ({
+    at: t.expose('at', { type: 'DateTime' }),
+    port: t.exposeInt('port'),
+    code: t.exposeString('code', { description: 'The OS reason: ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH…' }),
+    message: t.exposeString('message', { description: 'The OS error message.' }),
+    latencyMs: t.exposeFloat('latencyMs', { nullable: true }),
+    incident: t.relation('incident', { nullable: true }),
+    mail: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'EMAIL') }),
+    sms: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'SMS') }),
+  }),
+});
+
+const failureOptions = (args: { monitor: string | number; from?: Date | null; to?: Date | null; port?: number | null }) => ({
+  monitorId: filterNodeId(args.monitor, 'Monitor') ?? '',
+  from: args.from,
+  to: args.to,
+  port: args.port,
+});
+
+builder.queryField('failureLog', (t) =>
+  t.prismaConnection({
+    type: 'FailureLog',
+    cursor: 'id',
+    authScopes: { signedIn: true },
+    description: 'A monitor\'s failed checks, newest first, with the MAIL and SMS columns (empty for another customer\'s monitor).',
+    args: {
+      monitor: t.arg.id({ required: true }),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+      port: t.arg.int(),
+    },
+    resolve: (query, _r, args, ctx) => listFailures(ctx.services, ctx.viewer, failureOptions(args), query),
+    totalCount: (_p, args, ctx) => countFailures(ctx.services, ctx.viewer, failureOptions(args)),
+  }),
+);

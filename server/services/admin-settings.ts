@@ -1,0 +1,163 @@
+// Admin: global monitor defaults, admin alert recipients, the probe source addresses shown to
+// customers for their firewalls, and the audit log.
+import type { AdminRecipient, Prisma } from '../generated/prisma/client.ts';
+import type { Language } from '../generated/prisma/enums.ts';
+import { normalizeMobile } from '../notify/phone.ts';
+import { recordAudit } from './audit.ts';
+import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { requireAdmin } from './inventory.ts';
+import { parseIp } from './ip-policy.ts';
+import { EMAIL_RE } from './monitor-input.ts';
+import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './settings.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
+
+/** Changes some defaults; the rest stay. Monitors without their own values follow at their next reload. */
+export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | null>>): Promise<MonitorDefaults> {
+  requireAdmin(viewer);
+  const current = await getMonitorDefaults(deps.prisma);
+  const next: Record<string, number> = { ...current };
+  for (const [k, v] of Object.entries(patch)) if (v != null) next[k] = v;
+  const parsed = defaultsSchema.safeParse(next);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message })));
+  const d = parsed.data;
+  if (d.timeoutMs >= d.intervalSec * 1000) throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval');
+  if (d.retryIntervalSec > d.intervalSec) throw ValidationError.field(['input', 'retryIntervalSec'], 'May not be longer than the interval');
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.setting.upsert({ where: { key: 'monitorDefaults' }, create: { key: 'monitorDefaults', value: d }, update: { value: d } });
+    await recordAudit(tx, viewer, { action: 'settings.monitorDefaults', targetType: 'Setting', targetId: 'monitorDefaults', detail: d });
+  });
+  return d;
+}
+
+export interface AdminRecipientOptions {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  mailEnabled?: boolean | null;
+  smsEnabled?: boolean | null;
+  language?: Language | null;
+}
+
+function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | null) {
+  const problems: FieldProblem[] = [];
+  const name = (opts.name ?? current?.name ?? '').trim();
+  if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)' });
+  const email = opts.email !== undefined ? opts.email?.trim() || null : (current?.email ?? null);
+  if (email && (!EMAIL_RE.test(email) || email.length > 254)) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @' });
+  let phone = opts.phone !== undefined ? opts.phone?.trim() || null : (current?.phone ?? null);
+  if (phone && opts.phone !== undefined) {
+    const m = normalizeMobile(phone);
+    if (m.ok) phone = m.e164;
+    else problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}` });
+  }
+  if (!email && !phone) problems.push({ path: ['input', 'email'], message: 'Give an e-mail address or a mobile number' });
+  if (problems.length) throw new ValidationError(problems);
+  return {
+    name,
+    email,
+    phone,
+    mailEnabled: opts.mailEnabled ?? current?.mailEnabled ?? true,
+    smsEnabled: opts.smsEnabled ?? current?.smsEnabled ?? true,
+    language: opts.language ?? current?.language ?? 'ko',
+  };
+}
+
+export async function createAdminRecipient(deps: ServiceDeps, viewer: Viewer, opts: AdminRecipientOptions): Promise<AdminRecipient> {
+  requireAdmin(viewer);
+  const data = recipientData(opts, null);
+  return deps.prisma.$transaction(async (tx) => {
+    const r = await tx.adminRecipient.create({ data: { ...data, createdAt: deps.now() } });
+    await recordAudit(tx, viewer, { action: 'adminRecipient.create', targetType: 'AdminRecipient', targetId: r.id, detail: { name: r.name } });
+    return r;
+  });
+}
+
+async function findRecipient(deps: ServiceDeps, id: string) {
+  const r = await deps.prisma.adminRecipient.findUnique({ where: { id } });
+  if (!r) throw new NotFoundError('Admin recipient');
+  return r;
+}
+
+export async function updateAdminRecipient(deps: ServiceDeps, viewer: Viewer, id: string, opts: AdminRecipientOptions): Promise<AdminRecipient> {
+  requireAdmin(viewer);
+  const current = await findRecipient(deps, id);
+  const data = recipientData(opts, current);
+  return deps.prisma.$transaction(async (tx) => {
+    const r = await tx.adminRecipient.update({ where: { id }, data });
+    await recordAudit(tx, viewer, { action: 'adminRecipient.update', targetType: 'AdminRecipient', targetId: id });
+    return r;
+  });
+}
+
+export async function deleteAdminRecipient(deps: ServiceDeps, viewer: Viewer, id: string): Promise<AdminRecipient> {
+  requireAdmin(viewer);
+  const current = await findRecipient(deps, id);
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.adminRecipient.delete({ where: { id } });
+    await recordAudit(tx, viewer, { action: 'adminRecipient.delete', targetType: 'AdminRecipient', targetId: id, detail: { name: current.name } });
+  });
+  return current;
+}
+
+export const PROBE_SOURCES_KEY = 'probeSources';
+
+export interface ProbeInfo {
+  /** The addresses checks come from: allow them in the firewall (INPUT / FORWARD). */
+  sourceAddresses: string[];
+}
+
+/** The configured PROBE_SOURCE_ADDRESS first, then the addresses an admin listed. */
+export async function getProbeInfo(deps: Pick<ServiceDeps, 'prisma'>, configured: string | null | undefined): Promise<ProbeInfo> {
+  const row = await deps.prisma.setting.findUnique({ where: { key: PROBE_SOURCES_KEY } });
+  const listed = Array.isArray(row?.value) ? row.value.filter((v): v is string => typeof v === 'string') : [];
+  const all = [...(configured ? [configured] : []), ...listed];
+  return { sourceAddresses: [...new Set(all)] };
+}
+
+export async function setProbeSources(deps: ServiceDeps, viewer: Viewer, addresses: string[]): Promise<string[]> {
+  requireAdmin(viewer);
+  if (addresses.length > 50) throw ValidationError.field(['input', 'addresses'], 'At most 50 addresses');
+  const problems: FieldProblem[] = [];
+  const parsed = addresses.map((a, i) => {
+    const ip = parseIp(a);
+    if (!ip) problems.push({ path: ['input', 'addresses', String(i)], message: 'Not an IP address' });
+    return ip?.ip ?? '';
+  });
+  if (problems.length) throw new ValidationError(problems);
+  const unique = [...new Set(parsed)];
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.setting.upsert({ where: { key: PROBE_SOURCES_KEY }, create: { key: PROBE_SOURCES_KEY, value: unique }, update: { value: unique } });
+    await recordAudit(tx, viewer, { action: 'settings.probeSources', targetType: 'Setting', targetId: PROBE_SOURCES_KEY, detail: unique });
+  });
+  return unique;
+}
+
+export interface ListAuditOptions {
+  /** The start of an action ("request." for every approval action). */
+  action?: string | null;
+  actorId?: string | null;
+  targetId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export function auditListWhere(opts: ListAuditOptions): Prisma.AuditLogWhereInput {
+  return {
+    ...(opts.action ? { action: { startsWith: opts.action } } : {}),
+    ...(opts.actorId != null ? { actorId: opts.actorId } : {}),
+    ...(opts.targetId ? { targetId: opts.targetId } : {}),
+    ...(opts.from || opts.to ? { at: { ...(opts.from ? { gte: opts.from } : {}), ...(opts.to ? { lt: opts.to } : {}) } } : {}),
+  };
+}
+
+type AuditQuery = Omit<Prisma.AuditLogFindManyArgs, 'where' | 'orderBy'>;
+
+export function listAudit(deps: ServiceDeps, viewer: Viewer | null, opts: ListAuditOptions, query: AuditQuery) {
+  requireAdmin(viewer);
+  return deps.prisma.auditLog.findMany({ ...query, where: auditListWhere(opts), orderBy: [{ id: 'desc' }] });
+}
+
+export function countAudit(deps: ServiceDeps, viewer: Viewer | null, opts: ListAuditOptions) {
+  requireAdmin(viewer);
+  return deps.prisma.auditLog.count({ where: auditListWhere(opts) });
+}

@@ -1,0 +1,138 @@
+// A monitor's logs, as the seed keeps them: by year, month, day or hour. Buckets come from one
+// SQL query (GROUP BY date_trunc in the viewer's time zone) over failure rows, incidents and
+// the notification ledger; the drill-down lists failure rows with their incident's messages.
+import { Prisma } from '../generated/prisma/client.ts';
+import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { findMonitor } from './monitor-queries.ts';
+import { ownedWhere } from './tenancy.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
+
+export type LogGranularity = 'YEAR' | 'MONTH' | 'DAY' | 'HOUR';
+
+export interface LogBucket {
+  /** The bucket's first instant. */
+  start: Date;
+  /** Local label: "2026", "2026-03", "2026-03-01", "2026-03-01 09:00". */
+  label: string;
+  failures: number;
+  incidents: number;
+  mailsSent: number;
+  smsSent: number;
+}
+
+export interface MonitorLogOptions {
+  monitorId: string;
+  granularity: LogGranularity;
+  from: Date;
+  to: Date;
+  timeZone: string;
+}
+
+const UNIT: Record<LogGranularity, string> = { YEAR: 'year', MONTH: 'month', DAY: 'day', HOUR: 'hour' };
+const LABEL: Record<LogGranularity, string> = { YEAR: 'YYYY', MONTH: 'YYYY-MM', DAY: 'YYYY-MM-DD', HOUR: 'YYYY-MM-DD HH24:00' };
+const MAX_SPAN_DAYS: Record<LogGranularity, number> = { HOUR: 93, DAY: 3_700, MONTH: 36_600, YEAR: 36_600 };
+/** Ledger statuses that count as "sent" (the seed's mails/SMS sent figures). */
+export const SENT_STATUSES = ['YES', 'READ', 'DELIVERED'] as const;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.length <= 64;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks a range and zone: pure. Paths are the query's argument names. */
+export function validateLogRange(granularity: LogGranularity, from: Date, to: Date, timeZone: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!isTimeZone(timeZone)) problems.push({ path: ['timeZone'], message: 'Unknown time zone (use an IANA name such as Asia/Seoul)' });
+  if (!(to.getTime() > from.getTime())) problems.push({ path: ['to'], message: 'Must be after from' });
+  else if (to.getTime() - from.getTime() > MAX_SPAN_DAYS[granularity] * 86_400_000) {
+    problems.push({ path: ['to'], message: `At most ${MAX_SPAN_DAYS[granularity]} days for ${granularity.toLowerCase()} buckets` });
+  }
+  return problems;
+}
+
+interface BucketRow {
+  start: string;
+  label: string;
+  failures: number;
+  incidents: number;
+  mails: number;
+  sms: number;
+}
+
+/** Buckets with activity, oldest first, plus the range's totals. */
+export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, opts: MonitorLogOptions) {
+  const problems = validateLogRange(opts.granularity, opts.from, opts.to, opts.timeZone);
+  if (problems.length) throw new ValidationError(problems);
+  const monitor = await findMonitor(deps, viewer, opts.monitorId, { select: { id: true } });
+  if (!monitor) throw new NotFoundError('Monitor');
+  const tz = opts.timeZone;
+  const unit = UNIT[opts.granularity];
+  const lo = Prisma.sql`(${opts.from.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  const hi = Prisma.sql`(${opts.to.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  // timestamp columns hold UTC: to local time, truncate, and the bucket's start back to UTC
+  const bucket = (col: Prisma.Sql) => Prisma.sql`date_trunc(${unit}, ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
+  const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
+  const rows = await deps.prisma.$queryRaw<BucketRow[]>`
+    WITH fl AS (
+      SELECT ${bucket(Prisma.sql`"at"`)} AS b, 1 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms
+      FROM "FailureLog" WHERE "monitorId" = ${monitor.id} AND "at" >= ${lo} AND "at" < ${hi}
+    ), inc_rows AS (
+      SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms
+      FROM "Incident" WHERE "monitorId" = ${monitor.id} AND "kind" = 'HOST_DOWN' AND "openedAt" >= ${lo} AND "openedAt" < ${hi}
+    ), sent AS (
+      SELECT ${bucket(sentAt)} AS b, 0 AS failures, 0 AS incidents,
+        CASE WHEN n."channel" = 'EMAIL' THEN 1 ELSE 0 END AS mails, CASE WHEN n."channel" = 'SMS' THEN 1 ELSE 0 END AS sms
+      FROM "Notification" n JOIN "Incident" inc ON inc."id" = n."incidentId"
+      WHERE inc."monitorId" = ${monitor.id} AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED')
+        AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
+    )
+    SELECT to_char((b AT TIME ZONE ${tz}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
+      to_char(b, ${LABEL[opts.granularity]}) AS label,
+      sum(failures)::int AS failures, sum(incidents)::int AS incidents, sum(mails)::int AS mails, sum(sms)::int AS sms
+    FROM (SELECT * FROM fl UNION ALL SELECT * FROM inc_rows UNION ALL SELECT * FROM sent) AS all_rows
+    GROUP BY b ORDER BY b`;
+  const buckets: LogBucket[] = rows.map((r) => ({
+    start: new Date(r.start),
+    label: r.label,
+    failures: Number(r.failures),
+    incidents: Number(r.incidents),
+    mailsSent: Number(r.mails),
+    smsSent: Number(r.sms),
+  }));
+  const totals = buckets.reduce(
+    (t, b) => ({ failures: t.failures + b.failures, incidents: t.incidents + b.incidents, mailsSent: t.mailsSent + b.mailsSent, smsSent: t.smsSent + b.smsSent }),
+    { failures: 0, incidents: 0, mailsSent: 0, smsSent: 0 },
+  );
+  return { monitorId: monitor.id, granularity: opts.granularity, timeZone: tz, buckets, totals };
+}
+
+export interface ListFailuresOptions {
+  monitorId: string;
+  from?: Date | null;
+  to?: Date | null;
+  port?: number | null;
+}
+
+export function failureListWhere(viewer: Viewer | null, opts: ListFailuresOptions): Prisma.FailureLogWhereInput {
+  return {
+    monitorId: opts.monitorId,
+    monitor: ownedWhere(viewer),
+    ...(opts.port != null ? { port: opts.port } : {}),
+    ...(opts.from || opts.to ? { at: { ...(opts.from ? { gte: opts.from } : {}), ...(opts.to ? { lt: opts.to } : {}) } } : {}),
+  };
+}
+
+type FailureQuery = Omit<Prisma.FailureLogFindManyArgs, 'where' | 'orderBy'>;
+
+/** The detail list: newest first. */
+export function listFailures(deps: ServiceDeps, viewer: Viewer | null, opts: ListFailuresOptions, query: FailureQuery) {
+  return deps.prisma.failureLog.findMany({ ...query, where: failureListWhere(viewer, opts), orderBy: [{ at: 'desc' }, { id: 'desc' }] });
+}
+
+export function countFailures(deps: ServiceDeps, viewer: Viewer | null, opts: ListFailuresOptions) {
+  return deps.prisma.failureLog.count({ where: failureListWhere(viewer, opts) });
+}

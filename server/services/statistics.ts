@@ -1,0 +1,113 @@
+// Yearly statistics per host (the seed's statistics page): from the hourly rollups and the
+// notification ledger, never from raw checks. Years are counted in the viewer's time zone.
+//
+// Definitions (also in the schema descriptions):
+// - checks, failures: sums over the year's rollup rows (every port).
+// - downtimeSeconds: per hour, the longest down time of any port of the host, summed: the time
+//   during which at least one port was down (to within an hour's overlap).
+// - availability: 1 − downtime / (hours with rollups × 3600); null without rollups.
+// - mailsSent / smsSent: ledger rows to the monitor's contact with status YES, READ or DELIVERED.
+// - incidents: HOST_DOWN incidents opened that year.
+import { Prisma } from '../generated/prisma/client.ts';
+import { ownedWhere } from './tenancy.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
+
+export interface HostYearStatistics {
+  monitorId: string;
+  year: number;
+  host: string;
+  contactName: string;
+  contactPhone: string | null;
+  checks: number;
+  failures: number;
+  downtimeSeconds: number;
+  monitoredHours: number;
+  availability: number | null;
+  incidents: number;
+  mailsSent: number;
+  smsSent: number;
+}
+
+export interface StatisticsOptions {
+  monitorIds: string[];
+  /** One year, or every year with data. */
+  year?: number | null;
+  timeZone: string;
+}
+
+interface Row {
+  monitorId: string;
+  year: number;
+  checks: bigint | number;
+  failures: bigint | number;
+  down: bigint | number;
+  hours: bigint | number;
+  incidents: bigint | number;
+  mails: bigint | number;
+  sms: bigint | number;
+}
+
+/** Statistics per (monitor, year), for the viewer's monitors among `monitorIds`: two queries in all. */
+export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | null, opts: StatisticsOptions): Promise<HostYearStatistics[]> {
+  if (opts.monitorIds.length === 0) return [];
+  const monitors = await deps.prisma.monitor.findMany({
+    where: { id: { in: opts.monitorIds }, ...ownedWhere(viewer) },
+    select: { id: true, host: true, contactName: true, contactPhone: true },
+  });
+  if (monitors.length === 0) return [];
+  const ids = Prisma.join(monitors.map((m) => m.id));
+  const tz = opts.timeZone;
+  const year = (col: Prisma.Sql) => Prisma.sql`extract(year from ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})::int`;
+  const yearFilter = (col: Prisma.Sql) =>
+    opts.year == null
+      ? Prisma.empty
+      : Prisma.sql`AND ${col} >= (make_timestamp(${opts.year}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'
+                   AND ${col} < (make_timestamp(${opts.year + 1}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'`;
+  const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
+  const rows = await deps.prisma.$queryRaw<Row[]>`
+    WITH hours AS (
+      SELECT r."monitorId", r."hour", sum(r."checks") AS checks, sum(r."failures") AS failures, max(r."downSeconds") AS down
+      FROM "HourlyRollup" r WHERE r."monitorId" IN (${ids}) ${yearFilter(Prisma.sql`r."hour"`)}
+      GROUP BY r."monitorId", r."hour"
+    ), roll AS (
+      SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, count(*) AS hours,
+        0 AS incidents, 0 AS mails, 0 AS sms
+      FROM hours GROUP BY 1, 2
+    ), inc AS (
+      SELECT i."monitorId", ${year(Prisma.sql`i."openedAt"`)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS hours,
+        count(*) AS incidents, 0 AS mails, 0 AS sms
+      FROM "Incident" i WHERE i."monitorId" IN (${ids}) AND i."kind" = 'HOST_DOWN' ${yearFilter(Prisma.sql`i."openedAt"`)}
+      GROUP BY 1, 2
+    ), sent AS (
+      SELECT i."monitorId", ${year(sentAt)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS hours, 0 AS incidents,
+        count(*) FILTER (WHERE n."channel" = 'EMAIL') AS mails, count(*) FILTER (WHERE n."channel" = 'SMS') AS sms
+      FROM "Notification" n JOIN "Incident" i ON i."id" = n."incidentId"
+      WHERE i."monitorId" IN (${ids}) AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED') ${yearFilter(sentAt)}
+      GROUP BY 1, 2
+    )
+    SELECT "monitorId", year, sum(checks)::bigint AS checks, sum(failures)::bigint AS failures, sum(down)::bigint AS down,
+      sum(hours)::bigint AS hours, sum(incidents)::bigint AS incidents, sum(mails)::bigint AS mails, sum(sms)::bigint AS sms
+    FROM (SELECT * FROM roll UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
+    GROUP BY "monitorId", year ORDER BY year, "monitorId"`;
+  const byId = new Map(monitors.map((m) => [m.id, m]));
+  return rows.map((r) => {
+    const m = byId.get(r.monitorId)!;
+    const hours = Number(r.hours);
+    const down = Number(r.down);
+    return {
+      monitorId: r.monitorId,
+      year: Number(r.year),
+      host: m.host,
+      contactName: m.contactName,
+      contactPhone: m.contactPhone,
+      checks: Number(r.checks),
+      failures: Number(r.failures),
+      downtimeSeconds: down,
+      monitoredHours: hours,
+      availability: hours > 0 ? Math.max(0, Math.min(1, 1 - down / (hours * 3600))) : null,
+      incidents: Number(r.incidents),
+      mailsSent: Number(r.mails),
+      smsSent: Number(r.sms),
+    };
+  });
+}
