@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase, type Database } from '../server/db/index.ts';
@@ -123,6 +124,8 @@ const loadMs = Date.now() - loadStart;
 say(`loaded ${probe.stats().monitors} monitors in ${loadMs} ms; warming up ${warmupS} s`);
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 const s0 = probe.stats(); // resets the lateness window
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 let rssMax = 0;
@@ -152,6 +155,8 @@ const result = {
   dbWritesPerSec: Math.round(((s1.dbRowsWritten - s0.dbRowsWritten) / elapsed) * 10) / 10,
   rollupRowsPerSec: Math.round(((s1.rollupRowsWritten - s0.rollupRowsWritten) / elapsed) * 10) / 10,
   dbStatementsPerSec: Math.round(((s1.dbStatements - s0.dbStatements) / elapsed) * 10) / 10,
+  eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+  eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   loadMs,
 };
 for (const f of fillers) f.destroy();

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs } from 'graphql';
+import { mutationRateLimit } from './graphql/limits.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -65,7 +66,8 @@ export function buildApp(deps: AppDeps): App {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    graphiql: deps.graphiql ? { subscriptionsProtocol: 'WS', title: 'portwatch console' } : false,
+    // never in production, whatever GRAPHIQL says (introspection is off there too)
+    graphiql: deps.graphiql && !deps.production ? { subscriptionsProtocol: 'WS', title: 'portwatch console' } : false,
     maskedErrors: {
       maskError(error, message, isDev) {
         const masked = maskError(error, message, isDev);
@@ -87,6 +89,8 @@ export function buildApp(deps: AppDeps): App {
       }),
       useCSRFPrevention(),
       cookiePlugin,
+      mutationRateLimit(),
+      ...(deps.production ? [{ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) } satisfies Plugin] : []),
     ],
     context: async (initial: YogaInitialContext & Partial<ServerContext> & { wsExtra?: WsExtra }): Promise<GraphQLContext> => {
       if (initial.wsExtra) {

@@ -12,7 +12,7 @@ import { builder } from '../builder.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { CustomerKindEnum, LanguageEnum } from './enums.ts';
 import { standardErrors } from './errors.ts';
-import { filterNodeId, monitorDefaultsFor, requireNodeId } from './node-access.ts';
+import { filterNodeId, monitorDefaultsFor, readable, requireNodeId } from './node-access.ts';
 
 builder.queryField('customers', (t) =>
   t.prismaConnection({
@@ -26,7 +26,7 @@ builder.queryField('customers', (t) =>
   }),
 );
 
-const reloadAccount = (ctx: GraphQLContext, query: object, id: string) => ctx.services.prisma.account.findUniqueOrThrow({ ...query, where: { id } });
+const reloadAccount = (ctx: GraphQLContext, query: object, id: string) => ctx.services.prisma.account.findUniqueOrThrow({ ...readable(query), where: { id } });
 
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   fields: (t) => ({
@@ -190,7 +190,7 @@ builder.mutationField('saveAdminRecipient', (t) =>
       const saved = recipient == null
         ? await createAdminRecipient(ctx.services, ctx.viewer!, opts)
         : await updateAdminRecipient(ctx.services, ctx.viewer!, requireNodeId(String(recipient), 'AdminRecipient', 'Admin recipient'), opts);
-      return ctx.services.prisma.adminRecipient.findUniqueOrThrow({ ...query, where: { id: saved.id } });
+      return ctx.services.prisma.adminRecipient.findUniqueOrThrow({ ...readable(query), where: { id: saved.id } });
     },
   }),
 );

@@ -7,7 +7,7 @@ import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { MaintenanceKindEnum } from './enums.ts';
 import { standardErrors } from './errors.ts';
-import { inputNodeId, requireNodeId } from './node-access.ts';
+import { inputNodeId, readable, requireNodeId } from './node-access.ts';
 
 builder.scalarType('PortList', {
   description: 'Ports, as a list ([21, 22, 23]) or as the seed\'s text ("21,22,23", "21/22/23", "21 22 23"). Input only.',
@@ -89,7 +89,7 @@ function sharedOptions(input: SharedInput) {
 }
 
 const reload = (ctx: GraphQLContext, query: object, id: string) =>
-  ctx.services.prisma.monitor.findUniqueOrThrow({ ...query, where: { id } });
+  ctx.services.prisma.monitor.findUniqueOrThrow({ ...readable(query), where: { id } });
 
 builder.mutationField('registerMonitor', (t) =>
   t.prismaField({

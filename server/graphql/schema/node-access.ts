@@ -88,3 +88,16 @@ export function loadBatched<K, V>(ctx: object, name: string, key: K, flush: Flus
   batch.keys.push(key);
   return batch.result.then((m) => m.get(key));
 }
+
+/**
+ * Pothos's query for a result whose fields were not asked for (`{ __typename }` only) is an
+ * empty `select`, which Prisma refuses; drop it so the row is read whole.
+ */
+export function readable<Q extends object>(query: Q): Q {
+  const select = (query as { select?: object }).select;
+  if (select && Object.keys(select).length === 0) {
+    const { select: _empty, ...rest } = query as Q & { select?: object };
+    return rest as Q;
+  }
+  return query;
+}

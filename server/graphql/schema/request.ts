@@ -9,7 +9,7 @@ import type { GraphQLContext } from '../context.ts';
 import { RequestStatusEnum } from './enums.ts';
 import { standardErrors } from './errors.ts';
 import { viewerScope } from './live.ts';
-import { filterNodeId, requireNodeId } from './node-access.ts';
+import { filterNodeId, readable, requireNodeId } from './node-access.ts';
 
 export const ApprovalRequestRef = builder.prismaNode('ApprovalRequest', {
   id: { field: 'id' },
@@ -62,7 +62,7 @@ builder.queryField('approvalRequests', (t) =>
   }),
 );
 
-const reload = (ctx: GraphQLContext, query: object, id: string) => ctx.services.prisma.approvalRequest.findUniqueOrThrow({ ...query, where: { id } });
+const reload = (ctx: GraphQLContext, query: object, id: string) => ctx.services.prisma.approvalRequest.findUniqueOrThrow({ ...readable(query), where: { id } });
 
 const CreateApprovalRequestInput = builder.inputType('CreateApprovalRequestInput', {
   fields: (t) => ({

@@ -8,7 +8,7 @@ import {
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { ServerSourceEnum } from './enums.ts';
-import { filterNodeId, inputNodeId, requireNodeId } from './node-access.ts';
+import { filterNodeId, inputNodeId, readable, requireNodeId } from './node-access.ts';
 
 export const ServerRef = builder.prismaNode('Server', {
   id: { field: 'id' },
@@ -70,7 +70,7 @@ builder.mutationField('addServer', (t) =>
     args: { input: t.arg({ type: AddServerInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const server = await addServer(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), ip: input.ip, label: input.label, allowPrivate: input.allowPrivate });
-      return ctx.services.prisma.server.findUniqueOrThrow({ ...query, where: { id: server.id } });
+      return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
 );
@@ -125,7 +125,7 @@ builder.mutationField('moveServer', (t) =>
     args: { input: t.arg({ type: builder.inputType('MoveServerInput', { fields: (f) => ({ server: f.id({ required: true }), account: f.id({ required: true }) }) }), required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const server = await moveServer(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(input.server), 'Server'), accountId: accountArg(input.account) });
-      return ctx.services.prisma.server.findUniqueOrThrow({ ...query, where: { id: server.id } });
+      return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
 );
@@ -162,7 +162,7 @@ builder.mutationField('setRepresentativeIp', (t) =>
     },
     resolve: async (query, _r, { input }, ctx) => {
       const server = await setRepresentativeIp(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), ip: input.ip, allowPrivate: input.allowPrivate });
-      return ctx.services.prisma.server.findUniqueOrThrow({ ...query, where: { id: server.id } });
+      return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
 );

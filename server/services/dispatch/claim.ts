@@ -3,7 +3,7 @@
 // SENDING, a lease (lockedUntil) and attempts + 1 — that attempts value is the fencing token the
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
-import type { Channel, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
+import type { Channel, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
   id: string;
@@ -20,6 +20,27 @@ export interface ClaimedRow {
   createdAt: Date;
 }
 
+/** What a message says about its incident, as it is at send time (ports that joined since are named). */
+export interface IncidentForMessage {
+  id: string;
+  kind: IncidentKind;
+  host: string | null;
+  ports: number[];
+  reason: string | null;
+  openedAt: Date;
+  resolvedAt: Date | null;
+  acknowledgedAt: Date | null;
+  /** The server's label, shown as the monitor's name. */
+  label: string | null;
+  /** The owning account's time zone. */
+  timeZone: string | null;
+}
+
+export interface Claimed {
+  row: ClaimedRow;
+  incident: IncidentForMessage;
+}
+
 export interface ClaimOptions {
   channel: Channel;
   limit: number;
@@ -27,22 +48,46 @@ export interface ClaimOptions {
   leaseMs: number;
 }
 
-/** Claims up to `limit` due QUEUED rows of one channel, oldest due first. */
-export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promise<ClaimedRow[]> {
+type ClaimResult = ClaimedRow & Omit<IncidentForMessage, 'id' | 'kind'> & { incidentKind: IncidentKind };
+
+/**
+ * Claims up to `limit` due QUEUED rows of one channel, oldest due first, and returns them with
+ * what their messages need to say (incident, server label, account time zone): one round trip.
+ */
+export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promise<Claimed[]> {
   const lockedUntil = new Date(opts.now.getTime() + opts.leaseMs);
-  return prisma.$queryRaw<ClaimedRow[]>`
+  const rows = await prisma.$queryRaw<ClaimResult[]>`
     WITH due AS (
       SELECT id FROM "Notification"
       WHERE status = 'QUEUED' AND "nextAttemptAt" <= ${opts.now} AND channel = ${opts.channel}::"Channel"
       ORDER BY "nextAttemptAt", id
       LIMIT ${opts.limit}
       FOR UPDATE SKIP LOCKED
+    ), c AS (
+      UPDATE "Notification" n
+      SET status = 'SENDING', "lockedUntil" = ${lockedUntil}, attempts = n.attempts + 1, "updatedAt" = ${opts.now}
+      FROM due WHERE n.id = due.id
+      RETURNING n.id, n."incidentId", n."accountId", n.kind, n.seq, n.channel, n.recipient, n."recipientRole", n.language, n.attempts, n."createdAt"
     )
-    UPDATE "Notification" n
-    SET status = 'SENDING', "lockedUntil" = ${lockedUntil}, attempts = n.attempts + 1, "updatedAt" = ${opts.now}
-    FROM due WHERE n.id = due.id
-    RETURNING n.id, n."incidentId", n."accountId", n.kind::text AS kind, n.seq, n.channel::text AS channel,
-      n.recipient, n."recipientRole"::text AS "recipientRole", n.language::text AS language, n.attempts, n."createdAt"`;
+    SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
+      c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
+      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
+      s.label, a."timeZone"
+    FROM c
+    JOIN "Incident" i ON i.id = c."incidentId"
+    LEFT JOIN "Monitor" m ON m.id = i."monitorId"
+    LEFT JOIN "Server" s ON s.id = m."serverId"
+    LEFT JOIN "Account" a ON a.id = i."accountId"`;
+  return rows.map((r) => ({
+    row: {
+      id: r.id, incidentId: r.incidentId, accountId: r.accountId, kind: r.kind, seq: r.seq, channel: r.channel, recipient: r.recipient,
+      recipientRole: r.recipientRole, language: r.language, attempts: r.attempts, createdAt: r.createdAt,
+    },
+    incident: {
+      id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
+      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone,
+    },
+  }));
 }
 
 export interface ReclaimedRow {

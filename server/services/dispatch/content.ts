@@ -1,46 +1,13 @@
 // What a ledger row says: the incident (one per host, naming all its ports as they are at send
 // time), the recipient's language and time zone, and the signed links (read pixel, read link,
-// acknowledgement). Pure apart from `loadIncidents`.
-import type { PrismaClient } from '../../db/index.ts';
+// acknowledgement). Pure.
 import type { Language } from '../../generated/prisma/enums.ts';
 import { renderEmail, renderSms, type RenderedEmail } from '../../notify/render.ts';
 import { signToken } from '../../notify/tracking.ts';
 import type { AlertContent } from '../../notify/types.ts';
-import type { ClaimedRow } from './claim.ts';
+import type { ClaimedRow, IncidentForMessage } from './claim.ts';
 
-export interface IncidentForMessage {
-  id: string;
-  kind: 'HOST_DOWN' | 'PROBE_DEGRADED';
-  host: string | null;
-  ports: number[];
-  reason: string | null;
-  openedAt: Date;
-  resolvedAt: Date | null;
-  acknowledgedAt: Date | null;
-  label: string | null;
-  timeZone: string | null;
-}
-
-/** Loads every incident a batch of rows is about, in one query. */
-export async function loadIncidents(prisma: PrismaClient, ids: string[]): Promise<Map<string, IncidentForMessage>> {
-  const rows = await prisma.incident.findMany({
-    where: { id: { in: [...new Set(ids)] } },
-    select: {
-      id: true, kind: true, host: true, ports: true, reason: true, openedAt: true, resolvedAt: true, acknowledgedAt: true,
-      monitor: { select: { server: { select: { label: true } } } },
-      account: { select: { timeZone: true } },
-    },
-  });
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        id: r.id, kind: r.kind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt, resolvedAt: r.resolvedAt,
-        acknowledgedAt: r.acknowledgedAt, label: r.monitor?.server.label ?? null, timeZone: r.account?.timeZone ?? null,
-      },
-    ]),
-  );
-}
+export type { IncidentForMessage } from './claim.ts';
 
 /** Path of the incident's log page in the dashboard (the read link redirects there). */
 export function incidentLogPath(incidentId: string): string {

@@ -9,11 +9,14 @@ import type { EmailChannel } from '../../notify/email.ts';
 import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { SendOutcome } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
-import { claimDue, reclaimExpired, releaseClaims, type ClaimedRow } from './claim.ts';
-import { buildEmail, buildSms, loadIncidents, type IncidentForMessage } from './content.ts';
+import { claimDue, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
+import { buildEmail, buildSms } from './content.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
+
+/** Unwritten outcomes beyond which a finished send keeps its slot until its outcome is written. */
+const MAX_UNWRITTEN = 1_000;
 
 export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
@@ -47,7 +50,7 @@ export interface Dispatcher {
 interface Lane {
   channel: Channel;
   limit: number;
-  queue: { row: ClaimedRow; incident: IncidentForMessage | undefined }[];
+  queue: Claimed[];
   inFlight: number;
   claiming: boolean;
   /** The last claim found fewer rows than it asked for: wait for a kick or the timer. */
@@ -82,8 +85,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   let ticking = false;
   let claimedTotal = 0;
 
-  async function send(row: ClaimedRow, incident: IncidentForMessage | undefined): Promise<SendOutcome> {
-    if (!incident) return { status: 'FAILED', detail: 'the incident no longer exists', raw: null };
+  async function send(row: ClaimedRow, incident: IncidentForMessage): Promise<SendOutcome> {
     try {
       if (row.channel === 'EMAIL') {
         if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
@@ -97,13 +99,15 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     }
   }
 
-  async function handle(lane: Lane, row: ClaimedRow, incident: IncidentForMessage | undefined): Promise<void> {
+  async function handle(lane: Lane, { row, incident }: Claimed): Promise<void> {
     const outcome = await send(row, incident);
     const decided = decideOutcome(row, outcome, deps.now(), policy, opts.random);
     if (decided.status === 'FAILED' || decided.status === 'QUEUED') {
       log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', { notificationId: row.id, channel: lane.channel, attempt: row.attempts, detail: decided.statusDetail });
     }
-    await writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
+    const written = writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
+    // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
+    if (writer.pending() > MAX_UNWRITTEN) await written;
   }
 
   async function claim(lane: Lane): Promise<void> {
@@ -112,9 +116,8 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     if (rows.length < want) lane.dry = true;
     if (rows.length === 0) return;
     claimedTotal += rows.length;
-    for (const r of rows) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: 'SENDING' });
-    const incidents = await loadIncidents(deps.prisma, rows.map((r) => r.incidentId));
-    for (const row of rows) lane.queue.push({ row, incident: incidents.get(row.incidentId) });
+    for (const { row: r } of rows) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: 'SENDING' });
+    lane.queue.push(...rows);
   }
 
   function pump(lane: Lane): void {
@@ -122,7 +125,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     while (!stopping && lane.inFlight < lane.limit && lane.queue.length > 0) {
       const next = lane.queue.shift()!;
       lane.inFlight += 1;
-      void handle(lane, next.row, next.incident).finally(() => {
+      void handle(lane, next).finally(() => {
         lane.inFlight -= 1;
         pump(lane);
       });

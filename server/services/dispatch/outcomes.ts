@@ -126,17 +126,23 @@ export function createOutcomeWriter(opts: {
   onError?: (err: unknown, rows: number) => void;
   retryMs?: number;
   maxBatch?: number;
+  /** Gather outcomes this long before writing (fewer, larger statements under load; default 10 ms). */
+  lingerMs?: number;
 }): OutcomeWriter {
   type Pending = { row: OutcomeRow; done: () => void; fail: (e: unknown) => void };
   let buffer: Pending[] = [];
   let flushing: Promise<void> | null = null;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | null = null;
+  let lingerTimer: NodeJS.Timeout | null = null;
+  let writing = 0;
   const maxBatch = opts.maxBatch ?? 500;
+  const lingerMs = opts.lingerMs ?? 10;
 
   async function flushOnce(): Promise<void> {
     const batch = buffer.slice(0, maxBatch);
     buffer = buffer.slice(batch.length);
+    writing = batch.length;
     try {
       const changed = await writeOutcomes(opts.prisma, batch.map((p) => p.row));
       for (const c of changed) opts.events.notification({ notificationId: c.id, incidentId: c.incidentId, accountId: c.accountId, status: c.status });
@@ -149,10 +155,26 @@ export function createOutcomeWriter(opts: {
         buffer = [...batch, ...buffer];
         throw err;
       }
+    } finally {
+      writing = 0;
     }
   }
 
+  /** Flush soon: after the linger, or at once when a full batch is waiting. */
+  function schedule(): void {
+    if (flushing || retryTimer || lingerTimer || buffer.length === 0) return;
+    if (buffer.length >= maxBatch || lingerMs <= 0) return kick();
+    lingerTimer = setTimeout(() => {
+      lingerTimer = null;
+      kick();
+    }, lingerMs);
+  }
+
   function kick(): void {
+    if (lingerTimer) {
+      clearTimeout(lingerTimer);
+      lingerTimer = null;
+    }
     if (flushing || retryTimer || buffer.length === 0) return;
     flushing = (async () => {
       try {
@@ -166,7 +188,7 @@ export function createOutcomeWriter(opts: {
       }
     })().finally(() => {
       flushing = null;
-      if (buffer.length > 0 && !retryTimer) kick();
+      schedule();
     });
   }
 
@@ -174,13 +196,14 @@ export function createOutcomeWriter(opts: {
     write(row) {
       return new Promise<void>((done, fail) => {
         buffer.push({ row, done, fail });
-        kick();
+        schedule();
       });
     },
-    pending: () => buffer.length,
+    pending: () => buffer.length + writing,
     async stop(graceMs = 5_000) {
       const deadline = Date.now() + graceMs;
       while ((buffer.length > 0 || flushing) && Date.now() < deadline) {
+        if (!flushing) kick();
         if (retryTimer) {
           clearTimeout(retryTimer);
           retryTimer = null;
@@ -190,6 +213,7 @@ export function createOutcomeWriter(opts: {
       }
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (lingerTimer) clearTimeout(lingerTimer);
       const left = buffer;
       buffer = [];
       for (const p of left) p.fail(new Error('dispatcher stopped before the outcome could be written'));

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Monitor_updatedAt_idx" ON "Monitor"("updatedAt");

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkIp, parseIp, restrictedRange } from '../../server/services/ip-policy.ts';
+
+describe('parseIp', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7', 4],
+    [' 8.8.8.8 ', '8.8.8.8', 4],
+    ['2001:0DB8:0000:0000:0000:0000:0000:0001', '2001:db8::1', 6],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1', 6],
+    ['2001:db8::0:1', '2001:db8::1', 6],
+    ['2001:4860:4860:0:0:0:0:8888', '2001:4860:4860::8888', 6],
+    ['[2606:4700::1111]', '2606:4700::1111', 6],
+    ['::ffff:1.2.3.4', '1.2.3.4', 4],
+    ['::FFFF:0102:0304', '1.2.3.4', 4],
+    ['0:0:0:0:0:ffff:8.8.4.4', '8.8.4.4', 4],
+    ['::', '::', 6],
+    ['1:0:0:1:0:0:0:1', '1:0:0:1::1', 6],
+    ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8', 6],
+    ['64:ff9b::1.2.3.4', '64:ff9b::102:304', 6],
+  ])('%s → %s', (input, ip, family) => {
+    expect(parseIp(input)).toEqual({ ip, family });
+  });
+
+  it.each(['', 'example.com', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.4/24', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', '1::2::3', 'gggg::1', '1.2.3.4:80'])(
+    'refuses %j',
+    (input) => {
+      expect(parseIp(input)).toBeNull();
+    },
+  );
+});
+
+describe('restricted ranges', () => {
+  it.each([
+    ['127.0.0.1', 'LOOPBACK'],
+    ['::1', 'LOOPBACK'],
+    ['::ffff:127.0.0.1', 'LOOPBACK'],
+    ['169.254.169.254', 'LINK_LOCAL'],
+    ['fe80::1', 'LINK_LOCAL'],
+    ['224.0.0.1', 'MULTICAST'],
+    ['239.255.255.250', 'MULTICAST'],
+    ['ff02::1', 'MULTICAST'],
+    ['10.1.2.3', 'PRIVATE'],
+    ['172.16.0.1', 'PRIVATE'],
+    ['172.31.255.255', 'PRIVATE'],
+    ['192.168.1.1', 'PRIVATE'],
+    ['fc00::1', 'PRIVATE'],
+    ['fd12:3456::1', 'PRIVATE'],
+    ['100.64.0.1', 'SHARED'],
+    ['100.127.255.255', 'SHARED'],
+    ['0.0.0.0', 'UNSPECIFIED'],
+    ['0.1.2.3', 'UNSPECIFIED'],
+    ['::', 'UNSPECIFIED'],
+    ['192.0.2.10', 'DOCUMENTATION'],
+    ['198.51.100.1', 'DOCUMENTATION'],
+    ['203.0.113.255', 'DOCUMENTATION'],
+    ['2001:db8::1', 'DOCUMENTATION'],
+    ['240.0.0.1', 'RESERVED'],
+    ['255.255.255.255', 'BROADCAST'],
+  ])('%s is %s', (ip, kind) => {
+    expect(restrictedRange(parseIp(ip)!)).toBe(kind);
+  });
+
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '11.0.0.1', '2606:4700::1111', '2001:4860:4860::8888', '223.255.255.255'])(
+    '%s is public',
+    (ip) => {
+      expect(restrictedRange(parseIp(ip)!)).toBeNull();
+    },
+  );
+});
+
+describe('checkIp', () => {
+  it('refuses restricted ranges unless an admin allowed them', () => {
+    expect(checkIp('10.0.0.5')).toEqual({ ok: false, message: '10.0.0.5 is a private address; only an administrator can allow monitoring it' });
+    expect(checkIp('10.0.0.5', { allowPrivate: true })).toEqual({ ok: true, ip: '10.0.0.5', family: 4, range: 'PRIVATE' });
+    expect(checkIp('::ffff:8.8.8.8')).toEqual({ ok: true, ip: '8.8.8.8', family: 4, range: null });
+    expect(checkIp('server.example.com')).toMatchObject({ ok: false, message: expect.stringContaining('not a host name') });
+  });
+});
