@@ -9,6 +9,7 @@
 //                          (default: embedded PGlite, in memory)
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import nodemailer from 'nodemailer';
@@ -30,7 +31,7 @@ async function runSinks(): Promise<void> {
   const messageIds = new Set<string>();
   let mails = 0;
   const smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], hideDSN: false, logger: false, maxClients: 256,
+    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], hideDSN: false, logger: false, maxClients: 256, disableReverseLookup: true,
     onData(stream, _session, cb) {
       let head = '';
       stream.on('data', (c: Buffer) => {
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const sinks = await ask<SinkInfo>(child, '', 'ready');
   const { db, label, drop } = await openBenchDatabase();
   const prisma = db.prisma;
-  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 8, maxMessages: 1000 });
+  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 8, maxMessages: 1000 }); // as setup.ts with the default concurrency
   try {
     // monitors exist beforehand; what is timed starts when the incidents are confirmed
     const account = await prisma.account.create({ data: { loginId: 'bench', name: 'Bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'ko' } });
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     dispatcher.start();
     await dispatcher.settle();
 
+    const cpu0 = process.cpuUsage();
     const t0 = new Date();
     const ids = monitors.map(() => crypto.randomUUID());
     await prisma.$transaction([
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     dispatcher.kick(); // what onNotificationsQueued does after the probe's commit
     await dispatcher.settle(300_000);
     const wallMs = Date.now() - t0.getTime();
+    const cpu = process.cpuUsage(cpu0);
     await dispatcher.stop();
 
     const rows = await prisma.notification.findMany({ select: { status: true, sentAt: true, channel: true, attempts: true } });
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
     console.log(`database: ${label}; ${rows.length} ledger rows committed in ${committedMs} ms; all settled after ${wallMs} ms`);
     console.log(`e-mail ${byChannel('EMAIL')} | SMS ${byChannel('SMS')} | retried rows: ${rows.filter((r) => r.attempts > 1).length}`);
     console.log(`received: SMTP ${counts.mails} (${counts.uniqueMails} distinct Message-IDs), SMS ${counts.sms}`);
+    console.log(`portwatch process CPU: ${Math.round((cpu.user + cpu.system) / 1000)} ms (${((cpu.user + cpu.system) / 1000 / rows.length).toFixed(2)} ms per message, commit included); load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
     console.log(JSON.stringify(result));
     if (counts.mails !== counts.uniqueMails || counts.mails + counts.sms !== sent.length) process.exitCode = 1;
   } finally {

@@ -35,6 +35,10 @@ export interface AppDeps {
   readiness: () => Promise<ReadinessReport>;
   staticDir: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+  /** More Yoga plugins (operation timings for /metrics). */
+  plugins?: Plugin[];
+  /** Largest GraphQL request body / WebSocket message accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface App {
@@ -90,6 +94,7 @@ export function buildApp(deps: AppDeps): App {
       useCSRFPrevention(),
       cookiePlugin,
       mutationRateLimit(),
+      ...(deps.plugins ?? []),
       ...(deps.production ? [{ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) } satisfies Plugin] : []),
     ],
     context: async (initial: YogaInitialContext & Partial<ServerContext> & { wsExtra?: WsExtra }): Promise<GraphQLContext> => {
@@ -145,6 +150,7 @@ export function buildApp(deps: AppDeps): App {
       return;
     }
     if (path === '/graphql' || path === '/health') {
+      if (refuseBody(req, res)) return;
       void yoga(req, res, { req, res });
       return;
     }
@@ -162,6 +168,20 @@ export function buildApp(deps: AppDeps): App {
     void staticOrReject(req, res);
   });
 
+  // A GraphQL body must say its length (every browser and fetch does) and stay under the limit:
+  // 411 / 413 before Yoga reads a byte of it.
+  const maxBody = deps.maxBodyBytes ?? 1024 * 1024;
+  function refuseBody(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return false;
+    const declared = req.headers['content-length'];
+    const status = declared === undefined ? (req.headers['transfer-encoding'] ? 411 : 0) : Number(declared) > maxBody ? 413 : 0;
+    if (!status) return false;
+    const message = status === 413 ? `Request body over ${maxBody} bytes` : 'Content-Length required';
+    res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+    return true;
+  }
+
   async function staticOrReject(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -172,7 +192,7 @@ export function buildApp(deps: AppDeps): App {
     });
   }
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
   const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,

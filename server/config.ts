@@ -73,6 +73,8 @@ const schema = z.object({
   DISPATCH_EMAIL_CONCURRENCY: int(1, 256).default(8),
   DISPATCH_SMS_CONCURRENCY: int(1, 256).default(16),
   REDIS_URL: url(['redis', 'rediss']).optional(),
+  REDIS_PREFIX: z.string().min(1).max(100).default('portwatch:'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PROBE_ENABLED: bool.default('true'),
   PROBE_CONCURRENCY: int(1, 65536).optional(),
   PROBE_CANARIES: hostPortList.default(''),

@@ -14,6 +14,10 @@ import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/run
 import { createNotifications, notificationSettings, type Notifications } from './services/dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
+import { createFanout, type Fanout } from './services/fanout.ts';
+import { createMetrics, createProbeCounters } from './http/metrics.ts';
+import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
+import { tcpCheck } from './probe/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +29,8 @@ export interface Runtime {
   url: string;
   port: number;
   services: AppServices;
+  /** The Redis fan-out when REDIS_URL is set. */
+  fanout: Fanout | null;
   stop(): Promise<void>;
 }
 
@@ -47,7 +53,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         : { kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) },
     ));
   log('info', 'database ready', { kind: db.kind, applied: db.applied });
+  // live events: through Redis when REDIS_URL is set (degrading to this process while it is away)
+  const fanout = config.REDIS_URL ? createFanout({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, log }) : null;
   try {
+    if (fanout && (await fanout.start())) log('info', 'live events shared through Redis', { prefix: config.REDIS_PREFIX });
     const admin = await ensureFirstAdmin(db, { loginId: config.ADMIN_LOGIN, password: config.ADMIN_PASSWORD });
     if (admin.generatedPassword) {
       process.stdout.write(
@@ -64,7 +73,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     }
     const services: AppServices = {
       prisma: db.prisma,
-      events: createEvents(),
+      events: createEvents(fanout?.eventTarget),
       now: opts.now ?? (() => new Date()),
       secret: await getInstallationSecret(db.prisma),
       publicUrl: config.publicUrl,
@@ -75,8 +84,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     };
     // the probe loop runs in this process (unless PROBE_ENABLED=false); services tell it
     // about monitor edits so they take effect at once
+    const probeCounters = createProbeCounters();
     const probe = config.PROBE_ENABLED
       ? createProbeRuntime({
+          check: probeCounters.wrap((t, o) => tcpCheck(t, o)),
           prisma: db.prisma,
           events: services.events,
           log,
@@ -103,13 +114,21 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         checks.database = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
       if (probe) checks.probe = probe.healthy() ? { ok: true } : { ok: false, detail: 'probe leases or writes are failing' };
+      // reported, not required: without Redis, events still reach this process's subscribers
+      if (fanout) checks.redis = fanout.status();
       // reported, not required: mail/SMS trouble delays alerts (they are retried), the API still works
       checks.smtp = notifications.smtpCheck();
       checks.sms = { ok: true, detail: notifications.sms.name === 'none' ? 'not configured: SMS rows say "not sent"' : `provider ${notifications.sms.name}` };
-      return { ok: Object.entries(checks).every(([name, c]) => c.ok || name === 'smtp' || name === 'sms'), checks };
+      return { ok: Object.entries(checks).every(([name, c]) => c.ok || name === 'smtp' || name === 'sms' || name === 'redis'), checks };
     };
+    const graphqlTimings = createGraphqlTimings();
+    const metrics = createMetrics({
+      prisma: db.prisma, probe, probeCounters, fanout, graphql: graphqlTimings,
+      ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
+    });
     const app = buildApp({
-      routes: createNotifyRoutes({ deps: services, sms: notifications.sms, log }),
+      routes: [metrics.route, ...createNotifyRoutes({ deps: services, sms: notifications.sms, log })],
+      plugins: [graphqlTimings.plugin],
       services,
       graphiql: config.graphiql,
       production: config.NODE_ENV === 'production',
@@ -131,17 +150,21 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       url,
       port,
       services,
+      fanout,
       stop() {
         stopping ??= (async () => {
           await app.stop();
           await probe?.stop();
           await notifications.stop();
+          metrics.close();
+          await fanout?.close();
           if (ownsDb) await db.close();
         })();
         return stopping;
       },
     };
   } catch (err) {
+    await fanout?.close();
     if (ownsDb) await db.close();
     throw err;
   }

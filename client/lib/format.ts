@@ -49,7 +49,9 @@ export function timeOnly(value: string | Date | null | undefined): string {
 /** "3 minutes ago" / "3분 전". */
 export function relative(value: string | Date | null | undefined, now = Date.now()): string {
   if (!value) return '—';
-  const ms = (typeof value === 'string' ? Date.parse(value) : value.getTime()) - now;
+  let ms = (typeof value === 'string' ? Date.parse(value) : value.getTime()) - now;
+  // the page's clock ticks every 10 s and the server's may run slightly ahead: no "in 3 seconds"
+  if (ms > 0 && ms < 60_000) ms = 0;
   const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
   const s = Math.round(ms / 1000);
   const abs = Math.abs(s);

@@ -1,5 +1,6 @@
 // Short live notices (incident opened / resolved…), announced to screen readers.
 import { t } from './i18n/index.svelte';
+import { globalId } from './ids';
 import type { MessageKey } from './i18n/en';
 
 export interface Toast {
@@ -21,9 +22,9 @@ class Toasts {
   dismiss(id: number) {
     this.list = this.list.filter((x) => x.id !== id);
   }
-  incident(change: string, _incidentId: string) {
+  incident(change: string, incidentId: string) {
     const kind = change === 'OPENED' ? 'bad' : change === 'RESOLVED' ? 'ok' : 'info';
-    this.push(t(`incident.change.${change}` as MessageKey), kind);
+    this.push(t(`incident.change.${change}` as MessageKey), kind, `/incidents/${encodeURIComponent(globalId('Incident', incidentId))}`);
   }
 }
 

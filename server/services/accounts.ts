@@ -53,6 +53,7 @@ export interface CreateCustomerOptions {
   /** The representative IP may be private or reserved (an admin's explicit permission). */
   representativeAllowPrivate?: boolean;
   language?: Language;
+  timeZone?: string;
   portLimit?: number;
 }
 
@@ -81,6 +82,7 @@ export async function createCustomer(deps: Pick<ServiceDeps, 'prisma'>, actor: V
           kind: opts.kind,
           representativeIp: opts.representativeIp ?? null,
           language: opts.language ?? 'ko',
+          ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
           portLimit: limit,
           passwordHash,
         },

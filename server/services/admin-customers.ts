@@ -85,7 +85,7 @@ export async function createCustomerAccount(deps: ServiceDeps, viewer: Viewer, o
   if (!isTimeZone(timeZone)) problems.push({ path: ['input', 'timeZone'], message: 'Unknown time zone' });
   if (problems.length) throw new ValidationError(problems);
   const portLimit = opts.portLimit ?? (await getMonitorDefaults(deps.prisma)).portLimit;
-  const account = await createCustomer(deps, viewer, {
+  return createCustomer(deps, viewer, {
     loginId: opts.loginId.trim(),
     password: opts.password,
     name: opts.name,
@@ -95,10 +95,9 @@ export async function createCustomerAccount(deps: ServiceDeps, viewer: Viewer, o
     representativeIp,
     representativeAllowPrivate: opts.allowPrivate ?? false,
     language: opts.language ?? 'ko',
+    timeZone,
     portLimit,
   }).catch(prefixed);
-  if (timeZone !== account.timeZone) return deps.prisma.account.update({ where: { id: account.id }, data: { timeZone } });
-  return account;
 }
 
 export interface UpdateCustomerOptions {

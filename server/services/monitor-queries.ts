@@ -1,5 +1,8 @@
-// Reading monitors: the list (a customer's own; for admins every monitor, searchable by host
-// and login id, filterable by status, paged by keyset on (host, id) so 100k rows stay cheap).
+// Reading monitors: the list (a customer's own, by host; for admins every monitor, newest
+// first, searchable by host and login id, filterable by status). The admins' list pages by
+// the primary key: Prisma turns a cursor into `id <= (SELECT id …)`, an index range scan, so
+// page 2000 of 100k rows costs what page 1 does (a cursor over (host, id) becomes an OR that
+// PostgreSQL can only filter: ~100 ms deep into 100k rows).
 // Read services take Pothos's `query` (take/skip/cursor/include) and spread it into Prisma.
 import type { Prisma } from '../generated/prisma/client.ts';
 import { parseIp } from './ip-policy.ts';
@@ -39,19 +42,24 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
     if (ip) and.push({ host: ip.ip });
     else {
       const or: Prisma.MonitorWhereInput[] = [];
-      if (/^[0-9a-f.:]+$/i.test(search)) or.push({ host: { startsWith: search.toLowerCase() } });
+      const ipLike = /^[0-9a-f.:]+$/i.test(search);
+      if (ipLike) or.push({ host: { startsWith: search.toLowerCase() } });
       if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
-      or.push({ contactName: { contains: search, mode: 'insensitive' } });
+      if (!ipLike) or.push({ contactName: { contains: search, mode: 'insensitive' } });
       and.push({ OR: or });
     }
   }
   return { AND: and };
 }
 
-export const MONITOR_ORDER: Prisma.MonitorOrderByWithRelationInput[] = [{ host: 'asc' }, { id: 'asc' }];
+/** By host within one account; newest first (primary-key keyset) across every account. */
+export function monitorOrder(viewer: Viewer | null, opts: ListMonitorsOptions): Prisma.MonitorOrderByWithRelationInput[] {
+  if (isAdminViewer(viewer) && opts.accountId == null) return [{ id: 'desc' }];
+  return [{ host: 'asc' }, { id: 'asc' }];
+}
 
 export function listMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions, query: MonitorQuery) {
-  return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: MONITOR_ORDER });
+  return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: monitorOrder(viewer, opts) });
 }
 
 export function countMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions) {

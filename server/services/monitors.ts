@@ -108,9 +108,10 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], message: ip.message });
   const ports = parsePorts(opts.ports, owner.portLimit);
   if (!ports.ok) problems.push({ path: ['input', 'ports'], message: ports.message });
-  const contact = validateContact(
-    mergeContact({ contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: true }, opts, owner),
-  );
+  const merged = mergeContact({ contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: false }, opts, owner);
+  // SMS is on by default when there is a number to send to
+  if (opts.smsEnabled == null) merged.smsEnabled = Boolean(merged.contactPhone?.trim());
+  const contact = validateContact(merged);
   problems.push(...contact.problems);
   const policy = mergePolicy(EMPTY_POLICY, opts);
   problems.push(...validatePolicy(policy, defaults));

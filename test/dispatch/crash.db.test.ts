@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel, type EmailChannel } from '../../server/notify/email.ts';
 import { createNoneProvider } from '../../server/notify/sms/none.ts';
+import { openDatabase } from '../../server/db/index.ts';
 import { createDispatcher } from '../../server/services/dispatch/dispatcher.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
@@ -52,8 +53,8 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
     const { incident } = await makeIncident(prisma);
     const rows = await queueRows(prisma, incident, Array.from({ length: 10 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `k${i}@example.com` })));
     const real = emailChannel();
-    // process A: the first two sends reach the server, then A "dies" (its sends never return);
-    // the next two die before the hand-over; four more rows sit claimed in its local queue
+    // process A claims all ten: the first two sends reach the server, then A "dies" (its sends
+    // never return); the next two die before the hand-over; six more sit claimed in its queue
     let started = 0;
     const dying: EmailChannel = {
       async send(msg) {
@@ -64,7 +65,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
     };
     const a = createDispatcher(makeDeps(prisma), { email: dying, sms: createNoneProvider(), leaseMs: 400, pollMs: 3_600_000, concurrency: { EMAIL: 4 } });
     a.start();
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'SENDING' } })) === 8 && sink.received.length === 2, 5_000, 'A mid-send');
+    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'SENDING' } })) === 10 && sink.received.length === 2, 5_000, 'A mid-send');
 
     const b = createDispatcher(makeDeps(prisma), { email: real, sms: createNoneProvider(), pollMs: 50 });
     cleanups.push(() => b.stop());
@@ -76,9 +77,29 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
     expect(duplicated).toHaveLength(2);
     const taken = await prisma.notification.findMany({ where: { id: { in: rows.map((r) => r.id) } }, include: { events: { orderBy: { id: 'asc' } } } });
     const reclaimed = taken.filter((r) => r.events.some((e) => e.detail?.includes('lease expired')));
-    expect(reclaimed).toHaveLength(8);
+    expect(reclaimed).toHaveLength(10);
     expect(reclaimed.every((r) => r.attempts === 2)).toBe(true);
-    expect(taken.filter((r) => r.attempts === 1)).toHaveLength(2);
+  });
+
+  it('two dispatchers at once (two processes on one database): every message exactly once', async () => {
+    const prisma = t.db.prisma;
+    const { incident } = await makeIncident(prisma);
+    await queueRows(prisma, incident, Array.from({ length: 120 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `p${i}@example.com` })));
+    const other = backend === 'postgres' ? await openDatabase({ kind: 'postgres', url: t.url!, poolSize: 4 }, { migrate: false }) : t.db;
+    if (other !== t.db) cleanups.push(() => other.close());
+    const both = [makeDeps(prisma), makeDeps(other.prisma)].map((deps) =>
+      createDispatcher(deps, { email: emailChannel(), sms: createNoneProvider(), pollMs: 50, concurrency: { EMAIL: 4 } }),
+    );
+    for (const d of both) {
+      cleanups.push(() => d.stop());
+      d.start();
+    }
+    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 120, 20_000, 'all sent');
+    await Promise.all(both.map((d) => d.settle()));
+    const { unique, duplicated } = duplicates(sink);
+    expect(unique).toBe(120);
+    expect(duplicated).toEqual([]);
+    expect(await prisma.notification.count({ where: { incidentId: incident.id, attempts: { not: 1 } } })).toBe(0);
   });
 
   it.skipIf(backend !== 'postgres')('a child process killed with SIGKILL: nothing lost, duplicates bounded by what was in flight', async () => {

@@ -149,6 +149,21 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     expect(after.attempts).toBe(3);
   });
 
+  it('a row queued to send later (the probe\'s grouping delay) goes out when due, not at the next poll', async () => {
+    const { incident } = await makeIncident(t.db.prisma);
+    const due = new Date(Date.now() + 600);
+    const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'later@example.com', nextAttemptAt: due }]);
+    const d = dispatcher({ pollMs: 60_000 });
+    d.start();
+    d.kick();
+    const sent = await waitFor(async () => {
+      const r = await statusOf(t.db.prisma, row!.id);
+      return r.status === 'YES' ? r : null;
+    }, 5_000);
+    expect(sent.sentAt!.getTime()).toBeGreaterThanOrEqual(due.getTime());
+    expect(sent.sentAt!.getTime() - due.getTime()).toBeLessThan(3_000);
+  });
+
   it('no SMTP server configured → NO, "not sent: no SMTP server configured"', async () => {
     const { incident } = await makeIncident(t.db.prisma);
     const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'ops@example.com' }]);

@@ -32,7 +32,7 @@ describe(`notification routes with NHN (${backend})`, () => {
   beforeAll(async () => {
     [sink, nhn] = await Promise.all([startSmtpSink(), startNhnFake()]);
     app = await startTestApp({
-      PUBLIC_URL, SMTP_URL: sink.url, BOUNCE_SMTP_PORT: '0', BOUNCE_ADDRESS: 'bounces@pw.example.com',
+      DISPATCH_ENABLED: 'true', PUBLIC_URL, SMTP_URL: sink.url, BOUNCE_SMTP_PORT: '0', BOUNCE_ADDRESS: 'bounces@pw.example.com',
       SMS_PROVIDER: 'nhn', NHN_BASE_URL: nhn.url, NHN_APP_KEY: nhn.appKey, NHN_SECRET_KEY: nhn.secretKey, NHN_SEND_NO: '15446859',
       NHN_WEBHOOK_SECRET: nhn.webhookSecret, NHN_WEBHOOK_SIGNATURE_MODE: 'hmac-sha256',
     });
@@ -175,7 +175,7 @@ describe(`notification routes with Twilio (${backend})`, () => {
   beforeAll(async () => {
     twilio = await startTwilioFake();
     app = await startTestApp({
-      PUBLIC_URL, SMS_PROVIDER: 'twilio', TWILIO_BASE_URL: twilio.url, TWILIO_ACCOUNT_SID: twilio.accountSid,
+      DISPATCH_ENABLED: 'true', PUBLIC_URL, SMS_PROVIDER: 'twilio', TWILIO_BASE_URL: twilio.url, TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: '+15005550006',
     });
   });

@@ -1,11 +1,13 @@
 // The pure parts of the delivery side: backoff, outcome decisions, transitions, message content.
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
 import { ackPage } from '../../server/http/notify-pages.ts';
 import { verifyToken } from '../../server/notify/tracking.ts';
 import { retryDelayMs } from '../../server/services/dispatch/backoff.ts';
 import type { ClaimedRow } from '../../server/services/dispatch/claim.ts';
 import { alertContent, errorFromReason, trackingUrls, type IncidentForMessage } from '../../server/services/dispatch/content.ts';
 import { decideOutcome } from '../../server/services/dispatch/outcomes.ts';
+import { notificationSettings } from '../../server/services/dispatch/setup.ts';
 import { canApply } from '../../server/services/dispatch/transitions.ts';
 
 const policy = { retryBaseMs: 10_000, retryMaxMs: 900_000, maxAttempts: 5 };
@@ -102,5 +104,30 @@ describe('message content', () => {
     expect(html).not.toContain('<b>h</b>');
     expect(html).not.toContain('"><script>');
     expect(html).toContain('<form method="post">');
+  });
+});
+
+describe('notificationSettings (configuration → delivery side)', () => {
+  it('maps the variables, with the documented defaults', () => {
+    const nhn = notificationSettings(loadConfig({
+      PUBLIC_URL: 'https://alerts.example.com', SMTP_URL: 'smtp://mx.example.com:25', SMS_PROVIDER: 'nhn',
+      NHN_APP_KEY: 'k', NHN_SECRET_KEY: 's', NHN_SEND_NO: '15446859', NHN_WEBHOOK_SECRET: 'w', BOUNCE_SMTP_PORT: '2525',
+    }));
+    expect(nhn).toMatchObject({
+      smtpUrl: 'smtp://mx.example.com:25', bounceAddress: undefined, messageIdDomain: 'alerts.example.com', bounce: { port: 2525, host: '127.0.0.1' },
+      sms: { provider: 'nhn', webhookSignatureMode: 'static', webhookSecret: 'w', sendNo: '15446859' },
+      dispatch: { enabled: true, maxAttempts: 10, retryBaseMs: 10_000, retryMaxMs: 900_000, leaseMs: 120_000, concurrency: { EMAIL: 8, SMS: 16 }, smsAckLink: true },
+    });
+    const twilio = notificationSettings(loadConfig({
+      PUBLIC_URL: 'https://alerts.example.com/', SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006',
+      DISPATCH_MAX_ATTEMPTS: '3', SMS_ACK_LINK: 'false', BOUNCE_ADDRESS: 'bounces@alerts.example.com',
+    }));
+    expect(twilio).toMatchObject({
+      smtpUrl: undefined, bounce: null, bounceAddress: 'bounces@alerts.example.com',
+      sms: { provider: 'twilio', statusCallbackUrl: 'https://alerts.example.com/hooks/sms/twilio' },
+      dispatch: { maxAttempts: 3, smsAckLink: false },
+    });
+    expect(() => loadConfig({ NHN_WEBHOOK_SIGNATURE_MODE: 'md5' })).toThrow(/NHN_WEBHOOK_SIGNATURE_MODE must be static or hmac-sha256/);
+    expect(() => loadConfig({ BOUNCE_ADDRESS: 'not an address' })).toThrow(/BOUNCE_ADDRESS must be an e-mail address/);
   });
 });

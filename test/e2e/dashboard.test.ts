@@ -184,6 +184,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
 
     // the incident reached the admin's live feed without a reload
     await admin.waitForSelector('[data-testid=incident][data-open=true][data-host="127.0.0.1"]', { timeout: 10_000 });
+    await expect.poll(() => admin.textContent('[data-testid=open-incidents]'), { timeout: 10_000 }).toBe('1');
     await shot(admin, 'admin-overview');
 
     // the monitor's detail: live checks

@@ -140,8 +140,12 @@ describe(`monitors (${backend})`, () => {
     const resumed = await ok(app, alice, simple('resumeMonitor'), { id });
     expect(at(resumed, 'resumeMonitor.data')).toMatchObject({ paused: false, status: { state: 'WAITING' } });
 
+    const open = await app.db.prisma.incident.create({ data: { monitorId: m.id, accountId: m.accountId, openMonitorId: m.id, host: m.host, ports: [25] } });
     const del = await ok(app, alice, simple('deleteMonitor'), { id });
     expect(at(del, 'deleteMonitor.data')).toMatchObject({ deleted: true, status: { state: 'DELETED' } });
+    // the monitor stops at once: the probe is told, and its open incident is closed
+    expect(changed.at(-1)).toBe(m.id);
+    expect(await app.db.prisma.incident.findUniqueOrThrow({ where: { id: open.id } })).toMatchObject({ resolvedAt: new Date(clock), openMonitorId: null });
     const again = await ok(app, alice, simple('deleteMonitor'), { id });
     expect(at(again, 'deleteMonitor.__typename')).toBe('NotFoundError');
     // the server can be registered again; the old monitor and its logs stay
@@ -172,11 +176,15 @@ describe(`monitors (${backend})`, () => {
     expect(list(await ok(app, admin, q, { s: 'bo' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9']);
     expect(list(await ok(app, admin, q, { s: '1.1.1.1' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
     expect(list(await ok(app, admin, q, { s: '8.8.' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4']);
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4', '9.9.9.9']);
+    // across every customer: newest first
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9', '8.8.4.4', '1.1.1.1']);
     const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '1.1.1.1' } });
     await app.db.prisma.portState.update({ where: { monitorId_port: { monitorId: m.id, port: 3306 } }, data: { phase: 'DOWN' } });
     expect(list(await ok(app, admin, q, { st: 'DOWN' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4', '9.9.9.9']);
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9', '8.8.4.4']);
+    // one customer's: by host
+    const byAccount = await ok(app, admin, `query($a: ID) { monitors(account: $a) { nodes { host } } }`, { a: gid('Account', m.accountId) });
+    expect(list(byAccount, 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4']);
     // customers never see another customer's monitors, whatever they search
     expect(at(await ok(app, alice, q, { s: '9.9.9.9' }), 'monitors.totalCount')).toBe(0);
   });

@@ -1,6 +1,8 @@
 // Starts the real runtime (HTTP + WebSocket + services) on port 0 against a test database.
 import { loadConfig } from '../../server/config.ts';
 import { startRuntime, type Runtime } from '../../server/main.ts';
+import { openDatabase } from '../../server/db/index.ts';
+import type { Logger } from '../../server/log.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface TestApp extends Runtime {
@@ -18,8 +20,23 @@ export interface TestApp extends Runtime {
 
 export const ADMIN = { loginId: 'root', password: 'root-password-1' };
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestApp> {
-  const testDb = await createTestDatabase();
+export interface TestAppOptions {
+  now?: () => Date;
+  /** A second "process" on another app's database: its own pool on PostgreSQL, the same PGlite otherwise. Left in place on close. */
+  shareDatabaseWith?: TestApp;
+  log?: Logger;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
+  const other = opts.shareDatabaseWith?.testDb;
+  const testDb: TestDatabase = other
+    ? other.url
+      ? await (async () => {
+          const db = await openDatabase({ kind: 'postgres', url: other.url!, poolSize: 5 }, { migrate: false });
+          return { db, url: other.url, drop: () => db.close() };
+        })()
+      : { db: other.db, drop: async () => {} }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -27,11 +44,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { now
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'error',
     PROBE_ENABLED: 'false',
+    DISPATCH_ENABLED: 'false', // no background sending unless a suite asks for it (DISPATCH_ENABLED: 'true')
     ...env,
   });
   let runtime: Runtime;
   try {
-    runtime = await startRuntime(config, { db: testDb.db, log: process.env.TEST_LOG ? (l, m, e) => console.log(l, m, e) : () => {}, ...(opts.now ? { now: opts.now } : {}) });
+    runtime = await startRuntime(config, { db: testDb.db, log: opts.log ?? (process.env.TEST_LOG ? (l, m, e) => console.log(l, m, e) : () => {}), ...(opts.now ? { now: opts.now } : {}) });
   } catch (err) {
     await testDb.drop();
     throw err;

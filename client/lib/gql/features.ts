@@ -3,7 +3,7 @@
 export const features = {
   "audit": true,
   "customers": true,
-  "incidentAck": false,
+  "incidentAck": true,
   "incidents": true,
   "inventory": true,
   "live": true,

@@ -1,10 +1,14 @@
 import { createApiToken, revokeApiToken } from '../../services/auth.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
+import { ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { AccountRef } from './account.ts';
 
 const ApiTokenRef = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
+  // tenancy: another account's token is simply not found (node(id) answers null)
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
   authScopes: (token, ctx) => ctx.viewer?.role === 'ADMIN' || ctx.viewer?.accountId === token.accountId,
   fields: (t) => ({
     name: t.exposeString('name'),

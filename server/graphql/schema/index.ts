@@ -10,6 +10,7 @@ import './server.ts';
 import './monitor.ts';
 import './monitor-mutations.ts';
 import './incident.ts';
+import './acknowledge.ts';
 import './request.ts';
 import './logs.ts';
 import './statistics.ts';

@@ -161,7 +161,7 @@ builder.queryField('monitors', (t) =>
     type: 'Monitor',
     cursor: 'id',
     authScopes: { signedIn: true },
-    description: 'Your monitors ordered by host (every customer\'s for admins, searchable by IP or login id).',
+    description: 'Your monitors, by host. Admins: every customer\'s, newest first (by host with `account`), searchable by IP or login id.',
     args: {
       search: t.arg.string({ description: 'An IP (exact), the start of one, a login id (admins) or a contact name.' }),
       status: t.arg({ type: MonitorStatusFilterEnum }),

@@ -90,6 +90,13 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
   }));
 }
 
+/** When the next QUEUED row of a channel falls due (null: none queued). */
+export async function nextDueAt(prisma: PrismaClient, channel: Channel): Promise<Date | null> {
+  const [row] = await prisma.$queryRaw<{ at: Date | null }[]>`
+    SELECT min("nextAttemptAt") AS at FROM "Notification" WHERE status = 'QUEUED' AND channel = ${channel}::"Channel"`;
+  return row?.at ?? null;
+}
+
 export interface ReclaimedRow {
   id: string;
   incidentId: string;

@@ -9,7 +9,7 @@ import type { EmailChannel } from '../../notify/email.ts';
 import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { SendOutcome } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
-import { claimDue, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
+import { claimDue, nextDueAt, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
 import { buildEmail, buildSms } from './content.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
 
@@ -53,8 +53,10 @@ interface Lane {
   queue: Claimed[];
   inFlight: number;
   claiming: boolean;
-  /** The last claim found fewer rows than it asked for: wait for a kick or the timer. */
+  /** The last claim found fewer rows than it asked for: wait for a kick, the poll or the wake timer. */
   dry: boolean;
+  wakeTimer: NodeJS.Timeout | null;
+  wakePlanned: boolean;
 }
 
 export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Dispatcher {
@@ -65,6 +67,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     retryMaxMs: opts.retryMaxMs ?? 900_000,
   };
   const leaseMs = opts.leaseMs ?? 120_000;
+  const pollMs = opts.pollMs ?? 2_000;
   const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
   const lanes: Lane[] = (['EMAIL', 'SMS'] as const).map((channel) => ({
     channel,
@@ -73,6 +76,8 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     inFlight: 0,
     claiming: false,
     dry: false,
+    wakeTimer: null,
+    wakePlanned: false,
   }));
   const writer = createOutcomeWriter({
     prisma: deps.prisma,
@@ -111,9 +116,13 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   }
 
   async function claim(lane: Lane): Promise<void> {
-    const want = lane.limit * 2 - lane.queue.length;
+    // claim ahead (fewer, larger statements); a claimed row waits at most a few sends for its slot
+    const want = Math.max(lane.limit * 4, 32) - lane.queue.length;
     const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs });
-    if (rows.length < want) lane.dry = true;
+    if (rows.length < want) {
+      lane.dry = true;
+      void planWake(lane);
+    }
     if (rows.length === 0) return;
     claimedTotal += rows.length;
     for (const { row: r } of rows) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: 'SENDING' });
@@ -141,6 +150,29 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
         lane.claiming = false;
         pump(lane);
       });
+  }
+
+  /** A lane ran dry: wake it when its next row falls due, if that is before the next poll. */
+  async function planWake(lane: Lane): Promise<void> {
+    if (lane.wakePlanned) return;
+    lane.wakePlanned = true;
+    try {
+      const due = await nextDueAt(deps.prisma, lane.channel);
+      if (!due || stopping) return;
+      const inMs = due.getTime() - deps.now().getTime();
+      if (inMs >= pollMs) return;
+      if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
+      lane.wakeTimer = setTimeout(() => {
+        lane.wakeTimer = null;
+        lane.dry = false;
+        pump(lane);
+      }, Math.max(0, inMs) + 5);
+      lane.wakeTimer.unref();
+    } catch (err) {
+      log('warn', 'dispatch: could not look up the next due row', { err });
+    } finally {
+      lane.wakePlanned = false;
+    }
   }
 
   function kick(): void {
@@ -174,7 +206,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       if (running) return;
       running = true;
       stopping = false;
-      timer = setInterval(() => void tick(), opts.pollMs ?? 2_000);
+      timer = setInterval(() => void tick(), pollMs);
       timer.unref();
       void tick();
     },
@@ -197,6 +229,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       stopping = true;
       if (timer) clearInterval(timer);
       timer = null;
+      for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
       while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking) await new Promise((r) => setTimeout(r, 10));
       await writer.stop();
       const unstarted = lanes.flatMap((l) => l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })));

@@ -1,0 +1,186 @@
+// The abuse suite: 10,000 operations generated from the printed schema (fast-check, fixed seed;
+// ABUSE_SEED / ABUSE_OPS override) over HTTP and WebSocket, as anonymous, customer and admin,
+// against a production-mode server. Every answer must be a well-formed GraphQL response, never a
+// 5xx, never an internal (masked) error, never another tenant's data; the WebSocket connections
+// must survive every refused operation. Then the limits one by one: deep, aliased, directive and
+// token floods, oversized bodies, login brute force, and IPs nobody may monitor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startTestApp, ADMIN, type TestApp } from '../helpers/app.ts';
+import { backend } from '../helpers/db.ts';
+import { wsClient } from '../helpers/ws.ts';
+import { customer, gid, signIn, type Auth } from '../graphql/api-helpers.ts';
+import { emptyReport, httpOp, pool, summary, wsOp, type RunReport } from './abuse-run.ts';
+import { generateOps, printedSchema } from './gen-ops.ts';
+
+const OPS = Number(process.env.ABUSE_OPS ?? 10_000);
+const SEED = Number(process.env.ABUSE_SEED ?? 20260707);
+const BOB = ['bob-x7q', '203.0.113.77', 'bob-contact-x7q'];
+const ALICE = ['alice-k2m', '203.0.113.66', 'alice-contact-k2m'];
+
+async function tenant(app: TestApp, loginId: string, ip: string, contact: string) {
+  const p = app.db.prisma;
+  const { account, servers } = await customer(p, loginId, { ips: [ip] });
+  const server = servers[0]!;
+  const m = await p.monitor.create({ data: { accountId: account.id, serverId: server.id, activeServerId: server.id, host: ip, ports: [22, 80], contactName: contact, contactEmail: `${contact}@example.com` } });
+  const inc = await p.incident.create({ data: { monitorId: m.id, accountId: account.id, openMonitorId: m.id, host: ip, ports: [22], reason: 'ECONNREFUSED' } });
+  const note = await p.notification.create({ data: { incidentId: inc.id, accountId: account.id, kind: 'DOWN', channel: 'EMAIL', recipient: `${contact}@example.com`, recipientRole: 'CONTACT', status: 'YES' } });
+  await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: new Date(), code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${ip}:22`, incidentId: inc.id } });
+  return [gid('Account', account.id), gid('Server', server.id), gid('Monitor', m.id), gid('Incident', inc.id), gid('Notification', note.id)];
+}
+
+describe(`abuse (${backend})`, () => {
+  let app: TestApp;
+  let alice: Auth;
+  let admin: Auth;
+  let ids: string[];
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    app = await startTestApp({ NODE_ENV: 'production', LOGIN_MAX_FAILURES: '5' });
+    ids = [...(await tenant(app, 'alice-k2m', '203.0.113.66', 'alice-contact-k2m')), ...(await tenant(app, 'bob-x7q', '203.0.113.77', 'bob-contact-x7q'))];
+    await customer(app.db.prisma, 'carol');
+    alice = await signIn(app, 'alice-k2m');
+    admin = await signIn(app, ADMIN.loginId, ADMIN.password);
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+    await app?.close();
+  });
+
+  const roles = () => [
+    { role: 'anonymous', auth: {} as Auth | Record<string, never>, forbidden: [...ALICE, ...BOB] },
+    { role: 'customer', auth: alice, forbidden: BOB },
+    { role: 'admin', auth: admin, forbidden: [] as string[] },
+  ];
+
+  const LIMITS: [string, string, RegExp][] = [
+    ['deep', `{ monitors { nodes { server { ${'account { servers { nodes { '.repeat(6)}ip${' } } }'.repeat(6)} } } } }`, /depth/i],
+    ['aliases', `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /alias/i],
+    ['directives', `{ __typename ${'@include(if: true) '.repeat(40)}}`, /directive/i],
+    ['tokens', `{ ${'__typename '.repeat(4000)}}`, /token/i],
+  ];
+
+  it('refuses deep, aliased, directive and token floods over HTTP with a clean error', async () => {
+    for (const [name, query, message] of LIMITS) {
+      const r = await app.gql(query, {}, alice);
+      expect(r.status, name).toBeLessThan(500);
+      expect(r.body.data ?? null, name).toBeNull();
+      expect(r.body.errors?.[0]?.message, name).toMatch(message);
+    }
+  });
+
+  it('refuses them over WebSocket with an error message for that operation; the socket stays open', async () => {
+    const client = wsClient(app.url, alice);
+    clients.push(client);
+    const closes: unknown[] = [];
+    client.on('closed', (e) => closes.push(e));
+    for (const [name, query, message] of LIMITS) {
+      const err = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query }, { next: () => resolve('next'), error: resolve, complete: () => resolve('complete') });
+      });
+      expect(Array.isArray(err), name).toBe(true);
+      expect((err as { message: string }[])[0]?.message, name).toMatch(message);
+    }
+    const after = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: '{ viewer { loginId } }' }, { next: resolve, error: reject, complete: () => {} });
+    });
+    expect(after).toEqual({ data: { viewer: { loginId: 'alice-k2m' } } });
+    expect(closes).toEqual([]);
+  });
+
+  it('refuses bodies over 1 MiB (413) and bodies of unknown length (411) before reading them', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    const r = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('{"query":"{ __typename }"}')), c.close()) });
+    const chunked = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(411);
+    // just under the limit: parsed, refused by the token limit, not a 5xx
+    const nearly = await app.gql(`{ ${'__typename '.repeat(90_000)}}`);
+    expect(nearly.status).toBe(400);
+    expect(nearly.body.errors?.[0]?.message).toMatch(/token/i);
+    // WebSocket: a message over the limit closes that socket (1009: there is no operation id to answer)
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    const code = await new Promise<number>((resolve) => {
+      ws.once('close', (c) => resolve(c));
+      ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ __typename }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } } }));
+    });
+    expect(code).toBe(1009);
+    expect((await app.gql(`{ __typename }`)).body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('throttles login brute force per login id and per client address', async () => {
+    const LOGIN = `mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { __typename ... on AuthError { code retryAfterSeconds } } }`;
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) codes.push(String((await app.gql<{ login: { code: string } }>(LOGIN, { l: 'carol', p: `guess-${i}` })).body.data?.login.code));
+    expect(codes).toEqual(Array(5).fill('INVALID_CREDENTIALS'));
+    const right = await app.gql<{ login: { __typename: string; code: string; retryAfterSeconds: number } }>(LOGIN, { l: 'carol', p: 'customer-password' });
+    expect(right.body.data?.login).toMatchObject({ __typename: 'AuthError', code: 'RATE_LIMITED' });
+    expect(right.body.data?.login.retryAfterSeconds).toBeGreaterThan(0);
+    expect(right.headers.get('set-cookie')).toBeNull();
+    // the same address trying another login id is held too
+    const other = await app.gql<{ login: { code: string } }>(LOGIN, { l: 'alice-k2m', p: 'customer-password' });
+    expect(other.body.data?.login.code).toBe('RATE_LIMITED');
+  });
+
+  it('refuses to register or request loopback, private, link-local, multicast, reserved and foreign IPs', async () => {
+    const REGISTER = `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ... on ValidationError { fields { path } } } }`;
+    const before = await app.db.prisma.monitor.count();
+    for (const host of ['127.0.0.1', '::1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', 'fe80::1', '224.0.0.1', '0.0.0.0', '240.0.0.1', '255.255.255.255', '100.64.0.1', '8.8.8.8', '203.0.113.77']) {
+      const r = await app.gql<{ registerMonitor: { __typename: string } }>(REGISTER, { input: { host, ports: '22', contactName: 'K', contactEmail: 'k@example.com' } }, alice);
+      expect(r.body.data?.registerMonitor.__typename, host).toBe('ValidationError');
+    }
+    expect(await app.db.prisma.monitor.count()).toBe(before);
+  });
+
+  it(`answers ${OPS} generated operations over HTTP and WebSocket cleanly, for every role`, async () => {
+    const schema = printedSchema();
+    // operations that would end the callers' own sessions are left out (they would turn the
+    // customer and admin runs into anonymous ones)
+    const gen = { ids, skipFields: ['logout', 'disableCustomer', 'updateCustomer'] };
+    const httpOps = generateOps(schema, { ...gen, n: Math.round(OPS * 0.7), seed: SEED, subscriptions: false });
+    const wsOps = generateOps(schema, { ...gen, n: OPS - httpOps.length, seed: SEED + 1, subscriptions: true });
+    const rs = roles();
+    const http = emptyReport();
+    const ws = emptyReport();
+    const started = Date.now();
+    const sockets = rs.map((r) => {
+      const c = wsClient(app.url, 'cookie' in r.auth ? { cookie: r.auth.cookie } : {});
+      clients.push(c);
+      const closes: unknown[] = [];
+      c.on('closed', (e) => closes.push(e));
+      return { ...r, client: c, closes };
+    });
+    await Promise.all([
+      pool(httpOps.map((op, i) => ({ op, r: rs[i % 3]! })), 8, ({ op, r }) =>
+        httpOp(http, app.url, op, r.role, 'cookie' in r.auth ? { cookie: r.auth.cookie } : {}, r.forbidden),
+      ),
+      pool(wsOps.map((op, i) => ({ op, s: sockets[i % 3]! })), 8, ({ op, s }) => wsOp(ws, s.client, op, s.role, s.forbidden)),
+    ]);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`abuse (seed ${SEED}): HTTP ${summary(http)}\n  WebSocket ${summary(ws)}\n  ${OPS} operations in ${seconds.toFixed(1)} s`);
+    const show = (r: RunReport) => r.problems.slice(0, 5).map((p) => `${p.role} ${p.problem}\n    ${p.op.query.slice(0, 300)} ${JSON.stringify(p.op.variables ?? {}).slice(0, 200)}`);
+    expect(show(http)).toEqual([]);
+    expect(show(ws)).toEqual([]);
+    expect(http.ops + ws.ops).toBe(OPS);
+    // the stream is not all rejects: a good share reached the resolvers
+    expect(http.withData + ws.withData).toBeGreaterThan(OPS * 0.25);
+    expect(http.byStatus[400]).toBeGreaterThan(0);
+    // no socket was closed by a refused operation, and each still answers
+    for (const s of sockets) {
+      expect(s.closes, s.role).toEqual([]);
+      const r = await new Promise<unknown>((resolve, reject) => {
+        s.client.subscribe({ query: '{ __typename }' }, { next: resolve, error: reject, complete: () => {} });
+      });
+      expect(r).toEqual({ data: { __typename: 'Query' } });
+    }
+    // and the server still serves the customer her own data, over HTTP
+    const mine = await app.gql<{ viewer: { loginId: string } | null }>(`{ viewer { loginId } }`, {}, alice);
+    expect(mine.body.data?.viewer?.loginId).toBe('alice-k2m');
+  }, 240_000);
+});
