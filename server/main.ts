@@ -81,6 +81,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       mutationLimiter: createRateLimiter({ max: 600, windowMs: 60_000 }),
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       secureCookies: config.publicUrl.startsWith('https:'),
+      probeSourceAddress: config.PROBE_SOURCE_ADDRESS ?? null,
     };
     // the probe loop runs in this process (unless PROBE_ENABLED=false); services tell it
     // about monitor edits so they take effect at once

@@ -8,6 +8,8 @@ export interface AppServices extends ServiceDeps {
   mutationLimiter: RateLimiter;
   sessionTtlMs: number;
   secureCookies: boolean;
+  /** PROBE_SOURCE_ADDRESS: the address probes leave from (shown to customers for their firewalls). */
+  probeSourceAddress?: string | null;
 }
 
 export interface GraphQLContext {

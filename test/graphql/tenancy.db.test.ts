@@ -13,6 +13,7 @@ describe(`tenancy matrix (${backend})`, () => {
   let a: Auth;
   const b: Record<string, string> = {};
   let bMonitorId: string;
+  let bobSecret: string;
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -26,7 +27,7 @@ describe(`tenancy matrix (${backend})`, () => {
     const note = await p.notification.create({ data: { incidentId: inc.id, accountId: bob.account.id, kind: 'DOWN', channel: 'EMAIL', recipient: 'b@example.com', recipientRole: 'CONTACT', status: 'YES' } });
     await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: new Date(), code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
     const req = await p.approvalRequest.create({ data: { accountId: bob.account.id, ip: '4.4.4.4', title: 'B request', content: 'x' } });
-    const { token } = await createApiToken(app.services, { accountId: bob.account.id, loginId: 'bob', role: 'CUSTOMER', kind: 'COLOCATION', language: 'en', via: 'session' }, { name: 'b' });
+    const { token, secret } = await createApiToken(app.services, { accountId: bob.account.id, loginId: 'bob', role: 'CUSTOMER', kind: 'COLOCATION', language: 'en', via: 'session' }, { name: 'b' });
     Object.assign(b, {
       Account: gid('Account', bob.account.id),
       Server: gid('Server', server.id),
@@ -36,6 +37,7 @@ describe(`tenancy matrix (${backend})`, () => {
       ApprovalRequest: gid('ApprovalRequest', req.id),
       ApiToken: gid('ApiToken', token.id),
     });
+    bobSecret = secret;
     a = await signIn(app, 'alice');
   });
   afterAll(() => app?.close());
@@ -137,6 +139,19 @@ describe(`tenancy matrix (${backend})`, () => {
       expect(incidents.received).toEqual([]);
     } finally {
       for (const s of [status, checks, requests, incidents]) s.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a partner with B\'s API token lists B\'s monitors and hears their status over WebSocket', async () => {
+    const r = await app.gql(`{ monitors { totalCount nodes { id host } } }`, {}, { token: bobSecret });
+    expect(r.body.data).toEqual({ monitors: { totalCount: 1, nodes: [{ id: b.Monitor, host: '9.9.9.9' }] } });
+    const client = wsClient(app.url, { token: bobSecret });
+    const status = subscribe<{ monitorStatus: { port: number; phase: string } }>(client, `subscription($m: ID!) { monitorStatus(monitorId: $m) { port phase } }`, { m: b.Monitor });
+    try {
+      await status.waitFor((e) => e.monitorStatus.port === 22, 10_000);
+    } finally {
+      status.dispose();
       await client.dispose();
     }
   });

@@ -220,7 +220,7 @@ const ProbeInfoRef = builder.objectRef<ProbeInfo>('ProbeInfo').implement({
 });
 
 /** PROBE_SOURCE_ADDRESS, when the composition root passes it on in the services. */
-const configuredSource = (services: AppServices) => (services as AppServices & { probeSourceAddress?: string | null }).probeSourceAddress ?? null;
+const configuredSource = (services: AppServices) => services.probeSourceAddress ?? null;
 
 builder.queryField('probeInfo', (t) =>
   t.field({ type: ProbeInfoRef, authScopes: { signedIn: true }, resolve: (_r, _a, ctx) => getProbeInfo(ctx.services, configuredSource(ctx.services)) }),
