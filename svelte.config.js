@@ -8,6 +8,8 @@ export default {
   preprocess: vitePreprocess(),
   kit: {
     files: { src: 'client', assets: 'client/static' },
+    // One script for the whole app: no chain of chunk requests before the first page renders.
+    output: { bundleStrategy: 'single' },
     adapter: adapter({ pages: 'build/client', assets: 'build/client', fallback: 'index.html', strict: true }),
     typescript: {
       // test/ belongs to the server's tsconfig (tsc -p .), not to the client's type check.

@@ -4,7 +4,7 @@
 //     client/ into build/client.
 // Plain JS so it runs before anything is generated.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,10 +43,39 @@ if (!only || only === 'prisma') {
   }
 }
 
+// Several processes share this tree (npm start, the e2e suite, a second terminal): one builds
+// the dashboard at a time, and the others wait for it and then re-check what is stale.
+function withLock(name, fn) {
+  const dir = path.join(root, 'build', `.${name}.lock`);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) rmSync(dir, { recursive: true, force: true }); // left by a killed build
+      if (Date.now() > deadline) throw new Error(`waited too long for ${dir}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    }
+  }
+  const release = () => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', release); // run() exits the process when a step fails
+  try {
+    return fn();
+  } finally {
+    release();
+    process.off('exit', release);
+  }
+}
+
 const hasClient = existsSync(path.join(root, 'client/app.html'));
-if ((!only || only === 'client' || only === 'codegen') && hasClient) {
+if ((!only || only === 'client' || only === 'codegen') && hasClient) withLock('client', () => {
   // Typed documents (client/lib/gql, not committed) from the schema and the client's operations.
-  const stamp = path.join(root, 'client/lib/gql/.codegen-stamp');
+  // (the stamp lives outside client/: a new file there would make the sources look newer)
+  const stamp = path.join(root, 'build/.codegen-stamp');
   const inputs = Math.max(
     newest(path.join(root, 'server/schema.graphql')),
     newest(path.join(root, 'client/lib/graphql')),
@@ -57,9 +86,7 @@ if ((!only || only === 'client' || only === 'codegen') && hasClient) {
     run(bin('graphql-codegen'), ['--config', 'codegen.ts']);
     writeFileSync(stamp, `${new Date().toISOString()}\n`);
   }
-}
-
-if ((!only || only === 'client') && hasClient) {
+  if (only === 'codegen') return;
   const out = path.join(root, 'build/client/index.html');
   const sources = Math.max(
     ...['client', 'server/schema.graphql', 'svelte.config.js', 'vite.config.ts'].map((p) => newest(path.join(root, p))),
@@ -68,4 +95,4 @@ if ((!only || only === 'client') && hasClient) {
     console.log('Building the dashboard…');
     run(bin('vite'), ['build', '--logLevel', 'warn']);
   }
-}
+});

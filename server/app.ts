@@ -192,6 +192,10 @@ export function buildApp(deps: AppDeps): App {
     });
   }
 
+  // Idle keep-alive connections outlive those of the proxies and clients in front (their idle
+  // timeouts are usually 60 s): a server that closes first races their next request (a reset).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
   const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
     {

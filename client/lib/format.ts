@@ -46,19 +46,34 @@ export function timeOnly(value: string | Date | null | undefined): string {
   return `${p.hour}:${p.minute}:${p.second}`;
 }
 
+const rtfCache = new Map<string, Intl.RelativeTimeFormat>();
+const nfCache = new Map<string, Intl.NumberFormat>();
+function rtf(): Intl.RelativeTimeFormat {
+  const l = locale();
+  let f = rtfCache.get(l);
+  if (!f) rtfCache.set(l, (f = new Intl.RelativeTimeFormat(l, { numeric: 'auto' })));
+  return f;
+}
+function nf(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
+  const k = `${locale()}|${key}`;
+  let f = nfCache.get(k);
+  if (!f) nfCache.set(k, (f = make()));
+  return f;
+}
+
 /** "3 minutes ago" / "3분 전". */
 export function relative(value: string | Date | null | undefined, now = Date.now()): string {
   if (!value) return '—';
   let ms = (typeof value === 'string' ? Date.parse(value) : value.getTime()) - now;
   // the page's clock ticks every 10 s and the server's may run slightly ahead: no "in 3 seconds"
   if (ms > 0 && ms < 60_000) ms = 0;
-  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const f = rtf();
   const s = Math.round(ms / 1000);
   const abs = Math.abs(s);
-  if (abs < 45) return rtf.format(s, 'second');
-  if (abs < 45 * 60) return rtf.format(Math.round(s / 60), 'minute');
-  if (abs < 22 * 3600) return rtf.format(Math.round(s / 3600), 'hour');
-  return rtf.format(Math.round(s / 86400), 'day');
+  if (abs < 45) return f.format(s, 'second');
+  if (abs < 45 * 60) return f.format(Math.round(s / 60), 'minute');
+  if (abs < 22 * 3600) return f.format(Math.round(s / 3600), 'hour');
+  return f.format(Math.round(s / 86400), 'day');
 }
 
 export function latency(ms: number | null | undefined): string {
@@ -68,12 +83,12 @@ export function latency(ms: number | null | undefined): string {
 
 export function num(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  return new Intl.NumberFormat(locale()).format(n);
+  return nf('n', () => new Intl.NumberFormat(locale())).format(n);
 }
 
 export function percent(x: number | null | undefined, digits = 3): string {
   if (x === null || x === undefined) return '—';
-  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(x);
+  return nf(`p${digits}`, () => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits })).format(x);
 }
 
 /** 5025 s → "1 h 23 min" / "1시간 23분". */

@@ -81,7 +81,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     mkdirSync(shots, { recursive: true });
 
     smtp = await startSmtpSink();
-    app = await startTestApp({ PROBE_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>' });
+    app = await startTestApp({ PROBE_ENABLED: 'true', DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>' });
     adminCookie = await app.login(ADMIN.loginId, ADMIN.password);
 
     const hostingId = await createCustomer({
@@ -171,6 +171,12 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await hosting.waitForTimeout(1_500); // a few checks for the sparkline
     await shot(hosting, 'monitors');
 
+    // a second tab of the same person on the SSE fallback (urql fetchSubscriptions)
+    const sseTab = await hosting.context().newPage();
+    await sseTab.goto(`${app.url}/monitors?transport=sse`);
+    await sseTab.waitForSelector('[data-testid=connection][data-status=online]');
+    await sseTab.waitForSelector(sel.port(listenerPort, 'UP'));
+
     // close the listener: SUSPECT, then DOWN after 3 failures, pushed live (no reload)
     await admin.waitForSelector('[data-testid=connection][data-status=online]');
     const closedAt = Date.now();
@@ -178,6 +184,9 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await hosting.waitForSelector(sel.port(listenerPort, 'DOWN'), { timeout: 40_000 });
     const downAfterMs = Date.now() - closedAt;
     expect(downAfterMs).toBeLessThan(40_000);
+    await sseTab.waitForSelector(sel.port(listenerPort, 'DOWN'), { timeout: 5_000 });
+    expect(await sseTab.textContent('[data-testid=connection]')).toContain('SSE');
+    await sseTab.close();
     await hosting.waitForSelector('[data-testid=toast]');
     expect(await hosting.textContent('[data-testid=ports-failing]')).toBe('1');
     await shot(hosting, 'monitors-down');

@@ -9,9 +9,8 @@ import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestApp, ADMIN, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
-import { wsClient } from '../helpers/ws.ts';
 import { customer, gid, signIn, type Auth } from '../graphql/api-helpers.ts';
-import { emptyReport, httpOp, pool, summary, wsOp, type RunReport } from './abuse-run.ts';
+import { emptyReport, httpOp, persistentClient, pool, summary, wsOp, type RunReport } from './abuse-run.ts';
 import { generateOps, printedSchema } from './gen-ops.ts';
 
 const OPS = Number(process.env.ABUSE_OPS ?? 10_000);
@@ -58,7 +57,8 @@ describe(`abuse (${backend})`, () => {
   const LIMITS: [string, string, RegExp][] = [
     // (as deep as this, the cost limit may be the first to object)
     ['deep', `{ monitors { nodes { server { ${'account { servers { nodes { '.repeat(6)}ip${' } } }'.repeat(6)} } } } }`, /depth|cost/i],
-    ['aliases', `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /alias/i],
+    // (graphql-armor lets aliases of __typename through: they cost nothing)
+    ['aliases', `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`, /alias/i],
     ['directives', `{ __typename ${'@include(if: true) '.repeat(40)}}`, /directive/i],
     ['tokens', `{ ${'__typename '.repeat(4000)}}`, /token/i],
   ];
@@ -73,10 +73,8 @@ describe(`abuse (${backend})`, () => {
   });
 
   it('refuses them over WebSocket with an error message for that operation; the socket stays open', async () => {
-    const client = wsClient(app.url, alice);
+    const { client, closes } = persistentClient(app.url, alice.cookie);
     clients.push(client);
-    const closes: unknown[] = [];
-    client.on('closed', (e) => closes.push(e));
     for (const [name, query, message] of LIMITS) {
       const err = await new Promise<unknown>((resolve) => {
         client.subscribe({ query }, { next: () => resolve('next'), error: resolve, complete: () => resolve('complete') });
@@ -151,11 +149,9 @@ describe(`abuse (${backend})`, () => {
     const ws = emptyReport();
     const started = Date.now();
     const sockets = rs.map((r) => {
-      const c = wsClient(app.url, 'cookie' in r.auth ? { cookie: r.auth.cookie } : {});
-      clients.push(c);
-      const closes: unknown[] = [];
-      c.on('closed', (e) => closes.push(e));
-      return { ...r, client: c, closes };
+      const { client, closes } = persistentClient(app.url, 'cookie' in r.auth ? r.auth.cookie : undefined);
+      clients.push(client);
+      return { ...r, client, closes };
     });
     await Promise.all([
       pool(httpOps.map((op, i) => ({ op, r: rs[i % 3]! })), 8, ({ op, r }) =>
@@ -165,6 +161,10 @@ describe(`abuse (${backend})`, () => {
     ]);
     const seconds = (Date.now() - started) / 1000;
     console.log(`abuse (seed ${SEED}): HTTP ${summary(http)}\n  WebSocket ${summary(ws)}\n  ${OPS} operations in ${seconds.toFixed(1)} s`);
+    const known = { ...http.known, ...ws.known };
+    for (const s of sockets) if (s.closes.length) console.warn(`${s.role} socket closed:`, s.closes.map((e) => `${(e as { code?: number }).code} ${(e as { reason?: string }).reason}`));
+    if (Object.keys(known).length) console.warn(`known internal errors still present (reported): ${JSON.stringify(known)}`);
+    if (process.env.ABUSE_DUMP) (await import('node:fs')).writeFileSync(process.env.ABUSE_DUMP, JSON.stringify([...http.problems, ...ws.problems], null, 1));
     const show = (r: RunReport) => r.problems.slice(0, 5).map((p) => `${p.role} ${p.problem}\n    ${p.op.query.slice(0, 300)} ${JSON.stringify(p.op.variables ?? {}).slice(0, 200)}`);
     expect(show(http)).toEqual([]);
     expect(show(ws)).toEqual([]);

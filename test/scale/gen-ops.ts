@@ -90,6 +90,7 @@ class Builder {
       if (this.mistake(0.05)) obj.push([this.name(), 1]);
       return { obj };
     }
+    if (!this.dirty) return this.saneScalar(getNamedType(type).name);
     switch (getNamedType(type).name) {
       case 'Int':
         return this.pick([this.int(-5, 200), this.int(0, 50), this.int(-2_147_483_648, 2_147_483_647), ...(this.dirty ? [2 ** 40] : [])]);
@@ -105,6 +106,26 @@ class Builder {
         return this.pick<Val>([{ obj: [] }, { obj: [['a', 1]] }, [1, 'x', null], 's']);
       default:
         return this.randomString();
+    }
+  }
+
+  /** Clean operations: values a real client would send. */
+  saneScalar(name: string): Val {
+    switch (name) {
+      case 'Int':
+        return this.int(1, 50);
+      case 'Float':
+        return this.int(0, 100) / 4;
+      case 'Boolean':
+        return this.chance(0.5);
+      case 'ID':
+        return this.opts.ids.length ? this.pick(this.opts.ids) : 'x';
+      case 'DateTime':
+        return new Date(Date.UTC(2024 + this.int(0, 3), this.int(0, 11), 1 + this.int(0, 27))).toISOString();
+      case 'JSON':
+        return { obj: [] };
+      default:
+        return this.pick(['203.0.113.9', 'web', 'Seoul', 'alice@example.com', '22,80', 'Asia/Seoul', 'title', 'x']);
     }
   }
 
@@ -182,7 +203,7 @@ export function opArbitrary(schema: GraphQLSchema, kind: OpKind, opts: GenOption
         return { kind, shape, query: `${kind} { monitors { nodes { server { ${q} } } } }` };
       }
       case 'aliases':
-        return { kind, shape, query: `${kind} { ${Array.from({ length: b.int(15, 80) }, (_, i) => `a${i}: __typename`).join(' ')} }` };
+        return { kind, shape, query: `${kind} { ${Array.from({ length: b.int(15, 80) }, (_, i) => `a${i}: ${b.pick(['__typename', 'viewer { id }', 'probeInfo { sourceAddresses }'])}`).join(' ')} }` };
       case 'directives':
         return { kind, shape, query: `${kind} { __typename ${'@include(if: true) '.repeat(b.int(10, 60))} }` };
       case 'tokens':

@@ -80,7 +80,7 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return s;
 }
 
-/** A plural-aware count: keys `${key}.one` / `${key}.other` are not needed in Korean. */
+/** The BCP 47 locale for Intl formatting. */
 export function locale(): string {
   return i18n.lang === 'ko' ? 'ko-KR' : 'en-GB';
 }
