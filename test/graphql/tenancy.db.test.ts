@@ -124,6 +124,7 @@ describe(`tenancy matrix (${backend})`, () => {
     const checks = subscribe(client, `subscription($m: ID!) { checkResults(monitorId: $m) { port ok } }`, { m: b.Monitor });
     const requests = subscribe(client, `subscription { approvalRequestChanged { change request { id } } }`);
     const incidents = subscribe(client, `subscription { incidentChanged { incidentId } }`);
+    const ledger = subscribe(client, `subscription { notificationChanged { notificationId status } }`);
     try {
       await new Promise((r) => setTimeout(r, 300));
       const ev = app.services.events;
@@ -132,13 +133,16 @@ describe(`tenancy matrix (${backend})`, () => {
       ev.portStatus({ monitorId: bMonitorId, accountId: bob.id, host: '9.9.9.9', port: 22, phase: 'DOWN', since: new Date(), lastCheckAt: null, lastOk: false, lastLatencyMs: null, lastErrorCode: null, lastErrorMessage: null });
       ev.approvalRequest({ requestId: 'x', accountId: bob.id, change: 'CREATED' });
       ev.incident({ incidentId: 'x', accountId: bob.id, change: 'OPENED' });
+      ev.notification({ notificationId: 'n', incidentId: 'x', accountId: bob.id, status: 'YES' });
       await new Promise((r) => setTimeout(r, 300));
       expect(status.received).toEqual([]);
       expect(checks.received).toEqual([]);
       expect(requests.received).toEqual([]);
       expect(incidents.received).toEqual([]);
+      expect(ledger.received).toEqual([]);
+      expect(ledger.errors).toEqual([]);
     } finally {
-      for (const s of [status, checks, requests, incidents]) s.dispose();
+      for (const s of [status, checks, requests, incidents, ledger]) s.dispose();
       await client.dispose();
     }
   });

@@ -1,11 +1,11 @@
 // Tenant-scoped live events. A customer subscribes to its own scope; an admin to all.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { PortPhase } from '../../generated/prisma/enums.ts';
+import type { NotificationStatus, PortPhase } from '../../generated/prisma/enums.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
-import { ADMIN_SCOPE, type CheckEvent, type IncidentEvent, type PortStatusEvent } from '../../services/events.ts';
+import { ADMIN_SCOPE, type CheckEvent, type IncidentEvent, type NotificationChangeEvent, type PortStatusEvent } from '../../services/events.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { builder } from '../builder.ts';
-import { PortPhaseEnum } from './enums.ts';
+import { NotificationStatusEnum, PortPhaseEnum } from './enums.ts';
 import type { GraphQLContext } from '../context.ts';
 
 /** The pubsub scope the viewer may listen on: its own account, or everything for admins. */
@@ -20,7 +20,7 @@ const IncidentChangeKind = builder.enumType('IncidentChangeKind', {
 
 export const IncidentChange = builder.objectRef<IncidentEvent>('IncidentChange').implement({
   fields: (t) => ({
-    incidentId: t.exposeID('incidentId'),
+    incidentId: t.id({ description: 'The Incident node id.', resolve: (e) => encodeGlobalID('Incident', e.incidentId) }),
     change: t.expose('change', { type: IncidentChangeKind }),
   }),
 });
@@ -110,6 +110,25 @@ builder.subscriptionField('checkResults', (t) =>
         await results.return?.();
       }
     },
+    resolve: (e) => e,
+  }),
+);
+
+const NotificationChange = builder.objectRef<NotificationChangeEvent>('NotificationChange').implement({
+  description: 'A message of the ledger changed status (sent, delivered, read, failed…).',
+  fields: (t) => ({
+    notificationId: t.id({ description: 'The Notification node id.', resolve: (e) => encodeGlobalID('Notification', e.notificationId) }),
+    incidentId: t.id({ description: 'The Incident node id.', resolve: (e) => encodeGlobalID('Incident', e.incidentId) }),
+    status: t.field({ type: NotificationStatusEnum, resolve: (e) => e.status as NotificationStatus }),
+  }),
+});
+
+builder.subscriptionField('notificationChanged', (t) =>
+  t.field({
+    type: NotificationChange,
+    authScopes: { signedIn: true },
+    description: "Status changes of the messages about your monitors' incidents (every message for admins).",
+    subscribe: (_root, _args, ctx) => ctx.services.events.pubsub.subscribe('notification', viewerScope(ctx)),
     resolve: (e) => e,
   }),
 );
