@@ -14,10 +14,12 @@ function run(label, args, env) {
   return r.status ?? 1;
 }
 
-let status = run('all suites on PGlite (embedded)', [], { TEST_DB_BACKEND: 'pglite' });
+const pglite = run('all suites on PGlite (embedded)', [], { TEST_DB_BACKEND: 'pglite' });
+let postgres = 0;
 if (process.env.TEST_DATABASE_URL) {
-  status ||= run(`database suites on PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})`, ['.db.test.ts'], { TEST_DB_BACKEND: 'postgres' });
+  postgres = run(`database suites on PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})`, ['.db.test.ts'], { TEST_DB_BACKEND: 'postgres' });
 } else {
   console.log('\n(TEST_DATABASE_URL is not set: the PostgreSQL run of the database suites was skipped)');
 }
-process.exit(status);
+console.log(`\nPGlite run: ${pglite === 0 ? 'passed' : 'FAILED'}${process.env.TEST_DATABASE_URL ? `; PostgreSQL run: ${postgres === 0 ? 'passed' : 'FAILED'}` : ''}`);
+process.exit(pglite || postgres);
