@@ -1,6 +1,7 @@
 // Typed pubsub topics, the one place they are defined. Tenant-scoped topics are published
 // twice: under the owner's account id and under ADMIN_SCOPE (admins see everything).
 // Publish only after the write that the event describes has committed.
+import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 
@@ -72,7 +73,11 @@ export interface Events {
 type AnyEventTarget = TypedEventTarget<CustomEvent>;
 
 export function createEvents(eventTarget?: AnyEventTarget): Events {
-  const pubsub = createPubSub<Topics>(eventTarget ? { eventTarget } : undefined);
+  // in memory: one EventTarget, without Node's "possible leak" warning past 10 listeners (every
+  // subscriber of an account listens on its topic; thousands are normal)
+  const local = new EventTarget();
+  setMaxListeners(0, local);
+  const pubsub = createPubSub<Topics>({ eventTarget: eventTarget ?? (local as AnyEventTarget) });
   const scoped = <K extends 'portStatus' | 'incident' | 'notification' | 'approvalRequest'>(
     topic: K,
     accountId: string | null,

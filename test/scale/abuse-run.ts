@@ -1,7 +1,6 @@
 // Runs generated operations against a live server over HTTP and WebSocket and classifies every
 // answer: well-formed or not, 5xx, internal (masked) errors, a closed socket, and whether the
 // answer leaked text it must not (another tenant's markers).
-import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { GeneratedOp } from './gen-ops.ts';
 
@@ -82,19 +81,62 @@ function classify(report: RunReport, op: GeneratedOp, role: string, body: unknow
 }
 
 /**
- * A graphql-ws client that opens its socket at once and keeps it (the test helper's client is
- * lazy: it closes the socket whenever no operation is in flight, which would hide a server-side
- * close among its own). Every `closed` event is recorded.
+ * A bare graphql-transport-ws connection (no client library: what the server sends is exactly
+ * what is observed). `run` sends one `subscribe` and collects that id's messages until
+ * `complete` or `error`; a subscription is ended by us after its first `next` or 300 ms.
  */
-export function persistentClient(url: string, cookie?: string): { client: Client; closes: unknown[] } {
-  const closes: unknown[] = [];
-  class CookieSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, cookie ? { headers: { cookie } } : {});
-    }
-  }
-  const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: CookieSocket, lazy: false, retryAttempts: 0, keepAlive: 10_000, on: { closed: (e) => closes.push(e) } });
-  return { client, closes };
+export interface RawSocket {
+  run(op: GeneratedOp): Promise<{ type: string; payload?: unknown }[]>;
+  closes: { code: number; reason: string }[];
+  close(): void;
+}
+
+export async function rawSocket(url: string, cookie?: string): Promise<RawSocket> {
+  type Message = { type: string; payload?: unknown };
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', cookie ? { headers: { cookie } } : {});
+  const closes: { code: number; reason: string }[] = [];
+  const waiting = new Map<string, (m: Message) => void>();
+  let acked!: () => void;
+  const ack = new Promise<void>((r) => (acked = r));
+  ws.on('close', (code, reason) => closes.push({ code, reason: reason.toString() }));
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as Message & { id?: string };
+    if (m.type === 'connection_ack') acked();
+    else if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
+    else if (m.id) waiting.get(m.id)?.({ type: m.type, payload: m.payload });
+  });
+  await new Promise((r) => ws.once('open', r));
+  ws.send(JSON.stringify({ type: 'connection_init' }));
+  await ack;
+  let next = 0;
+  return {
+    closes,
+    close: () => ws.close(),
+    run(op) {
+      const id = String(++next);
+      return new Promise((resolve) => {
+        const messages: Message[] = [];
+        let timer: NodeJS.Timeout | undefined;
+        const finish = () => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(messages);
+        };
+        const stop = () => {
+          if (!waiting.has(id)) return;
+          ws.send(JSON.stringify({ id, type: 'complete' }));
+          finish();
+        };
+        waiting.set(id, (m) => {
+          messages.push(m);
+          if (m.type === 'complete' || m.type === 'error') finish();
+          else if (op.kind === 'subscription') stop();
+        });
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: op.query, ...(op.variables ? { variables: op.variables } : {}) } }));
+        if (op.kind === 'subscription') timer = setTimeout(stop, 300);
+      });
+    },
+  };
 }
 
 /** The response with each path's last alias replaced by the field it aliases. */
@@ -151,52 +193,37 @@ export async function httpOp(report: RunReport, url: string, op: GeneratedOp, ro
 }
 
 /**
- * One operation on a graphql-ws client: the answer is `next` messages then `complete`, or one
- * `error` message (a list of GraphQL errors). A subscription is ended after its first event or
- * 300 ms. Anything else (the socket closing, a non-list error) is a problem.
+ * One operation on a raw socket: the answer must be `next` messages then `complete`, or one
+ * `error` message with a list of GraphQL errors (a refused operation), never a closed socket.
  */
-export function wsOp(report: RunReport, client: Client, op: GeneratedOp, role: string, forbidden: string[]): Promise<void> {
+export async function wsOp(report: RunReport, socket: RawSocket, op: GeneratedOp, role: string, forbidden: string[]): Promise<void> {
   report.ops += 1;
-  return new Promise<void>((resolve) => {
-    let settled = false;
-    let results = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const started = performance.now();
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      dispose();
-      resolve();
-    };
-    const dispose = client.subscribe(
-      { query: op.query, ...(op.variables ? { variables: op.variables } : {}) },
-      {
-        next: (value) => {
-          results += 1;
-          classify(report, op, role, value, forbidden);
-          if (op.kind === 'subscription') done();
-        },
-        error: (err) => {
-          if (Array.isArray(err)) classify(report, op, role, { errors: err }, forbidden);
-          else report.problems.push({ op, role, problem: `socket-level error: ${String((err as { code?: number }).code ?? err)}` });
-          done();
-        },
-        complete: () => {
-          if (settled) return; // our own dispose after an error
-          if (results === 0 && op.kind !== 'subscription') report.problems.push({ op, role, problem: `completed without a result after ${Math.round(performance.now() - started)} ms` });
-          if (results === 0 && op.kind === 'subscription') report.refused += 1;
-          done();
-        },
-      },
-    );
-    if (op.kind === 'subscription') {
-      timer = setTimeout(() => {
-        if (results === 0) report.subscribed += 1;
-        done();
-      }, 300);
-    }
-  });
+  const closedBefore = socket.closes.length;
+  const started = performance.now();
+  const messages = await Promise.race([
+    socket.run(op),
+    new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
+  ]);
+  if (socket.closes.length > closedBefore) {
+    report.problems.push({ op, role, problem: `socket closed: ${JSON.stringify(socket.closes.at(-1))}` });
+    return;
+  }
+  if (!messages) return void report.problems.push({ op, role, problem: 'no answer within 30 s' });
+  const ms = performance.now() - started;
+  if (ms > report.slowest.ms) report.slowest = { ms: Math.round(ms), query: op.query.slice(0, 200) };
+  const nexts = messages.filter((m) => m.type === 'next');
+  const error = messages.find((m) => m.type === 'error');
+  if (error) {
+    if (nexts.length) report.problems.push({ op, role, problem: 'error after next' });
+    if (!Array.isArray(error.payload)) return void report.problems.push({ op, role, problem: `error payload is not a list: ${JSON.stringify(error.payload)}` });
+    return void classify(report, op, role, { errors: error.payload }, forbidden);
+  }
+  for (const n of nexts) classify(report, op, role, n.payload, forbidden);
+  if (op.kind === 'subscription') {
+    if (!nexts.length && !messages.some((m) => m.type === 'complete')) report.subscribed += 1;
+    return;
+  }
+  if (!nexts.length) report.problems.push({ op, role, problem: `completed without a result: ${JSON.stringify(messages)}` });
 }
 
 export function summary(r: RunReport): string {

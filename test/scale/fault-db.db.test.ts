@@ -81,13 +81,9 @@ describe.skipIf(backend !== 'postgres')('PostgreSQL cut during probing (postgres
     for (const i of incidents) expect(i.notifications.map((n) => `${n.kind}/${n.channel}`).sort()).toEqual(['DOWN/EMAIL', 'DOWN/SMS']);
   }, 90_000);
 
-  // KNOWN BUG (reported; server/services/monitoring/leases.ts): after an outage longer than
-  // ttl / 2 the process forgets its shards in memory, but the database still names it as their
-  // holder; later rounds renew them ("kept") and never adopt them again, so nothing is probed
-  // any more (and no other process can take them). Adopting kept-but-not-owned shards in
-  // round() fixes it; with that one line applied this test passes. Until then it is expected to
-  // fail: turn `it.fails` back into `it` with the fix.
-  it.fails('stops probing during a long outage, resumes after it, and loses or doubles nothing', async () => {
+  // After an outage longer than ttl / 2 the process gives its shards up in memory while the
+  // database may still name it as their holder; the next round adopts them again.
+  it('stops probing during a long outage, resumes after it, and loses or doubles nothing', async () => {
     // away for longer than half the lease ttl: the process gives its shards up (another process
     // could take them); the flip ports answer again meanwhile
     proxy.cutOff();

@@ -155,7 +155,9 @@ class Builder {
     if (isObjectType(type) || isInterfaceType(type)) {
       const fields = Object.values(type.getFields());
       const n = this.int(1, Math.min(4, fields.length));
-      for (let i = 0; i < n; i++) parts.push(this.fieldSelection(this.pick(fields), depth, false));
+      // clean operations select distinct fields (the same field twice with other arguments conflicts)
+      const chosen = this.dirty ? Array.from({ length: n }, () => this.pick(fields)) : this.distinct(fields, n);
+      for (const f of chosen) parts.push(this.fieldSelection(f, depth, false));
     }
     if (isInterfaceType(type) || isUnionType(type)) {
       const possible = this.schema.getPossibleTypes(type);
@@ -170,6 +172,11 @@ class Builder {
     return ` { ${parts.join(' ')} }`;
   }
 
+  distinct<T>(list: readonly T[], n: number): T[] {
+    const pool = [...list];
+    return Array.from({ length: Math.min(n, pool.length) }, () => pool.splice(this.int(0, pool.length - 1), 1)[0]!);
+  }
+
   fieldSelection(field: GraphQLField<unknown, unknown>, depth: number, top: boolean): string {
     const alias = this.chance(0.15) ? `${this.name()}: ` : '';
     return `${alias}${field.name}${this.args(field, top)}${this.selection(getNamedType(field.type), depth + 1)}`;
@@ -178,7 +185,8 @@ class Builder {
   operation(kind: OpKind, rootType: GraphQLObjectType): string {
     const fields = Object.values(rootType.getFields()).filter((f) => !this.opts.skipFields?.includes(f.name));
     const n = kind === 'subscription' ? 1 : this.int(1, 3);
-    const sel = Array.from({ length: n }, () => this.fieldSelection(this.pick(fields), 0, true)).join(' ');
+    const roots = this.dirty ? Array.from({ length: n }, () => this.pick(fields)) : this.distinct(fields, n);
+    const sel = roots.map((f) => this.fieldSelection(f, 0, true)).join(' ');
     const decl = this.vars.length ? `(${this.vars.map((v) => v.decl).join(', ')})` : '';
     return `${kind}${decl} { ${sel} }`;
   }
@@ -193,8 +201,9 @@ class Builder {
 export function opArbitrary(schema: GraphQLSchema, kind: OpKind, opts: GenOptions): fc.Arbitrary<GeneratedOp> {
   const rootType = kind === 'query' ? schema.getQueryType()! : kind === 'mutation' ? schema.getMutationType()! : schema.getSubscriptionType()!;
   return fc.gen().map((g) => {
-    const b = new Builder(g, schema, opts, g(fc.integer, { min: 1, max: 9 }), g(fc.boolean));
-    const shape = b.pick(['fields', 'fields', 'fields', 'fields', 'fields', 'fields', 'fields', 'fields', 'deep', 'aliases', 'directives', 'tokens', 'truncated', 'random']);
+    const b = new Builder(g, schema, opts, g(fc.integer, { min: 1, max: 9 }), g(() => fc.noBias(fc.integer({ min: 0, max: 9 }))) < 4);
+    // 70 % schema-shaped selections (40 % of them with deliberate mistakes), 30 % hostile shapes
+    const shape = b.pick([...Array<string>(14).fill('fields'), 'deep', 'aliases', 'directives', 'tokens', 'truncated', 'random']);
     switch (shape) {
       case 'deep': {
         // down a self-referencing path (Account.servers.nodes.account…): 3 levels per step

@@ -90,6 +90,10 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
       );
       gained = rows.map((r) => r.shard).filter((s) => !owned.has(s));
     }
+    // Shards the database still names us for but that we dropped in memory (we gave them up
+    // during a database outage and nobody took them meanwhile): adopt them again.
+    const readopted = [...keptSet].filter((s) => !owned.has(s) && !released.includes(s) && !gained.includes(s));
+    gained = [...gained, ...readopted];
     okAt = Date.now();
     const dropped = [...lost, ...released];
     for (const s of dropped) owned.delete(s);

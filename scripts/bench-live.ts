@@ -1,0 +1,212 @@
+// npm run bench:live -- [--subscribers 10000] [--events 40] [--rate 4] [--workers 4]
+//                       [--redis] [--db pglite|postgres]
+// Live-event load: one portwatch process (a child: the real runtime, HTTP + graphql-ws) and
+// `workers` client processes holding `subscribers` WebSockets, each with one monitorStatus
+// subscription (a customer's monitor, API-token auth). The server then raises `events` status
+// changes through its real events path (services.events → pubsub, through Redis with --redis) at
+// `rate` per second; every client measures each event's delay (arrival − publish time).
+// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC).
+// Last line: JSON. Everything runs on loopback.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
+
+const self = fileURLToPath(import.meta.url);
+const { values: a } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'main' },
+    subscribers: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '40' },
+    rate: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '4' },
+    redis: { type: 'boolean', default: false },
+    db: { type: 'string', default: 'pglite' },
+  },
+});
+const say = (m: string) => process.stderr.write(`${m}\n`);
+type Msg = { type: string; [k: string]: unknown };
+const ask = (child: ChildProcess, msg: Msg, reply: string) =>
+  new Promise<Msg>((resolve) => {
+    const on = (m: Msg) => {
+      if (m.type !== reply) return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+const send = (m: Msg) => process.send?.(m);
+
+/** --db postgres: a fresh database on TEST_DATABASE_URL's server, dropped afterwards. */
+async function benchDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (a.db === 'pglite') {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pw-bench-live-'));
+    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `portwatch_bench_${randomBytes(4).toString('hex')}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(sql);
+    await c.end();
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { env: { DATABASE_URL: url.toString() }, drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+// ── the portwatch process ──
+async function server() {
+  const { loadConfig } = await import('../server/config.ts');
+  const { startRuntime } = await import('../server/main.ts');
+  const { createApiToken } = await import('../server/services/auth.ts');
+  const database = await benchDatabase();
+  const config = loadConfig({
+    PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
+    DATABASE_POOL_SIZE: '20', ...database.env,
+    ...(a.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:` } : {}),
+  });
+  const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
+  const p = rt.db.prisma;
+  const account = await p.account.create({ data: { loginId: 'live', name: 'live', email: 'live@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'en' } });
+  const srv = await p.server.create({ data: { ip: '198.18.9.1', accountId: account.id, source: 'HOSTING_INVENTORY' } });
+  const m = await p.monitor.create({ data: { accountId: account.id, serverId: srv.id, activeServerId: srv.id, host: srv.ip, ports: [443], contactName: 'c', contactEmail: 'c@example.com' } });
+  const viewer = { accountId: account.id, loginId: 'live', role: 'CUSTOMER' as const, kind: 'HOSTING' as const, language: 'en' as const, via: 'session' as const };
+  const { secret } = await createApiToken(rt.services, viewer, { name: 'bench' });
+  process.on('message', (msg: Msg) => {
+    if (msg.type === 'mem') {
+      (globalThis as { gc?: () => void }).gc?.();
+      send({ type: 'mem', ...process.memoryUsage() });
+    } else if (msg.type === 'publish') {
+      rt.services.events.portStatus({
+        monitorId: m.id, accountId: account.id, host: m.host, port: 443, phase: Number(msg.seq) % 2 ? 'DOWN' : 'UP', since: new Date(),
+        lastCheckAt: new Date(), lastOk: Number(msg.seq) % 2 === 0, lastLatencyMs: 1, lastErrorCode: `E${String(msg.seq)}`, lastErrorMessage: null,
+      });
+    } else if (msg.type === 'stop') {
+      void rt.stop().then(async () => {
+        await database.drop();
+        process.exit(0);
+      });
+    }
+  });
+  const { encodeGlobalID } = await import('@pothos/plugin-relay');
+  send({ type: 'ready', url: rt.url, token: secret, monitor: encodeGlobalID('Monitor', m.id) });
+}
+
+// ── a client process: `count` sockets, one subscription each ──
+async function clients() {
+  const { url, token, monitor, count } = await new Promise<Msg>((r) => process.once('message', r));
+  const delays: number[] = [];
+  let ready = 0;
+  let errors = 0;
+  const disposers: (() => void)[] = [];
+  const open = async () => {
+    const client = createClient({ url: `${String(url).replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${String(token)}` } });
+    let first = true;
+    await new Promise<void>((resolve) => {
+      const dispose = client.subscribe<{ monitorStatus: { lastCheckAt: string | null; lastErrorCode: string | null } }>(
+        { query: 'subscription($m: ID) { monitorStatus(monitorId: $m) { phase lastCheckAt lastErrorCode } }', variables: { m: monitor } },
+        {
+          next: (v) => {
+            if (first) {
+              first = false; // the current state
+              ready += 1;
+              resolve();
+              return;
+            }
+            const at = v.data?.monitorStatus.lastCheckAt;
+            if (at) delays.push(Date.now() - Date.parse(at));
+          },
+          error: () => {
+            errors += 1;
+            resolve();
+          },
+          complete: () => resolve(),
+        },
+      );
+      disposers.push(() => {
+        dispose();
+        void client.dispose();
+      });
+    });
+  };
+  const n = Number(count);
+  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => open()));
+  send({ type: 'subscribed', ready, errors });
+  process.on('message', (msg: Msg) => {
+    if (msg.type === 'report') send({ type: 'report', delays, errors });
+    if (msg.type === 'stop') {
+      for (const d of disposers) d();
+      setTimeout(() => process.exit(0), 200);
+    }
+  });
+}
+
+// ── orchestration ──
+async function main() {
+  const N = Number(a.subscribers);
+  const E = Number(a.events);
+  const W = Math.max(1, Math.min(Number(a.workers), N));
+  const common = ['--db', String(a.db), ...(a.redis ? ['--redis'] : [])];
+  const srv = fork(self, ['--role', 'server', ...common], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const info = await new Promise<Msg>((r) => srv.once('message', r));
+  say(`server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions from ${W} processes`);
+  const before = await ask(srv, { type: 'mem' }, 'mem');
+  const started = Date.now();
+  const workers = Array.from({ length: W }, () => fork(self, ['--role', 'clients'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const subscribed = await Promise.all(
+    workers.map((w, i) => ask(w, { type: 'go', url: info.url, token: info.token, monitor: info.monitor, count: Math.floor(N / W) + (i < N % W ? 1 : 0) }, 'subscribed')),
+  );
+  const connectS = (Date.now() - started) / 1000;
+  const ready = subscribed.reduce((s, m) => s + Number(m.ready), 0);
+  say(`${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`);
+  const after = await ask(srv, { type: 'mem' }, 'mem');
+
+  for (let seq = 1; seq <= E; seq++) {
+    srv.send({ type: 'publish', seq });
+    await new Promise((r) => setTimeout(r, 1000 / Number(a.rate)));
+  }
+  await new Promise((r) => setTimeout(r, 3_000)); // stragglers
+  const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
+  const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
+  const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
+  for (const w of workers) w.send({ type: 'stop' });
+  const exited = new Promise((r) => srv.once('exit', r));
+  srv.send({ type: 'stop' });
+  await exited;
+  const mb = (b: unknown) => Math.round(Number(b) / 1048576);
+  const result = {
+    subscribers: ready,
+    events: E,
+    ratePerSec: Number(a.rate),
+    deliveries: delays.length,
+    missed: ready * E - delays.length,
+    delayP50Ms: q(0.5),
+    delayP99Ms: q(0.99),
+    delayMaxMs: delays.at(-1) ?? null,
+    memoryPerSubscriberKb: ready ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10 : null,
+    heapPerSubscriberKb: ready ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10 : null,
+    serverRssMb: mb(after.rss),
+    connectSeconds: Math.round(connectS * 10) / 10,
+    redis: a.redis,
+    db: a.db,
+    loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (a.role === 'server') await server();
+else if (a.role === 'clients') await clients();
+else {
+  await main();
+  process.exit(0);
+}
