@@ -1,10 +1,13 @@
-// npm run bench:live -- [--subscribers 10000] [--events 40] [--rate 4] [--workers 4]
-//                       [--redis] [--db pglite|postgres]
+// npm run bench:live -- [--subscribers 10000] [--watchers 10] [--rate 50] [--duration 20]
+//                       [--workers 4] [--redis] [--db pglite|postgres]
 // Live-event load: one portwatch process (a child: the real runtime, HTTP + graphql-ws) and
 // `workers` client processes holding `subscribers` WebSockets, each with one monitorStatus
-// subscription (a customer's monitor, API-token auth). The server then raises `events` status
-// changes through its real events path (services.events → pubsub, through Redis with --redis) at
-// `rate` per second; every client measures each event's delay (arrival − publish time).
+// subscription (API-token auth). The subscribers watch subscribers / watchers monitors, each of
+// its own customer (`watchers` dashboards open per monitor; --watchers 10000 puts everyone on
+// one monitor: every event is then a broadcast to all). The server raises status changes of
+// random monitors through its real events path (services.events → pubsub, through Redis with
+// --redis) at `rate` per second for `duration` seconds; every client measures each event's
+// delay (arrival − publish time) and the run waits until every expected delivery arrived.
 // Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC).
 // Last line: JSON. Everything runs on loopback.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,8 +26,9 @@ const { values: a } = parseArgs({
   options: {
     role: { type: 'string', default: 'main' },
     subscribers: { type: 'string', default: '10000' },
-    events: { type: 'string', default: '40' },
-    rate: { type: 'string', default: '4' },
+    watchers: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
     redis: { type: 'boolean', default: false },
     db: { type: 'string', default: 'pglite' },
@@ -77,18 +81,30 @@ async function server() {
   });
   const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
   const p = rt.db.prisma;
-  const account = await p.account.create({ data: { loginId: 'live', name: 'live', email: 'live@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'en' } });
-  const srv = await p.server.create({ data: { ip: '198.18.9.1', accountId: account.id, source: 'HOSTING_INVENTORY' } });
-  const m = await p.monitor.create({ data: { accountId: account.id, serverId: srv.id, activeServerId: srv.id, host: srv.ip, ports: [443], contactName: 'c', contactEmail: 'c@example.com' } });
-  const viewer = { accountId: account.id, loginId: 'live', role: 'CUSTOMER' as const, kind: 'HOSTING' as const, language: 'en' as const, via: 'session' as const };
-  const { secret } = await createApiToken(rt.services, viewer, { name: 'bench' });
+  const M = Math.ceil(Number(a.subscribers) / Number(a.watchers));
+  const tag = randomBytes(3).toString('hex');
+  await p.account.createMany({ data: Array.from({ length: M }, (_, i) => ({ loginId: `live${tag}${i}`, name: `live ${i}`, email: `live${i}@example.com`, passwordHash: 'x', kind: 'HOSTING' as const, language: 'en' as const })) });
+  const accounts = await p.account.findMany({ where: { loginId: { startsWith: `live${tag}` } }, orderBy: { loginId: 'asc' } });
+  await p.server.createMany({ data: accounts.map((acc, i) => ({ ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, accountId: acc.id, source: 'HOSTING_INVENTORY' as const })) });
+  const servers = new Map((await p.server.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((x) => [x.accountId, x]));
+  await p.monitor.createMany({ data: accounts.map((acc) => ({ accountId: acc.id, serverId: servers.get(acc.id)!.id, activeServerId: servers.get(acc.id)!.id, host: servers.get(acc.id)!.ip, ports: [443], contactName: 'c', contactEmail: 'c@example.com' })) });
+  const monitors = new Map((await p.monitor.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((m) => [m.accountId, m]));
+  const { encodeGlobalID } = await import('@pothos/plugin-relay');
+  const targets: { token: string; monitor: string; monitorId: string; accountId: string; host: string }[] = [];
+  for (const acc of accounts) {
+    const viewer = { accountId: acc.id, loginId: acc.loginId, role: 'CUSTOMER' as const, kind: 'HOSTING' as const, language: 'en' as const, via: 'session' as const };
+    const { secret } = await createApiToken(rt.services, viewer, { name: 'bench' });
+    const m = monitors.get(acc.id)!;
+    targets.push({ token: secret, monitor: encodeGlobalID('Monitor', m.id), monitorId: m.id, accountId: acc.id, host: m.host });
+  }
   process.on('message', (msg: Msg) => {
     if (msg.type === 'mem') {
       (globalThis as { gc?: () => void }).gc?.();
       send({ type: 'mem', ...process.memoryUsage() });
     } else if (msg.type === 'publish') {
+      const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
-        monitorId: m.id, accountId: account.id, host: m.host, port: 443, phase: Number(msg.seq) % 2 ? 'DOWN' : 'UP', since: new Date(),
+        monitorId: t.monitorId, accountId: t.accountId, host: t.host, port: 443, phase: Number(msg.seq) % 2 ? 'DOWN' : 'UP', since: new Date(),
         lastCheckAt: new Date(), lastOk: Number(msg.seq) % 2 === 0, lastLatencyMs: 1, lastErrorCode: `E${String(msg.seq)}`, lastErrorMessage: null,
       });
     } else if (msg.type === 'stop') {
@@ -98,19 +114,20 @@ async function server() {
       });
     }
   });
-  const { encodeGlobalID } = await import('@pothos/plugin-relay');
-  send({ type: 'ready', url: rt.url, token: secret, monitor: encodeGlobalID('Monitor', m.id) });
+  send({ type: 'ready', url: rt.url, targets: targets.map((t) => ({ token: t.token, monitor: t.monitor })) });
 }
 
 // ── a client process: `count` sockets, one subscription each ──
 async function clients() {
-  const { url, token, monitor, count } = await new Promise<Msg>((r) => process.once('message', r));
+  const { url, targets, from, count } = await new Promise<Msg>((r) => process.once('message', r));
+  const list = targets as { token: string; monitor: string }[];
   const delays: number[] = [];
   let ready = 0;
   let errors = 0;
   const disposers: (() => void)[] = [];
-  const open = async () => {
-    const client = createClient({ url: `${String(url).replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${String(token)}` } });
+  const open = async (i: number) => {
+    const { token, monitor } = list[i % list.length]!;
+    const client = createClient({ url: `${String(url).replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
     let first = true;
     await new Promise<void>((resolve) => {
       const dispose = client.subscribe<{ monitorStatus: { lastCheckAt: string | null; lastErrorCode: string | null } }>(
@@ -140,9 +157,11 @@ async function clients() {
     });
   };
   const n = Number(count);
-  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => open()));
+  const first = Number(from);
+  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(first + i + k)));
   send({ type: 'subscribed', ready, errors });
   process.on('message', (msg: Msg) => {
+    if (msg.type === 'count') send({ type: 'count', received: delays.length });
     if (msg.type === 'report') send({ type: 'report', delays, errors });
     if (msg.type === 'stop') {
       for (const d of disposers) d();
@@ -154,28 +173,49 @@ async function clients() {
 // ── orchestration ──
 async function main() {
   const N = Number(a.subscribers);
-  const E = Number(a.events);
   const W = Math.max(1, Math.min(Number(a.workers), N));
-  const common = ['--db', String(a.db), ...(a.redis ? ['--redis'] : [])];
+  const common = ['--db', String(a.db), '--subscribers', String(N), '--watchers', String(a.watchers), ...(a.redis ? ['--redis'] : [])];
   const srv = fork(self, ['--role', 'server', ...common], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const info = await new Promise<Msg>((r) => srv.once('message', r));
-  say(`server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions from ${W} processes`);
+  const targets = info.targets as unknown[];
+  say(`server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions on ${targets.length} monitors from ${W} processes`);
   const before = await ask(srv, { type: 'mem' }, 'mem');
   const started = Date.now();
   const workers = Array.from({ length: W }, () => fork(self, ['--role', 'clients'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  let from = 0;
   const subscribed = await Promise.all(
-    workers.map((w, i) => ask(w, { type: 'go', url: info.url, token: info.token, monitor: info.monitor, count: Math.floor(N / W) + (i < N % W ? 1 : 0) }, 'subscribed')),
+    workers.map((w, i) => {
+      const count = Math.floor(N / W) + (i < N % W ? 1 : 0);
+      from += count;
+      return ask(w, { type: 'go', url: info.url, targets, from: from - count, count }, 'subscribed');
+    }),
   );
   const connectS = (Date.now() - started) / 1000;
   const ready = subscribed.reduce((s, m) => s + Number(m.ready), 0);
   say(`${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`);
   const after = await ask(srv, { type: 'mem' }, 'mem');
 
-  for (let seq = 1; seq <= E; seq++) {
-    srv.send({ type: 'publish', seq });
-    await new Promise((r) => setTimeout(r, 1000 / Number(a.rate)));
+  // status changes of random monitors at `rate` per second; each reaches that monitor's watchers
+  const watchersOf = new Array<number>(targets.length).fill(0);
+  for (let i = 0; i < ready; i++) watchersOf[i % targets.length]! += 1;
+  let events = 0;
+  let expected = 0;
+  const end = Date.now() + Number(a.duration) * 1000;
+  const tick = 1000 / Number(a.rate);
+  for (let next = Date.now(); Date.now() < end; next += tick) {
+    const target = Math.floor(Math.random() * targets.length);
+    srv.send({ type: 'publish', target, seq: ++events });
+    expected += watchersOf[target]!;
+    await new Promise((r) => setTimeout(r, Math.max(0, next + tick - Date.now())));
   }
-  await new Promise((r) => setTimeout(r, 3_000)); // stragglers
+  // wait for every expected delivery (or 60 s)
+  const drainEnd = Date.now() + 60_000;
+  let received = 0;
+  while (Date.now() < drainEnd) {
+    received = (await Promise.all(workers.map((w) => ask(w, { type: 'count' }, 'count')))).reduce((s, m) => s + Number(m.received), 0);
+    if (received >= expected) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
   const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
   const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
@@ -183,19 +223,20 @@ async function main() {
   const exited = new Promise((r) => srv.once('exit', r));
   srv.send({ type: 'stop' });
   await exited;
-  const mb = (b: unknown) => Math.round(Number(b) / 1048576);
   const result = {
     subscribers: ready,
-    events: E,
-    ratePerSec: Number(a.rate),
+    monitors: targets.length,
+    events,
+    eventsPerSec: Number(a.rate),
+    deliveriesExpected: expected,
     deliveries: delays.length,
-    missed: ready * E - delays.length,
+    missed: expected - delays.length,
     delayP50Ms: q(0.5),
     delayP99Ms: q(0.99),
     delayMaxMs: delays.at(-1) ?? null,
     memoryPerSubscriberKb: ready ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10 : null,
     heapPerSubscriberKb: ready ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10 : null,
-    serverRssMb: mb(after.rss),
+    serverRssMb: Math.round(Number(after.rss) / 1048576),
     connectSeconds: Math.round(connectS * 10) / 10,
     redis: a.redis,
     db: a.db,
