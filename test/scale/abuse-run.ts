@@ -30,9 +30,6 @@ const MASKED = 'Unexpected error.';
  */
 export const KNOWN_INTERNAL: Record<string, string> = {
   yearlyStatistics: 'statistics.ts throws a ValidationError (bad year or time zone) from a field without an errors union',
-  acknowledgeIncident: 'acknowledge.ts: an empty Prisma select when the result selects only __typename',
-  checkResults: 'live.ts: a non-Monitor ID (or a monitor not yours) throws inside subscribe',
-  monitorStatus: 'live.ts: a non-Monitor ID throws inside subscribe',
 };
 
 /** The known bug behind every internal error of `body`, or null when one is unknown. */

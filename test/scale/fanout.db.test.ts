@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../server/log.ts';
 import type { PortStatusEvent } from '../../server/services/events.ts';
-import { dateJson } from '../../server/services/fanout.ts';
+import { createFanout, dateJson } from '../../server/services/fanout.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
@@ -110,6 +110,35 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
     // T-3 only (published under the owner's scope and the admin scope: two events)
     expect(metrics).toMatch(/^portwatch_fanout_events_total\{path="local_only"\} 2$/m);
   }, 60_000);
+
+  it('starts without Redis (local delivery), shares once it answers, and unsubscribes', async () => {
+    const cut = await proxiedRedis();
+    cleanups.push(() => cut.proxy.close());
+    cut.proxy.cutOff();
+    const a = createFanout({ url: cut.env.REDIS_URL, prefix: cut.env.REDIS_PREFIX });
+    const b = createFanout({ url: cut.env.REDIS_URL, prefix: cut.env.REDIS_PREFIX });
+    cleanups.push(() => a.close(), () => b.close());
+    const t0 = Date.now();
+    expect(await a.start(500)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    const got: unknown[] = [];
+    const listener = (e: CustomEvent) => got.push(e.detail);
+    a.eventTarget.addEventListener('topic', listener);
+    a.eventTarget.dispatchEvent(new CustomEvent('topic', { detail: { n: 1 } }));
+    expect(got).toEqual([{ n: 1 }]); // at once, in this process
+    cut.proxy.restore();
+    await until('a to share', () => a.status().ok);
+    await b.start(5_000);
+    b.eventTarget.dispatchEvent(new CustomEvent('topic', { detail: { n: 2 } }));
+    a.eventTarget.dispatchEvent(new CustomEvent('topic', { detail: { n: 3 } }));
+    await until('both events', () => got.length === 3);
+    expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    a.eventTarget.removeEventListener('topic', listener);
+    b.eventTarget.dispatchEvent(new CustomEvent('topic', { detail: { n: 4 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.length).toBe(3);
+    expect(a.stats()).toMatchObject({ shared: true, localOnly: 1, published: 1 });
+  });
 
   it('keeps Date values through its JSON', () => {
     const at = new Date('2031-05-06T07:08:09.010Z');

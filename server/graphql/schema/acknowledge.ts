@@ -3,6 +3,7 @@
 import { acknowledgeIncident } from '../../services/dispatch/acknowledge.ts';
 import { ConflictError, NotFoundError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
+import { readable } from './node-access.ts';
 import { requireNodeId } from './node-access.ts';
 
 builder.mutationField('acknowledgeIncident', (t) =>
@@ -17,7 +18,7 @@ builder.mutationField('acknowledgeIncident', (t) =>
       const viewer = ctx.viewer;
       if (!viewer) throw new NotFoundError('incident');
       const { id } = await acknowledgeIncident(ctx.services, viewer, { incidentId: requireNodeId(String(args.id), 'Incident', 'incident') });
-      return ctx.services.prisma.incident.findUniqueOrThrow({ ...query, where: { id } });
+      return ctx.services.prisma.incident.findUniqueOrThrow({ ...readable(query), where: { id } });
     },
   }),
 );

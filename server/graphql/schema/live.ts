@@ -1,7 +1,7 @@
 // Tenant-scoped live events. A customer subscribes to its own scope; an admin to all.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import type { NotificationStatus, PortPhase } from '../../generated/prisma/enums.ts';
-import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { ADMIN_SCOPE, type CheckEvent, type IncidentEvent, type NotificationChangeEvent, type PortStatusEvent } from '../../services/events.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { builder } from '../builder.ts';
@@ -51,9 +51,10 @@ const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusChange').
   }),
 });
 
+// Subscriptions have no errors union: refusals are GraphQL errors with a code (not masked).
 function monitorIdArg(id: { typename: string; id: string } | null | undefined): string | null {
   if (!id) return null;
-  if (id.typename !== 'Monitor') throw new ValidationError([{ path: ['monitorId'], message: 'Not a Monitor id' }]);
+  if (id.typename !== 'Monitor') throw new GraphQLError('monitorId is not a Monitor id', { extensions: { code: 'BAD_USER_INPUT' } });
   return id.id;
 }
 
@@ -102,7 +103,8 @@ builder.subscriptionField('checkResults', (t) =>
     description: 'Every check of one of your monitors, as it happens.',
     subscribe: async function* (_root, args, ctx) {
       const monitorId = monitorIdArg(args.monitorId)!;
-      if (!(await canWatchMonitor(ctx.services, ctx.viewer!, monitorId))) throw new NotFoundError('Monitor');
+      if (!(await canWatchMonitor(ctx.services, ctx.viewer!, monitorId)))
+        throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
       const results = ctx.services.events.pubsub.subscribe('checkResult', monitorId);
       try {
         for await (const e of results) yield e;
