@@ -7,13 +7,10 @@
 // monitor list across customers, and a monitor's failure log (one page of 50, newest first).
 // Last line: JSON. Everything runs on loopback.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { benchDatabase } from './bench-db.ts';
 
 const self = fileURLToPath(import.meta.url);
 const { values: a } = parseArgs({
@@ -30,25 +27,6 @@ const { values: a } = parseArgs({
 const say = (m: string) => process.stderr.write(`${m}\n`);
 type Msg = { type: string; [k: string]: unknown };
 
-/** --db postgres: a fresh database on TEST_DATABASE_URL's server, dropped afterwards. */
-async function benchDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (a.db === 'pglite') {
-    const dir = await mkdtemp(path.join(tmpdir(), 'pw-bench-api-'));
-    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `portwatch_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { env: { DATABASE_URL: url.toString() }, drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 // ── the portwatch process, with data ──
 async function server() {
@@ -56,7 +34,7 @@ async function server() {
   const { startRuntime } = await import('../server/main.ts');
   const { hashPassword } = await import('../server/services/passwords.ts');
   const { encodeGlobalID } = await import('@pothos/plugin-relay');
-  const database = await benchDatabase();
+  const database = await benchDatabase(a.db, 'pw-bench-api');
   const config = loadConfig({
     PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password', DATABASE_POOL_SIZE: '20',
     ...database.env,

@@ -12,13 +12,11 @@
 // Last line: JSON. Everything runs on loopback.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchDatabase } from './bench-db.ts';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
 
 const self = fileURLToPath(import.meta.url);
@@ -48,32 +46,13 @@ const ask = (child: ChildProcess, msg: Msg, reply: string) =>
   });
 const send = (m: Msg) => process.send?.(m);
 
-/** --db postgres: a fresh database on TEST_DATABASE_URL's server, dropped afterwards. */
-async function benchDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  if (a.db === 'pglite') {
-    const dir = await mkdtemp(path.join(tmpdir(), 'pw-bench-live-'));
-    return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
-  }
-  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `portwatch_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(sql);
-    await c.end();
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { env: { DATABASE_URL: url.toString() }, drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 // ── the portwatch process ──
 async function server() {
   const { loadConfig } = await import('../server/config.ts');
   const { startRuntime } = await import('../server/main.ts');
   const { createApiToken } = await import('../server/services/auth.ts');
-  const database = await benchDatabase();
+  const database = await benchDatabase(a.db, 'pw-bench-live');
   const config = loadConfig({
     PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
     DATABASE_POOL_SIZE: '20', ...database.env,
