@@ -16,5 +16,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
+    // a test that asserts nothing fails (it could never have caught anything)
+    expect: { requireAssertions: true },
   },
 });
