@@ -38,3 +38,22 @@ export {
   setMonitorPorts,
 } from './monitor.ts';
 export type { MonitorAction, MonitorAlertState, MonitorCheck, MonitorPolicy } from './monitor.ts';
+export {
+  DEFAULT_FLAP_POLICY,
+  FLAP_LIMITS,
+  effectiveFlapPolicy,
+  evaluateFlap,
+  flapFigures,
+  initialFlapState,
+  passesFlapThreshold,
+} from './flapping.ts';
+export type { FlapAction, FlapContext, FlapFigures, FlapPolicy, FlapState } from './flapping.ts';
+export {
+  countsAsDown,
+  currentFlap,
+  evaluateWithFlapping,
+  flapAwarePhases,
+  isFlapping,
+  reconcileWithFlapping,
+} from './flap-monitor.ts';
+export type { FlapMonitorAction, FlapMonitorPolicy } from './flap-monitor.ts';

@@ -7,6 +7,8 @@
  * a restart. Functions never mutate their inputs; they return `{ next, actions }`.
  */
 
+import type { FlapState } from './flapping.ts';
+
 /** One pure step of a machine: the state to keep and what the caller must do. */
 export interface Transition<S, A> {
   next: S;
@@ -31,6 +33,8 @@ export interface PortState {
   /** The last failure's OS code (ECONNREFUSED, ETIMEDOUT…); kept after a success. */
   lastErrorCode: string | null;
   lastErrorMessage: string | null;
+  /** The flapping detector's window (flapping.ts); absent until the first check with it. */
+  flap?: FlapState;
 }
 
 /** What the probe reports. `code` is the OS reason (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH…). */
@@ -91,7 +95,8 @@ export interface HostContext {
   alertsHeld: boolean;
 }
 
-export type ResolveReason = 'RECOVERED' | 'PORTS_REMOVED' | 'MONITOR_PAUSED' | 'MONITOR_DELETED';
+/** STABLE: the last port stopped flapping (flap-monitor.ts): not a "recovered" message. */
+export type ResolveReason = 'RECOVERED' | 'STABLE' | 'PORTS_REMOVED' | 'MONITOR_PAUSED' | 'MONITOR_DELETED';
 
 export type HostAction =
   /** Open the host's incident; `ports` are all the ports it starts with (sorted). */
@@ -99,7 +104,7 @@ export type HostAction =
   /** Another port of the host joined the open incident. */
   | { type: 'ADD_PORT'; port: number }
   /** A port left the open incident (recovered, or removed from the monitor); others stay down. */
-  | { type: 'REMOVE_PORT'; port: number; reason: 'RECOVERED' | 'REMOVED' }
+  | { type: 'REMOVE_PORT'; port: number; reason: 'RECOVERED' | 'REMOVED' | 'STABLE' }
   /** The incident is over. Only `RECOVERED` is a customer-facing "recovered" message. */
   | { type: 'RESOLVE_INCIDENT'; reason: ResolveReason };
 
