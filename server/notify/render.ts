@@ -1,6 +1,6 @@
 // Pure rendering of alert messages: e-mail (subject, text, HTML) and SMS, in Korean or English.
 // Everything user-provided is HTML-escaped; URLs that are not http(s) are never made links.
-import type { AlertContent, Lang, MessageKind } from './types.ts';
+import type { AlertContent, FlapLine, Lang, MessageKind } from './types.ts';
 
 export interface EmailRenderOptions {
   /** Signed tracking pixel URL (records READ). Omitted → no pixel. */
@@ -31,6 +31,11 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: 'The monitoring probe itself looks unhealthy (canary targets failing or an unusual share of ports failing). Customer alerts are held.',
     },
     PROBE_RECOVERED: { label: 'PROBE RECOVERED', lead: 'The monitoring probe is healthy again. Customer alerts resume.' },
+    FLAPPING: {
+      label: 'FLAPPING',
+      lead: 'The ports below keep failing and answering by turns: the service is unstable. This is the only message while it flaps; another follows when the ports have been stable for a whole window of checks.',
+    },
+    STABLE: { label: 'STABLE AGAIN', lead: 'The ports below stopped flapping: they answered every check of the window. The incident is closed.' },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -42,16 +47,42 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: '감시 서버 자체에 문제가 있는 것으로 보입니다(기준 대상 실패 또는 비정상적으로 많은 포트 실패). 고객 알림을 보류합니다.',
     },
     PROBE_RECOVERED: { label: '감시 서버 정상화', lead: '감시 서버가 정상으로 돌아왔습니다. 고객 알림을 재개합니다.' },
+    FLAPPING: {
+      label: '불안정',
+      lead: '아래 포트가 접속 실패와 응답을 반복하고 있습니다(불안정). 불안정한 동안에는 이 알림만 보내며, 점검 구간 내내 안정되면 다시 알려 드립니다.',
+    },
+    STABLE: { label: '안정화', lead: '아래 포트가 더 이상 불안정하지 않습니다: 점검 구간의 모든 점검에 응답했습니다. 장애가 종료되었습니다.' },
   },
 };
 
+/** A reminder of an incident with flapping ports must not say "still down" only. */
+const FLAP_REMINDER: Record<Lang, KindText> = {
+  en: { label: 'STILL FLAPPING', lead: 'The ports below are still failing or flapping.' },
+  ko: { label: '불안정 지속', lead: '아래 포트가 여전히 응답하지 않거나 불안정합니다.' },
+};
+
+function kindText(c: AlertContent): KindText {
+  return c.kind === 'REMINDER' && c.flap?.length ? FLAP_REMINDER[c.lang] : KIND[c.lang][c.kind];
+}
+
+/** "port 22 failed 9 of the last 21 checks" / "포트 22: 최근 21회 점검 중 9회 실패". */
+export function flapSentence(lang: Lang, f: FlapLine): string {
+  return lang === 'ko' ? `포트 ${f.port}: 최근 ${f.checks}회 점검 중 ${f.failed}회 실패` : `port ${f.port} failed ${f.failed} of the last ${f.checks} checks`;
+}
+
+function flapSms(lang: Lang, f: FlapLine): string {
+  return lang === 'ko' ? `${f.port}: ${f.checks}회 중 ${f.failed}회 실패` : `${f.port}: ${f.failed} of ${f.checks} failed`;
+}
+
+const CLOSING: ReadonlySet<MessageKind> = new Set(['RECOVERED', 'PROBE_RECOVERED', 'STABLE']);
+
 const FIELD = {
   en: {
-    monitor: 'Monitor', host: 'Host', ports: 'Ports', error: 'Error', time: 'Time', incident: 'Incident',
+    monitor: 'Monitor', host: 'Host', ports: 'Ports', error: 'Error', flapping: 'Flapping', time: 'Time', incident: 'Incident',
     log: 'View the log', ack: 'Acknowledge', smsPorts: 'ports', footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
   },
   ko: {
-    monitor: '모니터', host: '호스트', ports: '포트', error: '오류', time: '시각', incident: '장애 번호',
+    monitor: '모니터', host: '호스트', ports: '포트', error: '오류', flapping: '불안정', time: '시각', incident: '장애 번호',
     log: '로그 보기', ack: '확인(ACK)', smsPorts: '포트', footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
   },
 } as const;
@@ -127,7 +158,7 @@ function errorLine(c: AlertContent): string | null {
 }
 
 export function renderSubject(c: AlertContent): string {
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const ports = c.ports.length ? ` — ${FIELD[c.lang].smsPorts} ${formatPorts(c.ports)}` : '';
   const name = c.monitorName ? ` (${oneLine(c.monitorName)})` : '';
   return oneLine(`[portwatch] ${k.label}: ${oneLine(c.host)}${name}${ports}`);
@@ -135,7 +166,7 @@ export function renderSubject(c: AlertContent): string {
 
 export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): RenderedEmail {
   const f = FIELD[c.lang];
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const t = zonedTime(c.at, zoneOf(c));
   const when = `${t.date} ${t.time} (UTC${t.offset}, ${t.zone})`;
   const err = errorLine(c);
@@ -146,6 +177,7 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
   rows.push([f.host, oneLine(c.host)]);
   if (c.ports.length) rows.push([f.ports, formatPorts(c.ports)]);
   if (err) rows.push([f.error, err]);
+  if (!CLOSING.has(c.kind)) for (const line of c.flap ?? []) rows.push([f.flapping, flapSentence(c.lang, line)]);
   rows.push([f.time, when]);
   rows.push([f.incident, oneLine(c.incidentId)]);
 
@@ -170,7 +202,7 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
           primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
         }">${escapeHtml(label)}</a>`
       : `${escapeHtml(label)}: ${escapeHtml(href)}`;
-  const color = c.kind === 'RECOVERED' || c.kind === 'PROBE_RECOVERED' ? '#15803d' : '#b91c1c';
+  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' ? '#b45309' : '#b91c1c';
   const pixel =
     opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
       ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
@@ -199,11 +231,12 @@ ${pixel}
  */
 export function renderSms(c: AlertContent): string {
   const f = FIELD[c.lang];
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const t = zonedTime(c.at, zoneOf(c));
   const parts = ['[portwatch]', k.label, oneLine(c.host)];
   if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
-  if (c.error && c.kind !== 'RECOVERED' && c.kind !== 'PROBE_RECOVERED') parts.push(oneLine(c.error.code));
+  if (c.kind === 'FLAPPING' && c.flap?.length) parts.push(c.flap.map((l) => flapSms(c.lang, l)).join(', '));
+  else if (c.error && !CLOSING.has(c.kind)) parts.push(oneLine(c.error.code));
   parts.push(t.short);
   let text = parts.filter(Boolean).join(' ');
   if (c.ackUrl && isHttpUrl(c.ackUrl)) text += `\n${c.lang === 'ko' ? '확인' : 'ACK'} ${c.ackUrl}`;

@@ -9,7 +9,18 @@ export type MessageKind =
   | 'REMINDER'
   | 'ESCALATION'
   | 'PROBE_DEGRADED'
-  | 'PROBE_RECOVERED';
+  | 'PROBE_RECOVERED'
+  /** A port flaps (fails and answers by turns): one message when it starts. */
+  | 'FLAPPING'
+  /** The incident closed because its last port stopped flapping (not "recovered"). */
+  | 'STABLE';
+
+/** One flapping port's window when it began to flap: "port 22 failed 9 of the last 21 checks". */
+export interface FlapLine {
+  port: number;
+  failed: number;
+  checks: number;
+}
 
 export type Lang = 'ko' | 'en';
 
@@ -30,6 +41,8 @@ export interface AlertContent {
   ackUrl?: string;
   /** IANA zone for timestamps; default Asia/Seoul for ko, UTC for en. */
   timeZone?: string;
+  /** The incident's flapping ports (absent or empty: none flapped). */
+  flap?: FlapLine[];
 }
 
 /**

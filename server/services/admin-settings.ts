@@ -12,16 +12,17 @@ import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './sett
 import type { ServiceDeps, Viewer } from './types.ts';
 
 /** Changes some defaults; the rest stay. Monitors without their own values follow at their next reload. */
-export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | null>>): Promise<MonitorDefaults> {
+export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | boolean | null>>): Promise<MonitorDefaults> {
   requireAdmin(viewer);
   const current = await getMonitorDefaults(deps.prisma);
-  const next: Record<string, number> = { ...current };
+  const next: Record<string, number | boolean> = { ...current };
   for (const [k, v] of Object.entries(patch)) if (v != null) next[k] = v;
   const parsed = defaultsSchema.safeParse(next);
   if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message })));
   const d = parsed.data;
   if (d.timeoutMs >= d.intervalSec * 1000) throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval');
   if (d.retryIntervalSec > d.intervalSec) throw ValidationError.field(['input', 'retryIntervalSec'], 'May not be longer than the interval');
+  if (d.flapChanges >= d.flapWindow) throw ValidationError.field(['input', 'flapChanges'], `Must be fewer than the checks in the window (${d.flapWindow})`);
   await deps.prisma.$transaction(async (tx) => {
     await tx.setting.upsert({ where: { key: 'monitorDefaults' }, create: { key: 'monitorDefaults', value: d }, update: { value: d } });
     await recordAudit(tx, viewer, { action: 'settings.monitorDefaults', targetType: 'Setting', targetId: 'monitorDefaults', detail: d });

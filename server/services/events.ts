@@ -19,6 +19,18 @@ export interface PortStatusEvent {
   lastLatencyMs: number | null;
   lastErrorCode: string | null;
   lastErrorMessage: string | null;
+  /** The flapping rule's view of the port (absent: not flapping, no window yet). */
+  flap?: PortFlapStatus;
+}
+
+/** A port's flap window: FLAPPING or not, since when, and its figures. */
+export interface PortFlapStatus {
+  flapping: boolean;
+  flappingSince: Date | null;
+  checks: number;
+  failed: number;
+  changes: number;
+  window: number;
 }
 
 export interface CheckEvent {

@@ -51,9 +51,16 @@ export interface PolicyFields {
   recoveryThreshold: number | null;
   reminderEveryMin: number | null;
   escalateAfterMin: number | null;
+  /** Flapping rule (server/alerting/flapping.ts); null = the admin's default. */
+  flapEnabled: boolean | null;
+  flapWindow: number | null;
+  flapChanges: number | null;
+  flapFailedPercent: number | null;
 }
 
-export const POLICY_BOUNDS: Record<keyof PolicyFields, [min: number, max: number, unit: string]> = {
+type NumericPolicyKey = Exclude<keyof PolicyFields, 'flapEnabled'>;
+
+export const POLICY_BOUNDS: Record<NumericPolicyKey, [min: number, max: number, unit: string]> = {
   intervalSec: [10, 86_400, 'seconds'],
   retryIntervalSec: [1, 3_600, 'seconds'],
   timeoutMs: [100, 60_000, 'milliseconds'],
@@ -61,12 +68,16 @@ export const POLICY_BOUNDS: Record<keyof PolicyFields, [min: number, max: number
   recoveryThreshold: [1, 100, 'checks'],
   reminderEveryMin: [5, 10_080, 'minutes'],
   escalateAfterMin: [1, 10_080, 'minutes'],
+  // FLAP_LIMITS of the core: a window of 6–100 checks; ≥ 4 changes, so one failed check never flaps
+  flapWindow: [6, 100, 'checks'],
+  flapChanges: [4, 99, 'changes'],
+  flapFailedPercent: [10, 100, 'percent'],
 };
 
 /** Checks a monitor's policy (NULL = the global default) against sane bounds and each other. */
 export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  for (const key of Object.keys(POLICY_BOUNDS) as (keyof PolicyFields)[]) {
+  for (const key of Object.keys(POLICY_BOUNDS) as NumericPolicyKey[]) {
     const v = policy[key];
     const [min, max, unit] = POLICY_BOUNDS[key];
     if (v !== null && (!Number.isInteger(v) || v < min || v > max)) problems.push(p(key, `From ${min} to ${max} ${unit}`));
@@ -78,6 +89,9 @@ export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults):
   const timeout = policy.timeoutMs ?? defaults.timeoutMs;
   if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`));
   else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`));
+  const flapWindow = policy.flapWindow ?? defaults.flapWindow;
+  const flapChanges = policy.flapChanges ?? defaults.flapChanges;
+  if (flapChanges >= flapWindow) problems.push(p(policy.flapChanges !== null ? 'flapChanges' : 'flapWindow', `The changes (${flapChanges}) must be fewer than the checks in the window (${flapWindow})`));
   if (policy.retryIntervalSec !== null && retry > interval) problems.push(p('retryIntervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`));
   return problems;
 }

@@ -21,6 +21,10 @@ export interface MonitorPolicyOptions {
   recoveryThreshold?: number | null;
   reminderEveryMin?: number | null;
   escalateAfterMin?: number | null;
+  flapEnabled?: boolean | null;
+  flapWindow?: number | null;
+  flapChanges?: number | null;
+  flapFailedPercent?: number | null;
 }
 
 export interface MonitorContactOptions {
@@ -49,13 +53,14 @@ export interface UpdateMonitorOptions extends MonitorPolicyOptions, MonitorConta
   maintenanceWindows?: MaintenanceWindowInput[] | null;
 }
 
-const POLICY_KEYS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin'] as const;
+const POLICY_KEYS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin', 'flapWindow', 'flapChanges', 'flapFailedPercent'] as const;
 
-const EMPTY_POLICY: PolicyFields = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null };
+const EMPTY_POLICY: PolicyFields = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null, flapEnabled: null, flapWindow: null, flapChanges: null, flapFailedPercent: null };
 
 function mergePolicy(current: PolicyFields, opts: MonitorPolicyOptions): PolicyFields {
   const next = { ...EMPTY_POLICY };
   for (const k of POLICY_KEYS) next[k] = opts[k] !== undefined ? (opts[k] ?? null) : current[k];
+  next.flapEnabled = opts.flapEnabled !== undefined ? (opts.flapEnabled ?? null) : current.flapEnabled;
   return next;
 }
 

@@ -11,6 +11,11 @@ export const defaultsSchema = z.object({
   failureThreshold: z.number().int().min(1).max(100).default(3),
   recoveryThreshold: z.number().int().min(1).max(100).default(2),
   portLimit: z.number().int().min(1).max(100).default(3),
+  // flapping rule (server/alerting/flapping.ts): the admin's default; monitors may override within FLAP_LIMITS
+  flapEnabled: z.boolean().default(true),
+  flapWindow: z.number().int().min(6).max(100).default(21),
+  flapChanges: z.number().int().min(4).max(99).default(6),
+  flapFailedPercent: z.number().int().min(10).max(100).default(30),
 });
 export type MonitorDefaults = z.output<typeof defaultsSchema>;
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateContact, validatePolicy, validateWindows } from '../../server/services/monitor-input.ts';
 import { describeMonitorStatus, portStatuses } from '../../server/services/monitor-status.ts';
 
-const DEFAULTS = { intervalSec: 180, retryIntervalSec: 30, timeoutMs: 5000, failureThreshold: 3, recoveryThreshold: 2, portLimit: 3 };
-const NONE = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null };
+const DEFAULTS = { intervalSec: 180, retryIntervalSec: 30, timeoutMs: 5000, failureThreshold: 3, recoveryThreshold: 2, portLimit: 3, flapEnabled: true, flapWindow: 21, flapChanges: 6, flapFailedPercent: 30 };
+const NONE = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null, flapEnabled: null, flapWindow: null, flapChanges: null, flapFailedPercent: null };
 const paths = (problems: { path: string[] }[]) => problems.map((p) => p.path.join('.'));
 
 describe('validateContact', () => {
@@ -33,6 +33,13 @@ describe('validatePolicy', () => {
     expect(paths(validatePolicy({ ...NONE, intervalSec: 4 }, DEFAULTS))).toEqual(['input.intervalSec']);
     expect(paths(validatePolicy({ ...NONE, intervalSec: 60, retryIntervalSec: 120 }, DEFAULTS))).toEqual(['input.retryIntervalSec']);
     expect(paths(validatePolicy({ ...NONE, retryIntervalSec: 2, timeoutMs: 2000 }, DEFAULTS))).toEqual(['input.timeoutMs']);
+  });
+  it('flapping policy: within the limits of the core, and fewer changes than checks in the window', () => {
+    expect(validatePolicy({ ...NONE, flapEnabled: false, flapWindow: 10, flapChanges: 4, flapFailedPercent: 50 }, DEFAULTS)).toEqual([]);
+    expect(paths(validatePolicy({ ...NONE, flapWindow: 5, flapChanges: 3, flapFailedPercent: 5 }, DEFAULTS))).toEqual(['input.flapWindow', 'input.flapChanges', 'input.flapFailedPercent']);
+    // the default of 6 changes does not fit a window of 6 checks
+    expect(paths(validatePolicy({ ...NONE, flapWindow: 6 }, DEFAULTS))).toEqual(['input.flapWindow']);
+    expect(paths(validatePolicy({ ...NONE, flapWindow: 8, flapChanges: 8 }, DEFAULTS))).toEqual(['input.flapChanges']);
   });
 });
 

@@ -110,6 +110,10 @@ const MonitorDefaultsRef = builder.objectRef<MonitorDefaults>('MonitorDefaults')
     failureThreshold: t.exposeInt('failureThreshold'),
     recoveryThreshold: t.exposeInt('recoveryThreshold'),
     portLimit: t.exposeInt('portLimit', { description: 'Port limit given to new customers.' }),
+    flapEnabled: t.exposeBoolean('flapEnabled', { description: 'Flapping rule on for monitors without their own setting.' }),
+    flapWindow: t.exposeInt('flapWindow', { description: 'Checks in the flapping window (6–100).' }),
+    flapChanges: t.exposeInt('flapChanges', { description: 'State changes in the window that mean flapping (4 – window−1).' }),
+    flapFailedPercent: t.exposeInt('flapFailedPercent', { description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100).' }),
   }),
 });
 
@@ -125,6 +129,10 @@ const UpdateMonitorDefaultsInput = builder.inputType('UpdateMonitorDefaultsInput
     failureThreshold: t.int(),
     recoveryThreshold: t.int(),
     portLimit: t.int(),
+    flapEnabled: t.boolean(),
+    flapWindow: t.int(),
+    flapChanges: t.int(),
+    flapFailedPercent: t.int(),
   }),
 });
 

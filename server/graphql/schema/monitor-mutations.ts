@@ -58,6 +58,10 @@ const sharedFields = (t: InputFieldBuilder) => ({
   recoveryThreshold: t.int({ description: 'Consecutive successes that close it; null = default.' }),
   reminderEveryMin: t.int({ description: 'Reminders while down and unacknowledged; null = off.' }),
   escalateAfterMin: t.int({ description: 'SMS the admins after this many minutes unacknowledged; null = off.' }),
+  flapEnabled: t.boolean({ description: 'Flapping rule on/off; null = the default.' }),
+  flapWindow: t.int({ description: 'Checks in the flapping window (6–100); null = default (21).' }),
+  flapChanges: t.int({ description: 'State changes in the window that mean flapping (4 – window−1); null = default (6).' }),
+  flapFailedPercent: t.int({ description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100); null = default (30).' }),
   maintenanceWindows: t.field({ type: [MaintenanceWindowInputRef], description: 'Replaces all windows when given.' }),
 });
 

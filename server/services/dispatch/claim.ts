@@ -34,6 +34,8 @@ export interface IncidentForMessage {
   label: string | null;
   /** The owning account's time zone. */
   timeZone: string | null;
+  /** Incident.flapFigures: its flapping ports' figures (JSON; null when none flapped). */
+  flapFigures?: unknown;
 }
 
 export interface Claimed {
@@ -72,7 +74,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
       i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
-      s.label, a."timeZone"
+      s.label, a."timeZone", i."flapFigures"
     FROM c
     JOIN "Incident" i ON i.id = c."incidentId"
     LEFT JOIN "Monitor" m ON m.id = i."monitorId"
@@ -85,7 +87,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     },
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone,
+      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
     },
   }));
 }

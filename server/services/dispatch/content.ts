@@ -4,7 +4,7 @@
 import type { Language } from '../../generated/prisma/enums.ts';
 import { renderEmail, renderSms, type RenderedEmail } from '../../notify/render.ts';
 import { signToken } from '../../notify/tracking.ts';
-import type { AlertContent } from '../../notify/types.ts';
+import type { AlertContent, FlapLine } from '../../notify/types.ts';
 import type { ClaimedRow, IncidentForMessage } from './claim.ts';
 
 export type { IncidentForMessage } from './claim.ts';
@@ -40,7 +40,19 @@ export function errorFromReason(reason: string | null): AlertContent['error'] {
   return { code, message: text };
 }
 
-const ACKABLE = new Set(['DOWN', 'REMINDER', 'ESCALATION']);
+const ACKABLE = new Set(['DOWN', 'FLAPPING', 'REMINDER', 'ESCALATION']);
+
+/** Incident.flapFigures (JSON) → the lines a message quotes; malformed entries are skipped. */
+export function flapLines(json: unknown): FlapLine[] {
+  if (!Array.isArray(json)) return [];
+  const out: FlapLine[] = [];
+  for (const e of json as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { port, failed, checks } = e as Record<string, unknown>;
+    if (typeof port === 'number' && typeof failed === 'number' && typeof checks === 'number') out.push({ port, failed, checks });
+  }
+  return out;
+}
 
 export interface BuildOptions {
   publicUrl: string;
@@ -53,13 +65,14 @@ export interface BuildOptions {
 export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls: TrackingUrls | null, opts: BuildOptions): AlertContent {
   const lang: Language = row.language;
   const at =
-    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' ? (incident.resolvedAt ?? row.createdAt)
+    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' ? (incident.resolvedAt ?? row.createdAt)
     : row.kind === 'REMINDER' ? row.createdAt
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
   const withAck = ackable && urls && (row.channel === 'EMAIL' || opts.smsAckLink);
   const error = errorFromReason(incident.reason);
   const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
+  const flap = flapLines(incident.flapFigures);
   return {
     kind: row.kind,
     lang,
@@ -72,6 +85,7 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     logUrl: `${opts.publicUrl.replace(/\/+$/, '')}${incidentLogPath(incident.id)}`,
     ...(withAck ? { ackUrl: urls.ack } : {}),
     ...(zone ? { timeZone: zone } : {}),
+    ...(flap.length ? { flap } : {}),
   };
 }
 

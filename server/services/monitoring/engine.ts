@@ -3,12 +3,13 @@
 // awaits the database: the runtime flushes the batch on its own timer.
 import { randomUUID } from 'node:crypto';
 import {
-  deleteMonitor, evaluate, initialGuardState, initialPortState, isHeld, isIncidentPhase, pauseMonitor, reconcileMonitor, recordCanary,
-  recordChecks, resumeMonitor, setMonitorPorts, tickGuard,
-  type GuardAction, type GuardPolicy, type MonitorAction, type PortState,
+  deleteMonitor, evaluateWithFlapping, initialGuardState, initialPortState, isFlapping, isHeld, isIncidentPhase, pauseMonitor,
+  reconcileWithFlapping, recordCanary, recordChecks, resumeMonitor, setMonitorPorts, tickGuard,
+  type FlapMonitorAction, type GuardAction, type GuardPolicy, type PortState,
 } from '../../alerting/index.ts';
 import type { ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
+import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
 import type { LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
@@ -42,6 +43,7 @@ export function toPortStateRow(monitorId: string, port: number, s: PortState): P
     lastLatencyMs: s.lastLatencyMs,
     lastErrorCode: s.lastErrorCode,
     lastErrorMessage: s.lastErrorMessage,
+    ...flapColumns(s),
   };
 }
 
@@ -62,7 +64,7 @@ export class Engine {
     return {
       monitorId: m.id, accountId: m.accountId, host: m.host, port, phase: s.phase, since: new Date(s.since),
       lastCheckAt: s.lastCheckAt === null ? null : new Date(s.lastCheckAt), lastOk: s.lastOk, lastLatencyMs: s.lastLatencyMs,
-      lastErrorCode: s.lastErrorCode, lastErrorMessage: s.lastErrorMessage,
+      lastErrorCode: s.lastErrorCode, lastErrorMessage: s.lastErrorMessage, flap: flapStatus(s, m.policy.flapping),
     };
   }
 
@@ -85,15 +87,16 @@ export class Engine {
     this.onGuardActions(guardStep.actions, now);
 
     const result = r.ok ? { ok: true as const, latencyMs: r.latencyMs } : { ok: false as const, latencyMs: r.latencyMs, code: r.code, message: r.message };
-    const step = evaluate(m.state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
+    const step = evaluateWithFlapping(m.state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
     m.state = step.next;
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
-    this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs);
+    const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
+    this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
     this.apply(m, step.actions, now);
 
     const after = m.state.ports[port];
     // failures and anything but a steady UP are written (they scale with failures, not checks)
-    if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP')) this.persistPort(m, port);
+    if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
     else m.dirtyPorts.add(port);
     this.deps.events.checkResult({
       monitorId: m.id, port, at: new Date(now), ok: r.ok, latencyMs: r.latencyMs,
@@ -102,7 +105,7 @@ export class Engine {
   }
 
   /** Applies a monitor's actions: host actions first, so failure rows carry the incident id. */
-  apply(m: LiveMonitor, actions: MonitorAction[], now: number): void {
+  apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): void {
     for (const a of actions) {
       switch (a.type) {
         case 'OPEN_INCIDENT': {
@@ -110,12 +113,13 @@ export class Engine {
           m.openIncidentId = id;
           m.incidentPorts = [...a.ports];
           const trigger = a.ports.map((p) => m.state.ports[p]).find((s) => s?.lastErrorMessage);
+          m.incidentFlap = flapEntriesOf(a.ports, m.state.ports, now);
           this.batch.opened.push({
             id, kind: 'HOST_DOWN', monitorId: m.id, accountId: m.accountId, host: m.host, ports: [...a.ports],
-            reason: trigger?.lastErrorMessage ?? null, openedAt: new Date(now),
+            reason: trigger?.lastErrorMessage ?? null, openedAt: new Date(now), flapFigures: m.incidentFlap,
           });
           this.batch.ledger.push(...ledgerRows({
-            incidentId: id, kind: 'DOWN', accountId: m.accountId, contact: m.contact, admins: this.deps.admins(),
+            incidentId: id, kind: openingKind(a.ports, m.state.ports), accountId: m.accountId, contact: m.contact, admins: this.deps.admins(),
             sendAfter: new Date(now + this.deps.groupingDelayMs),
           }));
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'OPENED' }));
@@ -133,13 +137,14 @@ export class Engine {
           if (!m.openIncidentId) break;
           const id = m.openIncidentId;
           this.batch.resolved.push({ id, at: new Date(now) });
-          if (a.reason === 'RECOVERED') {
+          if (a.reason === 'RECOVERED' || a.reason === 'STABLE') {
             this.batch.ledger.push(...ledgerRows({
-              incidentId: id, kind: 'RECOVERED', accountId: m.accountId, contact: m.contact, admins: this.deps.admins(), sendAfter: new Date(now),
+              incidentId: id, kind: a.reason, accountId: m.accountId, contact: m.contact, admins: this.deps.admins(), sendAfter: new Date(now),
             }));
           }
           m.openIncidentId = null;
           m.incidentPorts = [];
+          m.incidentFlap = [];
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }));
           break;
         }
@@ -153,8 +158,16 @@ export class Engine {
           this.batch.failures.push({
             monitorId: m.id, port: a.port, at: new Date(now), code: a.code, message: a.message,
             latencyMs: m.state.ports[a.port]?.lastLatencyMs ?? 0, incidentId: m.openIncidentId,
+            flapping: isFlapping(m.state.ports[a.port] ?? initialPortState(now)),
           });
           break;
+        case 'FLAP_START': {
+          // a port of the open incident began to flap (or joined it flapping): the incident is marked
+          if (!m.openIncidentId || m.incidentFlap.some((e) => e.port === a.port)) break;
+          m.incidentFlap = mergeFlap(m.incidentFlap, flapEntry(a.port, a.figures, now));
+          this.batch.flapChanged.set(m.openIncidentId, [...m.incidentFlap]);
+          break;
+        }
         case 'FAST_RETRY':
           this.deps.setRetryMode(targetKey(m.id, a.port), a.on);
           // a port turned SUSPECT: look at the host's other ports now, so that ports failing
@@ -231,14 +244,14 @@ export class Engine {
   /** Adds a monitor loaded from the database; repairs host vs port state after a restore. */
   adopt(m: LiveMonitor, now: number): void {
     this.monitors.set(m.id, m);
-    const step = reconcileMonitor(m.state, now, isHeld(this.guard));
+    const step = reconcileWithFlapping(m.state, now, isHeld(this.guard));
     m.state = step.next;
     this.apply(m, step.actions, now);
   }
 
   /** Applies an edit of an already-running monitor (ports, pause, contact, policy). */
   update(cur: LiveMonitor, fresh: LiveMonitor, now: number): void {
-    let actions: MonitorAction[] = [];
+    let actions: FlapMonitorAction[] = [];
     if (fresh.state.paused && !cur.state.paused) ({ next: cur.state, actions } = pauseMonitor(cur.state, now));
     else if (!fresh.state.paused && cur.state.paused) ({ next: cur.state, actions } = resumeMonitor(cur.state, now));
     this.apply(cur, actions, now);

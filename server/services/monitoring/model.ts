@@ -1,6 +1,7 @@
 // What the probe runtime keeps in memory per monitor, and how it is built from database rows.
-import type { MaintenanceWindow, MonitorAlertState, MonitorPolicy, PortState as AlertPortState } from '../../alerting/index.ts';
-import { initialHostState, isIncidentPhase } from '../../alerting/index.ts';
+import type { FlapMonitorPolicy, MaintenanceWindow, MonitorAlertState, PortState as AlertPortState } from '../../alerting/index.ts';
+import { countsAsDown, initialHostState } from '../../alerting/index.ts';
+import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from './flapping.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Language } from '../../generated/prisma/enums.ts';
 import type { MonitorDefaults } from '../settings.ts';
@@ -16,7 +17,7 @@ export const monitorInclude = {
   maintenance: true,
   portStates: true,
   account: { select: { language: true, timeZone: true, name: true } },
-  incidents: { where: { resolvedAt: null, kind: 'HOST_DOWN' }, select: { id: true, ports: true } },
+  incidents: { where: { resolvedAt: null, kind: 'HOST_DOWN' }, select: { id: true, ports: true, flapFigures: true } },
 } satisfies Prisma.MonitorInclude;
 
 export type MonitorRow = Prisma.MonitorGetPayload<{ include: typeof monitorInclude }>;
@@ -38,13 +39,15 @@ export interface LiveMonitor {
   intervalMs: number;
   retryIntervalMs: number;
   timeoutMs: number;
-  policy: MonitorPolicy;
+  policy: FlapMonitorPolicy;
   contact: Contact;
   state: MonitorAlertState;
   /** The open HOST_DOWN incident's id (client-generated, written in the next batch). */
   openIncidentId: string | null;
   /** Every port the open incident has involved (what its messages name). */
   incidentPorts: number[];
+  /** The open incident's flapping ports and their figures when each began to flap (Incident.flapFigures). */
+  incidentFlap: IncidentFlap[];
   /** Ports whose counters changed since the last periodic state batch. */
   dirtyPorts: Set<number>;
 }
@@ -72,6 +75,7 @@ function restorePort(row: MonitorRow['portStates'][number]): AlertPortState {
     lastLatencyMs: row.lastLatencyMs,
     lastErrorCode: row.lastErrorCode,
     lastErrorMessage: row.lastErrorMessage,
+    ...restoreFlap(row),
   };
 }
 
@@ -100,7 +104,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
   const host = initialHostState();
   if (open) {
     host.incidentOpen = true;
-    host.downPorts = row.ports.filter((p) => ports[p] && isIncidentPhase(ports[p].phase)).sort((a, b) => a - b);
+    host.downPorts = row.ports.filter((p) => ports[p] && countsAsDown(ports[p])).sort((a, b) => a - b);
   }
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
   return {
@@ -115,6 +119,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       failureThreshold: row.failureThreshold ?? defaults.failureThreshold,
       recoveryThreshold: row.recoveryThreshold ?? defaults.recoveryThreshold,
       maintenance: toMaintenance(row.maintenance),
+      flapping: flapPolicyOf(row, defaults),
     },
     contact: {
       name: row.contactName,
@@ -127,6 +132,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     state: { paused, ports, host },
     openIncidentId: open?.id ?? null,
     incidentPorts: open ? [...open.ports] : [],
+    incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : [],
     dirtyPorts: new Set(),
   };
 }

@@ -6,12 +6,13 @@ const HOUR = 3_600_000;
 export class RollupBuffer {
   private rows = new Map<string, RollupRow>();
 
-  add(monitorId: string, port: number, at: number, ok: boolean, latencyMs: number, downMs: number): void {
+  /** `flapMs`: time since the previous check spent flapping (counted apart from down time). */
+  add(monitorId: string, port: number, at: number, ok: boolean, latencyMs: number, downMs: number, flapMs = 0): void {
     const hour = Math.floor(at / HOUR) * HOUR;
     const key = `${monitorId}:${port}:${hour}`;
     let r = this.rows.get(key);
     if (!r) {
-      r = { monitorId, port, hour: new Date(hour), checks: 0, failures: 0, latencySumMs: 0, latencyCount: 0, latencyMinMs: null, latencyMaxMs: null, downSeconds: 0 };
+      r = { monitorId, port, hour: new Date(hour), checks: 0, failures: 0, latencySumMs: 0, latencyCount: 0, latencyMinMs: null, latencyMaxMs: null, downSeconds: 0, flapSeconds: 0 };
       this.rows.set(key, r);
     }
     r.checks += 1;
@@ -23,6 +24,7 @@ export class RollupBuffer {
       r.latencyMaxMs = r.latencyMaxMs === null ? latencyMs : Math.max(r.latencyMaxMs, latencyMs);
     }
     r.downSeconds += Math.round(downMs / 1000);
+    r.flapSeconds += Math.round(flapMs / 1000);
   }
 
   size(): number {
@@ -52,6 +54,7 @@ export class RollupBuffer {
       cur.latencyMinMs = cur.latencyMinMs === null ? r.latencyMinMs : r.latencyMinMs === null ? cur.latencyMinMs : Math.min(cur.latencyMinMs, r.latencyMinMs);
       cur.latencyMaxMs = cur.latencyMaxMs === null ? r.latencyMaxMs : r.latencyMaxMs === null ? cur.latencyMaxMs : Math.max(cur.latencyMaxMs, r.latencyMaxMs);
       cur.downSeconds += r.downSeconds;
+      cur.flapSeconds += r.flapSeconds;
     }
   }
 }

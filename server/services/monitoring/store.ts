@@ -4,6 +4,7 @@
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import type { PortPhase } from '../../generated/prisma/enums.ts';
+import type { IncidentFlap } from './flapping.ts';
 import type { LedgerRow } from './ledger.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
@@ -16,6 +17,8 @@ export interface IncidentOpen {
   ports: number[];
   reason: string | null;
   openedAt: Date;
+  /** Flapping ports it opened with (marks the incident flapping). */
+  flapFigures?: IncidentFlap[];
 }
 
 export interface FailureRow {
@@ -26,6 +29,8 @@ export interface FailureRow {
   message: string;
   latencyMs: number;
   incidentId: string | null;
+  /** The port was flapping after this check. */
+  flapping?: boolean;
 }
 
 export interface PortStateRow {
@@ -40,12 +45,17 @@ export interface PortStateRow {
   lastLatencyMs: number | null;
   lastErrorCode: string | null;
   lastErrorMessage: string | null;
+  flapHistory: string;
+  flapping: boolean;
+  flappingSince: Date | null;
 }
 
 export interface Batch {
   opened: IncidentOpen[];
   /** Incident id → its full port list (ports joined). */
   portsChanged: Map<string, number[]>;
+  /** Incident id → its flapping ports' figures (a port began to flap inside it). */
+  flapChanged: Map<string, IncidentFlap[]>;
   resolved: { id: string; at: Date }[];
   ledger: LedgerRow[];
   failures: FailureRow[];
@@ -53,21 +63,24 @@ export interface Batch {
   portStates: Map<string, PortStateRow>;
 }
 
-export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), resolved: [], ledger: [], failures: [], portStates: new Map() });
+export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], failures: [], portStates: new Map() });
 
 export function batchSize(b: Batch): number {
-  return b.opened.length + b.portsChanged.size + b.resolved.length + b.ledger.length + b.failures.length + b.portStates.size;
+  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.failures.length + b.portStates.size;
 }
 
 /** Appends `later` to `earlier` (a failed flush is retried together with what came since). */
 export function mergeBatch(earlier: Batch, later: Batch): Batch {
   const portsChanged = new Map(earlier.portsChanged);
   for (const [k, v] of later.portsChanged) portsChanged.set(k, v);
+  const flapChanged = new Map(earlier.flapChanged);
+  for (const [k, v] of later.flapChanged) flapChanged.set(k, v);
   const portStates = new Map(earlier.portStates);
   for (const [k, v] of later.portStates) portStates.set(k, v);
   return {
     opened: [...earlier.opened, ...later.opened],
     portsChanged,
+    flapChanged,
     resolved: [...earlier.resolved, ...later.resolved],
     ledger: [...earlier.ledger, ...later.ledger],
     failures: [...earlier.failures, ...later.failures],
@@ -80,16 +93,18 @@ type Tx = Prisma.TransactionClient;
 function portStateSql(rows: PortStateRow[]) {
   const values = rows.map(
     (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.phase}::"PortPhase", ${r.consecutiveFailures}, ${r.consecutiveSuccesses},
-      ${r.since}, ${r.lastCheckAt}, ${r.lastOk}, ${r.lastLatencyMs}, ${r.lastErrorCode}, ${r.lastErrorMessage}, now())`,
+      ${r.since}, ${r.lastCheckAt}, ${r.lastOk}, ${r.lastLatencyMs}, ${r.lastErrorCode}, ${r.lastErrorMessage},
+      ${r.flapHistory}, ${r.flapping}, ${r.flappingSince}, now())`,
   );
   return Prisma.sql`INSERT INTO "PortState" ("monitorId","port","phase","consecutiveFailures","consecutiveSuccesses","since",
-      "lastCheckAt","lastOk","lastLatencyMs","lastErrorCode","lastErrorMessage","updatedAt")
+      "lastCheckAt","lastOk","lastLatencyMs","lastErrorCode","lastErrorMessage","flapHistory","flapping","flappingSince","updatedAt")
     VALUES ${Prisma.join(values)}
     ON CONFLICT ("monitorId","port") DO UPDATE SET "phase" = EXCLUDED."phase",
       "consecutiveFailures" = EXCLUDED."consecutiveFailures", "consecutiveSuccesses" = EXCLUDED."consecutiveSuccesses",
       "since" = EXCLUDED."since", "lastCheckAt" = EXCLUDED."lastCheckAt", "lastOk" = EXCLUDED."lastOk",
       "lastLatencyMs" = EXCLUDED."lastLatencyMs", "lastErrorCode" = EXCLUDED."lastErrorCode",
-      "lastErrorMessage" = EXCLUDED."lastErrorMessage", "updatedAt" = now()`;
+      "lastErrorMessage" = EXCLUDED."lastErrorMessage", "flapHistory" = EXCLUDED."flapHistory",
+      "flapping" = EXCLUDED."flapping", "flappingSince" = EXCLUDED."flappingSince", "updatedAt" = now()`;
 }
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -101,11 +116,18 @@ function chunks<T>(list: T[], size: number): T[][] {
 async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
   if (b.opened.length) {
     await tx.incident.createMany({
-      data: b.opened.map((o) => ({ ...o, openMonitorId: o.kind === 'HOST_DOWN' ? o.monitorId : null })),
+      data: b.opened.map(({ flapFigures, ...o }) => ({
+        ...o,
+        openMonitorId: o.kind === 'HOST_DOWN' ? o.monitorId : null,
+        ...(flapFigures?.length ? { flapping: true, flapFigures: flapFigures as unknown as Prisma.InputJsonValue } : {}),
+      })),
       skipDuplicates: true,
     });
   }
   for (const [id, ports] of b.portsChanged) await tx.incident.updateMany({ where: { id }, data: { ports } });
+  for (const [id, figures] of b.flapChanged) {
+    await tx.incident.updateMany({ where: { id }, data: { flapping: true, flapFigures: figures as unknown as Prisma.InputJsonValue } });
+  }
   for (const r of b.resolved) {
     await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null } });
   }
@@ -120,7 +142,7 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
   return prisma.$transaction(
     async (tx) => {
       const existing = await writeIncidents(tx, b);
-      let rows = b.opened.length + b.portsChanged.size + b.resolved.length;
+      let rows = b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length;
       // an incident another process already opened for the same host keeps its own rows
       const ledger = b.ledger.filter((l) => existing.has(l.incidentId));
       if (ledger.length) rows += (await tx.notification.createMany({ data: ledger, skipDuplicates: true })).count;
@@ -149,6 +171,7 @@ export interface RollupRow {
   latencyMinMs: number | null;
   latencyMaxMs: number | null;
   downSeconds: number;
+  flapSeconds: number;
 }
 
 /** Adds the rows' counters to the hourly rollups (insert or add). */
@@ -157,10 +180,10 @@ export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Pro
   for (const part of chunks(rows, 1000)) {
     const values = part.map(
       (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.hour}, ${r.checks}, ${r.failures}, ${r.latencySumMs}, ${r.latencyCount},
-        ${r.latencyMinMs}, ${r.latencyMaxMs}, ${r.downSeconds})`,
+        ${r.latencyMinMs}, ${r.latencyMaxMs}, ${r.downSeconds}, ${r.flapSeconds})`,
     );
     n += await prisma.$executeRaw`INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs",
-        "latencyCount","latencyMinMs","latencyMaxMs","downSeconds")
+        "latencyCount","latencyMinMs","latencyMaxMs","downSeconds","flapSeconds")
       VALUES ${Prisma.join(values)}
       ON CONFLICT ("monitorId","port","hour") DO UPDATE SET
         "checks" = "HourlyRollup"."checks" + EXCLUDED."checks",
@@ -169,7 +192,8 @@ export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Pro
         "latencyCount" = "HourlyRollup"."latencyCount" + EXCLUDED."latencyCount",
         "latencyMinMs" = LEAST("HourlyRollup"."latencyMinMs", EXCLUDED."latencyMinMs"),
         "latencyMaxMs" = GREATEST("HourlyRollup"."latencyMaxMs", EXCLUDED."latencyMaxMs"),
-        "downSeconds" = "HourlyRollup"."downSeconds" + EXCLUDED."downSeconds"`;
+        "downSeconds" = "HourlyRollup"."downSeconds" + EXCLUDED."downSeconds",
+        "flapSeconds" = "HourlyRollup"."flapSeconds" + EXCLUDED."flapSeconds"`;
   }
   return n;
 }
