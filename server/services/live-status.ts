@@ -1,6 +1,7 @@
 // Current port status for live subscriptions: the probe's memory when this process probes the
 // monitor, the persisted PortState otherwise. Tenancy: customers see only their own monitors.
 import type { PortStatusEvent } from './events.ts';
+import { flapStatusFromRow } from './monitoring/flapping.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export async function currentPortStatus(deps: ServiceDeps, viewer: Viewer, monitorId: string | null): Promise<PortStatusEvent[]> {
@@ -27,6 +28,7 @@ export async function currentPortStatus(deps: ServiceDeps, viewer: Viewer, monit
         monitorId: m.id, accountId: m.accountId, host: m.host, port, phase: s?.phase ?? 'UNKNOWN', since: s?.since ?? new Date(0),
         lastCheckAt: s?.lastCheckAt ?? null, lastOk: s?.lastOk ?? null, lastLatencyMs: s?.lastLatencyMs ?? null,
         lastErrorCode: s?.lastErrorCode ?? null, lastErrorMessage: s?.lastErrorMessage ?? null,
+        ...(s ? { flap: flapStatusFromRow(s) } : {}),
       });
     }
   }

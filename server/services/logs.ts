@@ -18,6 +18,10 @@ export interface LogBucket {
   incidents: number;
   mailsSent: number;
   smsSent: number;
+  /** Failed checks in the bucket made while their port was FLAPPING. */
+  flappingFailures: number;
+  /** Time in the bucket during which at least one port was FLAPPING (from the hourly rollups). */
+  flappingSeconds: number;
 }
 
 export interface MonitorLogOptions {
@@ -61,6 +65,8 @@ interface BucketRow {
   incidents: number;
   mails: number;
   sms: number;
+  flapfail: number;
+  flap: number;
 }
 
 /** Buckets with activity, oldest first, plus the range's totals. */
@@ -78,22 +84,29 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
     WITH fl AS (
-      SELECT ${bucket(Prisma.sql`"at"`)} AS b, 1 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms
+      SELECT ${bucket(Prisma.sql`"at"`)} AS b, 1 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms,
+        CASE WHEN "flapping" THEN 1 ELSE 0 END AS flapfail, 0 AS flap
       FROM "FailureLog" WHERE "monitorId" = ${monitor.id} AND "at" >= ${lo} AND "at" < ${hi}
     ), inc_rows AS (
-      SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms
+      SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, 0 AS flap
       FROM "Incident" WHERE "monitorId" = ${monitor.id} AND "kind" = 'HOST_DOWN' AND "openedAt" >= ${lo} AND "openedAt" < ${hi}
     ), sent AS (
       SELECT ${bucket(sentAt)} AS b, 0 AS failures, 0 AS incidents,
-        CASE WHEN n."channel" = 'EMAIL' THEN 1 ELSE 0 END AS mails, CASE WHEN n."channel" = 'SMS' THEN 1 ELSE 0 END AS sms
+        CASE WHEN n."channel" = 'EMAIL' THEN 1 ELSE 0 END AS mails, CASE WHEN n."channel" = 'SMS' THEN 1 ELSE 0 END AS sms,
+        0 AS flapfail, 0 AS flap
       FROM "Notification" n JOIN "Incident" inc ON inc."id" = n."incidentId"
       WHERE inc."monitorId" = ${monitor.id} AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED')
         AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
+    ), flaps AS (
+      SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max("flapSeconds") AS flap
+      FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
+      GROUP BY "hour"
     )
     SELECT to_char((b AT TIME ZONE ${tz}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
       to_char(b, ${LABEL[opts.granularity]}) AS label,
-      sum(failures)::int AS failures, sum(incidents)::int AS incidents, sum(mails)::int AS mails, sum(sms)::int AS sms
-    FROM (SELECT * FROM fl UNION ALL SELECT * FROM inc_rows UNION ALL SELECT * FROM sent) AS all_rows
+      sum(failures)::int AS failures, sum(incidents)::int AS incidents, sum(mails)::int AS mails, sum(sms)::int AS sms,
+      sum(flapfail)::int AS flapfail, sum(flap)::int AS flap
+    FROM (SELECT * FROM fl UNION ALL SELECT * FROM inc_rows UNION ALL SELECT * FROM sent UNION ALL SELECT * FROM flaps) AS all_rows
     GROUP BY b ORDER BY b`;
   const buckets: LogBucket[] = rows.map((r) => ({
     start: new Date(r.start),
@@ -102,6 +115,8 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
     incidents: Number(r.incidents),
     mailsSent: Number(r.mails),
     smsSent: Number(r.sms),
+    flappingFailures: Number(r.flapfail),
+    flappingSeconds: Number(r.flap),
   }));
   const totals = buckets.reduce(
     (t, b) => ({ failures: t.failures + b.failures, incidents: t.incidents + b.incidents, mailsSent: t.mailsSent + b.mailsSent, smsSent: t.smsSent + b.smsSent }),

@@ -33,9 +33,10 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
   if (status === 'DELETED') and.push({ deletedAt: { not: null } });
   else if (!opts.includeDeleted) and.push({ deletedAt: null });
   if (status === 'PAUSED') and.push({ pausedAt: { not: null } });
-  if (status === 'PROBLEM') and.push({ pausedAt: null, portStates: { some: { phase: { in: [...TROUBLE] } } } });
+  // a FLAPPING port is a problem too (its phase may be UP between failures)
+  if (status === 'PROBLEM') and.push({ pausedAt: null, portStates: { some: { OR: [{ phase: { in: [...TROUBLE] } }, { flapping: true }] } } });
   if (status === 'DOWN') and.push({ pausedAt: null, portStates: { some: { phase: { in: ['DOWN', 'RECOVERING'] } } } });
-  if (status === 'OK') and.push({ pausedAt: null, portStates: { none: { phase: { in: [...TROUBLE] } } } });
+  if (status === 'OK') and.push({ pausedAt: null, portStates: { none: { OR: [{ phase: { in: [...TROUBLE] } }, { flapping: true }] } } });
   const search = opts.search?.trim().slice(0, 100);
   if (search) {
     const ip = parseIp(search);

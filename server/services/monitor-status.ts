@@ -1,5 +1,6 @@
 // The seed's status line ("Monitoring your server normally (check time: …)") and the
 // per-port status list, computed from the persisted port states. Pure: `now` is an argument.
+import type { PortFlapStatus } from './events.ts';
 
 export type MonitorHealth = 'NORMAL' | 'DELAYED' | 'WAITING' | 'PAUSED' | 'DELETED';
 
@@ -53,6 +54,11 @@ export function describeMonitorStatus(m: StatusInput, now: Date, timeZone: strin
 }
 
 export interface PortStateRow {
+  /** The flapping rule's view (live from the probe; else rebuilt from the persisted window). */
+  flap?: PortFlapStatus;
+  flapHistory?: string;
+  flapping?: boolean;
+  flappingSince?: Date | null;
   port: number;
   phase: string;
   since: Date;

@@ -8,6 +8,8 @@
 // - availability: 1 − downtime / (hours with rollups × 3600); null without rollups.
 // - mailsSent / smsSent: ledger rows to the monitor's contact with status YES, READ or DELIVERED.
 // - incidents: HOST_DOWN incidents opened that year.
+// - flappingSeconds: like downtimeSeconds, for time during which at least one port was FLAPPING
+//   (counted apart: a flapping port is not "down", and availability does not include it).
 import { Prisma } from '../generated/prisma/client.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
@@ -21,6 +23,7 @@ export interface HostYearStatistics {
   checks: number;
   failures: number;
   downtimeSeconds: number;
+  flappingSeconds: number;
   monitoredHours: number;
   availability: number | null;
   incidents: number;
@@ -41,6 +44,7 @@ interface Row {
   checks: bigint | number;
   failures: bigint | number;
   down: bigint | number;
+  flap: bigint | number;
   hours: bigint | number;
   incidents: bigint | number;
   mails: bigint | number;
@@ -66,27 +70,28 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   const rows = await deps.prisma.$queryRaw<Row[]>`
     WITH hours AS (
-      SELECT r."monitorId", r."hour", sum(r."checks") AS checks, sum(r."failures") AS failures, max(r."downSeconds") AS down
+      SELECT r."monitorId", r."hour", sum(r."checks") AS checks, sum(r."failures") AS failures, max(r."downSeconds") AS down,
+        max(r."flapSeconds") AS flap
       FROM "HourlyRollup" r WHERE r."monitorId" IN (${ids}) ${yearFilter(Prisma.sql`r."hour"`)}
       GROUP BY r."monitorId", r."hour"
     ), roll AS (
-      SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, count(*) AS hours,
+      SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, sum(flap) AS flap, count(*) AS hours,
         0 AS incidents, 0 AS mails, 0 AS sms
       FROM hours GROUP BY 1, 2
     ), inc AS (
-      SELECT i."monitorId", ${year(Prisma.sql`i."openedAt"`)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS hours,
+      SELECT i."monitorId", ${year(Prisma.sql`i."openedAt"`)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS flap, 0 AS hours,
         count(*) AS incidents, 0 AS mails, 0 AS sms
       FROM "Incident" i WHERE i."monitorId" IN (${ids}) AND i."kind" = 'HOST_DOWN' ${yearFilter(Prisma.sql`i."openedAt"`)}
       GROUP BY 1, 2
     ), sent AS (
-      SELECT i."monitorId", ${year(sentAt)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS hours, 0 AS incidents,
+      SELECT i."monitorId", ${year(sentAt)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS flap, 0 AS hours, 0 AS incidents,
         count(*) FILTER (WHERE n."channel" = 'EMAIL') AS mails, count(*) FILTER (WHERE n."channel" = 'SMS') AS sms
       FROM "Notification" n JOIN "Incident" i ON i."id" = n."incidentId"
       WHERE i."monitorId" IN (${ids}) AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED') ${yearFilter(sentAt)}
       GROUP BY 1, 2
     )
     SELECT "monitorId", year, sum(checks)::bigint AS checks, sum(failures)::bigint AS failures, sum(down)::bigint AS down,
-      sum(hours)::bigint AS hours, sum(incidents)::bigint AS incidents, sum(mails)::bigint AS mails, sum(sms)::bigint AS sms
+      sum(flap)::bigint AS flap, sum(hours)::bigint AS hours, sum(incidents)::bigint AS incidents, sum(mails)::bigint AS mails, sum(sms)::bigint AS sms
     FROM (SELECT * FROM roll UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
     GROUP BY "monitorId", year ORDER BY year, "monitorId"`;
   const byId = new Map(monitors.map((m) => [m.id, m]));
@@ -103,6 +108,7 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
       checks: Number(r.checks),
       failures: Number(r.failures),
       downtimeSeconds: down,
+      flappingSeconds: Number(r.flap),
       monitoredHours: hours,
       availability: hours > 0 ? Math.max(0, Math.min(1, 1 - down / (hours * 3600))) : null,
       incidents: Number(r.incidents),

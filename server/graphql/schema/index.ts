@@ -14,6 +14,7 @@ import './acknowledge.ts';
 import './request.ts';
 import './logs.ts';
 import './statistics.ts';
+import './flapping.ts';
 import './admin.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

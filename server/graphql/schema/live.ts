@@ -35,7 +35,7 @@ builder.subscriptionField('incidentChanged', (t) =>
   }),
 );
 
-const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusChange').implement({
+export const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusChange').implement({
   description: 'The status of one monitored port: sent first for every port, then on each change.',
   fields: (t) => ({
     monitorId: t.id({ description: 'The Monitor node id.', resolve: (e) => encodeGlobalID('Monitor', e.monitorId) }),

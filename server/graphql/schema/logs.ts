@@ -23,6 +23,9 @@ const LogBucketRef = builder.objectRef<LogBucket>('LogBucket').implement({
     start: t.expose('start', { type: 'DateTime' }),
     label: t.exposeString('label', { description: 'Local: "2026", "2026-03", "2026-03-01" or "2026-03-01 09:00".' }),
     ...LogCountsFields(t),
+    flapping: t.boolean({ description: 'A port was FLAPPING during this bucket (the log marks flapping periods).', resolve: (b) => b.flappingSeconds > 0 || b.flappingFailures > 0 }),
+    flappingSeconds: t.exposeInt('flappingSeconds', { description: 'Time at least one port was FLAPPING (from hourly rollups).' }),
+    flappingFailures: t.exposeInt('flappingFailures', { description: 'Failed checks made while their port was FLAPPING.' }),
   }),
 });
 

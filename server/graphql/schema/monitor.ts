@@ -46,7 +46,7 @@ const MonitorStatusRef = builder.objectRef<StatusLine>('MonitorStatus').implemen
 
 type EffectivePolicy = MonitorDefaults & { reminderEveryMin: number | null; escalateAfterMin: number | null };
 
-const MonitorPolicyRef = builder.objectRef<EffectivePolicy>('MonitorPolicy').implement({
+export const MonitorPolicyRef = builder.objectRef<EffectivePolicy>('MonitorPolicy').implement({
   description: 'The policy in force: the monitor\'s own values, else the global defaults.',
   fields: (t) => ({
     intervalSec: t.exposeInt('intervalSec'),
@@ -112,6 +112,10 @@ export const MonitorRef = builder.prismaNode('Monitor', {
           recoveryThreshold: m.recoveryThreshold ?? d.recoveryThreshold,
           reminderEveryMin: m.reminderEveryMin,
           escalateAfterMin: m.escalateAfterMin,
+          flapEnabled: m.flapEnabled ?? d.flapEnabled,
+          flapWindow: m.flapWindow ?? d.flapWindow,
+          flapChanges: m.flapChanges ?? d.flapChanges,
+          flapFailedPercent: m.flapFailedPercent ?? d.flapFailedPercent,
         };
       },
     }),

@@ -16,6 +16,7 @@ const HostYearStatisticsRef = builder.objectRef<HostYearStatistics>('HostYearSta
     checks: t.exposeInt('checks'),
     failures: t.exposeInt('failures'),
     downtimeSeconds: t.exposeInt('downtimeSeconds', { description: 'Time during which at least one port was down (per hour, the longest port outage; summed).' }),
+    flappingSeconds: t.exposeInt('flappingSeconds', { description: 'Time during which at least one port was FLAPPING (per hour, the longest; summed); counted apart from downtime.' }),
     monitoredHours: t.exposeInt('monitoredHours', { description: 'Hours with rollups.' }),
     availability: t.exposeFloat('availability', { nullable: true, description: '1 − downtime / monitored time (0…1); null without data.' }),
     incidents: t.exposeInt('incidents'),

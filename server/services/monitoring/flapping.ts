@@ -107,3 +107,19 @@ export function flapStatus(s: PortState, policy: FlapPolicy): PortFlapStatus {
     window: effectiveFlapPolicy(policy).window,
   };
 }
+
+/**
+ * A persisted window as the API shows it when the probe's memory is not at hand: figures over
+ * the saved history (window = the history's length, at most the policy's window).
+ */
+export function flapStatusFromRow(row: FlapColumns): PortFlapStatus {
+  const figures = flapFigures(/^[01]*$/.test(row.flapHistory) ? row.flapHistory : '');
+  return {
+    flapping: row.flapping,
+    flappingSince: row.flapping ? row.flappingSince : null,
+    checks: figures.checks,
+    failed: figures.failed,
+    changes: figures.changes,
+    window: figures.checks,
+  };
+}
