@@ -37,6 +37,8 @@ export class LivePorts {
       latencyMs: c.lastLatencyMs,
       errorCode: c.lastErrorCode,
       error: c.lastErrorMessage,
+      flapping: c.flapping,
+      flap: c.flap,
     };
     const key = LivePorts.key(c.monitorId, c.port);
     const prev = this.states.get(key);

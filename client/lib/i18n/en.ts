@@ -117,6 +117,9 @@ export const en = {
   'phase.PAUSED': 'PAUSED',
   'phase.MAINTENANCE': 'MAINTENANCE',
   'phase.UNKNOWN': 'NOT CHECKED',
+  'phase.FLAPPING': 'FLAPPING',
+  'flap.figures': 'port {port} failed {failed} of the last {checks} checks',
+  'logs.flappingFor': 'A port was flapping for about {n} min in this period',
 
   'spark.label': 'Latency of the last {n} checks: min {min}, average {avg}, max {max}',
   'spark.none': 'No latency measured yet',

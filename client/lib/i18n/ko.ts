@@ -119,6 +119,9 @@ export const ko: Record<MessageKey, string> = {
   'phase.PAUSED': '일시 중지',
   'phase.MAINTENANCE': '점검',
   'phase.UNKNOWN': '검사 전',
+  'phase.FLAPPING': '불안정',
+  'flap.figures': '포트 {port}: 최근 {checks}회 점검 중 {failed}회 실패',
+  'logs.flappingFor': '이 기간에 포트가 약 {n}분 동안 불안정했습니다',
 
   'spark.label': '최근 {n}회 응답 시간: 최소 {min}, 평균 {avg}, 최대 {max}',
   'spark.none': '아직 측정된 응답 시간이 없습니다',
