@@ -27,7 +27,7 @@ async function remindOne(deps: Deps, inc: { id: string; accountId: string | null
     });
     if (u.count === 0) return [];
     const down = await tx.notification.findMany({
-      where: { incidentId: inc.id, kind: 'DOWN' },
+      where: { incidentId: inc.id, kind: { in: ['DOWN', 'FLAPPING'] } }, // the opening message's recipients
       select: { accountId: true, channel: true, recipient: true, recipientRole: true, language: true, status: true, statusDetail: true },
     });
     const data: Prisma.NotificationCreateManyInput[] = down.map((d) => ({
