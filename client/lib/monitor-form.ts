@@ -1,7 +1,7 @@
 // The register / edit / contact forms' values and their conversion to the API's inputs.
 import { isoToLocal, localToIso } from './tz';
 
-export const POLICY_FIELDS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin'] as const;
+export const POLICY_FIELDS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin', 'flapWindow', 'flapChanges', 'flapFailedPercent'] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
 export interface WindowValues {
@@ -24,6 +24,8 @@ export interface MonitorFormValues {
   mailEnabled: boolean;
   smsEnabled: boolean;
   policy: Record<PolicyField, string>;
+  /** Flapping rule: '' = the provider's default, 'on', 'off'. */
+  flapEnabled: '' | 'on' | 'off';
   windows: WindowValues[];
 }
 
@@ -38,6 +40,7 @@ export function emptyValues(): MonitorFormValues {
     mailEnabled: true,
     smsEnabled: true,
     policy: Object.fromEntries(POLICY_FIELDS.map((f) => [f, ''])) as Record<PolicyField, string>,
+    flapEnabled: '',
     windows: [],
   };
 }
@@ -60,6 +63,10 @@ interface MonitorLike {
   recoveryThreshold?: number | null;
   reminderEveryMin?: number | null;
   escalateAfterMin?: number | null;
+  flapEnabled?: boolean | null;
+  flapWindow?: number | null;
+  flapChanges?: number | null;
+  flapFailedPercent?: number | null;
   maintenanceWindows?: readonly {
     kind: 'ONE_OFF' | 'WEEKLY';
     startsAt: string | null;
@@ -80,6 +87,7 @@ export function valuesFromMonitor(m: MonitorLike, timeZone: string): MonitorForm
   v.mailEnabled = m.mailEnabled;
   v.smsEnabled = m.smsEnabled;
   for (const f of POLICY_FIELDS) v.policy[f] = m[f] == null ? '' : String(m[f]);
+  v.flapEnabled = m.flapEnabled == null ? '' : m.flapEnabled ? 'on' : 'off';
   v.windows = (m.maintenanceWindows ?? []).map((w) => ({
     kind: w.kind,
     startsAt: isoToLocal(w.startsAt, timeZone),
@@ -113,7 +121,8 @@ export function contactInput(v: MonitorFormValues) {
 }
 
 export function policyInput(v: MonitorFormValues) {
-  return Object.fromEntries(POLICY_FIELDS.map((f) => [f, intOrNull(v.policy[f])])) as Record<PolicyField, number | null>;
+  const numbers = Object.fromEntries(POLICY_FIELDS.map((f) => [f, intOrNull(v.policy[f])])) as Record<PolicyField, number | null>;
+  return { ...numbers, flapEnabled: v.flapEnabled === '' ? null : v.flapEnabled === 'on' };
 }
 
 export function windowsInput(v: MonitorFormValues, timeZone: string) {
