@@ -105,6 +105,9 @@ export function effectiveFlapPolicy(p: FlapPolicy): FlapPolicy {
   };
 }
 
+/** effectiveFlapPolicy per policy object (a monitor keeps its policy object until it is edited). */
+const effective = new WeakMap<FlapPolicy, FlapPolicy>();
+
 export function flapFigures(history: string): FlapFigures {
   let failed = 0;
   let changes = 0;
@@ -131,11 +134,14 @@ export function evaluateFlap(
   ctx: FlapContext,
 ): Transition<FlapState, FlapAction> {
   if (ctx.inMaintenance) return { next: state, actions: [] };
-  const p = effectiveFlapPolicy(policy);
+  let p = effective.get(policy);
+  if (!p) effective.set(policy, (p = effectiveFlapPolicy(policy)));
   if (!p.enabled) {
     const next = initialFlapState();
     return { next, actions: state.flapping ? [{ type: 'FLAP_END', figures: flapFigures(state.history) }] : [] };
   }
+  // steady state (the common case): a full window of successes and one more changes nothing
+  if (ok && !state.flapping && state.history.length === p.window && !state.history.includes('1')) return { next: state, actions: [] };
   const history = (state.history + (ok ? '0' : '1')).slice(-p.window);
   const figures = flapFigures(history);
   if (!state.flapping) {
