@@ -84,6 +84,8 @@ const schema = z.object({
     .max(1, 'must be a number between 0 and 1')
     .default(0.5),
   PROBE_SOURCE_ADDRESS: z.string().optional(),
+  PROBE_LEASE_SECONDS: int(2, 600).default(15),
+  NODE_NAME: z.string().min(1).max(200).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

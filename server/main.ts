@@ -18,6 +18,7 @@ import { createFanout, type Fanout } from './services/fanout.ts';
 import { createMetrics, createProbeCounters } from './http/metrics.ts';
 import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
 import { tcpCheck } from './probe/index.ts';
+import { startCluster } from './services/cluster/setup.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -86,6 +87,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     // the probe loop runs in this process (unless PROBE_ENABLED=false); services tell it
     // about monitor edits so they take effect at once
     const probeCounters = createProbeCounters();
+    // this process in the registry: heartbeats, restart detection, handover wake-ups (cluster/)
+    // (PGlite opened here: this is the only process; a test sharing one PGlite between runtimes is not)
+    const cluster = startCluster({ prisma: db.prisma, kind: db.kind, exclusive: db.kind === 'pglite' && ownsDb, config, log });
     const probe = config.PROBE_ENABLED
       ? createProbeRuntime({
           check: probeCounters.wrap((t, o) => tcpCheck(t, o)),
@@ -97,6 +101,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
           ...(config.PROBE_CONCURRENCY ? { concurrency: config.PROBE_CONCURRENCY } : {}),
           ...(config.PROBE_SOURCE_ADDRESS ? { localAddress: config.PROBE_SOURCE_ADDRESS } : {}),
           onNotificationsQueued: () => services.onNotificationsQueued?.(),
+          ...cluster.probeOptions,
         })
       : null;
     if (probe) {
@@ -104,7 +109,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       services.probeStatus = (id) => probe.status(id);
     }
     // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
-    const notifications = createNotifications(services, notificationSettings(config), log);
+    const settings = notificationSettings(config);
+    const notifications = createNotifications(services, { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } }, log);
     services.onNotificationsQueued = () => notifications.dispatcher.kick();
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};
@@ -140,6 +146,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     });
     const { port, url } = await app.start(config.PORT, config.HOST);
     log('info', 'listening', { url, graphql: `${url}/graphql`, publicUrl: config.publicUrl });
+    await cluster.start(port);
     await probe?.start();
     await notifications.start();
     let stopping: Promise<void> | undefined;
@@ -157,6 +164,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
           await app.stop();
           await probe?.stop();
           await notifications.stop();
+          await cluster.stop();
           metrics.close();
           await fanout?.close();
           if (ownsDb) await db.close();

@@ -4,4 +4,4 @@ export { tcpCheck } from './tcp-check.ts';
 export { createScheduler } from './scheduler.ts';
 export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
 export { systemClock, manualClock, type ManualClock } from './clock.ts';
-export { hashKey, phaseOf } from './timing.ts';
+export { alignedAfter, hashKey, phaseOf } from './timing.ts';

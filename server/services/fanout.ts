@@ -99,6 +99,13 @@ export function createFanout(opts: FanoutOptions): Fanout {
   let shared = false;
   let closed = false;
   let lastProblem = 'not connected yet';
+  let warnTimer: NodeJS.Timeout | undefined;
+  const problemOf = (err: unknown) => {
+    if (err instanceof AggregateError && err.errors.length) return err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
+    const e = err as { message?: unknown; code?: unknown };
+    const msg = err instanceof Error ? err.message : String(err);
+    return msg || (typeof e.code === 'string' ? e.code : 'unknown error');
+  };
 
   function deliver(topic: string, detail: unknown) {
     const set = local.get(topic);
@@ -115,14 +122,21 @@ export function createFanout(opts: FanoutOptions): Fanout {
     if (now) log('info', 'Redis reachable: live events are shared between processes again');
     else {
       stats.outages += 1;
-      log('warn', 'Redis unreachable: live events are delivered within this process only until it is back', { problem: lastProblem });
+      // a connection reports why it closed just after 'close' (its reconnect's error): wait for it
+      const seen = lastProblem;
+      clearTimeout(warnTimer);
+      warnTimer = setTimeout(() => {
+        const problem = lastProblem !== seen || seen !== 'not connected yet' ? lastProblem : 'connection closed';
+        log('warn', 'Redis unreachable: live events are delivered within this process only until it is back', { problem });
+      }, 1_000);
+      warnTimer.unref();
     }
   }
 
   let probing: NodeJS.Timeout | undefined;
   function publishFailed(err: unknown) {
     stats.publishFailures += 1;
-    lastProblem = err instanceof Error ? err.message : String(err);
+    lastProblem = problemOf(err);
     publishBroken = true;
     update();
     // retry with a PING until Redis answers again
@@ -154,7 +168,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
         subUp = sub.status === 'ready';
         update();
       },
-      (err: unknown) => (lastProblem = err instanceof Error ? err.message : String(err)),
+      (err: unknown) => (lastProblem = problemOf(err)),
     );
   });
   for (const [client, mark] of [
@@ -166,7 +180,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
       update();
     });
     client.on('error', (err: Error) => {
-      lastProblem = err.message;
+      lastProblem = problemOf(err);
       log('debug', 'redis connection error', { err });
     });
   }
@@ -223,8 +237,8 @@ export function createFanout(opts: FanoutOptions): Fanout {
   return {
     eventTarget,
     async start(ms = 3_000) {
-      pub.connect().catch(() => {});
-      sub.connect().catch(() => {});
+      pub.connect().catch((err: unknown) => (lastProblem = problemOf(err)));
+      sub.connect().catch((err: unknown) => (lastProblem = problemOf(err)));
       const end = Date.now() + ms;
       while (!shared && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       if (!shared) {
@@ -237,6 +251,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     async close() {
       closed = true;
       shared = false;
+      clearTimeout(warnTimer);
       if (probing) clearInterval(probing);
       for (const c of [pub, sub]) {
         if (c.status === 'ready') await c.quit().catch(() => c.disconnect());

@@ -3,6 +3,7 @@
 // SENDING, a lease (lockedUntil) and attempts + 1 — that attempts value is the fencing token the
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
+import { deadNodeSql } from '../cluster/nodes.ts';
 import type { Channel, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
@@ -48,6 +49,8 @@ export interface ClaimOptions {
   limit: number;
   now: Date;
   leaseMs: number;
+  /** The claiming process (ProbeNode id): its claims are taken back as soon as it is known dead. */
+  nodeId?: string | null;
 }
 
 type ClaimResult = ClaimedRow & Omit<IncidentForMessage, 'id' | 'kind'> & { incidentKind: IncidentKind };
@@ -67,7 +70,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
       FOR UPDATE SKIP LOCKED
     ), c AS (
       UPDATE "Notification" n
-      SET status = 'SENDING', "lockedUntil" = ${lockedUntil}, attempts = n.attempts + 1, "updatedAt" = ${opts.now}
+      SET status = 'SENDING', "lockedUntil" = ${lockedUntil}, "lockedBy" = ${opts.nodeId ?? null}, attempts = n.attempts + 1, "updatedAt" = ${opts.now}
       FROM due WHERE n.id = due.id
       RETURNING n.id, n."incidentId", n."accountId", n.kind, n.seq, n.channel, n.recipient, n."recipientRole", n.language, n.attempts, n."createdAt"
     )
@@ -108,17 +111,26 @@ export interface ReclaimedRow {
 }
 
 /**
- * Rows left SENDING past their lease: the process that claimed them died (or hung) mid-send.
- * They go back to QUEUED, due now — or FAILED when the interrupted attempt was the last one.
+ * Rows left SENDING past their lease, or claimed by a process known dead (with `deadAfterMs`: no
+ * heartbeat for that long, or replaced by its own restart — see ../cluster/nodes.ts): the process
+ * that claimed them died (or hung) mid-send. A dead node's rows are taken back at once, without
+ * waiting for the lease. They go back to QUEUED, due now — or FAILED when the interrupted attempt
+ * was the last one.
  * The interrupted attempt may have reached the provider, so the resend can be a duplicate: an
  * e-mail resend carries the same Message-ID, which makes it recognisable; SMS has no such key.
  */
-export async function reclaimExpired(prisma: PrismaClient, opts: { now: Date; maxAttempts: number; limit?: number }): Promise<ReclaimedRow[]> {
+export async function reclaimExpired(
+  prisma: PrismaClient,
+  opts: { now: Date; maxAttempts: number; limit?: number; nodeId?: string | null; deadAfterMs?: number },
+): Promise<ReclaimedRow[]> {
   const interrupted = 'the previous attempt was interrupted (its process stopped or hung before recording the result); it may have been delivered';
+  const deadNode = opts.deadAfterMs
+    ? Prisma.sql`OR ("lockedBy" IS NOT NULL AND "lockedBy" IS DISTINCT FROM ${opts.nodeId ?? null} AND ${Prisma.raw(deadNodeSql('"Notification"."lockedBy"', opts.deadAfterMs))})`
+    : Prisma.empty;
   return prisma.$queryRaw<ReclaimedRow[]>`
     WITH stale AS (
-      SELECT id FROM "Notification"
-      WHERE status = 'SENDING' AND "lockedUntil" < ${opts.now}
+      SELECT id, CASE WHEN "lockedUntil" < ${opts.now} THEN 'lease expired' ELSE 'its process is gone' END AS why FROM "Notification"
+      WHERE status = 'SENDING' AND ("lockedUntil" < ${opts.now} ${deadNode})
       ORDER BY "lockedUntil"
       LIMIT ${opts.limit ?? 500}
       FOR UPDATE SKIP LOCKED
@@ -129,12 +141,12 @@ export async function reclaimExpired(prisma: PrismaClient, opts: { now: Date; ma
           THEN 'gave up after ' || n.attempts || ' attempts: ' || ${interrupted}::text
           ELSE 'resending: ' || ${interrupted}::text END,
         "failedAt" = CASE WHEN n.attempts >= ${opts.maxAttempts} THEN ${opts.now} ELSE n."failedAt" END,
-        "nextAttemptAt" = ${opts.now}, "lockedUntil" = NULL, "updatedAt" = ${opts.now}
+        "nextAttemptAt" = ${opts.now}, "lockedUntil" = NULL, "lockedBy" = NULL, "updatedAt" = ${opts.now}
       FROM stale WHERE n.id = stale.id
-      RETURNING n.id, n."incidentId", n."accountId", n.status, n.attempts, n."statusDetail"
+      RETURNING n.id, n."incidentId", n."accountId", n.status, n.attempts, n."statusDetail", stale.why
     ), e AS (
       INSERT INTO "NotificationEvent" ("notificationId", at, status, detail)
-      SELECT u.id, ${opts.now}, u.status, 'attempt ' || u.attempts || ': lease expired; ' || u."statusDetail" FROM u
+      SELECT u.id, ${opts.now}, u.status, 'attempt ' || u.attempts || ': ' || u.why || '; ' || u."statusDetail" FROM u
     )
     SELECT id, "incidentId", "accountId", status::text AS status, attempts FROM u`;
 }
@@ -145,6 +157,6 @@ export async function releaseClaims(prisma: PrismaClient, rows: { id: string; at
   const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.id}, ${r.attempts}::int)`));
   return prisma.$executeRaw`
     WITH d(id, attempt) AS (VALUES ${values})
-    UPDATE "Notification" n SET status = 'QUEUED', attempts = n.attempts - 1, "lockedUntil" = NULL
+    UPDATE "Notification" n SET status = 'QUEUED', attempts = n.attempts - 1, "lockedUntil" = NULL, "lockedBy" = NULL
     FROM d WHERE n.id = d.id AND n.status = 'SENDING' AND n.attempts = d.attempt`;
 }

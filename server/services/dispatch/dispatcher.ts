@@ -35,6 +35,12 @@ export interface DispatcherOptions {
   smsAckLink?: boolean;
   log?: Logger;
   random?: () => number;
+  /**
+   * This process in the registry (../cluster/nodes.ts): claims carry its id, and rows claimed by a
+   * node known dead (silent for `deadAfterMs`, or restarted) are taken back without waiting for
+   * their lease. Without it claims are anonymous and only the lease frees them.
+   */
+  node?: { nodeId: string; deadAfterMs: number };
 }
 
 export interface Dispatcher {
@@ -118,7 +124,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   async function claim(lane: Lane): Promise<void> {
     // claim ahead (fewer, larger statements); a claimed row waits at most a few sends for its slot
     const want = Math.max(lane.limit * 4, 32) - lane.queue.length;
-    const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs });
+    const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs, nodeId: opts.node?.nodeId ?? null });
     if (rows.length < want) {
       lane.dry = true;
       void planWake(lane);
@@ -186,9 +192,11 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     if (ticking || stopping) return;
     ticking = true;
     try {
-      const reclaimed = await reclaimExpired(deps.prisma, { now: deps.now(), maxAttempts: policy.maxAttempts });
+      const reclaimed = await reclaimExpired(deps.prisma, {
+        now: deps.now(), maxAttempts: policy.maxAttempts, ...(opts.node ? { nodeId: opts.node.nodeId, deadAfterMs: opts.node.deadAfterMs } : {}),
+      });
       for (const r of reclaimed) {
-        log('warn', 'dispatch: lease expired, row reclaimed', { notificationId: r.id, attempts: r.attempts, status: r.status });
+        log('warn', 'dispatch: interrupted send reclaimed (lease expired or its process is gone)', { notificationId: r.id, attempts: r.attempts, status: r.status });
         deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: r.status });
       }
     } catch (err) {

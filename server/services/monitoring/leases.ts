@@ -1,20 +1,38 @@
 // Shares the probe work between processes on one database. The monitors are split into
-// SHARDS shards; each live process holds leases on about SHARDS / (live processes) of them
-// and renews them every few seconds. A lease not renewed for `ttlMs` expires and another
-// process takes it over (a dead process's share moves within ttl + renew interval).
-// All times come from the database clock (`now() AT TIME ZONE 'UTC'`), never a process's.
-import { hostname } from 'node:os';
+// SHARDS shards; each live process holds leases on about SHARDS / (live probing processes) of
+// them and renews them every few seconds. All times come from the database clock.
+//
+// Continuity rules (issue 19):
+// - A lease is given up only when the database proves another process holds it (the renewal
+//   no longer returns it). A process that cannot reach the database keeps probing what it holds:
+//   during a partition two processes may check the same ports (cheap; the ledger is unique per
+//   message), but no port goes unchecked.
+// - Handing shards over (rebalance, stop): the runtime first stops probing them and writes their
+//   pending state (onLose must succeed), only then are the leases freed, and the other processes
+//   are woken at once (NOTIFY) instead of at their next round. A joining process wakes them too,
+//   so they release its share at once.
+// - A shard is taken (onGain) only once this process's own pending writes have landed; a failed
+//   onGain leaves the lease ours in the database, and the next round adopts it again.
+// - A dead process's leases expire after the ttl; a restarted one's are freed at its successor's
+//   start (see ../cluster/nodes.ts).
 import type { PrismaClient } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
+import { createNodeRegistry, UTC_NOW, type NodeRegistry } from '../cluster/nodes.ts';
+import { announce, type ClusterWake } from '../cluster/signal.ts';
 import { SHARDS } from './model.ts';
 
 export interface LeaseManagerOptions {
   prisma: PrismaClient;
   nodeId: string;
+  /** The process registry (heartbeat); one is made for this manager when absent. */
+  node?: NodeRegistry;
+  /** Wake-ups from other processes (LISTEN/NOTIFY); without it, rounds run on the timer only. */
+  wake?: ClusterWake;
   ttlMs?: number;
   renewMs?: number;
   log?: Logger;
   onGain(shards: number[]): Promise<void> | void;
+  /** Must throw when the shards' pending writes did not land (the leases are then kept). */
   onLose(shards: number[]): Promise<void> | void;
 }
 
@@ -22,24 +40,31 @@ export interface LeaseManager {
   start(): Promise<void>;
   stop(): Promise<void>;
   owned(): number[];
-  /** One renew/claim round (also run by the timer). */
+  /** One renew/claim round (also run by the timer and on wake-ups). */
   tick(): Promise<void>;
   /** When the last round succeeded (epoch ms), for readiness. */
   lastOkAt(): number;
+  /** Consecutive failed rounds (the database is away). */
+  failures(): number;
 }
-
-const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
 
 export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
   const { prisma, nodeId } = opts;
-  const ttlSec = (opts.ttlMs ?? 15_000) / 1000;
+  const ttlMs = opts.ttlMs ?? 15_000;
+  const ttlSec = ttlMs / 1000;
   const renewMs = opts.renewMs ?? 5_000;
+  const node = opts.node ?? createNodeRegistry({ prisma, nodeId, probing: true, deadAfterMs: ttlMs, heartbeatMs: renewMs, ...(opts.log ? { log: opts.log } : {}) });
   const owned = new Set<number>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let stopped = false;
+  let again = false;
+  let stopped = true;
   let okAt = 0;
+  let failed = 0;
   let seeded = false;
+  let joined = false;
+
+  const tell = () => announce(prisma, nodeId).catch((err: unknown) => opts.log?.('debug', 'cluster announce failed', { err }));
 
   async function round() {
     if (!seeded) {
@@ -50,35 +75,40 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
       );
       seeded = true;
     }
-    await prisma.$executeRawUnsafe(
-      `INSERT INTO "ProbeNode" ("id","startedAt","heartbeatAt","hostname") VALUES ($1, ${UTC_NOW}, ${UTC_NOW}, $2)
-       ON CONFLICT ("id") DO UPDATE SET "heartbeatAt" = ${UTC_NOW}`,
-      nodeId,
-      hostname(),
-    );
+    await node.heartbeat();
     const [{ live }] = await prisma.$queryRawUnsafe<[{ live: number }]>(
-      `SELECT count(*)::int AS live FROM "ProbeNode" WHERE "heartbeatAt" > ${UTC_NOW} - interval '${ttlSec} seconds'`,
+      `SELECT count(*)::int AS live FROM "ProbeNode" WHERE "probing" AND "heartbeatAt" > ${UTC_NOW} - interval '${ttlSec} seconds'`,
     );
     const fair = Math.ceil(SHARDS / Math.max(1, live));
 
-    // Still ours if nobody took it over, even when a long load let it expire meanwhile.
+    // Still ours if nobody took it over, even when a long load or an outage let it expire meanwhile.
     const kept = await prisma.$queryRawUnsafe<{ shard: number }[]>(
       `UPDATE "ProbeLease" SET "expiresAt" = ${UTC_NOW} + interval '${ttlSec} seconds', "updatedAt" = ${UTC_NOW}
        WHERE "holder" = $1 RETURNING "shard"`,
       nodeId,
     );
     const keptSet = new Set(kept.map((k) => k.shard));
-    const lost = [...owned].filter((s) => !keptSet.has(s));
+    okAt = Date.now();
+    failed = 0;
+    // proven held by another process now: stop probing them (our pending writes still land)
+    const lost = [...owned].filter((s) => !keptSet.has(s)).sort((a, b) => a - b);
+    for (const s of lost) owned.delete(s);
+    if (lost.length) await opts.onLose(lost);
 
-    let gained: number[] = [];
-    let released: number[] = [];
+    let changed = false;
     if (keptSet.size > fair) {
-      released = [...keptSet].sort((a, b) => b - a).slice(0, keptSet.size - fair);
+      // give the excess back: stop probing it and write its state first, then free the leases
+      const released = [...keptSet].sort((a, b) => b - a).slice(0, keptSet.size - fair).sort((a, b) => a - b);
+      const mine = released.filter((s) => owned.has(s));
+      for (const s of mine) owned.delete(s);
+      for (const s of released) keptSet.delete(s);
+      if (mine.length) await opts.onLose(mine);
       await prisma.$executeRawUnsafe(
         `UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = $1 AND "shard" = ANY($2::int[])`,
         nodeId,
         released,
       );
+      changed = true;
     } else if (keptSet.size < fair) {
       const rows = await prisma.$queryRawUnsafe<{ shard: number }[]>(
         `UPDATE "ProbeLease" SET "holder" = $1, "expiresAt" = ${UTC_NOW} + interval '${ttlSec} seconds', "updatedAt" = ${UTC_NOW}
@@ -88,36 +118,43 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
         nodeId,
         fair - keptSet.size,
       );
-      gained = rows.map((r) => r.shard).filter((s) => !owned.has(s));
+      for (const r of rows) keptSet.add(r.shard);
     }
-    // Shards the database still names us for but that we dropped in memory (we gave them up
-    // during a database outage and nobody took them meanwhile): adopt them again.
-    const readopted = [...keptSet].filter((s) => !owned.has(s) && !released.includes(s) && !gained.includes(s));
-    gained = [...gained, ...readopted];
-    okAt = Date.now();
-    const dropped = [...lost, ...released];
-    for (const s of dropped) owned.delete(s);
-    if (dropped.length) await opts.onLose(dropped.sort((a, b) => a - b));
-    for (const s of gained) owned.add(s);
-    if (gained.length) await opts.onGain(gained.sort((a, b) => a - b));
+    // held in the database but not probed here: just taken, or an earlier onGain failed
+    const gained = [...keptSet].filter((s) => !owned.has(s)).sort((a, b) => a - b);
+    if (gained.length) {
+      try {
+        await opts.onGain(gained);
+        for (const s of gained) owned.add(s);
+      } catch (err) {
+        opts.log?.('warn', 'probe shards held but not loaded yet (retried next round)', { err, shards: gained.length });
+      }
+    }
+    if (changed || !joined) {
+      joined = true;
+      await tell(); // a release, or our arrival: the others re-balance now
+    }
     // forget processes gone for an hour
     await prisma.$executeRawUnsafe(`DELETE FROM "ProbeNode" WHERE "heartbeatAt" < ${UTC_NOW} - interval '1 hour'`);
   }
 
   function tick(): Promise<void> {
-    running ??= round()
-      .catch(async (err: unknown) => {
-        opts.log?.('warn', 'probe lease round failed', { err });
-        // A process that cannot renew must stop probing before its leases expire elsewhere.
-        const lostAll = okAt > 0 && Date.now() - okAt > (ttlSec * 1000) / 2;
-        if (lostAll && owned.size) {
-          const dropped = [...owned];
-          owned.clear();
-          await opts.onLose(dropped);
-        }
+    if (running) {
+      again = true; // a wake-up during a round: run one more right after
+      return running;
+    }
+    running = round()
+      .catch((err: unknown) => {
+        failed += 1;
+        // keep probing what we hold: nobody is proven to hold it instead
+        if (failed === 1 || failed % 20 === 0) opts.log?.('warn', 'probe lease round failed; keeping the shards held', { err, owned: owned.size, failures: failed });
       })
       .finally(() => {
         running = undefined;
+        if (again && !stopped) {
+          again = false;
+          void tick();
+        }
       });
     return running;
   }
@@ -125,6 +162,10 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
   return {
     async start() {
       stopped = false;
+      await node.start();
+      opts.wake?.subscribe(() => {
+        if (!stopped) void tick();
+      });
       await tick();
       const loop = () => {
         if (stopped) return;
@@ -136,18 +177,31 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      while (running) await running;
+      // we no longer count for the fair share, then write what we hold, then hand it over at once
+      await node.setProbing(false).catch(() => {});
       const dropped = [...owned];
       owned.clear();
-      if (dropped.length) await opts.onLose(dropped);
-      // hand the shards over at once instead of after the ttl
-      await prisma
-        .$executeRawUnsafe(`UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = $1`, nodeId)
-        .catch(() => {});
-      await prisma.$executeRawUnsafe(`DELETE FROM "ProbeNode" WHERE "id" = $1`, nodeId).catch(() => {});
+      let written = true;
+      if (dropped.length) {
+        try {
+          await opts.onLose(dropped);
+        } catch (err) {
+          written = false;
+          opts.log?.('warn', 'probe state not written at stop: the shards are left to expire', { err });
+        }
+      }
+      if (written) {
+        await prisma
+          .$executeRawUnsafe(`UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = $1`, nodeId)
+          .catch(() => {});
+        await tell();
+      }
+      if (!opts.node) await node.stop();
     },
     owned: () => [...owned].sort((a, b) => a - b),
     tick,
     lastOkAt: () => okAt,
+    failures: () => failed,
   };
 }

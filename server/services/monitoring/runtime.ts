@@ -11,6 +11,9 @@ import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
 import { createLeaseManager, type LeaseManager } from './leases.ts';
+import type { NodeRegistry } from '../cluster/nodes.ts';
+import type { ClusterWake } from '../cluster/signal.ts';
+import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
 import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
 
@@ -36,6 +39,10 @@ export interface ProbeRuntimeOptions {
   groupingDelayMs?: number;
   leaseTtlMs?: number;
   leaseRenewMs?: number;
+  /** The process registry shared with the dispatcher (main.ts); the lease manager makes one otherwise. */
+  node?: NodeRegistry;
+  /** Wake-ups when shards change hands elsewhere (LISTEN/NOTIFY). */
+  wake?: ClusterWake;
   onNotificationsQueued?: () => void;
 }
 
@@ -86,6 +93,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let dbStatements = 0;
   let lastFlushOkAt = Date.now();
   let flushFailures = 0;
+  let checksAtOnce = 0;
 
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
@@ -168,9 +176,18 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     ...(opts.leaseTtlMs ? { ttlMs: opts.leaseTtlMs } : {}),
     ...(opts.leaseRenewMs ? { renewMs: opts.leaseRenewMs } : {}),
     log,
+    ...(opts.node ? { node: opts.node } : {}),
+    ...(opts.wake ? { wake: opts.wake } : {}),
     onGain: async (shards) => {
-      applyRows(await loadMonitors(prisma, shards));
-      log('info', 'probe shards taken', { nodeId, shards: shards.length, monitors: engine.monitors.size });
+      // rebuilt from state that includes our own pending writes (they land first, or we wait)
+      await flushNow();
+      const rows = await loadMonitors(prisma, shards);
+      applyRows(rows);
+      // every port whose slot passed since its last recorded check is checked now
+      const late = catchUpKeys(rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []), now());
+      for (const key of late) scheduler.runNow(key);
+      checksAtOnce += late.length;
+      log('info', 'probe shards taken', { nodeId, shards: shards.length, monitors: engine.monitors.size, checkedAtOnce: late.length });
     },
     onLose: async (shards) => {
       const lost = new Set(shards);
@@ -179,7 +196,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         unschedule(m);
         engine.release(m);
       }
-      await flush();
+      await flushNow(); // the leases are freed only once this landed
       log('info', 'probe shards released', { nodeId, shards: shards.length });
     },
   });
@@ -191,6 +208,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       if (batchSize(batch) === 0) {
         for (const f of afterCommit) f();
         lastFlushOkAt = Date.now();
+        flushFailures = 0;
         return;
       }
       try {
@@ -217,6 +235,13 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     return flushing;
   }
 
+  /** Writes everything pending now; throws when it did not land (kept for retry). */
+  async function flushNow(): Promise<void> {
+    await flushing;
+    await flush();
+    if (flushFailures > 0) throw new Error(`probe writes pending (${batchSize(engine.batch)} rows): the database did not take them`);
+  }
+
   async function flushRollups() {
     const rows = engine.rollups.drain();
     if (!rows.length) return;
@@ -235,6 +260,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     await refreshReferenceData();
     applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
     lastResync = started;
+    const fixed = reconcileIncidents(engine, await loadOpenIncidents(prisma), { events, admins, now: now() });
+    if (fixed.resolved.length || fixed.adopted.length) log('warn', 'incidents reconciled with the ports\' state', { nodeId, ...fixed });
   }
 
   const timers: NodeJS.Timeout[] = [];

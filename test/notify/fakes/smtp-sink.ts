@@ -19,6 +19,8 @@ export interface SmtpSinkBehaviour {
   data?: SmtpReply;
   /** Wait this long before answering DATA (to provoke client timeouts). */
   dataDelayMs?: number;
+  /** Wait this long before answering MAIL FROM: the message is in flight but not accepted yet. */
+  mailFromDelayMs?: number;
 }
 
 export interface ReceivedRecipient {
@@ -77,7 +79,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     logger: false,
     closeTimeout: 1000,
     onMailFrom(_address: SMTPServerAddress, _session, cb) {
-      cb(behaviour.mailFrom ? refusal(behaviour.mailFrom) : null);
+      const answer = () => cb(behaviour.mailFrom ? refusal(behaviour.mailFrom) : null);
+      if (behaviour.mailFromDelayMs) setTimeout(answer, behaviour.mailFromDelayMs);
+      else answer();
     },
     onRcptTo(address: SMTPServerAddress, _session, cb) {
       const r = typeof behaviour.rcpt === 'function' ? behaviour.rcpt(address.address) : behaviour.rcpt;
