@@ -21,6 +21,8 @@ export interface SmtpSinkBehaviour {
   dataDelayMs?: number;
   /** Wait this long before answering MAIL FROM: the message is in flight but not accepted yet. */
   mailFromDelayMs?: number;
+  /** Called at each MAIL FROM (a send has started). */
+  onMailFrom?: () => void;
 }
 
 export interface ReceivedRecipient {
@@ -79,6 +81,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     logger: false,
     closeTimeout: 1000,
     onMailFrom(_address: SMTPServerAddress, _session, cb) {
+      behaviour.onMailFrom?.();
       const answer = () => cb(behaviour.mailFrom ? refusal(behaviour.mailFrom) : null);
       if (behaviour.mailFromDelayMs) setTimeout(answer, behaviour.mailFromDelayMs);
       else answer();
