@@ -26,7 +26,7 @@ const probe = createProbeRuntime({
   prisma: db.prisma, events, nodeId, node, wake, leaseTtlMs: ttlMs, leaseRenewMs: renewMs, flushMs: 200, groupingDelayMs: 300, resyncMs: 1_000,
   guardPolicy: { minPortsForMassRule: 1_000_000 },
   log: (level, msg, extra) => {
-    if (level !== 'debug') process.stderr.write(`[${nodeId}] ${level} ${msg} ${JSON.stringify(extra ?? {}).slice(0, 300)}\n`);
+    if (level !== "debug") process.stderr.write(`${Date.now()} [${nodeId}] ${level} ${msg} ${JSON.stringify(extra ?? {}).slice(0, 3000)}\n`);
   },
 });
 await node.start();

@@ -282,11 +282,12 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       const open = await prisma.incident.findFirst({ where: { kind: 'PROBE_DEGRADED', resolvedAt: null }, select: { id: true } });
       engine.probeIncidentId = open?.id ?? null;
       lastResync = new Date(Date.now() - 2_000);
-      await leases.start();
       for (const c of opts.canaries ?? []) {
         scheduler.upsert({ key: `canary:${c.host}:${c.port}`, monitorId: null, host: c.host, port: c.port, intervalMs: 10_000, retryIntervalMs: 10_000, timeoutMs: 3_000 });
       }
+      // running before the first shards arrive, so their catch-up checks are not re-planned away
       scheduler.start();
+      await leases.start();
       every(flushMs, flush);
       every(opts.stateRefreshMs ?? 600_000, () => engine.collectDirty());
       every(opts.rollupFlushMs ?? 300_000, flushRollups);
