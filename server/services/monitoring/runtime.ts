@@ -93,7 +93,6 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let dbStatements = 0;
   let lastFlushOkAt = Date.now();
   let flushFailures = 0;
-  let checksAtOnce = 0;
 
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
@@ -186,7 +185,6 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       // every port whose slot passed since its last recorded check is checked now
       const late = catchUpKeys(rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []), now());
       for (const key of late) scheduler.runNow(key);
-      checksAtOnce += late.length;
       log('info', 'probe shards taken', { nodeId, shards: shards.length, monitors: engine.monitors.size, checkedAtOnce: late.length });
     },
     onLose: async (shards) => {
