@@ -3,7 +3,6 @@
 // PostgreSQL the LISTEN connection that wakes the lease rounds when shards change hands.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../../config.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
 import { createNodeRegistry, type NodeRegistry } from './nodes.ts';
@@ -24,7 +23,8 @@ export function startCluster(input: {
   kind: 'pglite' | 'postgres';
   /** Only one process can use the database (PGlite opened by this process). */
   exclusive: boolean;
-  config: Pick<Config, 'NODE_NAME' | 'PROBE_LEASE_SECONDS' | 'PROBE_ENABLED' | 'DATABASE_URL'>;
+  /** The relevant settings (from server/config.ts, passed in by main.ts). */
+  config: { NODE_NAME?: string | undefined; PROBE_LEASE_SECONDS: number; PROBE_ENABLED: boolean; DATABASE_URL?: string | undefined };
   log: Logger;
 }): Cluster {
   const { config, log } = input;
