@@ -19,11 +19,11 @@ import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { incidentsOf, switchablePort, until, type Checked } from './fault-helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const INTERVAL_MS = 4_000;
+const INTERVAL_MS = 8_000;
 // a check more than half an interval late counts as missed (lateness on a loaded machine and the
 // handover itself stay under it; a skipped slot makes a gap of two intervals)
 const TOLERANCE_MS = INTERVAL_MS / 2;
-const LEASE_TTL_MS = 3_000;
+const LEASE_TTL_MS = 4_000;
 
 interface Proc {
   name: string;

@@ -48,6 +48,7 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
   let started: Promise<string[]> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let okAt = 0;
+  let stopped = false;
   const instance = () => (typeof opts.instance === 'function' ? opts.instance() : (opts.instance ?? null));
 
   async function upsert() {
@@ -78,7 +79,9 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
       );
       opts.log?.('info', 'earlier run of this process found: its probe shards and message claims are taken over now', { nodeId, predecessors: ids });
     }
+    stopped = false;
     const loop = () => {
+      if (stopped) return;
       timer = setTimeout(() => {
         upsert()
           .catch((err: unknown) => opts.log?.('warn', 'node heartbeat failed', { err }))
@@ -106,6 +109,7 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
       await upsert();
     },
     async stop() {
+      stopped = true;
       clearTimeout(timer);
       started = undefined;
       await prisma.$executeRawUnsafe(`DELETE FROM "ProbeNode" WHERE "id" = $1`, nodeId).catch(() => {});
