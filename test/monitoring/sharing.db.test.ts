@@ -63,7 +63,7 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
         await new Promise((r) => setTimeout(r, 200));
       }
     };
-    await until('process A to hold every shard', () => shardsA === SHARDS, 60_000);
+    await until('process A to hold every shard', () => shardsA === SHARDS, 180_000);
 
     // process B: in this test process
     const checksB: { key: string; at: number }[] = [];
@@ -104,5 +104,5 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
     const after = Date.now();
     await new Promise((r) => setTimeout(r, 11_000));
     expect(new Set(checksB.filter((c) => c.at >= after).map((c) => c.key)).size).toBe(MONITORS);
-  }, 150_000);
+  }, 400_000);
 });

@@ -63,7 +63,7 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
         if (tag === 'SHARDS') shardsA = Number(a);
       }
     });
-    await until('process A to hold every shard', () => shardsA === SHARDS, 60_000);
+    await until('process A to hold every shard', () => shardsA === SHARDS, 180_000);
     const open = async (ids: string[]) => (await incidentsOf(db.prisma, ids)).filter((i) => !i.resolvedAt).length;
     await until('A to open the refusing hosts\' incidents', async () => (await open(down)) === down.length);
 
@@ -112,5 +112,5 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     const states = await db.prisma.portState.findMany({ where: { monitorId: { in: all } } });
     expect(states.length).toBe(all.length);
     for (const s of states) expect(s.phase, s.monitorId).toBe(up.includes(s.monitorId) ? 'UP' : 'DOWN');
-  }, 150_000);
+  }, 400_000);
 });
