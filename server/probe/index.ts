@@ -5,3 +5,5 @@ export { createScheduler } from './scheduler.ts';
 export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
 export { systemClock, manualClock, type ManualClock } from './clock.ts';
 export { hashKey, phaseOf } from './timing.ts';
+export { runCheck, CHECK_MODULES, type CheckModule, type CheckTarget, type CheckOptions } from './checks/index.ts';
+export * from './checks/spec.ts';
