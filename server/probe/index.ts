@@ -7,3 +7,5 @@ export { systemClock, manualClock, type ManualClock } from './clock.ts';
 export { hashKey, phaseOf } from './timing.ts';
 export { runCheck, CHECK_MODULES, type CheckModule, type CheckTarget, type CheckOptions } from './checks/index.ts';
 export * from './checks/spec.ts';
+export { regexProblem, REGEX_MAX_LENGTH } from './checks/regex.ts';
+export { describeExpectation } from './checks/banner.ts';
