@@ -51,6 +51,21 @@ export function tlsVerdict(f: TlsFacts, o: { verifyChain: boolean; verifyName: b
   return null;
 }
 
+// One secure context per set of roots, made once: building one per handshake (what tls.connect
+// does when given no context) parses Node's whole root store each time and costs more than the
+// handshake itself.
+const contexts = new Map<string, tls.SecureContext>();
+function contextFor(ca: readonly string[] | undefined): tls.SecureContext {
+  const key = ca?.length ? ca.join('') : '';
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    ctx = tls.createSecureContext(ca?.length ? { ca: [...tls.rootCertificates, ...ca] } : {});
+    if (contexts.size > 16) contexts.clear();
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 export interface Upgrade {
   serverName: string | null;
   verifyChain: boolean;
@@ -73,7 +88,7 @@ export function upgradeToTls(s: Session, u: Upgrade, then: (sock: tls.TLSSocket)
       rejectUnauthorized: false,
       // the name is judged below (against the configured name or the IP), not inside `authorized`
       checkServerIdentity: () => undefined,
-      ...(s.opts.ca?.length ? { ca: [...tls.rootCertificates, ...s.opts.ca] } : {}),
+      secureContext: contextFor(s.opts.ca),
     });
     s.onCleanup(() => sock.destroy());
     sock.on('error', (err) => {
