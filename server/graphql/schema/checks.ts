@@ -185,7 +185,6 @@ builder.queryField('certificateWarningDays', (t) =>
   t.field({
     type: WarnDaysRef,
     authScopes: { signedIn: true },
-    errors: { types: standardErrors },
     description: 'Your thresholds (admins: a customer\'s with `account`, else the default).',
     args: { account: t.arg.id() },
     resolve: async (_r, args, ctx) => {
