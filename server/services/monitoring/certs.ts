@@ -13,6 +13,9 @@ import { ledgerRows } from './ledger.ts';
 import type { LiveMonitor } from './model.ts';
 
 const REFRESH_MS = 3_600_000;
+/** Observations written per flush (the rest wait for the next one): a first start with many
+ * TLS ports must not turn into one long burst of transactions that starves the probe loop. */
+const PER_FLUSH = 50;
 const THRESHOLDS_TTL_MS = 60_000;
 
 interface Known {
@@ -76,6 +79,15 @@ export class CertTracker {
     return this.flushing;
   }
 
+  /** Flushes until nothing is pending (stop, tests); gives up after a failed round. */
+  async flushAll(): Promise<void> {
+    for (let left = this.pending.size; left > 0; ) {
+      await this.flush();
+      if (this.pending.size >= left) return;
+      left = this.pending.size;
+    }
+  }
+
   private async daysFor(accountId: string): Promise<number[]> {
     const c = this.thresholds.get(accountId);
     if (c && this.now() - c.at < THRESHOLDS_TTL_MS) return c.days;
@@ -85,10 +97,12 @@ export class CertTracker {
   }
 
   private async write(): Promise<void> {
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
+    const batch = [...this.pending.values()].slice(0, PER_FLUSH);
+    for (const p of batch) this.pending.delete(`${p.monitor.id}:${p.port}`);
     let queued = 0;
     for (const p of batch) {
+      // yield between transactions: PGlite answers on the main thread
+      await new Promise<void>((r) => setImmediate(r));
       try {
         queued += await this.writeOne(p);
       } catch (err) {

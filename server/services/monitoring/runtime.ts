@@ -282,7 +282,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       engine.collectDirty();
       await flush();
       await flushRollups();
-      await certs.flush();
+      await certs.flushAll();
       await flushing;
     },
     monitorChanged(monitorId) {
@@ -299,7 +299,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     flush: async () => {
       await flush();
       await flushRollups();
-      await certs.flush();
+      await certs.flushAll();
     },
     stats() {
       const s = scheduler.stats();
