@@ -23,7 +23,7 @@ const ca = issue({ cn: 'portwatch test CA', ca: true });
 const good = issue({ cn: 'svc.example.test', names: ['svc.example.test', '127.0.0.1'], issuer: ca, notAfter: new Date(Date.now() + 40 * DAY) });
 const expired = issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notBefore: new Date(Date.now() - 90 * DAY), notAfter: new Date(Date.UTC(2026, 0, 15)) });
 const otherName = issue({ cn: 'other.example.test', names: ['other.example.test'], issuer: ca });
-const withCa = { timeoutMs: 2000, ca: [ca.cert] };
+const withCa = { timeoutMs: 5000, ca: [ca.cert] }; // generous: the machine may be loaded
 const run = (t: { host: string; port: number }, check: CheckTarget['check'], opts: { timeoutMs: number; ca?: string[] } = withCa) => runCheck({ host: t.host, port: t.port, check }, opts);
 
 describe('BANNER', () => {
@@ -114,11 +114,11 @@ describe('TLS', () => {
 
   it('without the CA the chain is untrusted: CERT_UNTRUSTED when verifying, ok (trusted: false) when not', async () => {
     const srv = await tlsServer(good.cert, good.key);
-    const r = failed(await run(srv, tlsSpec(), { timeoutMs: 2000 }));
+    const r = failed(await run(srv, tlsSpec(), { timeoutMs: 5000 }));
     expect(r.code).toBe('CERT_UNTRUSTED');
     expect(r.message).toBe('certificate not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE (issuer CN=portwatch test CA)');
     expect(r.tls?.subject).toBe('CN=svc.example.test');
-    const lax = await run(srv, tlsSpec({ verifyChain: false }), { timeoutMs: 2000 });
+    const lax = await run(srv, tlsSpec({ verifyChain: false }), { timeoutMs: 5000 });
     expect(lax).toMatchObject({ ok: true, tls: { trusted: false, trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
   });
 
