@@ -1,19 +1,26 @@
 // npm run bench:probe -- [--ports 100000] [--interval 180] [--duration 60] [--warmup 15]
 //                        [--db pglite|postgres] [--refused 0.01] [--silent 0.001]
+//                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
+// --mix gives shares of check kinds (default: all connect); their servers run in a child
+// process, and each kind's CPU per check is measured alone (back-to-back checks, 3 s each)
+// before the runtime runs the mix.
 // Starts local targets on loopback (open, refusing, silent), registers N monitored ports,
 // runs the real probe runtime (scheduler → alerting → batched persistence) on the chosen
 // database for a fixed time, and measures in the same run a raw connect loop as the ceiling.
 // Last line: JSON. Only loopback addresses are probed.
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase, type Database } from '../server/db/index.ts';
-import { rawConnectLoop } from '../server/probe/index.ts';
+import { fileURLToPath } from 'node:url';
+import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
 import { createEvents } from '../server/services/events.ts';
 import { createProbeRuntime } from '../server/services/monitoring/runtime.ts';
 
@@ -26,8 +33,18 @@ const { values: a } = parseArgs({
     db: { type: 'string', default: 'pglite' },
     refused: { type: 'string', default: '0.01' },
     silent: { type: 'string', default: '0.001' },
+    mix: { type: 'string', default: 'connect=1' },
   },
 });
+type Kind = 'connect' | 'banner' | 'tls' | 'http';
+const KINDS: Kind[] = ['connect', 'banner', 'tls', 'http'];
+const mix = new Map<Kind, number>();
+for (const part of a.mix!.split(',')) {
+  const [k, v] = part.split('=');
+  if (!KINDS.includes(k as Kind) || !(Number(v) >= 0)) throw new Error(`--mix: "${part}" (kinds: ${KINDS.join(', ')})`);
+  mix.set(k as Kind, Number(v));
+}
+const mixTotal = [...mix.values()].reduce((x, y) => x + y, 0);
 const N = Number(a.ports);
 const intervalS = Number(a.interval);
 const durationS = Number(a.duration);
@@ -52,6 +69,22 @@ silent.removeAllListeners('connection');
 // stop accepting so the queue stays full
 (silent as unknown as { _handle: { onconnection: null | (() => void) } })._handle.onconnection = () => {};
 const fillers = [0, 1, 2].map(() => net.connect(silentPort, '127.0.0.1').on('error', () => {}));
+
+// ── servers of the talking kinds, in a child process ──
+const talking = [...mix.entries()].some(([k, v]) => k !== 'connect' && v > 0);
+const child = talking ? fork(fileURLToPath(new URL('./bench-check-targets.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
+const kindPorts = child ? await new Promise<{ banner: number; tls: number; http: number }>((r) => child.once('message', (m) => r(m as never))) : null;
+const SPECS: Record<Exclude<Kind, 'connect'>, CheckSpec> = {
+  banner: { kind: 'BANNER', preset: 'SSH', send: null, match: 'REGEX', expect: '^SSH-(2\\.0|1\\.99)-', maxBytes: 1024 },
+  tls: { kind: 'TLS', serverName: 'bench.example.test', verifyChain: false, verifyName: true, starttls: null },
+  http: { kind: 'HTTP', method: 'GET', path: '/', hostHeader: 'bench.example.test', tls: false, verifyChain: true, verifyName: false, statusMin: 200, statusMax: 399, keyword: null, maxBodyBytes: 65_536, followRedirects: 0 },
+};
+/** The kind of the j-th port, spreading the shares evenly. */
+const kindOf = (j: number): Kind => {
+  let x = ((j * 0.6180339887) % 1) * mixTotal;
+  for (const [k, v] of mix) if ((x -= v) < 0) return k;
+  return 'connect';
+};
 
 // ── database ──
 let db: Database;
@@ -96,8 +129,11 @@ for (let i = 0; i < N; i += 5000) {
     const id = randomUUID();
     const ip = `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`;
     servers.push({ id, ip, accountId: account.id, source: 'HOSTING_INVENTORY' as const, allowPrivate: true });
-    const port = silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : openPort;
+    const kind = kindOf(j);
+    const failing = silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : 0;
+    const port = failing || (kind === 'connect' || !kindPorts ? openPort : kindPorts[kind]);
     monitors.push({
+      ...(kind !== 'connect' ? { checks: { [String(port)]: SPECS[kind] } as never } : {}),
       accountId: account.id, serverId: id, activeServerId: id, host: '127.0.0.1', ports: [port], contactName: 'c',
       contactEmail: 'c@example.com', mailEnabled: false, smsEnabled: false, intervalSec: intervalS, retryIntervalSec: Math.min(30, intervalS), timeoutMs: 5_000,
     });
@@ -114,6 +150,51 @@ for (let i = 0; i < N; i += 5000) {
 // ── the ceiling: raw connect loop, same code path (connect + reset) ──
 say('raw connect loop (5 s)…');
 const raw = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+
+// ── CPU per check, each kind alone: 32 in flight, back to back, 3 s ──
+const perKind: Record<string, { checksPerSec: number; cpuUsPerCheck: number; failures: number }> = {};
+for (const kind of KINDS) {
+  if (!(mix.get(kind)! > 0)) continue;
+  const target = { host: '127.0.0.1', port: kind === 'connect' ? openPort : kindPorts![kind], ...(kind !== 'connect' ? { check: SPECS[kind] } : {}) };
+  const c0 = process.cpuUsage();
+  const k0 = Date.now();
+  let n = 0;
+  let failures = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (Date.now() - k0 < 3_000) {
+      const r = await runCheck(target, { timeoutMs: 5_000 });
+      n += 1;
+      if (!r.ok) failures += 1;
+    }
+  }));
+  const c = process.cpuUsage(c0);
+  perKind[kind] = { checksPerSec: Math.round(n / ((Date.now() - k0) / 1000)), cpuUsPerCheck: Math.round((c.user + c.system) / n), failures };
+  say(`${kind}: ${JSON.stringify(perKind[kind])}`);
+}
+
+// the floor a TLS check is compared with: bare tls.connect handshakes (shared context, no checks)
+let tlsHandshakeUs: number | null = null;
+if (mix.get('tls')! > 0) {
+  const ctx = tls.createSecureContext({});
+  const c0 = process.cpuUsage();
+  const k0 = Date.now();
+  let n = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (Date.now() - k0 < 3_000) {
+      await new Promise<void>((done) => {
+        const s = tls.connect({ host: '127.0.0.1', port: kindPorts!.tls, servername: 'bench.example.test', rejectUnauthorized: false, secureContext: ctx }, () => {
+          s.destroy();
+          done();
+        });
+        s.on('error', () => done());
+      });
+      n += 1;
+    }
+  }));
+  const c = process.cpuUsage(c0);
+  tlsHandshakeUs = Math.round((c.user + c.system) / n);
+  say(`bare TLS handshake: ${tlsHandshakeUs} µs CPU`);
+}
 
 // ── the real runtime ──
 say('starting the probe runtime…');
@@ -158,10 +239,15 @@ const result = {
   eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
   eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   loadMs,
+  mix: Object.fromEntries(mix),
+  cpuUsPerCheck: Math.round((cpu.user + cpu.system) / Math.max(1, s1.checksDone - s0.checksDone)),
+  perKind,
+  tlsHandshakeUs,
 };
 for (const f of fillers) f.destroy();
 open.close();
 silent.close();
+child?.kill();
 await cleanup();
 console.log(JSON.stringify(result));
 process.exit(0);

@@ -36,6 +36,10 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: 'The ports below keep failing and answering by turns: the service is unstable. This is the only message while it flaps; another follows when the ports have been stable for a whole window of checks.',
     },
     STABLE: { label: 'STABLE AGAIN', lead: 'The ports below stopped flapping: they answered every check of the window. The incident is closed.' },
+    CERT_EXPIRING: {
+      label: 'CERTIFICATE EXPIRING',
+      lead: 'The TLS certificate served on the port below expires soon. Renew it before then: clients refuse an expired certificate.',
+    },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -52,6 +56,10 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: '아래 포트가 접속 실패와 응답을 반복하고 있습니다(불안정). 불안정한 동안에는 이 알림만 보내며, 점검 구간 내내 안정되면 다시 알려 드립니다.',
     },
     STABLE: { label: '안정화', lead: '아래 포트가 더 이상 불안정하지 않습니다: 점검 구간의 모든 점검에 응답했습니다. 장애가 종료되었습니다.' },
+    CERT_EXPIRING: {
+      label: '인증서 만료 예정',
+      lead: '아래 포트의 TLS 인증서가 곧 만료됩니다. 만료되면 접속이 거부되므로 그 전에 갱신하십시오.',
+    },
   },
 };
 
@@ -79,11 +87,13 @@ const CLOSING: ReadonlySet<MessageKind> = new Set(['RECOVERED', 'PROBE_RECOVERED
 const FIELD = {
   en: {
     monitor: 'Monitor', host: 'Host', ports: 'Ports', error: 'Error', flapping: 'Flapping', time: 'Time', incident: 'Incident',
-    log: 'View the log', ack: 'Acknowledge', smsPorts: 'ports', footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
+    log: 'View the log', ack: 'Acknowledge', smsPorts: 'ports', certificate: 'Certificate', expires: 'Expires',
+    daysLeft: (n: number) => (n === 1 ? '1 day left' : `${n} days left`), footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
   },
   ko: {
     monitor: '모니터', host: '호스트', ports: '포트', error: '오류', flapping: '불안정', time: '시각', incident: '장애 번호',
-    log: '로그 보기', ack: '확인(ACK)', smsPorts: '포트', footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
+    log: '로그 보기', ack: '확인(ACK)', smsPorts: '포트', certificate: '인증서', expires: '만료',
+    daysLeft: (n: number) => `${n}일 남음`, footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
   },
 } as const;
 
@@ -178,6 +188,11 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
   if (c.ports.length) rows.push([f.ports, formatPorts(c.ports)]);
   if (err) rows.push([f.error, err]);
   if (!CLOSING.has(c.kind)) for (const line of c.flap ?? []) rows.push([f.flapping, flapSentence(c.lang, line)]);
+  if (c.certificate) {
+    const e = zonedTime(c.certificate.validTo, zoneOf(c));
+    rows.push([f.certificate, oneLine(c.certificate.subject)]);
+    rows.push([f.expires, `${e.date} ${e.time} (UTC${e.offset}) — ${f.daysLeft(c.certificate.daysLeft)}`]);
+  }
   rows.push([f.time, when]);
   rows.push([f.incident, oneLine(c.incidentId)]);
 
@@ -202,7 +217,7 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
           primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
         }">${escapeHtml(label)}</a>`
       : `${escapeHtml(label)}: ${escapeHtml(href)}`;
-  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' ? '#b45309' : '#b91c1c';
+  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' || c.kind === 'CERT_EXPIRING' ? '#b45309' : '#b91c1c';
   const pixel =
     opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
       ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
@@ -237,6 +252,7 @@ export function renderSms(c: AlertContent): string {
   if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
   if (c.kind === 'FLAPPING' && c.flap?.length) parts.push(c.flap.map((l) => flapSms(c.lang, l)).join(', '));
   else if (c.error && !CLOSING.has(c.kind)) parts.push(oneLine(c.error.code));
+  if (c.certificate) parts.push(`${f.daysLeft(c.certificate.daysLeft)} (${zonedTime(c.certificate.validTo, zoneOf(c)).date})`);
   parts.push(t.short);
   let text = parts.filter(Boolean).join(' ');
   if (c.ackUrl && isHttpUrl(c.ackUrl)) text += `\n${c.lang === 'ko' ? '확인' : 'ACK'} ${c.ackUrl}`;

@@ -13,7 +13,9 @@ export type MessageKind =
   /** A port flaps (fails and answers by turns): one message when it starts. */
   | 'FLAPPING'
   /** The incident closed because its last port stopped flapping (not "recovered"). */
-  | 'STABLE';
+  | 'STABLE'
+  /** A certificate's expiry is near (seq = the threshold in days). */
+  | 'CERT_EXPIRING';
 
 /** One flapping port's window when it began to flap: "port 22 failed 9 of the last 21 checks". */
 export interface FlapLine {
@@ -43,6 +45,8 @@ export interface AlertContent {
   timeZone?: string;
   /** The incident's flapping ports (absent or empty: none flapped). */
   flap?: FlapLine[];
+  /** CERT_EXPIRING: the certificate and how long it has left (whole days at `at`). */
+  certificate?: { subject: string; validTo: Date; daysLeft: number };
 }
 
 /**

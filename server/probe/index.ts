@@ -5,3 +5,7 @@ export { createScheduler } from './scheduler.ts';
 export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
 export { systemClock, manualClock, type ManualClock } from './clock.ts';
 export { alignedAfter, hashKey, phaseOf } from './timing.ts';
+export { runCheck, CHECK_MODULES, type CheckModule, type CheckTarget, type CheckOptions } from './checks/index.ts';
+export * from './checks/spec.ts';
+export { regexProblem, REGEX_MAX_LENGTH } from './checks/regex.ts';
+export { describeExpectation } from './checks/banner.ts';

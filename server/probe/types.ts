@@ -9,9 +9,11 @@ export type { Clock, LatenessSummary };
  * measured with a monotonic clock (performance.now()).
  */
 export type ProbeResult =
-  | { ok: true; latencyMs: number; at: number }
+  | { ok: true; latencyMs: number; at: number; tls?: TlsFacts }
   | {
       ok: false;
+      /** What a TLS handshake showed, when one completed (TLS and HTTPS checks). */
+      tls?: TlsFacts;
       latencyMs: number;
       at: number;
       /**
@@ -25,6 +27,30 @@ export type ProbeResult =
       /** Human message, e.g. "connect ECONNREFUSED 127.0.0.1:5". */
       message: string;
     };
+
+/** What a TLS handshake showed (recorded by TLS and HTTPS checks, failed or not). */
+export interface TlsFacts {
+  protocol: string | null;
+  cipher: string | null;
+  /** The leaf certificate's subject, e.g. "CN=example.com". */
+  subject: string;
+  issuer: string;
+  /** DNS and IP names, e.g. ["DNS:example.com", "IP Address:192.0.2.1"]. */
+  sans: string[];
+  validFrom: number;
+  /** Expiry (epoch ms). */
+  validTo: number;
+  /** SHA-256 fingerprint of the leaf certificate (hex with colons): identifies "this certificate". */
+  fingerprint: string;
+  serialNumber: string;
+  /** The chain leads to a trusted root (Node's CA store plus extra roots given to the check). */
+  trusted: boolean;
+  /** Why not trusted (OpenSSL's code, e.g. SELF_SIGNED_CERT_IN_CHAIN); null when trusted. */
+  trustError: string | null;
+  /** The name the certificate was checked against (SNI / Host, else the IP). */
+  checkedName: string;
+  nameMatches: boolean;
+}
 
 export interface ProbeTarget {
   /** IPv4 or IPv6 literal. Names are refused (no DNS is ever done here). */

@@ -19,7 +19,8 @@ export function incidentListWhere(viewer: Viewer | null, opts: ListIncidentsOpti
       incidentWhere(viewer),
       opts.monitorId != null ? { monitorId: opts.monitorId } : {},
       opts.open == null ? {} : opts.open ? { resolvedAt: null } : { resolvedAt: { not: null } },
-      opts.kind ? { kind: opts.kind } : {},
+      // certificate expiry warnings are not outages: listed only when asked for by kind
+      opts.kind ? { kind: opts.kind } : { kind: { not: 'CERT_EXPIRY' } },
       opts.from ? { openedAt: { gte: opts.from } } : {},
       opts.to ? { openedAt: { lt: opts.to } } : {},
     ],

@@ -3,6 +3,7 @@
 // Every write is one transaction with its audit row; the probe hears about it after the commit.
 import type { Monitor, Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
+import { checksJson, pruneChecks, readChecks, validateChecks, type PortCheckInput, type StoredChecks } from './check-input.ts';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { checkIp, parseIp } from './ip-policy.ts';
 import { validateContact, validatePolicy, validateWindows, type ContactInput, type MaintenanceWindowInput, type PolicyFields } from './monitor-input.ts';
@@ -45,12 +46,16 @@ export interface RegisterMonitorOptions extends MonitorPolicyOptions, MonitorCon
   /** A list of ports, or text such as "21,22,23", "21/22/23" or "21 22 23". */
   ports: unknown;
   maintenanceWindows?: MaintenanceWindowInput[] | null;
+  /** Check kind per port; ports not listed are TCP connects. */
+  checks?: PortCheckInput[] | null;
 }
 
 export interface UpdateMonitorOptions extends MonitorPolicyOptions, MonitorContactOptions {
   ports?: unknown;
   /** Replaces every window when given (an empty list removes them all). */
   maintenanceWindows?: MaintenanceWindowInput[] | null;
+  /** Replaces every port's check kind when given; else a removed port's check goes with it. */
+  checks?: PortCheckInput[] | null;
 }
 
 const POLICY_KEYS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin', 'flapWindow', 'flapChanges', 'flapFailedPercent'] as const;
@@ -122,6 +127,8 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   problems.push(...validatePolicy(policy, defaults));
   const windows = validateWindows(opts.maintenanceWindows ?? [], owner.timeZone);
   problems.push(...windows.problems);
+  const checks = validateChecks(opts.checks ?? [], ports.ok ? ports.ports : []);
+  problems.push(...checks.problems);
   if (problems.length) throw new ValidationError(problems);
 
   let monitor: Monitor;
@@ -139,6 +146,7 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
           ports: ports.ok ? ports.ports : [],
           ...contact.value,
           ...policy,
+          checks: checksJson(checks.value),
         },
       });
       await replaceWindows(tx, created.id, windows.rows);
@@ -176,10 +184,16 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   problems.push(...validatePolicy(policy, defaults));
   const windows = opts.maintenanceWindows != null ? validateWindows(opts.maintenanceWindows, current.account.timeZone) : null;
   if (windows) problems.push(...windows.problems);
+  let checks: StoredChecks = pruneChecks(Object.fromEntries(readChecks(current.checks)), ports);
+  if (opts.checks != null) {
+    const v = validateChecks(opts.checks, ports);
+    problems.push(...v.problems);
+    checks = v.value;
+  }
   if (problems.length) throw new ValidationError(problems);
 
   const monitor = await deps.prisma.$transaction(async (tx) => {
-    const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy, updatedAt: deps.now() } });
+    const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy, checks: checksJson(checks), updatedAt: deps.now() } });
     if (windows) await replaceWindows(tx, current.id, windows.rows);
     await recordAudit(tx, viewer, { action: 'monitor.update', targetType: 'Monitor', targetId: current.id, detail: { ports } });
     return updated;

@@ -5,6 +5,8 @@ import { deleteMonitor, pauseMonitor, registerMonitor, resumeMonitor, updateMoni
 import type { MaintenanceWindowInput } from '../../services/monitor-input.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
+import type { PortCheckInput } from '../../services/check-input.ts';
+import { PortCheckInputRef } from './checks.ts';
 import { MaintenanceKindEnum } from './enums.ts';
 import { standardErrors } from './errors.ts';
 import { inputNodeId, readable, requireNodeId } from './node-access.ts';
@@ -63,6 +65,7 @@ const sharedFields = (t: InputFieldBuilder) => ({
   flapChanges: t.int({ description: 'State changes in the window that mean flapping (4 – window−1); null = default (6).' }),
   flapFailedPercent: t.int({ description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100); null = default (30).' }),
   maintenanceWindows: t.field({ type: [MaintenanceWindowInputRef], description: 'Replaces all windows when given.' }),
+  checks: t.field({ type: [PortCheckInputRef], description: 'How ports are checked (ports not listed: TCP_CONNECT). Replaces every port\'s check when given.' }),
 });
 
 const RegisterMonitorInput = builder.inputType('RegisterMonitorInput', {
@@ -84,12 +87,17 @@ const UpdateMonitorInput = builder.inputType('UpdateMonitorInput', {
 });
 
 type SharedInput = MonitorContactOptions & MonitorPolicyOptions & {
+  checks?: readonly PortCheckInput[] | null;
   maintenanceWindows?: readonly { kind: 'ONE_OFF' | 'WEEKLY'; startsAt?: Date | null; endsAt?: Date | null; weekday?: number | null; startMinute?: number | null; durationMin?: number | null; timeZone?: string | null; note?: string | null }[] | null;
 };
 
 function sharedOptions(input: SharedInput) {
-  const { maintenanceWindows, ...rest } = input;
-  return { ...rest, maintenanceWindows: maintenanceWindows ? ([...maintenanceWindows] as MaintenanceWindowInput[]) : maintenanceWindows };
+  const { maintenanceWindows, checks, ...rest } = input;
+  return {
+    ...rest,
+    maintenanceWindows: maintenanceWindows ? ([...maintenanceWindows] as MaintenanceWindowInput[]) : maintenanceWindows,
+    ...(checks !== undefined ? { checks: checks ? [...checks] : null } : {}),
+  };
 }
 
 const reload = (ctx: GraphQLContext, query: object, id: string) =>

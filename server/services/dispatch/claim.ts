@@ -37,6 +37,9 @@ export interface IncidentForMessage {
   timeZone: string | null;
   /** Incident.flapFigures: its flapping ports' figures (JSON; null when none flapped). */
   flapFigures?: unknown;
+  /** CERT_EXPIRY incidents: the certificate whose expiry the messages warn of. */
+  certSubject?: string | null;
+  certValidTo?: Date | null;
 }
 
 export interface Claimed {
@@ -77,12 +80,13 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
       i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
-      s.label, a."timeZone", i."flapFigures"
+      s.label, a."timeZone", i."flapFigures", cert.subject AS "certSubject", cert."validTo" AS "certValidTo"
     FROM c
     JOIN "Incident" i ON i.id = c."incidentId"
     LEFT JOIN "Monitor" m ON m.id = i."monitorId"
     LEFT JOIN "Server" s ON s.id = m."serverId"
-    LEFT JOIN "Account" a ON a.id = i."accountId"`;
+    LEFT JOIN "Account" a ON a.id = i."accountId"
+    LEFT JOIN "Certificate" cert ON cert."incidentId" = i.id`;
   return rows.map((r) => ({
     row: {
       id: r.id, incidentId: r.incidentId, accountId: r.accountId, kind: r.kind, seq: r.seq, channel: r.channel, recipient: r.recipient,
@@ -91,6 +95,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
       resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
+      certSubject: r.certSubject ?? null, certValidTo: r.certValidTo ?? null,
     },
   }));
 }

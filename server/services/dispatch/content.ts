@@ -70,17 +70,21 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
   const withAck = ackable && urls && (row.channel === 'EMAIL' || opts.smsAckLink);
-  const error = errorFromReason(incident.reason);
+  const error = row.kind === 'CERT_EXPIRING' ? undefined : errorFromReason(incident.reason);
   const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
   const flap = flapLines(incident.flapFigures);
+  const cert = row.kind === 'CERT_EXPIRING' && incident.certValidTo
+    ? { subject: incident.certSubject ?? '', validTo: incident.certValidTo, daysLeft: Math.max(0, Math.floor((incident.certValidTo.getTime() - row.createdAt.getTime()) / 86_400_000)) }
+    : null;
   return {
     kind: row.kind,
     lang,
     host: incident.host ?? (lang === 'ko' ? '감시 서버' : 'probe'),
     ports: incident.ports,
     ...(error ? { error } : {}),
-    at,
+    at: cert ? row.createdAt : at,
     incidentId: incident.id,
+    ...(cert ? { certificate: cert } : {}),
     ...(incident.label ? { monitorName: incident.label } : {}),
     logUrl: `${opts.publicUrl.replace(/\/+$/, '')}${incidentLogPath(incident.id)}`,
     ...(withAck ? { ackUrl: urls.ack } : {}),

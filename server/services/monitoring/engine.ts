@@ -263,7 +263,7 @@ export class Engine {
     for (const p of fresh.ports) if (!cur.ports.includes(p)) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
-      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact,
+      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
     });
   }
 

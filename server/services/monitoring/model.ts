@@ -4,6 +4,8 @@ import { countsAsDown, initialHostState } from '../../alerting/index.ts';
 import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from './flapping.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Language } from '../../generated/prisma/enums.ts';
+import type { CheckSpec } from '../../probe/index.ts';
+import { readChecks } from '../check-input.ts';
 import type { MonitorDefaults } from '../settings.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
@@ -50,6 +52,8 @@ export interface LiveMonitor {
   incidentFlap: IncidentFlap[];
   /** Ports whose counters changed since the last periodic state batch. */
   dirtyPorts: Set<number>;
+  /** Check kind per port (absent: TCP connect). */
+  checks?: Map<number, CheckSpec>;
 }
 
 export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
@@ -134,5 +138,6 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     incidentPorts: open ? [...open.ports] : [],
     incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : [],
     dirtyPorts: new Set(),
+    checks: readChecks(row.checks),
   };
 }

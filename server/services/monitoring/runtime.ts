@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../../alerting/index.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
-import { createScheduler, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
+import { createScheduler, runCheck, type CheckSpec, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
+import { CertTracker } from './certs.ts';
 import { createLeaseManager, type LeaseManager } from './leases.ts';
 import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
@@ -19,6 +20,7 @@ import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from '.
 
 interface Target extends ScheduledTarget {
   monitorId: string | null; // null: a canary
+  check?: CheckSpec | undefined; // absent: a TCP connect
 }
 
 export interface ProbeRuntimeOptions {
@@ -94,15 +96,17 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let lastFlushOkAt = Date.now();
   let flushFailures = 0;
 
+  const certs = new CertTracker({ prisma, log, ...(clock ? { now: () => clock.now() } : {}), ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}) });
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
-    ...(opts.check ? { check: opts.check } : {}),
+    check: opts.check ?? ((t, o) => runCheck(t, o)),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     onResult: (t, r: ProbeResult) => {
       if (t.monitorId === null) return engine.onCanary(t.key, r);
       const m = engine.monitors.get(t.monitorId);
       if (m) engine.onResult(m, t.port, r);
+      if (m && r.tls) certs.observe(m, t.port, r.tls);
     },
     onError: (err, ctx) => log('error', 'probe callback failed', { err, key: ctx.key, source: ctx.source }),
   });
@@ -125,7 +129,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         scheduler.remove(key);
         continue;
       }
-      scheduler.upsert({ key, monitorId: m.id, host: m.host, port, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs });
+      scheduler.upsert({ key, monitorId: m.id, host: m.host, port, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs, check: m.checks?.get(port) });
       if (wantsFastRetry(s)) scheduler.setRetryMode(key, true);
     }
   }
@@ -287,6 +291,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       scheduler.start();
       await leases.start();
       every(flushMs, flush);
+      every(flushMs, () => certs.flush());
       every(opts.stateRefreshMs ?? 600_000, () => engine.collectDirty());
       every(opts.rollupFlushMs ?? 300_000, flushRollups);
       every(opts.resyncMs ?? 10_000, resync);
@@ -303,6 +308,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       engine.collectDirty();
       await flush();
       await flushRollups();
+      await certs.flushAll();
       await flushing;
     },
     monitorChanged(monitorId) {
@@ -319,6 +325,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     flush: async () => {
       await flush();
       await flushRollups();
+      await certs.flushAll();
     },
     stats() {
       const s = scheduler.stats();
