@@ -1,6 +1,6 @@
 // Pure rendering of alert messages: e-mail (subject, text, HTML) and SMS, in Korean or English.
 // Everything user-provided is HTML-escaped; URLs that are not http(s) are never made links.
-import type { AlertContent, Lang, MessageKind } from './types.ts';
+import type { AlertContent, CloseReason, Lang, MessageKind } from './types.ts';
 
 export interface EmailRenderOptions {
   /** Signed tracking pixel URL (records READ). Omitted → no pixel. */
@@ -31,6 +31,8 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: 'The monitoring probe itself looks unhealthy (canary targets failing or an unusual share of ports failing). Customer alerts are held.',
     },
     PROBE_RECOVERED: { label: 'PROBE RECOVERED', lead: 'The monitoring probe is healthy again. Customer alerts resume.' },
+    CLOSED: { label: 'CLOSED', lead: 'The incident was closed without a recovery: the ports below were not seen answering again.' },
+    TEST: { label: 'TEST', lead: 'This is a test notification sent from the settings page. Nothing is down.' },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -42,8 +44,29 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: '감시 서버 자체에 문제가 있는 것으로 보입니다(기준 대상 실패 또는 비정상적으로 많은 포트 실패). 고객 알림을 보류합니다.',
     },
     PROBE_RECOVERED: { label: '감시 서버 정상화', lead: '감시 서버가 정상으로 돌아왔습니다. 고객 알림을 재개합니다.' },
+    CLOSED: { label: '종료', lead: '장애가 복구 확인 없이 종료되었습니다. 아래 포트의 응답은 다시 확인되지 않았습니다.' },
+    TEST: { label: '테스트', lead: '설정 화면에서 보낸 테스트 알림입니다. 장애가 아닙니다.' },
   },
 };
+
+/** CLOSED: the reason, in the recipient's language ("closed: ports changed"), never "recovered". */
+const CLOSE_REASON: Record<Lang, Record<CloseReason, { label: string; lead: string }>> = {
+  en: {
+    PORTS_REMOVED: { label: 'CLOSED: ports changed', lead: 'The incident was closed because the monitor\'s ports were changed: the ports below are no longer checked. This is not a recovery; any new port is checked at once.' },
+    MONITOR_PAUSED: { label: 'CLOSED: monitoring paused', lead: 'The incident was closed because monitoring of this server was paused. This is not a recovery: the ports below are not checked until monitoring resumes.' },
+    MONITOR_DELETED: { label: 'CLOSED: monitor deleted', lead: 'The incident was closed because this server\'s monitor was deleted. This is not a recovery: the ports below are no longer checked.' },
+  },
+  ko: {
+    PORTS_REMOVED: { label: '종료: 포트 변경', lead: '감시 포트가 변경되어 장애를 종료했습니다. 아래 포트는 더 이상 감시하지 않습니다. 복구된 것이 아니며, 새 포트는 바로 확인합니다.' },
+    MONITOR_PAUSED: { label: '종료: 감시 일시중지', lead: '이 서버의 감시가 일시중지되어 장애를 종료했습니다. 복구된 것이 아니며, 감시를 재개할 때까지 아래 포트를 확인하지 않습니다.' },
+    MONITOR_DELETED: { label: '종료: 감시 삭제', lead: '이 서버의 감시가 삭제되어 장애를 종료했습니다. 복구된 것이 아니며, 아래 포트는 더 이상 감시하지 않습니다.' },
+  },
+};
+
+/** The label and lead of a message: a CLOSED message names its reason. */
+function kindText(c: AlertContent): KindText {
+  return c.kind === 'CLOSED' && c.closeReason ? CLOSE_REASON[c.lang][c.closeReason] : KIND[c.lang][c.kind];
+}
 
 const FIELD = {
   en: {
@@ -127,7 +150,7 @@ function errorLine(c: AlertContent): string | null {
 }
 
 export function renderSubject(c: AlertContent): string {
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const ports = c.ports.length ? ` — ${FIELD[c.lang].smsPorts} ${formatPorts(c.ports)}` : '';
   const name = c.monitorName ? ` (${oneLine(c.monitorName)})` : '';
   return oneLine(`[portwatch] ${k.label}: ${oneLine(c.host)}${name}${ports}`);
@@ -135,7 +158,7 @@ export function renderSubject(c: AlertContent): string {
 
 export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): RenderedEmail {
   const f = FIELD[c.lang];
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const t = zonedTime(c.at, zoneOf(c));
   const when = `${t.date} ${t.time} (UTC${t.offset}, ${t.zone})`;
   const err = errorLine(c);
@@ -170,7 +193,7 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
           primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
         }">${escapeHtml(label)}</a>`
       : `${escapeHtml(label)}: ${escapeHtml(href)}`;
-  const color = c.kind === 'RECOVERED' || c.kind === 'PROBE_RECOVERED' ? '#15803d' : '#b91c1c';
+  const color = c.kind === 'RECOVERED' || c.kind === 'PROBE_RECOVERED' ? '#15803d' : c.kind === 'CLOSED' || c.kind === 'TEST' ? '#374151' : '#b91c1c';
   const pixel =
     opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
       ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
@@ -199,11 +222,11 @@ ${pixel}
  */
 export function renderSms(c: AlertContent): string {
   const f = FIELD[c.lang];
-  const k = KIND[c.lang][c.kind];
+  const k = kindText(c);
   const t = zonedTime(c.at, zoneOf(c));
   const parts = ['[portwatch]', k.label, oneLine(c.host)];
   if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
-  if (c.error && c.kind !== 'RECOVERED' && c.kind !== 'PROBE_RECOVERED') parts.push(oneLine(c.error.code));
+  if (c.error && (c.kind === 'DOWN' || c.kind === 'REMINDER' || c.kind === 'ESCALATION' || c.kind === 'PROBE_DEGRADED')) parts.push(oneLine(c.error.code));
   parts.push(t.short);
   let text = parts.filter(Boolean).join(' ');
   if (c.ackUrl && isHttpUrl(c.ackUrl)) text += `\n${c.lang === 'ko' ? '확인' : 'ACK'} ${c.ackUrl}`;

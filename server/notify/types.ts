@@ -9,7 +9,12 @@ export type MessageKind =
   | 'REMINDER'
   | 'ESCALATION'
   | 'PROBE_DEGRADED'
-  | 'PROBE_RECOVERED';
+  | 'PROBE_RECOVERED'
+  | 'CLOSED'
+  | 'TEST';
+
+/** Why an incident was closed without recovering (a CLOSED message names it). */
+export type CloseReason = 'PORTS_REMOVED' | 'MONITOR_PAUSED' | 'MONITOR_DELETED';
 
 export type Lang = 'ko' | 'en';
 
@@ -30,6 +35,8 @@ export interface AlertContent {
   ackUrl?: string;
   /** IANA zone for timestamps; default Asia/Seoul for ko, UTC for en. */
   timeZone?: string;
+  /** CLOSED: why the incident was closed (it did not recover). */
+  closeReason?: CloseReason;
 }
 
 /**

@@ -3,7 +3,7 @@
 // SENDING, a lease (lockedUntil) and attempts + 1 — that attempts value is the fencing token the
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
-import type { Channel, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
+import type { Channel, IncidentCloseReason, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
   id: string;
@@ -29,6 +29,8 @@ export interface IncidentForMessage {
   reason: string | null;
   openedAt: Date;
   resolvedAt: Date | null;
+  /** Why it was closed (RECOVERED, PORTS_REMOVED, MONITOR_PAUSED, MONITOR_DELETED); null while open. */
+  closeReason: IncidentCloseReason | null;
   acknowledgedAt: Date | null;
   /** The server's label, shown as the monitor's name. */
   label: string | null;
@@ -71,7 +73,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     )
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
-      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
+      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."closeReason"::text AS "closeReason", i."acknowledgedAt",
       s.label, a."timeZone"
     FROM c
     JOIN "Incident" i ON i.id = c."incidentId"
@@ -85,7 +87,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     },
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone,
+      resolvedAt: r.resolvedAt, closeReason: r.closeReason, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone,
     },
   }));
 }
