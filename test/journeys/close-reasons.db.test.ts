@@ -66,7 +66,7 @@ describe(`incidents closed without recovery (${backend})`, () => {
     const account = await makeCustomer(p, loginId);
     await p.account.update({ where: { id: account.id }, data: { language: 'ko' } });
     const dead = await deadPort();
-    const monitor = await makeMonitor(p, { accountId: account.id, ports: [dead], intervalSec: 60, retryIntervalSec: 1, failureThreshold: 1, recoveryThreshold: 2, probeHost: '127.0.0.1', ip: `127.0.0.${10 + (await p.monitor.count())}` });
+    const monitor = await makeMonitor(p, { accountId: account.id, ports: [dead], intervalSec: 60, retryIntervalSec: 1, timeoutMs: 500, failureThreshold: 1, recoveryThreshold: 2, probeHost: '127.0.0.1', ip: `127.0.0.${10 + (await p.monitor.count())}` });
     app.services.onMonitorChanged?.(monitor.id);
     const incident = await until('the incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }));
     // the DOWN mails went out first
@@ -96,7 +96,7 @@ describe(`incidents closed without recovery (${backend})`, () => {
     const { monitor, incident, cookie } = await downMonitor('edit-ports');
     const newPort = portOf(open);
     const edited = Date.now();
-    const r = await app.gql(`mutation($i: UpdateMonitorInput!) { updateMonitor(input: $i) { __typename } }`, { i: { id: gid('Monitor', monitor.id), ports: String(newPort) } }, { cookie });
+    const r = await app.gql(`mutation($i: UpdateMonitorInput!) { updateMonitor(input: $i) { __typename } }`, { i: { monitor: gid('Monitor', monitor.id), ports: String(newPort) } }, { cookie });
     expect(r.body.data, JSON.stringify(r.body)).toEqual({ updateMonitor: { __typename: 'MutationUpdateMonitorSuccess' } });
 
     const closed = await until('closed', () => app.db.prisma.incident.findFirst({ where: { id: incident.id, resolvedAt: { not: null } } }));
