@@ -7,6 +7,7 @@ import { incidentWhere, isAdminViewer, notificationWhere } from '../../services/
 import { builder } from '../builder.ts';
 import { ChannelEnum, IncidentKindEnum, NotificationKindEnum, NotificationStatusEnum, RecipientRoleEnum, LanguageEnum } from './enums.ts';
 import { filterNodeId } from './node-access.ts';
+import { IncidentChange } from './live.ts';
 
 export const IncidentCloseReasonEnum = builder.enumType(IncidentCloseReason, { name: 'IncidentCloseReason' });
 
@@ -135,5 +136,14 @@ builder.queryField('notifications', (t) =>
     args: { incident: t.arg.id(), channel: t.arg({ type: ChannelEnum }), status: t.arg({ type: NotificationStatusEnum }) },
     resolve: (query, _r, args, ctx) => listNotifications(ctx.services, ctx.viewer, notificationOptions(args), query),
     totalCount: (_p, args, ctx) => countNotifications(ctx.services, ctx.viewer, notificationOptions(args)),
+  }),
+);
+
+builder.objectField(IncidentChange, 'incident', (t) =>
+  t.field({
+    type: IncidentRef,
+    nullable: true,
+    description: 'The incident as it is now (host, ports, close reason): what a toast or feed entry names.',
+    resolve: (e, _a, ctx) => ctx.services.prisma.incident.findFirst({ where: { id: e.incidentId, AND: [incidentWhere(ctx.viewer)] } }),
   }),
 );
