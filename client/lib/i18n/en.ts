@@ -379,6 +379,7 @@ export const en = {
   'firewall.lead': 'If a firewall protects your server, allow the monitoring server\'s address(es) in your INPUT and FORWARD rules, or its checks will fail and you will receive alerts.',
   'firewall.addresses': 'Probe source addresses',
   'firewall.none': 'The provider has not published its probe addresses yet; ask your administrator.',
+  'firewall.discovered': "Found from the monitoring server's own routes: these are the local addresses it connects from (the provider has not configured any).",
   'firewall.example': 'Example (iptables)',
   'firewall.ports': 'Only TCP connections to the ports you register are made; a check opens a connection and closes it at once.',
   'firewall.support': 'Bugs and complaints: contact your provider\'s support board.',

@@ -381,6 +381,7 @@ export const ko: Record<MessageKey, string> = {
   'firewall.lead': '서버에 방화벽이 있다면 모니터링 서버의 주소를 INPUT 과 FORWARD 허용 규칙에 추가하세요. 그렇지 않으면 점검이 실패하여 장애 알림을 받게 됩니다.',
   'firewall.addresses': '점검 서버 주소',
   'firewall.none': '점검 서버 주소가 아직 등록되지 않았습니다. 관리자에게 문의하세요.',
+  'firewall.discovered': "감시 서버의 라우팅 정보에서 찾은 주소입니다. 감시 서버가 실제로 접속할 때 쓰는 주소입니다(관리자가 따로 설정한 주소는 없습니다).",
   'firewall.example': '예시 (iptables)',
   'firewall.ports': '등록한 포트로만 TCP 접속을 시도하며, 접속 후 바로 끊습니다.',
   'firewall.support': '오류나 불편 사항은 고객 게시판으로 알려 주세요.',
