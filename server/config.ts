@@ -1,4 +1,5 @@
 // The only reader of process.env: validated once, typed, fails fast naming the variable.
+import { normalizeMobile } from './notify/phone.ts';
 import { z } from 'zod';
 
 const bool = z
@@ -45,6 +46,8 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   ADMIN_LOGIN: z.string().min(3, 'must be at least 3 characters').optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address').optional(),
+  ADMIN_PHONE: z.string().refine((v) => normalizeMobile(v).ok, 'must be a mobile number (e.g. +821012345678 or 010-1234-5678)').optional(),
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(900),
