@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compressStatic } from './compress-static.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2]; // 'prisma' | 'client' | 'codegen' (client types only) | undefined (all)
@@ -94,5 +95,6 @@ if ((!only || only === 'client' || only === 'codegen') && hasClient) withLock('c
   if (!existsSync(out) || sources > statSync(out).mtimeMs) {
     console.log('Building the dashboard…');
     run(bin('vite'), ['build', '--logLevel', 'warn']);
+    compressStatic(path.join(root, 'build/client'));
   }
 });

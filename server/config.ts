@@ -45,6 +45,9 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   ADMIN_LOGIN: z.string().min(3, 'must be at least 3 characters').optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address').optional(),
+  // the shape only here (config imports nothing of the app); the number itself is checked as a mobile when used
+  ADMIN_PHONE: z.string().regex(/^\+?[0-9][0-9 -]{6,18}[0-9]$/, 'must be a mobile number (e.g. +821012345678 or 010-1234-5678)').optional(),
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(900),

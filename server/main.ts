@@ -1,4 +1,5 @@
 // Composition root: config → db → services → (probe, notifiers) → app.start(); SIGTERM → stop.
+import { ensureDefaultAdminRecipient } from './services/admin-default-recipient.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type App, type ReadinessReport } from './app.ts';
@@ -66,6 +67,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     } else if (admin.created) {
       log('info', 'first admin created', { loginId: admin.loginId });
     }
+    const recipient = await ensureDefaultAdminRecipient(db.prisma, { email: config.ADMIN_EMAIL, phone: config.ADMIN_PHONE });
+    if (recipient.created) log('info', 'the first admin is an alert recipient', { email: recipient.email, phone: recipient.phone });
     if (opts.demo) {
       const logins = await seedDemo(db.prisma);
       process.stdout.write(

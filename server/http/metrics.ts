@@ -15,7 +15,7 @@ import type { ProbeRuntime } from '../services/monitoring/runtime.ts';
 
 /** Failure codes kept as label values; any other code counts as OTHER. */
 const KNOWN_CODES = ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EADDRNOTAVAIL', 'ECHECK'] as const;
-const STATUSES = ['QUEUED', 'SENDING', 'YES', 'NO', 'FAILED', 'READ', 'DELIVERED'] as const;
+const STATUSES = ['QUEUED', 'SENDING', 'YES', 'NO', 'NOT_SENT', 'FAILED', 'READ', 'DELIVERED'] as const;
 const CHANNELS = ['EMAIL', 'SMS'] as const;
 const INCIDENT_KINDS = ['HOST_DOWN', 'PROBE_DEGRADED'] as const;
 

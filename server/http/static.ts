@@ -1,4 +1,6 @@
-// Serves the built SvelteKit client (a static SPA) with an index.html fallback.
+// Serves the built SvelteKit client (a static SPA) with an index.html fallback. Text files are
+// sent precompressed (file.br / file.gz, written at build time by scripts/compress-static.mjs)
+// when the browser accepts it; hashed assets (/_app/immutable/) are cached for a year.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +18,31 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
   '.woff2': 'font/woff2',
 };
+
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.webmanifest', '.txt']);
+
+/** The encodings the request accepts (q > 0), from Accept-Encoding. */
+function accepted(header: string | string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of String(header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+    if (name && (q === undefined || Number(q) > 0)) out.add(name);
+  }
+  return out;
+}
+
+/** The .br or .gz copy of `file` the client accepts (br first), when the build wrote one. */
+async function precompressed(file: string, header: string | string[] | undefined): Promise<{ file: string; encoding: string; size: number } | null> {
+  if (!COMPRESSIBLE.has(path.extname(file))) return null;
+  const ok = accepted(header);
+  for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    if (!ok.has(encoding)) continue;
+    const info = await stat(file + ext).catch(() => null);
+    if (info?.isFile()) return { file: file + ext, encoding, size: info.size };
+  }
+  return null;
+}
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><meta charset="utf-8"><title>portwatch</title>
 <body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
@@ -57,16 +84,19 @@ export function createStaticHandler(dir: string) {
       }
     }
     const immutable = rel.includes('/_app/immutable/');
+    const variant = await precompressed(file, req.headers['accept-encoding']);
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'content-length': info.size,
+      'content-length': variant ? variant.size : info.size,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'x-content-type-options': 'nosniff',
+      ...(variant ? { 'content-encoding': variant.encoding } : {}),
+      ...(COMPRESSIBLE.has(path.extname(file)) ? { vary: 'Accept-Encoding' } : {}),
     });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    createReadStream(file).pipe(res);
+    createReadStream(variant ? variant.file : file).pipe(res);
   };
 }

@@ -1,6 +1,6 @@
 // Pure rendering of alert messages: e-mail (subject, text, HTML) and SMS, in Korean or English.
 // Everything user-provided is HTML-escaped; URLs that are not http(s) are never made links.
-import type { AlertContent, FlapLine, Lang, MessageKind } from './types.ts';
+import type { AlertContent, CloseReason, FlapLine, Lang, MessageKind } from './types.ts';
 
 export interface EmailRenderOptions {
   /** Signed tracking pixel URL (records READ). Omitted → no pixel. */
@@ -40,6 +40,8 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       label: 'CERTIFICATE EXPIRING',
       lead: 'The TLS certificate served on the port below expires soon. Renew it before then: clients refuse an expired certificate.',
     },
+    CLOSED: { label: 'CLOSED', lead: 'The incident was closed without a recovery: the ports below were not seen answering again.' },
+    TEST: { label: 'TEST', lead: 'This is a test notification sent from the settings page. Nothing is down.' },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -60,6 +62,22 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       label: '인증서 만료 예정',
       lead: '아래 포트의 TLS 인증서가 곧 만료됩니다. 만료되면 접속이 거부되므로 그 전에 갱신하십시오.',
     },
+    CLOSED: { label: '종료', lead: '장애가 복구 확인 없이 종료되었습니다. 아래 포트의 응답은 다시 확인되지 않았습니다.' },
+    TEST: { label: '테스트', lead: '설정 화면에서 보낸 테스트 알림입니다. 장애가 아닙니다.' },
+  },
+};
+
+/** CLOSED: the reason, in the recipient's language ("closed: ports changed"), never "recovered". */
+const CLOSE_REASON: Record<Lang, Record<CloseReason, { label: string; lead: string }>> = {
+  en: {
+    PORTS_REMOVED: { label: 'CLOSED: ports changed', lead: 'The incident was closed because the monitor\'s ports were changed: the ports below are no longer checked. This is not a recovery; any new port is checked at once.' },
+    MONITOR_PAUSED: { label: 'CLOSED: monitoring paused', lead: 'The incident was closed because monitoring of this server was paused. This is not a recovery: the ports below are not checked until monitoring resumes.' },
+    MONITOR_DELETED: { label: 'CLOSED: monitor deleted', lead: 'The incident was closed because this server\'s monitor was deleted. This is not a recovery: the ports below are no longer checked.' },
+  },
+  ko: {
+    PORTS_REMOVED: { label: '종료: 포트 변경', lead: '감시 포트가 변경되어 장애를 종료했습니다. 아래 포트는 더 이상 감시하지 않습니다. 복구된 것이 아니며, 새 포트는 바로 확인합니다.' },
+    MONITOR_PAUSED: { label: '종료: 감시 일시중지', lead: '이 서버의 감시가 일시중지되어 장애를 종료했습니다. 복구된 것이 아니며, 감시를 재개할 때까지 아래 포트를 확인하지 않습니다.' },
+    MONITOR_DELETED: { label: '종료: 감시 삭제', lead: '이 서버의 감시가 삭제되어 장애를 종료했습니다. 복구된 것이 아니며, 아래 포트는 더 이상 감시하지 않습니다.' },
   },
 };
 
@@ -69,7 +87,9 @@ const FLAP_REMINDER: Record<Lang, KindText> = {
   ko: { label: '불안정 지속', lead: '아래 포트가 여전히 응답하지 않거나 불안정합니다.' },
 };
 
+/** The label and lead of a message: a CLOSED message names its reason; a flapping reminder says so. */
 function kindText(c: AlertContent): KindText {
+  if (c.kind === 'CLOSED' && c.closeReason) return CLOSE_REASON[c.lang][c.closeReason];
   return c.kind === 'REMINDER' && c.flap?.length ? FLAP_REMINDER[c.lang] : KIND[c.lang][c.kind];
 }
 
@@ -217,7 +237,7 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
           primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
         }">${escapeHtml(label)}</a>`
       : `${escapeHtml(label)}: ${escapeHtml(href)}`;
-  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' || c.kind === 'CERT_EXPIRING' ? '#b45309' : '#b91c1c';
+  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' || c.kind === 'CERT_EXPIRING' ? '#b45309' : c.kind === 'CLOSED' || c.kind === 'TEST' ? '#374151' : '#b91c1c';
   const pixel =
     opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
       ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
@@ -251,7 +271,7 @@ export function renderSms(c: AlertContent): string {
   const parts = ['[portwatch]', k.label, oneLine(c.host)];
   if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
   if (c.kind === 'FLAPPING' && c.flap?.length) parts.push(c.flap.map((l) => flapSms(c.lang, l)).join(', '));
-  else if (c.error && !CLOSING.has(c.kind)) parts.push(oneLine(c.error.code));
+  else if (c.error && (c.kind === 'DOWN' || c.kind === 'REMINDER' || c.kind === 'ESCALATION' || c.kind === 'PROBE_DEGRADED')) parts.push(oneLine(c.error.code));
   if (c.certificate) parts.push(`${f.daysLeft(c.certificate.daysLeft)} (${zonedTime(c.certificate.validTo, zoneOf(c)).date})`);
   parts.push(t.short);
   let text = parts.filter(Boolean).join(' ');

@@ -15,7 +15,9 @@ export type MessageKind =
   /** The incident closed because its last port stopped flapping (not "recovered"). */
   | 'STABLE'
   /** A certificate's expiry is near (seq = the threshold in days). */
-  | 'CERT_EXPIRING';
+  | 'CERT_EXPIRING'
+  | 'CLOSED'
+  | 'TEST';
 
 /** One flapping port's window when it began to flap: "port 22 failed 9 of the last 21 checks". */
 export interface FlapLine {
@@ -23,6 +25,9 @@ export interface FlapLine {
   failed: number;
   checks: number;
 }
+
+/** Why an incident was closed without recovering (a CLOSED message names it). */
+export type CloseReason = 'PORTS_REMOVED' | 'MONITOR_PAUSED' | 'MONITOR_DELETED';
 
 export type Lang = 'ko' | 'en';
 
@@ -47,6 +52,8 @@ export interface AlertContent {
   flap?: FlapLine[];
   /** CERT_EXPIRING: the certificate and how long it has left (whole days at `at`). */
   certificate?: { subject: string; validTo: Date; daysLeft: number };
+  /** CLOSED: why the incident was closed (it did not recover). */
+  closeReason?: CloseReason;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Admin: global monitor defaults, admin alert recipients, the probe source addresses shown to
 // customers for their firewalls, and the audit log.
+import { discoverSources } from './probe-sources.ts';
 import type { AdminRecipient, Prisma } from '../generated/prisma/client.ts';
 import type { Language } from '../generated/prisma/enums.ts';
 import { normalizeMobile } from '../notify/phone.ts';
@@ -105,14 +106,21 @@ export const PROBE_SOURCES_KEY = 'probeSources';
 export interface ProbeInfo {
   /** The addresses checks come from: allow them in the firewall (INPUT / FORWARD). */
   sourceAddresses: string[];
+  /** True when nothing is configured and the addresses were found from this host's routes. */
+  discovered: boolean;
 }
 
-/** The configured PROBE_SOURCE_ADDRESS first, then the addresses an admin listed. */
+/**
+ * The configured PROBE_SOURCE_ADDRESS first, then the addresses an admin listed; when there are
+ * none, the addresses this host's routes pick to reach the monitored hosts (probe-sources.ts).
+ */
 export async function getProbeInfo(deps: Pick<ServiceDeps, 'prisma'>, configured: string | null | undefined): Promise<ProbeInfo> {
   const row = await deps.prisma.setting.findUnique({ where: { key: PROBE_SOURCES_KEY } });
   const listed = Array.isArray(row?.value) ? row.value.filter((v): v is string => typeof v === 'string') : [];
   const all = [...(configured ? [configured] : []), ...listed];
-  return { sourceAddresses: [...new Set(all)] };
+  if (all.length) return { sourceAddresses: [...new Set(all)], discovered: false };
+  const hosts = await deps.prisma.monitor.findMany({ where: { deletedAt: null }, select: { host: true }, distinct: ['host'], take: 50 });
+  return { sourceAddresses: await discoverSources(hosts.map((h) => h.host)), discovered: true };
 }
 
 export async function setProbeSources(deps: ServiceDeps, viewer: Viewer, addresses: string[]): Promise<string[]> {

@@ -12,7 +12,7 @@ import type { ServiceDeps, Viewer } from './types.ts';
 export type MonitorStatusFilter = 'OK' | 'PROBLEM' | 'DOWN' | 'PAUSED' | 'DELETED';
 
 export interface ListMonitorsOptions {
-  /** An IP (exact), the start of one ("203.0.113."), or a login id (admins). */
+  /** An IP (exact), the start of one ("203.0.113."), part of a server label or contact name, or a login id's start (admins). */
   search?: string | null;
   status?: MonitorStatusFilter | null;
   /** Admins: one customer's monitors. Ignored for customers (always their own). */
@@ -46,7 +46,9 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
       const ipLike = /^[0-9a-f.:]+$/i.test(search);
       if (ipLike) or.push({ host: { startsWith: search.toLowerCase() } });
       if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
-      if (!ipLike) or.push({ contactName: { contains: search, mode: 'insensitive' } });
+      // labels and contact names always ("db-1", and "db" or "cafe" look like hex IPv6 too)
+      or.push({ contactName: { contains: search, mode: 'insensitive' } });
+      or.push({ server: { label: { contains: search, mode: 'insensitive' } } });
       and.push({ OR: or });
     }
   }

@@ -9,6 +9,7 @@ import { checkIp, parseIp } from './ip-policy.ts';
 import { validateContact, validatePolicy, validateWindows, type ContactInput, type MaintenanceWindowInput, type PolicyFields } from './monitor-input.ts';
 import { parsePorts } from './ports.ts';
 import { getMonitorDefaults } from './settings.ts';
+import { closeMonitorIncidents } from './incident-close.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -204,15 +205,15 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
 
 /**
  * Stops monitoring at once and frees the server for a new registration; the monitor row and
- * its logs stay (deletedAt). An open incident is closed without a recovery message.
+ * its logs stay (deletedAt). An open incident is closed with reason MONITOR_DELETED and a CLOSED
+ * message (never a recovery message).
  */
 export async function deleteMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string): Promise<Monitor> {
   const current = await findLiveMonitor(deps, viewer, monitorId);
   const now = deps.now();
   const { monitor, closed } = await deps.prisma.$transaction(async (tx) => {
     const monitor = await tx.monitor.update({ where: { id: current.id }, data: { deletedAt: now, activeServerId: null, updatedAt: now } });
-    const open = await tx.incident.findMany({ where: { monitorId: current.id, resolvedAt: null }, select: { id: true } });
-    if (open.length) await tx.incident.updateMany({ where: { id: { in: open.map((i) => i.id) } }, data: { resolvedAt: now, openMonitorId: null } });
+    const open = (await closeMonitorIncidents(tx, current, 'MONITOR_DELETED', now)).map((id) => ({ id }));
     await recordAudit(tx, viewer, { action: 'monitor.delete', targetType: 'Monitor', targetId: current.id, detail: { host: current.host } });
     return { monitor, closed: open };
   });

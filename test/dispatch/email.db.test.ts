@@ -171,7 +171,7 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     cleanups.push(() => d.stop());
     d.start();
     await d.settle();
-    expect(await statusOf(t.db.prisma, row!.id)).toMatchObject({ status: 'NO', statusDetail: 'not sent: no SMTP server configured', sentAt: null });
+    expect(await statusOf(t.db.prisma, row!.id)).toMatchObject({ status: 'NOT_SENT', statusDetail: 'not sent: no SMTP server configured', sentAt: null });
   });
 
   it('SMTP down for a while, then up: every queued message is sent exactly once', async () => {

@@ -25,12 +25,12 @@ describe('retryDelayMs', () => {
 
 describe('decideOutcome', () => {
   const row = (attempts: number) => ({ id: 'n1', attempts });
-  it('SENT → YES with the provider id; FAILED → FAILED; NOT_SENT → NO', () => {
+  it('SENT → YES with the provider id; FAILED → FAILED; NOT_SENT → NOT_SENT (NO is the switch only)', () => {
     expect(decideOutcome(row(1), { status: 'SENT', providerMessageId: '<n1@x>', detail: '250 OK', raw: {} }, at, policy)).toMatchObject({
       status: 'YES', providerMessageId: '<n1@x>', statusDetail: '250 OK', eventDetail: 'attempt 1: sent — 250 OK', attempt: 1,
     });
     expect(decideOutcome(row(2), { status: 'FAILED', detail: '550 no such user', raw: null }, at, policy)).toMatchObject({ status: 'FAILED', statusDetail: '550 no such user' });
-    expect(decideOutcome(row(1), { status: 'NOT_SENT', detail: 'not sent: no SMS provider configured' }, at, policy)).toMatchObject({ status: 'NO', raw: null });
+    expect(decideOutcome(row(1), { status: 'NOT_SENT', detail: 'not sent: no SMS provider configured' }, at, policy)).toMatchObject({ status: 'NOT_SENT', raw: null });
   });
   it('RETRY → QUEUED at the backoff time, then FAILED "gave up after N attempts" at the limit', () => {
     const r = decideOutcome(row(2), { status: 'RETRY', detail: '452 mailbox full', raw: null }, at, policy, () => 1);
@@ -61,7 +61,7 @@ describe('transitions', () => {
 describe('message content', () => {
   const incident: IncidentForMessage = {
     id: 'inc1', kind: 'HOST_DOWN', host: '203.0.113.5', ports: [80, 22], reason: 'connect ECONNREFUSED 203.0.113.5:22',
-    openedAt: at, resolvedAt: null, acknowledgedAt: null, label: 'web-1', timeZone: 'Asia/Seoul',
+    openedAt: at, resolvedAt: null, closeReason: null, acknowledgedAt: null, label: 'web-1', timeZone: 'Asia/Seoul',
   };
   const row = (over: Partial<ClaimedRow> = {}): ClaimedRow => ({
     id: 'n1', incidentId: 'inc1', accountId: 'a1', kind: 'DOWN', seq: 0, channel: 'EMAIL', recipient: 'x@example.com',

@@ -120,6 +120,6 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
 
   it('no SMS provider → NO, "not sent: no SMS provider configured"', async () => {
     const { row } = await sendOne(createNoneProvider());
-    expect(row).toMatchObject({ status: 'NO', statusDetail: 'not sent: no SMS provider configured', attempts: 1, sentAt: null });
+    expect(row).toMatchObject({ status: 'NOT_SENT', statusDetail: 'not sent: no SMS provider configured', attempts: 1, sentAt: null });
   });
 });

@@ -224,6 +224,7 @@ const ProbeInfoRef = builder.objectRef<ProbeInfo>('ProbeInfo').implement({
   description: 'Where checks come from. Customers whose firewall drops them add these addresses to the INPUT / FORWARD allow rules.',
   fields: (t) => ({
     sourceAddresses: t.exposeStringList('sourceAddresses'),
+    discovered: t.exposeBoolean('discovered', { description: 'True when no address is configured and these were found from the probe host\'s routes (the local addresses it connects from).' }),
   }),
 });
 

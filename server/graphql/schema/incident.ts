@@ -1,12 +1,15 @@
 // Incident (one per host outage) and Notification (one ledger row per message, with its status
 // timeline). Customers see their own incidents and the messages sent to their contacts; the
 // prober's own incidents and the admin recipients' messages are for admins only.
-import type { Channel, IncidentKind, NotificationStatus } from '../../generated/prisma/enums.ts';
+import { IncidentCloseReason, type Channel, type IncidentKind, type NotificationStatus } from '../../generated/prisma/enums.ts';
 import { countIncidents, countNotifications, listIncidents, listNotifications } from '../../services/incidents.ts';
 import { incidentWhere, isAdminViewer, notificationWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { ChannelEnum, IncidentKindEnum, NotificationKindEnum, NotificationStatusEnum, RecipientRoleEnum, LanguageEnum } from './enums.ts';
 import { filterNodeId } from './node-access.ts';
+import { IncidentChange } from './live.ts';
+
+export const IncidentCloseReasonEnum = builder.enumType(IncidentCloseReason, { name: 'IncidentCloseReason' });
 
 export const IncidentRef = builder.prismaNode('Incident', {
   id: { field: 'id' },
@@ -23,6 +26,11 @@ export const IncidentRef = builder.prismaNode('Incident', {
     acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
     acknowledgedBy: t.exposeString('acknowledgedBy', { nullable: true }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
+    closeReason: t.expose('closeReason', {
+      type: IncidentCloseReasonEnum,
+      nullable: true,
+      description: 'Why it was closed: RECOVERED (every port answered again) or closed without a recovery (ports edited, monitor paused or deleted). Null while open, and for incidents closed before reasons were recorded.',
+    }),
     open: t.boolean({ resolve: (i) => i.resolvedAt === null }),
     durationSeconds: t.int({
       description: 'Until it was resolved, or until now while open.',
@@ -33,7 +41,8 @@ export const IncidentRef = builder.prismaNode('Incident', {
     monitor: t.relation('monitor', { nullable: true }),
     notifications: t.relatedConnection('notifications', {
       cursor: 'id',
-      description: 'The messages sent for this incident (to your contacts; admins also see admin recipients).',
+      description: 'The messages sent for this incident (to your contacts; admins also see admin recipients), oldest first. Page it; load each message\'s `events` on demand (node(id)).',
+      totalCount: true,
       query: (_args, ctx) => ({ where: notificationWhere(ctx.viewer), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
     }),
   }),
@@ -127,5 +136,14 @@ builder.queryField('notifications', (t) =>
     args: { incident: t.arg.id(), channel: t.arg({ type: ChannelEnum }), status: t.arg({ type: NotificationStatusEnum }) },
     resolve: (query, _r, args, ctx) => listNotifications(ctx.services, ctx.viewer, notificationOptions(args), query),
     totalCount: (_p, args, ctx) => countNotifications(ctx.services, ctx.viewer, notificationOptions(args)),
+  }),
+);
+
+builder.objectField(IncidentChange, 'incident', (t) =>
+  t.field({
+    type: IncidentRef,
+    nullable: true,
+    description: 'The incident as it is now (host, ports, close reason): what a toast or feed entry names.',
+    resolve: (e, _a, ctx) => ctx.services.prisma.incident.findFirst({ where: { id: e.incidentId, AND: [incidentWhere(ctx.viewer)] } }),
   }),
 );

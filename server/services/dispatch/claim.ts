@@ -4,7 +4,7 @@
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
 import { deadNodeSql } from '../cluster/nodes.ts';
-import type { Channel, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
+import type { Channel, IncidentCloseReason, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
   id: string;
@@ -30,6 +30,8 @@ export interface IncidentForMessage {
   reason: string | null;
   openedAt: Date;
   resolvedAt: Date | null;
+  /** Why it was closed (RECOVERED, PORTS_REMOVED, MONITOR_PAUSED, MONITOR_DELETED); null while open. */
+  closeReason: IncidentCloseReason | null;
   acknowledgedAt: Date | null;
   /** The server's label, shown as the monitor's name. */
   label: string | null;
@@ -79,7 +81,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     )
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
-      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
+      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."closeReason"::text AS "closeReason", i."acknowledgedAt",
       s.label, a."timeZone", i."flapFigures", cert.subject AS "certSubject", cert."validTo" AS "certValidTo"
     FROM c
     JOIN "Incident" i ON i.id = c."incidentId"
@@ -94,7 +96,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     },
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
+      resolvedAt: r.resolvedAt, closeReason: r.closeReason, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
       certSubject: r.certSubject ?? null, certValidTo: r.certValidTo ?? null,
     },
   }));

@@ -65,7 +65,8 @@ export interface BuildOptions {
 export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls: TrackingUrls | null, opts: BuildOptions): AlertContent {
   const lang: Language = row.language;
   const at =
-    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' ? (incident.resolvedAt ?? row.createdAt)
+    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' || row.kind === 'CLOSED' ? (incident.resolvedAt ?? row.createdAt)
+    : row.kind === 'TEST' ? row.createdAt
     : row.kind === 'REMINDER' ? row.createdAt
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
@@ -86,6 +87,7 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     incidentId: incident.id,
     ...(cert ? { certificate: cert } : {}),
     ...(incident.label ? { monitorName: incident.label } : {}),
+    ...(row.kind === 'CLOSED' && incident.closeReason && incident.closeReason !== 'RECOVERED' && incident.closeReason !== 'STABLE' ? { closeReason: incident.closeReason } : {}),
     logUrl: `${opts.publicUrl.replace(/\/+$/, '')}${incidentLogPath(incident.id)}`,
     ...(withAck ? { ackUrl: urls.ack } : {}),
     ...(zone ? { timeZone: zone } : {}),

@@ -13,7 +13,7 @@ export interface OutcomeRow {
   id: string;
   /** The attempt number the row was claimed with (fencing token). */
   attempt: number;
-  status: Extract<NotificationStatus, 'YES' | 'NO' | 'FAILED' | 'QUEUED'>;
+  status: Extract<NotificationStatus, 'YES' | 'NOT_SENT' | 'FAILED' | 'QUEUED'>;
   statusDetail: string;
   eventDetail: string;
   providerMessageId: string | null;
@@ -40,7 +40,7 @@ export function decideOutcome(
     case 'SENT':
       return { ...base, status: 'YES', statusDetail: outcome.detail, eventDetail: `attempt ${n}: sent — ${outcome.detail}`, providerMessageId: outcome.providerMessageId };
     case 'NOT_SENT':
-      return { ...base, status: 'NO', statusDetail: outcome.detail, eventDetail: outcome.detail };
+      return { ...base, status: 'NOT_SENT', statusDetail: outcome.detail, eventDetail: outcome.detail };
     case 'FAILED':
       return { ...base, status: 'FAILED', statusDetail: outcome.detail, eventDetail: `attempt ${n}: failed — ${outcome.detail}` };
     case 'RETRY': {

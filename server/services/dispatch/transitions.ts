@@ -10,7 +10,7 @@
 //  send SENT                         SENDING (our attempt)       → YES         sentAt, providerMessageId
 //  send RETRY (4xx, 429, 5xx, net)   SENDING (our attempt)       → QUEUED      nextAttemptAt = backoff; FAILED at max
 //  send FAILED (5xx, refused)        SENDING (our attempt)       → FAILED      the provider's words
-//  send NOT_SENT (no SMTP / no SMS)  SENDING (our attempt)       → NO          "not sent: no … configured"
+//  send NOT_SENT (no SMTP / no SMS)  SENDING (our attempt)       → NOT_SENT    "not sent: no … configured" (NO is the switch only)
 //  SMS report DELIVERED              QUEUED, SENDING, YES        → DELIVERED   deliveredAt
 //  SMS report FAILED, mail bounce    QUEUED, SENDING, YES        → FAILED      failedAt, carrier / MTA text
 //  SMS report SENT                   (any)                       → (same)      timeline event only
@@ -24,7 +24,7 @@
 // token): a dispatcher whose lease expired and was taken over cannot overwrite the new owner.
 // QUEUED/SENDING → DELIVERED/FAILED by a report: the provider had the message (an earlier attempt
 // timed out on our side but went through); taking the report stops a needless resend.
-// NO, READ and FAILED (bar the read above) are final.
+// NO, NOT_SENT, READ and FAILED (bar the read above) are final.
 import type { NotificationStatus } from '../../generated/prisma/enums.ts';
 
 export type Signal = 'report-delivered' | 'report-failed' | 'bounce' | 'read';
@@ -60,4 +60,4 @@ export function canApply(signal: Signal, from: NotificationStatus, handedOver: b
 }
 
 /** Statuses after which the row will never change again. */
-export const FINAL_STATUSES: readonly NotificationStatus[] = ['NO', 'READ'];
+export const FINAL_STATUSES: readonly NotificationStatus[] = ['NO', 'NOT_SENT', 'READ'];

@@ -75,7 +75,7 @@ export function reconcileIncidents(
       return s?.phase === 'UP' && s.consecutiveSuccesses >= m.policy.recoveryThreshold;
     });
     if (!recovered) continue;
-    engine.batch.resolved.push({ id, at: new Date(ctx.now) });
+    engine.batch.resolved.push({ id, at: new Date(ctx.now), reason: 'RECOVERED' });
     engine.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'RECOVERED', accountId: m.accountId, contact: m.contact, admins: ctx.admins, sendAfter: new Date(ctx.now) }));
     engine.afterCommit.push(() => ctx.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }));
     out.resolved.push(id);

@@ -136,12 +136,12 @@ export class Engine {
         case 'RESOLVE_INCIDENT': {
           if (!m.openIncidentId) break;
           const id = m.openIncidentId;
-          this.batch.resolved.push({ id, at: new Date(now) });
-          if (a.reason === 'RECOVERED' || a.reason === 'STABLE') {
-            this.batch.ledger.push(...ledgerRows({
-              incidentId: id, kind: a.reason, accountId: m.accountId, contact: m.contact, admins: this.deps.admins(), sendAfter: new Date(now),
-            }));
-          }
+          this.batch.resolved.push({ id, at: new Date(now), reason: a.reason });
+          // closed for another reason (ports edited, paused, deleted): the recipients who heard
+          // DOWN hear the end too, and it never says "recovered" (the reason is on the incident)
+          this.batch.ledger.push(...ledgerRows({
+            incidentId: id, kind: a.reason === 'RECOVERED' || a.reason === 'STABLE' ? a.reason : 'CLOSED', accountId: m.accountId, contact: m.contact, admins: this.deps.admins(), sendAfter: new Date(now),
+          }));
           m.openIncidentId = null;
           m.incidentPorts = [];
           m.incidentFlap = [];
@@ -218,7 +218,7 @@ export class Engine {
         const id = this.probeIncidentId;
         if (id) {
           this.probeIncidentId = null;
-          this.batch.resolved.push({ id, at: new Date(now) });
+          this.batch.resolved.push({ id, at: new Date(now), reason: 'RECOVERED' });
           this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_RECOVERED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'RESOLVED' }));
         }
@@ -250,7 +250,8 @@ export class Engine {
   }
 
   /** Applies an edit of an already-running monitor (ports, pause, contact, policy). */
-  update(cur: LiveMonitor, fresh: LiveMonitor, now: number): void {
+  /** Returns the ports that were added (the caller schedules them and checks them now). */
+  update(cur: LiveMonitor, fresh: LiveMonitor, now: number): number[] {
     let actions: FlapMonitorAction[] = [];
     if (fresh.state.paused && !cur.state.paused) ({ next: cur.state, actions } = pauseMonitor(cur.state, now));
     else if (!fresh.state.paused && cur.state.paused) ({ next: cur.state, actions } = resumeMonitor(cur.state, now));
@@ -260,11 +261,14 @@ export class Engine {
       cur.state = step.next;
       this.apply(cur, step.actions, now);
     }
-    for (const p of fresh.ports) if (!cur.ports.includes(p)) this.persistPort(cur, p);
+    // a new port is checked at once (after the caller scheduled it), not a whole interval later
+    const added = fresh.ports.filter((p) => !cur.ports.includes(p));
+    for (const p of added) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
       timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
     });
+    return added;
   }
 
   /** The shard moved to another process: flush-ready, dropped without any state change. */

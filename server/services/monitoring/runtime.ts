@@ -1,6 +1,7 @@
 // The probe runtime: scheduler + engine + batched persistence + shard leases + resync.
 // The probe path (scheduler → engine) never waits on the database or on sending anything;
 // writes go out in batches on a timer and are retried when the database is away.
+import { adminRecipientInfo } from '../incident-close.ts';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../../alerting/index.ts';
 import type { PrismaClient } from '../../db/index.ts';
@@ -140,8 +141,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
 
   async function refreshReferenceData() {
     defaults = await getMonitorDefaults(prisma);
-    const rows = await prisma.adminRecipient.findMany();
-    admins = rows.map((a) => ({ email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, language: a.language }));
+    admins = await adminRecipientInfo(prisma);
   }
 
   /** Applies fresh rows (a load, a change, a resync) to the running state. */
@@ -167,9 +167,10 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         continue;
       }
       const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
-      engine.update(cur, fresh, t);
+      const added = engine.update(cur, fresh, t);
       unschedule(cur, removed);
       schedule(cur);
+      if (!cur.state.paused) for (const p of added) scheduler.runNow(targetKey(cur.id, p));
     }
   }
 

@@ -3,7 +3,7 @@
 // DB writes scale with failures and state changes; successful checks only feed rollups.
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { PrismaClient } from '../../db/index.ts';
-import type { PortPhase } from '../../generated/prisma/enums.ts';
+import type { IncidentCloseReason, PortPhase } from '../../generated/prisma/enums.ts';
 import type { IncidentFlap } from './flapping.ts';
 import type { LedgerRow } from './ledger.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
@@ -56,7 +56,7 @@ export interface Batch {
   portsChanged: Map<string, number[]>;
   /** Incident id → its flapping ports' figures (a port began to flap inside it). */
   flapChanged: Map<string, IncidentFlap[]>;
-  resolved: { id: string; at: Date }[];
+  resolved: { id: string; at: Date; reason: IncidentCloseReason }[];
   ledger: LedgerRow[];
   failures: FailureRow[];
   /** Keyed `${monitorId}:${port}`: the latest state wins. */
@@ -129,7 +129,7 @@ async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
     await tx.incident.updateMany({ where: { id }, data: { flapping: true, flapFigures: figures as unknown as Prisma.InputJsonValue } });
   }
   for (const r of b.resolved) {
-    await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null } });
+    await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null, closeReason: r.reason } });
   }
   const referenced = new Set<string>([...b.ledger.map((l) => l.incidentId), ...b.failures.flatMap((f) => (f.incidentId ? [f.incidentId] : []))]);
   if (referenced.size === 0) return referenced;
