@@ -76,7 +76,7 @@ export const en = {
   'login.required': 'Required.',
   'login.ended': 'Your session ended. Please sign in again.',
   'login.error.INVALID_CREDENTIALS': 'Unknown ID or wrong password.',
-  'login.error.RATE_LIMITED': 'Too many failed sign-ins. Try again in {s} seconds.',
+  'login.error.RATE_LIMITED': 'Too many failed sign-ins. Try again in {m} min.',
   'login.error.ACCOUNT_DISABLED': 'This account is disabled. Contact your provider.',
 
   'tokens.title': 'API tokens',

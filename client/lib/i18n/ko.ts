@@ -78,7 +78,7 @@ export const ko: Record<MessageKey, string> = {
   'login.required': '입력해 주세요.',
   'login.ended': '세션이 끝났습니다. 다시 로그인해 주세요.',
   'login.error.INVALID_CREDENTIALS': '아이디 또는 비밀번호가 올바르지 않습니다.',
-  'login.error.RATE_LIMITED': '로그인 실패가 너무 많습니다. {s}초 후에 다시 시도하세요.',
+  'login.error.RATE_LIMITED': '로그인 실패가 너무 많습니다. {m}분 후에 다시 시도하세요.',
   'login.error.ACCOUNT_DISABLED': '사용이 중지된 계정입니다. 관리자에게 문의하세요.',
 
   'tokens.title': 'API 토큰',
