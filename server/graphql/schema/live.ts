@@ -68,6 +68,9 @@ builder.subscriptionField('monitorStatus', (t) =>
     subscribe: async function* (_root, args, ctx) {
       const viewer = ctx.viewer!;
       const monitorId = monitorIdArg(args.monitorId);
+      // a mistyped, deleted or foreign monitor is NOT_FOUND at once (like checkResults), not a silent wait
+      if (monitorId && !(await canWatchMonitor(ctx.services, viewer, monitorId)))
+        throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
       // subscribe before reading the current state, so no change falls between the two
       const changes = ctx.services.events.pubsub.subscribe('portStatus', viewerScope(ctx));
       try {
