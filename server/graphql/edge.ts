@@ -46,7 +46,9 @@ const stripSuggestion = (message: string) => message.replace(/\s*Did you mean [^
 /** The error with a code (and, in production, without suggestions). Coded errors keep their identity. */
 export function codedError(err: GraphQLError, production: boolean, validation = false): GraphQLError {
   const code = validation && !COMPLEXITY.test(err.message) && typeof err.extensions?.code !== 'string' ? 'GRAPHQL_VALIDATION_FAILED' : classify(err);
-  const message = production ? stripSuggestion(err.message) : err.message;
+  // armor words its refusals "Syntax Error: …" although the text parsed: say what they are
+  const plain = code === 'QUERY_TOO_COMPLEX' ? err.message.replace(/^Syntax Error: /, '') : err.message;
+  const message = production ? stripSuggestion(plain) : plain;
   const http = REQUEST_LEVEL.has(code) || code === 'BAD_USER_INPUT' ? { spec: true, status: 400 } : err.extensions?.http;
   if (err.extensions?.code === code && message === err.message && (err.extensions?.http || !http)) return err;
   return new GraphQLError(message, {
