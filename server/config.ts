@@ -1,6 +1,6 @@
 // The only reader of process.env: validated once, typed, fails fast naming the variable.
 import { z } from 'zod';
-import { parseTrustProxy, type TrustProxy } from './http/client-address.ts';
+import { isIP } from 'node:net';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -114,6 +114,33 @@ const schema = z.object({
   NODE_NAME: z.string().min(1).max(200).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
+
+/** TRUST_PROXY: off, a hop count, or the CIDR list of the reverse proxies (see http/client-address.ts). */
+export type TrustProxy =
+  | { kind: 'off' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'cidrs'; cidrs: { address: string; prefix: number; family: 4 | 6 }[] };
+
+/** Parses TRUST_PROXY: unset/"false"/"0" → off; "1".."10" → hops; "10.0.0.0/8,::1" → CIDR list. Throws a message on bad input. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const v = (value ?? '').trim().toLowerCase();
+  if (!v || v === 'false' || v === 'off' || v === 'no' || v === '0') return { kind: 'off' };
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw new Error('must be off, a hop count from 1 to 10, or a comma-separated CIDR list');
+    return { kind: 'hops', hops };
+  }
+  const cidrs: { address: string; prefix: number; family: 4 | 6 }[] = [];
+  for (const item of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [address = '', bits] = item.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    if (!family || (bits !== undefined && !/^\d+$/.test(bits)) || prefix > (family === 6 ? 128 : 32))
+      throw new Error(`must be off, a hop count from 1 to 10, or a comma-separated CIDR list ("${item}" is not)`);
+    cidrs.push({ address, prefix, family: family === 6 ? 6 : 4 });
+  }
+  return { kind: 'cidrs', cidrs };
+}
 
 export type Config = z.output<typeof schema> & { publicUrl: string; graphiql: boolean; trustProxy: TrustProxy };
 

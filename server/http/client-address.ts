@@ -6,27 +6,21 @@
 // the client.
 import { BlockList, isIP } from 'node:net';
 
-export type TrustProxy = { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'cidrs'; list: BlockList; text: string };
+/** TRUST_PROXY as parsed by config.ts (plain data). */
+export type TrustProxy =
+  | { kind: 'off' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'cidrs'; cidrs: { address: string; prefix: number; family: 4 | 6 }[] };
 
-/** Parses TRUST_PROXY: unset/"false"/"0" → off; "1".."10" → hops; "10.0.0.0/8,::1" → CIDR list. Throws a message on bad input. */
-export function parseTrustProxy(value: string | undefined): TrustProxy {
-  const v = (value ?? '').trim().toLowerCase();
-  if (!v || v === 'false' || v === 'off' || v === 'no' || v === '0') return { kind: 'off' };
-  if (/^\d+$/.test(v)) {
-    const hops = Number(v);
-    if (hops > 10) throw new Error('must be off, a hop count from 1 to 10, or a comma-separated CIDR list');
-    return { kind: 'hops', hops };
+const lists = new WeakMap<object, BlockList>();
+function blockList(t: Extract<TrustProxy, { kind: 'cidrs' }>): BlockList {
+  let list = lists.get(t);
+  if (!list) {
+    list = new BlockList();
+    for (const c of t.cidrs) list.addSubnet(c.address, c.prefix, c.family === 6 ? 'ipv6' : 'ipv4');
+    lists.set(t, list);
   }
-  const list = new BlockList();
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [addr, bits] = item.split('/');
-    const family = addr ? isIP(addr) : 0;
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32) || (bits !== undefined && !/^\d+$/.test(bits)))
-      throw new Error(`must be off, a hop count from 1 to 10, or a comma-separated CIDR list ("${item}" is not)`);
-    list.addSubnet(addr!, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return { kind: 'cidrs', list, text: v };
+  return list;
 }
 
 function normalise(ip: string): string {
@@ -53,6 +47,7 @@ export function clientAddress(trust: TrustProxy, socketAddress: string | null | 
     // chain[last] is the nearest proxy; N trusted hops → the client is chain[last - N]
     return chain[Math.max(0, chain.length - 1 - trust.hops)] ?? socket;
   }
-  for (let i = chain.length - 1; i >= 0; i--) if (!trusted(trust.list, chain[i]!)) return chain[i]!;
+  const list = blockList(trust);
+  for (let i = chain.length - 1; i >= 0; i--) if (!trusted(list, chain[i]!)) return chain[i]!;
   return chain[0] ?? socket;
 }

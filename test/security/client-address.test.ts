@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseTrustProxy } from '../../server/http/client-address.ts';
+import { parseTrustProxy } from '../../server/config.ts';
+import { clientAddress } from '../../server/http/client-address.ts';
 
 describe('client address behind proxies (TRUST_PROXY)', () => {
   it('off: the socket address, whatever X-Forwarded-For says', () => {
