@@ -46,7 +46,9 @@ export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
     { key: `id:${loginId.toLowerCase()}`, max: deps.loginLimits.perLogin },
     ...(opts.address ? [{ key: `addr:${opts.address}`, max: deps.loginLimits.perAddress }] : []),
   ];
-  const wait = await deps.loginThrottle.reserve(keys, now);
+  // the throttle fails closed: when the reservation cannot be made (the database is saturated
+  // by a burst), the password is not evaluated
+  const wait = await deps.loginThrottle.reserve(keys, now).catch(() => 60);
   if (wait > 0) {
     const minutes = waitMinutes(wait);
     throw new AuthError('RATE_LIMITED', `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, wait);

@@ -22,16 +22,19 @@ export function createLoginThrottle(prisma: PrismaClient, windowMs: number): Log
   let calls = 0;
   async function reserveOne(k: ThrottleKey, now: Date): Promise<number> {
     const resetAt = new Date(now.getTime() + windowMs);
-    const rows = await prisma.$queryRaw<{ count: number }[]>`
-      INSERT INTO "LoginThrottle" (key, count, "resetAt") VALUES (${k.key}, 1, ${resetAt})
-      ON CONFLICT (key) DO UPDATE SET
-        count = CASE WHEN "LoginThrottle"."resetAt" <= ${now} THEN 1 ELSE "LoginThrottle".count + 1 END,
-        "resetAt" = CASE WHEN "LoginThrottle"."resetAt" <= ${now} THEN EXCLUDED."resetAt" ELSE "LoginThrottle"."resetAt" END
-      WHERE "LoginThrottle"."resetAt" <= ${now} OR "LoginThrottle".count < ${k.max}
-      RETURNING count`;
-    if (rows.length > 0) return 0;
-    const row = await prisma.loginThrottle.findUnique({ where: { key: k.key } });
-    return row ? Math.max(1, Math.ceil((row.resetAt.getTime() - now.getTime()) / 1000)) : 1;
+    // one statement: the reservation, and (when it was refused) the window's end
+    const [row] = await prisma.$queryRaw<{ count: number | null; resetAt: Date | null }[]>`
+      WITH up AS (
+        INSERT INTO "LoginThrottle" (key, count, "resetAt") VALUES (${k.key}, 1, ${resetAt})
+        ON CONFLICT (key) DO UPDATE SET
+          count = CASE WHEN "LoginThrottle"."resetAt" <= ${now} THEN 1 ELSE "LoginThrottle".count + 1 END,
+          "resetAt" = CASE WHEN "LoginThrottle"."resetAt" <= ${now} THEN EXCLUDED."resetAt" ELSE "LoginThrottle"."resetAt" END
+        WHERE "LoginThrottle"."resetAt" <= ${now} OR "LoginThrottle".count < ${k.max}
+        RETURNING count
+      )
+      SELECT (SELECT count FROM up) AS count, (SELECT "resetAt" FROM "LoginThrottle" WHERE key = ${k.key}) AS "resetAt"`;
+    if (row?.count != null) return 0;
+    return row?.resetAt ? Math.max(1, Math.ceil((new Date(row.resetAt).getTime() - now.getTime()) / 1000)) : 1;
   }
   async function releaseOne(k: ThrottleKey, now: Date): Promise<void> {
     await prisma.$executeRaw`
