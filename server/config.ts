@@ -1,5 +1,6 @@
 // The only reader of process.env: validated once, typed, fails fast naming the variable.
 import { z } from 'zod';
+import { isIP } from 'node:net';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -36,7 +37,8 @@ const hostPortList = z.string().transform((v, ctx) => {
 });
 
 const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // production unless told otherwise: `npm start` is safe to expose (`npm run dev` sets development)
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(4000),
   PUBLIC_URL: url(['http', 'https']).optional(),
@@ -51,6 +53,30 @@ const schema = z.object({
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(900),
+  LOGIN_ADDRESS_MAX_FAILURES: int(2, 100_000).default(30),
+  TRUST_PROXY: z.string().optional(),
+  CORS_ORIGINS: z.string().transform((v, ctx) => {
+    const out: string[] = [];
+    for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      let origin: string | null = null;
+      try {
+        const u = new URL(item);
+        if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === item.replace(/\/$/, '')) origin = u.origin;
+      } catch {
+        origin = null;
+      }
+      if (!origin) {
+        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of origins like https://app.example.com ("${item}" is not)` });
+        return z.NEVER;
+      }
+      out.push(origin);
+    }
+    return out;
+  }).default(''),
+  WS_MAX_CONNECTIONS_PER_ADDRESS: int(1, 100_000).default(50),
+  WS_MAX_CONNECTIONS_PER_ACCOUNT: int(1, 100_000).default(50),
+  WS_MAX_SUBSCRIPTIONS: int(1, 100_000).default(100),
+  HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3_600).default(30),
   GRAPHIQL: bool.optional(),
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).default('portwatch <portwatch@localhost>'),
@@ -92,7 +118,34 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-export type Config = z.output<typeof schema> & { publicUrl: string; graphiql: boolean };
+/** TRUST_PROXY: off, a hop count, or the CIDR list of the reverse proxies (see http/client-address.ts). */
+export type TrustProxy =
+  | { kind: 'off' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'cidrs'; cidrs: { address: string; prefix: number; family: 4 | 6 }[] };
+
+/** Parses TRUST_PROXY: unset/"false"/"0" → off; "1".."10" → hops; "10.0.0.0/8,::1" → CIDR list. Throws a message on bad input. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const v = (value ?? '').trim().toLowerCase();
+  if (!v || v === 'false' || v === 'off' || v === 'no' || v === '0') return { kind: 'off' };
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw new Error('must be off, a hop count from 1 to 10, or a comma-separated CIDR list');
+    return { kind: 'hops', hops };
+  }
+  const cidrs: { address: string; prefix: number; family: 4 | 6 }[] = [];
+  for (const item of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [address = '', bits] = item.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    if (!family || (bits !== undefined && !/^\d+$/.test(bits)) || prefix > (family === 6 ? 128 : 32))
+      throw new Error(`must be off, a hop count from 1 to 10, or a comma-separated CIDR list ("${item}" is not)`);
+    cidrs.push({ address, prefix, family: family === 6 ? 6 : 4 });
+  }
+  return { kind: 'cidrs', cidrs };
+}
+
+export type Config = z.output<typeof schema> & { publicUrl: string; graphiql: boolean; trustProxy: TrustProxy };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -118,11 +171,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set when SMS_PROVIDER=twilio');
   if (Boolean(c.ADMIN_LOGIN) !== Boolean(c.ADMIN_PASSWORD))
     problems.push('ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
+  let trustProxy: TrustProxy = { kind: 'off' };
+  try {
+    trustProxy = parseTrustProxy(c.TRUST_PROXY);
+  } catch (err) {
+    problems.push(`TRUST_PROXY ${(err as Error).message}`);
+  }
+  // one login id's failures alone (at most 2 windows' worth) must never block the address
+  if (c.LOGIN_ADDRESS_MAX_FAILURES <= 2 * c.LOGIN_MAX_FAILURES)
+    problems.push('LOGIN_ADDRESS_MAX_FAILURES must be more than twice LOGIN_MAX_FAILURES (one login id must never block others)');
   if (problems.length) throw new ConfigError(problems);
   const shownHost = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   return {
     ...c,
     publicUrl: (c.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${c.PORT}`).replace(/\/$/, ''),
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
+    trustProxy,
   };
 }

@@ -11,6 +11,7 @@ import { ensureFirstAdmin } from './services/accounts.ts';
 import { seedDemo } from './services/demo.ts';
 import { createEvents } from './services/events.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
+import { createLoginThrottle } from './services/login-throttle.ts';
 import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
 import { createNotifications, notificationSettings, type Notifications } from './services/dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
@@ -81,7 +82,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       now: opts.now ?? (() => new Date()),
       secret: await getInstallationSecret(db.prisma),
       publicUrl: config.publicUrl,
-      loginLimiter: createRateLimiter({ max: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_SECONDS * 1000 }),
+      loginThrottle: createLoginThrottle(db.prisma, config.LOGIN_WINDOW_SECONDS * 1000),
+      loginLimits: { perLogin: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_ADDRESS_MAX_FAILURES },
       mutationLimiter: createRateLimiter({ max: 600, windowMs: 60_000 }),
       sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
       secureCookies: config.publicUrl.startsWith('https:'),
@@ -142,7 +144,10 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       services,
       graphiql: config.graphiql,
       production: config.NODE_ENV === 'production',
-      allowedOrigins: [new URL(config.publicUrl).origin],
+      allowedOrigins: [new URL(config.publicUrl).origin, ...config.CORS_ORIGINS],
+      trustProxy: config.trustProxy,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      wsLimits: { perAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS, perAccount: config.WS_MAX_CONNECTIONS_PER_ACCOUNT, subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS },
       readiness,
       staticDir: path.join(root, 'build/client'),
       log,
@@ -185,7 +190,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
 async function main() {
   let config: Config;
   try {
-    config = loadConfig();
+    // `npm run dev` (--dev): development behaviour (GraphiQL, introspection, detailed errors)
+    // unless NODE_ENV says otherwise; `npm start`: production unless NODE_ENV says otherwise
+    config = loadConfig(process.argv.includes('--dev') ? { NODE_ENV: 'development', ...process.env } : process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,10 +1,12 @@
 // One context factory for HTTP and WebSocket operations.
 import type { RateLimiter } from '../services/rate-limit.ts';
+import type { LoginThrottle } from '../services/login-throttle.ts';
 import type { ServiceDeps, Viewer } from '../services/types.ts';
 import type { AuthError } from '../services/errors.ts';
 
 export interface AppServices extends ServiceDeps {
-  loginLimiter: RateLimiter;
+  loginThrottle: LoginThrottle;
+  loginLimits: { perLogin: number; perAddress: number };
   mutationLimiter: RateLimiter;
   sessionTtlMs: number;
   secureCookies: boolean;

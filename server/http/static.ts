@@ -2,9 +2,10 @@
 // sent precompressed (file.br / file.gz, written at build time by scripts/compress-static.mjs)
 // when the browser accepts it; hashed assets (/_app/immutable/) are cached for a year.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { dashboardCsp } from './security-headers.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +52,7 @@ The dashboard has not been built: run <code>npm run build</code>.</p></body></ht
 
 export function createStaticHandler(dir: string) {
   const root = path.resolve(dir);
+  const htmlCache = new Map<string, string>();
   return async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     let rel: string;
@@ -79,11 +81,18 @@ export function createStaticHandler(dir: string) {
       file = path.join(root, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PLACEHOLDER);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': dashboardCsp(PLACEHOLDER) }).end(PLACEHOLDER);
         return;
       }
     }
     const immutable = rel.includes('/_app/immutable/');
+    if (path.extname(file) === '.html') {
+      // the policy allows this page's own inline boot script by its hash
+      const key = `${file}:${info.mtimeMs}`;
+      let html = htmlCache.get(key);
+      if (html === undefined) htmlCache.set(key, (html = await readFile(file, 'utf8')));
+      res.setHeader('content-security-policy', dashboardCsp(html, req.headers.host));
+    }
     const variant = await precompressed(file, req.headers['accept-encoding']);
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',

@@ -154,10 +154,13 @@ export async function setCustomerDisabled(deps: ServiceDeps, viewer: Viewer, acc
   requireAdmin(viewer);
   const account = await findCustomer(deps, accountId);
   if (disabled === (account.disabledAt !== null)) return account;
-  return deps.prisma.$transaction(async (tx) => {
+  const result = await deps.prisma.$transaction(async (tx) => {
     const updated = await tx.account.update({ where: { id: account.id }, data: { disabledAt: disabled ? deps.now() : null } });
     if (disabled) await tx.session.deleteMany({ where: { accountId: account.id } });
     await recordAudit(tx, viewer, { action: disabled ? 'account.disable' : 'account.enable', targetType: 'Account', targetId: account.id });
     return updated;
   });
+  // every socket and stream of the account ends (sessions and API tokens), in every process
+  if (disabled) deps.events.credentialRevoked({ kind: 'account', id: account.id, reason: 'disabled' });
+  return result;
 }

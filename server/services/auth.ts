@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Account } from '../generated/prisma/client.ts';
 import { AuthError, NotFoundError, ValidationError } from './errors.ts';
 import { dummyHashPromise, verifyPassword } from './passwords.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import { waitMinutes, type LoginThrottle, type ThrottleKey } from './login-throttle.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export const SESSION_COOKIE = 'pw_session';
@@ -12,7 +12,9 @@ const TOKEN_RE = /^pwt_[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export interface AuthDeps extends ServiceDeps {
-  loginLimiter: RateLimiter;
+  loginThrottle: LoginThrottle;
+  /** LOGIN_MAX_FAILURES and LOGIN_ADDRESS_MAX_FAILURES. */
+  loginLimits: { perLogin: number; perAddress: number };
   sessionTtlMs: number;
 }
 
@@ -27,26 +29,38 @@ export interface LoginOptions {
   userAgent?: string | null;
 }
 
-/** Checks credentials (rate-limited per login id and per address) and opens a session. */
+/**
+ * Checks credentials and opens a session. Each attempt first reserves a slot on its login id
+ * and on its client address (atomically, in the database): when either is full the attempt is
+ * refused before the password is hashed. A failure keeps its slot until the window ends; a
+ * success gives it back.
+ */
 export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
   const loginId = opts.loginId.trim();
   if (!loginId) throw ValidationError.field('loginId', 'Enter your login id');
   if (!opts.password) throw ValidationError.field('password', 'Enter your password');
+  if (loginId.length > 200) throw ValidationError.field('loginId', 'At most 200 characters');
+  if (opts.password.length > 1000) throw ValidationError.field('password', 'At most 1000 characters');
   const now = deps.now();
-  const keys = [`id:${loginId.toLowerCase()}`, ...(opts.address ? [`addr:${opts.address}`] : [])];
-  const wait = Math.max(...keys.map((k) => deps.loginLimiter.blockedFor(k, now.getTime())));
-  if (wait > 0) throw new AuthError('RATE_LIMITED', `Too many failed sign-ins; try again in ${wait} s`, wait);
+  const keys: ThrottleKey[] = [
+    { key: `id:${loginId.toLowerCase()}`, max: deps.loginLimits.perLogin },
+    ...(opts.address ? [{ key: `addr:${opts.address}`, max: deps.loginLimits.perAddress }] : []),
+  ];
+  // the throttle fails closed: when the reservation cannot be made (the database is saturated
+  // by a burst), the password is not evaluated
+  const wait = await deps.loginThrottle.reserve(keys, now).catch(() => 60);
+  if (wait > 0) {
+    const minutes = waitMinutes(wait);
+    throw new AuthError('RATE_LIMITED', `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, wait);
+  }
 
   const account = await deps.prisma.account.findUnique({ where: { loginId } });
   const ok = account
     ? await verifyPassword(opts.password, account.passwordHash)
     : await verifyPassword(opts.password, await dummyHashPromise).then(() => false);
-  if (!account || !ok) {
-    for (const k of keys) deps.loginLimiter.fail(k, now.getTime());
-    throw new AuthError('INVALID_CREDENTIALS', 'Unknown login id or wrong password');
-  }
+  if (!account || !ok) throw new AuthError('INVALID_CREDENTIALS', 'Unknown login id or wrong password');
+  await deps.loginThrottle.release(keys, now);
   if (account.disabledAt) throw new AuthError('ACCOUNT_DISABLED', 'This account is disabled');
-  deps.loginLimiter.reset(keys[0]!);
 
   const secret = randomBytes(32).toString('base64url');
   const session = await deps.prisma.session.create({
@@ -72,22 +86,26 @@ export async function resolveSession(deps: ServiceDeps, cookieValue: string): Pr
   if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
     await deps.prisma.session.update({ where: { id }, data: { lastSeenAt: now } }).catch(() => {});
   }
-  return toViewer(session.account, 'session', { sessionId: id });
+  return toViewer(session.account, 'session', { sessionId: id, expiresAt: session.expiresAt });
 }
 
 export async function logout(deps: ServiceDeps, viewer: Viewer | null): Promise<boolean> {
   if (!viewer?.sessionId) return false;
   const { count } = await deps.prisma.session.deleteMany({ where: { id: viewer.sessionId } });
+  // sockets and streams opened with this session end too, in every process
+  deps.events.credentialRevoked({ kind: 'session', id: viewer.sessionId, reason: 'logout' });
   return count > 0;
 }
 
 export interface CreateApiTokenOptions {
   name: string;
   expiresInDays?: number | null;
+  scope?: 'READ' | 'READ_WRITE';
 }
 
-/** Creates a token for the viewer's own account. The secret is returned once, never stored. */
+/** Creates a token for the viewer's own account. The secret is returned once, never stored. Sessions only. */
 export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: CreateApiTokenOptions) {
+  if (viewer.via !== 'session') throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
   const name = opts.name.trim();
   if (!name) throw ValidationError.field('name', 'Give the token a name');
   if (name.length > 100) throw ValidationError.field('name', 'At most 100 characters');
@@ -100,6 +118,7 @@ export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: Cr
       name,
       tokenHash: sha256(secret),
       prefix: secret.slice(0, 12),
+      scope: opts.scope ?? 'READ_WRITE',
       expiresAt: opts.expiresInDays ? new Date(deps.now().getTime() + opts.expiresInDays * 86_400_000) : null,
     },
   });
@@ -107,10 +126,13 @@ export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: Cr
 }
 
 export async function revokeApiToken(deps: ServiceDeps, viewer: Viewer, tokenId: string) {
+  if (viewer.via !== 'session') throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
   const token = await deps.prisma.apiToken.findFirst({ where: { id: tokenId, accountId: viewer.accountId } });
   if (!token) throw new NotFoundError('API token');
   if (token.revokedAt) return token;
-  return deps.prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: deps.now() } });
+  const revoked = await deps.prisma.apiToken.update({ where: { id: token.id }, data: { revokedAt: deps.now() } });
+  deps.events.credentialRevoked({ kind: 'token', id: token.id, reason: 'revoked' });
+  return revoked;
 }
 
 /** The viewer behind `Authorization: Bearer pwt_…`. */
@@ -125,7 +147,7 @@ export async function resolveApiToken(deps: ServiceDeps, secret: string): Promis
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
     await deps.prisma.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
   }
-  return toViewer(token.account, 'token', { tokenId: token.id });
+  return toViewer(token.account, 'token', { tokenId: token.id, expiresAt: token.expiresAt, scope: token.scope });
 }
 
 /** Deletes sessions that expired more than a day ago (run periodically). */

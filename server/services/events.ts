@@ -62,7 +62,18 @@ export interface ApprovalRequestEvent {
   change: 'CREATED' | 'SEEN' | 'APPROVED' | 'REJECTED';
 }
 
+/** A credential stopped being valid: every socket and stream opened with it must end (all processes). */
+export interface CredentialRevokedEvent {
+  kind: 'session' | 'token' | 'account';
+  /** Session id (sha256), API token id or account id. */
+  id: string;
+  reason: 'logout' | 'revoked' | 'disabled' | 'expired' | 'password';
+}
+
+export const CREDENTIAL_SCOPE = 'all';
+
 export type Topics = {
+  credentialRevoked: [scope: string, payload: CredentialRevokedEvent];
   portStatus: [scope: string, payload: PortStatusEvent];
   checkResult: [monitorId: string, payload: CheckEvent];
   incident: [scope: string, payload: IncidentEvent];
@@ -79,6 +90,7 @@ export interface Events {
   incident(e: IncidentEvent): void;
   notification(e: NotificationChangeEvent): void;
   approvalRequest(e: ApprovalRequestEvent): void;
+  credentialRevoked(e: CredentialRevokedEvent): void;
 }
 
 // The event target's own type parameter is loose; Redis and in-memory targets both fit.
@@ -105,5 +117,6 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     incident: (e) => scoped('incident', e.accountId, e),
     notification: (e) => scoped('notification', e.accountId, e),
     approvalRequest: (e) => scoped('approvalRequest', e.accountId, e),
+    credentialRevoked: (e) => pubsub.publish('credentialRevoked', CREDENTIAL_SCOPE, e),
   };
 }

@@ -122,10 +122,34 @@ export function parseIp(input: string): ParsedIp | null {
   return { ip: formatHextets(h), family: 6 };
 }
 
-/** The restricted range a canonical address falls in, or null for an ordinary public address. */
+const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 addresses an IPv6 address carries and leads to: IPv4-compatible (::a.b.c.d), NAT64
+ * (64:ff9b::/96 and the local-use 64:ff9b:1::/48), 6to4 (2002::/16, the relay's address in bits
+ * 16–47) and Teredo (2001::/32: the server in bits 32–63, the client obfuscated in the last 32).
+ */
+export function embeddedIpv4(ip: ParsedIp): string[] {
+  if (ip.family !== 6) return [];
+  const h = parseHextets(ip.ip);
+  if (!h) return [];
+  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, k = 0] = h;
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0 && (g !== 0 || k > 1)) return [v4(g, k)];
+  if (a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0) return [v4(g, k)];
+  if (a === 0x64 && b === 0xff9b && c === 1) return [v4(g, k)];
+  if (a === 0x2002) return [v4(b, c)];
+  if (a === 0x2001 && b === 0) return [v4(c, d), v4(g ^ 0xffff, k ^ 0xffff)];
+  return [];
+}
+
+/** The restricted range a canonical address falls in, or null for an ordinary public address. An IPv6 address that embeds an IPv4 one is judged by that address too. */
 export function restrictedRange(ip: ParsedIp): IpRangeKind | null {
   const type = ip.family === 4 ? 'ipv4' : 'ipv6';
   for (const r of LISTS) if (r.type === type && r.list.check(ip.ip, type)) return r.kind;
+  for (const inner of embeddedIpv4(ip)) {
+    const kind = restrictedRange({ ip: inner, family: 4 });
+    if (kind) return kind;
+  }
   return null;
 }
 

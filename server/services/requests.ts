@@ -58,11 +58,13 @@ export async function createApprovalRequest(deps: ServiceDeps, viewer: Viewer, o
   const ip = checkIp(opts.ip);
   if (!ip.ok) problems.push({ path: ['input', 'ip'], message: ip.message });
   else {
+    // only the customer's own inventory is consulted: whether the IP is another customer's is
+    // never revealed here (the admin sees that conflict on the board, `ipConflict`)
     const [inInventory, pending] = await Promise.all([
-      deps.prisma.server.count({ where: { ip: ip.ip } }),
+      deps.prisma.server.count({ where: { ip: ip.ip, accountId: viewer.accountId } }),
       deps.prisma.approvalRequest.count({ where: { ip: ip.ip, accountId: viewer.accountId, status: { in: ['REQUESTED', 'SEEN'] } } }),
     ]);
-    if (inInventory) problems.push({ path: ['input', 'ip'], message: `${ip.ip} is already registered with us; it cannot be requested` });
+    if (inInventory) problems.push({ path: ['input', 'ip'], message: `${ip.ip} is already in your inventory` });
     else if (pending) problems.push({ path: ['input', 'ip'], message: `You already have an open request for ${ip.ip}` });
   }
   if (problems.length || !ip.ok) throw new ValidationError(problems);

@@ -12,6 +12,10 @@ export interface Viewer {
   via: 'session' | 'token';
   sessionId?: string;
   tokenId?: string;
+  /** When the session or token stops being valid (open sockets are closed then). */
+  expiresAt?: Date | null;
+  /** API tokens only: READ tokens may not run mutations. */
+  scope?: 'READ' | 'READ_WRITE';
 }
 
 /** What every service function needs; built once in main.ts (and by tests). */

@@ -62,6 +62,18 @@ describe(`acknowledgeIncident (${backend})`, () => {
 
     const admin = await app.login(ADMIN.loginId, ADMIN.password);
     const byAdmin = await app.gql<AckResult>(ACK, { id: theirs }, { cookie: admin });
-    expect(byAdmin.body.data?.acknowledgeIncident.data).toMatchObject({ acknowledgedBy: ADMIN.loginId });
+    expect(byAdmin.body.data?.acknowledgeIncident.data).toMatchObject({ acknowledgedBy: `operator: ${ADMIN.loginId}` });
+    // the customer sees the operator's role, never their login, e-mail or phone (issue 12.12)
+    const bobCookie = await app.login('bob-ack', CUSTOMER_PASSWORD);
+    const seen = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy acknowledgedByOperator } } }`, { id: theirs }, { cookie: bobCookie });
+    expect(seen.body.data).toEqual({ node: { acknowledgedBy: 'operator', acknowledgedByOperator: true } });
+    // an operator's alert link: stored with the recipient for admins, shown by role to the customer
+    const linkAcked = await incidentOf(bob.id, '198.51.100.13');
+    await app.testDb.db.prisma.incident.update({ where: { id: Buffer.from(linkAcked, 'base64').toString().split(':')[1]! }, data: { acknowledgedAt: new Date(), acknowledgedBy: 'operator link: +821099998888' } });
+    const hidden = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`, { id: linkAcked }, { cookie: bobCookie });
+    expect(JSON.stringify(hidden.body)).not.toContain('+8210');
+    expect(hidden.body.data).toEqual({ node: { acknowledgedBy: 'operator' } });
+    const shown = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`, { id: linkAcked }, { cookie: admin });
+    expect(shown.body.data).toEqual({ node: { acknowledgedBy: 'operator link: +821099998888' } });
   });
 });

@@ -126,6 +126,9 @@ describe(`notification routes with NHN (${backend})`, () => {
     const delivered = await statusOf(prisma, sms.id);
     expect(delivered).toMatchObject({ status: 'DELIVERED', statusDetail: 'nhn report: COMPLETED: 1000 delivered' });
     expect(delivered.deliveredAt).toBeInstanceOf(Date);
+    // a replayed report (the same signed body again) adds nothing to the timeline (issue 12.11)
+    for (let i = 0; i < 3; i++) expect((await nhn.postReport(hook, { messageStatus: 'COMPLETED', resultCode: '1000' })).status).toBe(200);
+    expect((await statusOf(prisma, sms.id)).events.length).toBe(delivered.events.length);
 
     // a late "still sending" report and a contradicting failure: recorded, status stays DELIVERED
     expect((await nhn.postReport(hook, { messageStatus: 'SENDING', resultCode: '' })).status).toBe(200);
@@ -208,10 +211,11 @@ describe(`notification routes with Twilio (${backend})`, () => {
 
     expect((await twilio.postStatus(hook, { MessageStatus: 'sent', signUrl: CALLBACK })).status).toBe(200);
     expect((await twilio.postStatus(hook, { MessageStatus: 'delivered', signUrl: CALLBACK })).status).toBe(200);
+    // the same "sent" report again (a replay or Twilio's retry) is answered and adds nothing (issue 12.11)
     expect((await twilio.postStatus(hook, { MessageStatus: 'sent', signUrl: CALLBACK })).status).toBe(200);
     const after = await statusOf(prisma, sms.id);
     expect(after.status).toBe('DELIVERED');
-    expect(after.events.map((e) => e.status)).toEqual(['YES', 'YES', 'DELIVERED', 'DELIVERED']);
+    expect(after.events.map((e) => e.status)).toEqual(['YES', 'YES', 'DELIVERED']);
   });
 
   it('undelivered → FAILED with the error code meaning', async () => {

@@ -29,7 +29,7 @@ const MASKED = 'Unexpected error.';
  * the field whose resolver fails → why. An internal error anywhere else fails the run.
  */
 export const KNOWN_INTERNAL: Record<string, string> = {
-  yearlyStatistics: 'statistics.ts throws a ValidationError (bad year or time zone) from a field without an errors union',
+  // (yearlyStatistics' bad year or time zone is now a coded BAD_USER_INPUT: issue 12.9)
 };
 
 /** The known bug behind every internal error of `body`, or null when one is unknown. */

@@ -108,7 +108,7 @@ describe(`abuse (${backend})`, () => {
     expect((await app.gql(`{ __typename }`)).body.data).toEqual({ __typename: 'Query' });
   });
 
-  it('throttles login brute force per login id and per client address', async () => {
+  it('throttles login brute force per login id, without holding other login ids', async () => {
     const LOGIN = `mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { __typename ... on AuthError { code retryAfterSeconds } } }`;
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) codes.push(String((await app.gql<{ login: { code: string } }>(LOGIN, { l: 'carol', p: `guess-${i}` })).body.data?.login.code));
@@ -117,9 +117,10 @@ describe(`abuse (${backend})`, () => {
     expect(right.body.data?.login).toMatchObject({ __typename: 'AuthError', code: 'RATE_LIMITED' });
     expect(right.body.data?.login.retryAfterSeconds).toBeGreaterThan(0);
     expect(right.headers.get('set-cookie')).toBeNull();
-    // the same address trying another login id is held too
-    const other = await app.gql<{ login: { code: string } }>(LOGIN, { l: 'alice-k2m', p: 'customer-password' });
-    expect(other.body.data?.login.code).toBe('RATE_LIMITED');
+    // one login id's failures never hold another login id from the same address (issue 13.2);
+    // the address limit (LOGIN_ADDRESS_MAX_FAILURES) needs several logins' failures
+    const other = await app.gql<{ login: { __typename: string } }>(LOGIN, { l: 'alice-k2m', p: 'customer-password' });
+    expect(other.body.data?.login.__typename).toBe('MutationLoginSuccess');
   });
 
   it('refuses to register or request loopback, private, link-local, multicast, reserved and foreign IPs', async () => {

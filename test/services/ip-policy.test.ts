@@ -76,3 +76,27 @@ describe('checkIp', () => {
     expect(checkIp('server.example.com')).toMatchObject({ ok: false, message: expect.stringContaining('not a host name') });
   });
 });
+
+describe('IPv6 forms that embed an IPv4 address (issue 12.10)', () => {
+  it.each([
+    ['::127.0.0.1', 'LOOPBACK'],
+    ['::7f00:1', 'LOOPBACK'],
+    ['64:ff9b::a9fe:a9fe', 'LINK_LOCAL'], // NAT64 of 169.254.169.254
+    ['64:ff9b::10.0.0.1', 'PRIVATE'],
+    ['64:ff9b:1::c0a8:101', 'PRIVATE'],
+    ['2002:7f00:1::1', 'LOOPBACK'], // 6to4 of 127.0.0.1
+    ['2002:a9fe:a9fe::1', 'LINK_LOCAL'],
+    ['2001:0:a00:1::', 'PRIVATE'], // Teredo server 10.0.0.1
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'LOOPBACK'], // Teredo client ~(80ff:fffe) = 127.0.0.1
+  ])('%s is judged by the address it embeds (%s)', (ip, kind) => {
+    const parsed = parseIp(ip)!;
+    expect(restrictedRange(parsed)).toBe(kind);
+    expect(checkIp(ip).ok).toBe(false);
+    expect(checkIp(ip, { allowPrivate: true }).ok).toBe(true);
+  });
+  it('keeps public embedded addresses public', () => {
+    expect(checkIp('64:ff9b::808:808').ok).toBe(true); // NAT64 of 8.8.8.8
+    expect(checkIp('2002:808:808::1').ok).toBe(true);
+    expect(checkIp('2001:4860:4860::8888').ok).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { loginWithPassword, logout, SESSION_COOKIE } from '../../services/auth.ts';
 import { AuthError, ValidationError } from '../../services/errors.ts';
 import { accountWhere } from '../../services/tenancy.ts';
-import { builder } from '../builder.ts';
+import { builder, UnauthorizedGraphQLError } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { CustomerKindEnum, LanguageEnum, RoleEnum } from './enums.ts';
 
@@ -31,9 +31,13 @@ builder.queryField('viewer', (t) =>
   t.prismaField({
     type: 'Account',
     nullable: true,
-    description: 'The signed-in account (session cookie or API token), or null.',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.services.prisma.account.findUnique({ ...query, where: { id: ctx.viewer.accountId } }) : null,
+    description: 'The signed-in account (session cookie or API token), or null when none was sent. A bad or revoked API token is an error (TOKEN_INVALID, TOKEN_REVOKED), not anonymous.',
+    resolve: (query, _root, _args, ctx) => {
+      const problem = ctx.authProblem;
+      if (!ctx.viewer && problem && (problem.code === 'TOKEN_INVALID' || problem.code === 'TOKEN_REVOKED'))
+        throw new UnauthorizedGraphQLError(problem.message, problem.code);
+      return ctx.viewer ? ctx.services.prisma.account.findUnique({ ...query, where: { id: ctx.viewer.accountId } }) : null;
+    },
   }),
 );
 

@@ -8,6 +8,7 @@ import {
 import type { CustomerKind } from '../../generated/prisma/enums.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
 import { isAdminViewer } from '../../services/tenancy.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { CustomerKindEnum, LanguageEnum } from './enums.ts';
@@ -253,6 +254,7 @@ builder.prismaObject('AuditLog', {
   name: 'AuditEntry',
   description: 'One recorded action (admin actions, and customers\' changes to their monitors and requests).',
   fields: (t) => ({
+    id: t.id({ description: 'A stable global id of this entry (for client caches).', resolve: (a) => encodeGlobalID('AuditEntry', a.id.toString()) }),
     number: t.string({ description: 'The entry\'s sequence number.', resolve: (a) => a.id.toString() }),
     at: t.expose('at', { type: 'DateTime' }),
     action: t.exposeString('action'),

@@ -3,6 +3,8 @@ import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { AccountRef } from './account.ts';
+import { ApiTokenScopeEnum } from './enums.ts';
+import { readable } from './node-access.ts';
 
 const ApiTokenRef = builder.prismaNode('ApiToken', {
   id: { field: 'id' },
@@ -17,6 +19,7 @@ const ApiTokenRef = builder.prismaNode('ApiToken', {
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    scope: t.expose('scope', { type: ApiTokenScopeEnum }),
   }),
 });
 
@@ -33,7 +36,7 @@ const CreatedApiToken = builder.objectRef<{ secret: string; tokenId: string }>('
 builder.objectField(CreatedApiToken, 'token', (t) =>
   t.prismaField({
     type: 'ApiToken',
-    resolve: (query, p, _a, ctx) => ctx.services.prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: p.tokenId } }),
+    resolve: (query, p, _a, ctx) => ctx.services.prisma.apiToken.findUniqueOrThrow({ ...readable(query), where: { id: p.tokenId } }),
   }),
 );
 
@@ -41,14 +44,15 @@ builder.mutationField('createApiToken', (t) =>
   t.field({
     type: CreatedApiToken,
     authScopes: { signedIn: true },
-    description: 'Creates an API token for your own account, for `Authorization: Bearer <secret>`.',
+    description: 'Creates an API token for your own account, for `Authorization: Bearer <secret>`. Only from a signed-in session (INSUFFICIENT_SCOPE with a token).',
     errors: { types: [ValidationError] },
     args: {
       name: t.arg.string({ required: true }),
       expiresInDays: t.arg.int({ required: false }),
+      scope: t.arg({ type: ApiTokenScopeEnum, required: false, description: 'Default READ_WRITE. A monitoring script needs only READ.' }),
     },
     resolve: async (_r, args, ctx) => {
-      const { token, secret } = await createApiToken(ctx.services, ctx.viewer!, { name: args.name, expiresInDays: args.expiresInDays ?? null });
+      const { token, secret } = await createApiToken(ctx.services, ctx.viewer!, { name: args.name, expiresInDays: args.expiresInDays ?? null, scope: args.scope ?? 'READ_WRITE' });
       return { secret, tokenId: token.id };
     },
   }),
@@ -62,7 +66,7 @@ builder.mutationField('revokeApiToken', (t) =>
     args: { id: t.arg.globalID({ required: true, for: ApiTokenRef }) },
     resolve: async (query, _r, args, ctx) => {
       const token = await revokeApiToken(ctx.services, ctx.viewer!, args.id.id);
-      return ctx.services.prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: token.id } });
+      return ctx.services.prisma.apiToken.findUniqueOrThrow({ ...readable(query), where: { id: token.id } });
     },
   }),
 );

@@ -1,6 +1,6 @@
 import {
   Channel, CustomerKind, IncidentKind, Language, MaintenanceKind, NotificationKind, NotificationStatus,
-  PortPhase, RecipientRole, RequestStatus, Role, ServerSource,
+  PortPhase, RecipientRole, RequestStatus, Role, ServerSource, ApiTokenScope,
 } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
@@ -20,3 +20,7 @@ export const NotificationStatusEnum = builder.enumType(NotificationStatus, {
     'The seed\'s MAIL/SMS column. YES sent; NO not sent because the switch was off; FAILED rejected, bounced or refused; READ the mail was opened; DELIVERED the carrier confirmed the SMS; QUEUED/SENDING on the way.',
 });
 export const RequestStatusEnum = builder.enumType(RequestStatus, { name: 'RequestStatus' });
+export const ApiTokenScopeEnum = builder.enumType(ApiTokenScope, {
+  name: 'ApiTokenScope',
+  description: 'READ: queries and subscriptions only. READ_WRITE: also mutations. Neither manages tokens (that needs a signed-in session).',
+});

@@ -31,6 +31,11 @@ builder.objectType(AuthError, {
   isTypeOf: (v) => v instanceof AuthError,
   fields: (t) => ({
     retryAfterSeconds: t.int({ nullable: true, resolve: (e) => e.retryAfterSeconds ?? null }),
+    retryAfterMinutes: t.int({
+      nullable: true,
+      description: 'The same wait in whole minutes, rounded up (what a person is told).',
+      resolve: (e) => (e.retryAfterSeconds == null ? null : Math.max(1, Math.ceil(e.retryAfterSeconds / 60))),
+    }),
   }),
 });
 

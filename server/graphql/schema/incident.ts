@@ -4,6 +4,7 @@
 import { IncidentCloseReason, type Channel, type IncidentKind, type NotificationStatus } from '../../generated/prisma/enums.ts';
 import { countIncidents, countNotifications, listIncidents, listNotifications } from '../../services/incidents.ts';
 import { incidentWhere, isAdminViewer, notificationWhere } from '../../services/tenancy.ts';
+import { byOperator, shownAcknowledger } from '../../services/dispatch/acknowledger.ts';
 import { builder } from '../builder.ts';
 import { ChannelEnum, IncidentKindEnum, NotificationKindEnum, NotificationStatusEnum, RecipientRoleEnum, LanguageEnum } from './enums.ts';
 import { filterNodeId } from './node-access.ts';
@@ -24,7 +25,15 @@ export const IncidentRef = builder.prismaNode('Incident', {
     reason: t.exposeString('reason', { nullable: true, description: 'The first OS error (or the degradation reason).' }),
     openedAt: t.expose('openedAt', { type: 'DateTime' }),
     acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
-    acknowledgedBy: t.exposeString('acknowledgedBy', { nullable: true }),
+    acknowledgedBy: t.string({
+      nullable: true,
+      description: 'Who acknowledged: a login id, "link: <recipient>" (an alert link). When the provider\'s staff acknowledged, customers see "operator" (never their login, e-mail or phone).',
+      resolve: (i, _a, ctx) => shownAcknowledger(i.acknowledgedBy, ctx.viewer?.role === 'ADMIN'),
+    }),
+    acknowledgedByOperator: t.boolean({
+      description: 'True when the provider\'s staff acknowledged (by sign-in or by their alert link).',
+      resolve: (i) => byOperator(i.acknowledgedBy),
+    }),
     resolvedAt: t.expose('resolvedAt', { type: 'DateTime', nullable: true }),
     closeReason: t.expose('closeReason', {
       type: IncidentCloseReasonEnum,
@@ -95,8 +104,8 @@ builder.prismaObjectField('Monitor', 'incidents', (t) =>
   }),
 );
 
-const incidentOptions = (args: { monitor?: string | number | null; open?: boolean | null; kind?: IncidentKind | null; from?: Date | null; to?: Date | null }) => ({
-  monitorId: filterNodeId(args.monitor, 'Monitor'),
+const incidentOptions = (args: { monitor?: string | number | null; monitorId?: string | number | null; open?: boolean | null; kind?: IncidentKind | null; from?: Date | null; to?: Date | null }) => ({
+  monitorId: filterNodeId(args.monitorId ?? args.monitor, 'Monitor'),
   open: args.open,
   kind: args.kind,
   from: args.from,
@@ -110,7 +119,8 @@ builder.queryField('incidents', (t) =>
     authScopes: { signedIn: true },
     description: 'Incidents on your monitors (every incident, also the prober\'s own, for admins), newest first.',
     args: {
-      monitor: t.arg.id(),
+      monitorId: t.arg.id({ description: 'Only this monitor\'s incidents.' }),
+      monitor: t.arg.id({ deprecationReason: 'Use monitorId (arguments naming another object are <type>Id).' }),
       open: t.arg.boolean(),
       kind: t.arg({ type: IncidentKindEnum }),
       from: t.arg({ type: 'DateTime', description: 'Opened at or after.' }),
@@ -121,8 +131,8 @@ builder.queryField('incidents', (t) =>
   }),
 );
 
-const notificationOptions = (args: { incident?: string | number | null; channel?: Channel | null; status?: NotificationStatus | null }) => ({
-  incidentId: filterNodeId(args.incident, 'Incident'),
+const notificationOptions = (args: { incident?: string | number | null; incidentId?: string | number | null; channel?: Channel | null; status?: NotificationStatus | null }) => ({
+  incidentId: filterNodeId(args.incidentId ?? args.incident, 'Incident'),
   channel: args.channel,
   status: args.status,
 });
@@ -133,7 +143,7 @@ builder.queryField('notifications', (t) =>
     cursor: 'id',
     authScopes: { signedIn: true },
     description: 'The notification ledger, newest first: messages to your contacts (all messages for admins).',
-    args: { incident: t.arg.id(), channel: t.arg({ type: ChannelEnum }), status: t.arg({ type: NotificationStatusEnum }) },
+    args: { incidentId: t.arg.id(), incident: t.arg.id({ deprecationReason: 'Use incidentId.' }), channel: t.arg({ type: ChannelEnum }), status: t.arg({ type: NotificationStatusEnum }) },
     resolve: (query, _r, args, ctx) => listNotifications(ctx.services, ctx.viewer, notificationOptions(args), query),
     totalCount: (_p, args, ctx) => countNotifications(ctx.services, ctx.viewer, notificationOptions(args)),
   }),

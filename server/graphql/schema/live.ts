@@ -68,13 +68,26 @@ builder.subscriptionField('monitorStatus', (t) =>
     subscribe: async function* (_root, args, ctx) {
       const viewer = ctx.viewer!;
       const monitorId = monitorIdArg(args.monitorId);
+      // a mistyped, deleted or foreign monitor is NOT_FOUND at once (like checkResults), not a silent wait
+      if (monitorId && !(await canWatchMonitor(ctx.services, viewer, monitorId)))
+        throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
       // subscribe before reading the current state, so no change falls between the two
       const changes = ctx.services.events.pubsub.subscribe('portStatus', viewerScope(ctx));
+      // each port's last event sent: the same state is never sent twice (the initial state and
+      // the first change, or a change delivered twice, e.g. locally and through Redis)
+      const last = new Map<string, string>();
+      const fresh = (e: PortStatusEvent) => {
+        const k = `${e.monitorId}:${e.port}`;
+        const sig = `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
+        if (last.get(k) === sig) return false;
+        last.set(k, sig);
+        return true;
+      };
       try {
         if (viewer.role !== 'ADMIN' || monitorId) {
-          for (const e of await currentPortStatus(ctx.services, viewer, monitorId)) yield e;
+          for (const e of await currentPortStatus(ctx.services, viewer, monitorId)) if (fresh(e)) yield e;
         }
-        for await (const e of changes) if (!monitorId || e.monitorId === monitorId) yield e;
+        for await (const e of changes) if ((!monitorId || e.monitorId === monitorId) && fresh(e)) yield e;
       } finally {
         await changes.return?.();
       }

@@ -1,6 +1,7 @@
 // A monitor's logs: buckets by year / month / day / hour (failures, incidents, mails and SMS
 // sent), and the drill-down list of failures with the seed's MAIL and SMS columns.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import type { NotificationStatus } from '../../generated/prisma/enums.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
 import { countFailures, getMonitorLog, listFailures, type LogBucket } from '../../services/logs.ts';
@@ -43,6 +44,16 @@ const MonitorLogRef = builder.objectRef<MonitorLog>('MonitorLog').implement({
   }),
 });
 
+/** monitorId, or its deprecated alias `monitor`: one of them is required. */
+function requiredMonitor(args: { monitor?: string | number | null; monitorId?: string | number | null }, typed = false): string | number {
+  const id = args.monitorId ?? args.monitor;
+  if (id == null) {
+    if (typed) throw ValidationError.field('monitorId', 'Give the monitor (monitorId)');
+    throw new GraphQLError('Give the monitor (monitorId)', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return id;
+}
+
 builder.queryField('monitorLog', (t) =>
   t.field({
     type: MonitorLogRef,
@@ -50,7 +61,8 @@ builder.queryField('monitorLog', (t) =>
     errors: { types: [ValidationError, NotFoundError] },
     description: 'A monitor\'s log by YEAR, MONTH, DAY or HOUR over [from, to), in your time zone unless timeZone is given.',
     args: {
-      monitor: t.arg.id({ required: true }),
+      monitorId: t.arg.id({ description: 'The monitor (required; `monitor` is its old name).' }),
+      monitor: t.arg.id({ deprecationReason: 'Use monitorId (arguments naming another object are <type>Id).' }),
       granularity: t.arg({ type: LogGranularityEnum, required: true }),
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
@@ -58,7 +70,7 @@ builder.queryField('monitorLog', (t) =>
     },
     resolve: async (_r, args, ctx) =>
       getMonitorLog(ctx.services, ctx.viewer, {
-        monitorId: requireNodeId(String(args.monitor), 'Monitor'),
+        monitorId: requireNodeId(String(requiredMonitor(args, true)), 'Monitor'),
         granularity: args.granularity,
         from: args.from,
         to: args.to,
@@ -110,6 +122,7 @@ function delivery(rows: Row[] | undefined, channel: 'EMAIL' | 'SMS'): Delivery |
 builder.prismaObject('FailureLog', {
   description: 'One failed check: the seed\'s disconnect log row.',
   fields: (t) => ({
+    id: t.id({ description: 'A stable global id of this row (for client caches).', resolve: (f) => encodeGlobalID('FailureLog', f.id.toString()) }),
     at: t.expose('at', { type: 'DateTime' }),
     port: t.exposeInt('port'),
     code: t.exposeString('code', { description: 'The OS reason: ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH…' }),
@@ -121,8 +134,8 @@ builder.prismaObject('FailureLog', {
   }),
 });
 
-const failureOptions = (args: { monitor: string | number; from?: Date | null; to?: Date | null; port?: number | null }) => ({
-  monitorId: filterNodeId(args.monitor, 'Monitor') ?? '',
+const failureOptions = (args: { monitor?: string | number | null; monitorId?: string | number | null; from?: Date | null; to?: Date | null; port?: number | null }) => ({
+  monitorId: filterNodeId(requiredMonitor(args), 'Monitor') ?? '',
   from: args.from,
   to: args.to,
   port: args.port,
@@ -135,7 +148,8 @@ builder.queryField('failureLog', (t) =>
     authScopes: { signedIn: true },
     description: 'A monitor\'s failed checks, newest first, with the MAIL and SMS columns (empty for another customer\'s monitor).',
     args: {
-      monitor: t.arg.id({ required: true }),
+      monitorId: t.arg.id({ description: 'The monitor (required; `monitor` is its old name).' }),
+      monitor: t.arg.id({ deprecationReason: 'Use monitorId (arguments naming another object are <type>Id).' }),
       from: t.arg({ type: 'DateTime' }),
       to: t.arg({ type: 'DateTime' }),
       port: t.arg.int(),

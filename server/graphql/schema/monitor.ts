@@ -103,11 +103,14 @@ export const MonitorRef = builder.prismaNode('Monitor', {
       type: MonitorPolicyRef,
       resolve: async (m, _a, ctx) => {
         const d = await monitorDefaultsFor(ctx);
+        // the values the probe applies (services/monitoring/model.ts): the retry interval never
+        // exceeds the interval, the timeout stays under it
+        const intervalSec = m.intervalSec ?? d.intervalSec;
         return {
           ...d,
-          intervalSec: m.intervalSec ?? d.intervalSec,
-          retryIntervalSec: m.retryIntervalSec ?? d.retryIntervalSec,
-          timeoutMs: m.timeoutMs ?? d.timeoutMs,
+          intervalSec,
+          retryIntervalSec: Math.min(m.retryIntervalSec ?? d.retryIntervalSec, intervalSec),
+          timeoutMs: Math.min(m.timeoutMs ?? d.timeoutMs, intervalSec * 1000 - 1),
           failureThreshold: m.failureThreshold ?? d.failureThreshold,
           recoveryThreshold: m.recoveryThreshold ?? d.recoveryThreshold,
           reminderEveryMin: m.reminderEveryMin,
@@ -169,7 +172,8 @@ builder.queryField('monitors', (t) =>
     args: {
       search: t.arg.string({ description: 'An IP (exact), the start of one, a login id (admins) or a contact name.' }),
       status: t.arg({ type: MonitorStatusFilterEnum }),
-      account: t.arg.id({ description: 'Admins: one customer\'s monitors.' }),
+      accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
+      account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s monitors.' }),
       includeDeleted: t.arg.boolean({ description: 'Also deleted monitors (for old logs and statistics).' }),
     },
     resolve: (query, _root, args, ctx) => listMonitors(ctx.services, ctx.viewer, listOptions(args), query),
@@ -177,11 +181,11 @@ builder.queryField('monitors', (t) =>
   }),
 );
 
-function listOptions(args: { search?: string | null; status?: MonitorStatusFilter | null; account?: string | number | null; includeDeleted?: boolean | null }): ListMonitorsOptions {
+function listOptions(args: { search?: string | null; status?: MonitorStatusFilter | null; account?: string | number | null; accountId?: string | number | null; includeDeleted?: boolean | null }): ListMonitorsOptions {
   return {
     search: args.search ?? null,
     status: args.status ?? null,
-    accountId: filterNodeId(args.account, 'Account'),
+    accountId: filterNodeId(args.accountId ?? args.account, 'Account'),
     includeDeleted: args.includeDeleted ?? false,
   };
 }

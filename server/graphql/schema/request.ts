@@ -37,13 +37,24 @@ export const ApprovalRequestRef = builder.prismaNode('ApprovalRequest', {
     seenBy: t.relation('seenBy', { nullable: true, authScopes: { admin: true }, unauthorizedResolver: () => null, description: 'Admins only.' }),
     decidedBy: t.relation('decidedBy', { nullable: true, authScopes: { admin: true }, unauthorizedResolver: () => null, description: 'Admins only.' }),
     server: t.relation('server', { nullable: true, description: 'The inventory server created by approving it.' }),
+    ipConflict: t.string({
+      nullable: true,
+      authScopes: { admin: true },
+      unauthorizedResolver: () => null,
+      description: 'Admins only: the login id of another customer whose inventory already holds this IP (approving it is then refused). Customers always get null: a request never reveals other customers\' IPs.',
+      resolve: async (r, _a, ctx) => {
+        if (r.status === 'APPROVED' || r.status === 'REJECTED') return null;
+        const other = await ctx.services.prisma.server.findFirst({ where: { ip: r.ip, accountId: { not: r.accountId } }, select: { account: { select: { loginId: true } } } });
+        return other?.account.loginId ?? null;
+      },
+    }),
   }),
 });
 
-const listOptions = (args: { search?: string | null; status?: RequestStatus | null; account?: string | number | null }) => ({
+const listOptions = (args: { search?: string | null; status?: RequestStatus | null; account?: string | number | null; accountId?: string | number | null }) => ({
   search: args.search,
   status: args.status,
-  accountId: filterNodeId(args.account, 'Account'),
+  accountId: filterNodeId(args.accountId ?? args.account, 'Account'),
 });
 
 builder.queryField('approvalRequests', (t) =>
@@ -55,7 +66,8 @@ builder.queryField('approvalRequests', (t) =>
     args: {
       search: t.arg.string({ description: 'Part of the title.' }),
       status: t.arg({ type: RequestStatusEnum }),
-      account: t.arg.id({ description: 'Admins: one customer\'s requests.' }),
+      accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
+      account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s requests.' }),
     },
     resolve: (query, _r, args, ctx) => listRequests(ctx.services, ctx.viewer, listOptions(args), query),
     totalCount: (_p, args, ctx) => countRequests(ctx.services, ctx.viewer, listOptions(args)),

@@ -31,8 +31,8 @@ export const ServerRef = builder.prismaNode('Server', {
   }),
 });
 
-type ServerListArgs = { unregistered?: boolean | null; account?: string | number | null; search?: string | null };
-const serverOptions = (args: ServerListArgs) => ({ unregistered: args.unregistered, search: args.search, accountId: filterNodeId(args.account, 'Account') });
+type ServerListArgs = { unregistered?: boolean | null; account?: string | number | null; accountId?: string | number | null; search?: string | null };
+const serverOptions = (args: ServerListArgs) => ({ unregistered: args.unregistered, search: args.search, accountId: filterNodeId(args.accountId ?? args.account, 'Account') });
 
 builder.queryField('servers', (t) =>
   t.prismaConnection({
@@ -42,7 +42,8 @@ builder.queryField('servers', (t) =>
     description: 'Your servers (every server for admins), ordered by IP.',
     args: {
       unregistered: t.arg.boolean({ description: 'Only servers not yet registered for monitoring (the seed\'s drop-down).' }),
-      account: t.arg.id({ description: 'Admins: one customer\'s inventory.' }),
+      accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
+      account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s inventory.' }),
       search: t.arg.string({ description: 'The start of an IP address.' }),
     },
     resolve: (query, _root, args, ctx) => listServers(ctx.services, ctx.viewer, serverOptions(args), query),

@@ -5,6 +5,7 @@ import type { Language } from '../../generated/prisma/enums.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
 import { recordRead } from './delivery.ts';
+import { acknowledgerText, shownAcknowledger } from './acknowledger.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
 
@@ -42,7 +43,7 @@ export interface AcknowledgeIncidentOptions {
 export async function acknowledgeIncident(deps: Deps, viewer: Viewer, opts: AcknowledgeIncidentOptions): Promise<{ id: string; outcome: AcknowledgeOutcome }> {
   const incident = await deps.prisma.incident.findUnique({ where: { id: opts.incidentId }, select: { id: true, accountId: true } });
   if (!incident || (viewer.role !== 'ADMIN' && incident.accountId !== viewer.accountId)) throw new NotFoundError('incident');
-  const outcome = await markAcknowledged(deps, incident, viewer.loginId);
+  const outcome = await markAcknowledged(deps, incident, acknowledgerText({ by: 'session', admin: viewer.role === 'ADMIN', who: viewer.loginId }));
   if (outcome === 'RESOLVED') throw new ConflictError('the incident is already resolved');
   return { id: incident.id, outcome };
 }
@@ -66,13 +67,13 @@ const incidentView = { id: true, host: true, ports: true, openedAt: true, resolv
 export async function acknowledgeByLink(deps: Deps, opts: { notificationId: string; userAgent?: string | null }): Promise<LinkAcknowledgement | null> {
   const row = await deps.prisma.notification.findUnique({
     where: { id: opts.notificationId },
-    select: { recipient: true, language: true, incident: { select: { id: true, accountId: true } } },
+    select: { recipient: true, recipientRole: true, language: true, incident: { select: { id: true, accountId: true } } },
   });
   if (!row) return null;
-  const outcome = await markAcknowledged(deps, row.incident, `link: ${row.recipient}`);
+  const outcome = await markAcknowledged(deps, row.incident, acknowledgerText({ by: 'link', admin: row.recipientRole === 'ADMIN', who: row.recipient }));
   await recordRead(deps, { notificationId: opts.notificationId, via: 'ack', userAgent: opts.userAgent ?? null });
   const incident = await deps.prisma.incident.findUnique({ where: { id: row.incident.id }, select: incidentView });
-  return incident ? { outcome, language: row.language, incident } : null;
+  return incident ? { outcome, language: row.language, incident: { ...incident, acknowledgedBy: shownAcknowledger(incident.acknowledgedBy, row.recipientRole === 'ADMIN') } } : null;
 }
 
 /**
@@ -81,6 +82,7 @@ export async function acknowledgeByLink(deps: Deps, opts: { notificationId: stri
  * silently acknowledge every incident, stopping its reminders and escalation.
  */
 export async function describeAckLink(deps: Pick<ServiceDeps, 'prisma'>, notificationId: string): Promise<AckLinkView | null> {
-  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { language: true, incident: { select: incidentView } } });
-  return row ? { language: row.language, incident: row.incident } : null;
+  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { language: true, recipientRole: true, incident: { select: incidentView } } });
+  // the page is seen by whoever holds the link: a contact sees the operator by role only
+  return row ? { language: row.language, incident: { ...row.incident, acknowledgedBy: shownAcknowledger(row.incident.acknowledgedBy, row.recipientRole === 'ADMIN') } } : null;
 }

@@ -28,6 +28,14 @@ async function findSmsRow(deps: Deps, report: DeliveryReport): Promise<string | 
   return byProvider?.id ?? null;
 }
 
+/** A report that says what an earlier one for this message already said (a replay, or a provider's retry). */
+async function sameReportRecorded(deps: Deps, notificationId: string, detail: string): Promise<{ incidentId: string; status: string } | null> {
+  const seen = await deps.prisma.notificationEvent.findFirst({ where: { notificationId, detail: { endsWith: detail } }, select: { id: true } });
+  if (!seen) return null;
+  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { incidentId: true, status: true } });
+  return row ? { incidentId: row.incidentId, status: row.status } : null;
+}
+
 export interface RecordDeliveryReportOptions {
   report: DeliveryReport;
   provider: string;
@@ -43,6 +51,9 @@ export async function recordDeliveryReport(deps: Deps, opts: RecordDeliveryRepor
   const id = await findSmsRow(deps, report);
   if (!id) return { matched: false, reason: `no SMS ledger row for ${opts.provider} message ${report.providerMessageId}` };
   const detail = `${opts.provider} report: ${report.detail}`;
+  // a replayed report (the same status and result for this message again) is answered and changes nothing
+  const replay = await sameReportRecorded(deps, id, detail);
+  if (replay) return { matched: true, notificationId: id, incidentId: replay.incidentId, changed: false, status: replay.status };
   if (report.status === 'SENT') {
     const row = await appendEvent(deps, id, detail, report.raw);
     return row ? { matched: true, notificationId: id, incidentId: row.incidentId, changed: false, status: row.status } : { matched: false, reason: 'ledger row not found' };
