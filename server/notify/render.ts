@@ -157,6 +157,16 @@ function errorLine(c: AlertContent): string | null {
   return code ? `${code} (${msg})` : msg;
 }
 
+/** The short word for a kind ("DOWN", "장애"…), as subjects and SMS use it. */
+export function kindLabel(lang: Lang, kind: MessageKind): string {
+  return KIND[lang][kind].label;
+}
+
+/** The one-sentence explanation of a kind. */
+export function kindLead(lang: Lang, kind: MessageKind): string {
+  return KIND[lang][kind].lead;
+}
+
 export function renderSubject(c: AlertContent): string {
   const k = kindText(c);
   const ports = c.ports.length ? ` — ${FIELD[c.lang].smsPorts} ${formatPorts(c.ports)}` : '';

@@ -1,7 +1,7 @@
 // Shared vocabulary of the notify layer. Pure types: no app imports (no Prisma, no GraphQL).
 // The string unions mirror the Prisma enums `Channel` and `NotificationKind` one to one.
 
-export type Channel = 'EMAIL' | 'SMS';
+export type Channel = 'EMAIL' | 'SMS' | 'ALIMTALK' | 'SLACK' | 'TELEGRAM' | 'WEBHOOK';
 
 export type MessageKind =
   | 'DOWN'
@@ -43,6 +43,10 @@ export interface AlertContent {
   timeZone?: string;
   /** The incident's flapping ports (absent or empty: none flapped). */
   flap?: FlapLine[];
+  /** When the incident opened (chat messages and webhooks show the duration). */
+  openedAt?: Date;
+  /** When it was resolved (RECOVERED). */
+  resolvedAt?: Date;
 }
 
 /**
