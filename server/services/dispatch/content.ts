@@ -69,7 +69,7 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     : row.kind === 'REMINDER' ? row.createdAt
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
-  const withAck = ackable && urls && (row.channel === 'EMAIL' || opts.smsAckLink);
+  const withAck = ackable && urls && (row.channel !== 'SMS' || opts.smsAckLink);
   const error = errorFromReason(incident.reason);
   const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
   const flap = flapLines(incident.flapFigures);
@@ -86,6 +86,8 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     ...(withAck ? { ackUrl: urls.ack } : {}),
     ...(zone ? { timeZone: zone } : {}),
     ...(flap.length ? { flap } : {}),
+    openedAt: incident.openedAt,
+    ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
   };
 }
 

@@ -10,7 +10,9 @@ import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { SendOutcome } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
 import { claimDue, nextDueAt, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
-import { buildEmail, buildSms } from './content.ts';
+import { alertContent, buildEmail, buildSms, trackingUrls } from './content.ts';
+import { createExtraSender, type ExtraChannels } from './channels.ts';
+import { runAlimtalkFallback } from './fallback.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
@@ -22,6 +24,8 @@ export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
   email: EmailChannel | null;
   sms: SmsProvider;
+  /** AlimTalk, Slack, Telegram, webhooks (each optional: unconfigured rows become NO). */
+  extra?: ExtraChannels;
   /** Attempts per message before FAILED "gave up after N attempts" (default 10). */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -30,7 +34,7 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Poll for due retries and expired leases this often (default 2 s). */
   pollMs?: number;
-  /** Sends in flight per channel (default EMAIL 8, SMS 16). */
+  /** Sends in flight per channel (default EMAIL 8, SMS 16, the others 8). */
   concurrency?: Partial<Record<Channel, number>>;
   smsAckLink?: boolean;
   log?: Logger;
@@ -69,9 +73,10 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   const leaseMs = opts.leaseMs ?? 120_000;
   const pollMs = opts.pollMs ?? 2_000;
   const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
-  const lanes: Lane[] = (['EMAIL', 'SMS'] as const).map((channel) => ({
+  const extra = createExtraSender(deps.prisma, opts.extra ?? {});
+  const lanes: Lane[] = (['EMAIL', 'SMS', 'ALIMTALK', 'SLACK', 'TELEGRAM', 'WEBHOOK'] as const).map((channel) => ({
     channel,
-    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'EMAIL' ? 8 : 16)),
+    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8)),
     queue: [],
     inFlight: 0,
     claiming: false,
@@ -96,7 +101,8 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
         if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
         return await opts.email.send({ ledgerId: row.id, to: row.recipient, ...buildEmail(row, incident, build) });
       }
-      return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+      if (row.channel === 'SMS') return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+      return await extra.send(row, alertContent(row, incident, trackingUrls(build.publicUrl, build.secret, row.id), build));
     } catch (err) {
       // channels return outcomes for provider trouble; a throw is our bug (or bad data): do not loop on it
       log('error', 'dispatch: channel threw', { err, notificationId: row.id });
@@ -111,6 +117,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', { notificationId: row.id, channel: lane.channel, attempt: row.attempts, detail: decided.statusDetail });
     }
     const written = writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
+    if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NO')) void written.then(() => fallback());
     // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
     if (writer.pending() > MAX_UNWRITTEN) await written;
   }
@@ -182,9 +189,20 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     }
   }
 
+  let fallingBack: Promise<void> | null = null;
+  /** AlimTalk rows that failed get their SMS (fallback.ts); runs after such an outcome and on every poll. */
+  function fallback(): Promise<void> {
+    if (fallingBack || stopping) return fallingBack ?? Promise.resolve();
+    fallingBack = runAlimtalkFallback({ ...deps, onNotificationsQueued: kick })
+      .then(() => undefined, (err: unknown) => log('error', 'dispatch: AlimTalk fallback pass failed; next poll retries', { err }))
+      .finally(() => (fallingBack = null));
+    return fallingBack;
+  }
+
   async function tick(): Promise<void> {
     if (ticking || stopping) return;
     ticking = true;
+    await fallback();
     try {
       const reclaimed = await reclaimExpired(deps.prisma, { now: deps.now(), maxAttempts: policy.maxAttempts });
       for (const r of reclaimed) {
@@ -199,7 +217,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     kick();
   }
 
-  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0;
+  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0 && !fallingBack;
 
   return {
     start() {
@@ -230,7 +248,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       if (timer) clearInterval(timer);
       timer = null;
       for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
-      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking) await new Promise((r) => setTimeout(r, 10));
+      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking || fallingBack) await new Promise((r) => setTimeout(r, 10));
       await writer.stop();
       const unstarted = lanes.flatMap((l) => l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })));
       await releaseClaims(deps.prisma, unstarted).catch((err: unknown) => log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }));

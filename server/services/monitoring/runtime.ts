@@ -10,6 +10,7 @@ import type { Events, PortStatusEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
+import { endpointInfoSelect, toEndpointInfo } from '../notify-endpoints/info.ts';
 import { createLeaseManager, type LeaseManager } from './leases.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
 import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
@@ -129,8 +130,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
 
   async function refreshReferenceData() {
     defaults = await getMonitorDefaults(prisma);
-    const rows = await prisma.adminRecipient.findMany();
-    admins = rows.map((a) => ({ email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, language: a.language }));
+    const rows = await prisma.adminRecipient.findMany({ include: { endpoints: { select: endpointInfoSelect } } });
+    admins = rows.map((a) => ({ email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, alimtalkEnabled: a.alimtalkEnabled, endpoints: a.endpoints.map(toEndpointInfo), language: a.language }));
   }
 
   /** Applies fresh rows (a load, a change, a resync) to the running state. */
