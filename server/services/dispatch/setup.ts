@@ -89,6 +89,8 @@ export function notificationSettings(config: Config): NotificationSettings {
 export interface Notifications {
   dispatcher: Dispatcher;
   sms: SmsProvider;
+  /** null when SMTP is not configured. */
+  email: ReturnType<typeof createEmailChannel> | null;
   /** The channels beyond mail and SMS (for "send a test notification"). */
   extra: ExtraChannels;
   /** Asks NHN for AlimTalk delivery results now (tests); runs on its own timer when dispatching. */
@@ -154,6 +156,7 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
   return {
     dispatcher,
     sms,
+    email,
     extra,
     pollAlimtalkResults: async () => {
       await alimtalkResults?.runOnce();
