@@ -63,18 +63,20 @@ describe(`every channel (${backend})`, () => {
     for (const s of stops.splice(0).reverse()) await s();
   });
 
-  const extra = (): ExtraChannels => ({
-    alimtalk: createAlimtalkProvider({ baseUrl: alimtalk.url, appKey: alimtalk.appKey, secretKey: alimtalk.secretKey, senderKey: alimtalk.senderKey, fetch, timeoutMs: 800 }),
-    slack: createSlackChannel({ allowedPrefix: slack.url, fetch, timeoutMs: 800 }),
-    telegram: createTelegramChannel({ baseUrl: telegram.url, botToken: telegram.token, fetch, timeoutMs: 800 }),
-    webhook: createWebhookChannel({ timeoutMs: 800 }),
+  // generous timeouts (the machine may be loaded: a client timeout makes an at-least-once resend);
+  // the test of hanging providers passes a short one
+  const extra = (timeoutMs = 5_000): ExtraChannels => ({
+    alimtalk: createAlimtalkProvider({ baseUrl: alimtalk.url, appKey: alimtalk.appKey, secretKey: alimtalk.secretKey, senderKey: alimtalk.senderKey, fetch, timeoutMs }),
+    slack: createSlackChannel({ allowedPrefix: slack.url, fetch, timeoutMs }),
+    telegram: createTelegramChannel({ baseUrl: telegram.url, botToken: telegram.token, fetch, timeoutMs }),
+    webhook: createWebhookChannel({ timeoutMs }),
   });
 
-  function dispatcher(over: Partial<Parameters<typeof createDispatcher>[1]> = {}): Dispatcher {
+  function dispatcher(over: Partial<Parameters<typeof createDispatcher>[1]> = {}, timeoutMs = 5_000): Dispatcher {
     const d = createDispatcher(deps, {
       email: null,
-      sms: createNhnProvider({ baseUrl: nhn.url, appKey: nhn.appKey, secretKey: nhn.secretKey, sendNo: '15446859', fetch, timeoutMs: 800 }),
-      extra: extra(),
+      sms: createNhnProvider({ baseUrl: nhn.url, appKey: nhn.appKey, secretKey: nhn.secretKey, sendNo: '15446859', fetch, timeoutMs }),
+      extra: extra(timeoutMs),
       retryBaseMs: 50, retryMaxMs: 200, pollMs: 100, leaseMs: 10_000, smsAckLink: false,
       ...over,
     });
@@ -187,7 +189,7 @@ describe(`every channel (${backend})`, () => {
     nhn.enqueue({ kind: 'http', status: 500 }, { kind: 'hang' });
     hook.enqueue({ kind: 'http', status: 503, body: 'down for maintenance' }, { kind: 'hang' }, { kind: 'http', status: 429 });
     await t.db.prisma.notification.createMany({ data: rows });
-    dispatcher();
+    dispatcher({}, 800);
     await waitFor(async () => (await t.db.prisma.notification.count({ where: { incidentId: incident.id, status: { in: ['QUEUED', 'SENDING'] } } })) === 0, 30_000, 'every row sent');
     const after = await t.db.prisma.notification.findMany({ where: { incidentId: incident.id }, include: { events: { orderBy: { id: 'asc' } } } });
     expect(after.map((n) => `${n.channel} ${n.status}`).sort()).toEqual(['ALIMTALK YES', 'EMAIL NO', 'SLACK YES', 'SMS YES', 'TELEGRAM YES', 'WEBHOOK YES']);
