@@ -527,6 +527,8 @@ export const en = {
   'settings.testPhone': "Test AlimTalk / SMS to",
   'settings.recipientChannels': "Slack, Telegram and webhooks of {name}",
   'settings.channelsOf': "Channels",
+  'ledger.fallback': "AlimTalk fallback",
+  'ledger.fallbackHint': "Sent because the KakaoTalk AlimTalk message to this number failed",
 } as const;
 
 export type MessageKey = keyof typeof en;

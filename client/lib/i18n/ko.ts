@@ -529,4 +529,6 @@ export const ko: Record<MessageKey, string> = {
   'settings.testPhone': "알림톡·SMS 테스트 번호",
   'settings.recipientChannels': "{name}의 Slack, Telegram, 웹훅",
   'settings.channelsOf': "채널",
+  'ledger.fallback': "알림톡 대체 발송",
+  'ledger.fallbackHint': "이 번호로 보낸 카카오 알림톡이 실패하여 대신 발송했습니다",
 };

@@ -1,5 +1,5 @@
 // The dispatcher: claims due ledger rows (claim.ts), renders them (content.ts), sends them
-// through the e-mail channel or the SMS provider, and records each attempt (outcomes.ts).
+// through its channel (e-mail, SMS, AlimTalk, Slack, Telegram, webhook), and records each attempt (outcomes.ts).
 // It runs on its own timer, wakes early on kick() (the probe runtime's onNotificationsQueued),
 // and keeps a bounded number of sends in flight per channel, so a slow or dead provider only
 // slows its own channel and never the probe loop. Delivery is at least once; see README.
