@@ -36,6 +36,7 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: 'The ports below keep failing and answering by turns: the service is unstable. This is the only message while it flaps; another follows when the ports have been stable for a whole window of checks.',
     },
     STABLE: { label: 'STABLE AGAIN', lead: 'The ports below stopped flapping: they answered every check of the window. The incident is closed.' },
+    ACKNOWLEDGED: { label: 'ACKNOWLEDGED', lead: 'Someone acknowledged this incident: reminders and escalation stop.' },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -52,6 +53,7 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       lead: '아래 포트가 접속 실패와 응답을 반복하고 있습니다(불안정). 불안정한 동안에는 이 알림만 보내며, 점검 구간 내내 안정되면 다시 알려 드립니다.',
     },
     STABLE: { label: '안정화', lead: '아래 포트가 더 이상 불안정하지 않습니다: 점검 구간의 모든 점검에 응답했습니다. 장애가 종료되었습니다.' },
+    ACKNOWLEDGED: { label: '장애 확인', lead: '담당자가 장애를 확인했습니다. 재알림과 에스컬레이션을 멈춥니다.' },
   },
 };
 

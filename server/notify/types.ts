@@ -13,7 +13,9 @@ export type MessageKind =
   /** A port flaps (fails and answers by turns): one message when it starts. */
   | 'FLAPPING'
   /** The incident closed because its last port stopped flapping (not "recovered"). */
-  | 'STABLE';
+  | 'STABLE'
+  /** Webhooks only: someone acknowledged the incident. */
+  | 'ACKNOWLEDGED';
 
 /** One flapping port's window when it began to flap: "port 22 failed 9 of the last 21 checks". */
 export interface FlapLine {
@@ -47,6 +49,9 @@ export interface AlertContent {
   openedAt?: Date;
   /** When it was resolved (RECOVERED). */
   resolvedAt?: Date;
+  /** When and by whom it was acknowledged ("alice", "link: ops@example.com"). */
+  acknowledgedAt?: Date;
+  acknowledgedBy?: string;
 }
 
 /**

@@ -27,7 +27,7 @@ export type WebhookEventType =
 export function eventTypeFor(kind: MessageKind): WebhookEventType {
   const map: Record<MessageKind, WebhookEventType> = {
     DOWN: 'incident.opened', RECOVERED: 'incident.resolved', REMINDER: 'incident.reminder', ESCALATION: 'incident.escalated',
-    PROBE_DEGRADED: 'probe.degraded', PROBE_RECOVERED: 'probe.recovered',
+    PROBE_DEGRADED: 'probe.degraded', PROBE_RECOVERED: 'probe.recovered', ACKNOWLEDGED: 'incident.acknowledged',
   };
   return map[kind];
 }
@@ -47,6 +47,8 @@ export interface WebhookEvent {
     error: { code: string; message: string } | null;
     openedAt: string | null;
     resolvedAt: string | null;
+    acknowledgedAt: string | null;
+    acknowledgedBy: string | null;
     durationSeconds: number | null;
     url: string;
     acknowledgeUrl: string | null;
@@ -72,6 +74,8 @@ export function buildWebhookEvent(id: string, c: AlertContent, opts: { test?: bo
       error: c.error ?? null,
       openedAt: c.openedAt?.toISOString() ?? null,
       resolvedAt: c.resolvedAt?.toISOString() ?? null,
+      acknowledgedAt: c.acknowledgedAt?.toISOString() ?? null,
+      acknowledgedBy: c.acknowledgedBy ?? null,
       durationSeconds: incidentSeconds(c),
       url: c.logUrl,
       acknowledgeUrl: c.ackUrl ?? null,

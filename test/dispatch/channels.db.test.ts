@@ -17,6 +17,7 @@ import type { ExtraChannels } from '../../server/services/dispatch/channels.ts';
 import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
 import { ledgerRows, SMS_OFF_FALLBACK } from '../../server/services/monitoring/ledger.ts';
 import { createEndpoint } from '../../server/services/notify-endpoints/endpoints.ts';
+import { acknowledgeIncident } from '../../server/services/dispatch/acknowledge.ts';
 import type { Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
@@ -278,6 +279,27 @@ describe(`every channel (${backend})`, () => {
       expect(nhn.received).toHaveLength(1);
       expect(rows.find((r) => r.channel === 'ALIMTALK')!.events.at(-1)?.detail).toMatch(/no SMS fallback needed: this number's SMS is already (YES|QUEUED|SENDING)/);
     });
+  });
+
+  it('acknowledging an incident sends incident.acknowledged to the webhooks that were told it opened', async () => {
+    const { incident, account } = await makeIncident(t.db.prisma);
+    const e = await t.db.prisma.notifyEndpoint.create({ data: { accountId: account.id, channel: 'WEBHOOK', label: 'x', target: hook.url, secret: hook.secret, allowPrivate: true } });
+    const off = await t.db.prisma.notifyEndpoint.create({ data: { accountId: account.id, channel: 'WEBHOOK', label: 'off', target: hook.url, secret: hook.secret, allowPrivate: true, enabled: false } });
+    await t.db.prisma.notification.createMany({ data: ledgerRows({
+      incidentId: incident.id, kind: 'DOWN', accountId: account.id, sendAfter: new Date(), admins: [],
+      contact: { name: 'Ops', email: 'ops@example.com', phone: null, mailEnabled: false, smsEnabled: false, language: 'en', endpoints: [
+        { id: e.id, channel: 'WEBHOOK', recipient: 'hook-on', enabled: true }, { id: off.id, channel: 'WEBHOOK', recipient: 'hook-off', enabled: false },
+      ] },
+    }) });
+    const d = dispatcher();
+    await d.settle(10_000);
+    const viewer: Viewer = { accountId: account.id, loginId: account.loginId, role: 'CUSTOMER', kind: 'HOSTING', language: 'en', via: 'session' };
+    await acknowledgeIncident({ ...deps, onNotificationsQueued: () => d.kick() }, viewer, { incidentId: incident.id });
+    await acknowledgeIncident(deps, viewer, { incidentId: incident.id }); // twice: still one event
+    await waitFor(async () => (await t.db.prisma.notification.count({ where: { incidentId: incident.id, kind: 'ACKNOWLEDGED', status: 'YES' } })) === 1, 10_000, 'ack event sent');
+    const acks = hook.events.filter((ev) => ev.incident?.id === incident.id).map((ev) => `${ev.type} ${ev.incident?.acknowledgedBy ?? '-'}`);
+    expect(acks).toEqual(['incident.opened -', `incident.acknowledged ${account.loginId}`]);
+    expect(await t.db.prisma.notification.count({ where: { incidentId: incident.id, kind: 'ACKNOWLEDGED' } })).toBe(1); // not to the switched-off one
   });
 
   it('webhooks go only where the IP policy allows: a loopback URL without an admin\'s permission is refused, not called', async () => {

@@ -284,6 +284,7 @@ export const en = {
   'ledger.kindName.ESCALATION': 'Escalation',
   'ledger.kindName.PROBE_DEGRADED': 'Probe degraded',
   'ledger.kindName.PROBE_RECOVERED': 'Probe recovered',
+  'ledger.kindName.ACKNOWLEDGED': 'Acknowledged',
   'inventory.mode.add': 'Add one IP',
   'inventory.mode.import': 'Import a list',
   'inventory.mode.rep': 'Representative IP',

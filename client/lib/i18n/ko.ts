@@ -286,6 +286,7 @@ export const ko: Record<MessageKey, string> = {
   'ledger.kindName.ESCALATION': '관리자 보고',
   'ledger.kindName.PROBE_DEGRADED': '점검 서버 이상',
   'ledger.kindName.PROBE_RECOVERED': '점검 서버 복구',
+  'ledger.kindName.ACKNOWLEDGED': '장애 확인',
   'inventory.mode.add': 'IP 하나 추가',
   'inventory.mode.import': '목록 가져오기',
   'inventory.mode.rep': '대표 IP',

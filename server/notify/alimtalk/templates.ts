@@ -47,6 +47,7 @@ export function templateKeyFor(kind: MessageKind): AlimtalkTemplateKey {
       return 'RECOVERED';
     case 'REMINDER':
     case 'ESCALATION':
+    case 'ACKNOWLEDGED': // sent to webhooks only; never by AlimTalk
       return 'REMINDER';
   }
 }

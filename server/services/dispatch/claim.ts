@@ -32,6 +32,7 @@ export interface IncidentForMessage {
   openedAt: Date;
   resolvedAt: Date | null;
   acknowledgedAt: Date | null;
+  acknowledgedBy?: string | null;
   /** The server's label, shown as the monitor's name. */
   label: string | null;
   /** The owning account's time zone. */
@@ -77,7 +78,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     )
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
-      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt",
+      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."acknowledgedAt", i."acknowledgedBy",
       s.label, a."timeZone", i."flapFigures",
       e.target AS "endpointTarget", e.secret AS "endpointSecret", e."allowPrivate" AS "endpointAllowPrivate"
     FROM c
@@ -94,7 +95,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     },
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
+      resolvedAt: r.resolvedAt, acknowledgedAt: r.acknowledgedAt, acknowledgedBy: r.acknowledgedBy ?? null, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
     },
   }));
 }

@@ -67,6 +67,7 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
   const at =
     row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' ? (incident.resolvedAt ?? row.createdAt)
     : row.kind === 'REMINDER' ? row.createdAt
+    : row.kind === 'ACKNOWLEDGED' ? (incident.acknowledgedAt ?? row.createdAt)
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
   const withAck = ackable && urls && (row.channel !== 'SMS' || opts.smsAckLink);
@@ -88,6 +89,8 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     ...(flap.length ? { flap } : {}),
     openedAt: incident.openedAt,
     ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+    ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+    ...(incident.acknowledgedBy ? { acknowledgedBy: incident.acknowledgedBy } : {}),
   };
 }
 

@@ -11,6 +11,9 @@ ALTER TYPE "Channel" ADD VALUE 'SLACK';
 ALTER TYPE "Channel" ADD VALUE 'TELEGRAM';
 ALTER TYPE "Channel" ADD VALUE 'WEBHOOK';
 
+-- AlterEnum
+ALTER TYPE "NotificationKind" ADD VALUE 'ACKNOWLEDGED';
+
 -- AlterTable
 ALTER TABLE "AdminRecipient" ADD COLUMN     "alimtalkEnabled" BOOLEAN NOT NULL DEFAULT false;
 
