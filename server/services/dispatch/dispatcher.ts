@@ -49,6 +49,8 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** Resolves when nothing is due, queued locally, in flight or unwritten (tests, benchmark). */
   settle(timeoutMs?: number): Promise<void>;
+  /** Runs the AlimTalk → SMS fallback pass now (after AlimTalk delivery results came in); it also runs on every poll. */
+  fallbackNow(): Promise<void>;
 }
 
 interface Lane {
@@ -229,11 +231,13 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       void tick();
     },
     kick,
+    fallbackNow: () => fallback(),
     async settle(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       // quiet, then one more claim round that finds nothing
       for (;;) {
         const before = claimedTotal;
+        await fallback();
         kick();
         do {
           if (Date.now() > deadline) throw new Error('dispatcher did not settle in time');

@@ -135,7 +135,7 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
   };
   const dispatcher = createDispatcher(deps, { ...settings.dispatch, email, sms, extra, log });
   const alimtalkResults = extra.alimtalk
-    ? createAlimtalkResultPoller(deps, extra.alimtalk, { log, onFailed: () => dispatcher.kick(), ...(x.alimtalkResultIntervalMs ? { intervalMs: x.alimtalkResultIntervalMs } : {}) })
+    ? createAlimtalkResultPoller(deps, extra.alimtalk, { log, onFailed: () => void dispatcher.fallbackNow(), ...(x.alimtalkResultIntervalMs ? { intervalMs: x.alimtalkResultIntervalMs } : {}) })
     : null;
   const reminders = createReminderScheduler(deps, { log, ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}) });
   let bounce: BounceReceiver | null = null;
