@@ -63,6 +63,8 @@ interface Lane {
   dry: boolean;
   wakeTimer: NodeJS.Timeout | null;
   wakePlanned: boolean;
+  /** When this lane last asked the database for rows (the newer channels' lanes poll at most once a second). */
+  lastClaimAt: number;
 }
 
 export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Dispatcher {
@@ -85,6 +87,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     dry: false,
     wakeTimer: null,
     wakePlanned: false,
+    lastClaimAt: 0,
   }));
   const writer = createOutcomeWriter({
     prisma: deps.prisma,
@@ -127,6 +130,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   async function claim(lane: Lane): Promise<void> {
     // claim ahead (fewer, larger statements); a claimed row waits at most a few sends for its slot
     const want = Math.max(lane.limit * 4, 32) - lane.queue.length;
+    lane.lastClaimAt = Date.now();
     const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs });
     if (rows.length < want) {
       lane.dry = true;
@@ -191,6 +195,21 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     }
   }
 
+  // The periodic poll (other processes' rows, expired leases) re-asks the mail and SMS lanes every
+  // poll and the newer channels' lanes at most once a second: six lanes must not cost six claims
+  // per poll. Rows queued here wake every lane at once (kick); due retries wake their lane (planWake).
+  const extraPollMs = Math.max(pollMs, 1_000);
+  function pollLanes(): void {
+    const now = Date.now();
+    for (const lane of lanes) {
+      if (lane.channel !== 'EMAIL' && lane.channel !== 'SMS' && lane.dry && now - lane.lastClaimAt < extraPollMs) continue;
+      lane.dry = false;
+      pump(lane);
+    }
+  }
+
+  let lastFallbackAt = 0;
+
   let fallingBack: Promise<void> | null = null;
   /** AlimTalk rows that failed get their SMS (fallback.ts); runs after such an outcome and on every poll. */
   function fallback(): Promise<void> {
@@ -204,7 +223,6 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   async function tick(): Promise<void> {
     if (ticking || stopping) return;
     ticking = true;
-    await fallback();
     try {
       const reclaimed = await reclaimExpired(deps.prisma, { now: deps.now(), maxAttempts: policy.maxAttempts });
       for (const r of reclaimed) {
@@ -216,7 +234,12 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     } finally {
       ticking = false;
     }
-    kick();
+    pollLanes();
+    // after the claims, so a slow pass never delays mail or SMS
+    if (Date.now() - lastFallbackAt >= extraPollMs) {
+      lastFallbackAt = Date.now();
+      void fallback();
+    }
   }
 
   const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0 && !fallingBack;
