@@ -22,12 +22,14 @@ export const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 
 export type WebhookEventType =
   | 'incident.opened' | 'incident.reminder' | 'incident.escalated' | 'incident.acknowledged' | 'incident.resolved' | 'incident.closed'
+  | 'incident.flapping' | 'incident.stable'
   | 'port.state' | 'certificate.expiring' | 'probe.degraded' | 'probe.recovered' | 'test';
 
 export function eventTypeFor(kind: MessageKind): WebhookEventType {
   const map: Record<MessageKind, WebhookEventType> = {
     DOWN: 'incident.opened', RECOVERED: 'incident.resolved', REMINDER: 'incident.reminder', ESCALATION: 'incident.escalated',
     PROBE_DEGRADED: 'probe.degraded', PROBE_RECOVERED: 'probe.recovered', ACKNOWLEDGED: 'incident.acknowledged',
+    FLAPPING: 'incident.flapping', STABLE: 'incident.stable',
   };
   return map[kind];
 }

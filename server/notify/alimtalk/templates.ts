@@ -36,8 +36,12 @@ export const ALIMTALK_TEMPLATES: Record<AlimtalkTemplateKey, Record<Lang, string
   },
 };
 
-/** Which template a ledger message kind uses (ESCALATION is SMS-only; the prober's own incidents reuse DOWN/RECOVERED). */
-export function templateKeyFor(kind: MessageKind): AlimtalkTemplateKey {
+/**
+ * Which template a ledger message kind uses (ESCALATION is SMS-only; the prober's own incidents
+ * reuse DOWN/RECOVERED). FLAPPING and STABLE have no AlimTalk template (their words differ from
+ * "stopped answering" / "answers again"): those go by SMS, through the fallback.
+ */
+export function templateKeyFor(kind: MessageKind): AlimtalkTemplateKey | null {
   switch (kind) {
     case 'DOWN':
     case 'PROBE_DEGRADED':
@@ -49,6 +53,9 @@ export function templateKeyFor(kind: MessageKind): AlimtalkTemplateKey {
     case 'ESCALATION':
     case 'ACKNOWLEDGED': // sent to webhooks only; never by AlimTalk
       return 'REMINDER';
+    case 'FLAPPING':
+    case 'STABLE':
+      return null;
   }
 }
 
@@ -65,7 +72,7 @@ function clean(s: string, max = 60): string {
 }
 
 /** templateParameter for a message: exactly the variables of its template. */
-export function alimtalkParameters(c: AlertContent, key: AlimtalkTemplateKey = templateKeyFor(c.kind)): Record<string, string> {
+export function alimtalkParameters(c: AlertContent, key: AlimtalkTemplateKey = templateKeyFor(c.kind) ?? 'DOWN'): Record<string, string> {
   const t = zonedTime(c.at, c.timeZone || ZONE[c.lang]);
   const secs = incidentSeconds(c);
   const all: Record<string, string> = {

@@ -45,7 +45,8 @@ export function createExtraSender(prisma: PrismaClient, ch: ExtraChannels, opts:
   let codes: { at: number; value: AlimtalkTemplateCodes } | null = null;
   async function templateCode(kind: ClaimedRow['kind'], lang: Language): Promise<string> {
     if (!codes || Date.now() - codes.at > cacheMs) codes = { at: Date.now(), value: await getAlimtalkTemplateCodes(prisma) };
-    return codes.value[templateKeyFor(kind)]?.[lang]?.trim() ?? '';
+    const key = templateKeyFor(kind);
+    return key ? (codes.value[key]?.[lang]?.trim() ?? '') : '';
   }
 
   return {
@@ -54,7 +55,10 @@ export function createExtraSender(prisma: PrismaClient, ch: ExtraChannels, opts:
         case 'ALIMTALK': {
           if (!ch.alimtalk) return { status: 'NOT_SENT', detail: NO_ALIMTALK_DETAIL };
           const code = await templateCode(row.kind, row.language);
-          if (!code) return { status: 'FAILED', detail: `no AlimTalk template code registered for ${templateKeyFor(row.kind)} (${row.language}): set it in the dashboard's settings`, raw: null };
+          if (!code) {
+            const key = templateKeyFor(row.kind);
+            return { status: 'FAILED', detail: key ? `no AlimTalk template code registered for ${key} (${row.language}): set it in the dashboard's settings` : `no AlimTalk template for ${row.kind} messages: sent by SMS`, raw: null };
+          }
           return ch.alimtalk.send({ ledgerId: row.id, to: row.recipient, templateCode: code, templateParameter: alimtalkParameters(content) });
         }
         case 'SLACK':
