@@ -94,6 +94,13 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
   SMS_ACK_LINK: bool.default('true'),
+  NHN_ALIMTALK_BASE_URL: url(['http', 'https']).default('https://api-alimtalk.cloud.toast.com'),
+  NHN_ALIMTALK_APP_KEY: z.string().optional(),
+  NHN_ALIMTALK_SECRET_KEY: z.string().optional(),
+  NHN_ALIMTALK_SENDER_KEY: z.string().optional(),
+  SLACK_WEBHOOK_PREFIX: url(['http', 'https']).default('https://hooks.slack.com/'),
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-…').optional(),
+  TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   DISPATCH_ENABLED: bool.default('true'),
   DISPATCH_MAX_ATTEMPTS: int(1, 100).default(10),
   DISPATCH_RETRY_BASE_SECONDS: int(1, 3_600).default(10),
@@ -167,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (c.SMS_PROVIDER === 'nhn' && !(c.NHN_APP_KEY && c.NHN_SECRET_KEY && c.NHN_SEND_NO))
     problems.push('NHN_APP_KEY, NHN_SECRET_KEY and NHN_SEND_NO must be set when SMS_PROVIDER=nhn');
+  const alimtalk = [c.NHN_ALIMTALK_APP_KEY, c.NHN_ALIMTALK_SECRET_KEY, c.NHN_ALIMTALK_SENDER_KEY].filter(Boolean).length;
+  if (alimtalk > 0 && alimtalk < 3) problems.push('NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY and NHN_ALIMTALK_SENDER_KEY must be set together');
   if (c.SMS_PROVIDER === 'twilio' && !(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_FROM))
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set when SMS_PROVIDER=twilio');
   if (Boolean(c.ADMIN_LOGIN) !== Boolean(c.ADMIN_PASSWORD))

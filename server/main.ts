@@ -16,6 +16,7 @@ import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/run
 import { createNotifications, notificationSettings, type Notifications } from './services/dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
+import { createTestNotifier } from './services/notify-endpoints/test-send.ts';
 import { createFanout, type Fanout } from './services/fanout.ts';
 import { createMetrics, createProbeCounters } from './http/metrics.ts';
 import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
@@ -117,6 +118,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const settings = notificationSettings(config);
     const notifications = createNotifications(services, { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } }, log);
     services.onNotificationsQueued = () => notifications.dispatcher.kick();
+    services.testNotifier = createTestNotifier(services, notifications);
+    services.channelOptions = {
+      slackPrefix: config.SLACK_WEBHOOK_PREFIX, alimtalk: notifications.extra.alimtalk != null, telegram: notifications.extra.telegram != null,
+      sms: notifications.sms.name, email: notifications.email !== null,
+    };
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};
       try {

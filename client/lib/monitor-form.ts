@@ -23,6 +23,7 @@ export interface MonitorFormValues {
   contactPhone: string;
   mailEnabled: boolean;
   smsEnabled: boolean;
+  alimtalkEnabled: boolean;
   policy: Record<PolicyField, string>;
   /** Flapping rule: '' = the provider's default, 'on', 'off'. */
   flapEnabled: '' | 'on' | 'off';
@@ -39,6 +40,7 @@ export function emptyValues(): MonitorFormValues {
     contactPhone: '',
     mailEnabled: true,
     smsEnabled: true,
+    alimtalkEnabled: false,
     policy: Object.fromEntries(POLICY_FIELDS.map((f) => [f, ''])) as Record<PolicyField, string>,
     flapEnabled: '',
     windows: [],
@@ -56,6 +58,7 @@ interface MonitorLike {
   contactPhone: string | null;
   mailEnabled: boolean;
   smsEnabled: boolean;
+  alimtalkEnabled?: boolean;
   intervalSec?: number | null;
   retryIntervalSec?: number | null;
   timeoutMs?: number | null;
@@ -86,6 +89,7 @@ export function valuesFromMonitor(m: MonitorLike, timeZone: string): MonitorForm
   v.contactPhone = m.contactPhone ?? '';
   v.mailEnabled = m.mailEnabled;
   v.smsEnabled = m.smsEnabled;
+  v.alimtalkEnabled = m.alimtalkEnabled ?? false;
   for (const f of POLICY_FIELDS) v.policy[f] = m[f] == null ? '' : String(m[f]);
   v.flapEnabled = m.flapEnabled == null ? '' : m.flapEnabled ? 'on' : 'off';
   v.windows = (m.maintenanceWindows ?? []).map((w) => ({
@@ -109,7 +113,7 @@ function intOrNull(s: string): number | null {
 
 export function contactInput(v: MonitorFormValues) {
   return v.useAccountContact
-    ? { useAccountContact: true, mailEnabled: v.mailEnabled, smsEnabled: v.smsEnabled }
+    ? { useAccountContact: true, mailEnabled: v.mailEnabled, smsEnabled: v.smsEnabled, alimtalkEnabled: v.alimtalkEnabled }
     : {
         useAccountContact: false,
         contactName: v.contactName,
@@ -117,6 +121,7 @@ export function contactInput(v: MonitorFormValues) {
         contactPhone: v.contactPhone.trim() || null,
         mailEnabled: v.mailEnabled,
         smsEnabled: v.smsEnabled,
+        alimtalkEnabled: v.alimtalkEnabled,
       };
 }
 

@@ -3,6 +3,8 @@ import type { RateLimiter } from '../services/rate-limit.ts';
 import type { LoginThrottle } from '../services/login-throttle.ts';
 import type { ServiceDeps, Viewer } from '../services/types.ts';
 import type { AuthError } from '../services/errors.ts';
+import type { EndpointOptions } from '../services/notify-endpoints/endpoints.ts';
+import type { TestNotifier } from '../services/notify-endpoints/test-send.ts';
 
 export interface AppServices extends ServiceDeps {
   loginThrottle: LoginThrottle;
@@ -12,6 +14,10 @@ export interface AppServices extends ServiceDeps {
   secureCookies: boolean;
   /** PROBE_SOURCE_ADDRESS: the address probes leave from (shown to customers for their firewalls). */
   probeSourceAddress?: string | null;
+  /** "Send a test notification" (absent: the mutation answers that sending is off in this process). */
+  testNotifier?: TestNotifier;
+  /** Slack URL prefix for destination validation; which optional channels are configured. */
+  channelOptions?: EndpointOptions & { alimtalk: boolean; telegram: boolean; sms: string; email: boolean };
 }
 
 export interface GraphQLContext {

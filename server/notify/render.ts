@@ -42,6 +42,7 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
     },
     CLOSED: { label: 'CLOSED', lead: 'The incident was closed without a recovery: the ports below were not seen answering again.' },
     TEST: { label: 'TEST', lead: 'This is a test notification sent from the settings page. Nothing is down.' },
+    ACKNOWLEDGED: { label: 'ACKNOWLEDGED', lead: 'Someone acknowledged this incident: reminders and escalation stop.' },
   },
   ko: {
     DOWN: { label: '장애', lead: '아래 포트에 연속으로 접속하지 못했습니다.' },
@@ -64,6 +65,7 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
     },
     CLOSED: { label: '종료', lead: '장애가 복구 확인 없이 종료되었습니다. 아래 포트의 응답은 다시 확인되지 않았습니다.' },
     TEST: { label: '테스트', lead: '설정 화면에서 보낸 테스트 알림입니다. 장애가 아닙니다.' },
+    ACKNOWLEDGED: { label: '장애 확인', lead: '담당자가 장애를 확인했습니다. 재알림과 에스컬레이션을 멈춥니다.' },
   },
 };
 
@@ -185,6 +187,16 @@ function errorLine(c: AlertContent): string | null {
   const msg = oneLine(c.error.message);
   if (!msg || msg === code) return code;
   return code ? `${code} (${msg})` : msg;
+}
+
+/** The short word for a kind ("DOWN", "장애"…), as subjects and SMS use it. */
+export function kindLabel(lang: Lang, kind: MessageKind): string {
+  return KIND[lang][kind].label;
+}
+
+/** The one-sentence explanation of a kind. */
+export function kindLead(lang: Lang, kind: MessageKind): string {
+  return KIND[lang][kind].lead;
 }
 
 export function renderSubject(c: AlertContent): string {

@@ -1,7 +1,7 @@
 // Shared vocabulary of the notify layer. Pure types: no app imports (no Prisma, no GraphQL).
 // The string unions mirror the Prisma enums `Channel` and `NotificationKind` one to one.
 
-export type Channel = 'EMAIL' | 'SMS';
+export type Channel = 'EMAIL' | 'SMS' | 'ALIMTALK' | 'SLACK' | 'TELEGRAM' | 'WEBHOOK';
 
 export type MessageKind =
   | 'DOWN'
@@ -17,7 +17,9 @@ export type MessageKind =
   /** A certificate's expiry is near (seq = the threshold in days). */
   | 'CERT_EXPIRING'
   | 'CLOSED'
-  | 'TEST';
+  | 'TEST'
+  /** Webhooks only: someone acknowledged the incident. */
+  | 'ACKNOWLEDGED';
 
 /** One flapping port's window when it began to flap: "port 22 failed 9 of the last 21 checks". */
 export interface FlapLine {
@@ -54,6 +56,13 @@ export interface AlertContent {
   certificate?: { subject: string; validTo: Date; daysLeft: number };
   /** CLOSED: why the incident was closed (it did not recover). */
   closeReason?: CloseReason;
+  /** When the incident opened (chat messages and webhooks show the duration). */
+  openedAt?: Date;
+  /** When it was resolved (RECOVERED). */
+  resolvedAt?: Date;
+  /** When and by whom it was acknowledged ("alice", "link: ops@example.com"). */
+  acknowledgedAt?: Date;
+  acknowledgedBy?: string;
 }
 
 /**

@@ -37,6 +37,7 @@ export interface AdminRecipientOptions {
   phone?: string | null;
   mailEnabled?: boolean | null;
   smsEnabled?: boolean | null;
+  alimtalkEnabled?: boolean | null;
   language?: Language | null;
 }
 
@@ -53,6 +54,7 @@ function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | nu
     else problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}` });
   }
   if (!email && !phone) problems.push({ path: ['input', 'email'], message: 'Give an e-mail address or a mobile number' });
+  if (!phone && (opts.alimtalkEnabled ?? current?.alimtalkEnabled)) problems.push({ path: ['input', 'phone'], message: 'KakaoTalk AlimTalk needs a mobile number' });
   if (problems.length) throw new ValidationError(problems);
   return {
     name,
@@ -60,6 +62,7 @@ function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | nu
     phone,
     mailEnabled: opts.mailEnabled ?? current?.mailEnabled ?? true,
     smsEnabled: opts.smsEnabled ?? current?.smsEnabled ?? true,
+    alimtalkEnabled: opts.alimtalkEnabled ?? current?.alimtalkEnabled ?? false,
     language: opts.language ?? current?.language ?? 'ko',
   };
 }

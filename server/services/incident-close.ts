@@ -6,13 +6,17 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { IncidentCloseReason } from '../generated/prisma/enums.ts';
 import { ledgerRows, type AdminRecipientInfo } from './monitoring/ledger.ts';
+import { endpointInfoSelect, toEndpointInfo } from './notify-endpoints/info.ts';
 
 type Tx = Prisma.TransactionClient;
 
 /** The admin alert recipients as the ledger needs them. */
 export async function adminRecipientInfo(db: Pick<Tx, 'adminRecipient'>): Promise<AdminRecipientInfo[]> {
-  const rows = await db.adminRecipient.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-  return rows.map((a) => ({ email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, language: a.language }));
+  const rows = await db.adminRecipient.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], include: { endpoints: { select: endpointInfoSelect } } });
+  return rows.map((a) => ({
+    email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, alimtalkEnabled: a.alimtalkEnabled,
+    endpoints: a.endpoints.map(toEndpointInfo), language: a.language,
+  }));
 }
 
 export interface ClosableMonitor {

@@ -20,6 +20,8 @@ export interface ContactInput {
   contactPhone: string | null;
   mailEnabled: boolean;
   smsEnabled: boolean;
+  /** KakaoTalk AlimTalk to the phone (the SMS is its fallback). */
+  alimtalkEnabled?: boolean;
 }
 
 /** Checks a contact; returns it normalised (trimmed, phone in E.164) with the problems found. */
@@ -39,8 +41,13 @@ export function validateContact(c: ContactInput): { value: ContactInput; problem
     else problems.push(p('contactPhone', `Cannot send SMS to this number: ${m.reason}`));
   } else if (c.smsEnabled) {
     problems.push(p('contactPhone', 'Enter a mobile number, or switch SMS off'));
+  } else if (c.alimtalkEnabled) {
+    problems.push(p('contactPhone', 'Enter a mobile number, or switch KakaoTalk AlimTalk off'));
   }
-  return { value: { contactName: name, contactEmail: email, contactPhone: phone, mailEnabled: c.mailEnabled, smsEnabled: c.smsEnabled }, problems };
+  return {
+    value: { contactName: name, contactEmail: email, contactPhone: phone, mailEnabled: c.mailEnabled, smsEnabled: c.smsEnabled, ...(c.alimtalkEnabled !== undefined ? { alimtalkEnabled: c.alimtalkEnabled } : {}) },
+    problems,
+  };
 }
 
 export interface PolicyFields {

@@ -37,6 +37,7 @@ export interface MonitorContactOptions {
   contactPhone?: string | null;
   mailEnabled?: boolean | null;
   smsEnabled?: boolean | null;
+  alimtalkEnabled?: boolean | null;
 }
 
 export interface RegisterMonitorOptions extends MonitorPolicyOptions, MonitorContactOptions {
@@ -85,6 +86,7 @@ function mergeContact(current: ContactInput, opts: MonitorContactOptions, owner:
   }
   if (opts.mailEnabled != null) base.mailEnabled = opts.mailEnabled;
   if (opts.smsEnabled != null) base.smsEnabled = opts.smsEnabled;
+  if (opts.alimtalkEnabled != null) base.alimtalkEnabled = opts.alimtalkEnabled;
   return base;
 }
 

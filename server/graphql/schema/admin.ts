@@ -161,6 +161,7 @@ builder.prismaNode('AdminRecipient', {
     phone: t.exposeString('phone', { nullable: true }),
     mailEnabled: t.exposeBoolean('mailEnabled'),
     smsEnabled: t.exposeBoolean('smsEnabled'),
+    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', { description: 'KakaoTalk AlimTalk to the phone; the SMS is sent when AlimTalk fails.' }),
     language: t.expose('language', { type: LanguageEnum }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -183,6 +184,7 @@ const recipientFields = builder.inputType('AdminRecipientInput', {
     phone: t.string(),
     mailEnabled: t.boolean(),
     smsEnabled: t.boolean(),
+    alimtalkEnabled: t.boolean(),
     language: t.field({ type: LanguageEnum }),
   }),
 });

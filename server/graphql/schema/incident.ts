@@ -88,6 +88,8 @@ export const NotificationRef = builder.prismaNode('Notification', {
     readAt: t.expose('readAt', { type: 'DateTime', nullable: true }),
     failedAt: t.expose('failedAt', { type: 'DateTime', nullable: true }),
     incident: t.relation('incident'),
+    fallbackFor: t.relation('fallbackFor', { nullable: true, description: 'This SMS/LMS was sent because this KakaoTalk AlimTalk message failed.' }),
+    fallbacks: t.relation('fallbacks', { description: 'AlimTalk: the SMS/LMS sent in its place after it failed.' }),
     events: t.relation('events', { description: 'The status timeline, oldest first.', query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
   }),
 });

@@ -17,5 +17,6 @@ import './logs.ts';
 import './statistics.ts';
 import './flapping.ts';
 import './admin.ts';
+import './notify-channels.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -81,6 +81,7 @@ builder.queryField('monitorLog', (t) =>
 
 interface Delivery {
   notificationId: string;
+  channel: string;
   recipient: string;
   status: NotificationStatus;
   statusDetail: string | null;
@@ -91,6 +92,7 @@ const DeliveryStatusRef = builder.objectRef<Delivery>('DeliveryStatus').implemen
   description: 'The seed\'s MAIL / SMS column for a failure: the incident\'s DOWN message to the contact.',
   fields: (t) => ({
     notificationId: t.id({ description: 'The Notification node (its events are the timeline).', resolve: (d) => encodeGlobalID('Notification', d.notificationId) }),
+    channel: t.exposeString('channel', { description: 'EMAIL, SMS, ALIMTALK, SLACK, TELEGRAM or WEBHOOK.' }),
     recipient: t.exposeString('recipient'),
     status: t.expose('status', { type: NotificationStatusEnum }),
     detail: t.exposeString('statusDetail', { nullable: true, description: 'The error text when FAILED, the reason when NO.' }),
@@ -115,8 +117,12 @@ type Row = { channel: string; id: string; recipient: string; status: Notificatio
 function delivery(rows: Row[] | undefined, channel: 'EMAIL' | 'SMS'): Delivery | null {
   const n = rows?.find((r) => r.channel === channel);
   if (!n) return null;
+  return toDelivery(n);
+}
+
+function toDelivery(n: Row): Delivery {
   const at = n.readAt ?? n.deliveredAt ?? n.failedAt ?? n.sentAt ?? n.createdAt;
-  return { notificationId: n.id, recipient: n.recipient, status: n.status, statusDetail: n.statusDetail, at };
+  return { notificationId: n.id, channel: n.channel, recipient: n.recipient, status: n.status, statusDetail: n.statusDetail, at };
 }
 
 builder.prismaObject('FailureLog', {
@@ -131,6 +137,12 @@ builder.prismaObject('FailureLog', {
     incident: t.relation('incident', { nullable: true }),
     mail: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'EMAIL') }),
     sms: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'SMS') }),
+    channels: t.field({
+      type: [DeliveryStatusRef],
+      select: contactMessages,
+      description: 'The other channels of the same DOWN message to the contact (AlimTalk, Slack, Telegram, webhooks), with the same YES/NO/FAILED/READ/DELIVERED meaning.',
+      resolve: (f) => (f.incident?.notifications ?? []).filter((n) => n.channel !== 'EMAIL' && n.channel !== 'SMS').map(toDelivery),
+    }),
   }),
 });
 

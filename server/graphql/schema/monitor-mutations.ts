@@ -53,6 +53,7 @@ const sharedFields = (t: InputFieldBuilder) => ({
   contactPhone: t.string({ description: 'A mobile number, with or without "-" (010-1234-5678, +82 10 1234 5678).' }),
   mailEnabled: t.boolean({ description: 'Send e-mail alerts (default on).' }),
   smsEnabled: t.boolean({ description: 'Send SMS alerts (default: on when there is a mobile number).' }),
+  alimtalkEnabled: t.boolean({ description: 'Send KakaoTalk AlimTalk alerts to the mobile number (default off); when AlimTalk fails, the SMS goes instead.' }),
   intervalSec: t.int({ description: 'Seconds between checks (10–86400); null = the global default.' }),
   retryIntervalSec: t.int({ description: 'Seconds between re-checks while a port is failing; null = default.' }),
   timeoutMs: t.int({ description: 'Connect timeout (100–60000 ms, shorter than the intervals); null = default.' }),

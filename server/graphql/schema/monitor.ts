@@ -92,6 +92,7 @@ export const MonitorRef = builder.prismaNode('Monitor', {
     contactPhone: t.exposeString('contactPhone', { nullable: true, description: 'E.164 (+821012345678).' }),
     mailEnabled: t.exposeBoolean('mailEnabled'),
     smsEnabled: t.exposeBoolean('smsEnabled'),
+    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', { description: 'KakaoTalk AlimTalk to the mobile number, the SMS being its fallback.' }),
     intervalSec: t.exposeInt('intervalSec', { nullable: true, description: 'Own value; null = the global default.' }),
     retryIntervalSec: t.exposeInt('retryIntervalSec', { nullable: true }),
     timeoutMs: t.exposeInt('timeoutMs', { nullable: true }),

@@ -7,7 +7,7 @@ import type { ServiceDeps, Viewer } from '../types.ts';
 import { recordRead } from './delivery.ts';
 import { acknowledgerText, shownAcknowledger } from './acknowledger.ts';
 
-type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
+type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'> & Partial<Pick<ServiceDeps, 'onNotificationsQueued'>>;
 
 export type AcknowledgeOutcome = 'ACKNOWLEDGED' | 'ALREADY_ACKNOWLEDGED' | 'RESOLVED';
 
@@ -19,12 +19,30 @@ interface AckTarget {
 /** Sets acknowledgedAt/By once; an acknowledged or resolved incident is left as it is. */
 async function markAcknowledged(deps: Deps, incident: AckTarget, by: string): Promise<AcknowledgeOutcome> {
   const now = deps.now();
-  const u = await deps.prisma.incident.updateMany({
-    where: { id: incident.id, acknowledgedAt: null, resolvedAt: null },
-    data: { acknowledgedAt: now, acknowledgedBy: by },
+  // the webhooks that were told the incident opened are told it was acknowledged (same transaction)
+  const { count, queued } = await deps.prisma.$transaction(async (tx) => {
+    const u = await tx.incident.updateMany({
+      where: { id: incident.id, acknowledgedAt: null, resolvedAt: null },
+      data: { acknowledgedAt: now, acknowledgedBy: by },
+    });
+    if (u.count !== 1) return { count: u.count, queued: [] };
+    const hooks = await tx.notification.findMany({
+      where: { incidentId: incident.id, kind: 'DOWN', channel: 'WEBHOOK', status: { not: 'NO' } },
+      select: { accountId: true, recipient: true, recipientRole: true, language: true, endpointId: true },
+    });
+    const rows = hooks.length
+      ? await tx.notification.createManyAndReturn({
+          data: hooks.map((h) => ({ ...h, incidentId: incident.id, kind: 'ACKNOWLEDGED' as const, seq: 0, channel: 'WEBHOOK' as const, status: 'QUEUED' as const, nextAttemptAt: now, createdAt: now })),
+          skipDuplicates: true,
+          select: { id: true, accountId: true },
+        })
+      : [];
+    return { count: 1, queued: rows };
   });
-  if (u.count === 1) {
+  if (count === 1) {
     deps.events.incident({ incidentId: incident.id, accountId: incident.accountId, change: 'ACKNOWLEDGED' });
+    for (const r of queued) deps.events.notification({ notificationId: r.id, incidentId: incident.id, accountId: r.accountId, status: 'QUEUED' });
+    if (queued.length) deps.onNotificationsQueued?.();
     return 'ACKNOWLEDGED';
   }
   const row = await deps.prisma.incident.findUnique({ where: { id: incident.id }, select: { acknowledgedAt: true } });

@@ -19,6 +19,8 @@ export interface ClaimedRow {
   /** The attempt this claim starts (1 for the first send): the fencing token. */
   attempts: number;
   createdAt: Date;
+  /** SLACK / TELEGRAM / WEBHOOK rows: the destination as it is now (null: removed). */
+  endpoint?: { target: string; secret: string | null; allowPrivate: boolean } | null;
 }
 
 /** What a message says about its incident, as it is at send time (ports that joined since are named). */
@@ -33,6 +35,7 @@ export interface IncidentForMessage {
   /** Why it was closed (RECOVERED, PORTS_REMOVED, MONITOR_PAUSED, MONITOR_DELETED); null while open. */
   closeReason: IncidentCloseReason | null;
   acknowledgedAt: Date | null;
+  acknowledgedBy?: string | null;
   /** The server's label, shown as the monitor's name. */
   label: string | null;
   /** The owning account's time zone. */
@@ -58,7 +61,9 @@ export interface ClaimOptions {
   nodeId?: string | null;
 }
 
-type ClaimResult = ClaimedRow & Omit<IncidentForMessage, 'id' | 'kind'> & { incidentKind: IncidentKind };
+type ClaimResult = ClaimedRow & Omit<IncidentForMessage, 'id' | 'kind'> & {
+  incidentKind: IncidentKind; endpointTarget: string | null; endpointSecret: string | null; endpointAllowPrivate: boolean | null;
+};
 
 /**
  * Claims up to `limit` due QUEUED rows of one channel, oldest due first, and returns them with
@@ -77,13 +82,15 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
       UPDATE "Notification" n
       SET status = 'SENDING', "lockedUntil" = ${lockedUntil}, "lockedBy" = ${opts.nodeId ?? null}, attempts = n.attempts + 1, "updatedAt" = ${opts.now}
       FROM due WHERE n.id = due.id
-      RETURNING n.id, n."incidentId", n."accountId", n.kind, n.seq, n.channel, n.recipient, n."recipientRole", n.language, n.attempts, n."createdAt"
+      RETURNING n.id, n."incidentId", n."accountId", n.kind, n.seq, n.channel, n.recipient, n."recipientRole", n.language, n.attempts, n."createdAt", n."endpointId"
     )
     SELECT c.id, c."incidentId", c."accountId", c.kind::text AS kind, c.seq, c.channel::text AS channel, c.recipient,
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
-      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."closeReason"::text AS "closeReason", i."acknowledgedAt",
-      s.label, a."timeZone", i."flapFigures", cert.subject AS "certSubject", cert."validTo" AS "certValidTo"
+      i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."closeReason"::text AS "closeReason", i."acknowledgedAt", i."acknowledgedBy",
+      s.label, a."timeZone", i."flapFigures", cert.subject AS "certSubject", cert."validTo" AS "certValidTo",
+      e.target AS "endpointTarget", e.secret AS "endpointSecret", e."allowPrivate" AS "endpointAllowPrivate"
     FROM c
+    LEFT JOIN "NotifyEndpoint" e ON e.id = c."endpointId"
     JOIN "Incident" i ON i.id = c."incidentId"
     LEFT JOIN "Monitor" m ON m.id = i."monitorId"
     LEFT JOIN "Server" s ON s.id = m."serverId"
@@ -93,10 +100,11 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     row: {
       id: r.id, incidentId: r.incidentId, accountId: r.accountId, kind: r.kind, seq: r.seq, channel: r.channel, recipient: r.recipient,
       recipientRole: r.recipientRole, language: r.language, attempts: r.attempts, createdAt: r.createdAt,
+      endpoint: r.endpointTarget !== null ? { target: r.endpointTarget, secret: r.endpointSecret, allowPrivate: r.endpointAllowPrivate ?? false } : null,
     },
     incident: {
       id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, closeReason: r.closeReason, acknowledgedAt: r.acknowledgedAt, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
+      resolvedAt: r.resolvedAt, closeReason: r.closeReason, acknowledgedAt: r.acknowledgedAt, acknowledgedBy: r.acknowledgedBy ?? null, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
       certSubject: r.certSubject ?? null, certValidTo: r.certValidTo ?? null,
     },
   }));

@@ -68,9 +68,10 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' || row.kind === 'CLOSED' ? (incident.resolvedAt ?? row.createdAt)
     : row.kind === 'TEST' ? row.createdAt
     : row.kind === 'REMINDER' ? row.createdAt
+    : row.kind === 'ACKNOWLEDGED' ? (incident.acknowledgedAt ?? row.createdAt)
     : incident.openedAt;
   const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
-  const withAck = ackable && urls && (row.channel === 'EMAIL' || opts.smsAckLink);
+  const withAck = ackable && urls && (row.channel !== 'SMS' || opts.smsAckLink);
   const error = row.kind === 'CERT_EXPIRING' ? undefined : errorFromReason(incident.reason);
   const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
   const flap = flapLines(incident.flapFigures);
@@ -92,6 +93,10 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     ...(withAck ? { ackUrl: urls.ack } : {}),
     ...(zone ? { timeZone: zone } : {}),
     ...(flap.length ? { flap } : {}),
+    openedAt: incident.openedAt,
+    ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+    ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+    ...(incident.acknowledgedBy ? { acknowledgedBy: incident.acknowledgedBy } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 // The dispatcher: claims due ledger rows (claim.ts), renders them (content.ts), sends them
-// through the e-mail channel or the SMS provider, and records each attempt (outcomes.ts).
+// through its channel (e-mail, SMS, AlimTalk, Slack, Telegram, webhook), and records each attempt (outcomes.ts).
 // It runs on its own timer, wakes early on kick() (the probe runtime's onNotificationsQueued),
 // and keeps a bounded number of sends in flight per channel, so a slow or dead provider only
 // slows its own channel and never the probe loop. Delivery is at least once; see README.
@@ -10,7 +10,9 @@ import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { SendOutcome } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
 import { claimDue, nextDueAt, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
-import { buildEmail, buildSms } from './content.ts';
+import { alertContent, buildEmail, buildSms, trackingUrls } from './content.ts';
+import { createExtraSender, type ExtraChannels } from './channels.ts';
+import { runAlimtalkFallback } from './fallback.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
@@ -22,6 +24,8 @@ export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
   email: EmailChannel | null;
   sms: SmsProvider;
+  /** AlimTalk, Slack, Telegram, webhooks (each optional: unconfigured rows become NO). */
+  extra?: ExtraChannels;
   /** Attempts per message before FAILED "gave up after N attempts" (default 10). */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -30,7 +34,7 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Poll for due retries and expired leases this often (default 2 s). */
   pollMs?: number;
-  /** Sends in flight per channel (default EMAIL 8, SMS 16). */
+  /** Sends in flight per channel (default EMAIL 8, SMS 16, the others 8). */
   concurrency?: Partial<Record<Channel, number>>;
   smsAckLink?: boolean;
   log?: Logger;
@@ -51,6 +55,8 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** Resolves when nothing is due, queued locally, in flight or unwritten (tests, benchmark). */
   settle(timeoutMs?: number): Promise<void>;
+  /** Runs the AlimTalk → SMS fallback pass now (after AlimTalk delivery results came in); it also runs on every poll. */
+  fallbackNow(): Promise<void>;
 }
 
 interface Lane {
@@ -63,6 +69,8 @@ interface Lane {
   dry: boolean;
   wakeTimer: NodeJS.Timeout | null;
   wakePlanned: boolean;
+  /** When this lane last asked the database for rows (the newer channels' lanes poll at most once a second). */
+  lastClaimAt: number;
 }
 
 export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Dispatcher {
@@ -75,15 +83,17 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   const leaseMs = opts.leaseMs ?? 120_000;
   const pollMs = opts.pollMs ?? 2_000;
   const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
-  const lanes: Lane[] = (['EMAIL', 'SMS'] as const).map((channel) => ({
+  const extra = createExtraSender(deps.prisma, opts.extra ?? {});
+  const lanes: Lane[] = (['EMAIL', 'SMS', 'ALIMTALK', 'SLACK', 'TELEGRAM', 'WEBHOOK'] as const).map((channel) => ({
     channel,
-    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'EMAIL' ? 8 : 16)),
+    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8)),
     queue: [],
     inFlight: 0,
     claiming: false,
     dry: false,
     wakeTimer: null,
     wakePlanned: false,
+    lastClaimAt: 0,
   }));
   const writer = createOutcomeWriter({
     prisma: deps.prisma,
@@ -102,7 +112,8 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
         if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
         return await opts.email.send({ ledgerId: row.id, to: row.recipient, ...buildEmail(row, incident, build) });
       }
-      return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+      if (row.channel === 'SMS') return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+      return await extra.send(row, alertContent(row, incident, trackingUrls(build.publicUrl, build.secret, row.id), build));
     } catch (err) {
       // channels return outcomes for provider trouble; a throw is our bug (or bad data): do not loop on it
       log('error', 'dispatch: channel threw', { err, notificationId: row.id });
@@ -117,6 +128,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', { notificationId: row.id, channel: lane.channel, attempt: row.attempts, detail: decided.statusDetail });
     }
     const written = writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
+    if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NOT_SENT')) void written.then(() => fallback());
     // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
     if (writer.pending() > MAX_UNWRITTEN) await written;
   }
@@ -124,6 +136,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   async function claim(lane: Lane): Promise<void> {
     // claim ahead (fewer, larger statements); a claimed row waits at most a few sends for its slot
     const want = Math.max(lane.limit * 4, 32) - lane.queue.length;
+    lane.lastClaimAt = Date.now();
     const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs, nodeId: opts.node?.nodeId ?? null });
     if (rows.length < want) {
       lane.dry = true;
@@ -188,6 +201,31 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     }
   }
 
+  // The periodic poll (other processes' rows, expired leases) re-asks the mail and SMS lanes every
+  // poll and the newer channels' lanes at most once a second: six lanes must not cost six claims
+  // per poll. Rows queued here wake every lane at once (kick); due retries wake their lane (planWake).
+  const extraPollMs = Math.max(pollMs, 1_000);
+  function pollLanes(): void {
+    const now = Date.now();
+    for (const lane of lanes) {
+      if (lane.channel !== 'EMAIL' && lane.channel !== 'SMS' && lane.dry && now - lane.lastClaimAt < extraPollMs) continue;
+      lane.dry = false;
+      pump(lane);
+    }
+  }
+
+  let lastFallbackAt = 0;
+
+  let fallingBack: Promise<void> | null = null;
+  /** AlimTalk rows that failed get their SMS (fallback.ts); runs after such an outcome and on every poll. */
+  function fallback(): Promise<void> {
+    if (fallingBack || stopping) return fallingBack ?? Promise.resolve();
+    fallingBack = runAlimtalkFallback({ ...deps, onNotificationsQueued: kick })
+      .then(() => undefined, (err: unknown) => log('error', 'dispatch: AlimTalk fallback pass failed; next poll retries', { err }))
+      .finally(() => (fallingBack = null));
+    return fallingBack;
+  }
+
   async function tick(): Promise<void> {
     if (ticking || stopping) return;
     ticking = true;
@@ -204,10 +242,15 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     } finally {
       ticking = false;
     }
-    kick();
+    pollLanes();
+    // after the claims, so a slow pass never delays mail or SMS
+    if (Date.now() - lastFallbackAt >= extraPollMs) {
+      lastFallbackAt = Date.now();
+      void fallback();
+    }
   }
 
-  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0;
+  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0 && !fallingBack;
 
   return {
     start() {
@@ -219,11 +262,13 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       void tick();
     },
     kick,
+    fallbackNow: () => fallback(),
     async settle(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       // quiet, then one more claim round that finds nothing
       for (;;) {
         const before = claimedTotal;
+        await fallback();
         kick();
         do {
           if (Date.now() > deadline) throw new Error('dispatcher did not settle in time');
@@ -238,7 +283,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       if (timer) clearInterval(timer);
       timer = null;
       for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
-      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking) await new Promise((r) => setTimeout(r, 10));
+      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking || fallingBack) await new Promise((r) => setTimeout(r, 10));
       await writer.stop();
       const unstarted = lanes.flatMap((l) => l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })));
       await releaseClaims(deps.prisma, unstarted).catch((err: unknown) => log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }));

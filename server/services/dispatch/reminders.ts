@@ -11,6 +11,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../log.ts';
 import type { ServiceDeps } from '../types.ts';
+import { SMS_OFF_FALLBACK } from '../monitoring/ledger.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
 type Created = { id: string; incidentId: string; accountId: string | null; status: string };
@@ -28,12 +29,15 @@ async function remindOne(deps: Deps, inc: { id: string; accountId: string | null
     if (u.count === 0) return [];
     const down = await tx.notification.findMany({
       where: { incidentId: inc.id, kind: { in: ['DOWN', 'FLAPPING'] } }, // the opening message's recipients
-      select: { accountId: true, channel: true, recipient: true, recipientRole: true, language: true, status: true, statusDetail: true },
+      select: { accountId: true, channel: true, recipient: true, recipientRole: true, language: true, status: true, statusDetail: true, attempts: true, endpointId: true, fallbackForId: true },
     });
+    // an SMS that went out as an AlimTalk fallback stays a fallback (NO until this reminder's AlimTalk fails);
+    // AlimTalk rows exist only for recipients who chose it, so they are queued again even if the last one was NO
+    const off = (d: (typeof down)[number]) => d.channel !== 'ALIMTALK' && (d.status === 'NO' || d.fallbackForId !== null);
     const data: Prisma.NotificationCreateManyInput[] = down.map((d) => ({
       incidentId: inc.id, accountId: d.accountId, kind: 'REMINDER', seq, channel: d.channel, recipient: d.recipient,
-      recipientRole: d.recipientRole, language: d.language, nextAttemptAt: now, createdAt: now,
-      status: d.status === 'NO' ? 'NO' : 'QUEUED', statusDetail: d.status === 'NO' ? d.statusDetail : null,
+      recipientRole: d.recipientRole, language: d.language, nextAttemptAt: now, createdAt: now, endpointId: d.endpointId,
+      status: off(d) ? 'NO' : 'QUEUED', statusDetail: !off(d) ? null : d.fallbackForId !== null ? SMS_OFF_FALLBACK : d.statusDetail,
     }));
     return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
   });

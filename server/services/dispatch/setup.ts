@@ -11,6 +11,23 @@ import type { ServiceDeps } from '../types.ts';
 import { recordBounce } from './delivery.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { createReminderScheduler } from './reminders.ts';
+import { createAlimtalkProvider } from '../../notify/alimtalk/nhn.ts';
+import { createSlackChannel } from '../../notify/slack.ts';
+import { createTelegramChannel } from '../../notify/telegram.ts';
+import { createWebhookChannel } from '../../notify/webhook.ts';
+import { createAlimtalkResultPoller } from './alimtalk-results.ts';
+import type { ExtraChannels } from './channels.ts';
+import type { FetchLike } from '../../notify/sms/provider.ts';
+
+export interface ExtraChannelSettings {
+  alimtalk: { baseUrl: string; appKey: string; secretKey: string; senderKey: string } | null;
+  slackPrefix: string;
+  telegram: { baseUrl: string; botToken: string } | null;
+  /** Tests inject a fetch; default the global one. */
+  fetch?: FetchLike;
+  /** How often AlimTalk delivery results are asked for (default 15 s). */
+  alimtalkResultIntervalMs?: number;
+}
 
 export interface NotificationSettings {
   smtpUrl: string | undefined;
@@ -21,7 +38,9 @@ export interface NotificationSettings {
   messageIdDomain: string;
   bounce: { port: number; host: string } | null;
   sms: SmsProviderConfig;
-  dispatch: Omit<DispatcherOptions, 'email' | 'sms' | 'log'> & { enabled: boolean };
+  /** AlimTalk, Slack, Telegram, webhooks (absent: AlimTalk and Telegram off, Slack at hooks.slack.com, webhooks on). */
+  extra?: ExtraChannelSettings;
+  dispatch: Omit<DispatcherOptions, 'email' | 'sms' | 'log' | 'extra'> & { enabled: boolean };
   reminderIntervalMs?: number;
 }
 
@@ -48,6 +67,13 @@ export function notificationSettings(config: Config): NotificationSettings {
     messageIdDomain: new URL(config.publicUrl).hostname || 'portwatch',
     bounce: config.BOUNCE_SMTP_PORT !== undefined ? { port: config.BOUNCE_SMTP_PORT, host: config.HOST } : null,
     sms,
+    extra: {
+      alimtalk: config.NHN_ALIMTALK_APP_KEY && config.NHN_ALIMTALK_SECRET_KEY && config.NHN_ALIMTALK_SENDER_KEY
+        ? { baseUrl: config.NHN_ALIMTALK_BASE_URL, appKey: config.NHN_ALIMTALK_APP_KEY, secretKey: config.NHN_ALIMTALK_SECRET_KEY, senderKey: config.NHN_ALIMTALK_SENDER_KEY }
+        : null,
+      slackPrefix: config.SLACK_WEBHOOK_PREFIX,
+      telegram: config.TELEGRAM_BOT_TOKEN ? { baseUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
+    },
     dispatch: {
       enabled: config.DISPATCH_ENABLED,
       maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
@@ -63,6 +89,12 @@ export function notificationSettings(config: Config): NotificationSettings {
 export interface Notifications {
   dispatcher: Dispatcher;
   sms: SmsProvider;
+  /** null when SMTP is not configured. */
+  email: ReturnType<typeof createEmailChannel> | null;
+  /** The channels beyond mail and SMS (for "send a test notification"). */
+  extra: ExtraChannels;
+  /** Asks NHN for AlimTalk delivery results now (tests); runs on its own timer when dispatching. */
+  pollAlimtalkResults(): Promise<void>;
   /** Port of the bounce receiver once started (null when off). */
   bouncePort(): number | null;
   /** SMTP reachability for /ready (cached; refreshed in the background at most every 60 s). */
@@ -93,7 +125,18 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
       })
     : null;
   const sms = createSmsProvider(settings.sms);
-  const dispatcher = createDispatcher(deps, { ...settings.dispatch, email, sms, log });
+  const x = settings.extra ?? { alimtalk: null, slackPrefix: 'https://hooks.slack.com/', telegram: null };
+  const f: FetchLike = x.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const extra: ExtraChannels = {
+    alimtalk: x.alimtalk ? createAlimtalkProvider({ ...x.alimtalk, fetch: f }) : null,
+    slack: createSlackChannel({ allowedPrefix: x.slackPrefix, fetch: f }),
+    telegram: x.telegram ? createTelegramChannel({ ...x.telegram, fetch: f }) : null,
+    webhook: createWebhookChannel(),
+  };
+  const dispatcher = createDispatcher(deps, { ...settings.dispatch, email, sms, extra, log });
+  const alimtalkResults = extra.alimtalk
+    ? createAlimtalkResultPoller(deps, extra.alimtalk, { log, onFailed: () => void dispatcher.fallbackNow(), ...(x.alimtalkResultIntervalMs ? { intervalMs: x.alimtalkResultIntervalMs } : {}) })
+    : null;
   const reminders = createReminderScheduler(deps, { log, ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}) });
   let bounce: BounceReceiver | null = null;
   let smtpState: { ok: boolean; detail?: string } = transporter ? { ok: true, detail: 'not checked yet' } : { ok: true, detail: 'not configured: mail rows say "not sent"' };
@@ -113,6 +156,11 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
   return {
     dispatcher,
     sms,
+    email,
+    extra,
+    pollAlimtalkResults: async () => {
+      await alimtalkResults?.runOnce();
+    },
     bouncePort: () => bounce?.port ?? null,
     smtpCheck() {
       refreshSmtp();
@@ -135,10 +183,12 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
       if (settings.dispatch.enabled) {
         dispatcher.start();
         reminders.start();
+        alimtalkResults?.start();
       }
     },
     async stop() {
       await reminders.stop();
+      await alimtalkResults?.stop();
       await dispatcher.stop();
       await bounce?.close();
       transporter?.close();

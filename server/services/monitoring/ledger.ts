@@ -1,13 +1,26 @@
 // Which notification ledger rows an incident event creates (pure). One row per recipient
-// and channel; a switched-off channel still gets a row with status NO, as the seed's log shows.
+// and channel; a switched-off mail/SMS channel or Slack/Telegram/webhook destination still gets a
+// row with status NO, as the seed's log shows. AlimTalk rows exist only for recipients who chose it.
 import type { Channel, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
 import type { Contact } from './model.ts';
+
+/** A Slack / Telegram / webhook destination of a contact's account or of an admin recipient. */
+export interface EndpointInfo {
+  id: string;
+  channel: Channel;
+  /** What the ledger shows as the recipient (no secrets): also the dedup key per channel. */
+  recipient: string;
+  enabled: boolean;
+}
 
 export interface AdminRecipientInfo {
   email: string | null;
   phone: string | null;
   mailEnabled: boolean;
   smsEnabled: boolean;
+  /** KakaoTalk AlimTalk to `phone`, with the SMS as its fallback. */
+  alimtalkEnabled?: boolean;
+  endpoints?: EndpointInfo[];
   language: Language;
 }
 
@@ -23,6 +36,7 @@ export interface LedgerRow {
   status: NotificationStatus;
   statusDetail: string | null;
   nextAttemptAt: Date;
+  endpointId?: string | null;
 }
 
 export interface LedgerInput {
@@ -36,12 +50,18 @@ export interface LedgerInput {
   sendAfter: Date;
 }
 
+const CHANNEL_NAME: Record<Channel, string> = { EMAIL: 'mail', SMS: 'SMS', ALIMTALK: 'AlimTalk', SLACK: 'Slack', TELEGRAM: 'Telegram', WEBHOOK: 'webhook' };
+
+/** Detail of a switched-off SMS row whose recipient gets AlimTalk: the row becomes the fallback when AlimTalk fails. */
+export const SMS_OFF_FALLBACK = 'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)';
+
 export function ledgerRows(input: LedgerInput): LedgerRow[] {
   const rows: LedgerRow[] = [];
   const base = { incidentId: input.incidentId, kind: input.kind, seq: 0, nextAttemptAt: input.sendAfter };
-  const add = (channel: Channel, recipient: string, role: RecipientRole, language: Language, enabled: boolean, offDetail: string) => {
+  const add = (channel: Channel, recipient: string, role: RecipientRole, language: Language, enabled: boolean, offDetail: string, endpointId: string | null = null) => {
     if (rows.some((r) => r.channel === channel && r.recipient === recipient)) return; // same person twice: one message
     rows.push({
+      ...(endpointId ? { endpointId } : {}),
       ...base,
       accountId: role === 'CONTACT' ? input.accountId : null,
       channel,
@@ -53,13 +73,25 @@ export function ledgerRows(input: LedgerInput): LedgerRow[] {
     });
   };
   const c = input.contact;
+  const addEndpoints = (list: EndpointInfo[] | undefined, role: RecipientRole, language: Language, whose: string) => {
+    for (const e of list ?? []) add(e.channel, e.recipient, role, language, e.enabled, `not sent: this ${CHANNEL_NAME[e.channel]} destination is switched off for ${whose}`, e.id);
+  };
   if (c) {
     add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, 'not sent: mail is switched off for this monitor');
-    if (c.phone) add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, 'not sent: SMS is switched off for this monitor');
+    if (c.phone) {
+      // the SMS row of an AlimTalk recipient is its fallback: NO until AlimTalk fails (server/services/dispatch/fallback.ts)
+      add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, c.alimtalkEnabled ? SMS_OFF_FALLBACK : 'not sent: SMS is switched off for this monitor');
+      if (c.alimtalkEnabled) add('ALIMTALK', c.phone, 'CONTACT', c.language, true, '');
+    }
+    addEndpoints(c.endpoints, 'CONTACT', c.language, 'this account');
   }
   for (const a of input.admins) {
     if (a.email) add('EMAIL', a.email, 'ADMIN', a.language, a.mailEnabled, 'not sent: mail is switched off for this admin recipient');
-    if (a.phone) add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, 'not sent: SMS is switched off for this admin recipient');
+    if (a.phone) {
+      add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, a.alimtalkEnabled ? SMS_OFF_FALLBACK : 'not sent: SMS is switched off for this admin recipient');
+      if (a.alimtalkEnabled) add('ALIMTALK', a.phone, 'ADMIN', a.language, true, '');
+    }
+    addEndpoints(a.endpoints, 'ADMIN', a.language, 'this admin recipient');
   }
   return rows;
 }

@@ -7,6 +7,8 @@ import type { Language } from '../../generated/prisma/enums.ts';
 import type { CheckSpec } from '../../probe/index.ts';
 import { readChecks } from '../check-input.ts';
 import type { MonitorDefaults } from '../settings.ts';
+import { endpointInfoSelect, toEndpointInfo } from '../notify-endpoints/info.ts';
+import type { EndpointInfo } from './ledger.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
 export const SHARDS = 64;
@@ -18,7 +20,7 @@ export const SHARD_SQL = `((hashtext("id")::bigint % ${SHARDS}) + ${SHARDS}) % $
 export const monitorInclude = {
   maintenance: true,
   portStates: true,
-  account: { select: { language: true, timeZone: true, name: true } },
+  account: { select: { language: true, timeZone: true, name: true, notifyEndpoints: { select: endpointInfoSelect } } },
   incidents: { where: { resolvedAt: null, kind: 'HOST_DOWN' }, select: { id: true, ports: true, flapFigures: true } },
 } satisfies Prisma.MonitorInclude;
 
@@ -30,6 +32,10 @@ export interface Contact {
   phone: string | null;
   mailEnabled: boolean;
   smsEnabled: boolean;
+  /** KakaoTalk AlimTalk to the phone, the SMS being its fallback. */
+  alimtalkEnabled?: boolean;
+  /** The account's Slack / Telegram / webhook destinations. */
+  endpoints?: EndpointInfo[];
   language: Language;
 }
 
@@ -131,6 +137,8 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       phone: row.contactPhone,
       mailEnabled: row.mailEnabled,
       smsEnabled: row.smsEnabled,
+      alimtalkEnabled: row.alimtalkEnabled,
+      endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
       language: row.account.language,
     },
     state: { paused, ports, host },
