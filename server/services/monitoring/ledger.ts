@@ -36,6 +36,12 @@ export interface LedgerInput {
   sendAfter: Date;
 }
 
+// The NO reasons say whose switch it was: the monitor's switches govern its contact only.
+export const CONTACT_MAIL_OFF = "not sent: mail to the contact is switched off on this monitor";
+export const CONTACT_SMS_OFF = "not sent: SMS to the contact is switched off on this monitor";
+export const ADMIN_MAIL_OFF = "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+export const ADMIN_SMS_OFF = "not sent: SMS is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+
 export function ledgerRows(input: LedgerInput): LedgerRow[] {
   const rows: LedgerRow[] = [];
   const base = { incidentId: input.incidentId, kind: input.kind, seq: 0, nextAttemptAt: input.sendAfter };
@@ -54,12 +60,13 @@ export function ledgerRows(input: LedgerInput): LedgerRow[] {
   };
   const c = input.contact;
   if (c) {
-    add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, 'not sent: mail is switched off for this monitor');
-    if (c.phone) add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, 'not sent: SMS is switched off for this monitor');
+    add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, CONTACT_MAIL_OFF);
+    if (c.phone) add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, CONTACT_SMS_OFF);
   }
+  // admin recipients follow their own channel choices, never the monitor's switches
   for (const a of input.admins) {
-    if (a.email) add('EMAIL', a.email, 'ADMIN', a.language, a.mailEnabled, 'not sent: mail is switched off for this admin recipient');
-    if (a.phone) add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, 'not sent: SMS is switched off for this admin recipient');
+    if (a.email) add('EMAIL', a.email, 'ADMIN', a.language, a.mailEnabled, ADMIN_MAIL_OFF);
+    if (a.phone) add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, ADMIN_SMS_OFF);
   }
   return rows;
 }
