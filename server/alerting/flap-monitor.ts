@@ -117,8 +117,8 @@ export function evaluateWithFlapping(
   // field on it is ~15× cheaper than spreading it into another object (bench:flapping)
   const nextPort: PortState = portStep.next === current ? { ...current, flap: flapStep.next } : Object.assign(portStep.next, { flap: flapStep.next });
   const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: nextPort }, host };
-  if (check.alertsHeld || !host.held) return { next, actions };
-  // ports still pending from a guard hold that has ended: this check may have decided them (monitor.ts releaseHeld)
+  if (check.alertsHeld || nextPort.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
+  // a port left pending when a guard hold ended (it had answered since) failed again: announce it (monitor.ts releaseHeld)
   const released = releaseHeld(next, now, false, flapAwarePhases(next));
   return { next: released.next, actions: [...actions, ...released.actions] };
 }

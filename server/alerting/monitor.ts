@@ -17,8 +17,8 @@
  *                             | announced (one OPEN_INCIDENT naming them all, or ADD_PORT); held ports
  *                             | that answered since (RECOVERING) stay pending until their checks
  *                             | decide: UP drops them, a failure announces them. The one release rule
- *                             | of the product (the engine calls it; evaluate re-applies it while
- *                             | alerts are not held and ports are still pending).
+ *                             | of the product (the engine calls it; evaluate announces a pending
+ *                             | port that fails again once alerts are no longer held).
  *  reconcileMonitor           | after a restore: reconcileHost with the ports' phases (repairs only)
  *
  * Port actions come out tagged with their port: `{ type: 'LOG_FAILURE', port, code, message }`;
@@ -104,8 +104,8 @@ export function evaluate(
     }
   }
   const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: portStep.next }, host };
-  if (check.alertsHeld || !host.held) return { next, actions };
-  // ports still pending from a hold that has ended: this check may have decided them
+  if (check.alertsHeld || portStep.next.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
+  // a port left pending when a hold ended (it had answered since) failed again: announce it
   const released = releaseHeld(next, now, false);
   return { next: released.next, actions: [...actions, ...released.actions] };
 }

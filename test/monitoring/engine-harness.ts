@@ -3,7 +3,7 @@
  * clock, a synthetic world deciding what each check answers, and the write batch "committed"
  * every 0.5 s into plain arrays (then the after-commit events run). Not a test file itself.
  */
-import { initialMonitorState, type GuardPolicy, DEFAULT_GUARD_POLICY } from '../../server/alerting/index.ts';
+import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState, type GuardPolicy } from '../../server/alerting/index.ts';
 import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
 import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/services/events.ts';
 import { Engine, targetKey } from '../../server/services/monitoring/engine.ts';
@@ -119,7 +119,7 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
       intervalMs: spec.intervalMs ?? 180 * S,
       retryIntervalMs: spec.retryIntervalMs ?? 30 * S,
       timeoutMs: spec.timeoutMs ?? 5 * S,
-      policy: { failureThreshold: spec.failureThreshold ?? 3, recoveryThreshold: spec.recoveryThreshold ?? 2, maintenance: [] },
+      policy: { failureThreshold: spec.failureThreshold ?? 3, recoveryThreshold: spec.recoveryThreshold ?? 2, maintenance: [], flapping: { ...DEFAULT_FLAP_POLICY } },
       contact: {
         name: 'Contact', email: `ops@${spec.id}.example`, phone: '+821012345678',
         mailEnabled: spec.mailEnabled ?? true, smsEnabled: spec.smsEnabled ?? false, language: 'ko',
@@ -127,6 +127,7 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
       state: initialMonitorState(spec.ports, clock.now()),
       openIncidentId: null,
       incidentPorts: [],
+      incidentFlap: [],
       dirtyPorts: new Set(),
     };
     engine.adopt(m, clock.now());
