@@ -4,7 +4,7 @@ import { tcpCheck } from './tcp-check.ts';
 import { alignedAfter, alignedAtOrAfter, LatenessWindow, phaseOf } from './timing.ts';
 import type {
   CheckInfo,
-  CheckKind,
+  CheckCause,
   ProbeResult,
   ScheduledTarget,
   Scheduler,
@@ -27,9 +27,9 @@ interface Entry<T> extends HeapItem {
   /** Actual start of the last check started; undefined before the first. */
   lastStarted: number | undefined;
   /** Why the check at `due` is planned (set by nextPlan). */
-  nextKind: CheckKind;
+  nextKind: CheckCause;
   /** Why the check now queued or running was planned. */
-  plannedKind: CheckKind;
+  plannedKind: CheckCause;
   runNow: boolean;
   /** timeoutMs / current step: this target's share of one concurrency slot. */
   load: number;
@@ -201,7 +201,7 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
     const plannedAt = e.plannedAt;
     e.lastPlanned = plannedAt;
     e.lastStarted = startedAt;
-    const info: CheckInfo = { plannedAt, startedAt, lateMs: startedAt - plannedAt, kind: e.plannedKind };
+    const info: CheckInfo = { plannedAt, startedAt, lateMs: startedAt - plannedAt, cause: e.plannedKind };
     lateness.add(info.lateMs);
     const ran = e.target;
     let p: Promise<ProbeResult>;

@@ -85,14 +85,14 @@ export interface ScheduledTarget {
  * Why a check ran: `regular` on the target's interval grid, `retry` in retry mode (SUSPECT),
  * `extra` asked for with runNow (a sibling re-check, a new monitor).
  */
-export type CheckKind = 'regular' | 'retry' | 'extra';
+export type CheckCause = 'regular' | 'retry' | 'extra';
 
 export interface CheckInfo {
   plannedAt: number;
   startedAt: number;
   /** startedAt - plannedAt. */
   lateMs: number;
-  kind: CheckKind;
+  cause: CheckCause;
 }
 
 export type SchedulerCheck<T extends ScheduledTarget = ScheduledTarget> = (

@@ -71,10 +71,10 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     clock,
     check,
     onResult: (t, r, info) => {
-      checks.push({ key: t.key, at: r.at, ok: r.ok, kind: info.kind });
+      checks.push({ key: t.key, at: r.at, ok: r.ok, kind: info.cause });
       if (t.monitorId === null) return engine.onCanary(t.key, r);
       const m = engine.monitors.get(t.monitorId);
-      if (m) engine.onResult(m, t.port, r, info.kind);
+      if (m) engine.onResult(m, t.port, r, info.cause);
     },
     onError: (err) => errors.push(err),
   });

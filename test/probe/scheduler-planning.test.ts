@@ -202,7 +202,7 @@ describe('scheduler: upsert and remove take effect at once', () => {
     h.scheduler.start();
     await h.clock.advance(60_000);
     const first = h.of('sib')[0];
-    expect(first?.kind).toBe('regular');
+    expect(first?.cause).toBe('regular');
     // start it again in flight: find its next planned start, go there, ask for an extra check mid-flight
     const nextStart = (first?.startedAt ?? 0) + 60_000;
     await h.clock.advanceTo(nextStart + 100);
@@ -210,7 +210,7 @@ describe('scheduler: upsert and remove take effect at once', () => {
     await h.clock.advanceTo(nextStart + 10_000);
     const [, second, third] = h.of('sib');
     expect(second?.startedAt).toBe(nextStart);
-    expect(third?.kind).toBe('extra');
+    expect(third?.cause).toBe('extra');
     // not the moment the first one ended (nextStart + 300), but a retry interval after its start
     expect(third?.startedAt).toBe(nextStart + 2_000);
   });
@@ -225,7 +225,7 @@ describe('scheduler: upsert and remove take effect at once', () => {
     h.scheduler.setRetryMode('k', false);
     h.scheduler.runNow('k');
     await h.clock.advance(20_000);
-    const kinds = h.of('k').map((s) => s.kind).join(' ');
+    const kinds = h.of('k').map((s) => s.cause).join(' ');
     expect(kinds).toMatch(/^regular (retry ){2,3}extra( regular)+$/);
     const starts = h.of('k').map((s) => s.startedAt);
     for (const d of deltas(starts)) expect(d).toBeGreaterThanOrEqual(1_000);

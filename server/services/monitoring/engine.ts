@@ -7,7 +7,7 @@ import {
   isIncidentPhase, pauseMonitor, reconcileWithFlapping, recordCanary, recordCheck, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
   type FlapMonitorAction, type GuardAction, type GuardPolicy, type GuardSnapshot, type GuardState, type PortState,
 } from '../../alerting/index.ts';
-import type { CheckKind, ProbeResult } from '../../probe/index.ts';
+import type { CheckCause, ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
@@ -101,7 +101,7 @@ export class Engine {
    * One finished check. `kind` says why it ran: only `regular` checks (the interval grid) feed
    * the guard, so retries and sibling re-checks that follow a failure never weigh on it.
    */
-  onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckKind): void {
+  onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckCause): void {
     this.extraPending.get(m.id)?.delete(port);
     const before = m.state.ports[port];
     if (!before || m.state.paused) return;

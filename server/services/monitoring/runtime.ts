@@ -106,7 +106,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     onResult: (t, r: ProbeResult, info) => {
       if (t.monitorId === null) return engine.onCanary(t.key, r);
       const m = engine.monitors.get(t.monitorId);
-      if (m) engine.onResult(m, t.port, r, info.kind);
+      if (m) engine.onResult(m, t.port, r, info.cause);
       if (m && r.tls) certs.observe(m, t.port, r.tls);
     },
     onError: (err, ctx) => log('error', 'probe callback failed', { err, key: ctx.key, source: ctx.source }),
