@@ -119,6 +119,8 @@ const schema = z.object({
     .gt(0, 'must be a number between 0 and 1')
     .max(1, 'must be a number between 0 and 1')
     .default(0.5),
+  PROBE_GUARD_MIN_HOSTS: int(1, 1_000_000).default(10),
+  PROBE_MAX_HOLD_SECONDS: int(0, 86_400).default(600),
   PROBE_SOURCE_ADDRESS: z.string().optional(),
   PROBE_LEASE_SECONDS: int(2, 600).default(15),
   NODE_NAME: z.string().min(1).max(200).optional(),

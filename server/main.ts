@@ -103,7 +103,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
           events: services.events,
           log,
           canaries: config.PROBE_CANARIES,
-          guardPolicy: { massFailureShare: config.PROBE_MASS_FAILURE_SHARE },
+          guardPolicy: {
+            massFailureShare: config.PROBE_MASS_FAILURE_SHARE,
+            minHosts: config.PROBE_GUARD_MIN_HOSTS,
+            maxHoldMs: config.PROBE_MAX_HOLD_SECONDS * 1000,
+          },
           ...(config.PROBE_CONCURRENCY ? { concurrency: config.PROBE_CONCURRENCY } : {}),
           ...(config.PROBE_SOURCE_ADDRESS ? { localAddress: config.PROBE_SOURCE_ADDRESS } : {}),
           onNotificationsQueued: () => services.onNotificationsQueued?.(),

@@ -1,69 +1,250 @@
 /**
- * Prober self-outage guard (pure). Decides when the prober itself is probably broken,
- * so that customer alerts are held and the admin gets one "probe degraded" incident.
+ * Prober self-outage guard (pure: no I/O, no clock; `now` is given). Decides when the prober
+ * itself is probably cut off, so that customer alerts are held for a bounded time and the
+ * admins get one "probe degraded" incident. It judges the prober, not the customers.
  *
- * Two rules trip it:
- *  - CANARY: canary targets (known-good endpoints the prober checks like ports). A canary
- *    is failing after `canaryFailuresToTrip` failures in a row (one success resets it). The
- *    rule trips when at least `canaryQuorum` of the known canaries are failing (use ≥ 3
- *    canaries on independent paths: with quorum 0.5 and 2 canaries, one dead canary trips).
- *  - MASS_FAILURE: "a share of all ports failing in one round". Ports are spread over the
- *    check interval, so a round is a SLIDING WINDOW of the last `windowMs`, kept as ten
- *    count buckets (a window needs no per-port memory). It trips when the window holds at
- *    least `minPortsForMassRule` checks and failed/checked ≥ `massFailureShare`.
+ * Evidence:
+ *  - CANARY (preferred): known-good endpoints checked like ports. A canary is failing after
+ *    `canaryFailuresToTrip` failures in a row; the rule trips when at least `canaryQuorum` of
+ *    them fail. When canaries are configured they alone decide: canaries that answer prove the
+ *    prober can reach the outside, so customer failures are then always customer outages.
+ *  - MASS_FAILURE (without canaries): distinct HOSTS at their REGULAR checks (the interval
+ *    grid; never retries or sibling re-checks, which follow failures and would let one failing
+ *    host fill the window) over a sliding window of `windowMs`. A host fails in the window when
+ *    it has regular checks there and none answered; a network (IPv4 /24, IPv6 /48) fails when
+ *    every host of it seen in the window failed. It trips only when all of these hold:
+ *      hosts seen ≥ minHosts, failing hosts ≥ massFailureShare of hosts seen,
+ *      failing networks ≥ massFailureShare of networks seen, failing networks ≥ minNetworks,
+ *      failing hosts belong to ≥ minAccounts customers.
+ *    So one host (however many ports), one network or one customer never trips it, and an
+ *    installation with fewer than `minHosts` hosts checked per window never holds an alert
+ *    without canaries (a false alert is better than a silenced real one).
  *
- *  state     | input (recordChecks / recordCanary / tickGuard) | next                | actions
- *  ----------+-------------------------------------------------+---------------------+-------------------------
- *  healthy   | a rule trips (CANARY checked first)              | degraded, reason    | DEGRADED {reason, snapshot}
- *  healthy   | no rule trips                                    | healthy             | none
- *  degraded  | canary failing, or mass share ≥ massClearShare   | degraded, clearSince=null | none (no second DEGRADED)
- *  degraded  | all clear, for < clearAfterMs                    | degraded, clearSince set  | none
- *  degraded  | all clear, for ≥ clearAfterMs                    | healthy             | RECOVERED {degradedSince, snapshot}
+ *  state               | input (recordCheck / recordCanary / tickGuard)   | next                 | actions
+ *  --------------------+--------------------------------------------------+----------------------+---------------------------
+ *  healthy             | a rule trips                                      | degraded, holding    | DEGRADED {reason, snapshot}
+ *  healthy             | no rule trips                                     | healthy              | none
+ *  degraded, holding   | held for ≥ maxHoldMs                              | degraded, not holding| HOLD_EXPIRED {degradedSince}
+ *  degraded            | a rule still trips or is not yet clear            | degraded, clearSince=null | none
+ *  degraded            | all clear for < clearAfterMs                      | degraded, clearSince | none
+ *  degraded            | all clear for ≥ clearAfterMs                      | healthy              | RECOVERED {degradedSince, snapshot}
  *
- * Hysteresis (no flapping): trips at massFailureShare but only counts as clear below the
- * lower massClearShare, and must stay clear for clearAfterMs before RECOVERED. With too
- * few checks in the window the mass rule neither trips nor blocks the clear.
+ * isHeld(state) = degraded and the hold has not expired. On HOLD_EXPIRED and on RECOVERED the
+ * caller releases every monitor's held alerts with `releaseHeld` (monitor.ts): ports still DOWN
+ * or RECOVERING are announced, the others are dropped. After HOLD_EXPIRED the admin incident
+ * stays open until RECOVERED, but customer alerts flow again ("a late alert is better than none").
  *
- * Tuning (integrator): the guard must trip before a port's T-th failure, i.e. roughly
- * windowMs × massFailureShare < (T − 1) × fast-retry interval, and canaries must be checked
- * often; `clearAfterMs` ≥ recoveryThreshold × check interval lets ports that failed only
- * because of the prober re-qualify UP before held alerts are re-evaluated.
- * Record only customer port checks in recordChecks (not canaries). `now` should not go back.
+ * Hysteresis: trips at massFailureShare, clear only below massClearShare with at least minHosts
+ * hosts seen, for clearAfterMs (too few hosts to judge is no evidence: it neither trips, nor starts
+ * or stops the countdown). Tuning: the mass rule needs about windowMs × massFailureShare to
+ * trip after the prober loses its network, which must be shorter than (threshold − 1) × retry
+ * interval to hold the first ports' alerts; ports that failed only because of the prober need
+ * recoveryThreshold × interval to be UP again, so clearAfterMs should be at least that.
+ *
+ * The window is the one mutable part: a FIFO of regular-check samples with running counters, so
+ * a check costs O(1) (this runs for every check of every port). It is never persisted: after a
+ * restart it refills within windowMs. `GuardState` objects share it; treat them as linear values
+ * (always continue from the `next` you were given).
  */
-import type { CanaryState, GuardAction, GuardBucket, GuardPolicy, GuardSnapshot, GuardState, Transition } from './types.ts';
+import type { Transition } from './types.ts';
 import { effectiveThreshold } from './port.ts';
+
+export interface GuardPolicy {
+  /** Trip when at least this share of the hosts (and of their networks) seen in the window failed (0.5). */
+  massFailureShare: number;
+  /** While degraded, the mass rule counts as clear only below this share of failing hosts (0.2). */
+  massClearShare: number;
+  /** Distinct hosts with a regular check in the window before the mass rule may trip (10). */
+  minHosts: number;
+  /** Distinct failing networks needed to trip (2). */
+  minNetworks: number;
+  /** Distinct customers owning the failing hosts needed to trip (2). */
+  minAccounts: number;
+  /** The sliding window (ms, 60 000). */
+  windowMs: number;
+  /** Consecutive failures after which one canary counts as failing (2). */
+  canaryFailuresToTrip: number;
+  /** Trip when at least this share of the known canaries is failing (0.5). */
+  canaryQuorum: number;
+  /** Once degraded, stay degraded until every rule has been clear for this long (ms, 360 000). */
+  clearAfterMs: number;
+  /** Customer alerts are held at most this long per degradation (ms, 600 000); then raised anyway. */
+  maxHoldMs: number;
+}
+
+export type DegradedReason = 'CANARY' | 'MASS_FAILURE';
+
+export interface CanaryState {
+  consecutiveFailures: number;
+  lastOk: boolean;
+  lastAt: number;
+}
+
+/** One regular check of a customer port, as the guard sees it. */
+export interface GuardSample {
+  /** The host (IP literal) checked. */
+  host: string;
+  /** The customer that owns the monitor. */
+  account: string;
+  ok: boolean;
+}
+
+/** Figures of the guard at one instant (for the admin's incident text and the dashboard). */
+export interface GuardSnapshot {
+  hosts: number;
+  failingHosts: number;
+  networks: number;
+  failingNetworks: number;
+  /** Customers owning failing hosts. */
+  failingAccounts: number;
+  knownCanaries: number;
+  failingCanaries: string[];
+}
+
+export interface GuardState {
+  degraded: boolean;
+  degradedSince: number | null;
+  /** The first rule that tripped this degradation. */
+  reason: DegradedReason | null;
+  /** While degraded: since when every rule has been clear (null: some rule still trips). */
+  clearSince: number | null;
+  /** The hold of this degradation ran out (maxHoldMs): customer alerts flow again. */
+  holdExpired: boolean;
+  canaries: Record<string, CanaryState>;
+  window: GuardWindow;
+}
+
+export type GuardAction =
+  /** Open the admin's single "probe degraded" incident; customer alerts are now held. */
+  | { type: 'DEGRADED'; reason: DegradedReason; snapshot: GuardSnapshot }
+  /** The hold lasted maxHoldMs: release held alerts (releaseHeld); the admin incident stays open. */
+  | { type: 'HOLD_EXPIRED'; degradedSince: number }
+  /** Resolve the admin incident; release held alerts (releaseHeld) if the hold had not expired. */
+  | { type: 'RECOVERED'; degradedSince: number; holdExpired: boolean; snapshot: GuardSnapshot };
 
 type GuardStep = Transition<GuardState, GuardAction>;
 
 export const DEFAULT_GUARD_POLICY: Readonly<GuardPolicy> = Object.freeze({
   massFailureShare: 0.5,
   massClearShare: 0.2,
-  minPortsForMassRule: 20,
+  minHosts: 10,
+  minNetworks: 2,
+  minAccounts: 2,
   windowMs: 60_000,
   canaryFailuresToTrip: 2,
   canaryQuorum: 0.5,
   clearAfterMs: 360_000,
+  maxHoldMs: 600_000,
 });
 
-const BUCKETS_PER_WINDOW = 10;
+/** The network a host belongs to for the guard: IPv4 /24, IPv6 /48 (other strings: themselves). */
+export function networkOf(host: string): string {
+  if (host.includes(':')) {
+    const [head = ''] = host.split('::');
+    const groups = head.split(':').filter((g) => g !== '');
+    return `${groups.slice(0, 3).join(':')}::/48`;
+  }
+  const parts = host.split('.');
+  return parts.length === 4 ? `${parts.slice(0, 3).join('.')}.0/24` : host;
+}
+
+interface HostCounts {
+  network: string;
+  account: string;
+  ok: number;
+  fail: number;
+}
+
+interface Sample {
+  at: number;
+  host: string;
+  ok: boolean;
+}
+
+/** Sliding window of regular-check samples with running distinct-host counters (O(1) per sample). */
+export class GuardWindow {
+  private samples: Sample[] = [];
+  private head = 0;
+  private readonly hostCounts = new Map<string, HostCounts>();
+  /** network → [hosts seen, failing hosts] */
+  private readonly networkCounts = new Map<string, [number, number]>();
+  /** account → failing hosts */
+  private readonly accountFailing = new Map<string, number>();
+  private failingHostCount = 0;
+  private failingNetworkCount = 0;
+
+  private static failing(c: HostCounts): boolean {
+    return c.ok === 0 && c.fail > 0;
+  }
+
+  private change(host: string, c: HostCounts, ok: boolean, delta: 1 | -1): void {
+    const wasSeen = c.ok + c.fail > 0;
+    const wasFailing = GuardWindow.failing(c);
+    if (ok) c.ok += delta;
+    else c.fail += delta;
+    const isSeen = c.ok + c.fail > 0;
+    const isFailing = GuardWindow.failing(c);
+    const net = this.networkCounts.get(c.network) ?? [0, 0];
+    const netWasFailing = net[0] > 0 && net[0] === net[1];
+    net[0] += Number(isSeen) - Number(wasSeen);
+    net[1] += Number(isFailing) - Number(wasFailing);
+    const netIsFailing = net[0] > 0 && net[0] === net[1];
+    this.failingNetworkCount += Number(netIsFailing) - Number(netWasFailing);
+    if (net[0] === 0) this.networkCounts.delete(c.network);
+    else this.networkCounts.set(c.network, net);
+    if (isFailing !== wasFailing) {
+      this.failingHostCount += isFailing ? 1 : -1;
+      const n = (this.accountFailing.get(c.account) ?? 0) + (isFailing ? 1 : -1);
+      if (n === 0) this.accountFailing.delete(c.account);
+      else this.accountFailing.set(c.account, n);
+    }
+    if (!isSeen) this.hostCounts.delete(host);
+  }
+
+  add(sample: GuardSample, now: number): void {
+    let c = this.hostCounts.get(sample.host);
+    if (!c) {
+      c = { network: networkOf(sample.host), account: sample.account, ok: 0, fail: 0 };
+      this.hostCounts.set(sample.host, c);
+    }
+    this.samples.push({ at: now, host: sample.host, ok: sample.ok });
+    this.change(sample.host, c, sample.ok, 1);
+  }
+
+  /** Drops samples older than the window (at ≤ now − windowMs). */
+  expire(now: number, windowMs: number): void {
+    const limit = now - windowMs;
+    while (this.head < this.samples.length) {
+      const s = this.samples[this.head];
+      if (!s || s.at > limit) break;
+      this.head++;
+      const c = this.hostCounts.get(s.host);
+      if (c) this.change(s.host, c, s.ok, -1);
+    }
+    if (this.head > 1024 && this.head * 2 > this.samples.length) {
+      this.samples = this.samples.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  figures(): Omit<GuardSnapshot, 'knownCanaries' | 'failingCanaries'> {
+    return {
+      hosts: this.hostCounts.size,
+      failingHosts: this.failingHostCount,
+      networks: this.networkCounts.size,
+      failingNetworks: this.failingNetworkCount,
+      failingAccounts: this.accountFailing.size,
+    };
+  }
+}
 
 export function initialGuardState(): GuardState {
-  return { degraded: false, degradedSince: null, reason: null, clearSince: null, buckets: [], canaries: {} };
+  return { degraded: false, degradedSince: null, reason: null, clearSince: null, holdExpired: false, canaries: {}, window: new GuardWindow() };
 }
 
-/** Customer alerts must be held (admin alerted instead). */
+/** Customer alerts must be held now (admin alerted instead). */
 export function isHeld(state: GuardState): boolean {
-  return state.degraded;
-}
-
-function bucketLength(policy: GuardPolicy): number {
-  return Math.max(1, Math.floor(policy.windowMs / BUCKETS_PER_WINDOW));
-}
-
-/** Keeps the buckets that overlap the window (now − windowMs, now]. */
-function prune(buckets: readonly GuardBucket[], policy: GuardPolicy, now: number): GuardBucket[] {
-  const length = bucketLength(policy);
-  return buckets.filter((b) => b.start + length > now - policy.windowMs);
+  return state.degraded && !state.holdExpired;
 }
 
 function failingCanaries(canaries: Readonly<Record<string, CanaryState>>, policy: GuardPolicy): string[] {
@@ -74,113 +255,92 @@ function failingCanaries(canaries: Readonly<Record<string, CanaryState>>, policy
     .sort();
 }
 
-function snapshotOf(
-  buckets: readonly GuardBucket[],
-  canaries: Readonly<Record<string, CanaryState>>,
-  policy: GuardPolicy,
-): GuardSnapshot {
-  let checked = 0;
-  let failed = 0;
-  for (const b of buckets) {
-    checked += b.checked;
-    failed += b.failed;
-  }
+/** The guard's figures at `now`. */
+export function guardSnapshot(state: GuardState, policy: GuardPolicy, now: number): GuardSnapshot {
+  state.window.expire(now, policy.windowMs);
   return {
-    checked,
-    failed,
-    share: checked > 0 ? failed / checked : 0,
-    knownCanaries: Object.keys(canaries).length,
-    failingCanaries: failingCanaries(canaries, policy),
+    ...state.window.figures(),
+    knownCanaries: Object.keys(state.canaries).length,
+    failingCanaries: failingCanaries(state.canaries, policy),
   };
 }
 
-/** The guard's figures at `now` (for the admin incident text or a dashboard). */
-export function guardSnapshot(state: GuardState, policy: GuardPolicy, now: number): GuardSnapshot {
-  return snapshotOf(prune(state.buckets, policy, now), state.canaries, policy);
-}
-
-/** Re-assesses the rules over the given (already updated) buckets and canaries. */
-function step(
-  state: GuardState,
-  buckets: GuardBucket[],
-  canaries: Record<string, CanaryState>,
-  policy: GuardPolicy,
-  now: number,
-): GuardStep {
-  const pruned = prune(buckets, policy, now);
-  const snap = snapshotOf(pruned, canaries, policy);
-  const enough = snap.checked >= policy.minPortsForMassRule && snap.checked > 0;
-  const massTrips = enough && snap.share >= policy.massFailureShare;
-  const massClear = !enough || snap.share < policy.massClearShare;
-  const failing = snap.failingCanaries.length;
-  const canaryTrips = failing > 0 && failing / snap.knownCanaries >= policy.canaryQuorum;
-  const base: GuardState = { ...state, buckets: pruned, canaries };
+/** Re-assesses the rules at `now`. */
+function step(state: GuardState, policy: GuardPolicy, now: number): GuardStep {
+  const snap = guardSnapshot(state, policy, now);
+  let trips: DegradedReason | null = null;
+  // clear: evidence that the prober is fine; null: no evidence either way (too few hosts)
+  let clear: boolean | null;
+  if (snap.knownCanaries > 0) {
+    const failing = snap.failingCanaries.length;
+    if (failing > 0 && failing / snap.knownCanaries >= policy.canaryQuorum) trips = 'CANARY';
+    clear = failing === 0;
+  } else {
+    const enough = snap.hosts >= Math.max(1, policy.minHosts);
+    const massTrips =
+      enough &&
+      snap.failingHosts >= policy.massFailureShare * snap.hosts &&
+      snap.failingNetworks >= policy.massFailureShare * snap.networks &&
+      snap.failingNetworks >= Math.max(1, policy.minNetworks) &&
+      snap.failingAccounts >= Math.max(1, policy.minAccounts);
+    if (massTrips) trips = 'MASS_FAILURE';
+    // too few hosts to judge is no evidence either way: it neither trips, nor starts or stops a clear countdown
+    clear = enough ? snap.failingHosts < policy.massClearShare * snap.hosts : null;
+  }
 
   if (!state.degraded) {
-    const reason = canaryTrips ? 'CANARY' : massTrips ? 'MASS_FAILURE' : null;
-    if (reason === null) return { next: base, actions: [] };
+    if (trips === null) return { next: state, actions: [] };
     return {
-      next: { ...base, degraded: true, degradedSince: now, reason, clearSince: null },
-      actions: [{ type: 'DEGRADED', reason, snapshot: snap }],
+      next: { ...state, degraded: true, degradedSince: now, reason: trips, clearSince: null, holdExpired: false },
+      actions: [{ type: 'DEGRADED', reason: trips, snapshot: snap }],
     };
   }
 
-  if (canaryTrips || !massClear) return { next: { ...base, clearSince: null }, actions: [] };
-  const clearSince = state.clearSince ?? now;
-  if (now - clearSince < policy.clearAfterMs) return { next: { ...base, clearSince }, actions: [] };
+  const since = state.degradedSince ?? now;
+  const actions: GuardAction[] = [];
+  let next = state;
+  if (!state.holdExpired && now - since >= policy.maxHoldMs) {
+    next = { ...next, holdExpired: true };
+    actions.push({ type: 'HOLD_EXPIRED', degradedSince: since });
+  }
+  if (trips !== null || clear === false) return { next: { ...next, clearSince: null }, actions };
+  if (clear === null && next.clearSince === null) return { next, actions };
+  const clearSince = next.clearSince ?? now;
+  if (now - clearSince < policy.clearAfterMs) return { next: { ...next, clearSince }, actions };
+  actions.push({ type: 'RECOVERED', degradedSince: since, holdExpired: next.holdExpired, snapshot: snap });
   return {
-    next: { ...base, degraded: false, degradedSince: null, reason: null, clearSince: null },
-    actions: [{ type: 'RECOVERED', degradedSince: state.degradedSince ?? clearSince, snapshot: snap }],
+    next: { ...next, degraded: false, degradedSince: null, reason: null, clearSince: null, holdExpired: false },
+    actions,
   };
 }
 
-/**
- * Adds customer port check outcomes (one check, or a batch since the last call) to the
- * sliding window and re-assesses. `failed` is capped to `checked`.
- */
-export function recordChecks(
-  state: GuardState,
-  counts: { checked: number; failed: number },
-  policy: GuardPolicy,
-  now: number,
-): GuardStep {
-  const checked = Math.max(0, Math.floor(counts.checked) || 0);
-  const failed = Math.min(checked, Math.max(0, Math.floor(counts.failed) || 0));
-  const length = bucketLength(policy);
-  const start = Math.floor(now / length) * length;
-  const current = state.buckets.find((b) => b.start === start);
-  const buckets = current
-    ? state.buckets.map((b) => (b === current ? { start, checked: b.checked + checked, failed: b.failed + failed } : b))
-    : [...state.buckets, { start, checked, failed }];
-  return step(state, buckets, state.canaries, policy, now);
+/** Adds one REGULAR check of a customer port (never a retry or an extra check) and re-assesses. */
+export function recordCheck(state: GuardState, sample: GuardSample, policy: GuardPolicy, now: number): GuardStep {
+  state.window.add(sample, now);
+  return step(state, policy, now);
 }
 
 /** Records one canary check and re-assesses. */
-export function recordCanary(
-  state: GuardState,
-  canary: { key: string; ok: boolean },
-  policy: GuardPolicy,
-  now: number,
-): GuardStep {
+export function recordCanary(state: GuardState, canary: { key: string; ok: boolean }, policy: GuardPolicy, now: number): GuardStep {
   const previous = state.canaries[canary.key];
   const entry: CanaryState = {
     consecutiveFailures: canary.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
     lastOk: canary.ok,
     lastAt: now,
   };
-  return step(state, state.buckets, { ...state.canaries, [canary.key]: entry }, policy, now);
+  return step({ ...state, canaries: { ...state.canaries, [canary.key]: entry } }, policy, now);
 }
 
 /** A canary was removed from the configuration: it no longer counts. */
 export function forgetCanary(state: GuardState, key: string, policy: GuardPolicy, now: number): GuardStep {
   const canaries = Object.fromEntries(Object.entries(state.canaries).filter(([k]) => k !== key));
-  return step(state, state.buckets, canaries, policy, now);
+  return step({ ...state, canaries }, policy, now);
 }
 
 /**
- * Re-assesses with no new data: call it from a periodic timer (e.g. every few seconds)
- * so that the window slides and the clear countdown ends even when few checks arrive.
+ * Re-assesses with no new data: call it from a periodic timer (every few seconds) so that the
+ * window slides, the hold limit is noticed and the clear countdown ends even when few checks arrive.
  */
 export function tickGuard(state: GuardState, policy: GuardPolicy, now: number): GuardStep {
-  return step(state, state.buckets, state.canaries, policy, now);
+  return step(state, policy, now);
 }

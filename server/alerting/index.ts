@@ -21,10 +21,12 @@ export {
   guardSnapshot,
   initialGuardState,
   isHeld,
+  networkOf,
   recordCanary,
-  recordChecks,
+  recordCheck,
   tickGuard,
 } from './guard.ts';
+export type { CanaryState, DegradedReason, GuardAction, GuardPolicy, GuardSample, GuardSnapshot, GuardState, GuardWindow } from './guard.ts';
 export { isInMaintenance, isWindowActive, localMinuteOfWeek, validateMaintenanceWindow } from './maintenance.ts';
 export {
   deleteMonitor,

@@ -13,7 +13,12 @@
  *  deleteMonitor              | open incident → RESOLVE_INCIDENT {MONITOR_DELETED}; state emptied
  *  setMonitorPorts(ports)     | new ports → UNKNOWN (PAUSED if the monitor is paused); dropped ports
  *                             | leave the incident (REMOVE_PORT / RESOLVE_INCIDENT {PORTS_REMOVED})
- *  releaseHeld                | the guard cleared: reevaluateHeld with the ports' current phases
+ *  releaseHeld                | the hold ended (guard clear, or its limit): held ports still DOWN are
+ *                             | announced (one OPEN_INCIDENT naming them all, or ADD_PORT); held ports
+ *                             | that answered since (RECOVERING) stay pending until their checks
+ *                             | decide: UP drops them, a failure announces them. The one release rule
+ *                             | of the product (the engine calls it; evaluate announces a pending
+ *                             | port that fails again once alerts are no longer held).
  *  reconcileMonitor           | after a restore: reconcileHost with the ports' phases (repairs only)
  *
  * Port actions come out tagged with their port: `{ type: 'LOG_FAILURE', port, code, message }`;
@@ -98,7 +103,11 @@ export function evaluate(
       actions.push(...hostStep.actions);
     }
   }
-  return { next: { ...state, ports: { ...state.ports, [check.port]: portStep.next }, host }, actions };
+  const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: portStep.next }, host };
+  if (check.alertsHeld || portStep.next.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
+  // a port left pending when a hold ended (it had answered since) failed again: announce it
+  const released = releaseHeld(next, now, false);
+  return { next: released.next, actions: [...actions, ...released.actions] };
 }
 
 export function pauseMonitor(state: MonitorAlertState, now: number): MonitorStep {
@@ -157,11 +166,25 @@ export function setMonitorPorts(state: MonitorAlertState, portList: readonly num
   return { next: { paused: state.paused, ports, host }, actions };
 }
 
-/** The guard cleared: re-evaluate this monitor's held alerts against its ports' phases. */
-export function releaseHeld(state: MonitorAlertState, now: number, alertsHeld: boolean): MonitorStep {
-  if (!state.host.held) return { next: state, actions: [] };
-  const step = reevaluateHeld(state.host, portPhases(state), { now, alertsHeld });
-  return { next: { ...state, host: step.next }, actions: step.actions };
+/**
+ * The hold ended: announce held ports still DOWN; keep held ports that answered since
+ * (RECOVERING) pending, so that a port failed only by the prober is never announced and one
+ * that fails again still is. While alerts are still held it changes nothing.
+ */
+export function releaseHeld(
+  state: MonitorAlertState,
+  now: number,
+  alertsHeld: boolean,
+  /** How the host counts the ports (flap-monitor.ts passes flapAwarePhases: a flapping port counts as DOWN). */
+  current: Readonly<Record<number, PortPhase>> = portPhases(state),
+): MonitorStep {
+  if (!state.host.held || alertsHeld) return { next: state, actions: [] };
+  const phases = { ...current };
+  const waiting = state.host.heldPorts.filter((p) => phases[p] === 'RECOVERING');
+  for (const p of waiting) phases[p] = 'UP'; // not announced now
+  const step = reevaluateHeld(state.host, phases, { now, alertsHeld: false });
+  const host: HostState = waiting.length > 0 ? { ...step.next, held: true, heldPorts: waiting } : step.next;
+  return { next: { ...state, host }, actions: step.actions };
 }
 
 /**

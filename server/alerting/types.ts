@@ -80,7 +80,7 @@ export interface HostState {
   downPorts: number[];
   /** True while some port went DOWN during a hold and was not announced yet. */
   held: boolean;
-  /** Those ports: pending until the hold clears (reevaluateHeld). */
+  /** Those ports: pending until the hold ends (releaseHeld in monitor.ts). */
   heldPorts: number[];
 }
 
@@ -91,7 +91,7 @@ export interface HostEvent {
 
 export interface HostContext {
   now: number;
-  /** The prober self-outage guard holds customer alerts (isHeld(guardState)). */
+  /** The prober self-outage guard holds customer alerts (isHeld(guardState), guard.ts). */
   alertsHeld: boolean;
 }
 
@@ -107,67 +107,6 @@ export type HostAction =
   | { type: 'REMOVE_PORT'; port: number; reason: 'RECOVERED' | 'REMOVED' | 'STABLE' }
   /** The incident is over. Only `RECOVERED` is a customer-facing "recovered" message. */
   | { type: 'RESOLVE_INCIDENT'; reason: ResolveReason };
-
-// ───────────────────────────── guard ────────────────────────────
-
-export interface GuardPolicy {
-  /** Trip when failed/checked over the sliding window is ≥ this share (e.g. 0.5). */
-  massFailureShare: number;
-  /** While degraded, the mass rule counts as clear only below this share (hysteresis, e.g. 0.2). */
-  massClearShare: number;
-  /** The mass rule applies only when the window holds at least this many checks (e.g. 20). */
-  minPortsForMassRule: number;
-  /** Length of the sliding window that stands for "one round" (ms, e.g. 60 000). */
-  windowMs: number;
-  /** Consecutive failures after which one canary counts as failing. */
-  canaryFailuresToTrip: number;
-  /** Trip when at least this share of the known canaries is failing (e.g. 0.5). */
-  canaryQuorum: number;
-  /** Once degraded, stay degraded until every rule has been clear for this long (ms). */
-  clearAfterMs: number;
-}
-
-export interface GuardBucket {
-  /** Bucket start (epoch ms, a multiple of the bucket length). */
-  start: number;
-  checked: number;
-  failed: number;
-}
-
-export interface CanaryState {
-  consecutiveFailures: number;
-  lastOk: boolean;
-  lastAt: number;
-}
-
-export type DegradedReason = 'CANARY' | 'MASS_FAILURE';
-
-export interface GuardState {
-  degraded: boolean;
-  degradedSince: number | null;
-  /** The first rule that tripped this degradation. */
-  reason: DegradedReason | null;
-  /** While degraded: since when every rule has been clear (null: some rule still trips). */
-  clearSince: number | null;
-  buckets: GuardBucket[];
-  canaries: Record<string, CanaryState>;
-}
-
-/** Figures of the guard at one instant (for the admin's incident text and the dashboard). */
-export interface GuardSnapshot {
-  checked: number;
-  failed: number;
-  /** failed / checked over the window (0 when nothing was checked). */
-  share: number;
-  knownCanaries: number;
-  failingCanaries: string[];
-}
-
-export type GuardAction =
-  /** Open the admin's single "probe degraded" incident; customer alerts are now held. */
-  | { type: 'DEGRADED'; reason: DegradedReason; snapshot: GuardSnapshot }
-  /** Resolve it; then re-evaluate every held host (reevaluateHeld / releaseHeld). */
-  | { type: 'RECOVERED'; degradedSince: number; snapshot: GuardSnapshot };
 
 // ─────────────────────────── maintenance ────────────────────────
 

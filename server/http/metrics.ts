@@ -139,7 +139,7 @@ export function createMetrics(src: MetricsSources) {
       t.family('portwatch_probe_pending_writes', 'gauge', 'Rows waiting for the next successful batch write.', probe.pendingWrites);
       t.family('portwatch_probe_db_rows_written_total', 'counter', 'Failure, state, incident and ledger rows written.', probe.dbRowsWritten);
       t.family('portwatch_probe_last_flush_age_seconds', 'gauge', 'Seconds since the last successful batch write.', (Date.now() - probe.lastFlushOkAt) / 1000);
-      t.family('portwatch_probe_degraded', 'gauge', '1 while the prober self-outage guard holds customer alerts.', probe.degraded ? 1 : 0);
+      t.family('portwatch_probe_degraded', 'gauge', '1 while the prober self-outage guard finds the prober degraded (customer alerts are then held, for at most PROBE_MAX_HOLD_SECONDS).', probe.degraded ? 1 : 0);
     }
     const db = await dbFigures();
     t.family('portwatch_metrics_db_up', 'gauge', '1 when the database figures below are fresh.', db ? 1 : 0);

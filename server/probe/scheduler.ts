@@ -4,6 +4,7 @@ import { tcpCheck } from './tcp-check.ts';
 import { alignedAfter, alignedAtOrAfter, LatenessWindow, phaseOf } from './timing.ts';
 import type {
   CheckInfo,
+  CheckCause,
   ProbeResult,
   ScheduledTarget,
   Scheduler,
@@ -23,6 +24,12 @@ interface Entry<T> extends HeapItem {
   lastPlanned: number | undefined;
   /** Planned start of the check now queued or running. */
   plannedAt: number;
+  /** Actual start of the last check started; undefined before the first. */
+  lastStarted: number | undefined;
+  /** Why the check at `due` is planned (set by nextPlan). */
+  nextKind: CheckCause;
+  /** Why the check now queued or running was planned. */
+  plannedKind: CheckCause;
   runNow: boolean;
   /** timeoutMs / current step: this target's share of one concurrency slot. */
   load: number;
@@ -54,6 +61,11 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * - retry mode (setRetryMode(key, true)): next = previous planned + retryIntervalMs;
  *   leaving it re-aligns to the target's phase grid (next grid point after the
  *   last planned start, so never later than one interval);
+ * - runNow (an extra check): as soon as possible, but never less than
+ *   retryIntervalMs after the previous check's start, also when asked while a
+ *   check is in flight (a second check the moment the first ends would count two
+ *   failures 2 ms apart as two consecutive ones); retry mode keeps the same floor.
+ *   So two checks of one target always start at least retryIntervalMs apart.
  * - missed slots: if that next time is already past when the check finishes
  *   (overrun or long queueing), the missed slots are skipped: the target runs
  *   at the first slot of its grid >= now, so a slow round never turns into a
@@ -109,17 +121,23 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
   /** Next planned start of `e`, applying the missed-slot rule. */
   const nextPlan = (e: Entry<T>, now: number): number => {
     const t = e.target;
+    const floor = e.lastStarted === undefined ? -Infinity : e.lastStarted + t.retryIntervalMs;
     if (e.runNow) {
       e.runNow = false;
-      return now;
+      e.nextKind = 'extra';
+      return Math.max(now, floor);
     }
+    e.nextKind = 'regular';
     if (e.lastPlanned === undefined) return alignedAtOrAfter(now, e.phase, t.intervalMs);
     if (e.fast) {
-      const next = e.lastPlanned + t.retryIntervalMs;
-      if (next >= now) return next;
-      const k = Math.ceil((now - next) / t.retryIntervalMs);
-      skippedSlots += k;
-      return next + k * t.retryIntervalMs;
+      e.nextKind = 'retry';
+      let next = e.lastPlanned + t.retryIntervalMs;
+      if (next < now) {
+        const k = Math.ceil((now - next) / t.retryIntervalMs);
+        skippedSlots += k;
+        next += k * t.retryIntervalMs;
+      }
+      return Math.max(next, floor);
     }
     const next = alignedAfter(e.lastPlanned, e.phase, t.intervalMs);
     if (next >= now) return next;
@@ -182,7 +200,8 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
     const startedAt = clock.now();
     const plannedAt = e.plannedAt;
     e.lastPlanned = plannedAt;
-    const info: CheckInfo = { plannedAt, startedAt, lateMs: startedAt - plannedAt };
+    e.lastStarted = startedAt;
+    const info: CheckInfo = { plannedAt, startedAt, lateMs: startedAt - plannedAt, cause: e.plannedKind };
     lateness.add(info.lateMs);
     const ran = e.target;
     let p: Promise<ProbeResult>;
@@ -221,6 +240,7 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
       heap.pop();
       top.state = 'queued';
       top.plannedAt = top.due;
+      top.plannedKind = top.nextKind;
       queue.push(top);
       queuedLive++;
     }
@@ -236,7 +256,7 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
       if (e === undefined) {
         const fresh: Entry<T> = {
           target, phase: phaseOf(target.key, target.intervalMs), fast: false, state: 'scheduled',
-          lastPlanned: undefined, plannedAt: 0, runNow: false, load: 0, due: 0, seq: 0, heapIndex: -1,
+          lastPlanned: undefined, plannedAt: 0, lastStarted: undefined, nextKind: 'regular', plannedKind: 'regular', runNow: false, load: 0, due: 0, seq: 0, heapIndex: -1,
         };
         entries.set(target.key, fresh);
         setLoad(fresh);

@@ -81,11 +81,18 @@ export interface ScheduledTarget {
   timeoutMs: number;
 }
 
+/**
+ * Why a check ran: `regular` on the target's interval grid, `retry` in retry mode (SUSPECT),
+ * `extra` asked for with runNow (a sibling re-check, a new monitor).
+ */
+export type CheckCause = 'regular' | 'retry' | 'extra';
+
 export interface CheckInfo {
   plannedAt: number;
   startedAt: number;
   /** startedAt - plannedAt. */
   lateMs: number;
+  cause: CheckCause;
 }
 
 export type SchedulerCheck<T extends ScheduledTarget = ScheduledTarget> = (
@@ -132,7 +139,10 @@ export interface Scheduler<T extends ScheduledTarget = ScheduledTarget> {
   upsert(target: T): void;
   remove(key: string): boolean;
   setRetryMode(key: string, fast: boolean): void;
-  /** Check this target as soon as a slot is free, then go back to its grid. */
+  /**
+   * Check this target as soon as a slot is free (but not less than retryIntervalMs after its
+   * previous check started, also when one is in flight), then go back to its grid.
+   */
   runNow(key: string): void;
   start(): void;
   stop(): Promise<void>;

@@ -12,7 +12,7 @@ import { EMAIL_RE } from './monitor-input.ts';
 import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './settings.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
-/** Changes some defaults; the rest stay. Monitors without their own values follow at their next reload. */
+/** Changes some defaults; the rest stay. Monitors without their own values follow at once (the probe reloads them). */
 export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | boolean | null>>): Promise<MonitorDefaults> {
   requireAdmin(viewer);
   const current = await getMonitorDefaults(deps.prisma);
@@ -28,6 +28,7 @@ export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, p
     await tx.setting.upsert({ where: { key: 'monitorDefaults' }, create: { key: 'monitorDefaults', value: d }, update: { value: d } });
     await recordAudit(tx, viewer, { action: 'settings.monitorDefaults', targetType: 'Setting', targetId: 'monitorDefaults', detail: d });
   });
+  await deps.events.settingsChanged({ what: 'monitorDefaults' });
   return d;
 }
 
@@ -70,11 +71,14 @@ function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | nu
 export async function createAdminRecipient(deps: ServiceDeps, viewer: Viewer, opts: AdminRecipientOptions): Promise<AdminRecipient> {
   requireAdmin(viewer);
   const data = recipientData(opts, null);
-  return deps.prisma.$transaction(async (tx) => {
+  const created = await deps.prisma.$transaction(async (tx) => {
     const r = await tx.adminRecipient.create({ data: { ...data, createdAt: deps.now() } });
     await recordAudit(tx, viewer, { action: 'adminRecipient.create', targetType: 'AdminRecipient', targetId: r.id, detail: { name: r.name } });
     return r;
   });
+  // in force at once: this process's probe before the answer, the others through the fan-out
+  await deps.events.settingsChanged({ what: 'adminRecipients' });
+  return created;
 }
 
 async function findRecipient(deps: ServiceDeps, id: string) {
@@ -87,11 +91,13 @@ export async function updateAdminRecipient(deps: ServiceDeps, viewer: Viewer, id
   requireAdmin(viewer);
   const current = await findRecipient(deps, id);
   const data = recipientData(opts, current);
-  return deps.prisma.$transaction(async (tx) => {
+  const updated = await deps.prisma.$transaction(async (tx) => {
     const r = await tx.adminRecipient.update({ where: { id }, data });
     await recordAudit(tx, viewer, { action: 'adminRecipient.update', targetType: 'AdminRecipient', targetId: id });
     return r;
   });
+  await deps.events.settingsChanged({ what: 'adminRecipients' });
+  return updated;
 }
 
 export async function deleteAdminRecipient(deps: ServiceDeps, viewer: Viewer, id: string): Promise<AdminRecipient> {
@@ -101,6 +107,7 @@ export async function deleteAdminRecipient(deps: ServiceDeps, viewer: Viewer, id
     await tx.adminRecipient.delete({ where: { id } });
     await recordAudit(tx, viewer, { action: 'adminRecipient.delete', targetType: 'AdminRecipient', targetId: id, detail: { name: current.name } });
   });
+  await deps.events.settingsChanged({ what: 'adminRecipients' });
   return current;
 }
 

@@ -1,6 +1,7 @@
 // Typed pubsub topics, the one place they are defined. Tenant-scoped topics are published
 // twice: under the owner's account id and under ADMIN_SCOPE (admins see everything).
 // Publish only after the write that the event describes has committed.
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
@@ -19,6 +20,8 @@ export interface PortStatusEvent {
   lastLatencyMs: number | null;
   lastErrorCode: string | null;
   lastErrorMessage: string | null;
+  /** The port went DOWN while the prober's guard holds customer alerts (not announced yet). */
+  alertsHeld?: boolean;
   /** The flapping rule's view of the port (absent: not flapping, no window yet). */
   flap?: PortFlapStatus;
 }
@@ -72,6 +75,11 @@ export interface CredentialRevokedEvent {
 
 export const CREDENTIAL_SCOPE = 'all';
 
+/** Admin settings the probe keeps in memory changed (admin alert recipients, monitor defaults). */
+export interface SettingsChangedEvent {
+  what: 'adminRecipients' | 'monitorDefaults';
+}
+
 export type Topics = {
   credentialRevoked: [scope: string, payload: CredentialRevokedEvent];
   portStatus: [scope: string, payload: PortStatusEvent];
@@ -79,7 +87,11 @@ export type Topics = {
   incident: [scope: string, payload: IncidentEvent];
   notification: [scope: string, payload: NotificationChangeEvent];
   approvalRequest: [scope: string, payload: ApprovalRequestEvent];
+  /** `origin`: the Events instance that published it (its own handlers ran directly). */
+  settingsChanged: [payload: SettingsChangedEvent & { origin: string }];
 };
+
+export type SettingsHandler = (e: SettingsChangedEvent) => Promise<void> | void;
 
 export type EventPubSub = PubSub<Topics>;
 
@@ -91,6 +103,13 @@ export interface Events {
   notification(e: NotificationChangeEvent): void;
   approvalRequest(e: ApprovalRequestEvent): void;
   credentialRevoked(e: CredentialRevokedEvent): void;
+  /**
+   * After the change has committed: runs this process's handlers (awaited, so the change is in
+   * force here when the mutation answers) and fans the event out to the other processes.
+   */
+  settingsChanged(e: SettingsChangedEvent): Promise<void>;
+  /** Runs `fn` for settings changes made here (directly) and in other processes (fan-out). Returns a stop function. */
+  onSettingsChanged(fn: SettingsHandler): () => void;
 }
 
 // The event target's own type parameter is loose; Redis and in-memory targets both fit.
@@ -110,8 +129,25 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     if (accountId) (pubsub.publish as (t: K, s: string, p: Topics[K][1]) => void)(topic, accountId, payload);
     (pubsub.publish as (t: K, s: string, p: Topics[K][1]) => void)(topic, ADMIN_SCOPE, payload);
   };
+  const origin = randomUUID();
+  const handlers = new Set<SettingsHandler>();
   return {
     pubsub,
+    async settingsChanged(e) {
+      pubsub.publish('settingsChanged', { ...e, origin });
+      await Promise.all([...handlers].map((h) => h(e)));
+    },
+    onSettingsChanged(fn) {
+      handlers.add(fn);
+      const remote = pubsub.subscribe('settingsChanged');
+      void (async () => {
+        for await (const e of remote) if (e.origin !== origin) await fn({ what: e.what });
+      })().catch(() => {});
+      return () => {
+        handlers.delete(fn);
+        void remote.return?.();
+      };
+    },
     portStatus: (e) => scoped('portStatus', e.accountId, e),
     checkResult: (e) => pubsub.publish('checkResult', e.monitorId, e),
     incident: (e) => scoped('incident', e.accountId, e),

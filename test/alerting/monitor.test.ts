@@ -109,7 +109,7 @@ describe('monitor: restart mid-incident', () => {
 });
 
 describe('monitor: held alerts', () => {
-  it('ports that go DOWN while held open nothing; release announces only those still down', () => {
+  it('ports that go DOWN while held open nothing; release announces those still DOWN, keeps those that answered since pending', () => {
     const held = run(
       [
         ...failBoth.map((s) => ({ ...s, held: true, expectHost: [] })),
@@ -125,8 +125,15 @@ describe('monitor: held alerts', () => {
     expect(held.host).toEqual({ incidentOpen: false, downPorts: [], held: true, heldPorts: [80, 443] });
     expect(releaseHeld(held, T0, true).actions).toEqual([]);
     const released = releaseHeld(held, T0, false);
-    expect(released.actions).toEqual([{ type: 'OPEN_INCIDENT', ports: [80, 443] }]);
+    expect(released.actions).toEqual([{ type: 'OPEN_INCIDENT', ports: [80] }]);
+    expect(released.next.host).toEqual({ incidentOpen: true, downPorts: [80], held: true, heldPorts: [443] });
     expect(releaseHeld(released.next, T0, false).actions).toEqual([]);
+    // 443 (RECOVERING) fails again: announced now; had it answered, it would have been dropped
+    const relapse = evaluate(released.next, { port: 443, result: FAIL, alertsHeld: false }, POLICY, T0);
+    expect(relapse.actions.filter((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')).toEqual([{ type: 'ADD_PORT', port: 443 }]);
+    expect(relapse.next.host).toEqual({ incidentOpen: true, downPorts: [80, 443], held: false, heldPorts: [] });
+    const answered = evaluate(released.next, { port: 443, result: OK, alertsHeld: false }, POLICY, T0);
+    expect(answered.next.host).toEqual({ incidentOpen: true, downPorts: [80], held: false, heldPorts: [] });
   });
 });
 
@@ -200,6 +207,6 @@ describe('monitor: prober outage simulation with the guard', () => {
   });
 
   it('guard defaults are the documented ones', () => {
-    expect(DEFAULT_GUARD_POLICY).toMatchObject({ massFailureShare: 0.5, minPortsForMassRule: 20 });
+    expect(DEFAULT_GUARD_POLICY).toMatchObject({ massFailureShare: 0.5, minHosts: 10, maxHoldMs: 600_000 });
   });
 });

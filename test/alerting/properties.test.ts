@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_GUARD_POLICY,
   evaluate,
+  guardSnapshot,
   initialGuardState,
   initialMonitorState,
   isHeld,
   isIncidentPhase,
   pauseMonitor,
   recordCanary,
-  recordChecks,
+  recordCheck,
   releaseHeld,
   resumeMonitor,
   setMonitorPorts,
@@ -161,53 +163,96 @@ describe('alerting properties (fast-check)', () => {
     );
   });
 
-  it('guard: DEGRADED and RECOVERED alternate, and a recovery needs clearAfterMs of calm', () => {
+  it('guard: DEGRADED, HOLD_EXPIRED and RECOVERED keep their order; the hold never exceeds maxHoldMs', () => {
     const policy: GuardPolicy = {
       massFailureShare: 0.5,
       massClearShare: 0.2,
-      minPortsForMassRule: 20,
+      minHosts: 5,
+      minNetworks: 2,
+      minAccounts: 2,
       windowMs: 60_000,
       canaryFailuresToTrip: 2,
       canaryQuorum: 0.5,
       clearAfterMs: 90_000,
+      maxHoldMs: 300_000,
     };
+    const hosts = Array.from({ length: 12 }, (_, i) => ({ host: `10.0.${i % 4}.${i + 1}`, account: `c${i % 3}` }));
     const step = fc.oneof(
-      fc.record({ kind: fc.constant('checks' as const), checked: fc.nat(40), failedShare: fc.double({ min: 0, max: 1, noNaN: true }) }),
+      fc.record({ kind: fc.constant('check' as const), host: fc.nat(11), ok: fc.boolean() }),
       fc.record({ kind: fc.constant('canary' as const), key: fc.constantFrom('a', 'b', 'c'), ok: fc.boolean() }),
       fc.record({ kind: fc.constant('tick' as const) }),
     );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(30_000), step), { maxLength: 200 }), (steps) => {
+      fc.property(fc.array(fc.tuple(fc.nat(30_000), step), { maxLength: 300 }), (steps) => {
         let state = initialGuardState();
         let now = T0;
         let degradedAt: number | null = null;
+        let expired = false;
+        const samples: { at: number; host: number; ok: boolean }[] = [];
         for (const [dt, s] of steps) {
           now += dt;
           let actions: GuardAction[];
-          if (s.kind === 'checks') {
-            const failed = Math.round(s.checked * s.failedShare);
-            ({ next: state, actions } = recordChecks(state, { checked: s.checked, failed }, policy, now));
+          if (s.kind === 'check') {
+            samples.push({ at: now, host: s.host, ok: s.ok });
+            ({ next: state, actions } = recordCheck(state, { ...hosts[s.host]!, ok: s.ok }, policy, now));
           } else if (s.kind === 'canary') {
             ({ next: state, actions } = recordCanary(state, { key: s.key, ok: s.ok }, policy, now));
           } else {
             ({ next: state, actions } = tickGuard(state, policy, now));
           }
-          expect(actions.length).toBeLessThanOrEqual(1);
           for (const a of actions) {
             if (a.type === 'DEGRADED') {
               expect(degradedAt).toBeNull();
               degradedAt = now;
+              expired = false;
+            } else if (a.type === 'HOLD_EXPIRED') {
+              expect(degradedAt).not.toBeNull();
+              expect(expired).toBe(false);
+              expect(now - (degradedAt ?? now)).toBeGreaterThanOrEqual(policy.maxHoldMs);
+              expired = true;
             } else {
               expect(degradedAt).not.toBeNull();
+              expect(a.holdExpired).toBe(expired);
               expect(now - (degradedAt ?? now)).toBeGreaterThanOrEqual(policy.clearAfterMs);
               degradedAt = null;
             }
           }
-          expect(isHeld(state)).toBe(degradedAt !== null);
-          expect(state.buckets.length).toBeLessThanOrEqual(11);
+          expect(isHeld(state)).toBe(degradedAt !== null && !expired);
+          // the running counters agree with a recount of the raw samples in the window
+          const inWindow = samples.filter((x) => x.at > now - policy.windowMs);
+          const seen = new Set(inWindow.map((x) => x.host));
+          const failing = [...seen].filter((h) => !inWindow.some((x) => x.host === h && x.ok));
+          const snap = guardSnapshot(state, policy, now);
+          expect(snap.hosts).toBe(seen.size);
+          expect(snap.failingHosts).toBe(failing.length);
+          expect(snap.failingAccounts).toBe(new Set(failing.map((h) => hosts[h]!.account)).size);
+          const nets = new Set([...seen].map((h) => h % 4));
+          const failingNets = [...nets].filter((n) => [...seen].filter((h) => h % 4 === n).every((h) => failing.includes(h)));
+          expect(snap.networks).toBe(nets.size);
+          expect(snap.failingNetworks).toBe(failingNets.length);
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('guard: evidence from one customer never trips it', () => {
+    const policy: GuardPolicy = { ...DEFAULT_GUARD_POLICY, minHosts: 2 };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(20_000), fc.nat(30), fc.boolean()), { maxLength: 200 }), (steps) => {
+        let state = initialGuardState();
+        let now = T0;
+        for (const [dt, n, ok] of steps) {
+          now += dt;
+          // hosts 0–14 (in 15 networks) are customer "one"'s; failures only ever come from them
+          const host = ok ? n : n % 15;
+          const account = host < 15 ? 'one' : `c${host % 3}`;
+          const step = recordCheck(state, { host: `10.${host}.0.1`, account, ok }, policy, now);
+          state = step.next;
+          expect(step.actions).toEqual([]);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

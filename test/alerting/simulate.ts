@@ -1,7 +1,8 @@
 /**
- * A tiny deterministic probe loop for the tests: N one-port monitors checked on a drift-free,
- * phase-spread schedule, a prober outage window, the guard fed with every check, and held
- * alerts released when the guard recovers. Not a test file itself.
+ * A tiny deterministic probe loop for the tests: N one-port monitors (each its own host and
+ * network, five customers) checked on a phase-spread schedule, a prober outage window, the
+ * guard fed with the regular checks (not the retries), and held alerts released (releaseHeld)
+ * when the guard recovers or its hold runs out. Not a test file itself.
  */
 import {
   DEFAULT_ALERT_POLICY,
@@ -10,11 +11,12 @@ import {
   initialGuardState,
   initialMonitorState,
   isHeld,
-  recordChecks,
+  recordCheck,
   releaseHeld,
   tickGuard,
   wantsFastRetry,
   type CheckResult,
+  type GuardAction,
   type GuardPolicy,
   type MonitorAction,
   type MonitorAlertState,
@@ -44,9 +46,11 @@ export function simulate(opts: { guarded: boolean }): SimulationOutcome {
 
   const states: MonitorAlertState[] = [];
   const nextAt: number[] = [];
+  const regular: boolean[] = [];
   for (let m = 0; m < monitors; m++) {
     states.push(initialMonitorState([1000 + m], T0));
     nextAt.push((m * intervalS) / monitors);
+    regular.push(true);
   }
   let guard = initialGuardState();
   const outcome: SimulationOutcome = { monitors, admin: [], adminAt: [], opened: [], resolved: [] };
@@ -57,39 +61,44 @@ export function simulate(opts: { guarded: boolean }): SimulationOutcome {
     }
   };
 
-  for (let t = 0; t <= 900; t++) {
-    const now = T0 + t * S;
-    for (let m = 0; m < monitors; m++) {
-      while ((nextAt[m] ?? Infinity) <= t) {
-        const port = 1000 + m;
-        const result: CheckResult = proberDown(t) || reallyDown(m, t) ? FAIL : OK;
-        if (opts.guarded) {
-          const g = recordChecks(guard, { checked: 1, failed: result.ok ? 0 : 1 }, guardPolicy, now);
-          guard = g.next;
-          outcome.admin.push(...g.actions.map((a) => a.type));
-          outcome.adminAt.push(...g.actions.map(() => t));
-        }
-        const state = states[m] as MonitorAlertState;
-        const step = evaluate(state, { port, result, alertsHeld: isHeld(guard) }, policy, now);
-        states[m] = step.next;
-        collect(m, step.actions);
-        const portState = step.next.ports[port];
-        nextAt[m] = (nextAt[m] ?? 0) + (portState && wantsFastRetry(portState) ? retryS : intervalS);
-      }
-    }
-    if (!opts.guarded) continue;
-    const g = tickGuard(guard, guardPolicy, now);
-    guard = g.next;
-    for (const action of g.actions) {
+  const onGuard = (actions: GuardAction[], t: number, now: number): void => {
+    for (const action of actions) {
       outcome.admin.push(action.type);
       outcome.adminAt.push(t);
-      if (action.type !== 'RECOVERED') continue;
+      if (action.type === 'DEGRADED' || (action.type === 'RECOVERED' && action.holdExpired)) continue;
       for (let m = 0; m < monitors; m++) {
         const step = releaseHeld(states[m] as MonitorAlertState, now, isHeld(guard));
         states[m] = step.next;
         collect(m, step.actions);
       }
     }
+  };
+
+  for (let t = 0; t <= 900; t++) {
+    const now = T0 + t * S;
+    for (let m = 0; m < monitors; m++) {
+      while ((nextAt[m] ?? Infinity) <= t) {
+        const port = 1000 + m;
+        const result: CheckResult = proberDown(t) || reallyDown(m, t) ? FAIL : OK;
+        if (opts.guarded && regular[m]) {
+          const g = recordCheck(guard, { host: `10.0.${m}.1`, account: `customer-${m % 5}`, ok: result.ok }, guardPolicy, now);
+          guard = g.next;
+          onGuard(g.actions, t, now);
+        }
+        const state = states[m] as MonitorAlertState;
+        const step = evaluate(state, { port, result, alertsHeld: isHeld(guard) }, policy, now);
+        states[m] = step.next;
+        collect(m, step.actions);
+        const portState = step.next.ports[port];
+        const fast = portState !== undefined && wantsFastRetry(portState);
+        nextAt[m] = (nextAt[m] ?? 0) + (fast ? retryS : intervalS);
+        regular[m] = !fast;
+      }
+    }
+    if (!opts.guarded) continue;
+    const g = tickGuard(guard, guardPolicy, now);
+    guard = g.next;
+    onGuard(g.actions, t, now);
   }
   return outcome;
 }

@@ -15,7 +15,7 @@ function setup(maintenance: MaintenanceWindow[] = []) {
     events: createEvents(),
     guardPolicy: DEFAULT_GUARD_POLICY,
     admins: () => [{ email: 'noc@example.com', phone: null, mailEnabled: true, smsEnabled: true, language: 'en' }],
-    groupingDelayMs: 3_000,
+    groupingWaitMaxMs: null,
     setRetryMode: () => {},
     runNow: () => {},
     nodeId: 'test',
@@ -35,7 +35,7 @@ function setup(maintenance: MaintenanceWindow[] = []) {
     for (const c of pattern) {
       t += STEP;
       const r: ProbeResult = c === 'o' ? { ok: true, latencyMs: 2, at: t } : { ok: false, latencyMs: 1, at: t, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' };
-      engine.onResult(m, 22, r);
+      engine.onResult(m, 22, r, 'regular');
       const { batch } = engine.takeBatch();
       for (const o of batch.opened) out.push(`opened${o.flapFigures?.length ? ':flapping' : ''}`);
       for (const [, figures] of batch.flapChanged) out.push(`marked:${figures.map((f) => f.port).join(',')}`);

@@ -1,8 +1,10 @@
-// The prober must not page customers for its own outage: when an unusual share of all ports
-// fail at once, customer alerts are held and the admins get one PROBE_DEGRADED incident;
-// when it clears, held alerts are re-evaluated (ports that recovered open nothing).
+// The prober must not page customers for its own outage: when most hosts of several customers
+// and networks fail their regular checks at once, customer alerts are held (the API says so) and
+// the admins get one PROBE_DEGRADED incident; when it clears, held alerts are re-evaluated
+// (ports that recovered open nothing). Real sockets: 24 hosts are 127.0.N.1 loopback addresses.
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { monitorAlertsHeld } from '../../server/services/alerts-held.ts';
 import { createEvents } from '../../server/services/events.ts';
 import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -30,21 +32,24 @@ describe(`prober self-outage guard (${backend})`, () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
     await p.adminRecipient.create({ data: { name: 'NOC', email: 'noc@example.com', language: 'en' } });
-    const owner = await makeCustomer(p, 'many');
+    const owners = [await makeCustomer(p, 'one'), await makeCustomer(p, 'two'), await makeCustomer(p, 'three')];
     // a port that refuses for now (bound, then released)
     const probeSock = net.createServer();
     await new Promise<void>((r) => probeSock.listen(0, '127.0.0.1', r));
     const port = (probeSock.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probeSock.close(() => r()));
-    // 40 ports on a 10 s interval: 4 checks/s, so the mass rule (20 checks in its window) can
-    // decide within ~5 s, before any port's 3rd failure (first failure + 2 × 5 s retry)
-    for (let i = 0; i < 40; i++) {
-      await makeMonitor(p, { accountId: owner.id, ip: `198.18.1.${i + 1}`, probeHost: '127.0.0.1', ports: [port], intervalSec: 10, retryIntervalSec: 5, failureThreshold: 3 });
+    // 24 hosts (each its own /24, three customers) on a 10 s interval: the mass rule (10 hosts in a
+    // 10 s window) decides within ~5 s, before any port's 3rd failure (first failure + 2 × 5 s retry)
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const host = `127.0.${i + 1}.1`;
+      const m = await makeMonitor(p, { accountId: owners[i % 3]!.id, ip: host, probeHost: host, ports: [port], intervalSec: 10, retryIntervalSec: 5, failureThreshold: 3 });
+      ids.push(m.id);
     }
     probe = createProbeRuntime({
       prisma: p,
       events: createEvents(),
-      guardPolicy: { massFailureShare: 0.5, minPortsForMassRule: 20, windowMs: 10_000, clearAfterMs: 3_000 },
+      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 10_000, clearAfterMs: 12_000 },
     });
     await probe.start();
 
@@ -55,17 +60,23 @@ describe(`prober self-outage guard (${backend})`, () => {
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
     expect(await p.notification.count({ where: { recipientRole: 'CONTACT' } })).toBe(0);
     const degraded = await p.incident.findFirstOrThrow({ where: { kind: 'PROBE_DEGRADED' }, include: { notifications: true } });
-    expect(degraded.reason).toContain('checks failed in one round');
+    expect(degraded.reason).toMatch(/\d+ of \d+ hosts \(\d+ of \d+ networks, [23] customers\) answered none of their regular checks/);
     expect(degraded.notifications.map((n) => [n.kind, n.recipient])).toEqual([['PROBE_DEGRADED', 'noc@example.com']]);
-    expect(await p.failureLog.count()).toBeGreaterThanOrEqual(40 * 2); // failures are still logged
+    expect(await p.failureLog.count()).toBeGreaterThanOrEqual(24 * 2); // failures are still logged
+    // the monitors say their alerts are held: from the probing process, and from the database alone
+    const row = await p.monitor.findFirstOrThrow({ where: { id: { in: ids }, portStates: { some: { phase: 'DOWN' } } }, include: { portStates: true } });
+    expect(await monitorAlertsHeld({ prisma: p, probeStatus: (id) => probe!.status(id) }, row)).toBe(true);
+    expect(await monitorAlertsHeld({ prisma: p }, row)).toBe(true);
 
     // the "outage" ends: the ports answer; the guard clears; held alerts find the ports UP
     listener = net.createServer((s) => s.on('error', () => {}));
-    await new Promise<void>((r) => listener!.listen(port, '127.0.0.1', r));
+    await new Promise<void>((r) => listener!.listen(port, '0.0.0.0', r));
     await until('the degraded incident to resolve', async () => (await p.incident.findUniqueOrThrow({ where: { id: degraded.id } })).resolvedAt !== null, 60_000);
     await probe.flush();
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
     expect(await p.notification.count({ where: { incidentId: degraded.id, kind: 'PROBE_RECOVERED' } })).toBe(1);
     expect(await p.notification.count({ where: { recipientRole: 'CONTACT' } })).toBe(0);
+    const after = await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: { portStates: true } });
+    expect(await monitorAlertsHeld({ prisma: p, probeStatus: (id) => probe!.status(id) }, after)).toBe(false);
   }, 120_000);
 });

@@ -194,4 +194,40 @@ describe('scheduler: upsert and remove take effect at once', () => {
     expect(mod(planned[1] as number, 60_000)).toBe(mod(planned[2] as number, 60_000));
     expect(planned.length).toBe(3);
   });
+
+  it('runNow while a check is in flight waits for the retry interval after that check started (no double count)', async () => {
+    // a 300 ms check in flight; an extra check asked 100 ms into it
+    const h = harness({ duration: () => 300 });
+    h.scheduler.upsert(target({ key: 'sib', intervalMs: 60_000, retryIntervalMs: 2_000 }));
+    h.scheduler.start();
+    await h.clock.advance(60_000);
+    const first = h.of('sib')[0];
+    expect(first?.cause).toBe('regular');
+    // start it again in flight: find its next planned start, go there, ask for an extra check mid-flight
+    const nextStart = (first?.startedAt ?? 0) + 60_000;
+    await h.clock.advanceTo(nextStart + 100);
+    h.scheduler.runNow('sib');
+    await h.clock.advanceTo(nextStart + 10_000);
+    const [, second, third] = h.of('sib');
+    expect(second?.startedAt).toBe(nextStart);
+    expect(third?.cause).toBe('extra');
+    // not the moment the first one ended (nextStart + 300), but a retry interval after its start
+    expect(third?.startedAt).toBe(nextStart + 2_000);
+  });
+
+  it('says why each check ran: regular on the grid, retry in retry mode, extra after runNow', async () => {
+    const h = harness();
+    h.scheduler.upsert(target({ key: 'k', intervalMs: 10_000, retryIntervalMs: 1_000 }));
+    h.scheduler.start();
+    await h.clock.advance(10_000);
+    h.scheduler.setRetryMode('k', true);
+    await h.clock.advance(2_500);
+    h.scheduler.setRetryMode('k', false);
+    h.scheduler.runNow('k');
+    await h.clock.advance(20_000);
+    const kinds = h.of('k').map((s) => s.cause).join(' ');
+    expect(kinds).toMatch(/^regular (retry ){2,3}extra( regular)+$/);
+    const starts = h.of('k').map((s) => s.startedAt);
+    for (const d of deltas(starts)) expect(d).toBeGreaterThanOrEqual(1_000);
+  });
 });

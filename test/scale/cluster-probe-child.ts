@@ -24,7 +24,7 @@ const node = createNodeRegistry({ prisma: db.prisma, nodeId, instance: process.e
 const wake = createClusterListener({ url, nodeId });
 const probe = createProbeRuntime({
   prisma: db.prisma, events, nodeId, node, wake, leaseTtlMs: ttlMs, leaseRenewMs: renewMs, flushMs: 200, groupingDelayMs: 300, resyncMs: 1_000,
-  guardPolicy: { minPortsForMassRule: 1_000_000 },
+  guardPolicy: { minHosts: 1_000_000 },
   log: (level, msg, extra) => {
     if (level !== "debug") process.stderr.write(`${Date.now()} [${nodeId}] ${level} ${msg} ${JSON.stringify(extra ?? {}).slice(0, 3000)}\n`);
   },

@@ -49,7 +49,7 @@ describe.skipIf(backend !== 'postgres')('PostgreSQL cut during probing (postgres
     probe = createProbeRuntime({
       prisma: viaProxy.prisma, events: recordingEvents(seen), nodeId: 'cut', leaseTtlMs: LEASE_TTL_MS, leaseRenewMs: 1_000, flushMs: 200, groupingDelayMs: 300,
       // half of these ports fail on purpose: the prober's self-outage guard is not under test here
-      guardPolicy: { minPortsForMassRule: 1_000_000 },
+      guardPolicy: { minHosts: 1_000_000 },
     });
     await probe.start();
     cleanups.push(() => probe.stop());

@@ -79,7 +79,7 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     const seenB: Checked[] = [];
     const b = createProbeRuntime({
       prisma: db.prisma, events: recordingEvents(seenB), nodeId: 'B', leaseTtlMs: 4_000, leaseRenewMs: 1_000, flushMs: 200, groupingDelayMs: 300,
-      guardPolicy: { minPortsForMassRule: 1_000_000 },
+      guardPolicy: { minHosts: 1_000_000 },
     });
     await b.start();
     cleanups.push(() => b.stop());

@@ -14,7 +14,7 @@ events.checkResult = (e) => {
 };
 const probe = createProbeRuntime({
   prisma: db.prisma, events, nodeId: 'A', leaseTtlMs: 4_000, leaseRenewMs: 1_000, flushMs: 200, groupingDelayMs: 300,
-  guardPolicy: { minPortsForMassRule: 1_000_000 },
+  guardPolicy: { minHosts: 1_000_000 },
 });
 await probe.start();
 setInterval(() => process.stdout.write(`SHARDS ${probe.stats().ownedShards}\n`), 200);

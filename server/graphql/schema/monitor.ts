@@ -2,6 +2,7 @@
 // status line, contact, policy and maintenance windows; the list and the detail.
 import type { PortPhase } from '../../generated/prisma/enums.ts';
 import { countMonitors, findMonitor, listMonitors, type ListMonitorsOptions, type MonitorStatusFilter } from '../../services/monitor-queries.ts';
+import { ALERTS_HELD_TEXT, monitorAlertsHeld } from '../../services/alerts-held.ts';
 import { describeMonitorStatus, latestCheck, portStatuses, type PortStateRow, type StatusLine } from '../../services/monitor-status.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
@@ -34,13 +35,17 @@ const MonitorHealthEnum = builder.enumType('MonitorHealth', {
   } as const,
 });
 
-const MonitorStatusRef = builder.objectRef<StatusLine>('MonitorStatus').implement({
+const MonitorStatusRef = builder.objectRef<StatusLine & { alertsHeld: boolean }>('MonitorStatus').implement({
   description: 'The seed\'s status line: "Monitoring your server normally (last check …)" or "Check delayed since …".',
   fields: (t) => ({
     state: t.expose('state', { type: MonitorHealthEnum }),
     lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
     delayedSince: t.expose('delayedSince', { type: 'DateTime', nullable: true }),
     text: t.exposeString('text', { description: 'In English, local times in your account\'s time zone.' }),
+    alertsHeld: t.exposeBoolean('alertsHeld', {
+      description:
+        'Alerts held: the prober is checking its own connectivity. A port went DOWN while the prober\'s self-outage guard holds customer alerts; it is announced when the hold ends (at most PROBE_MAX_HOLD_SECONDS later) if it is still down.',
+    }),
   }),
 });
 
@@ -144,11 +149,13 @@ export const MonitorRef = builder.prismaNode('Monitor', {
       resolve: async (m, _a, ctx) => {
         const [d, tz] = await Promise.all([monitorDefaultsFor(ctx), viewerTimeZone(ctx)]);
         const lastCheckAt = latestCheck(currentStates(ctx, m));
-        return describeMonitorStatus(
+        const line = describeMonitorStatus(
           { ...m, lastCheckAt, intervalSec: m.intervalSec ?? d.intervalSec, timeoutMs: m.timeoutMs ?? d.timeoutMs },
           ctx.services.now(),
           tz,
         );
+        const alertsHeld = await monitorAlertsHeld(ctx.services, m);
+        return { ...line, alertsHeld, text: alertsHeld ? `${line.text}; ${ALERTS_HELD_TEXT}` : line.text };
       },
     }),
   }),

@@ -11,7 +11,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../log.ts';
 import type { ServiceDeps } from '../types.ts';
-import { SMS_OFF_FALLBACK } from '../monitoring/ledger.ts';
+import { ADMIN_SMS_OFF, SMS_OFF_FALLBACK } from '../monitoring/ledger.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
 type Created = { id: string; incidentId: string; accountId: string | null; status: string };
@@ -54,7 +54,7 @@ async function escalateOne(deps: Deps, inc: { id: string }, now: Date): Promise<
     const data: Prisma.NotificationCreateManyInput[] = admins.map((a) => ({
       incidentId: inc.id, accountId: null, kind: 'ESCALATION', seq: 0, channel: 'SMS', recipient: a.phone ?? '',
       recipientRole: 'ADMIN', language: a.language, nextAttemptAt: now, createdAt: now,
-      status: a.smsEnabled ? 'QUEUED' : 'NO', statusDetail: a.smsEnabled ? null : 'not sent: SMS is switched off for this admin recipient',
+      status: a.smsEnabled ? 'QUEUED' : 'NO', statusDetail: a.smsEnabled ? null : ADMIN_SMS_OFF,
     }));
     return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
   });

@@ -3,11 +3,11 @@
 // awaits the database: the runtime flushes the batch on its own timer.
 import { randomUUID } from 'node:crypto';
 import {
-  deleteMonitor, evaluateWithFlapping, initialGuardState, initialPortState, isFlapping, isHeld, isIncidentPhase, pauseMonitor,
-  reconcileWithFlapping, recordCanary, recordChecks, resumeMonitor, setMonitorPorts, tickGuard,
-  type FlapMonitorAction, type GuardAction, type GuardPolicy, type PortState,
+  deleteMonitor, effectiveThreshold, evaluateWithFlapping, flapAwarePhases, initialGuardState, initialPortState, isFlapping, isHeld,
+  isIncidentPhase, pauseMonitor, reconcileWithFlapping, recordCanary, recordCheck, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
+  type FlapMonitorAction, type GuardAction, type GuardPolicy, type GuardSnapshot, type GuardState, type PortState,
 } from '../../alerting/index.ts';
-import type { ProbeResult } from '../../probe/index.ts';
+import type { CheckCause, ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
@@ -20,13 +20,22 @@ export interface EngineDeps {
   guardPolicy: GuardPolicy;
   /** Admin alert recipients (refreshed by the runtime). */
   admins: () => AdminRecipientInfo[];
-  /** DOWN messages wait this long so other failing ports of the host can join the incident. */
-  groupingDelayMs: number;
+  /**
+   * The longest a DOWN message waits for the host's undecided ports (SUSPECT, or an extra check
+   * in flight) to join its incident; null: (threshold − 1) × retry interval + 2 × timeout of the
+   * monitor. It is sent at once when no port is undecided, and as soon as the last one decides.
+   */
+  groupingWaitMaxMs: number | null;
   /** Scheduler controls for retry pacing and sibling re-checks. */
   setRetryMode(key: string, fast: boolean): void;
   runNow(key: string): void;
   nodeId: string;
+  log?: (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
 }
+
+const never = (x: never): never => {
+  throw new Error(`unhandled alerting action ${JSON.stringify(x)}`);
+};
 
 export const targetKey = (monitorId: string, port: number) => `${monitorId}:${port}`;
 
@@ -55,6 +64,10 @@ export class Engine {
   readonly rollups = new RollupBuffer();
   guard = initialGuardState();
   probeIncidentId: string | null = null;
+  /** Monitors whose DOWN messages wait for undecided ports: monitor id → the waiting incident. */
+  private readonly grouping = new Map<string, string>();
+  /** Ports asked for an extra check (runNow) whose result has not come back, per monitor id. */
+  private readonly extraPending = new Map<string, Set<number>>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -65,7 +78,13 @@ export class Engine {
       monitorId: m.id, accountId: m.accountId, host: m.host, port, phase: s.phase, since: new Date(s.since),
       lastCheckAt: s.lastCheckAt === null ? null : new Date(s.lastCheckAt), lastOk: s.lastOk, lastLatencyMs: s.lastLatencyMs,
       lastErrorCode: s.lastErrorCode, lastErrorMessage: s.lastErrorMessage, flap: flapStatus(s, m.policy.flapping),
+      alertsHeld: m.state.host.heldPorts.includes(port),
     };
+  }
+
+  /** The monitor has ports that went DOWN while customer alerts are held (the guard). */
+  alertsHeld(m: LiveMonitor): boolean {
+    return m.state.host.held;
   }
 
   /** Queues the port's state for the next batch and its live event for after the commit. */
@@ -78,13 +97,18 @@ export class Engine {
     if (ev) this.afterCommit.push(() => this.deps.events.portStatus(ev));
   }
 
-  onResult(m: LiveMonitor, port: number, r: ProbeResult): void {
+  /**
+   * One finished check. `kind` says why it ran: only `regular` checks (the interval grid) feed
+   * the guard, so retries and sibling re-checks that follow a failure never weigh on it.
+   */
+  onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckCause): void {
+    this.extraPending.get(m.id)?.delete(port);
     const before = m.state.ports[port];
     if (!before || m.state.paused) return;
     const now = r.at;
-    const guardStep = recordChecks(this.guard, { checked: 1, failed: r.ok ? 0 : 1 }, this.deps.guardPolicy, now);
-    this.guard = guardStep.next;
-    this.onGuardActions(guardStep.actions, now);
+    if (kind === 'regular') {
+      this.onGuardStep(recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now), now);
+    }
 
     const result = r.ok ? { ok: true as const, latencyMs: r.latencyMs } : { ok: false as const, latencyMs: r.latencyMs, code: r.code, message: r.message };
     const step = evaluateWithFlapping(m.state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
@@ -93,6 +117,7 @@ export class Engine {
     const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
     this.apply(m, step.actions, now);
+    this.sendWhenDecided(m, now);
 
     const after = m.state.ports[port];
     // failures and anything but a steady UP are written (they scale with failures, not checks)
@@ -104,10 +129,50 @@ export class Engine {
     });
   }
 
+  /** Ports of the host other than `except` that are undecided: SUSPECT, or an extra check in flight. */
+  private undecided(m: LiveMonitor, except: readonly number[]): number[] {
+    const pending = this.extraPending.get(m.id);
+    return m.ports.filter((p) => !except.includes(p) && (m.state.ports[p]?.phase === 'SUSPECT' || pending?.has(p) === true));
+  }
+
+  /** How long a new incident's DOWN messages wait for the host's undecided ports (0: send now). */
+  private groupingWait(m: LiveMonitor, incidentPorts: readonly number[]): number {
+    if (this.undecided(m, incidentPorts).length === 0) return 0;
+    return this.deps.groupingWaitMaxMs ?? (effectiveThreshold(m.policy.failureThreshold) - 1) * m.retryIntervalMs + 2 * m.timeoutMs;
+  }
+
+  /** A waiting DOWN message goes out as soon as no port of its host is undecided. */
+  private sendWhenDecided(m: LiveMonitor, now: number): void {
+    const incidentId = this.grouping.get(m.id);
+    if (incidentId === undefined) return;
+    if (incidentId === m.openIncidentId && this.undecided(m, m.incidentPorts).length > 0) return;
+    this.grouping.delete(m.id);
+    this.batch.dueNow.push({ incidentId, at: new Date(now) });
+  }
+
+  /** A port of `m` left the healthy side: check the host's other healthy ports now, so ports failing together are reported together. */
+  private recheckSiblings(m: LiveMonitor, port: number): void {
+    let pending = this.extraPending.get(m.id);
+    for (const p of m.ports) {
+      if (p === port || m.state.ports[p]?.phase !== 'UP' || pending?.has(p)) continue;
+      if (!pending) this.extraPending.set(m.id, (pending = new Set()));
+      pending.add(p);
+      this.deps.runNow(targetKey(m.id, p));
+    }
+  }
+
   /** Applies a monitor's actions: host actions first, so failure rows carry the incident id. */
   apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): void {
     for (const a of actions) {
       switch (a.type) {
+        case 'PHASE_CHANGED':
+          this.persistPort(m, a.port);
+          // the first step out of UP (SUSPECT, or straight to DOWN with a threshold of 1)
+          if (a.to === 'SUSPECT' || (a.to === 'DOWN' && !isIncidentPhase(a.from) && a.from !== 'SUSPECT')) this.recheckSiblings(m, a.port);
+          break;
+        case 'FAST_RETRY':
+          this.deps.setRetryMode(targetKey(m.id, a.port), a.on);
+          break;
         case 'OPEN_INCIDENT': {
           const id = randomUUID();
           m.openIncidentId = id;
@@ -118,9 +183,11 @@ export class Engine {
             id, kind: 'HOST_DOWN', monitorId: m.id, accountId: m.accountId, host: m.host, ports: [...a.ports],
             reason: trigger?.lastErrorMessage ?? null, openedAt: new Date(now), flapFigures: m.incidentFlap,
           });
+          const wait = this.groupingWait(m, a.ports);
+          if (wait > 0) this.grouping.set(m.id, id);
           this.batch.ledger.push(...ledgerRows({
             incidentId: id, kind: openingKind(a.ports, m.state.ports), accountId: m.accountId, contact: m.contact, admins: this.deps.admins(),
-            sendAfter: new Date(now + this.deps.groupingDelayMs),
+            sendAfter: new Date(now + wait),
           }));
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'OPENED' }));
           break;
@@ -136,6 +203,11 @@ export class Engine {
         case 'RESOLVE_INCIDENT': {
           if (!m.openIncidentId) break;
           const id = m.openIncidentId;
+          // a DOWN still waiting for the host's ports goes out now, before its RECOVERED
+          if (this.grouping.get(m.id) === id) {
+            this.grouping.delete(m.id);
+            this.batch.dueNow.push({ incidentId: id, at: new Date(now) });
+          }
           this.batch.resolved.push({ id, at: new Date(now), reason: a.reason });
           // closed for another reason (ports edited, paused, deleted): the recipients who heard
           // DOWN hear the end too, and it never says "recovered" (the reason is on the incident)
@@ -148,8 +220,15 @@ export class Engine {
           this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }));
           break;
         }
-        default:
+        case 'LOG_FAILURE': // below, once the incident id is known
+        case 'FLAP_START': // below: it marks the incident its own host action may just have opened
+        case 'FLAP_END': // informational: the host machine has it (RESOLVE_INCIDENT / REMOVE_PORT {STABLE})
+        case 'PORT_DOWN': // informational: already fed to the host machine by evaluate
+        case 'PORT_UP':
+        case 'REMOVE_PORT': // the incident keeps every port it involved (its messages name them)
           break;
+        default:
+          never(a);
       }
     }
     for (const a of actions) {
@@ -168,77 +247,86 @@ export class Engine {
           this.batch.flapChanged.set(m.openIncidentId, [...m.incidentFlap]);
           break;
         }
-        case 'FAST_RETRY':
-          this.deps.setRetryMode(targetKey(m.id, a.port), a.on);
-          // a port turned SUSPECT: look at the host's other ports now, so that ports failing
-          // together reach the threshold together and one message names them all
-          if (a.on) for (const p of m.ports) if (p !== a.port && m.state.ports[p]?.phase === 'UP') this.deps.runNow(targetKey(m.id, p));
-          break;
-        case 'PHASE_CHANGED':
-          this.persistPort(m, a.port);
-          break;
         default:
-          break;
+          break; // the first pass handled the others
       }
     }
   }
 
   /** Canary checks feed only the guard. */
   onCanary(key: string, r: ProbeResult): void {
-    const step = recordCanary(this.guard, { key, ok: r.ok }, this.deps.guardPolicy, r.at);
-    this.guard = step.next;
-    this.onGuardActions(step.actions, r.at);
+    this.onGuardStep(recordCanary(this.guard, { key, ok: r.ok }, this.deps.guardPolicy, r.at), r.at);
   }
 
   tick(now: number): void {
-    const step = tickGuard(this.guard, this.deps.guardPolicy, now);
-    this.guard = step.next;
-    this.onGuardActions(step.actions, now);
+    this.onGuardStep(tickGuard(this.guard, this.deps.guardPolicy, now), now);
   }
 
   /** A PROBE_DEGRADED incident left open by an earlier run is resolved once the guard is clear. */
   resolveStaleProbeIncident(now: number): void {
-    if (this.probeIncidentId && !this.guard.degraded) this.onGuardActions([{ type: 'RECOVERED', degradedSince: now, snapshot: { checked: 0, failed: 0, share: 0, knownCanaries: 0, failingCanaries: [] } }], now);
+    if (!this.guard.degraded) this.resolveProbeIncident(now);
   }
 
-  private onGuardActions(actions: GuardAction[], now: number): void {
-    for (const a of actions) {
-      if (a.type === 'DEGRADED') {
-        if (this.probeIncidentId) continue;
-        const id = randomUUID();
-        this.probeIncidentId = id;
-        const s = a.snapshot;
-        const reason = a.reason === 'CANARY'
-          ? `probe ${this.deps.nodeId}: canary targets failing (${s.failingCanaries.join(', ')}); customer alerts held`
-          : `probe ${this.deps.nodeId}: ${s.failed} of ${s.checked} checks failed in one round; customer alerts held`;
-        this.batch.opened.push({ id, kind: 'PROBE_DEGRADED', monitorId: null, accountId: null, host: null, ports: [], reason, openedAt: new Date(now) });
-        this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_DEGRADED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
-        this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'OPENED' }));
-      } else {
-        const id = this.probeIncidentId;
-        if (id) {
-          this.probeIncidentId = null;
-          this.batch.resolved.push({ id, at: new Date(now), reason: 'RECOVERED' });
-          this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_RECOVERED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
-          this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'RESOLVED' }));
-        }
-        // Held alerts are re-evaluated, not released: what a port did while the prober itself
-        // was failing is no evidence, so each held port starts counting afresh and is checked
-        // now; one that is really down reaches its threshold again and opens its incident.
-        for (const m of this.monitors.values()) {
-          if (!m.state.host.held) continue;
-          const ports = { ...m.state.ports };
-          for (const p of m.state.host.heldPorts) ports[p] = initialPortState(now);
-          m.state = { ...m.state, ports, host: { ...m.state.host, held: false, heldPorts: [] } };
-          for (const p of Object.keys(ports).map(Number)) {
-            if (ports[p]?.phase !== 'UNKNOWN') continue;
-            this.persistPort(m, p);
-            this.deps.setRetryMode(targetKey(m.id, p), false);
-            this.deps.runNow(targetKey(m.id, p));
-          }
-        }
+  private onGuardStep(step: { next: GuardState; actions: GuardAction[] }, now: number): void {
+    this.guard = step.next;
+    for (const a of step.actions) {
+      switch (a.type) {
+        case 'DEGRADED':
+          this.openProbeIncident(a.reason, a.snapshot, now);
+          break;
+        case 'HOLD_EXPIRED':
+          this.deps.log?.('warn', 'customer alerts held too long: held incidents are raised anyway', {
+            nodeId: this.deps.nodeId, heldForMs: now - a.degradedSince,
+          });
+          this.releaseAllHeld(now);
+          break;
+        case 'RECOVERED':
+          this.resolveProbeIncident(now);
+          this.deps.log?.('info', 'prober connectivity is back: customer alerts flow again', { nodeId: this.deps.nodeId, degradedForMs: now - a.degradedSince });
+          if (!a.holdExpired) this.releaseAllHeld(now);
+          break;
+        default:
+          never(a);
       }
     }
+  }
+
+  private openProbeIncident(reason: 'CANARY' | 'MASS_FAILURE', s: GuardSnapshot, now: number): void {
+    const maxMin = Math.round(this.deps.guardPolicy.maxHoldMs / 60_000);
+    const what = reason === 'CANARY'
+      ? `canary targets failing (${s.failingCanaries.join(', ')})`
+      : `${s.failingHosts} of ${s.hosts} hosts (${s.failingNetworks} of ${s.networks} networks, ${s.failingAccounts} customers) answered none of their regular checks in ${Math.round(this.deps.guardPolicy.windowMs / 1000)} s`;
+    const text = `probe ${this.deps.nodeId}: ${what}; customer alerts held for at most ${maxMin} min while the prober checks its own connectivity`;
+    this.deps.log?.('warn', 'customer alerts held: the prober is checking its own connectivity', { nodeId: this.deps.nodeId, reason, ...s });
+    if (this.probeIncidentId) return;
+    const id = randomUUID();
+    this.probeIncidentId = id;
+    this.batch.opened.push({ id, kind: 'PROBE_DEGRADED', monitorId: null, accountId: null, host: null, ports: [], reason: text, openedAt: new Date(now) });
+    this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_DEGRADED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
+    this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'OPENED' }));
+  }
+
+  private resolveProbeIncident(now: number): void {
+    const id = this.probeIncidentId;
+    if (!id) return;
+    this.probeIncidentId = null;
+    this.batch.resolved.push({ id, at: new Date(now), reason: 'RECOVERED' });
+    this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_RECOVERED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
+    this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'RESOLVED' }));
+  }
+
+  /** The hold ended (guard clear, or its limit): held ports still down are announced (releaseHeld). */
+  private releaseAllHeld(now: number): void {
+    let raised = 0;
+    for (const m of this.monitors.values()) {
+      if (!m.state.host.held) continue;
+      const step = releaseHeld(m.state, now, isHeld(this.guard), flapAwarePhases(m.state));
+      m.state = step.next;
+      if (step.actions.some((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')) raised++;
+      this.apply(m, step.actions, now);
+      for (const p of m.ports) this.persistPort(m, p); // the "alerts held" mark goes away live
+    }
+    this.deps.log?.('info', 'held customer alerts released', { nodeId: this.deps.nodeId, monitorsRaised: raised });
   }
 
   /** Adds a monitor loaded from the database; repairs host vs port state after a restore. */
@@ -268,17 +356,18 @@ export class Engine {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
       timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
     });
+    this.sendWhenDecided(cur, now);
     return added;
   }
 
   /** The shard moved to another process: flush-ready, dropped without any state change. */
-  release(m: LiveMonitor): void {
+  release(m: LiveMonitor, now: number): void {
     for (const p of m.dirtyPorts) {
       const s = m.state.ports[p];
       if (s) this.batch.portStates.set(targetKey(m.id, p), toPortStateRow(m.id, p, s));
     }
     m.dirtyPorts.clear();
-    this.monitors.delete(m.id);
+    this.forget(m, now);
   }
 
   /** The monitor was deleted: its open incident closes without a RECOVERED message. */
@@ -286,7 +375,17 @@ export class Engine {
     const step = deleteMonitor(m.state, now);
     m.state = step.next;
     this.apply(m, step.actions, now);
+    this.forget(m, now);
+  }
+
+  private forget(m: LiveMonitor, now: number): void {
     this.monitors.delete(m.id);
+    this.extraPending.delete(m.id);
+    const waiting = this.grouping.get(m.id);
+    if (waiting === undefined) return;
+    // whoever takes the monitor over does not know this wait: the message goes out now
+    this.grouping.delete(m.id);
+    this.batch.dueNow.push({ incidentId: waiting, at: new Date(now) });
   }
 
   /** Port states whose counters changed since the last periodic batch. */

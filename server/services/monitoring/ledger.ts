@@ -55,6 +55,12 @@ const CHANNEL_NAME: Record<Channel, string> = { EMAIL: 'mail', SMS: 'SMS', ALIMT
 /** Detail of a switched-off SMS row whose recipient gets AlimTalk: the row becomes the fallback when AlimTalk fails. */
 export const SMS_OFF_FALLBACK = 'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)';
 
+// The NO reasons say whose switch it was: the monitor's switches govern its contact only.
+export const CONTACT_MAIL_OFF = "not sent: mail to the contact is switched off on this monitor";
+export const CONTACT_SMS_OFF = "not sent: SMS to the contact is switched off on this monitor";
+export const ADMIN_MAIL_OFF = "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+export const ADMIN_SMS_OFF = "not sent: SMS is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+
 export function ledgerRows(input: LedgerInput): LedgerRow[] {
   const rows: LedgerRow[] = [];
   const base = { incidentId: input.incidentId, kind: input.kind, seq: 0, nextAttemptAt: input.sendAfter };
@@ -77,18 +83,19 @@ export function ledgerRows(input: LedgerInput): LedgerRow[] {
     for (const e of list ?? []) add(e.channel, e.recipient, role, language, e.enabled, `not sent: this ${CHANNEL_NAME[e.channel]} destination is switched off for ${whose}`, e.id);
   };
   if (c) {
-    add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, 'not sent: mail is switched off for this monitor');
+    add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, CONTACT_MAIL_OFF);
     if (c.phone) {
       // the SMS row of an AlimTalk recipient is its fallback: NO until AlimTalk fails (server/services/dispatch/fallback.ts)
-      add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, c.alimtalkEnabled ? SMS_OFF_FALLBACK : 'not sent: SMS is switched off for this monitor');
+      add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, c.alimtalkEnabled ? SMS_OFF_FALLBACK : CONTACT_SMS_OFF);
       if (c.alimtalkEnabled) add('ALIMTALK', c.phone, 'CONTACT', c.language, true, '');
     }
     addEndpoints(c.endpoints, 'CONTACT', c.language, 'this account');
   }
+  // admin recipients follow their own channel choices, never the monitor's switches
   for (const a of input.admins) {
-    if (a.email) add('EMAIL', a.email, 'ADMIN', a.language, a.mailEnabled, 'not sent: mail is switched off for this admin recipient');
+    if (a.email) add('EMAIL', a.email, 'ADMIN', a.language, a.mailEnabled, ADMIN_MAIL_OFF);
     if (a.phone) {
-      add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, a.alimtalkEnabled ? SMS_OFF_FALLBACK : 'not sent: SMS is switched off for this admin recipient');
+      add('SMS', a.phone, 'ADMIN', a.language, a.smsEnabled, a.alimtalkEnabled ? SMS_OFF_FALLBACK : ADMIN_SMS_OFF);
       if (a.alimtalkEnabled) add('ALIMTALK', a.phone, 'ADMIN', a.language, true, '');
     }
     addEndpoints(a.endpoints, 'ADMIN', a.language, 'this admin recipient');

@@ -7,7 +7,7 @@ import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } f
 import type { PrismaClient } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
 import { createScheduler, runCheck, type CheckSpec, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
-import type { Events, PortStatusEvent } from '../events.ts';
+import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
@@ -39,6 +39,7 @@ export interface ProbeRuntimeOptions {
   rollupFlushMs?: number;
   stateRefreshMs?: number;
   resyncMs?: number;
+  /** Cap of the wait of DOWN messages for the host's undecided ports (default: per monitor, see EngineDeps). */
   groupingDelayMs?: number;
   leaseTtlMs?: number;
   leaseRenewMs?: number;
@@ -94,7 +95,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let dbRowsWritten = 0;
   let rollupRowsWritten = 0;
   let dbStatements = 0;
-  let lastFlushOkAt = Date.now();
+  let lastFlushOkAt = now();
   let flushFailures = 0;
 
   const certs = new CertTracker({ prisma, log, ...(clock ? { now: () => clock.now() } : {}), ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}) });
@@ -103,10 +104,10 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     check: opts.check ?? ((t, o) => runCheck(t, o)),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-    onResult: (t, r: ProbeResult) => {
+    onResult: (t, r: ProbeResult, info) => {
       if (t.monitorId === null) return engine.onCanary(t.key, r);
       const m = engine.monitors.get(t.monitorId);
-      if (m) engine.onResult(m, t.port, r);
+      if (m) engine.onResult(m, t.port, r, info.cause);
       if (m && r.tls) certs.observe(m, t.port, r.tls);
     },
     onError: (err, ctx) => log('error', 'probe callback failed', { err, key: ctx.key, source: ctx.source }),
@@ -116,10 +117,11 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     events,
     guardPolicy: { ...DEFAULT_GUARD_POLICY, ...opts.guardPolicy },
     admins: () => admins,
-    groupingDelayMs: opts.groupingDelayMs ?? 3_000,
+    groupingWaitMaxMs: opts.groupingDelayMs ?? null,
     setRetryMode: (key, fast) => scheduler.setRetryMode(key, fast),
     runNow: (key) => scheduler.runNow(key),
     nodeId,
+    log,
   });
 
   function schedule(m: LiveMonitor) {
@@ -197,7 +199,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       for (const m of [...engine.monitors.values()]) {
         if (!lost.has(shardOf.get(m.id) ?? -1)) continue;
         unschedule(m);
-        engine.release(m);
+        engine.release(m, now());
       }
       await flushNow(); // the leases are freed only once this landed
       log('info', 'probe shards released', { nodeId, shards: shards.length });
@@ -210,17 +212,17 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       const { batch, afterCommit } = engine.takeBatch();
       if (batchSize(batch) === 0) {
         for (const f of afterCommit) f();
-        lastFlushOkAt = Date.now();
+        lastFlushOkAt = now();
         flushFailures = 0;
         return;
       }
       try {
         dbRowsWritten += await writeBatch(prisma, batch);
         dbStatements += 1;
-        lastFlushOkAt = Date.now();
+        lastFlushOkAt = now();
         flushFailures = 0;
         for (const f of afterCommit) f();
-        if (batch.ledger.some((l) => l.status === 'QUEUED')) opts.onNotificationsQueued?.();
+        if (batch.dueNow.length > 0 || batch.ledger.some((l) => l.status === 'QUEUED')) opts.onNotificationsQueued?.();
       } catch (err) {
         flushFailures += 1;
         if (flushFailures === 1 || flushFailures % 20 === 0) log('warn', 'probe writes failed; kept for retry', { err, pending: batchSize(batch), attempts: flushFailures });
@@ -259,12 +261,20 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
 
   let lastResync = new Date(0);
   async function resync() {
-    const started = new Date(Date.now() - 2_000);
+    const started = new Date(now() - 2_000);
     await refreshReferenceData();
     applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
     lastResync = started;
     const fixed = reconcileIncidents(engine, await loadOpenIncidents(prisma), { events, admins, now: now() });
     if (fixed.resolved.length || fixed.adopted.length) log('warn', 'incidents reconciled with the ports\' state', { nodeId, ...fixed });
+  }
+
+  // admin recipients and defaults take effect at once: changes made in this process are applied
+  // before the saving mutation answers, those of other processes arrive through the fan-out
+  let stopSettings: (() => void) | undefined;
+  async function onSettingsChanged(e: SettingsChangedEvent) {
+    await refreshReferenceData();
+    if (e.what === 'monitorDefaults') applyRows(await loadMonitors(prisma, leases.owned()));
   }
 
   const timers: NodeJS.Timeout[] = [];
@@ -278,13 +288,16 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     timers.push(t);
   };
 
-  const startedAt = Date.now();
+  const startedAt = now();
   return {
     async start() {
+      stopSettings = events.onSettingsChanged((e) =>
+        onSettingsChanged(e).catch((err: unknown) => log('warn', 'settings reload failed (the resync loop will retry)', { err, what: e.what })),
+      );
       await refreshReferenceData();
       const open = await prisma.incident.findFirst({ where: { kind: 'PROBE_DEGRADED', resolvedAt: null }, select: { id: true } });
       engine.probeIncidentId = open?.id ?? null;
-      lastResync = new Date(Date.now() - 2_000);
+      lastResync = new Date(now() - 2_000);
       for (const c of opts.canaries ?? []) {
         scheduler.upsert({ key: `canary:${c.host}:${c.port}`, monitorId: null, host: c.host, port: c.port, intervalMs: 10_000, retryIntervalMs: 10_000, timeoutMs: 3_000 });
       }
@@ -299,10 +312,11 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       every(5_000, () => {
         engine.tick(now());
         const clearAfter = opts.guardPolicy?.clearAfterMs ?? DEFAULT_GUARD_POLICY.clearAfterMs;
-        if (!engine.guard.degraded && Date.now() - startedAt > clearAfter) engine.resolveStaleProbeIncident(now());
+        if (!engine.guard.degraded && now() - startedAt > clearAfter) engine.resolveStaleProbeIncident(now());
       });
     },
     async stop() {
+      stopSettings?.();
       for (const t of timers) clearInterval(t);
       await scheduler.stop();
       await leases.stop();
@@ -337,8 +351,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       };
     },
     healthy() {
-      const leaseOk = Date.now() - leases.lastOkAt() < 30_000;
-      return leaseOk && Date.now() - lastFlushOkAt < 60_000 + flushMs;
+      const leaseOk = Date.now() - leases.lastOkAt() < 30_000; // the lease manager keeps wall-clock time
+      return leaseOk && now() - lastFlushOkAt < 60_000 + flushMs;
     },
   };
 }

@@ -58,15 +58,17 @@ export interface Batch {
   flapChanged: Map<string, IncidentFlap[]>;
   resolved: { id: string; at: Date; reason: IncidentCloseReason }[];
   ledger: LedgerRow[];
+  /** Incidents whose waiting DOWN rows may go now (the host's ports have decided). */
+  dueNow: { incidentId: string; at: Date }[];
   failures: FailureRow[];
   /** Keyed `${monitorId}:${port}`: the latest state wins. */
   portStates: Map<string, PortStateRow>;
 }
 
-export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], failures: [], portStates: new Map() });
+export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], dueNow: [], failures: [], portStates: new Map() });
 
 export function batchSize(b: Batch): number {
-  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.failures.length + b.portStates.size;
+  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.dueNow.length + b.failures.length + b.portStates.size;
 }
 
 /** Appends `later` to `earlier` (a failed flush is retried together with what came since). */
@@ -83,6 +85,7 @@ export function mergeBatch(earlier: Batch, later: Batch): Batch {
     flapChanged,
     resolved: [...earlier.resolved, ...later.resolved],
     ledger: [...earlier.ledger, ...later.ledger],
+    dueNow: [...earlier.dueNow, ...later.dueNow],
     failures: [...earlier.failures, ...later.failures],
     portStates,
   };
@@ -146,6 +149,14 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
       // an incident another process already opened for the same host keeps its own rows
       const ledger = b.ledger.filter((l) => existing.has(l.incidentId));
       if (ledger.length) rows += (await tx.notification.createMany({ data: ledger, skipDuplicates: true })).count;
+      for (const d of b.dueNow) {
+        rows += (
+          await tx.notification.updateMany({
+            where: { incidentId: d.incidentId, kind: 'DOWN', status: 'QUEUED', nextAttemptAt: { gt: d.at } },
+            data: { nextAttemptAt: d.at },
+          })
+        ).count;
+      }
       for (const part of chunks(b.failures, 2000)) {
         rows += (
           await tx.failureLog.createMany({
