@@ -81,8 +81,15 @@ export interface ListCertificatesOptions {
   expiringWithinDays?: number | null;
 }
 
+/** The widest "expiring within" filter: ten years (a larger or negative value is a typed error). */
+export const MAX_EXPIRING_WITHIN_DAYS = 3650;
+
 /** Current certificates of live monitors, soonest expiry first. */
 export function certificateListWhere(deps: ServiceDeps, viewer: Viewer | null, opts: ListCertificatesOptions): Prisma.CertificateWhereInput {
+  const within = opts.expiringWithinDays;
+  if (within != null && (!Number.isInteger(within) || within < 0 || within > MAX_EXPIRING_WITHIN_DAYS)) {
+    throw ValidationError.field('expiringWithinDays', `must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}`);
+  }
   return {
     AND: [
       ownedWhere(viewer),

@@ -264,7 +264,7 @@ describe(`every channel (${backend})`, () => {
       const d2 = dispatcher({ extra: { ...extra(), alimtalk: null } });
       await d2.settle(20_000);
       const r2 = await rowsOf(b.id);
-      expect(r2.find((r) => r.channel === 'ALIMTALK')).toMatchObject({ status: 'NO' });
+      expect(r2.find((r) => r.channel === 'ALIMTALK')).toMatchObject({ status: 'NOT_SENT' });
       expect(r2.find((r) => r.channel === 'SMS')).toMatchObject({ status: 'YES' });
     });
 

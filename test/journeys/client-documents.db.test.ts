@@ -121,6 +121,11 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       MonitorDefaults: {},
       Statistics: { first: 50, year: day.getUTCFullYear(), timeZone: 'Asia/Seoul' },
       ApiTokens: { first: 50 },
+      NotifyEndpoints: { adminRecipient: null },
+      AlimtalkTemplates: {},
+      MonitorChecks: { id: ids.monitor },
+      Certificates: { first: 50, after: null, expiringWithinDays: null },
+      CertificateWarningDays: {},
     };
   };
 
