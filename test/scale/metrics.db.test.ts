@@ -11,9 +11,9 @@ const TOKEN = 'metrics-token-0123456789';
 const LABEL_VALUES: Record<string, RegExp> = {
   outcome: /^(ok|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EADDRNOTAVAIL|ECHECK|OTHER)$/,
   quantile: /^(0\.5|0\.99|1)$/,
-  kind: /^(HOST_DOWN|PROBE_DEGRADED)$/,
-  status: /^(QUEUED|SENDING|YES|NO|FAILED|READ|DELIVERED)$/,
-  channel: /^(EMAIL|SMS)$/,
+  kind: /^(HOST_DOWN|PROBE_DEGRADED|CERT_EXPIRY|TEST)$/,
+  status: /^(QUEUED|SENDING|YES|NO|NOT_SENT|FAILED|READ|DELIVERED)$/,
+  channel: /^(EMAIL|SMS|ALIMTALK|SLACK|TELEGRAM|WEBHOOK)$/,
   operation: /^(query|mutation|subscription)$/,
   le: /^(\d+(\.\d+)?|\+Inf)$/,
   stage: /^(parse|validate)$/,
