@@ -46,3 +46,18 @@ export function otherErrors(errors: Record<string, string>, known: readonly stri
     .filter(([k]) => !known.some((f) => k === f || k.startsWith(`${f}.`)))
     .map(([k, v]) => (k ? `${k}: ${v}` : v));
 }
+
+/** A mutation's answer: its typename, and for an error member its message and field problems. */
+export type MutationAnswer = { __typename: string; message?: string; fields?: readonly FieldProblem[] } | undefined;
+
+/**
+ * The form errors of a mutation's answer, or null when it succeeded: no answer at all is a
+ * transport or GraphQL error (`error`, else `networkText`); an error member gives its field
+ * problems, or its message under "" when it names no field.
+ */
+export function answerErrors(res: MutationAnswer, error: CombinedError | null | undefined, networkText: string): Record<string, string> | null {
+  if (!res) return { '': errorText(error) ?? networkText };
+  if (res.__typename.endsWith('Success')) return null;
+  const errors = res.fields ? fieldErrors(res.fields) : {};
+  return Object.keys(errors).length ? errors : { '': res.message ?? res.__typename };
+}
