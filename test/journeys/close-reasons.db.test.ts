@@ -10,6 +10,9 @@ import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { gid } from '../graphql/api-helpers.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/smtp-sink.ts';
+import { until as pollUntil } from '../helpers/poll.ts';
+/** This file's waits: 20 s by default, every 150 ms. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => pollUntil(what, fn, ms, 150);
 
 async function listen(): Promise<net.Server> {
   const s = net.createServer((c) => c.on('error', () => {}));
@@ -23,15 +26,6 @@ async function deadPort(): Promise<number> {
   const p = portOf(s);
   await new Promise<void>((r) => s.close(() => r()));
   return p;
-}
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe(`incidents closed without recovery (${backend})`, () => {

@@ -12,19 +12,11 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
 import { issue } from '../probe/certs.ts';
+import { until } from '../helpers/poll.ts';
 
 const DAY = 86_400_000;
 const listen = (s: net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const REGISTER = `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) {
   __typename ... on MutationRegisterMonitorSuccess { data { id checks { port kind preset summary serverName verifyChain statusMin statusMax } } }

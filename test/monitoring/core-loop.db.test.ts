@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { subscribe, wsClient } from '../helpers/ws.ts';
+import { until } from '../helpers/poll.ts';
 
 type Status = { monitorStatus: { monitorId: string; port: number; phase: string; lastErrorCode: string | null } };
 const STATUS = `subscription { monitorStatus { monitorId port phase lastErrorCode } }`;
@@ -23,15 +24,6 @@ async function listenOn(port: number, host = '127.0.0.1'): Promise<net.Server> {
 }
 const closeServer = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe(`core loop (${backend})`, () => {
   let app: TestApp;

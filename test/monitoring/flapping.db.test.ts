@@ -13,6 +13,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { subscribe, wsClient } from '../helpers/ws.ts';
+import { until } from '../helpers/poll.ts';
 
 const INTERVAL_MS = 1_000;
 
@@ -59,15 +60,6 @@ class Flapper {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 type StatusEvent = { monitorStatus: { port: number; phase: string; flapping: boolean; flap: { checks: number; failed: number; changes: number; window: number } | null } };
 const STATUS = `subscription($m: ID) { monitorStatus(monitorId: $m) { port phase flapping flap { checks failed changes window } } }`;
