@@ -13,10 +13,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/index.ts';
 import { SHARDS } from '../../server/services/monitoring/model.ts';
-import { backend, createPostgresDatabase } from '../helpers/db.ts';
+import { backend } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { startTcpProxy } from '../helpers/tcp-proxy.ts';
-import { incidentsOf, switchablePort, until, type Checked } from './fault-helpers.ts';
+import { incidentsOf, postgresBehindProxy, switchablePort, until, type Checked, type TcpProxy } from './fault-helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const INTERVAL_MS = 8_000;
@@ -36,7 +35,7 @@ interface Proc {
 describe.skipIf(backend !== 'postgres')('continuity of probing across processes (postgres)', () => {
   const cleanups: (() => unknown)[] = [];
   let direct: Database;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let proxy: TcpProxy;
   let viaProxyUrl: string;
   let flip: Awaited<ReturnType<typeof switchablePort>>;
   const seen: (Checked & { by: string })[] = [];
@@ -101,15 +100,7 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
   const total = () => procs.filter((p) => !p.stopped && p.child.exitCode === null && p.child.signalCode === null).reduce((n, p) => n + p.shards, 0);
 
   beforeAll(async () => {
-    const created = await createPostgresDatabase();
-    cleanups.push(created.drop);
-    direct = await openDatabase({ kind: 'postgres', url: created.url, poolSize: 2 });
-    cleanups.push(() => direct.close());
-    const pg = new URL(created.url);
-    proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
-    cleanups.push(proxy.close);
-    pg.host = `127.0.0.1:${proxy.port}`;
-    viaProxyUrl = pg.toString();
+    ({ direct, proxy, viaProxyUrl } = await postgresBehindProxy(cleanups));
     const answering = await switchablePort();
     await answering.up();
     flip = await switchablePort();

@@ -7,17 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/index.ts';
 import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
-import { backend, createPostgresDatabase } from '../helpers/db.ts';
+import { backend } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { startTcpProxy } from '../helpers/tcp-proxy.ts';
-import { expectFailuresLoggedOnce, incidentsOf, recordingEvents, switchablePort, until, type Checked } from './fault-helpers.ts';
+import { expectFailuresLoggedOnce, incidentsOf, postgresBehindProxy, recordingEvents, switchablePort, until, type Checked, type TcpProxy } from './fault-helpers.ts';
 
 const LEASE_TTL_MS = 10_000; // shorter than the long outage below: the leases expire in the database meanwhile
 
 describe.skipIf(backend !== 'postgres')('PostgreSQL cut during probing (postgres)', () => {
   const cleanups: (() => unknown)[] = [];
   let direct: Database;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let proxy: TcpProxy;
   let probe: ProbeRuntime;
   const seen: Checked[] = [];
   const down: string[] = []; // always refusing
@@ -25,15 +24,9 @@ describe.skipIf(backend !== 'postgres')('PostgreSQL cut during probing (postgres
   let flipPort: Awaited<ReturnType<typeof switchablePort>>;
 
   beforeAll(async () => {
-    const created = await createPostgresDatabase();
-    cleanups.push(created.drop);
-    direct = await openDatabase({ kind: 'postgres', url: created.url, poolSize: 2 });
-    cleanups.push(() => direct.close());
-    const pg = new URL(created.url);
-    proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
-    cleanups.push(proxy.close);
-    pg.host = `127.0.0.1:${proxy.port}`;
-    const viaProxy = await openDatabase({ kind: 'postgres', url: pg.toString(), poolSize: 3 }, { migrate: false });
+    let viaProxyUrl: string;
+    ({ direct, proxy, viaProxyUrl } = await postgresBehindProxy(cleanups));
+    const viaProxy = await openDatabase({ kind: 'postgres', url: viaProxyUrl, poolSize: 3 }, { migrate: false });
     cleanups.push(() => viaProxy.close());
 
     const refused = await switchablePort();

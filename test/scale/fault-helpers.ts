@@ -3,7 +3,11 @@
 // failed check logged exactly once, one incident per outage, one ledger row per message).
 import net from 'node:net';
 import { expect } from 'vitest';
-import type { PrismaClient } from '../../server/db/index.ts';
+import { openDatabase, type Database, type PrismaClient } from '../../server/db/index.ts';
+import { createPostgresDatabase } from '../helpers/db.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+
+export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
 import { createEvents, type Events } from '../../server/services/events.ts';
 
 /**
@@ -94,4 +98,21 @@ export async function until(what: string, ok: () => boolean | Promise<boolean>, 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A fresh PostgreSQL database with a direct connection (for the test's own reads) and a TCP
+ * proxy in front of it that a test can cut off: `viaProxyUrl` is what the processes under test
+ * connect to. Everything it opens is pushed onto `cleanups` (run in reverse by the caller).
+ */
+export async function postgresBehindProxy(cleanups: (() => unknown)[]): Promise<{ direct: Database; proxy: TcpProxy; viaProxyUrl: string }> {
+  const created = await createPostgresDatabase();
+  cleanups.push(created.drop);
+  const direct = await openDatabase({ kind: 'postgres', url: created.url, poolSize: 2 });
+  cleanups.push(() => direct.close());
+  const pg = new URL(created.url);
+  const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+  cleanups.push(proxy.close);
+  pg.host = `127.0.0.1:${proxy.port}`;
+  return { direct, proxy, viaProxyUrl: pg.toString() };
 }
