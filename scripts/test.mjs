@@ -15,6 +15,10 @@ const extra = process.argv.slice(2);
 const reportDir = path.join(root, 'build', 'test-reports');
 mkdirSync(reportDir, { recursive: true });
 
+// Without a terminal (CI) the output is plain text: vitest colours its output whenever CI is
+// set, and escape codes inside its summary lines only get in a reader's way.
+const plain = process.stdout.isTTY ? {} : { NO_COLOR: '1' };
+
 function run(label, name, args, env) {
   console.log(`\n=== ${label} ===`);
   const report = path.join(reportDir, `${name}.json`);
@@ -22,7 +26,7 @@ function run(label, name, args, env) {
   const r = spawnSync(
     vitest,
     ['run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ...plain, ...env } },
   );
   const status = r.status ?? 1;
   const counts = { passed: 0, failed: 0, skipped: 0 };
