@@ -370,7 +370,7 @@ export function buildApp(deps: AppDeps): App {
         });
         // A parse or validation failure (syntax, armor limits) answers this operation with an
         // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
-        let document;
+        let document: ReturnType<typeof parse>;
         try {
           document = parse(payload.query);
         } catch (err) {

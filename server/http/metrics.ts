@@ -156,7 +156,9 @@ export function createMetrics(src: MetricsSources) {
     t.family('portwatch_graphql_operation_duration_seconds', 'histogram', 'GraphQL execution time by operation type (subscription: set-up only).', []);
     for (const op of OPERATION_TYPES) {
       const h = g.duration[op];
-      DURATION_BUCKETS.forEach((b, i) => t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="${b}"} ${h.buckets[i]}`));
+      DURATION_BUCKETS.forEach((b, i) => {
+        t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="${b}"} ${h.buckets[i]}`);
+      });
       t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="+Inf"} ${h.count}`);
       t.raw(`portwatch_graphql_operation_duration_seconds_sum{operation="${op}"} ${h.sum}`);
       t.raw(`portwatch_graphql_operation_duration_seconds_count{operation="${op}"} ${h.count}`);
