@@ -28,8 +28,8 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-/** An extra HTTP route (tracking pixel, delivery-report webhooks…). Returns true when it handled the request. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+import type { RouteHandler } from './http/route.ts';
+export type { RouteHandler } from './http/route.ts';
 
 export interface AppDeps {
   routes?: RouteHandler[];

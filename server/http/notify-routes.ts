@@ -6,7 +6,7 @@
 //   POST /hooks/sms/nhn     NHN delivery reports     } signature checked by the provider adapter:
 //   POST /hooks/sms/twilio  Twilio status callbacks  } 401 changes nothing; only the configured provider
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteHandler } from '../app.ts';
+import type { RouteHandler } from './route.ts';
 import type { Logger } from '../log.ts';
 import type { SmsProvider } from '../notify/sms/provider.ts';
 import { verifyToken } from '../notify/tracking.ts';

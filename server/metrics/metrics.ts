@@ -6,7 +6,7 @@
 // and scrapes during a database outage still answer (with portwatch_metrics_db_up 0).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { RouteHandler } from '../app.ts';
+import type { RouteHandler } from '../http/route.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DURATION_BUCKETS, OPERATION_TYPES, type GraphqlTimings } from '../graphql/metrics-plugin.ts';
 import type { ProbeResult, SchedulerCheck, ScheduledTarget } from '../probe/index.ts';
