@@ -116,12 +116,15 @@ export class Engine {
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
-    this.apply(m, step.actions, now);
+    const persisted = this.apply(m, step.actions, now);
     this.sendWhenDecided(m, now);
 
     const after = m.state.ports[port];
-    // failures and anything but a steady UP are written (they scale with failures, not checks)
-    if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
+    // failures and anything but a steady UP are written (they scale with failures, not checks);
+    // a phase change was already written and published by its PHASE_CHANGED action (once)
+    if (persisted.has(port)) {
+      // written and published with its phase change
+    } else if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
     else m.dirtyPorts.add(port);
     this.deps.events.checkResult({
       monitorId: m.id, port, at: new Date(now), ok: r.ok, latencyMs: r.latencyMs,
@@ -161,12 +164,18 @@ export class Engine {
     }
   }
 
-  /** Applies a monitor's actions: host actions first, so failure rows carry the incident id. */
-  apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): void {
+  /**
+   * Applies a monitor's actions: host actions first, so failure rows carry the incident id.
+   * Returns the ports whose state it wrote and published (a phase change), so the caller does
+   * not publish the same state again.
+   */
+  apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): Set<number> {
+    const persisted = new Set<number>();
     for (const a of actions) {
       switch (a.type) {
         case 'PHASE_CHANGED':
           this.persistPort(m, a.port);
+          persisted.add(a.port);
           // the first step out of UP (SUSPECT, or straight to DOWN with a threshold of 1)
           if (a.to === 'SUSPECT' || (a.to === 'DOWN' && !isIncidentPhase(a.from) && a.from !== 'SUSPECT')) this.recheckSiblings(m, a.port);
           break;
@@ -251,6 +260,7 @@ export class Engine {
           break; // the first pass handled the others
       }
     }
+    return persisted;
   }
 
   /** Canary checks feed only the guard. */
@@ -323,8 +333,8 @@ export class Engine {
       const step = releaseHeld(m.state, now, isHeld(this.guard), flapAwarePhases(m.state));
       m.state = step.next;
       if (step.actions.some((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')) raised++;
-      this.apply(m, step.actions, now);
-      for (const p of m.ports) this.persistPort(m, p); // the "alerts held" mark goes away live
+      const changed = this.apply(m, step.actions, now);
+      for (const p of m.ports) if (!changed.has(p)) this.persistPort(m, p); // the "alerts held" mark goes away live
     }
     this.deps.log?.('info', 'held customer alerts released', { nodeId: this.deps.nodeId, monitorsRaised: raised });
   }
@@ -343,15 +353,15 @@ export class Engine {
     let actions: FlapMonitorAction[] = [];
     if (fresh.state.paused && !cur.state.paused) ({ next: cur.state, actions } = pauseMonitor(cur.state, now));
     else if (!fresh.state.paused && cur.state.paused) ({ next: cur.state, actions } = resumeMonitor(cur.state, now));
-    this.apply(cur, actions, now);
+    const persisted = this.apply(cur, actions, now);
     if (fresh.ports.join(',') !== cur.ports.join(',')) {
       const step = setMonitorPorts(cur.state, fresh.ports, now);
       cur.state = step.next;
-      this.apply(cur, step.actions, now);
+      for (const p of this.apply(cur, step.actions, now)) persisted.add(p);
     }
     // a new port is checked at once (after the caller scheduled it), not a whole interval later
     const added = fresh.ports.filter((p) => !cur.ports.includes(p));
-    for (const p of added) this.persistPort(cur, p);
+    for (const p of added) if (!persisted.has(p)) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
       timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
