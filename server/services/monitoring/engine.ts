@@ -9,6 +9,7 @@ import {
 } from '../../alerting/index.ts';
 import type { CheckCause, ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
+import { ADDRESS_REFUSED_CODE } from '../ip-policy.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
 import type { LiveMonitor } from './model.ts';
@@ -106,6 +107,7 @@ export class Engine {
     const before = m.state.ports[port];
     if (!before || m.state.paused) return;
     const now = r.at;
+    if (!r.ok && r.code === ADDRESS_REFUSED_CODE) return this.onRefused(m, port, r.message, now);
     if (kind === 'regular') {
       this.onGuardStep(recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now), now);
     }
@@ -130,6 +132,37 @@ export class Engine {
       monitorId: m.id, port, at: new Date(now), ok: r.ok, latencyMs: r.latencyMs,
       errorCode: r.ok ? null : r.code, errorMessage: r.ok ? null : r.message,
     });
+  }
+
+  /**
+   * The address policy refused the check (no packet was sent): not a failure of the customer's
+   * server, so nothing is alerted and the guard hears nothing. The port says why it is not
+   * checked (phase UNKNOWN, unless it is part of an open incident: that keeps its last known
+   * phase), written and published when the refusal starts; the owner and the log are told once.
+   */
+  private onRefused(m: LiveMonitor, port: number, message: string, now: number): void {
+    const s = m.state.ports[port];
+    if (!s) return;
+    const first = s.lastErrorCode !== ADDRESS_REFUSED_CODE;
+    const keepPhase = isIncidentPhase(s.phase);
+    m.state = {
+      ...m.state,
+      ports: {
+        ...m.state.ports,
+        [port]: {
+          ...s,
+          ...(keepPhase || s.phase === 'UNKNOWN' ? {} : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
+          lastCheckAt: now, lastOk: null, lastLatencyMs: null, lastErrorCode: ADDRESS_REFUSED_CODE, lastErrorMessage: message,
+        },
+      },
+    };
+    this.deps.setRetryMode(targetKey(m.id, port), false);
+    if (!first) {
+      m.dirtyPorts.add(port);
+      return;
+    }
+    this.persistPort(m, port);
+    this.deps.log?.('warn', 'probe refused by the address policy', { nodeId: this.deps.nodeId, monitorId: m.id, host: m.host, port, reason: message });
   }
 
   /** Ports of the host other than `except` that are undecided: SUSPECT, or an extra check in flight. */
@@ -364,7 +397,7 @@ export class Engine {
     for (const p of added) if (!persisted.has(p)) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
-      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
+      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks, allowPrivate: fresh.allowPrivate,
     });
     this.sendWhenDecided(cur, now);
     return added;
