@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { until } from '../helpers/poll.ts';
 import { gid, ok, signInAdmin, type Auth } from '../graphql/api-helpers.ts';
 
@@ -71,8 +71,9 @@ describe(`the prober re-checks the address policy before every connect (${backen
   it('only an admin may change the permission', async () => {
     const p = app.db.prisma;
     const server = await p.server.findFirstOrThrow({ where: { ip: '127.0.0.1' } });
-    const r = await app.gql(ALLOW, { s: gid('Server', server.id), a: true }, null);
-    expect(JSON.stringify(r.body)).toMatch(/UNAUTHENTICATED|FORBIDDEN|NotAuthorized|Forbidden/);
+    const cookie = await app.login('policy-alice', CUSTOMER_PASSWORD);
+    const r = await app.gql(ALLOW, { s: gid('Server', server.id), a: false }, { cookie });
+    expect(r.body).toMatchObject({ errors: [{ extensions: { code: 'FORBIDDEN' } }] });
     expect((await p.server.findUniqueOrThrow({ where: { id: server.id } })).allowPrivate).toBe(true);
   });
 });
