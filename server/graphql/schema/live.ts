@@ -68,9 +68,6 @@ builder.subscriptionField('monitorStatus', (t) =>
     subscribe: async function* (_root, args, ctx) {
       const viewer = ctx.viewer!;
       const monitorId = monitorIdArg(args.monitorId);
-      // a mistyped, deleted or foreign monitor is NOT_FOUND at once (like checkResults), not a silent wait
-      if (monitorId && !(await canWatchMonitor(ctx.services, viewer, monitorId)))
-        throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
       // subscribe before reading the current state, so no change falls between the two
       const changes = ctx.services.events.pubsub.subscribe('portStatus', viewerScope(ctx));
       // The engine publishes each port state once (test/security/port-status-once.test.ts). The
@@ -82,7 +79,11 @@ builder.subscriptionField('monitorStatus', (t) =>
       const state = (e: PortStatusEvent) => `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
       try {
         if (viewer.role !== 'ADMIN' || monitorId) {
-          for (const e of await currentPortStatus(ctx.services, viewer, monitorId)) {
+          // one read shared by the subscriptions that start together (services/live-status.ts);
+          // a mistyped, deleted or foreign monitor is NOT_FOUND at once, not a silent wait
+          const current = await currentPortStatus(ctx.services, viewer, monitorId);
+          if (!current) throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
+          for (const e of current) {
             snapshot.set(key(e), state(e));
             yield e;
           }
