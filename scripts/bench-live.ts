@@ -8,7 +8,8 @@
 // random monitors through its real events path (services.events → pubsub, through Redis with
 // --redis) at `rate` per second for `duration` seconds; every client measures each event's
 // delay (arrival − publish time) and the run waits until every expected delivery arrived.
-// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC).
+// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC);
+// CPU per subscriber = the server's CPU time over the same span / N.
 // Last line: JSON. Everything runs on loopback.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -56,6 +57,8 @@ async function server() {
   const config = loadConfig({
     PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
     DATABASE_POOL_SIZE: '20', ...database.env,
+    // every client runs on this machine: one address, and the caps of one real client lifted
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000', WS_MAX_CONNECTIONS_PER_ACCOUNT: '100000',
     ...(a.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:` } : {}),
   });
   const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
@@ -79,7 +82,8 @@ async function server() {
   process.on('message', (msg: Msg) => {
     if (msg.type === 'mem') {
       (globalThis as { gc?: () => void }).gc?.();
-      send({ type: 'mem', ...process.memoryUsage() });
+      const cpu = process.cpuUsage();
+      send({ type: 'mem', ...process.memoryUsage(), cpuMs: (cpu.user + cpu.system) / 1000 });
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
@@ -217,6 +221,8 @@ async function main() {
     heapPerSubscriberKb: ready ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10 : null,
     serverRssMb: Math.round(Number(after.rss) / 1048576),
     connectSeconds: Math.round(connectS * 10) / 10,
+    // the server's CPU time (user + system) to accept one subscription: connection, authentication, tenancy check, current state
+    subscribeCpuMsPerSubscriber: ready ? Math.round(((Number(after.cpuMs) - Number(before.cpuMs)) / ready) * 100) / 100 : null,
     redis: a.redis,
     db: a.db,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,

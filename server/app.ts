@@ -51,6 +51,8 @@ export interface AppDeps {
   wsLimits?: { perAddress: number; perAccount: number; subscriptionsPerSocket: number };
   /** Milliseconds a connection may stay silent before its request is complete (default 30 s). */
   requestTimeoutMs?: number;
+  /** Milliseconds a WebSocket may take to send graphql-ws `connection_init` (default 10 s; then closed 4408). */
+  wsInitTimeoutMs?: number;
 }
 
 export interface App {
@@ -195,7 +197,9 @@ export function buildApp(deps: AppDeps): App {
 
   const sdl = printSchemaFile();
 
-  const server = createServer((req, res) => {
+  // connectionsCheckingInterval: how often Node enforces headersTimeout / requestTimeout on open
+  // connections (its default, 30 s, would let a slow client dribble a request for that long)
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     setBaseSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql' && !origins.allows(req)) {
@@ -299,7 +303,22 @@ export function buildApp(deps: AppDeps): App {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
   // dead peers (no pong within 30 s) are dropped
   const alive = new WeakMap<object, boolean>();
-  wss.on('connection', (ws) => {
+  // every open socket counts against its address's cap from the upgrade on (also one that has
+  // not sent connection_init yet, which graphql-ws closes after wsInitTimeoutMs)
+  const socketsByAddress = new Map<string, number>();
+  wss.on('connection', (ws, req) => {
+    const address = clientAddress(req) ?? 'unknown';
+    const open = (socketsByAddress.get(address) ?? 0) + 1;
+    socketsByAddress.set(address, open);
+    ws.once('close', () => {
+      const left = (socketsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) socketsByAddress.set(address, left);
+      else socketsByAddress.delete(address);
+    });
+    if (open > wsLimits.perAddress) {
+      ws.close(CLOSE_TOO_MANY, 'Too many connections from this address');
+      return;
+    }
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
   });
@@ -316,6 +335,7 @@ export function buildApp(deps: AppDeps): App {
   heartbeat.unref();
   const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
+      connectionInitWaitTimeout: deps.wsInitTimeoutMs ?? 10_000,
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {

@@ -77,6 +77,7 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_ACCOUNT: int(1, 100_000).default(50),
   WS_MAX_SUBSCRIPTIONS: int(1, 100_000).default(100),
   HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3_600).default(30),
+  WS_INIT_TIMEOUT_SECONDS: int(1, 600).default(10),
   GRAPHIQL: bool.optional(),
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).default('portwatch <portwatch@localhost>'),

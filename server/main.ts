@@ -157,6 +157,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       allowedOrigins: [new URL(config.publicUrl).origin, ...config.CORS_ORIGINS],
       trustProxy: config.trustProxy,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      wsInitTimeoutMs: config.WS_INIT_TIMEOUT_SECONDS * 1000,
       wsLimits: { perAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS, perAccount: config.WS_MAX_CONNECTIONS_PER_ACCOUNT, subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS },
       readiness,
       staticDir: path.join(root, 'build/client'),

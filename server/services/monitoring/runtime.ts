@@ -9,6 +9,7 @@ import type { Logger } from '../../log.ts';
 import { createScheduler, runCheck, type CheckSpec, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
 import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
+import { ADDRESS_REFUSED_CODE, probeRefusal } from '../ip-policy.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
 import { CertTracker } from './certs.ts';
@@ -98,10 +99,21 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let lastFlushOkAt = now();
   let flushFailures = 0;
 
+  // The address policy is re-checked before every connect (an admin may have withdrawn the
+  // permission for a private address since the monitor was registered): a refused check sends
+  // no packet and comes back as ADDRESS_REFUSED_CODE, which the engine records without alerting.
+  const connect: SchedulerCheck<Target> = opts.check ?? ((t, o) => runCheck(t, o));
+  const check: SchedulerCheck<Target> = (t, o) => {
+    const m = t.monitorId === null ? undefined : engine.monitors.get(t.monitorId);
+    const refusal = m ? probeRefusal(t.host, m.allowPrivate ?? false) : null;
+    if (refusal) return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
+    return connect(t, o);
+  };
+
   const certs = new CertTracker({ prisma, log, ...(clock ? { now: () => clock.now() } : {}), ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}) });
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
-    check: opts.check ?? ((t, o) => runCheck(t, o)),
+    check,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     onResult: (t, r: ProbeResult, info) => {
