@@ -212,7 +212,7 @@ describe(`the API's edge (${backend}, production mode)`, () => {
     const sock = net.connect(Number(new URL(app.url).port), '127.0.0.1');
     sock.on('error', () => {}); // the server's close may meet a write in flight (EPIPE)
     await new Promise((r) => sock.once('connect', r));
-    const request = 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
+    const request = `GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(200)}`;
     let i = 0;
     const drip = setInterval(() => {
       if (!sock.destroyed && i < request.length) sock.write(request[i++]!);

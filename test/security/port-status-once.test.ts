@@ -51,7 +51,7 @@ describe('the engine publishes each port state once', () => {
     const from = 10 * MIN;
     const to = from + 20 * MIN;
     const h = engineHarness({ world: (_host, _port, at) => (at >= from && at < to ? unreachable : null), guard: { maxHoldMs: 3 * MIN } });
-    hosts(20, 7).forEach((x, i) => h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] }));
+    for (const [i, x] of hosts(20, 7).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
     h.start();
     await h.runUntil(to + 10 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toHaveLength(1);
