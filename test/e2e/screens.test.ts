@@ -164,6 +164,8 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     const { page, close } = await signIn();
     await page.goto(`${app.url}/statistics`);
     await page.locator('[data-testid=stats-table]').waitFor();
+    // the page's status line is the failing host's, with its state (not a green line alone)
+    await page.locator('[data-testid=host-state][data-phase=DOWN]').waitFor();
     const row = page.locator('[data-testid=stats-table] tbody tr', { hasText: '10.0.1.1' }).first();
     // 1 of 1 checks failed: 0 %, never 100 %
     expect((await row.locator('[data-testid=availability]').textContent())?.trim()).toBe('0%');
