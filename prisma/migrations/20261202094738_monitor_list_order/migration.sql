@@ -54,9 +54,17 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER "port_state_after_insert" AFTER INSERT OR DELETE ON "PortState" FOR EACH ROW EXECUTE FUNCTION "port_state_after_write"();
+-- Only rows that can change the answer run it: a port's first state of UP (most of them), the
+-- 10-minute refresh of steady ports and UP ↔ PAUSED / MAINTENANCE moves never do.
+CREATE TRIGGER "port_state_after_insert" AFTER INSERT ON "PortState" FOR EACH ROW
+  WHEN (NEW."phase" IN ('SUSPECT', 'DOWN', 'RECOVERING') OR NEW."flapping")
+  EXECUTE FUNCTION "port_state_after_write"();
+CREATE TRIGGER "port_state_after_delete" AFTER DELETE ON "PortState" FOR EACH ROW
+  WHEN (OLD."phase" IN ('SUSPECT', 'DOWN', 'RECOVERING') OR OLD."flapping")
+  EXECUTE FUNCTION "port_state_after_write"();
 CREATE TRIGGER "port_state_after_update" AFTER UPDATE ON "PortState" FOR EACH ROW
-  WHEN (OLD."phase" IS DISTINCT FROM NEW."phase" OR OLD."flapping" IS DISTINCT FROM NEW."flapping")
+  WHEN ((OLD."phase" IN ('SUSPECT', 'DOWN', 'RECOVERING') OR OLD."flapping") IS DISTINCT FROM (NEW."phase" IN ('SUSPECT', 'DOWN', 'RECOVERING') OR NEW."flapping")
+     OR (OLD."phase" IN ('DOWN', 'RECOVERING')) IS DISTINCT FROM (NEW."phase" IN ('DOWN', 'RECOVERING')))
   EXECUTE FUNCTION "port_state_after_write"();
 
 -- existing rows
