@@ -108,6 +108,14 @@ describe(`monitor lists and summary (${backend})`, () => {
     await ok(app, carol, `mutation($id: ID!) { deleteMonitor(id: $id) { ${RESULT} } }`, { id: gid('Monitor', ids.get('9.0.0.1')!) });
     expect(await problem()).toEqual([]);
     expect(at(await ok(app, carol, SUMMARY, {}), 'monitorSummary')).toMatchObject({ monitors: 5, paused: 0, failing: 0, ports: 9, portsFailing: 0 });
+
+    // a FLAPPING port counts as failing although its phase is UP between failures
+    const flap = (flapping: boolean) => app.db.prisma.portState.update({ where: { monitorId_port: { monitorId: ids.get('10.0.0.2')!, port: 22 } }, data: { flapping } });
+    await flap(true);
+    expect(await problem()).toEqual(['10.0.0.2']);
+    expect(at(await ok(app, carol, SUMMARY, {}), 'monitorSummary')).toMatchObject({ failing: 1, down: 0, portsUp: 8, portsFailing: 1 });
+    await flap(false);
+    expect(await problem()).toEqual([]);
   });
 
   it('a deleted monitor shows no frozen port phase and its state is DELETED', async () => {
