@@ -132,6 +132,9 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     expect((await flipped.textContent())?.replace(/\s+/g, ' ').trim()).toMatch(/부터 장애\(DOWN\) \(포트 80\)$/);
     await expect.poll(() => page.textContent('[data-testid=ports-failing]'), { timeout: 10_000 }).toBe('3');
     expect(await page.textContent('[data-testid=ports-up]')).toBe('119');
+    // and the list is read again in the server's order: both failing hosts first, by IP
+    await expect.poll(async () => page.locator('[data-testid=monitor-row]').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute('data-host'))), { timeout: 10_000 })
+      .toEqual([FLIP_HOST, DOWN_HOST, '10.0.1.1']);
 
     // search by the start of an IP
     await page.fill('#search', '10.0.9.');
