@@ -188,4 +188,19 @@ describe(`logs and statistics (${backend})`, () => {
       delete app.services.probeRollups;
     }
   });
+  it('an incident opened by a flapping port shows its FLAPPING message in the MAIL / SMS columns', async () => {
+    const p = app.db.prisma;
+    const m = await p.monitor.findFirstOrThrow({ where: { host: '8.8.4.4' } });
+    const inc = await p.incident.create({ data: { monitorId: m.id, accountId: m.accountId, host: m.host, ports: [22], reason: 'ECONNREFUSED', openedAt: T('2027-02-01T00:00:00Z'), flapping: true } });
+    await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: T('2027-02-01T00:00:00Z'), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id } });
+    await p.notification.createMany({
+      data: [
+        { incidentId: inc.id, accountId: m.accountId, kind: 'FLAPPING', channel: 'EMAIL', recipient: 'kim@example.com', recipientRole: 'CONTACT', status: 'YES', sentAt: T('2027-02-01T00:00:05Z') },
+        { incidentId: inc.id, accountId: m.accountId, kind: 'FLAPPING', channel: 'SMS', recipient: '+821012345678', recipientRole: 'CONTACT', status: 'NOT_SENT', statusDetail: 'not sent: no SMS provider configured' },
+      ],
+    });
+    const q = `query($m: ID!, $from: DateTime) { failureLog(monitor: $m, from: $from) { nodes { mail { status } sms { status detail } } } }`;
+    const rows = list(await ok(app, alice, q, { m: monitorGid, from: '2027-01-01T00:00:00Z' }), 'failureLog.nodes');
+    expect(rows).toEqual([{ mail: { status: 'YES' }, sms: { status: 'NOT_SENT', detail: 'not sent: no SMS provider configured' } }]);
+  });
 });
