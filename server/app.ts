@@ -28,8 +28,8 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-/** An extra HTTP route (tracking pixel, delivery-report webhooks…). Returns true when it handled the request. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+import type { RouteHandler } from './http/route.ts';
+export type { RouteHandler } from './http/route.ts';
 
 export interface AppDeps {
   routes?: RouteHandler[];
@@ -370,7 +370,7 @@ export function buildApp(deps: AppDeps): App {
         });
         // A parse or validation failure (syntax, armor limits) answers this operation with an
         // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
-        let document;
+        let document: ReturnType<typeof parse>;
         try {
           document = parse(payload.query);
         } catch (err) {

@@ -27,7 +27,7 @@ const hostPortList = z.string().transform((v, ctx) => {
   for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(item);
     const port = m ? Number(m[2]) : NaN;
-    if (!m || !m[1] || port < 1 || port > 65535) {
+    if (!m?.[1] || port < 1 || port > 65535) {
       ctx.addIssue({ code: 'custom', message: `must be a comma-separated host:port list ("${item}" is not)` });
       return z.NEVER;
     }

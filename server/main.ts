@@ -18,7 +18,7 @@ import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
 import { createTestNotifier } from './services/notify-endpoints/test-send.ts';
 import { createFanout, type Fanout } from './services/fanout.ts';
-import { createMetrics, createProbeCounters } from './http/metrics.ts';
+import { createMetrics, createProbeCounters } from './metrics/metrics.ts';
 import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
 import { tcpCheck } from './probe/index.ts';
 import { startCluster } from './services/cluster/setup.ts';

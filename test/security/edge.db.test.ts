@@ -109,7 +109,7 @@ describe(`the API's edge (${backend}, production mode)`, () => {
   });
 
   it('a bad or revoked token is said so on viewer; tokens read the SDL, anonymous callers do not', async () => {
-    const bad = await post({ query: '{ viewer { loginId } }' }, { authorization: 'Bearer pwt_' + 'x'.repeat(43) });
+    const bad = await post({ query: '{ viewer { loginId } }' }, { authorization: `Bearer pwt_${'x'.repeat(43)}` });
     expect(code(bad.body)).toBe('TOKEN_INVALID');
     expect((await post({ query: '{ viewer { loginId } }' })).body.data).toEqual({ viewer: null });
     const sdl = await fetch(`${app.url}/schema.graphql`, { headers: { authorization: `Bearer ${readToken}` } });

@@ -76,7 +76,7 @@ export async function recordBounce(deps: Deps, opts: RecordBounceOptions): Promi
   const b = opts.bounce;
   if (!b.ledgerId) return { matched: false, reason: 'the report names no portwatch message' };
   const row = await deps.prisma.notification.findUnique({ where: { id: b.ledgerId }, select: { channel: true, incidentId: true, status: true } });
-  if (!row || row.channel !== 'EMAIL') return { matched: false, reason: `no e-mail ledger row ${b.ledgerId}` };
+  if (row?.channel !== 'EMAIL') return { matched: false, reason: `no e-mail ledger row ${b.ledgerId}` };
   const raw = { action: b.action, status: b.status, recipient: b.recipient, messageId: b.messageId, diagnostic: b.diagnostic };
   const action = b.action ?? 'failed';
   if (action !== 'failed') {
