@@ -212,9 +212,9 @@ builder.queryField('monitors', (t) =>
     type: 'Monitor',
     cursor: 'id',
     authScopes: { signedIn: true },
-    description: 'Your monitors, by host. Admins: every customer\'s, newest first (by host with `account`), searchable by IP or login id.',
+    description: 'Your monitors (admins: every customer\'s, or one with `accountId`): failing hosts first (a port SUSPECT, DOWN, RECOVERING or FLAPPING), then by numeric IP (IPv4 before IPv6), on every page. `search` matches the start of an IP, server labels, contact names and (admins) login ids.',
     args: {
-      search: t.arg.string({ description: 'An IP (exact), the start of one, a login id (admins) or a contact name.' }),
+      search: t.arg.string({ description: 'The start of an IP (a whole IP also finds longer ones: 10.0.0.1 → 10.0.0.10), part of a server label or contact name, the start of a login id (admins).' }),
       status: t.arg({ type: MonitorStatusFilterEnum }),
       accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
       account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s monitors.' }),
