@@ -682,6 +682,7 @@ export const en = {
   'stats.def.availability': 'Availability: the share of checks that answered, (checks − failed) ÷ checks. One failed check of one is 0 %.',
   'delivery.none.noIncident': 'No message: this failure opened no incident (fewer consecutive failures than the threshold).',
   'delivery.none.noRow': 'Not sent: no message on this channel for this incident (SMS: the contact has no mobile number).',
+  'stats.partial': 'These figures cover the first {n} of {total} servers (failing first, then by IP); choose a customer to see the rest.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -684,4 +684,5 @@ export const ko: Record<MessageKey, string> = {
   'stats.def.availability': '가용률: 응답한 점검의 비율, (전체 점검 − 실패) ÷ 전체 점검. 1회 점검 중 1회 실패는 0 %입니다.',
   'delivery.none.noIncident': '메시지 없음: 이 실패로 장애 건이 열리지 않았습니다(연속 실패가 기준 횟수 미만).',
   'delivery.none.noRow': '발송 안 함: 이 장애 건에 이 채널의 메시지가 없습니다(SMS: 담당자 휴대폰 번호 없음).',
+  'stats.partial': '전체 {total}대 중 처음 {n}대(장애 먼저, 그다음 IP 순)의 수치입니다. 나머지는 고객을 골라 확인하세요.',
 };
