@@ -117,6 +117,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     if (probe) {
       services.onMonitorChanged = (id) => probe.monitorChanged(id);
       services.probeStatus = (id) => probe.status(id);
+      services.probeRollups = (ids) => probe.pendingRollups(ids);
     }
     // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
     const settings = notificationSettings(config);

@@ -18,7 +18,7 @@ import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
-import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups, type RollupRow } from './store.ts';
 
 interface Target extends ScheduledTarget {
   monitorId: string | null; // null: a canary
@@ -76,6 +76,8 @@ export interface ProbeRuntime {
   monitorChanged(monitorId: string): void;
   /** The live status of a monitor's ports, when this process probes it. */
   status(monitorId: string): PortStatusEvent[] | null;
+  /** Hourly rollup rows of these monitors still in memory (not yet flushed to the database). */
+  pendingRollups(monitorIds: readonly string[]): RollupRow[];
   /** Writes everything pending now (tests, shutdown). */
   flush(): Promise<void>;
   stats(): ProbeRuntimeStats;
@@ -264,6 +266,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     if (!rows.length) return;
     try {
       rollupRowsWritten += await writeRollups(prisma, rows);
+      engine.rollups.landed(rows);
       dbStatements += Math.ceil(rows.length / 1000);
     } catch (err) {
       engine.rollups.restore(rows);
@@ -343,6 +346,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         defaults ??= await getMonitorDefaults(prisma);
         applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }), true);
       })().catch((err: unknown) => log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }));
+    },
+    pendingRollups(monitorIds) {
+      return engine.rollups.pending(new Set(monitorIds));
     },
     status(monitorId) {
       const m = engine.monitors.get(monitorId);
