@@ -56,6 +56,8 @@ async function server() {
   const config = loadConfig({
     PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
     DATABASE_POOL_SIZE: '20', ...database.env,
+    // every subscriber comes from loopback: lift the per-address and per-account caps for the bench
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000', WS_MAX_CONNECTIONS_PER_ACCOUNT: '100000',
     ...(a.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:` } : {}),
   });
   const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
