@@ -6,7 +6,8 @@
 // the last outcome written, divided by the messages (the commit itself is the probe's work and is
 // reported apart). Runs on PGlite, then on PostgreSQL; last line: JSON
 // {incidents, slowRcptMs, pglite: {...}, postgres: {...}} with hand-off p50/p99, CPU ms per
-// message, failures and duplicates per backend.
+// message, failures, duplicates and the lateness of a 100 ms timer in this process (what the
+// in-process probe loop's schedule would suffer) per backend.
 //   --incidents N          (default 1000)
 //   --postgres URL         the PostgreSQL server (a database is created there and dropped after;
 //                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
@@ -133,6 +134,29 @@ interface RunFigures {
   failures: number;
   duplicates: number;
   retried: number;
+  /** How late a 100 ms timer in this process fired during the burst (the probe loop's schedule runs on such timers). */
+  probeLatenessP99Ms: number;
+  probeLatenessMaxMs: number;
+}
+
+/** A timer every 100 ms, as the probe scheduler's: how late each tick fires while the burst runs. */
+function lateness(): () => number[] {
+  const late: number[] = [];
+  let due = performance.now() + 100;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    const now = performance.now();
+    late.push(Math.max(0, now - due));
+    due += 100;
+    while (due < now) due += 100; // a tick missed altogether counts once, by its lateness
+    setTimeout(tick, Math.max(0, due - performance.now()));
+  };
+  setTimeout(tick, 100);
+  return () => {
+    stopped = true;
+    return late.sort((x, y) => x - y);
+  };
 }
 
 async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, child: ChildProcess): Promise<RunFigures> {
@@ -181,10 +205,12 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     const committedMs = Date.now() - t0.getTime();
     mark('committed');
     const cpu0 = process.cpuUsage();
+    const stopLateness = lateness();
     dispatcher.kick(); // what onNotificationsQueued does after the probe's commit
     await dispatcher.settle(300_000);
     const wallMs = Date.now() - t0.getTime();
     const cpu = process.cpuUsage(cpu0);
+    const late = stopLateness();
     mark('end');
     await dispatcher.stop();
 
@@ -209,10 +235,13 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
       // more arrivals than ledger rows sent, or one Message-ID twice
       duplicates: Math.max(0, counts.mails + counts.sms - sent.length) + (counts.mails - counts.uniqueMails),
       retried: rows.filter((r) => r.attempts > 1).length,
+      probeLatenessP99Ms: Math.round(percentile(late, 99)),
+      probeLatenessMaxMs: Math.round(late.at(-1) ?? 0),
     };
     console.log(`database: ${label}; ${rows.length} ledger rows committed in ${committedMs} ms; all settled after ${wallMs} ms`);
     console.log(`  hand-off p50 ${figures.handoffP50Ms} ms, p99 ${figures.handoffP99Ms} ms | e-mail p99 ${figures.emailP99Ms} ms | SMS p99 ${figures.smsP99Ms} ms | retried rows: ${figures.retried}`);
     console.log(`  received: SMTP ${counts.mails} (${counts.uniqueMails} distinct Message-IDs), SMS ${counts.sms}`);
+    console.log(`  a 100 ms timer in this process (the probe loop's schedule) fired late by p99 ${figures.probeLatenessP99Ms} ms, at most ${figures.probeLatenessMaxMs} ms`);
     console.log(`  portwatch process CPU after the commit: ${Math.round(cpuMs)} ms = ${figures.cpuMsPerMessage} ms per message; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
     return figures;
   } finally {
