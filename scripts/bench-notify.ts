@@ -13,6 +13,7 @@
 //                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
 //   --db pglite|postgres|both   (default both)
 //   --slow-rcpt-ms N       the SMTP server waits N ms before answering each RCPT TO (default 0)
+//   --email-concurrency N  SMTP connections = e-mails in flight (DISPATCH_EMAIL_CONCURRENCY; default 8)
 // With node --cpu-prof, the timed window's bounds are printed (profile-window …, µs of the
 // monotonic clock the profile's timestamps use) so the profile can be cut to it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -163,7 +164,8 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   await ask<unknown>(child, 'reset', 'reset-done');
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
-  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 8, maxMessages: 1000 }); // as setup.ts with the default concurrency
+  const emailConcurrency = Number(arg('email-concurrency') ?? 8);
+  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: emailConcurrency, maxMessages: 1000 }); // as setup.ts
   const fetchLike = createKeepAliveFetch(); // as setup.ts: the providers' keep-alive client
   try {
     // monitors exist beforehand; what is timed starts when the incidents are confirmed
@@ -183,6 +185,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     const dispatcher = createDispatcher(deps, {
       email: createEmailChannel({ transporter, from: 'portwatch <alerts@pw.example.com>', messageIdDomain: 'pw.example.com' }),
       sms: createNhnProvider({ baseUrl: sinks.nhnUrl, appKey: sinks.appKey, secretKey: sinks.secretKey, sendNo: '15446859', fetch: fetchLike }),
+      concurrency: { EMAIL: emailConcurrency },
     });
     dispatcher.start();
     await dispatcher.settle();
@@ -258,7 +261,7 @@ async function main(): Promise<void> {
   const backends: Backend[] = which === 'both' ? ['pglite', 'postgres'] : [which === 'postgres' ? 'postgres' : 'pglite'];
   const child = fork(fileURLToPath(import.meta.url), ['--sinks', '--slow-rcpt-ms', String(slowRcptMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sinks = await ask<SinkInfo>(child, '', 'ready');
-  const result: Record<string, unknown> = { incidents, slowRcptMs };
+  const result: Record<string, unknown> = { incidents, slowRcptMs, emailConcurrency: Number(arg('email-concurrency') ?? 8) };
   try {
     for (const b of backends) {
       const f = await runOnce(b, incidents, sinks, child);
