@@ -1,5 +1,5 @@
 // A small FetchLike over node:http / node:https with keep-alive agents, for the providers' JSON
-// APIs (SMS, AlimTalk, chat, webhooks). The global fetch (undici) keeps connections alive too, but
+// APIs (SMS, AlimTalk, Slack, Telegram). The global fetch (undici) keeps connections alive too, but
 // its WHATWG machinery (Request, streams, AbortSignal plumbing) cost about 0.7 ms of CPU per SMS
 // in a 1,000-incident burst — more than rendering the message. Requests and answers here are
 // small: the answer's body is read whole into a string and handed back as a Response.
