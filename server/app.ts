@@ -13,6 +13,7 @@ import { CLOSE_TOO_MANY, createLiveConnections } from './graphql/live-connection
 import { printSchemaFile } from './graphql/print.ts';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { mutationRateLimit } from './graphql/limits.ts';
+import { sharedEventsPlugin } from './graphql/shared-events.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -145,6 +146,7 @@ export function buildApp(deps: AppDeps): App {
       // the CSRF header, or Authorization (an API token is no ambient credential)
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
       edgePlugin({ production }),
+      sharedEventsPlugin(),
       cookiePlugin,
       mutationRateLimit(),
       ...(deps.plugins ?? []),

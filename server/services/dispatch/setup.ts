@@ -18,6 +18,7 @@ import { createWebhookChannel } from '../../notify/webhook.ts';
 import { createAlimtalkResultPoller } from './alimtalk-results.ts';
 import type { ExtraChannels } from './channels.ts';
 import type { FetchLike } from '../../notify/sms/provider.ts';
+import { providerFetch } from '../../notify/keepalive-fetch.ts';
 
 export interface ExtraChannelSettings {
   alimtalk: { baseUrl: string; appKey: string; secretKey: string; senderKey: string } | null;
@@ -126,7 +127,7 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
     : null;
   const sms = createSmsProvider(settings.sms);
   const x = settings.extra ?? { alimtalk: null, slackPrefix: 'https://hooks.slack.com/', telegram: null };
-  const f: FetchLike = x.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const f: FetchLike = x.fetch ?? providerFetch();
   const extra: ExtraChannels = {
     alimtalk: x.alimtalk ? createAlimtalkProvider({ ...x.alimtalk, fetch: f }) : null,
     slack: createSlackChannel({ allowedPrefix: x.slackPrefix, fetch: f }),
