@@ -16,7 +16,7 @@ export interface KeepAliveFetchOptions {
 
 function headerPairs(init: RequestInit): Record<string, string> {
   const out: Record<string, string> = {};
-  new Headers(init.headers).forEach((v, k) => (out[k] = v));
+  for (const [k, v] of new Headers(init.headers)) out[k] = v;
   return out;
 }
 
