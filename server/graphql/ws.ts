@@ -1,0 +1,157 @@
+// GraphQL over WebSocket (graphql-ws) on /graphql: caps per address and per account, a
+// heartbeat that drops dead peers, the credential checked again for every operation, and the
+// same envelope (schema, limits, context) as HTTP through the Yoga handler.
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { AppServices } from './context.ts';
+import { authenticate } from './authenticate.ts';
+import { codedError, codedResult } from './edge.ts';
+import { CLOSE_TOO_MANY, type LiveConnections } from './live-connections.ts';
+import type { GraphqlHandler, WsExtra } from './yoga.ts';
+
+export interface GraphqlWsOptions {
+  services: AppServices;
+  yoga: GraphqlHandler;
+  live: LiveConnections;
+  production: boolean;
+  /** Largest message accepted, in bytes. */
+  maxPayload: number;
+  /** WS_MAX_*: sockets per client address and per account, operations per socket. */
+  limits: { perAddress: number; perAccount: number; subscriptionsPerSocket: number };
+  /** Milliseconds a socket may take to send connection_init (then closed 4408). */
+  initTimeoutMs: number;
+  originAllowed: (req: IncomingMessage) => boolean;
+  clientAddress: (req: IncomingMessage | undefined) => string | null;
+}
+
+export interface GraphqlWs {
+  stop(): Promise<void>;
+}
+
+export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): GraphqlWs {
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: opts.maxPayload });
+  // dead peers (no pong within 30 s) are dropped
+  const alive = new WeakMap<object, boolean>();
+  // every open socket counts against its address's cap from the upgrade on (also one that has
+  // not sent connection_init yet, which graphql-ws closes after wsInitTimeoutMs)
+  const socketsByAddress = new Map<string, number>();
+  wss.on('connection', (ws, req) => {
+    const address = opts.clientAddress(req) ?? 'unknown';
+    const open = (socketsByAddress.get(address) ?? 0) + 1;
+    socketsByAddress.set(address, open);
+    ws.once('close', () => {
+      const left = (socketsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) socketsByAddress.set(address, left);
+      else socketsByAddress.delete(address);
+    });
+    if (open > opts.limits.perAddress) {
+      ws.close(CLOSE_TOO_MANY, 'Too many connections from this address');
+      return;
+    }
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+  });
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+  const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      connectionInitWaitTimeout: opts.initTimeoutMs,
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        const req = ctx.extra.request;
+        if (!opts.originAllowed(req)) return false;
+        const address = opts.clientAddress(req);
+        if (opts.live.countByAddress(address) >= opts.limits.perAddress) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY, 'Too many connections from this address');
+          return false;
+        }
+        const params = ctx.connectionParams ?? {};
+        const auth = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : undefined;
+        const { viewer, problem } = await authenticate(opts.services, { authorization: auth, cookie: req.headers.cookie });
+        if (problem) return false; // credentials were presented and refused: 4403 Forbidden
+        if (viewer && opts.live.countByAccount(viewer.accountId) >= opts.limits.perAccount) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY, 'Too many connections for this account');
+          return false;
+        }
+        ctx.extra.viewer = viewer;
+        ctx.extra.problem = problem;
+        ctx.extra.authorization = auth;
+        ctx.extra.address = address;
+        const socket = ctx.extra.socket;
+        if (socket.readyState !== socket.OPEN) return false;
+        // every socket is counted (caps); one with a credential closes when it is revoked or expires
+        ctx.extra.unregister = opts.live.add({ viewer, address, close: (code, reason) => socket.close(code, reason) });
+        socket.once('close', () => ctx.extra.unregister?.());
+        return true;
+      },
+      onClose: (ctx) => ctx.extra.unregister?.(),
+      onNext: (_ctx, _id, _payload, _args, result) => codedResult(result as ExecutionResult, opts.production),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => codedError(e, opts.production)),
+      onSubscribe: async (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
+          return [new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        // the credential is checked again for every operation: a revoked or expired one ends the socket
+        if (ctx.extra.viewer) {
+          const again = await authenticate(opts.services, { authorization: ctx.extra.authorization, cookie: ctx.extra.request.headers.cookie });
+          if (!again.viewer || again.viewer.accountId !== ctx.extra.viewer.accountId) {
+            const code = again.problem?.code ?? 'UNAUTHENTICATED';
+            ctx.extra.socket.close(4403, again.problem?.message ?? 'Forbidden');
+            return [new GraphQLError(again.problem?.message ?? 'Not signed in', { extensions: { code } })];
+          }
+          ctx.extra.viewer = again.viewer;
+        }
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
+          ...ctx,
+          wsExtra: ctx.extra,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        // A parse or validation failure (syntax, armor limits) answers this operation with an
+        // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production)];
+        }
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(s, document);
+        } catch (err) {
+          return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production, true)];
+        }
+        if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
+        return {
+          schema: s,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  return {
+    async stop() {
+      clearInterval(heartbeat);
+      await wsDisposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
