@@ -117,6 +117,7 @@ describe.skipIf(!chromiumAvailable())('admin console split, admin header at 1280
       }
       expect(page.viewportSize()?.width).toBe(1280);
       const box = await page.locator('.app-header').boundingBox();
+      if (process.env.HEADER_SHOT) await page.locator('.app-header').screenshot({ path: `/tmp/header-${lang}.png` });
       const brand = await page.locator('.app-header .brand').boundingBox();
       const logout = await page.locator('[data-testid=logout]').boundingBox();
       const lastLink = await page.locator('#main-nav li:last-child a').boundingBox();

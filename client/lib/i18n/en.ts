@@ -1,5 +1,10 @@
 // English messages. Keys are shared with ko.ts (which must have every key).
+import { accountEn } from './account.en';
+import { fieldsEn } from './fields.en';
+
 export const en = {
+  ...accountEn,
+  ...fieldsEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',

@@ -1,7 +1,12 @@
 // 한국어 메시지. en.ts 의 모든 키가 있어야 합니다.
 import type { MessageKey } from './en';
 
+import { accountKo } from './account.ko';
+import { fieldsKo } from './fields.ko';
+
 export const ko: Record<MessageKey, string> = {
+  ...accountKo,
+  ...fieldsKo,
   'common.loading': '불러오는 중…',
   'common.cancel': '취소',
   'common.save': '저장',
