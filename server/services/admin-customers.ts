@@ -7,7 +7,7 @@ import { createCustomer } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { requireAdmin } from './inventory.ts';
-import { checkIp } from './ip-policy.ts';
+import { checkIp, problemOf } from './ip-policy.ts';
 import { isTimeZone } from './logs.ts';
 import { EMAIL_RE } from './monitor-input.ts';
 import { getMonitorDefaults } from './settings.ts';
@@ -77,7 +77,7 @@ export async function createCustomerAccount(deps: ServiceDeps, viewer: Viewer, o
   if (opts.representativeIp?.trim()) {
     if (opts.kind !== 'COLOCATION') problems.push({ path: ['input', 'representativeIp'], message: 'Only colocation customers have a representative IP' });
     const ip = checkIp(opts.representativeIp, { allowPrivate: opts.allowPrivate ?? false });
-    if (!ip.ok) problems.push({ path: ['input', 'representativeIp'], message: ip.message });
+    if (!ip.ok) problems.push({ path: ['input', 'representativeIp'], ...problemOf(ip) });
     else if (await deps.prisma.server.count({ where: { ip: ip.ip } })) problems.push({ path: ['input', 'representativeIp'], message: `${ip.ip} is already in the inventory` });
     else representativeIp = ip.ip;
   }

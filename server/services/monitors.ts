@@ -5,7 +5,7 @@ import type { Monitor, Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { checksJson, pruneChecks, readChecks, validateChecks, type PortCheckInput, type StoredChecks } from './check-input.ts';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
-import { checkIp, parseIp } from './ip-policy.ts';
+import { checkIp, parseIp, problemOf } from './ip-policy.ts';
 import { validateContact, validatePolicy, validateWindows, type ContactInput, type MaintenanceWindowInput, type PolicyFields } from './monitor-input.ts';
 import { parsePorts } from './ports.ts';
 import { getMonitorDefaults } from './settings.ts';
@@ -118,7 +118,7 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   const problems: FieldProblem[] = [];
 
   const ip = checkIp(server.ip, { allowPrivate: server.allowPrivate });
-  if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], message: ip.message });
+  if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], ...problemOf(ip) });
   const ports = parsePorts(opts.ports, owner.portLimit);
   if (!ports.ok) problems.push({ path: ['input', 'ports'], message: ports.message });
   const merged = mergeContact({ contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: false }, opts, owner);
