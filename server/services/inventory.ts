@@ -41,7 +41,7 @@ export function requireAdmin(viewer: Viewer | null): asserts viewer is Viewer {
 
 async function requireCustomer(deps: ServiceDeps, accountId: string | null | undefined, path: string[]) {
   const account = accountId ? await deps.prisma.account.findFirst({ where: { id: accountId, role: 'CUSTOMER' } }) : null;
-  if (!account) throw ValidationError.field(path, 'No such customer');
+  if (!account) throw ValidationError.field(path, 'No such customer', 'CUSTOMER_UNKNOWN');
   return account;
 }
 
@@ -55,7 +55,7 @@ export interface AddServerOptions {
 
 function cleanLabel(label: string | null | undefined, path: string[]): string | null {
   const l = label?.trim() || null;
-  if (l && l.length > 100) throw ValidationError.field(path, 'At most 100 characters');
+  if (l && l.length > 100) throw ValidationError.field(path, 'At most 100 characters', 'TOO_LONG', { max: 100 });
   return l;
 }
 
@@ -118,7 +118,7 @@ export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: Imp
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
   const raw = opts.text.split(/\r?\n/);
-  if (raw.length > MAX_IMPORT_LINES) throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`);
+  if (raw.length > MAX_IMPORT_LINES) throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`, 'TOO_MANY', { max: MAX_IMPORT_LINES });
   const lines: (ImportLine & { label: string | null })[] = [];
   const seen = new Map<string, number>();
   raw.forEach((text, i) => {
@@ -133,7 +133,7 @@ export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: Imp
     else seen.set(ip.ip, i + 1);
     lines.push(line);
   });
-  if (lines.length === 0) throw ValidationError.field(['input', 'text'], 'Paste at least one IP address');
+  if (lines.length === 0) throw ValidationError.field(['input', 'text'], 'Paste at least one IP address', 'REQUIRED');
   const existing = await deps.prisma.server.findMany({ where: { ip: { in: [...seen.keys()] } }, select: { ip: true, accountId: true } });
   const owner = new Map(existing.map((s) => [s.ip, s.accountId]));
   for (const l of lines) {
@@ -204,7 +204,7 @@ export async function removeServer(deps: ServiceDeps, viewer: Viewer, opts: { se
 export async function setRepresentativeIp(deps: ServiceDeps, viewer: Viewer, opts: { accountId: string; ip: string; allowPrivate?: boolean | null }): Promise<Server> {
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
-  if (account.kind !== 'COLOCATION') throw ValidationError.field(['input', 'account'], 'Only colocation customers have a representative IP');
+  if (account.kind !== 'COLOCATION') throw ValidationError.field(['input', 'account'], 'Only colocation customers have a representative IP', 'COLOCATION_ONLY');
   const ip = checkIp(opts.ip, { allowPrivate: opts.allowPrivate ?? false });
   if (!ip.ok) throw new ValidationError([{ path: ['input', 'ip'], ...problemOf(ip) }]);
   const [current, taken] = await Promise.all([
