@@ -1,10 +1,12 @@
 // English messages. Keys are shared with ko.ts (which must have every key).
 import { accountEn } from './account.en';
 import { fieldsEn } from './fields.en';
+import { notesEn } from './notes.en';
 
 export const en = {
   ...accountEn,
   ...fieldsEn,
+  ...notesEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',

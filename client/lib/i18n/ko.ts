@@ -3,10 +3,12 @@ import type { MessageKey } from './en';
 
 import { accountKo } from './account.ko';
 import { fieldsKo } from './fields.ko';
+import { notesKo } from './notes.ko';
 
 export const ko: Record<MessageKey, string> = {
   ...accountKo,
   ...fieldsKo,
+  ...notesKo,
   'common.loading': '불러오는 중…',
   'common.cancel': '취소',
   'common.save': '저장',
