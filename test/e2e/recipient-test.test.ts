@@ -54,7 +54,7 @@ describe.skipIf(!chromiumAvailable())('a test message per admin recipient, in Ko
     await expect.poll(() => sms.getAttribute('data-status'), { timeout: 15_000 }).toBe('NOT_SENT');
     expect(await sms.innerText()).toContain('SMS 업체가 설정되지 않았습니다');
     expect(await row.innerText()).not.toMatch(/not sent|no SMS provider/);
-    await page.evaluate(() => document.fonts.ready);
+    await page.evaluate(() => { window.scrollTo(0, 0); return document.fonts.ready; });
     await page.screenshot({ path: path.join(root, 'docs/screenshots/admin-settings-test-ko.png'), fullPage: true });
   }, 120_000);
 });
