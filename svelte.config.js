@@ -8,8 +8,9 @@ export default {
   preprocess: vitePreprocess(),
   kit: {
     files: { src: 'client', assets: 'client/static' },
-    // One script for the whole app: no chain of chunk requests before the first page renders.
-    output: { bundleStrategy: 'single' },
+    // One chunk per route (the default 'split'): a customer never downloads the admin console's
+    // pages; the entry preloads what every page shares (test/e2e/bundle-split.test.ts).
+    output: { bundleStrategy: 'split' },
     adapter: adapter({ pages: 'build/client', assets: 'build/client', fallback: 'index.html', strict: true }),
     typescript: {
       // test/ belongs to the server's tsconfig (tsc -p .), not to the client's type check.

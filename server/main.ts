@@ -125,6 +125,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const notifications = createNotifications(services, { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } }, log);
     services.onNotificationsQueued = () => notifications.dispatcher.kick();
     services.testNotifier = createTestNotifier(services, notifications);
+    services.mailer = notifications.email;
     services.channelOptions = {
       slackPrefix: config.SLACK_WEBHOOK_PREFIX, alimtalk: notifications.extra.alimtalk != null, telegram: notifications.extra.telegram != null,
       sms: notifications.sms.name, email: notifications.email !== null,

@@ -1,9 +1,29 @@
-// Maps the API's typed errors (ValidationError.fields[].path) onto form fields.
+// Maps the API's typed errors (ValidationError.fields[].path) onto form fields, in the UI's
+// language: a field's `code` (with its `params`) is translated here, in one place, for every
+// form; the API's English `message` is shown only for a code this client does not know yet.
 import type { CombinedError } from '@urql/core';
+import { hasKey, t } from './i18n/index.svelte';
+import type { MessageKey } from './i18n/en';
 
 export interface FieldProblem {
   path: readonly string[];
   message: string;
+  code?: string | null;
+  params?: unknown;
+}
+
+/** A field problem's sentence in the UI's language. */
+export function problemText(f: Pick<FieldProblem, 'message' | 'code' | 'params'>): string {
+  const key = `field.${f.code}`;
+  if (!f.code || f.code === 'INVALID' || !hasKey(key)) return f.message;
+  const params: Record<string, string | number> = {};
+  if (f.params && typeof f.params === 'object') {
+    for (const [k, v] of Object.entries(f.params as Record<string, unknown>)) {
+      const sub = `field.${f.code}.${k}.${String(v)}`; // an enumerated parameter (e.g. an IP range kind)
+      params[k] = hasKey(sub) ? t(sub as MessageKey) : typeof v === 'number' ? v : String(v);
+    }
+  }
+  return t(key as MessageKey, params);
 }
 
 /**
@@ -16,7 +36,8 @@ export function fieldErrors(fields: readonly FieldProblem[] | undefined, argName
   for (const f of fields ?? []) {
     const path = f.path.length > 1 && argNames.includes(f.path[0]!) ? f.path.slice(1) : f.path;
     const key = path.join('.');
-    out[key] = out[key] ? `${out[key]} ${f.message}` : f.message;
+    const text = problemText(f);
+    out[key] = out[key] ? `${out[key]} ${text}` : text;
   }
   return out;
 }

@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../services/login-throttle.ts';
 import type { ServiceDeps, Viewer } from '../services/types.ts';
 import type { AuthError } from '../services/errors.ts';
 import type { EndpointOptions } from '../services/notify-endpoints/endpoints.ts';
+import type { EmailChannel } from '../notify/email.ts';
 import type { TestNotifier } from '../services/notify-endpoints/test-send.ts';
 
 export interface AppServices extends ServiceDeps {
@@ -14,6 +15,8 @@ export interface AppServices extends ServiceDeps {
   secureCookies: boolean;
   /** PROBE_SOURCE_ADDRESS: the address probes leave from (shown to customers for their firewalls). */
   probeSourceAddress?: string | null;
+  /** The SMTP channel for account mails (password reset links); null without SMTP_URL. */
+  mailer?: EmailChannel | null;
   /** "Send a test notification" (absent: the mutation answers that sending is off in this process). */
   testNotifier?: TestNotifier;
   /** Slack URL prefix for destination validation; which optional channels are configured. */

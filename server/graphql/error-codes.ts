@@ -28,7 +28,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Codes of the typed mutation errors (`... on Error { code }`), a separate, documented list. */
 export const RESULT_ERROR_CODES = {
-  VALIDATION: 'ValidationError: `fields { path message }` lists every bad field.',
+  VALIDATION: 'ValidationError: `fields { path message code params }` lists every bad field (field codes: docs/api.md "Field error codes").',
   NOT_FOUND: 'NotFoundError: unknown, deleted or another customer\'s object.',
   CONFLICT: 'ConflictError: the change collides with the current state (duplicate, already resolved…).',
   FORBIDDEN: 'ForbiddenError: not allowed for this account.',

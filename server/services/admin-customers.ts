@@ -7,7 +7,7 @@ import { createCustomer } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { requireAdmin } from './inventory.ts';
-import { checkIp } from './ip-policy.ts';
+import { checkIp, problemOf } from './ip-policy.ts';
 import { isTimeZone } from './logs.ts';
 import { EMAIL_RE } from './monitor-input.ts';
 import { getMonitorDefaults } from './settings.ts';
@@ -51,7 +51,7 @@ function checkPhone(phone: string | null | undefined, problems: FieldProblem[]):
   if (!raw) return null;
   const m = normalizeMobile(raw);
   if (m.ok) return m.e164;
-  problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}` });
+  problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}`, code: 'INVALID_PHONE' });
   return null;
 }
 
@@ -75,14 +75,14 @@ export async function createCustomerAccount(deps: ServiceDeps, viewer: Viewer, o
   const phone = checkPhone(opts.phone, problems);
   let representativeIp: string | null = null;
   if (opts.representativeIp?.trim()) {
-    if (opts.kind !== 'COLOCATION') problems.push({ path: ['input', 'representativeIp'], message: 'Only colocation customers have a representative IP' });
+    if (opts.kind !== 'COLOCATION') problems.push({ path: ['input', 'representativeIp'], message: 'Only colocation customers have a representative IP', code: 'COLOCATION_ONLY' });
     const ip = checkIp(opts.representativeIp, { allowPrivate: opts.allowPrivate ?? false });
-    if (!ip.ok) problems.push({ path: ['input', 'representativeIp'], message: ip.message });
-    else if (await deps.prisma.server.count({ where: { ip: ip.ip } })) problems.push({ path: ['input', 'representativeIp'], message: `${ip.ip} is already in the inventory` });
+    if (!ip.ok) problems.push({ path: ['input', 'representativeIp'], ...problemOf(ip) });
+    else if (await deps.prisma.server.count({ where: { ip: ip.ip } })) problems.push({ path: ['input', 'representativeIp'], message: `${ip.ip} is already in the inventory`, code: 'IP_IN_INVENTORY', params: { ip: ip.ip } });
     else representativeIp = ip.ip;
   }
   const timeZone = opts.timeZone?.trim() || 'Asia/Seoul';
-  if (!isTimeZone(timeZone)) problems.push({ path: ['input', 'timeZone'], message: 'Unknown time zone' });
+  if (!isTimeZone(timeZone)) problems.push({ path: ['input', 'timeZone'], message: 'Unknown time zone', code: 'UNKNOWN_TIME_ZONE' });
   if (problems.length) throw new ValidationError(problems);
   const portLimit = opts.portLimit ?? (await getMonitorDefaults(deps.prisma)).portLimit;
   return createCustomer(deps, viewer, {
@@ -123,22 +123,22 @@ export async function updateCustomer(deps: ServiceDeps, viewer: Viewer, accountI
   const data: Prisma.AccountUpdateInput = {};
   if (opts.name != null) {
     const name = opts.name.trim();
-    if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)' });
+    if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)', ...(name ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }) });
     data.name = name;
   }
   if (opts.email != null) {
     const email = opts.email.trim();
-    if (!EMAIL_RE.test(email) || email.length > 254) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @' });
+    if (!EMAIL_RE.test(email) || email.length > 254) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
     data.email = email;
   }
   if (opts.phone !== undefined) data.phone = checkPhone(opts.phone, problems);
   if (opts.portLimit != null) {
-    if (!Number.isInteger(opts.portLimit) || opts.portLimit < 1 || opts.portLimit > 100) problems.push({ path: ['input', 'portLimit'], message: 'From 1 to 100' });
+    if (!Number.isInteger(opts.portLimit) || opts.portLimit < 1 || opts.portLimit > 100) problems.push({ path: ['input', 'portLimit'], message: 'From 1 to 100', code: 'OUT_OF_RANGE', params: { min: 1, max: 100 } });
     data.portLimit = opts.portLimit;
   }
   if (opts.language != null) data.language = opts.language;
   if (opts.timeZone != null) {
-    if (!isTimeZone(opts.timeZone)) problems.push({ path: ['input', 'timeZone'], message: 'Unknown time zone' });
+    if (!isTimeZone(opts.timeZone)) problems.push({ path: ['input', 'timeZone'], message: 'Unknown time zone', code: 'UNKNOWN_TIME_ZONE' });
     data.timeZone = opts.timeZone;
   }
   if (problems.length) throw new ValidationError(problems);

@@ -5,12 +5,19 @@ import type { AdminRecipient, Prisma } from '../generated/prisma/client.ts';
 import type { Language } from '../generated/prisma/enums.ts';
 import { normalizeMobile } from '../notify/phone.ts';
 import { recordAudit } from './audit.ts';
-import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { NotFoundError, ValidationError, type FieldProblem, type ProblemParams } from './errors.ts';
 import { requireAdmin } from './inventory.ts';
 import { parseIp } from './ip-policy.ts';
 import { EMAIL_RE } from './monitor-input.ts';
 import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './settings.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
+
+/** A zod bound as a field error code: NOT_BELOW / NOT_ABOVE with the bound. */
+function zodCode(i: { code: string; minimum?: unknown; maximum?: unknown }): { code?: string; params?: ProblemParams } {
+  if (i.code === 'too_small' && typeof i.minimum === 'number') return { code: 'NOT_BELOW', params: { min: i.minimum } };
+  if (i.code === 'too_big' && typeof i.maximum === 'number') return { code: 'NOT_ABOVE', params: { max: i.maximum } };
+  return {};
+}
 
 /** Changes some defaults; the rest stay. Monitors without their own values follow at once (the probe reloads them). */
 export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | boolean | null>>): Promise<MonitorDefaults> {
@@ -19,11 +26,11 @@ export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, p
   const next: Record<string, number | boolean> = { ...current };
   for (const [k, v] of Object.entries(patch)) if (v != null) next[k] = v;
   const parsed = defaultsSchema.safeParse(next);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message })));
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message, ...zodCode(i) })));
   const d = parsed.data;
-  if (d.timeoutMs >= d.intervalSec * 1000) throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval');
-  if (d.retryIntervalSec > d.intervalSec) throw ValidationError.field(['input', 'retryIntervalSec'], 'May not be longer than the interval');
-  if (d.flapChanges >= d.flapWindow) throw ValidationError.field(['input', 'flapChanges'], `Must be fewer than the checks in the window (${d.flapWindow})`);
+  if (d.timeoutMs >= d.intervalSec * 1000) throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval', 'TIMEOUT_VS_INTERVAL', { timeout: d.timeoutMs, interval: d.intervalSec });
+  if (d.retryIntervalSec > d.intervalSec) throw ValidationError.field(['input', 'retryIntervalSec'], 'May not be longer than the interval', 'RETRY_VS_INTERVAL', { retry: d.retryIntervalSec, interval: d.intervalSec });
+  if (d.flapChanges >= d.flapWindow) throw ValidationError.field(['input', 'flapChanges'], `Must be fewer than the checks in the window (${d.flapWindow})`, 'FLAP_CHANGES', { changes: d.flapChanges, window: d.flapWindow });
   await deps.prisma.$transaction(async (tx) => {
     await tx.setting.upsert({ where: { key: 'monitorDefaults' }, create: { key: 'monitorDefaults', value: d }, update: { value: d } });
     await recordAudit(tx, viewer, { action: 'settings.monitorDefaults', targetType: 'Setting', targetId: 'monitorDefaults', detail: d });
@@ -45,17 +52,17 @@ export interface AdminRecipientOptions {
 function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | null) {
   const problems: FieldProblem[] = [];
   const name = (opts.name ?? current?.name ?? '').trim();
-  if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)' });
+  if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)', ...(name ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }) });
   const email = opts.email !== undefined ? opts.email?.trim() || null : (current?.email ?? null);
-  if (email && (!EMAIL_RE.test(email) || email.length > 254)) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @' });
+  if (email && (!EMAIL_RE.test(email) || email.length > 254)) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
   let phone = opts.phone !== undefined ? opts.phone?.trim() || null : (current?.phone ?? null);
   if (phone && opts.phone !== undefined) {
     const m = normalizeMobile(phone);
     if (m.ok) phone = m.e164;
-    else problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}` });
+    else problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}`, code: 'INVALID_PHONE' });
   }
-  if (!email && !phone) problems.push({ path: ['input', 'email'], message: 'Give an e-mail address or a mobile number' });
-  if (!phone && (opts.alimtalkEnabled ?? current?.alimtalkEnabled)) problems.push({ path: ['input', 'phone'], message: 'KakaoTalk AlimTalk needs a mobile number' });
+  if (!email && !phone) problems.push({ path: ['input', 'email'], message: 'Give an e-mail address or a mobile number', code: 'EMAIL_OR_PHONE' });
+  if (!phone && (opts.alimtalkEnabled ?? current?.alimtalkEnabled)) problems.push({ path: ['input', 'phone'], message: 'KakaoTalk AlimTalk needs a mobile number', code: 'PHONE_FOR_ALIMTALK' });
   if (problems.length) throw new ValidationError(problems);
   return {
     name,
@@ -135,11 +142,11 @@ export async function getProbeInfo(deps: Pick<ServiceDeps, 'prisma'>, configured
 
 export async function setProbeSources(deps: ServiceDeps, viewer: Viewer, addresses: string[]): Promise<string[]> {
   requireAdmin(viewer);
-  if (addresses.length > 50) throw ValidationError.field(['input', 'addresses'], 'At most 50 addresses');
+  if (addresses.length > 50) throw ValidationError.field(['input', 'addresses'], 'At most 50 addresses', 'TOO_MANY', { max: 50 });
   const problems: FieldProblem[] = [];
   const parsed = addresses.map((a, i) => {
     const ip = parseIp(a);
-    if (!ip) problems.push({ path: ['input', 'addresses', String(i)], message: 'Not an IP address' });
+    if (!ip) problems.push({ path: ['input', 'addresses', String(i)], message: 'Not an IP address', code: 'INVALID_IP' });
     return ip?.ip ?? '';
   });
   if (problems.length) throw new ValidationError(problems);

@@ -37,10 +37,10 @@ export interface LoginOptions {
  */
 export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
   const loginId = opts.loginId.trim();
-  if (!loginId) throw ValidationError.field('loginId', 'Enter your login id');
-  if (!opts.password) throw ValidationError.field('password', 'Enter your password');
-  if (loginId.length > 200) throw ValidationError.field('loginId', 'At most 200 characters');
-  if (opts.password.length > 1000) throw ValidationError.field('password', 'At most 1000 characters');
+  if (!loginId) throw ValidationError.field('loginId', 'Enter your login id', 'REQUIRED');
+  if (!opts.password) throw ValidationError.field('password', 'Enter your password', 'REQUIRED');
+  if (loginId.length > 200) throw ValidationError.field('loginId', 'At most 200 characters', 'TOO_LONG', { max: 200 });
+  if (opts.password.length > 1000) throw ValidationError.field('password', 'At most 1000 characters', 'TOO_LONG', { max: 1000 });
   const now = deps.now();
   const keys: ThrottleKey[] = [
     { key: `id:${loginId.toLowerCase()}`, max: deps.loginLimits.perLogin },
@@ -107,10 +107,10 @@ export interface CreateApiTokenOptions {
 export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: CreateApiTokenOptions) {
   if (viewer.via !== 'session') throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
   const name = opts.name.trim();
-  if (!name) throw ValidationError.field('name', 'Give the token a name');
-  if (name.length > 100) throw ValidationError.field('name', 'At most 100 characters');
+  if (!name) throw ValidationError.field('name', 'Give the token a name', 'REQUIRED');
+  if (name.length > 100) throw ValidationError.field('name', 'At most 100 characters', 'TOO_LONG', { max: 100 });
   if (opts.expiresInDays != null && (!Number.isInteger(opts.expiresInDays) || opts.expiresInDays < 1 || opts.expiresInDays > 3650))
-    throw ValidationError.field('expiresInDays', 'Must be a whole number of days from 1 to 3650');
+    throw ValidationError.field('expiresInDays', 'Must be a whole number of days from 1 to 3650', 'OUT_OF_RANGE', { min: 1, max: 3650 });
   const secret = `pwt_${randomBytes(32).toString('base64url')}`;
   const token = await deps.prisma.apiToken.create({
     data: {

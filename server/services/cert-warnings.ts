@@ -22,7 +22,7 @@ export function normalizeWarnDays(value: unknown): number[] | null {
 
 function validated(days: readonly number[], path: string[]): number[] {
   const n = normalizeWarnDays([...days]);
-  if (!n) throw ValidationError.field(path, `At most ${MAX_THRESHOLDS} whole numbers of days, each from 1 to 365`);
+  if (!n) throw ValidationError.field(path, `At most ${MAX_THRESHOLDS} whole numbers of days, each from 1 to 365`, 'WARN_DAYS', { max: MAX_THRESHOLDS });
   return n;
 }
 
@@ -88,7 +88,7 @@ export const MAX_EXPIRING_WITHIN_DAYS = 3650;
 export function certificateListWhere(deps: ServiceDeps, viewer: Viewer | null, opts: ListCertificatesOptions): Prisma.CertificateWhereInput {
   const within = opts.expiringWithinDays;
   if (within != null && (!Number.isInteger(within) || within < 0 || within > MAX_EXPIRING_WITHIN_DAYS)) {
-    throw ValidationError.field('expiringWithinDays', `must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}`);
+    throw ValidationError.field('expiringWithinDays', `must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}`, 'OUT_OF_RANGE', { min: 0, max: MAX_EXPIRING_WITHIN_DAYS });
   }
   return {
     AND: [

@@ -5,7 +5,16 @@ import {
   BANNER_LIMITS, BANNER_PRESETS, DEFAULT_BANNER_MAX_BYTES, DEFAULT_HTTP_MAX_BODY_BYTES, HTTP_LIMITS, PRESETS, regexProblem,
   type BannerPreset, type CheckKind, type CheckSpec, type MatchMode, type StartTls,
 } from '../probe/index.ts';
-import type { FieldProblem } from './errors.ts';
+import type { FieldProblem, ProblemParams } from './errors.ts';
+
+/** The code of a bound message built here ("From 1 to 65535", "At most 100 characters"). */
+function boundCode(message: string): { code?: string; params?: ProblemParams } {
+  const range = /^From (\d+) to (\d+)$/.exec(message);
+  if (range) return { code: 'OUT_OF_RANGE', params: { min: Number(range[1]), max: Number(range[2]) } };
+  const long = /^At most (\d+) characters$/.exec(message);
+  if (long) return { code: 'TOO_LONG', params: { max: Number(long[1]) } };
+  return {};
+}
 
 export interface PortCheckInput {
   port: number;
@@ -53,13 +62,14 @@ export function validateChecks(list: readonly PortCheckInput[], ports: readonly 
   const problems: FieldProblem[] = [];
   const value: StoredChecks = {};
   const checkOne = (c: PortCheckInput, i: number): void => {
-    const at = (field: string, message: string): void => void problems.push({ path: ['input', 'checks', String(i), field], message });
-    if (!ports.includes(c.port)) return at('port', `Port ${c.port} is not one of this monitor's ports`);
-    if (value[String(c.port)] || list.findIndex((o) => o.port === c.port) !== i) return at('port', `Port ${c.port} is given twice`);
+    const at = (field: string, message: string, code?: string, params?: ProblemParams): void =>
+      void problems.push({ path: ['input', 'checks', String(i), field], message, ...(code ? { code, ...(params ? { params } : {}) } : boundCode(message)) });
+    if (!ports.includes(c.port)) return at('port', `Port ${c.port} is not one of this monitor's ports`, 'PORT_NOT_MONITORED', { port: c.port });
+    if (value[String(c.port)] || list.findIndex((o) => o.port === c.port) !== i) return at('port', `Port ${c.port} is given twice`, 'PORT_TWICE', { port: c.port });
     const name = (field: 'serverName' | 'hostHeader'): string | null => {
       const raw = c[field]?.trim() ?? '';
       if (!raw) return null;
-      if (!HOSTNAME.test(raw)) at(field, 'Enter a host name such as www.example.com (it is sent, never looked up)');
+      if (!HOSTNAME.test(raw)) at(field, 'Enter a host name such as www.example.com (it is sent, never looked up)', 'HOSTNAME');
       return raw.toLowerCase();
     };
     switch (c.kind) {
@@ -78,11 +88,11 @@ export function validateChecks(list: readonly PortCheckInput[], ports: readonly 
         if (send && send.length > BANNER_LIMITS.sendLength) at('send', `At most ${BANNER_LIMITS.sendLength} characters`);
         const expect = c.expect ?? '';
         const match = c.match ?? 'STARTS_WITH';
-        if (!expect) at('expect', 'Enter what the answer must start with, contain or match, or pick a preset');
+        if (!expect) at('expect', 'Enter what the answer must start with, contain or match, or pick a preset', 'BANNER_EXPECT');
         else if (expect.length > BANNER_LIMITS.expectLength) at('expect', `At most ${BANNER_LIMITS.expectLength} characters`);
         else if (match === 'REGEX') {
           const bad = regexProblem(expect);
-          if (bad) at('expect', bad);
+          if (bad) at('expect', bad, 'REGEX_INVALID', { detail: bad });
         }
         if (typeof maxBytes === 'number') value[String(c.port)] = { kind: 'BANNER', preset: null, send, match, expect, maxBytes };
         return;
@@ -95,16 +105,16 @@ export function validateChecks(list: readonly PortCheckInput[], ports: readonly 
       case 'HTTP': {
         const hostHeader = name('hostHeader');
         const path = c.path?.trim() || '/';
-        if (!path.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(path)) at('path', 'Start with / and use no spaces (encode them as %20)');
+        if (!path.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(path)) at('path', 'Start with / and use no spaces (encode them as %20)', 'HTTP_PATH');
         else if (path.length > HTTP_LIMITS.path) at('path', `At most ${HTTP_LIMITS.path} characters`);
         const statusMin = intIn(c.statusMin, 200, [100, 599]);
         const statusMax = intIn(c.statusMax, 399, [100, 599]);
         if (typeof statusMin === 'string') at('statusMin', statusMin);
         if (typeof statusMax === 'string') at('statusMax', statusMax);
-        if (typeof statusMin === 'number' && typeof statusMax === 'number' && statusMin > statusMax) at('statusMax', 'Must not be below the lowest status');
+        if (typeof statusMin === 'number' && typeof statusMax === 'number' && statusMin > statusMax) at('statusMax', 'Must not be below the lowest status', 'NOT_BELOW', { min: statusMin });
         const method = c.method ?? 'GET';
         const keyword = c.keyword?.length ? c.keyword : null;
-        if (keyword && method === 'HEAD') at('keyword', 'A HEAD request has no body: use GET to look for a keyword');
+        if (keyword && method === 'HEAD') at('keyword', 'A HEAD request has no body: use GET to look for a keyword', 'HEAD_NO_BODY');
         if (keyword && keyword.length > HTTP_LIMITS.keyword) at('keyword', `At most ${HTTP_LIMITS.keyword} characters`);
         const maxBodyBytes = intIn(c.maxBodyBytes, DEFAULT_HTTP_MAX_BODY_BYTES, HTTP_LIMITS.maxBodyBytes);
         if (typeof maxBodyBytes === 'string') at('maxBodyBytes', maxBodyBytes);

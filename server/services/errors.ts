@@ -1,9 +1,15 @@
 // Domain errors: expected failures with a code, mapped to typed GraphQL errors by the
 // errors plugin. Anything else is a bug and is masked by Yoga.
 
+export type ProblemParams = Record<string, string | number>;
+
 export interface FieldProblem {
   path: string[];
   message: string;
+  /** A stable code a client translates (docs/api.md "Field error codes"); INVALID when absent. */
+  code?: string;
+  /** The values the translated sentence needs (e.g. { min: 1, max: 100 }). */
+  params?: ProblemParams;
 }
 
 export abstract class DomainError extends Error {
@@ -16,8 +22,8 @@ export class ValidationError extends DomainError {
     super(fields.map((f) => `${f.path.join('.') || 'input'}: ${f.message}`).join('; '));
     this.name = 'ValidationError';
   }
-  static field(path: string | string[], message: string): ValidationError {
-    return new ValidationError([{ path: Array.isArray(path) ? path : [path], message }]);
+  static field(path: string | string[], message: string, code?: string, params?: ProblemParams): ValidationError {
+    return new ValidationError([{ path: Array.isArray(path) ? path : [path], message, ...(code ? { code } : {}), ...(params ? { params } : {}) }]);
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError, ValidationError } from './errors.ts';
-import { checkIp } from './ip-policy.ts';
+import { checkIp, problemOf } from './ip-policy.ts';
 import { isAdminViewer, ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -41,7 +41,7 @@ export function requireAdmin(viewer: Viewer | null): asserts viewer is Viewer {
 
 async function requireCustomer(deps: ServiceDeps, accountId: string | null | undefined, path: string[]) {
   const account = accountId ? await deps.prisma.account.findFirst({ where: { id: accountId, role: 'CUSTOMER' } }) : null;
-  if (!account) throw ValidationError.field(path, 'No such customer');
+  if (!account) throw ValidationError.field(path, 'No such customer', 'CUSTOMER_UNKNOWN');
   return account;
 }
 
@@ -55,7 +55,7 @@ export interface AddServerOptions {
 
 function cleanLabel(label: string | null | undefined, path: string[]): string | null {
   const l = label?.trim() || null;
-  if (l && l.length > 100) throw ValidationError.field(path, 'At most 100 characters');
+  if (l && l.length > 100) throw ValidationError.field(path, 'At most 100 characters', 'TOO_LONG', { max: 100 });
   return l;
 }
 
@@ -63,7 +63,7 @@ export async function addServer(deps: ServiceDeps, viewer: Viewer, opts: AddServ
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
   const ip = checkIp(opts.ip, { allowPrivate: opts.allowPrivate ?? false });
-  if (!ip.ok) throw ValidationError.field(['input', 'ip'], ip.message);
+  if (!ip.ok) throw new ValidationError([{ path: ['input', 'ip'], ...problemOf(ip) }]);
   const label = cleanLabel(opts.label, ['input', 'label']);
   const existing = await deps.prisma.server.findUnique({ where: { ip: ip.ip } });
   if (existing) throw new ConflictError(existing.accountId === account.id ? `${ip.ip} is already in this customer's inventory` : `${ip.ip} belongs to another customer`);
@@ -79,7 +79,8 @@ export async function addServer(deps: ServiceDeps, viewer: Viewer, opts: AddServ
   }
 }
 
-export type ImportLineStatus = 'CREATED' | 'UNCHANGED' | 'ERROR';
+/** CREATED: added; WOULD_CREATE: a dry run's (or a refused run's) line that would be added; UNCHANGED: already there; ERROR: refused (see code). */
+export type ImportLineStatus = 'CREATED' | 'WOULD_CREATE' | 'UNCHANGED' | 'ERROR';
 
 export interface ImportLine {
   line: number;
@@ -87,6 +88,9 @@ export interface ImportLine {
   ip: string | null;
   status: ImportLineStatus;
   message: string | null;
+  /** ERROR / UNCHANGED: why, as a field error code with params (docs/api.md). */
+  code: string | null;
+  params: Record<string, string | number> | null;
 }
 
 export interface ImportServersOptions {
@@ -99,20 +103,22 @@ export interface ImportServersOptions {
 }
 
 export interface ImportServersResult {
-  /** True when the servers were added: only when no line had an error, and not a dry run. */
+  /** True when the valid lines were added (not a dry run); lines in error are skipped, each with its reason. */
   applied: boolean;
   created: number;
+  /** Lines refused (status ERROR). */
+  refused: number;
   lines: ImportLine[];
 }
 
 const MAX_IMPORT_LINES = 5_000;
 
-/** Parses a pasted list: per-line results, all-or-nothing (one bad line writes nothing). */
+/** Parses a pasted list: per-line results. The valid lines are added; every other line says why not. */
 export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: ImportServersOptions): Promise<ImportServersResult> {
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
   const raw = opts.text.split(/\r?\n/);
-  if (raw.length > MAX_IMPORT_LINES) throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`);
+  if (raw.length > MAX_IMPORT_LINES) throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`, 'TOO_MANY', { max: MAX_IMPORT_LINES });
   const lines: (ImportLine & { label: string | null })[] = [];
   const seen = new Map<string, number>();
   raw.forEach((text, i) => {
@@ -121,34 +127,34 @@ export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: Imp
     const [first = '', ...rest] = input.split(/[\s,;]+/);
     const label = rest.join(' ').trim().slice(0, 100) || null;
     const ip = checkIp(first, { allowPrivate: opts.allowPrivate ?? false });
-    const line = { line: i + 1, input, ip: ip.ok ? ip.ip : null, status: 'CREATED' as ImportLineStatus, message: null as string | null, label };
-    if (!ip.ok) Object.assign(line, { status: 'ERROR', message: ip.message });
-    else if (seen.has(ip.ip)) Object.assign(line, { status: 'ERROR', message: `Same address as line ${seen.get(ip.ip)}` });
+    const line: ImportLine & { label: string | null } = { line: i + 1, input, ip: ip.ok ? ip.ip : null, status: 'WOULD_CREATE', message: null, code: null, params: null, label };
+    if (!ip.ok) Object.assign(line, { status: 'ERROR', message: ip.message, code: ip.code, params: ip.params ?? null });
+    else if (seen.has(ip.ip)) Object.assign(line, { status: 'ERROR', message: `Same address as line ${seen.get(ip.ip)}`, code: 'DUPLICATE_LINE', params: { line: seen.get(ip.ip)! } });
     else seen.set(ip.ip, i + 1);
     lines.push(line);
   });
-  if (lines.length === 0) throw ValidationError.field(['input', 'text'], 'Paste at least one IP address');
+  if (lines.length === 0) throw ValidationError.field(['input', 'text'], 'Paste at least one IP address', 'REQUIRED');
   const existing = await deps.prisma.server.findMany({ where: { ip: { in: [...seen.keys()] } }, select: { ip: true, accountId: true } });
   const owner = new Map(existing.map((s) => [s.ip, s.accountId]));
   for (const l of lines) {
-    if (l.status !== 'CREATED' || !l.ip || !owner.has(l.ip)) continue;
-    if (owner.get(l.ip) === account.id) Object.assign(l, { status: 'UNCHANGED', message: 'Already in this inventory' });
-    else Object.assign(l, { status: 'ERROR', message: 'Belongs to another customer' });
+    if (l.status !== 'WOULD_CREATE' || !l.ip || !owner.has(l.ip)) continue;
+    if (owner.get(l.ip) === account.id) Object.assign(l, { status: 'UNCHANGED', message: 'Already in this inventory', code: 'IP_IN_INVENTORY', params: { ip: l.ip } });
+    else Object.assign(l, { status: 'ERROR', message: 'Belongs to another customer', code: 'IP_OTHER_CUSTOMER', params: { ip: l.ip } });
   }
-  const toCreate = lines.filter((l) => l.status === 'CREATED');
-  const ok = lines.every((l) => l.status !== 'ERROR');
+  const toCreate = lines.filter((l) => l.status === 'WOULD_CREATE');
   const result = (applied: boolean): ImportServersResult => ({
     applied,
     created: applied ? toCreate.length : 0,
-    lines: lines.map(({ label: _label, ...l }) => l),
+    refused: lines.filter((l) => l.status === 'ERROR').length,
+    lines: lines.map(({ label: _label, ...l }) => (applied && l.status === 'WOULD_CREATE' ? { ...l, status: 'CREATED' as const } : l)),
   });
-  if (!ok || opts.dryRun) return result(false);
+  if (opts.dryRun || toCreate.length === 0) return result(false);
   try {
     await deps.prisma.$transaction(async (tx) => {
       await tx.server.createMany({
         data: toCreate.map((l) => ({ ip: l.ip!, accountId: account.id, source: 'HOSTING_INVENTORY' as const, label: l.label, allowPrivate: opts.allowPrivate ?? false })),
       });
-      await recordAudit(tx, viewer, { action: 'server.import', targetType: 'Account', targetId: account.id, detail: { created: toCreate.length, lines: lines.length } });
+      await recordAudit(tx, viewer, { action: 'server.import', targetType: 'Account', targetId: account.id, detail: { created: toCreate.length, lines: lines.length, refused: lines.filter((l) => l.status === 'ERROR').length } });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new ConflictError('Another change added one of these addresses meanwhile; try again');
@@ -218,9 +224,9 @@ export async function removeServer(deps: ServiceDeps, viewer: Viewer, opts: { se
 export async function setRepresentativeIp(deps: ServiceDeps, viewer: Viewer, opts: { accountId: string; ip: string; allowPrivate?: boolean | null }): Promise<Server> {
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
-  if (account.kind !== 'COLOCATION') throw ValidationError.field(['input', 'account'], 'Only colocation customers have a representative IP');
+  if (account.kind !== 'COLOCATION') throw ValidationError.field(['input', 'account'], 'Only colocation customers have a representative IP', 'COLOCATION_ONLY');
   const ip = checkIp(opts.ip, { allowPrivate: opts.allowPrivate ?? false });
-  if (!ip.ok) throw ValidationError.field(['input', 'ip'], ip.message);
+  if (!ip.ok) throw new ValidationError([{ path: ['input', 'ip'], ...problemOf(ip) }]);
   const [current, taken] = await Promise.all([
     deps.prisma.server.findFirst({ where: { accountId: account.id, source: 'REPRESENTATIVE' }, include: { activeMonitor: { select: { id: true } } } }),
     deps.prisma.server.findUnique({ where: { ip: ip.ip } }),

@@ -153,7 +153,15 @@ export function restrictedRange(ip: ParsedIp): IpRangeKind | null {
   return null;
 }
 
-export type IpCheck = { ok: true; ip: string; family: IpFamily; range: IpRangeKind | null } | { ok: false; message: string };
+export type IpCheck =
+  | { ok: true; ip: string; family: IpFamily; range: IpRangeKind | null }
+  | { ok: false; message: string; code: 'INVALID_IP' | 'IP_NOT_PUBLIC'; params?: { ip: string; range: IpRangeKind } };
+
+/** Whether an address is in a restricted range (private, loopback…), and which; null when public or not an address. */
+export function ipRangeOf(ip: string): IpRangeKind | null {
+  const parsed = parseIp(ip);
+  return parsed ? restrictedRange(parsed) : null;
+}
 
 /**
  * Checks an address typed by a person: must be an IP address, and outside the restricted
@@ -161,10 +169,10 @@ export type IpCheck = { ok: true; ip: string; family: IpFamily; range: IpRangeKi
  */
 export function checkIp(input: string, opts: { allowPrivate?: boolean } = {}): IpCheck {
   const parsed = parseIp(input);
-  if (!parsed) return { ok: false, message: 'Enter an IPv4 or IPv6 address (e.g. 203.0.113.10), not a host name or range' };
+  if (!parsed) return { ok: false, code: 'INVALID_IP', message: 'Enter an IPv4 or IPv6 address (e.g. 203.0.113.10), not a host name or range' };
   const range = restrictedRange(parsed);
   if (range && !opts.allowPrivate) {
-    return { ok: false, message: `${parsed.ip} is ${RANGE_TEXT[range]}; only an administrator can allow monitoring it` };
+    return { ok: false, code: 'IP_NOT_PUBLIC', params: { ip: parsed.ip, range }, message: `${parsed.ip} is ${RANGE_TEXT[range]}; only an administrator can allow monitoring it` };
   }
   return { ok: true, ip: parsed.ip, family: parsed.family, range };
 }
@@ -184,4 +192,9 @@ export function probeRefusal(host: string, allowPrivate: boolean): string | null
   const range = restrictedRange(parsed);
   if (!range || allowPrivate) return null;
   return `not checked: ${parsed.ip} is ${RANGE_TEXT[range]}, which the address policy does not allow for this server (an administrator can allow it)`;
+}
+
+/** A refused address as a field problem's message, code and params (see services/errors.ts). */
+export function problemOf(check: Extract<IpCheck, { ok: false }>): { message: string; code: string; params?: Record<string, string> } {
+  return { message: check.message, code: check.code, ...(check.params ? { params: check.params } : {}) };
 }

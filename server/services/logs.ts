@@ -50,10 +50,10 @@ export function isTimeZone(tz: string): boolean {
 /** Checks a range and zone: pure. Paths are the query's argument names. */
 export function validateLogRange(granularity: LogGranularity, from: Date, to: Date, timeZone: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (!isTimeZone(timeZone)) problems.push({ path: ['timeZone'], message: 'Unknown time zone (use an IANA name such as Asia/Seoul)' });
-  if (!(to.getTime() > from.getTime())) problems.push({ path: ['to'], message: 'Must be after from' });
+  if (!isTimeZone(timeZone)) problems.push({ path: ['timeZone'], message: 'Unknown time zone (use an IANA name such as Asia/Seoul)', code: 'UNKNOWN_TIME_ZONE' });
+  if (!(to.getTime() > from.getTime())) problems.push({ path: ['to'], message: 'Must be after from', code: 'AFTER_START' });
   else if (to.getTime() - from.getTime() > MAX_SPAN_DAYS[granularity] * 86_400_000) {
-    problems.push({ path: ['to'], message: `At most ${MAX_SPAN_DAYS[granularity]} days for ${granularity.toLowerCase()} buckets` });
+    problems.push({ path: ['to'], message: `At most ${MAX_SPAN_DAYS[granularity]} days for ${granularity.toLowerCase()} buckets`, code: 'SPAN_TOO_LONG', params: { days: MAX_SPAN_DAYS[granularity] } });
   }
   return problems;
 }

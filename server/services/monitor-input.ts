@@ -3,15 +3,17 @@
 import { validateMaintenanceWindow } from '../alerting/maintenance.ts';
 import type { MaintenanceWindow as AlertWindow } from '../alerting/types.ts';
 import { normalizeMobile } from '../notify/phone.ts';
-import type { FieldProblem } from './errors.ts';
+import type { FieldProblem, ProblemParams } from './errors.ts';
 import type { MonitorDefaults } from './settings.ts';
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 export const MAX_WINDOWS = 20;
 
-const p = (field: string | (string | number)[], message: string): FieldProblem => ({
+const p = (field: string | (string | number)[], message: string, code?: string, params?: ProblemParams): FieldProblem => ({
   path: ['input', ...(Array.isArray(field) ? field : [field]).map(String)],
   message,
+  ...(code ? { code } : {}),
+  ...(params ? { params } : {}),
 });
 
 export interface ContactInput {
@@ -28,21 +30,21 @@ export interface ContactInput {
 export function validateContact(c: ContactInput): { value: ContactInput; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const name = c.contactName.trim();
-  if (!name) problems.push(p('contactName', 'Enter the contact person'));
-  else if (name.length > 100) problems.push(p('contactName', 'At most 100 characters'));
+  if (!name) problems.push(p('contactName', 'Enter the contact person', 'REQUIRED'));
+  else if (name.length > 100) problems.push(p('contactName', 'At most 100 characters', 'TOO_LONG', { max: 100 }));
   const email = c.contactEmail.trim();
-  if (!EMAIL_RE.test(email)) problems.push(p('contactEmail', 'Enter an e-mail address with @'));
-  else if (email.length > 254) problems.push(p('contactEmail', 'At most 254 characters'));
+  if (!EMAIL_RE.test(email)) problems.push(p('contactEmail', 'Enter an e-mail address with @', 'INVALID_EMAIL'));
+  else if (email.length > 254) problems.push(p('contactEmail', 'At most 254 characters', 'TOO_LONG', { max: 254 }));
   let phone: string | null = null;
   const rawPhone = c.contactPhone?.trim() ?? '';
   if (rawPhone) {
     const m = normalizeMobile(rawPhone);
     if (m.ok) phone = m.e164;
-    else problems.push(p('contactPhone', `Cannot send SMS to this number: ${m.reason}`));
+    else problems.push(p('contactPhone', `Cannot send SMS to this number: ${m.reason}`, 'INVALID_PHONE'));
   } else if (c.smsEnabled) {
-    problems.push(p('contactPhone', 'Enter a mobile number, or switch SMS off'));
+    problems.push(p('contactPhone', 'Enter a mobile number, or switch SMS off', 'PHONE_FOR_SMS'));
   } else if (c.alimtalkEnabled) {
-    problems.push(p('contactPhone', 'Enter a mobile number, or switch KakaoTalk AlimTalk off'));
+    problems.push(p('contactPhone', 'Enter a mobile number, or switch KakaoTalk AlimTalk off', 'PHONE_FOR_ALIMTALK'));
   }
   return {
     value: { contactName: name, contactEmail: email, contactPhone: phone, mailEnabled: c.mailEnabled, smsEnabled: c.smsEnabled, ...(c.alimtalkEnabled !== undefined ? { alimtalkEnabled: c.alimtalkEnabled } : {}) },
@@ -87,19 +89,19 @@ export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults):
   for (const key of Object.keys(POLICY_BOUNDS) as NumericPolicyKey[]) {
     const v = policy[key];
     const [min, max, unit] = POLICY_BOUNDS[key];
-    if (v !== null && (!Number.isInteger(v) || v < min || v > max)) problems.push(p(key, `From ${min} to ${max} ${unit}`));
+    if (v !== null && (!Number.isInteger(v) || v < min || v > max)) problems.push(p(key, `From ${min} to ${max} ${unit}`, 'OUT_OF_RANGE', { min, max }));
   }
   if (problems.length) return problems;
   const interval = policy.intervalSec ?? defaults.intervalSec;
   // an unset retry interval never exceeds the interval (the probe clamps it the same way)
   const retry = policy.retryIntervalSec ?? Math.min(defaults.retryIntervalSec, interval);
   const timeout = policy.timeoutMs ?? defaults.timeoutMs;
-  if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`));
-  else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`));
+  if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`, 'TIMEOUT_VS_INTERVAL', { timeout, interval }));
+  else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`, 'TIMEOUT_VS_RETRY', { timeout, retry }));
   const flapWindow = policy.flapWindow ?? defaults.flapWindow;
   const flapChanges = policy.flapChanges ?? defaults.flapChanges;
-  if (flapChanges >= flapWindow) problems.push(p(policy.flapChanges !== null ? 'flapChanges' : 'flapWindow', `The changes (${flapChanges}) must be fewer than the checks in the window (${flapWindow})`));
-  if (policy.retryIntervalSec !== null && retry > interval) problems.push(p('retryIntervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`));
+  if (flapChanges >= flapWindow) problems.push(p(policy.flapChanges !== null ? 'flapChanges' : 'flapWindow', `The changes (${flapChanges}) must be fewer than the checks in the window (${flapWindow})`, 'FLAP_CHANGES', { changes: flapChanges, window: flapWindow }));
+  if (policy.retryIntervalSec !== null && retry > interval) problems.push(p('retryIntervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`, 'RETRY_VS_INTERVAL', { retry, interval }));
   return problems;
 }
 
@@ -128,16 +130,16 @@ export interface MaintenanceWindowRow {
 /** Validates windows with the alerting core's own rules; returns the rows to store. */
 export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone: string): { rows: MaintenanceWindowRow[]; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  if (list.length > MAX_WINDOWS) return { rows: [], problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`)] };
+  if (list.length > MAX_WINDOWS) return { rows: [], problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`, 'TOO_MANY', { max: MAX_WINDOWS })] };
   const rows = list.map((w, i): MaintenanceWindowRow => {
     const at = (field: string, message: string) => problems.push(p(['maintenanceWindows', i, field], message));
     const timeZone = w.timeZone?.trim() || defaultTimeZone;
     const note = w.note?.trim() || null;
-    if (note && note.length > 200) at('note', 'At most 200 characters');
+    if (note && note.length > 200) problems.push(p(['maintenanceWindows', i, 'note'], 'At most 200 characters', 'TOO_LONG', { max: 200 }));
     let core: AlertWindow;
     if (w.kind === 'ONE_OFF') {
-      if (!w.startsAt) at('startsAt', 'Required for a one-off window');
-      if (!w.endsAt) at('endsAt', 'Required for a one-off window');
+      if (!w.startsAt) problems.push(p(['maintenanceWindows', i, 'startsAt'], 'Required for a one-off window', 'REQUIRED'));
+      if (!w.endsAt) problems.push(p(['maintenanceWindows', i, 'endsAt'], 'Required for a one-off window', 'REQUIRED'));
       core = { kind: 'once', startsAt: w.startsAt?.getTime() ?? NaN, endsAt: w.endsAt?.getTime() ?? NaN };
     } else {
       core = { kind: 'weekly', days: [w.weekday ?? -1], startMinute: w.startMinute ?? -1, durationMinutes: w.durationMin ?? -1, timeZone };

@@ -5,9 +5,9 @@ import type { Monitor, Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { checksJson, pruneChecks, readChecks, validateChecks, type PortCheckInput, type StoredChecks } from './check-input.ts';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
-import { checkIp, parseIp } from './ip-policy.ts';
+import { checkIp, parseIp, problemOf } from './ip-policy.ts';
 import { validateContact, validatePolicy, validateWindows, type ContactInput, type MaintenanceWindowInput, type PolicyFields } from './monitor-input.ts';
-import { parsePorts } from './ports.ts';
+import { parsePorts, portsProblem } from './ports.ts';
 import { getMonitorDefaults } from './settings.ts';
 import { closeMonitorIncidents } from './incident-close.ts';
 import { ownedWhere } from './tenancy.ts';
@@ -94,15 +94,15 @@ function mergeContact(current: ContactInput, opts: MonitorContactOptions, owner:
 async function findTargetServer(deps: ServiceDeps, viewer: Viewer, opts: RegisterMonitorOptions): Promise<{ server: Server | null; problem: FieldProblem | null }> {
   if (opts.serverId) {
     const server = await deps.prisma.server.findFirst({ where: { id: opts.serverId, ...ownedWhere(viewer) } });
-    return { server, problem: server ? null : { path: ['input', 'server'], message: 'No such server in your inventory' } };
+    return { server, problem: server ? null : { path: ['input', 'server'], message: 'No such server in your inventory', code: 'SERVER_UNKNOWN' } };
   }
   if (opts.host?.trim()) {
     const parsed = parseIp(opts.host);
-    if (!parsed) return { server: null, problem: { path: ['input', 'host'], message: 'Enter an IPv4 or IPv6 address' } };
+    if (!parsed) return { server: null, problem: { path: ['input', 'host'], message: 'Enter an IPv4 or IPv6 address', code: 'INVALID_IP' } };
     const server = await deps.prisma.server.findFirst({ where: { ip: parsed.ip, ...ownedWhere(viewer) } });
-    return { server, problem: server ? null : { path: ['input', 'host'], message: `${parsed.ip} is not in your inventory (colocation customers: file an IP approval request first)` } };
+    return { server, problem: server ? null : { path: ['input', 'host'], message: `${parsed.ip} is not in your inventory (colocation customers: file an IP approval request first)`, code: 'IP_NOT_YOURS', params: { ip: parsed.ip } } };
   }
-  return { server: null, problem: { path: ['input', 'server'], message: 'Choose a server' } };
+  return { server: null, problem: { path: ['input', 'server'], message: 'Choose a server', code: 'SERVER_REQUIRED' } };
 }
 
 async function replaceWindows(tx: Tx, monitorId: string, rows: ReturnType<typeof validateWindows>['rows']) {
@@ -118,9 +118,9 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   const problems: FieldProblem[] = [];
 
   const ip = checkIp(server.ip, { allowPrivate: server.allowPrivate });
-  if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], message: ip.message });
+  if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], ...problemOf(ip) });
   const ports = parsePorts(opts.ports, owner.portLimit);
-  if (!ports.ok) problems.push({ path: ['input', 'ports'], message: ports.message });
+  if (!ports.ok) problems.push({ path: ['input', 'ports'], ...portsProblem(ports) });
   const merged = mergeContact({ contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: false }, opts, owner);
   // SMS is on by default when there is a number to send to
   if (opts.smsEnabled == null) merged.smsEnabled = Boolean(merged.contactPhone?.trim());
@@ -179,7 +179,7 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   if (opts.ports !== undefined && opts.ports !== null) {
     const parsed = parsePorts(opts.ports, current.account.portLimit);
     if (parsed.ok) ports = parsed.ports;
-    else problems.push({ path: ['input', 'ports'], message: parsed.message });
+    else problems.push({ path: ['input', 'ports'], ...portsProblem(parsed) });
   }
   const contact = validateContact(mergeContact(current, opts, current.account));
   problems.push(...contact.problems);

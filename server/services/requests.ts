@@ -6,7 +6,7 @@ import type { RequestStatus } from '../generated/prisma/enums.ts';
 import { recordAudit } from './audit.ts';
 import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { requireAdmin } from './inventory.ts';
-import { checkIp } from './ip-policy.ts';
+import { checkIp, ipRangeOf, problemOf } from './ip-policy.ts';
 import { isAdminViewer, ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -52,11 +52,13 @@ export async function createApprovalRequest(deps: ServiceDeps, viewer: Viewer, o
   const problems: FieldProblem[] = [];
   const title = opts.title.trim();
   const content = opts.content.trim();
-  if (!title) problems.push({ path: ['input', 'title'], message: 'Enter a title' });
-  else if (title.length > MAX_TITLE) problems.push({ path: ['input', 'title'], message: `At most ${MAX_TITLE} characters` });
-  if (content.length > MAX_CONTENT) problems.push({ path: ['input', 'content'], message: `At most ${MAX_CONTENT} characters` });
-  const ip = checkIp(opts.ip);
-  if (!ip.ok) problems.push({ path: ['input', 'ip'], message: ip.message });
+  if (!title) problems.push({ path: ['input', 'title'], message: 'Enter a title', code: 'REQUIRED' });
+  else if (title.length > MAX_TITLE) problems.push({ path: ['input', 'title'], message: `At most ${MAX_TITLE} characters`, code: 'TOO_LONG', params: { max: MAX_TITLE } });
+  if (content.length > MAX_CONTENT) problems.push({ path: ['input', 'content'], message: `At most ${MAX_CONTENT} characters`, code: 'TOO_LONG', params: { max: MAX_CONTENT } });
+  // a private address may be requested (a colocation rack's management network, say): the
+  // board shows it as private and the admin decides, allowing it explicitly at approval
+  const ip = checkIp(opts.ip, { allowPrivate: true });
+  if (!ip.ok) problems.push({ path: ['input', 'ip'], ...problemOf(ip) });
   else {
     // only the customer's own inventory is consulted: whether the IP is another customer's is
     // never revealed here (the admin sees that conflict on the board, `ipConflict`)
@@ -64,8 +66,8 @@ export async function createApprovalRequest(deps: ServiceDeps, viewer: Viewer, o
       deps.prisma.server.count({ where: { ip: ip.ip, accountId: viewer.accountId } }),
       deps.prisma.approvalRequest.count({ where: { ip: ip.ip, accountId: viewer.accountId, status: { in: ['REQUESTED', 'SEEN'] } } }),
     ]);
-    if (inInventory) problems.push({ path: ['input', 'ip'], message: `${ip.ip} is already in your inventory` });
-    else if (pending) problems.push({ path: ['input', 'ip'], message: `You already have an open request for ${ip.ip}` });
+    if (inInventory) problems.push({ path: ['input', 'ip'], message: `${ip.ip} is already in your inventory`, code: 'IP_IN_INVENTORY', params: { ip: ip.ip } });
+    else if (pending) problems.push({ path: ['input', 'ip'], message: `You already have an open request for ${ip.ip}`, code: 'IP_REQUEST_OPEN', params: { ip: ip.ip } });
   }
   if (problems.length || !ip.ok) throw new ValidationError(problems);
   const request = await deps.prisma.$transaction(async (tx) => {
@@ -98,12 +100,20 @@ export async function openApprovalRequest(deps: ServiceDeps, viewer: Viewer, id:
   return findRequest(deps, id);
 }
 
-/** Approves: the IP joins the customer's inventory as an APPROVED_REQUEST server. Idempotent. */
-export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, id: string): Promise<ApprovalRequest> {
+/**
+ * Approves: the IP joins the customer's inventory as an APPROVED_REQUEST server. Idempotent.
+ * A private (or otherwise restricted) address needs `allowPrivate`: the admin's explicit
+ * permission, stored on the server like an admin-added one.
+ */
+export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, id: string, opts: { allowPrivate?: boolean | null } = {}): Promise<ApprovalRequest> {
   requireAdmin(viewer);
   const request = await findRequest(deps, id);
   if (request.status === 'APPROVED') return request;
   if (request.status === 'REJECTED') throw new ConflictError('This request was rejected; the customer can file a new one');
+  const range = ipRangeOf(request.ip);
+  if (range && !opts.allowPrivate) {
+    throw ValidationError.field(['allowPrivate'], `${request.ip} is not a public address (${range.toLowerCase().replace('_', '-')}): approve with allowPrivate to monitor it`, 'PRIVATE_NEEDS_PERMISSION', { ip: request.ip, range });
+  }
   const owner = await deps.prisma.server.findUnique({ where: { ip: request.ip } });
   if (owner) throw new ConflictError(`${request.ip} is already in ${owner.accountId === request.accountId ? 'this customer\'s' : 'another customer\'s'} inventory`);
   const now = deps.now();
@@ -114,8 +124,8 @@ export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, 
         data: { status: 'APPROVED', decidedAt: now, decidedById: viewer.accountId, seenAt: request.seenAt ?? now, seenById: request.seenById ?? viewer.accountId },
       });
       if (!count) return; // decided meanwhile: answer with the current state below
-      const server = await tx.server.create({ data: { ip: request.ip, accountId: request.accountId, source: 'APPROVED_REQUEST', requestId: id, createdAt: now } });
-      await recordAudit(tx, viewer, { action: 'request.approve', targetType: 'ApprovalRequest', targetId: id, detail: { ip: request.ip, serverId: server.id } });
+      const server = await tx.server.create({ data: { ip: request.ip, accountId: request.accountId, source: 'APPROVED_REQUEST', requestId: id, createdAt: now, allowPrivate: range !== null } });
+      await recordAudit(tx, viewer, { action: 'request.approve', targetType: 'ApprovalRequest', targetId: id, detail: { ip: request.ip, serverId: server.id, ...(range ? { allowPrivate: true, range } : {}) } });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new ConflictError(`${request.ip} was added to an inventory meanwhile`);
@@ -132,8 +142,8 @@ export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, 
 export async function rejectApprovalRequest(deps: ServiceDeps, viewer: Viewer, id: string, reasonText: string): Promise<ApprovalRequest> {
   requireAdmin(viewer);
   const reason = reasonText.trim();
-  if (!reason) throw ValidationError.field(['input', 'reason'], 'Give the customer a reason');
-  if (reason.length > MAX_REASON) throw ValidationError.field(['input', 'reason'], `At most ${MAX_REASON} characters`);
+  if (!reason) throw ValidationError.field(['input', 'reason'], 'Give the customer a reason', 'REQUIRED');
+  if (reason.length > MAX_REASON) throw ValidationError.field(['input', 'reason'], `At most ${MAX_REASON} characters`, 'TOO_LONG', { max: MAX_REASON });
   const request = await findRequest(deps, id);
   if (request.status === 'APPROVED') throw new ConflictError('This request was already approved');
   if (request.status === 'REJECTED') return request;

@@ -5,7 +5,7 @@ import { at, customer, errorPaths, gid, list, ok, RESULT, signIn, signInAdmin, t
 
 const ADD = `mutation($input: AddServerInput!) { addServer(input: $input) { ${RESULT} ... on MutationAddServerSuccess { data { id ip source label allowPrivate account { loginId } } } } }`;
 const IMPORT = `mutation($input: ImportServersInput!) { importServers(input: $input) { ${RESULT}
-  ... on MutationImportServersSuccess { data { applied created lines { line input ip status message } } } } }`;
+  ... on MutationImportServersSuccess { data { applied created refused lines { line input ip status message code params } } } } }`;
 const MOVE = `mutation($input: MoveServerInput!) { moveServer(input: $input) { ${RESULT} ... on MutationMoveServerSuccess { data { ip account { loginId } } } } }`;
 const REMOVE = `mutation($id: ID!, $purge: Boolean) { removeServer(id: $id, purgeHistory: $purge) { ${RESULT} ... on MutationRemoveServerSuccess { data { id ip } } } }`;
 const REP = `mutation($input: SetRepresentativeIpInput!) { setRepresentativeIp(input: $input) { ${RESULT} ... on MutationSetRepresentativeIpSuccess { data { ip source } } } }`;
@@ -49,30 +49,40 @@ describe(`inventory (${backend})`, () => {
     expect(anon.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('imports a pasted list with per-line results, all or nothing', async () => {
-    const text = '# new rack\n4.4.4.4 rack A\n\n8.8.8.8\n4.4.4.4\n9.9.9.9\n300.1.1.1\n';
-    const r = await ok(app, admin, IMPORT, { input: { account: hostingId, text } });
-    expect(at(r, 'importServers.data')).toEqual({
+  it('imports a pasted list: the valid lines are added, every other line says why (code and params); a dry run says WOULD_CREATE', async () => {
+    const text = '# new rack\n4.4.4.4 rack A\n\n8.8.8.8\n4.4.4.4\n9.9.9.9\n300.1.1.1\n10.1.2.3\n';
+    const dry = await ok(app, admin, IMPORT, { input: { account: hostingId, text, dryRun: true } });
+    expect(at(dry, 'importServers.data')).toEqual({
       applied: false,
       created: 0,
+      refused: 4,
       lines: [
-        { line: 2, input: '4.4.4.4 rack A', ip: '4.4.4.4', status: 'CREATED', message: null },
-        { line: 4, input: '8.8.8.8', ip: '8.8.8.8', status: 'UNCHANGED', message: 'Already in this inventory' },
-        { line: 5, input: '4.4.4.4', ip: '4.4.4.4', status: 'ERROR', message: 'Same address as line 2' },
-        { line: 6, input: '9.9.9.9', ip: '9.9.9.9', status: 'ERROR', message: 'Belongs to another customer' },
-        { line: 7, input: '300.1.1.1', ip: null, status: 'ERROR', message: expect.stringContaining('IPv4 or IPv6') },
+        { line: 2, input: '4.4.4.4 rack A', ip: '4.4.4.4', status: 'WOULD_CREATE', message: null, code: null, params: null },
+        { line: 4, input: '8.8.8.8', ip: '8.8.8.8', status: 'UNCHANGED', message: 'Already in this inventory', code: 'IP_IN_INVENTORY', params: { ip: '8.8.8.8' } },
+        { line: 5, input: '4.4.4.4', ip: '4.4.4.4', status: 'ERROR', message: 'Same address as line 2', code: 'DUPLICATE_LINE', params: { line: 2 } },
+        { line: 6, input: '9.9.9.9', ip: '9.9.9.9', status: 'ERROR', message: 'Belongs to another customer', code: 'IP_OTHER_CUSTOMER', params: { ip: '9.9.9.9' } },
+        { line: 7, input: '300.1.1.1', ip: null, status: 'ERROR', message: expect.stringContaining('IPv4 or IPv6'), code: 'INVALID_IP', params: null },
+        { line: 8, input: '10.1.2.3', ip: null, status: 'ERROR', message: expect.stringContaining('private'), code: 'IP_NOT_PUBLIC', params: { ip: '10.1.2.3', range: 'PRIVATE' } },
       ],
     });
     expect(await app.db.prisma.server.count({ where: { ip: '4.4.4.4' } })).toBe(0);
 
-    const dry = await ok(app, admin, IMPORT, { input: { account: hostingId, text: '4.4.4.4 rack A\n5.5.5.5', dryRun: true } });
-    expect(at(dry, 'importServers.data')).toMatchObject({ applied: false, created: 0 });
-    const done = await ok(app, admin, IMPORT, { input: { account: hostingId, text: '4.4.4.4 rack A\n5.5.5.5\n8.8.8.8' } });
-    expect(at(done, 'importServers.data')).toMatchObject({ applied: true, created: 2 });
+    // the same text for real: the one valid line is added, the others are reported the same way
+    const done = await ok(app, admin, IMPORT, { input: { account: hostingId, text } });
+    expect(at(done, 'importServers.data')).toMatchObject({ applied: true, created: 1, refused: 4 });
+    const lines = at(done, 'importServers.data.lines') as { line: number; status: string }[];
+    expect(lines.map((l) => `${l.line}:${l.status}`)).toEqual(['2:CREATED', '4:UNCHANGED', '5:ERROR', '6:ERROR', '7:ERROR', '8:ERROR']);
     expect((await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '4.4.4.4' } })).label).toBe('rack A');
+    expect((await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '9.9.9.9' }, include: { account: true } })).account.loginId).toBe('other');
+
+    const more = await ok(app, admin, IMPORT, { input: { account: hostingId, text: '4.4.4.4 rack A\n5.5.5.5\n8.8.8.8' } });
+    expect(at(more, 'importServers.data')).toMatchObject({ applied: true, created: 1, refused: 0 });
+    // nothing valid to add: nothing applied, nothing written
+    const none = await ok(app, admin, IMPORT, { input: { account: hostingId, text: '9.9.9.9\n300.1.1.1' } });
+    expect(at(none, 'importServers.data')).toMatchObject({ applied: false, created: 0, refused: 2 });
     const empty = await ok(app, admin, IMPORT, { input: { account: hostingId, text: '\n# nothing\n' } });
     expect(errorPaths(at(empty, 'importServers'))).toEqual(['input.text']);
-    expect(await app.db.prisma.auditLog.count({ where: { action: 'server.import' } })).toBe(1);
+    expect(await app.db.prisma.auditLog.count({ where: { action: 'server.import' } })).toBe(2);
   });
 
   it('customers list their inventory, with the "not yet registered" filter', async () => {

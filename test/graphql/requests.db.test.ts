@@ -63,12 +63,29 @@ describe(`approval board (${backend})`, () => {
     expect(await bad({ title: 'x'.repeat(201) })).toEqual(['input.title']);
     expect(await bad({ content: 'x'.repeat(5001) })).toEqual(['input.content']);
     expect(await bad({ ip: '5.5.5' })).toEqual(['input.ip']);
-    expect(await bad({ ip: '192.168.0.10' })).toEqual(['input.ip']);
     expect(await bad({ ip: '1.0.0.1' })).toEqual(['input.ip']); // already in the customer's own inventory
     // another customer's IP is not refused here (that would reveal it): see test/security/disclosure.db.test.ts
     expect(await bad({ ip: '4.4.4.4' })).toEqual(['input.ip']); // already requested, still open
     expect(await bad({ ip: 'x', title: '' })).toEqual(['input.title', 'input.ip']);
     expect(await app.db.prisma.approvalRequest.count()).toBe(before);
+  });
+
+  it('a private IP may be requested; the board says so and the admin allows it explicitly at approval', async () => {
+    const r = await ok(app, colo2, CREATE, { input: { ip: '192.168.0.10', title: 'Management port', content: 'Our BMC on the rack network.' } });
+    const id = str(r, 'createApprovalRequest.data.id');
+    const BOARD_ROW = `query($id: ID!) { node(id: $id) { ... on ApprovalRequest { ip ipRange ipConflict } } }`;
+    expect(at(await ok(app, admin, BOARD_ROW, { id }), 'node')).toEqual({ ip: '192.168.0.10', ipRange: 'PRIVATE', ipConflict: null });
+    // the customer sees its own request's range too
+    expect(at(await ok(app, colo2, BOARD_ROW, { id }), 'node.ipRange')).toBe('PRIVATE');
+    // approving without the permission: a coded field error, nothing written
+    const refused = await ok(app, admin, action('approveApprovalRequest'), { id });
+    expect(at(refused, 'approveApprovalRequest')).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['allowPrivate'] }] });
+    const codes = await app.gql(`mutation($id: ID!) { approveApprovalRequest(id: $id) { ... on ValidationError { fields { code params } } } }`, { id }, admin);
+    expect(codes.body.data).toEqual({ approveApprovalRequest: { fields: [{ code: 'PRIVATE_NEEDS_PERMISSION', params: { ip: '192.168.0.10', range: 'PRIVATE' } }] } });
+    expect(await app.db.prisma.server.count({ where: { ip: '192.168.0.10' } })).toBe(0);
+    const approved = await app.gql(`mutation($id: ID!) { approveApprovalRequest(id: $id, allowPrivate: true) { __typename ... on MutationApproveApprovalRequestSuccess { data { status server { ip } } } } }`, { id }, admin);
+    expect(approved.body.data).toMatchObject({ approveApprovalRequest: { data: { status: 'APPROVED', server: { ip: '192.168.0.10' } } } });
+    expect((await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '192.168.0.10' } })).allowPrivate).toBe(true);
   });
 
   it('is for colocation customers only', async () => {

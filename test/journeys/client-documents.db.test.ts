@@ -102,6 +102,7 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       IncidentNode: { id: ids.incident },
       IncidentDetail: { id: ids.incident, after: null },
       NotificationTimeline: { id: ids.notification },
+      FollowTestMessage: { id: ids.notification },
       OpenIncidentCount: {},
       InventoryServers: { first: 50, search: null },
       MonitorLog: { monitor: ids.monitor, granularity: 'HOUR', from, to: day.toISOString(), timeZone: 'Asia/Seoul' },

@@ -70,7 +70,7 @@ describe('restricted ranges', () => {
 
 describe('checkIp', () => {
   it('refuses restricted ranges unless an admin allowed them', () => {
-    expect(checkIp('10.0.0.5')).toEqual({ ok: false, message: '10.0.0.5 is a private address; only an administrator can allow monitoring it' });
+    expect(checkIp('10.0.0.5')).toEqual({ ok: false, message: '10.0.0.5 is a private address; only an administrator can allow monitoring it', code: 'IP_NOT_PUBLIC', params: { ip: '10.0.0.5', range: 'PRIVATE' } });
     expect(checkIp('10.0.0.5', { allowPrivate: true })).toEqual({ ok: true, ip: '10.0.0.5', family: 4, range: 'PRIVATE' });
     expect(checkIp('::ffff:8.8.8.8')).toEqual({ ok: true, ip: '8.8.8.8', family: 4, range: null });
     expect(checkIp('server.example.com')).toMatchObject({ ok: false, message: expect.stringContaining('not a host name') });

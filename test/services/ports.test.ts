@@ -30,15 +30,16 @@ describe('parsePorts', () => {
     ['   ', 'Enter at least one port'],
     ['21,22,23,25', 'At most 3 ports per server (4 given)'],
   ])('refuses %j', (input, message) => {
-    expect(parsePorts(input, 3)).toEqual({ ok: false, message });
+    expect(parsePorts(input, 3)).toMatchObject({ ok: false, message, code: expect.stringMatching(/^[A-Z_]+$/) });
   });
 
   it('refuses bad lists and other shapes', () => {
-    expect(parsePorts([], 3)).toEqual({ ok: false, message: 'Enter at least one port' });
+    expect(parsePorts([], 3)).toEqual({ ok: false, message: 'Enter at least one port', code: 'PORTS_REQUIRED' });
     expect(parsePorts([1.5], 3)).toMatchObject({ ok: false });
     expect(parsePorts([0], 3)).toMatchObject({ ok: false });
     expect(parsePorts([null], 3)).toMatchObject({ ok: false });
     expect(parsePorts({ port: 1 }, 3)).toMatchObject({ ok: false });
-    expect(parsePorts([1, 2], 1)).toEqual({ ok: false, message: 'At most 1 port per server (2 given)' });
+    expect(parsePorts([1, 2], 1)).toEqual({ ok: false, message: 'At most 1 port per server (2 given)', code: 'PORTS_TOO_MANY', params: { max: 1, given: 2 } });
+    expect(parsePorts('21,70000', 3)).toMatchObject({ ok: false, code: 'PORT_INVALID', params: { port: 70000 } });
   });
 });

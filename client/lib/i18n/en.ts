@@ -1,5 +1,12 @@
 // English messages. Keys are shared with ko.ts (which must have every key).
+import { accountEn } from './account.en';
+import { fieldsEn } from './fields.en';
+import { notesEn } from './notes.en';
+
 export const en = {
+  ...accountEn,
+  ...fieldsEn,
+  ...notesEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',
@@ -487,7 +494,7 @@ export const en = {
   'request.contentHint': 'What the IP is and why it should be monitored.',
   'request.representativeIp': 'Representative IP',
   'request.ip': 'External IP to add',
-  'request.ipHint': 'The public address of the server to monitor.',
+  'request.ipHint': 'The address of the server to monitor (a private one needs an administrator\'s permission).',
   'request.submit': 'Send request',
   'request.filed': 'Request #{n} sent.',
   'request.empty': 'No requests yet',

@@ -80,6 +80,11 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return s;
 }
 
+/** Whether `key` is a message (for codes that come from the API). */
+export function hasKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
 /** The BCP 47 locale for Intl formatting. */
 export function locale(): string {
   return i18n.lang === 'ko' ? 'ko-KR' : 'en-GB';

@@ -1,7 +1,14 @@
 // 한국어 메시지. en.ts 의 모든 키가 있어야 합니다.
 import type { MessageKey } from './en';
 
+import { accountKo } from './account.ko';
+import { fieldsKo } from './fields.ko';
+import { notesKo } from './notes.ko';
+
 export const ko: Record<MessageKey, string> = {
+  ...accountKo,
+  ...fieldsKo,
+  ...notesKo,
   'common.loading': '불러오는 중…',
   'common.cancel': '취소',
   'common.save': '저장',
@@ -489,7 +496,7 @@ export const ko: Record<MessageKey, string> = {
   'request.contentHint': 'IP 의 용도와 모니터링이 필요한 이유를 적어 주세요.',
   'request.representativeIp': '대표 IP',
   'request.ip': '추가할 외부 IP',
-  'request.ipHint': '모니터링할 서버의 공인 IP 주소.',
+  'request.ipHint': '모니터링할 서버의 IP 주소 (사설 주소는 관리자의 허용이 필요합니다).',
   'request.submit': '요청 보내기',
   'request.filed': '요청 #{n} 을(를) 보냈습니다.',
   'request.empty': '요청이 없습니다',

@@ -14,7 +14,17 @@ const FieldError = builder.objectRef<FieldProblem>('FieldError').implement({
   description: 'One input field that was refused, with why.',
   fields: (t) => ({
     path: t.exposeStringList('path', { description: 'The input path, e.g. ["input","ports"].' }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', { description: 'The reason in English (for logs and scripts); a client translates `code` with `params`.' }),
+    code: t.string({
+      description: 'A stable code for the reason (docs/api.md "Field error codes"), e.g. REQUIRED, OUT_OF_RANGE, UNKNOWN_TIME_ZONE; INVALID when no finer code applies.',
+      resolve: (f) => f.code ?? 'INVALID',
+    }),
+    params: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The values the sentence needs, e.g. { "min": 1, "max": 100 } for OUT_OF_RANGE.',
+      resolve: (f) => f.params ?? null,
+    }),
   }),
 });
 

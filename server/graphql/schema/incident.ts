@@ -100,7 +100,7 @@ builder.prismaObjectField('Monitor', 'incidents', (t) =>
     description: 'This monitor\'s incidents, newest first.',
     args: { open: t.arg.boolean({ description: 'Only open (true) or only resolved (false) incidents.' }) },
     query: (args) => ({
-      where: { kind: { not: 'CERT_EXPIRY' }, ...(args.open == null ? {} : args.open ? { resolvedAt: null } : { resolvedAt: { not: null } }) },
+      where: { kind: { notIn: ['CERT_EXPIRY', 'TEST'] }, ...(args.open == null ? {} : args.open ? { resolvedAt: null } : { resolvedAt: { not: null } }) },
       orderBy: [{ openedAt: 'desc' }, { id: 'desc' }],
     }),
   }),

@@ -19,5 +19,7 @@ import './statistics.ts';
 import './flapping.ts';
 import './admin.ts';
 import './notify-channels.ts';
+import './profile.ts';
+import './test-ledger.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

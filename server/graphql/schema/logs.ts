@@ -48,7 +48,7 @@ const MonitorLogRef = builder.objectRef<MonitorLog>('MonitorLog').implement({
 function requiredMonitor(args: { monitor?: string | number | null; monitorId?: string | number | null }, typed = false): string | number {
   const id = args.monitorId ?? args.monitor;
   if (id == null) {
-    if (typed) throw ValidationError.field('monitorId', 'Give the monitor (monitorId)');
+    if (typed) throw ValidationError.field('monitorId', 'Give the monitor (monitorId)', 'REQUIRED');
     throw new GraphQLError('Give the monitor (monitorId)', { extensions: { code: 'BAD_USER_INPUT' } });
   }
   return id;

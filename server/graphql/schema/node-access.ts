@@ -38,7 +38,7 @@ export function requireNodeId(globalId: string, typename: string, what = typenam
 export function inputNodeId(globalId: string | null | undefined, typename: string, path: string[], message: string): string | null {
   if (globalId == null) return null;
   const id = decodeNodeId(globalId, typename);
-  if (!id) throw ValidationError.field(path, message);
+  if (!id) throw ValidationError.field(path, message, 'UNKNOWN_ID');
   return id;
 }
 

@@ -196,7 +196,7 @@ builder.mutationField('setAlimtalkTemplateCodes', (t) =>
       const current = await getAlimtalkTemplateCodes(ctx.services.prisma);
       const next: Record<string, { ko?: string; en?: string }> = { ...current };
       input.forEach((row, i) => {
-        if (!(ALIMTALK_TEMPLATE_KEYS as readonly string[]).includes(row.key)) throw ValidationError.field(['input', String(i), 'key'], `One of ${ALIMTALK_TEMPLATE_KEYS.join(', ')}`);
+        if (!(ALIMTALK_TEMPLATE_KEYS as readonly string[]).includes(row.key)) throw ValidationError.field(['input', String(i), 'key'], `One of ${ALIMTALK_TEMPLATE_KEYS.join(', ')}`, 'ONE_OF', { values: ALIMTALK_TEMPLATE_KEYS.join(', ') });
         next[row.key] = { ...(next[row.key] ?? {}), ...(row.codeKo != null ? { ko: row.codeKo.trim() } : {}), ...(row.codeEn != null ? { en: row.codeEn.trim() } : {}) };
       });
       const parsed = templateCodesSchema.safeParse(next);

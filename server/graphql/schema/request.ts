@@ -1,5 +1,6 @@
 // ApprovalRequest: the colocation IP approval board (NUM, title, ID, representative IP, date,
 // status), its admin workflow, and live updates for admins and the request's owner.
+import { ipRangeOf } from '../../services/ip-policy.ts';
 import { approveApprovalRequest, countRequests, createApprovalRequest, findApprovalRequest, listRequests, openApprovalRequest, rejectApprovalRequest } from '../../services/requests.ts';
 import type { ApprovalRequestEvent } from '../../services/events.ts';
 import type { RequestStatus } from '../../generated/prisma/enums.ts';
@@ -37,6 +38,11 @@ export const ApprovalRequestRef = builder.prismaNode('ApprovalRequest', {
     seenBy: t.relation('seenBy', { nullable: true, authScopes: { admin: true }, unauthorizedResolver: () => null, description: 'Admins only.' }),
     decidedBy: t.relation('decidedBy', { nullable: true, authScopes: { admin: true }, unauthorizedResolver: () => null, description: 'Admins only.' }),
     server: t.relation('server', { nullable: true, description: 'The inventory server created by approving it.' }),
+    ipRange: t.string({
+      nullable: true,
+      description: 'The restricted range the IP is in (PRIVATE, LOOPBACK, LINK_LOCAL, SHARED, RESERVED, DOCUMENTATION, MULTICAST, UNSPECIFIED, BROADCAST), or null for a public address. Approving a restricted one needs `allowPrivate`.',
+      resolve: (r) => ipRangeOf(r.ip),
+    }),
     ipConflict: t.string({
       nullable: true,
       authScopes: { admin: true },
@@ -114,7 +120,19 @@ const adminAction = (name: string, description: string, run: typeof openApproval
   );
 
 adminAction('openApprovalRequest', 'Admin: opens a request; the first opening marks it SEEN (with time and admin).', openApprovalRequest);
-adminAction('approveApprovalRequest', 'Admin: approves; the IP joins the customer\'s "not yet registered" servers. Idempotent.', approveApprovalRequest);
+builder.mutationField('approveApprovalRequest', (t) =>
+  t.prismaField({
+    type: 'ApprovalRequest',
+    authScopes: { admin: true },
+    errors: { types: standardErrors },
+    description: 'Admin: approves; the IP joins the customer\'s "not yet registered" servers. Idempotent. A private or otherwise restricted IP (`ipRange`) needs `allowPrivate: true` (else a ValidationError PRIVATE_NEEDS_PERMISSION on allowPrivate).',
+    args: { id: t.arg.id({ required: true }), allowPrivate: t.arg.boolean({ required: false, description: 'Allow monitoring this restricted (private, loopback…) address.' }) },
+    resolve: async (query, _r, args, ctx) => {
+      const request = await approveApprovalRequest(ctx.services, ctx.viewer!, requireNodeId(String(args.id), 'ApprovalRequest', 'Approval request'), { allowPrivate: args.allowPrivate ?? false });
+      return reload(ctx, query, request.id);
+    },
+  }),
+);
 
 builder.mutationField('rejectApprovalRequest', (t) =>
   t.prismaField({

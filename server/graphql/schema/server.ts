@@ -76,7 +76,14 @@ builder.mutationField('addServer', (t) =>
   }),
 );
 
-const ImportLineStatusEnum = builder.enumType('ImportLineStatus', { values: ['CREATED', 'UNCHANGED', 'ERROR'] as const });
+const ImportLineStatusEnum = builder.enumType('ImportLineStatus', {
+  values: {
+    CREATED: { description: 'Added to the inventory by this run.' },
+    WOULD_CREATE: { description: 'A dry run: would be added.' },
+    UNCHANGED: { description: 'Already in this customer\'s inventory: nothing to do.' },
+    ERROR: { description: 'Refused: `code` (with `params`) and `message` say why; the other lines are not held back.' },
+  } as const,
+});
 
 const ImportLineRef = builder.objectRef<ImportLine>('ImportLine').implement({
   fields: (t) => ({
@@ -84,14 +91,17 @@ const ImportLineRef = builder.objectRef<ImportLine>('ImportLine').implement({
     input: t.exposeString('input'),
     ip: t.exposeString('ip', { nullable: true, description: 'The canonical address.' }),
     status: t.expose('status', { type: ImportLineStatusEnum }),
-    message: t.exposeString('message', { nullable: true }),
+    message: t.exposeString('message', { nullable: true, description: 'Why (English); translate `code`.' }),
+    code: t.exposeString('code', { nullable: true, description: 'ERROR / UNCHANGED: a field error code (docs/api.md), e.g. INVALID_IP, IP_NOT_PUBLIC, DUPLICATE_LINE, IP_OTHER_CUSTOMER, IP_IN_INVENTORY.' }),
+    params: t.field({ type: 'JSON', nullable: true, resolve: (l) => l.params }),
   }),
 });
 
 const ImportServersResultRef = builder.objectRef<ImportServersResult>('ImportServersResult').implement({
   fields: (t) => ({
-    applied: t.exposeBoolean('applied', { description: 'True when the servers were added (no line had an error, not a dry run).' }),
+    applied: t.exposeBoolean('applied', { description: 'True when the valid lines were added (not a dry run, at least one line to add).' }),
     created: t.exposeInt('created'),
+    refused: t.exposeInt('refused', { description: 'Lines in ERROR (skipped).' }),
     lines: t.field({ type: [ImportLineRef], resolve: (r) => r.lines }),
   }),
 });
@@ -110,7 +120,7 @@ builder.mutationField('importServers', (t) =>
     type: ImportServersResultRef,
     authScopes: { admin: true },
     errors: { types: standardErrors },
-    description: 'Admin: adds a pasted list of IPs to a customer\'s inventory. All or nothing: any line in error writes nothing.',
+    description: 'Admin: adds a pasted list of IPs to a customer\'s inventory: every valid line is added (in one transaction); every other line is reported with its reason (ERROR, code). dryRun only reports (WOULD_CREATE).',
     args: { input: t.arg({ type: ImportServersInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       importServers(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), text: input.text, allowPrivate: input.allowPrivate, dryRun: input.dryRun }),

@@ -35,8 +35,8 @@ builder.prismaObjectField('Monitor', 'yearlyStatistics', (t) =>
     },
     resolve: async (m, args, ctx) => {
       const timeZone = args.timeZone ?? (await viewerTimeZone(ctx));
-      if (!isTimeZone(timeZone)) throw ValidationError.field('timeZone', 'Unknown time zone');
-      if (args.year != null && (args.year < 1970 || args.year > 9999)) throw ValidationError.field('year', 'Not a year');
+      if (!isTimeZone(timeZone)) throw ValidationError.field('timeZone', 'Unknown time zone', 'UNKNOWN_TIME_ZONE');
+      if (args.year != null && (args.year < 1970 || args.year > 9999)) throw ValidationError.field('year', 'Not a year', 'OUT_OF_RANGE', { min: 1970, max: 9999 });
       const key = `statistics:${args.year ?? 'all'}:${timeZone}`;
       const rows = await loadBatched<string, HostYearStatistics[]>(ctx, key, m.id, async (ids) => {
         const all = await getYearlyStatistics(ctx.services, ctx.viewer, { monitorIds: ids, year: args.year, timeZone });

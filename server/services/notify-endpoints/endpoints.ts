@@ -9,7 +9,7 @@ import type { Channel } from '../../generated/prisma/enums.ts';
 import { isSlackWebhookUrl, SLACK_DEFAULT_PREFIX } from '../../notify/slack.ts';
 import { isTelegramChatId } from '../../notify/telegram.ts';
 import { recordAudit } from '../audit.ts';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldProblem, type ProblemParams } from '../errors.ts';
 import { checkIp } from '../ip-policy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
 
@@ -44,28 +44,30 @@ function isEndpointChannel(c: Channel | null | undefined): c is EndpointChannel 
   return c === 'SLACK' || c === 'TELEGRAM' || c === 'WEBHOOK';
 }
 
-export function validateTarget(channel: EndpointChannel, raw: string, allowPrivate: boolean, opts: EndpointOptions): { target: string } | { problem: string } {
+export type TargetProblem = { problem: string; code: string; params?: ProblemParams };
+
+export function validateTarget(channel: EndpointChannel, raw: string, allowPrivate: boolean, opts: EndpointOptions): { target: string } | TargetProblem {
   const target = raw.trim();
-  if (!target || target.length > 2000) return { problem: 'Enter the destination (at most 2,000 characters)' };
+  if (!target || target.length > 2000) return { problem: 'Enter the destination (at most 2,000 characters)', ...(target ? { code: 'TOO_LONG', params: { max: 2000 } } : { code: 'REQUIRED' }) };
   if (channel === 'SLACK') {
     const prefix = opts.slackPrefix ?? SLACK_DEFAULT_PREFIX;
-    return isSlackWebhookUrl(target, prefix) ? { target } : { problem: `Enter a Slack incoming-webhook URL (${prefix}services/…)` };
+    return isSlackWebhookUrl(target, prefix) ? { target } : { problem: `Enter a Slack incoming-webhook URL (${prefix}services/…)`, code: 'SLACK_URL', params: { prefix } };
   }
-  if (channel === 'TELEGRAM') return isTelegramChatId(target) ? { target } : { problem: 'Enter a Telegram chat id (a number such as -1001234567890, or @channelname)' };
+  if (channel === 'TELEGRAM') return isTelegramChatId(target) ? { target } : { problem: 'Enter a Telegram chat id (a number such as -1001234567890, or @channelname)', code: 'TELEGRAM_CHAT' };
   let url: URL;
   try {
     url = new URL(target);
   } catch {
-    return { problem: 'Enter a URL (https://…)' };
+    return { problem: 'Enter a URL (https://…)', code: 'WEBHOOK_URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'Webhook URLs must start with https:// or http://' };
-  if (url.username || url.password) return { problem: 'Put no user name or password in the URL: the signature authenticates the request' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'Webhook URLs must start with https:// or http://', code: 'WEBHOOK_URL' };
+  if (url.username || url.password) return { problem: 'Put no user name or password in the URL: the signature authenticates the request', code: 'URL_CREDENTIALS' };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (/^[0-9.]+$/.test(host) || host.includes(':')) {
     const c = checkIp(host, { allowPrivate });
-    if (!c.ok) return { problem: `${host} is not allowed: ${c.message}` };
+    if (!c.ok) return { problem: `${host} is not allowed: ${c.message}`, code: c.code, ...(c.params ? { params: c.params } : {}) };
   } else if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'))) {
-    return { problem: `${host} is a local name; only an administrator can allow private destinations` };
+    return { problem: `${host} is a local name; only an administrator can allow private destinations`, code: 'LOCAL_NAME', params: { host } };
   }
   return { target };
 }
@@ -75,7 +77,7 @@ async function ownerFor(deps: ServiceDeps, viewer: Viewer, adminRecipientId: str
     if (adminRecipientId) throw new ForbiddenError('Only administrators manage admin recipients');
     return { accountId: viewer.accountId, adminRecipientId: null };
   }
-  if (!adminRecipientId) throw ValidationError.field(['input', 'adminRecipient'], 'Choose the admin recipient this destination belongs to');
+  if (!adminRecipientId) throw ValidationError.field(['input', 'adminRecipient'], 'Choose the admin recipient this destination belongs to', 'REQUIRED');
   const r = await deps.prisma.adminRecipient.findUnique({ where: { id: adminRecipientId }, select: { id: true } });
   if (!r) throw new NotFoundError('Admin recipient');
   return { accountId: null, adminRecipientId: r.id };
@@ -109,18 +111,18 @@ export async function findEndpoint(deps: ServiceDeps, viewer: Viewer | null, id:
 export async function createEndpoint(deps: ServiceDeps, viewer: Viewer | null, input: EndpointInput, opts: EndpointOptions = {}): Promise<{ endpoint: NotifyEndpoint; secret: string | null }> {
   const v = requireViewer(viewer);
   const problems: FieldProblem[] = [];
-  if (!isEndpointChannel(input.channel)) throw ValidationError.field(['input', 'channel'], 'Choose SLACK, TELEGRAM or WEBHOOK');
+  if (!isEndpointChannel(input.channel)) throw ValidationError.field(['input', 'channel'], 'Choose SLACK, TELEGRAM or WEBHOOK', 'ONE_OF', { values: 'SLACK, TELEGRAM, WEBHOOK' });
   const channel = input.channel;
   const label = (input.label ?? '').trim();
-  if (!label || label.length > 100) problems.push({ path: ['input', 'label'], message: 'Enter a name (at most 100 characters)' });
-  if (input.allowPrivate && !isAdmin(v)) problems.push({ path: ['input', 'allowPrivate'], message: 'Only an administrator can allow private addresses' });
+  if (!label || label.length > 100) problems.push({ path: ['input', 'label'], message: 'Enter a name (at most 100 characters)', ...(label ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }) });
+  if (input.allowPrivate && !isAdmin(v)) problems.push({ path: ['input', 'allowPrivate'], message: 'Only an administrator can allow private addresses', code: 'ADMIN_ONLY' });
   const allowPrivate = channel === 'WEBHOOK' && isAdmin(v) && input.allowPrivate === true;
   const t = validateTarget(channel, input.target ?? '', allowPrivate, opts);
-  if ('problem' in t) problems.push({ path: ['input', 'target'], message: t.problem });
+  if ('problem' in t) problems.push({ path: ['input', 'target'], message: t.problem, code: t.code, ...(t.params ? { params: t.params } : {}) });
   if (problems.length) throw new ValidationError(problems);
   const owner = await ownerFor(deps, v, input.adminRecipientId);
   const count = await deps.prisma.notifyEndpoint.count({ where: owner.accountId ? { accountId: owner.accountId } : { adminRecipientId: owner.adminRecipientId } });
-  if (count >= MAX_ENDPOINTS_PER_OWNER) throw ValidationError.field(['input', 'channel'], `At most ${MAX_ENDPOINTS_PER_OWNER} destinations`);
+  if (count >= MAX_ENDPOINTS_PER_OWNER) throw ValidationError.field(['input', 'channel'], `At most ${MAX_ENDPOINTS_PER_OWNER} destinations`, 'TOO_MANY', { max: MAX_ENDPOINTS_PER_OWNER });
   const secret = channel === 'WEBHOOK' ? `whsec_${randomBytes(32).toString('base64url')}` : null;
   const endpoint = await deps.prisma.$transaction(async (tx) => {
     const e = await tx.notifyEndpoint.create({
@@ -139,11 +141,11 @@ export async function updateEndpoint(deps: ServiceDeps, viewer: Viewer | null, i
   const channel = current.channel as EndpointChannel;
   const problems: FieldProblem[] = [];
   const label = input.label != null ? input.label.trim() : current.label;
-  if (!label || label.length > 100) problems.push({ path: ['input', 'label'], message: 'Enter a name (at most 100 characters)' });
-  if (input.allowPrivate != null && !isAdmin(v)) problems.push({ path: ['input', 'allowPrivate'], message: 'Only an administrator can allow private addresses' });
+  if (!label || label.length > 100) problems.push({ path: ['input', 'label'], message: 'Enter a name (at most 100 characters)', ...(label ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }) });
+  if (input.allowPrivate != null && !isAdmin(v)) problems.push({ path: ['input', 'allowPrivate'], message: 'Only an administrator can allow private addresses', code: 'ADMIN_ONLY' });
   const allowPrivate = channel === 'WEBHOOK' && (isAdmin(v) && input.allowPrivate != null ? input.allowPrivate : current.allowPrivate);
   const t = validateTarget(channel, input.target ?? current.target, allowPrivate, opts);
-  if ('problem' in t) problems.push({ path: ['input', 'target'], message: t.problem });
+  if ('problem' in t) problems.push({ path: ['input', 'target'], message: t.problem, code: t.code, ...(t.params ? { params: t.params } : {}) });
   if (problems.length) throw new ValidationError(problems);
   const updated = await deps.prisma.$transaction(async (tx) => {
     const e = await tx.notifyEndpoint.update({
@@ -161,7 +163,7 @@ export async function updateEndpoint(deps: ServiceDeps, viewer: Viewer | null, i
 export async function rotateEndpointSecret(deps: ServiceDeps, viewer: Viewer | null, id: string): Promise<{ endpoint: NotifyEndpoint; secret: string }> {
   const v = requireViewer(viewer);
   const current = await findEndpoint(deps, v, id);
-  if (current.channel !== 'WEBHOOK') throw ValidationError.field(['id'], 'Only webhooks have a signing secret');
+  if (current.channel !== 'WEBHOOK') throw ValidationError.field(['id'], 'Only webhooks have a signing secret', 'WEBHOOK_ONLY');
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   const endpoint = await deps.prisma.$transaction(async (tx) => {
     const e = await tx.notifyEndpoint.update({ where: { id }, data: { secret } });

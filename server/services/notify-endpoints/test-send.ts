@@ -62,13 +62,13 @@ export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNot
     const admin = viewer.role === 'ADMIN';
     const me = await deps.prisma.account.findUniqueOrThrow({ where: { id: viewer.accountId }, select: { email: true, phone: true } });
     const wanted = req.to?.trim() || (req.channel === 'EMAIL' ? me.email : me.phone) || '';
-    if (!wanted) throw ValidationError.field(['input', 'to'], req.channel === 'EMAIL' ? 'Enter an e-mail address' : 'Enter a mobile number');
+    if (!wanted) throw ValidationError.field(['input', 'to'], req.channel === 'EMAIL' ? 'Enter an e-mail address' : 'Enter a mobile number', 'REQUIRED');
     if (req.channel === 'EMAIL') {
       if (!admin && wanted !== me.email) throw new ForbiddenError('You can test only with your own e-mail address');
       return wanted;
     }
     const m = normalizeMobile(wanted);
-    if (!m.ok) throw ValidationError.field(['input', 'to'], `Not a mobile number: ${m.reason}`);
+    if (!m.ok) throw ValidationError.field(['input', 'to'], `Not a mobile number: ${m.reason}`, 'INVALID_PHONE');
     if (!admin && m.e164 !== me.phone) throw new ForbiddenError('You can test only with your own mobile number');
     return m.e164;
   }
@@ -82,9 +82,9 @@ export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNot
       let recipient = '';
       let outcome: SendOutcome;
       if (req.channel === 'SLACK' || req.channel === 'TELEGRAM' || req.channel === 'WEBHOOK') {
-        if (!req.endpointId) throw ValidationError.field(['input', 'endpoint'], 'Choose the destination to test');
+        if (!req.endpointId) throw ValidationError.field(['input', 'endpoint'], 'Choose the destination to test', 'REQUIRED');
         const e = await findEndpoint(deps, viewer, req.endpointId);
-        if (e.channel !== req.channel) throw ValidationError.field(['input', 'channel'], `That destination is a ${e.channel} destination`);
+        if (e.channel !== req.channel) throw ValidationError.field(['input', 'channel'], `That destination is a ${e.channel} destination`, 'CHANNEL_MISMATCH', { channel: e.channel });
         recipient = e.label;
         if (e.channel === 'SLACK') outcome = ch.extra.slack ? await ch.extra.slack.send({ ledgerId: id, webhookUrl: e.target, message: renderSlack(content) }) : { status: 'NOT_SENT', detail: 'not sent: Slack is switched off on this server' };
         else if (e.channel === 'TELEGRAM') outcome = ch.extra.telegram ? await ch.extra.telegram.send({ ledgerId: id, chatId: e.target, text: renderTelegram(content) }) : { status: 'NOT_SENT', detail: NO_TELEGRAM_DETAIL };
