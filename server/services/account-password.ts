@@ -122,7 +122,7 @@ export function generatePassword(): string {
 export async function adminResetPassword(deps: PasswordDeps, viewer: Viewer, opts: { accountId: string; method: ResetMethod }): Promise<AdminResetResult> {
   if (!isAdmin(viewer)) throw new ForbiddenError('Only an administrator may do this');
   const account = await deps.prisma.account.findUnique({ where: { id: opts.accountId } });
-  if (!account || account.role !== 'CUSTOMER') throw new NotFoundError('Customer');
+  if (account?.role !== 'CUSTOMER') throw new NotFoundError('Customer');
   if (opts.method === 'MAIL_LINK') {
     if (!deps.mailer) throw ValidationError.field(['method'], 'No SMTP server is configured (SMTP_URL): generate a password instead', 'MAIL_NOT_CONFIGURED');
     const { outcome, expiresAt, id } = await mailLink(deps, account, 'ADMIN');

@@ -12,7 +12,7 @@ import { ko } from '../../client/lib/i18n/ko.ts';
 import { createNhnProvider, nhnWebhookSignature } from '../../server/notify/sms/nhn.ts';
 import { createTwilioProvider, twilioSignature } from '../../server/notify/sms/twilio.ts';
 
-const has = (k: string) => Object.prototype.hasOwnProperty.call(en, k);
+const has = (k: string) => Object.hasOwn(en, k);
 const inKorean = createDeliveryNote((key: MessageKey, params?: Record<string, string | number>) => {
   let s = ko[key];
   for (const [k, v] of Object.entries(params ?? {})) s = s.replaceAll(`{${k}}`, String(v));

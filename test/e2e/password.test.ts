@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
-import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
+import { makeCustomer } from '../helpers/fixtures.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
 import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 

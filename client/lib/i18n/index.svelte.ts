@@ -82,7 +82,7 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 /** Whether `key` is a message (for codes that come from the API). */
 export function hasKey(key: string): key is MessageKey {
-  return Object.prototype.hasOwnProperty.call(en, key);
+  return Object.hasOwn(en, key);
 }
 
 /** The BCP 47 locale for Intl formatting. */
