@@ -27,7 +27,7 @@ export {
   tickGuard,
 } from './guard.ts';
 export type { CanaryState, DegradedReason, GuardAction, GuardPolicy, GuardSample, GuardSnapshot, GuardState, GuardWindow } from './guard.ts';
-export { isInMaintenance, isWindowActive, localMinuteOfWeek, validateMaintenanceWindow } from './maintenance.ts';
+export { isInMaintenance, isWindowActive, localMinuteOfWeek, maintenanceProblems, validateMaintenanceWindow } from './maintenance.ts';
 export {
   deleteMonitor,
   evaluate,

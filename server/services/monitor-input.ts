@@ -1,6 +1,6 @@
 // Pure validation of a monitor's contact, policy and maintenance windows. No Prisma, no clock.
 // Problems are collected (not thrown) so one answer can name every bad field.
-import { validateMaintenanceWindow } from '../alerting/maintenance.ts';
+import { maintenanceProblems } from '../alerting/maintenance.ts';
 import type { MaintenanceWindow as AlertWindow } from '../alerting/types.ts';
 import { normalizeMobile } from '../notify/phone.ts';
 import type { FieldProblem, ProblemParams } from './errors.ts';
@@ -132,7 +132,8 @@ export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone:
   const problems: FieldProblem[] = [];
   if (list.length > MAX_WINDOWS) return { rows: [], problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`, 'TOO_MANY', { max: MAX_WINDOWS })] };
   const rows = list.map((w, i): MaintenanceWindowRow => {
-    const at = (field: string, message: string) => problems.push(p(['maintenanceWindows', i, field], message));
+    const at = (field: string, message: string, code?: string, params?: ProblemParams) =>
+      problems.push(p(['maintenanceWindows', i, field], message, code, params));
     const timeZone = w.timeZone?.trim() || defaultTimeZone;
     const note = w.note?.trim() || null;
     if (note && note.length > 200) problems.push(p(['maintenanceWindows', i, 'note'], 'At most 200 characters', 'TOO_LONG', { max: 200 }));
@@ -148,7 +149,7 @@ export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone:
     if (w.kind === 'ONE_OFF' && (!w.startsAt || !w.endsAt)) {
       // already reported
     } else {
-      for (const [field, message] of Object.entries(validateMaintenanceWindow(core))) at(names[field] ?? field, message);
+      for (const m of maintenanceProblems(core)) at(names[m.field] ?? m.field, m.message, m.code, m.params);
     }
     return w.kind === 'ONE_OFF'
       ? { kind: 'ONE_OFF', startsAt: w.startsAt ?? null, endsAt: w.endsAt ?? null, weekday: null, startMinute: null, durationMin: null, timeZone, note }

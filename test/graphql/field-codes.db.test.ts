@@ -88,6 +88,31 @@ describe(`field error codes in real answers (${backend})`, () => {
     expect(r.registerMonitor.fields!.filter((f) => f.code === 'INVALID')).toEqual([]);
   });
 
+  it("maintenance windows: the alerting core's rules come back with codes, never the catch-all", async () => {
+    await customer(app.db.prisma, 'mw', { ips: ['8.8.8.8'], portLimit: 3 });
+    const mw = await signIn(app, 'mw');
+    const server = await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '8.8.8.8' } });
+    const r = await ok<{ registerMonitor: FieldAnswer }>(app, mw, `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ${FIELDS} } }`, {
+      input: {
+        server: gid('Server', server.id), ports: '22', contactName: 'Kim', contactEmail: 'kim@example.com',
+        maintenanceWindows: [
+          { kind: 'ONE_OFF', startsAt: '2026-12-02T10:00:00Z', endsAt: '2026-12-02T09:00:00Z' },
+          { kind: 'WEEKLY', weekday: 9, startMinute: 1440, durationMin: 0, timeZone: 'Asia/Seoul' },
+        ],
+      },
+    });
+    const byPath = Object.fromEntries((r.registerMonitor.fields ?? []).map((f) => [f.path.join('.'), f]));
+    expect(byPath['input.maintenanceWindows.0.endsAt']).toMatchObject({ code: 'END_BEFORE_START' });
+    expect(byPath['input.maintenanceWindows.1.weekday']).toMatchObject({ code: 'INVALID_WEEKDAY' });
+    expect(byPath['input.maintenanceWindows.1.startMinute']).toMatchObject({ code: 'OUT_OF_RANGE', params: { min: 0, max: 1439 } });
+    expect(byPath['input.maintenanceWindows.1.durationMin']).toMatchObject({ code: 'OUT_OF_RANGE', params: { min: 1, max: 10080 } });
+    expect(r.registerMonitor.fields!.filter((f) => f.code === 'INVALID')).toEqual([]);
+    for (const code of ['END_BEFORE_START', 'INVALID_WEEKDAY', 'INVALID_TIME']) {
+      expect(fieldsEn[`field.${code}` as keyof typeof fieldsEn], code).toBeTruthy();
+      expect(fieldsKo[`field.${code}` as keyof typeof fieldsKo], code).toBeTruthy();
+    }
+  });
+
   it('admin forms: customer, recipient, defaults, probe sources', async () => {
     const admin = await signInAdmin(app);
     const customerAnswer = await ok<{ createCustomer: FieldAnswer }>(app, admin, `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ${FIELDS} } }`, {
