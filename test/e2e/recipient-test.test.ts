@@ -53,6 +53,8 @@ describe.skipIf(!chromiumAvailable())('a test message per admin recipient, in Ko
     const sms = row.locator('[data-testid=recipient-test-result][data-channel=SMS]');
     await expect.poll(() => sms.getAttribute('data-status'), { timeout: 15_000 }).toBe('NOT_SENT');
     expect(await sms.innerText()).toContain('SMS 업체가 설정되지 않았습니다');
+    // the status is said once: not "발송 안 함 — 발송 안 함: …"
+    expect((await sms.innerText()).match(/발송 안 함/g)?.length).toBe(1);
     expect(await row.innerText()).not.toMatch(/not sent|no SMS provider/);
     await page.evaluate(() => { window.scrollTo(0, 0); return document.fonts.ready; });
     await page.screenshot({ path: path.join(root, 'docs/screenshots/admin-settings-test-ko.png'), fullPage: true });
