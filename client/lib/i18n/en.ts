@@ -679,6 +679,8 @@ export const en = {
   'monitors.portsUpHint': 'Ports whose last check answered (not flapping).',
   'monitors.portsFailingHint': 'Ports not answering, DOWN, recovering or flapping.',
   'monitors.notChecked': 'not checked: deleted',
+  'monitors.policyRefused': 'not checked: policy',
+  'monitors.policyRefused.long': 'Not checked: the address policy does not allow this address for this server (an administrator can allow it). No packet is sent and nothing is alerted.',
   'monitors.deletedNothingSent': 'Monitoring stopped: nothing is sent',
   'stats.legend': 'What the figures mean',
   'stats.def.year': 'Year: in your time zone. The figures include the current hour.',

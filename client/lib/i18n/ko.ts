@@ -681,6 +681,8 @@ export const ko: Record<MessageKey, string> = {
   'monitors.portsUpHint': '마지막 점검에 응답한 포트(불안정 제외).',
   'monitors.portsFailingHint': '응답 없음, 장애(DOWN), 복구 확인 중 또는 불안정한 포트.',
   'monitors.notChecked': '점검 안 함: 삭제됨',
+  'monitors.policyRefused': '점검 안 함: 정책',
+  'monitors.policyRefused.long': '점검 안 함: 주소 정책상 이 서버에서 이 주소를 점검할 수 없습니다(관리자가 허용할 수 있습니다). 패킷을 보내지 않으며 알림도 보내지 않습니다.',
   'monitors.deletedNothingSent': '감시 중지: 발송하지 않음',
   'stats.legend': '수치의 뜻',
   'stats.def.year': '연도: 사용자의 시간대 기준. 현재 시간대(진행 중인 1시간)의 점검도 포함합니다.',
