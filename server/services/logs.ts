@@ -110,6 +110,9 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max("flapSeconds") AS flap
       FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
       GROUP BY "hour"
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
+      FROM "DailyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "day" >= ${lo} AND "day" < ${hi}
     )
     SELECT to_char((b AT TIME ZONE ${tz}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
       to_char(b, ${LABEL[opts.granularity]}) AS label,
