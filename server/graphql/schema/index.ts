@@ -18,5 +18,6 @@ import './statistics.ts';
 import './flapping.ts';
 import './admin.ts';
 import './notify-channels.ts';
+import './storage.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
