@@ -1,7 +1,7 @@
 /*
   Warnings:
 
-  - FailureLog (one row per failed check) is replaced by FailureRun; its rows are copied first.
+  - FailureLog (one row per failed check) is replaced by FailureRun, its rows are copied first.
 
 */
 -- CreateTable
@@ -35,8 +35,8 @@ ALTER TABLE "FailureRun" ADD CONSTRAINT "FailureRun_monitorId_fkey" FOREIGN KEY 
 -- AddForeignKey
 ALTER TABLE "FailureRun" ADD CONSTRAINT "FailureRun_incidentId_fkey" FOREIGN KEY ("incidentId") REFERENCES "Incident"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
--- Existing per-check rows become runs of their own (count 1; same-instant rows of a port merge):
--- nothing is lost, figures stay identical; new failures are compacted as they come.
+-- Existing per-check rows become runs of their own (count 1, same-instant rows of a port merge):
+-- nothing is lost and figures stay identical. New failures are compacted as they come.
 INSERT INTO "FailureRun" ("monitorId","port","firstAt","lastAt","count","slots","code","message","latencyMs","flapping","incidentId")
 SELECT "monitorId", "port", "at", "at", count(*)::int, ARRAY[count(*)::smallint], min("code"), min("message"), max("latencyMs"),
   bool_or("flapping"), min("incidentId")
