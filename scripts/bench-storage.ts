@@ -1,7 +1,7 @@
 // Storage per port-day, from PostgreSQL's own size counters: healthy, flapping and always-down
 // ports driven through the real write path (scheduler → alerting → engine → writeBatch /
 // writeRollups) for a simulated day on a manual clock, one fresh database per kind.
-// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24]
+// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24] [--kinds healthy,flapping,down]
 // Needs TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 // A VACUUM every simulated hour stands in for autovacuum (the simulated day lasts minutes).
 // Prints a line per kind (bytes per port-day by table, after a final VACUUM), the last line JSON.
@@ -16,7 +16,7 @@ import type { LiveMonitor } from '../server/services/monitoring/model.ts';
 import { writeBatch, writeRollups } from '../server/services/monitoring/store.ts';
 import { benchDatabase } from './bench-db.ts';
 
-const { values } = parseArgs({ options: { ports: { type: 'string', default: '100' }, interval: { type: 'string', default: '180' }, hours: { type: 'string', default: '24' } } });
+const { values } = parseArgs({ options: { ports: { type: 'string', default: '100' }, interval: { type: 'string', default: '180' }, hours: { type: 'string', default: '24' }, kinds: { type: 'string', default: 'healthy,flapping,down' } } });
 const PORTS = Number(values.ports);
 const INTERVAL_MS = Number(values.interval) * 1000;
 const SIM_MS = Number(values.hours) * 3_600_000;
@@ -142,7 +142,7 @@ async function runKind(kind: Kind) {
 }
 
 const results = [];
-for (const kind of ['healthy', 'flapping', 'down'] as const) {
+for (const kind of values.kinds.split(',').filter((k): k is Kind => k in fails)) {
   const r = await runKind(kind);
   results.push(r);
   console.log(`${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`);

@@ -104,3 +104,19 @@ describe('failure runs', () => {
     expect(runs.filter((r) => r.firstAt.getTime() < afterRestart[0]!.at.getTime()).every((r) => r.lastAt.getTime() < afterRestart[0]!.at.getTime())).toBe(true);
   });
 });
+
+describe('failure runs of a flapping port', () => {
+  it('span the successes while the port is FLAPPING: a few rows a day, marked, counted exactly', async () => {
+    const interval = 180 * S;
+    // two checks of three refused, for six hours, then steady
+    const h = engineHarness({ world: (_host, port, at) => (port === 22 && at < 6 * HOUR && Math.floor(at / interval) % 3 !== 0 ? refused : null) });
+    h.addMonitor({ id: 'web', host: '203.0.113.5', ports: [22] });
+    h.start();
+    await h.runUntil(8 * HOUR);
+    const runs = expectExact(h);
+    const flapping = runs.filter((r) => r.flapping);
+    expect(flapping.length).toBeGreaterThan(0);
+    expect(flapping.reduce((n, r) => n + r.count, 0)).toBeGreaterThan(h.failures().length / 2);
+    expect(runs.length).toBeLessThan(h.failures().length / 10);
+  });
+});

@@ -119,7 +119,9 @@ export class Engine {
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
-    if (r.ok) this.runs.end(m.id, port);
+    // a success ends the port's failure run, except while the port is FLAPPING: then the run
+    // counts the flapping period's failed checks (marked flapping), not one run per failure
+    if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
     this.apply(m, step.actions, now);
     this.sendWhenDecided(m, now);
 

@@ -5,7 +5,9 @@
 //
 // A run continues while the next failed check of the port has the same code and message, the
 // same incident, the same flapping and maintenance marks, and falls on the same UTC day. A
-// success, any of those changing, or a restart (the in-memory run is gone) starts a new run.
+// success, any of those changing, or a restart (the in-memory run is gone) starts a new run;
+// while the port is FLAPPING its successes do not end the run (the engine decides: a flapping
+// port's run counts the failed checks of its flapping period, interleaved with successes).
 // `slots` counts the checks per UTC quarter hour from the quarter of `firstAt`: every time zone's
 // hour and day boundaries fall on a UTC quarter hour, so a log bucket in any zone counts exactly.
 
