@@ -1,7 +1,7 @@
 // Storage per port-day, from PostgreSQL's own size counters: healthy, flapping and always-down
 // ports driven through the real write path (scheduler → alerting → engine → writeBatch /
 // writeRollups) for a simulated day on a manual clock, one fresh database per kind.
-// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24] [--kinds healthy,flapping,down]
+// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24] [--kinds healthy,flapping,down] [--fillfactor 100]
 // Needs TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 // A VACUUM every simulated hour stands in for autovacuum (the simulated day lasts minutes).
 // Prints a line per kind (bytes per port-day by table, after a final VACUUM), the last line JSON.
@@ -16,7 +16,7 @@ import type { LiveMonitor } from '../server/services/monitoring/model.ts';
 import { writeBatch, writeRollups } from '../server/services/monitoring/store.ts';
 import { benchDatabase } from './bench-db.ts';
 
-const { values } = parseArgs({ options: { ports: { type: 'string', default: '100' }, interval: { type: 'string', default: '180' }, hours: { type: 'string', default: '24' }, kinds: { type: 'string', default: 'healthy,flapping,down' } } });
+const { values } = parseArgs({ options: { ports: { type: 'string', default: '100' }, interval: { type: 'string', default: '180' }, hours: { type: 'string', default: '24' }, kinds: { type: 'string', default: 'healthy,flapping,down' }, fillfactor: { type: 'string' } } });
 const PORTS = Number(values.ports);
 const INTERVAL_MS = Number(values.interval) * 1000;
 const SIM_MS = Number(values.hours) * 3_600_000;
@@ -63,6 +63,11 @@ async function runKind(kind: Kind) {
       const server = await p.server.create({ data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: true } });
       const m = await p.monitor.create({ data: { accountId: account.id, serverId: server.id, activeServerId: server.id, host: ip, ports: [22], contactName: 'c', contactEmail: 'c@example.com', mailEnabled: true, smsEnabled: false } });
       ids.push(m.id);
+    }
+    if (values.fillfactor) {
+      // compare with another fill factor than the migrations' 70 (e.g. 100, PostgreSQL's default)
+      const ff = Math.min(100, Math.max(10, Number(values.fillfactor)));
+      for (const tb of ['FailureRun', 'HourlyRollup', 'PortState']) await p.$executeRawUnsafe(`ALTER TABLE "${tb}" SET (fillfactor = ${ff})`);
     }
     const before = await sizes(url);
 
