@@ -113,12 +113,18 @@ export interface RetentionPreview {
 export async function previewRetention(prisma: PrismaClient, policy: RetentionPolicy, now: Date): Promise<RetentionPreview> {
   const runsBefore = cutoff(now, policy.failureRunMonths);
   const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
-  const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number; allruns: bigint | number; allhourly: bigint | number }[]>`
+  const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number }[]>`
     SELECT (SELECT count(*) FROM "FailureRun" WHERE "firstAt" < ${runsBefore}) AS runs,
-      (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly,
-      (SELECT count(*) FROM "FailureRun") AS allruns, (SELECT count(*) FROM "HourlyRollup") AS allhourly`;
-  const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s.bytes]));
-  const per = (table: string, all: number) => (all > 0 ? (sizes.get(table) ?? 0) / all : 0);
+      (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly`;
+  // bytes per row from the table's size and the planner's row estimate (a table not analyzed yet,
+  // so small, is counted instead: no count of whole large tables)
+  const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s]));
+  const per = async (table: 'FailureRun' | 'HourlyRollup') => {
+    const t = sizes.get(table);
+    if (!t) return 0;
+    const rows = t.rows > 0 ? t.rows : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
+    return rows > 0 ? t.bytes / rows : 0;
+  };
   const runs = Number(counts?.runs ?? 0);
   const hourly = Number(counts?.hourly ?? 0);
   return {
@@ -126,7 +132,7 @@ export async function previewRetention(prisma: PrismaClient, policy: RetentionPo
     failureRuns: runs,
     hourlyRollupsBefore: hoursBefore,
     hourlyRollups: hourly,
-    bytes: Math.round(runs * per('FailureRun', Number(counts?.allruns ?? 0)) + hourly * per('HourlyRollup', Number(counts?.allhourly ?? 0))),
+    bytes: Math.round(runs * (await per('FailureRun')) + hourly * (await per('HourlyRollup'))),
   };
 }
 
