@@ -38,6 +38,18 @@ async function vacuum(url: string): Promise<void> {
   await c.end();
 }
 
+/** Share of updates that were HOT (no new index entries) per updated table. */
+async function hotShare(url: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = await c.query<{ relname: string; upd: string; hot: string }>(
+    `SELECT relname, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = ANY($1::text[]) AND n_tup_upd > 0`,
+    [TABLES],
+  );
+  await c.end();
+  return Object.fromEntries(r.rows.map((x) => [x.relname, Math.round((Number(x.hot) / Number(x.upd)) * 100) / 100]));
+}
+
 async function sizes(url: string): Promise<Record<string, number>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -129,6 +141,8 @@ async function runKind(kind: Kind) {
     await writeBatch(p, engine.takeBatch().batch);
     await writeRollups(p, engine.rollups.drain());
     const cpu = process.cpuUsage(cpu0);
+    await new Promise((r) => setTimeout(r, 1_500)); // statistics reach pg_stat_user_tables within a second
+    const hot = await hotShare(url);
     const after = await sizes(url);
     const perPortDay = Object.fromEntries(TABLES.map((tb) => [tb, Math.round((((after[tb] ?? 0) - (before[tb] ?? 0)) / PORTS) * (86_400_000 / SIM_MS))]));
     const total = Object.values(perPortDay).reduce((a, b) => a + b, 0);
@@ -139,7 +153,7 @@ async function runKind(kind: Kind) {
       incidents: await p.incident.count(),
       notifications: await p.notification.count(),
     };
-    return { kind, ports: PORTS, checks, bytesPerPortDay: total, byTable: perPortDay, rows, cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / checks, writes: statements };
+    return { kind, ports: PORTS, hotUpdateShare: hot, checks, bytesPerPortDay: total, byTable: perPortDay, rows, cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / checks, writes: statements };
   } finally {
     await db.close();
     await database.drop();
@@ -150,6 +164,6 @@ const results = [];
 for (const kind of values.kinds.split(',').filter((k): k is Kind => k in fails)) {
   const r = await runKind(kind);
   results.push(r);
-  console.log(`${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`);
+  console.log(`${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  HOT ${JSON.stringify(r.hotUpdateShare)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`);
 }
 console.log(JSON.stringify({ intervalSec: INTERVAL_MS / 1000, hours: SIM_MS / 3_600_000, portsPerKind: PORTS, bytesPerPortDay: Object.fromEntries(results.map((r) => [r.kind, r.bytesPerPortDay])), results }));
