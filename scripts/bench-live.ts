@@ -8,8 +8,10 @@
 // random monitors through its real events path (services.events → pubsub, through Redis with
 // --redis) at `rate` per second for `duration` seconds; every client measures each event's
 // delay (arrival − publish time) and the run waits until every expected delivery arrived.
-// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC).
-// Last line: JSON. Everything runs on loopback.
+// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC);
+// CPU per subscriber = the server's CPU time over the same span / N.
+// Server CPU per delivery = the server's CPU from the first change until every delivery arrived,
+// divided by the deliveries. Last line: JSON. Everything runs on loopback.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -56,6 +58,8 @@ async function server() {
   const config = loadConfig({
     PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
     DATABASE_POOL_SIZE: '20', ...database.env,
+    // every subscriber comes from loopback: lift the per-address and per-account caps for the bench
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000', WS_MAX_CONNECTIONS_PER_ACCOUNT: '100000',
     ...(a.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:` } : {}),
   });
   const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
@@ -79,7 +83,11 @@ async function server() {
   process.on('message', (msg: Msg) => {
     if (msg.type === 'mem') {
       (globalThis as { gc?: () => void }).gc?.();
-      send({ type: 'mem', ...process.memoryUsage() });
+      const cpu = process.cpuUsage();
+      send({ type: 'mem', ...process.memoryUsage(), cpuMs: (cpu.user + cpu.system) / 1000 });
+    } else if (msg.type === 'cpu') {
+      const c = process.cpuUsage();
+      send({ type: 'cpu', ms: (c.user + c.system) / 1000 });
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
@@ -179,6 +187,7 @@ async function main() {
   for (let i = 0; i < ready; i++) watchersOf[i % targets.length]! += 1;
   let events = 0;
   let expected = 0;
+  const cpuBefore = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms);
   const end = Date.now() + Number(a.duration) * 1000;
   const tick = 1000 / Number(a.rate);
   for (let next = Date.now(); Date.now() < end; next += tick) {
@@ -195,6 +204,7 @@ async function main() {
     if (received >= expected) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const serverCpuMs = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms) - cpuBefore;
   const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
   const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
   const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
@@ -213,10 +223,14 @@ async function main() {
     delayP50Ms: q(0.5),
     delayP99Ms: q(0.99),
     delayMaxMs: delays.at(-1) ?? null,
+    // the server's CPU from the first change until every delivery arrived, per delivery
+    serverCpuUsPerDelivery: delays.length ? Math.round((serverCpuMs * 1000) / delays.length) : null,
     memoryPerSubscriberKb: ready ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10 : null,
     heapPerSubscriberKb: ready ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10 : null,
     serverRssMb: Math.round(Number(after.rss) / 1048576),
     connectSeconds: Math.round(connectS * 10) / 10,
+    // the server's CPU time (user + system) to accept one subscription: connection, authentication, tenancy check, current state
+    subscribeCpuMsPerSubscriber: ready ? Math.round(((Number(after.cpuMs) - Number(before.cpuMs)) / ready) * 100) / 100 : null,
     redis: a.redis,
     db: a.db,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,

@@ -2,11 +2,20 @@
 // one transaction, as the probe runtime does), one e-mail and one SMS each, dispatched by the real
 // dispatcher to a local SMTP server and a local NHN-shaped SMS server running in a child process.
 // Handoff = confirmation (the moment before the commit) → SMTP "250" / provider accepted, taken
-// from the ledger's sentAt. Last line: JSON {incidents, messages, handoffP50Ms, handoffP99Ms,
-// messagesPerSec, failures}.
+// from the ledger's sentAt. CPU per message = this (portwatch's) process's CPU from the commit to
+// the last outcome written, divided by the messages (the commit itself is the probe's work and is
+// reported apart). Runs on PGlite, then on PostgreSQL; last line: JSON
+// {incidents, slowRcptMs, pglite: {...}, postgres: {...}} with hand-off p50/p99, CPU ms per
+// message, failures, duplicates and the lateness of a 100 ms timer in this process (what the
+// in-process probe loop's schedule would suffer) per backend.
 //   --incidents N          (default 1000)
-//   --postgres URL         run on PostgreSQL: a database is created there and dropped after
-//                          (default: embedded PGlite, in memory)
+//   --postgres URL         the PostgreSQL server (a database is created there and dropped after;
+//                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
+//   --db pglite|postgres|both   (default both)
+//   --slow-rcpt-ms N       the SMTP server waits N ms before answering each RCPT TO (default 0)
+//   --email-concurrency N  SMTP connections = e-mails in flight (DISPATCH_EMAIL_CONCURRENCY; default 8)
+// With node --cpu-prof, the timed window's bounds are printed (profile-window …, µs of the
+// monotonic clock the profile's timestamps use) so the profile can be cut to it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -18,6 +27,7 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { createEmailChannel } from '../server/notify/email.ts';
+import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { createDispatcher } from '../server/services/dispatch/dispatcher.ts';
 import { createEvents } from '../server/services/events.ts';
@@ -30,8 +40,13 @@ type SinkCounts = { mails: number; uniqueMails: number; sms: number };
 async function runSinks(): Promise<void> {
   const messageIds = new Set<string>();
   let mails = 0;
+  const slowRcptMs = Number(arg('slow-rcpt-ms') ?? 0);
   const smtp = new SMTPServer({
     authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], hideDSN: false, logger: false, maxClients: 256, disableReverseLookup: true,
+    onRcptTo(_address, _session, cb) {
+      if (slowRcptMs > 0) setTimeout(() => cb(), slowRcptMs);
+      else cb();
+    },
     onData(stream, _session, cb) {
       let head = '';
       stream.on('data', (c: Buffer) => {
@@ -51,6 +66,12 @@ async function runSinks(): Promise<void> {
   process.send?.({ type: 'ready', info });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'counts') process.send?.({ type: 'counts', counts: { mails, uniqueMails: messageIds.size, sms: nhn.received.filter((r) => r.requestId).length } satisfies SinkCounts });
+    if (m.type === 'reset') {
+      mails = 0;
+      messageIds.clear();
+      nhn.received.length = 0;
+      process.send?.({ type: 'reset-done' });
+    }
     if (m.type === 'exit') process.exit(0);
   });
 }
@@ -60,7 +81,7 @@ function ask<T>(child: ChildProcess, type: string, answer: string): Promise<T> {
     const on = (m: { type: string } & Record<string, unknown>) => {
       if (m.type !== answer) return;
       child.off('message', on);
-      resolve((m.info ?? m.counts) as T);
+      resolve((m.info ?? m.counts ?? null) as T);
     };
     child.on('message', on);
     if (type) child.send({ type });
@@ -73,9 +94,11 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function openBenchDatabase(): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
-  const admin = arg('postgres') ?? process.env.BENCH_POSTGRES_URL;
-  if (!admin) {
+type Backend = 'pglite' | 'postgres';
+
+async function openBenchDatabase(backend: Backend): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
+  const admin = arg('postgres') ?? process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  if (backend === 'pglite') {
     const pglite = await PGlite.create();
     const db = await openDatabase({ kind: 'pglite', instance: pglite });
     return { db, label: 'PGlite (embedded, in memory)', drop: async () => { await db.close(); await pglite.close(); } };
@@ -99,13 +122,51 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const incidents = Number(arg('incidents') ?? 1000);
-  const child = fork(fileURLToPath(import.meta.url), ['--sinks'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const sinks = await ask<SinkInfo>(child, '', 'ready');
-  const { db, label, drop } = await openBenchDatabase();
+interface RunFigures {
+  database: string;
+  messages: number;
+  handoffP50Ms: number;
+  handoffP99Ms: number;
+  emailP99Ms: number;
+  smsP99Ms: number;
+  messagesPerSec: number;
+  cpuMsPerMessage: number;
+  commitMs: number;
+  failures: number;
+  duplicates: number;
+  retried: number;
+  /** How late a 100 ms timer in this process fired during the burst (the probe loop's schedule runs on such timers). */
+  probeLatenessP99Ms: number;
+  probeLatenessMaxMs: number;
+}
+
+/** A timer every 100 ms, as the probe scheduler's: how late each tick fires while the burst runs. */
+function lateness(): () => number[] {
+  const late: number[] = [];
+  let due = performance.now() + 100;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    const now = performance.now();
+    late.push(Math.max(0, now - due));
+    due += 100;
+    while (due < now) due += 100; // a tick missed altogether counts once, by its lateness
+    setTimeout(tick, Math.max(0, due - performance.now()));
+  };
+  setTimeout(tick, 100);
+  return () => {
+    stopped = true;
+    return late.sort((x, y) => x - y);
+  };
+}
+
+async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, child: ChildProcess): Promise<RunFigures> {
+  await ask<unknown>(child, 'reset', 'reset-done');
+  const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
-  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 8, maxMessages: 1000 }); // as setup.ts with the default concurrency
+  const emailConcurrency = Number(arg('email-concurrency') ?? 8);
+  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: emailConcurrency, maxMessages: 1000 }); // as setup.ts
+  const fetchLike = createKeepAliveFetch(); // as setup.ts: the providers' keep-alive client
   try {
     // monitors exist beforehand; what is timed starts when the incidents are confirmed
     const account = await prisma.account.create({ data: { loginId: 'bench', name: 'Bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'ko' } });
@@ -123,12 +184,14 @@ async function main(): Promise<void> {
     const deps = { prisma, events: createEvents(), now: () => new Date(), secret: randomBytes(24).toString('base64url'), publicUrl: 'https://pw.example.com' };
     const dispatcher = createDispatcher(deps, {
       email: createEmailChannel({ transporter, from: 'portwatch <alerts@pw.example.com>', messageIdDomain: 'pw.example.com' }),
-      sms: createNhnProvider({ baseUrl: sinks.nhnUrl, appKey: sinks.appKey, secretKey: sinks.secretKey, sendNo: '15446859', fetch }),
+      sms: createNhnProvider({ baseUrl: sinks.nhnUrl, appKey: sinks.appKey, secretKey: sinks.secretKey, sendNo: '15446859', fetch: fetchLike }),
+      concurrency: { EMAIL: emailConcurrency },
     });
     dispatcher.start();
     await dispatcher.settle();
 
-    const cpu0 = process.cpuUsage();
+    const mark = (what: string) => process.execArgv.some((x) => x.startsWith('--cpu-prof')) && console.error(`profile-window ${backend} ${what} ${process.hrtime.bigint() / 1000n}`);
+    mark('start');
     const t0 = new Date();
     const ids = monitors.map(() => crypto.randomUUID());
     await prisma.$transaction([
@@ -143,10 +206,15 @@ async function main(): Promise<void> {
       }),
     ]);
     const committedMs = Date.now() - t0.getTime();
+    mark('committed');
+    const cpu0 = process.cpuUsage();
+    const stopLateness = lateness();
     dispatcher.kick(); // what onNotificationsQueued does after the probe's commit
     await dispatcher.settle(300_000);
     const wallMs = Date.now() - t0.getTime();
     const cpu = process.cpuUsage(cpu0);
+    const late = stopLateness();
+    mark('end');
     await dispatcher.stop();
 
     const rows = await prisma.notification.findMany({ select: { status: true, sentAt: true, channel: true, attempts: true } });
@@ -154,29 +222,56 @@ async function main(): Promise<void> {
     const handoffs = sent.map((r) => r.sentAt!.getTime() - t0.getTime()).sort((a, b) => a - b);
     const lastMs = handoffs.at(-1) ?? 0;
     const counts = await ask<SinkCounts>(child, 'counts', 'counts');
-    const result = {
-      incidents,
+    const p99Of = (c: string) => percentile(sent.filter((r) => r.channel === c).map((r) => r.sentAt!.getTime() - t0.getTime()).sort((a, b) => a - b), 99);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const figures: RunFigures = {
+      database: backend,
       messages: sent.length,
       handoffP50Ms: percentile(handoffs, 50),
       handoffP99Ms: percentile(handoffs, 99),
+      emailP99Ms: p99Of('EMAIL'),
+      smsP99Ms: p99Of('SMS'),
       messagesPerSec: Math.round((sent.length / Math.max(1, lastMs)) * 1000),
+      cpuMsPerMessage: Number((cpuMs / Math.max(1, rows.length)).toFixed(2)),
+      commitMs: committedMs,
       failures: rows.length - sent.length,
-    };
-    const byChannel = (c: string) => {
-      const h = sent.filter((r) => r.channel === c).map((r) => r.sentAt!.getTime() - t0.getTime()).sort((a, b) => a - b);
-      return `p50 ${percentile(h, 50)} ms, p99 ${percentile(h, 99)} ms`;
+      // more arrivals than ledger rows sent, or one Message-ID twice
+      duplicates: Math.max(0, counts.mails + counts.sms - sent.length) + (counts.mails - counts.uniqueMails),
+      retried: rows.filter((r) => r.attempts > 1).length,
+      probeLatenessP99Ms: Math.round(percentile(late, 99)),
+      probeLatenessMaxMs: Math.round(late.at(-1) ?? 0),
     };
     console.log(`database: ${label}; ${rows.length} ledger rows committed in ${committedMs} ms; all settled after ${wallMs} ms`);
-    console.log(`e-mail ${byChannel('EMAIL')} | SMS ${byChannel('SMS')} | retried rows: ${rows.filter((r) => r.attempts > 1).length}`);
-    console.log(`received: SMTP ${counts.mails} (${counts.uniqueMails} distinct Message-IDs), SMS ${counts.sms}`);
-    console.log(`portwatch process CPU: ${Math.round((cpu.user + cpu.system) / 1000)} ms (${((cpu.user + cpu.system) / 1000 / rows.length).toFixed(2)} ms per message, commit included); load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
-    console.log(JSON.stringify(result));
-    if (counts.mails !== counts.uniqueMails || counts.mails + counts.sms !== sent.length) process.exitCode = 1;
+    console.log(`  hand-off p50 ${figures.handoffP50Ms} ms, p99 ${figures.handoffP99Ms} ms | e-mail p99 ${figures.emailP99Ms} ms | SMS p99 ${figures.smsP99Ms} ms | retried rows: ${figures.retried}`);
+    console.log(`  received: SMTP ${counts.mails} (${counts.uniqueMails} distinct Message-IDs), SMS ${counts.sms}`);
+    console.log(`  a 100 ms timer in this process (the probe loop's schedule) fired late by p99 ${figures.probeLatenessP99Ms} ms, at most ${figures.probeLatenessMaxMs} ms`);
+    console.log(`  portwatch process CPU after the commit: ${Math.round(cpuMs)} ms = ${figures.cpuMsPerMessage} ms per message; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
+    return figures;
   } finally {
     transporter.close();
+    fetchLike.close();
     await drop();
+  }
+}
+
+async function main(): Promise<void> {
+  const incidents = Number(arg('incidents') ?? 1000);
+  const slowRcptMs = Number(arg('slow-rcpt-ms') ?? 0);
+  const which = arg('db') ?? 'both';
+  const backends: Backend[] = which === 'both' ? ['pglite', 'postgres'] : [which === 'postgres' ? 'postgres' : 'pglite'];
+  const child = fork(fileURLToPath(import.meta.url), ['--sinks', '--slow-rcpt-ms', String(slowRcptMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sinks = await ask<SinkInfo>(child, '', 'ready');
+  const result: Record<string, unknown> = { incidents, slowRcptMs, emailConcurrency: Number(arg('email-concurrency') ?? 8) };
+  try {
+    for (const b of backends) {
+      const f = await runOnce(b, incidents, sinks, child);
+      result[b] = f;
+      if (f.failures > 0 || f.duplicates > 0) process.exitCode = 1;
+    }
+  } finally {
     child.send({ type: 'exit' });
   }
+  console.log(JSON.stringify(result));
 }
 
 if (process.argv.includes('--sinks')) {

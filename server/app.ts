@@ -13,6 +13,7 @@ import { CLOSE_TOO_MANY, createLiveConnections } from './graphql/live-connection
 import { printSchemaFile } from './graphql/print.ts';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { mutationRateLimit } from './graphql/limits.ts';
+import { sharedEventsPlugin } from './graphql/shared-events.ts';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -28,8 +29,8 @@ export interface ReadinessReport {
   checks: Record<string, { ok: boolean; detail?: string }>;
 }
 
-/** An extra HTTP route (tracking pixel, delivery-report webhooks…). Returns true when it handled the request. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+import type { RouteHandler } from './http/route.ts';
+export type { RouteHandler } from './http/route.ts';
 
 export interface AppDeps {
   routes?: RouteHandler[];
@@ -51,6 +52,8 @@ export interface AppDeps {
   wsLimits?: { perAddress: number; perAccount: number; subscriptionsPerSocket: number };
   /** Milliseconds a connection may stay silent before its request is complete (default 30 s). */
   requestTimeoutMs?: number;
+  /** Milliseconds a WebSocket may take to send graphql-ws `connection_init` (default 10 s; then closed 4408). */
+  wsInitTimeoutMs?: number;
 }
 
 export interface App {
@@ -143,6 +146,7 @@ export function buildApp(deps: AppDeps): App {
       // the CSRF header, or Authorization (an API token is no ambient credential)
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization'] }),
       edgePlugin({ production }),
+      sharedEventsPlugin(),
       cookiePlugin,
       mutationRateLimit(),
       ...(deps.plugins ?? []),
@@ -195,7 +199,9 @@ export function buildApp(deps: AppDeps): App {
 
   const sdl = printSchemaFile();
 
-  const server = createServer((req, res) => {
+  // connectionsCheckingInterval: how often Node enforces headersTimeout / requestTimeout on open
+  // connections (its default, 30 s, would let a slow client dribble a request for that long)
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     setBaseSecurityHeaders(res);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql' && !origins.allows(req)) {
@@ -299,7 +305,22 @@ export function buildApp(deps: AppDeps): App {
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBody });
   // dead peers (no pong within 30 s) are dropped
   const alive = new WeakMap<object, boolean>();
-  wss.on('connection', (ws) => {
+  // every open socket counts against its address's cap from the upgrade on (also one that has
+  // not sent connection_init yet, which graphql-ws closes after wsInitTimeoutMs)
+  const socketsByAddress = new Map<string, number>();
+  wss.on('connection', (ws, req) => {
+    const address = clientAddress(req) ?? 'unknown';
+    const open = (socketsByAddress.get(address) ?? 0) + 1;
+    socketsByAddress.set(address, open);
+    ws.once('close', () => {
+      const left = (socketsByAddress.get(address) ?? 1) - 1;
+      if (left > 0) socketsByAddress.set(address, left);
+      else socketsByAddress.delete(address);
+    });
+    if (open > wsLimits.perAddress) {
+      ws.close(CLOSE_TOO_MANY, 'Too many connections from this address');
+      return;
+    }
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
   });
@@ -316,6 +337,7 @@ export function buildApp(deps: AppDeps): App {
   heartbeat.unref();
   const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
+      connectionInitWaitTimeout: deps.wsInitTimeoutMs ?? 10_000,
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
@@ -370,7 +392,7 @@ export function buildApp(deps: AppDeps): App {
         });
         // A parse or validation failure (syntax, armor limits) answers this operation with an
         // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
-        let document;
+        let document: ReturnType<typeof parse>;
         try {
           document = parse(payload.query);
         } catch (err) {

@@ -27,7 +27,7 @@ const hostPortList = z.string().transform((v, ctx) => {
   for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(item);
     const port = m ? Number(m[2]) : NaN;
-    if (!m || !m[1] || port < 1 || port > 65535) {
+    if (!m?.[1] || port < 1 || port > 65535) {
       ctx.addIssue({ code: 'custom', message: `must be a comma-separated host:port list ("${item}" is not)` });
       return z.NEVER;
     }
@@ -77,6 +77,7 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_ACCOUNT: int(1, 100_000).default(50),
   WS_MAX_SUBSCRIPTIONS: int(1, 100_000).default(100),
   HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3_600).default(30),
+  WS_INIT_TIMEOUT_SECONDS: int(1, 600).default(10),
   GRAPHIQL: bool.optional(),
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).default('portwatch <portwatch@localhost>'),

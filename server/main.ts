@@ -14,12 +14,13 @@ import { createRateLimiter } from './services/rate-limit.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
 import { startRetentionJob } from './services/retention/job.ts';
-import { createNotifications, notificationSettings, type Notifications } from './services/dispatch/setup.ts';
+import { notificationSettings } from './notification-settings.ts';
+import { createNotifications, type Notifications } from './services/dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
 import { createTestNotifier } from './services/notify-endpoints/test-send.ts';
 import { createFanout, type Fanout } from './services/fanout.ts';
-import { createMetrics, createProbeCounters } from './http/metrics.ts';
+import { createMetrics, createProbeCounters } from './metrics/metrics.ts';
 import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
 import { tcpCheck } from './probe/index.ts';
 import { startCluster } from './services/cluster/setup.ts';
@@ -118,6 +119,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     if (probe) {
       services.onMonitorChanged = (id) => probe.monitorChanged(id);
       services.probeStatus = (id) => probe.status(id);
+      services.probeRollups = (ids) => probe.pendingRollups(ids);
     }
     // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
     const settings = notificationSettings(config);
@@ -158,6 +160,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       allowedOrigins: [new URL(config.publicUrl).origin, ...config.CORS_ORIGINS],
       trustProxy: config.trustProxy,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      wsInitTimeoutMs: config.WS_INIT_TIMEOUT_SECONDS * 1000,
       wsLimits: { perAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS, perAccount: config.WS_MAX_CONNECTIONS_PER_ACCOUNT, subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS },
       readiness,
       staticDir: path.join(root, 'build/client'),

@@ -30,7 +30,7 @@ export function errorText(error: CombinedError | null | undefined): string | nul
 
 /** The `{ __typename, message, fields? }` of a mutation's error member, or null for success. */
 export function problemOf(result: { __typename?: string; message?: string } | null | undefined): string | null {
-  if (!result || !result.__typename || result.__typename.endsWith('Success')) return null;
+  if (!result?.__typename || result.__typename.endsWith('Success')) return null;
   return result.message ?? result.__typename;
 }
 

@@ -51,13 +51,19 @@ const nfCache = new Map<string, Intl.NumberFormat>();
 function rtf(): Intl.RelativeTimeFormat {
   const l = locale();
   let f = rtfCache.get(l);
-  if (!f) rtfCache.set(l, (f = new Intl.RelativeTimeFormat(l, { numeric: 'auto' })));
+  if (!f) {
+    f = new Intl.RelativeTimeFormat(l, { numeric: 'auto' });
+    rtfCache.set(l, f);
+  }
   return f;
 }
 function nf(key: string, make: () => Intl.NumberFormat): Intl.NumberFormat {
   const k = `${locale()}|${key}`;
   let f = nfCache.get(k);
-  if (!f) nfCache.set(k, (f = make()));
+  if (!f) {
+    f = make();
+    nfCache.set(k, f);
+  }
   return f;
 }
 

@@ -135,7 +135,10 @@ export function evaluateFlap(
 ): Transition<FlapState, FlapAction> {
   if (ctx.inMaintenance) return { next: state, actions: [] };
   let p = effective.get(policy);
-  if (!p) effective.set(policy, (p = effectiveFlapPolicy(policy)));
+  if (!p) {
+    p = effectiveFlapPolicy(policy);
+    effective.set(policy, p);
+  }
   if (!p.enabled) {
     const next = initialFlapState();
     return { next, actions: state.flapping ? [{ type: 'FLAP_END', figures: flapFigures(state.history) }] : [] };

@@ -77,20 +77,20 @@ export function isInMaintenance(windows: readonly MaintenanceWindow[], now: numb
 export function validateMaintenanceWindow(window: MaintenanceWindow): Record<string, string> {
   const errors: Record<string, string> = {};
   if (window.kind === 'once') {
-    if (!Number.isFinite(window.startsAt)) errors['startsAt'] = 'must be a time';
-    if (!Number.isFinite(window.endsAt)) errors['endsAt'] = 'must be a time';
-    else if (!(window.endsAt > window.startsAt)) errors['endsAt'] = 'must be after startsAt';
+    if (!Number.isFinite(window.startsAt)) errors.startsAt = 'must be a time';
+    if (!Number.isFinite(window.endsAt)) errors.endsAt = 'must be a time';
+    else if (!(window.endsAt > window.startsAt)) errors.endsAt = 'must be after startsAt';
     return errors;
   }
   if (window.days.length === 0 || !window.days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6)) {
-    errors['days'] = 'must be one or more of 0 (Sunday) … 6 (Saturday)';
+    errors.days = 'must be one or more of 0 (Sunday) … 6 (Saturday)';
   }
   if (!Number.isInteger(window.startMinute) || window.startMinute < 0 || window.startMinute >= MINUTES_PER_DAY) {
-    errors['startMinute'] = 'must be a whole number of minutes in 0…1439';
+    errors.startMinute = 'must be a whole number of minutes in 0…1439';
   }
   if (!Number.isInteger(window.durationMinutes) || window.durationMinutes < 1 || window.durationMinutes > MINUTES_PER_WEEK) {
-    errors['durationMinutes'] = 'must be a whole number of minutes in 1…10080';
+    errors.durationMinutes = 'must be a whole number of minutes in 1…10080';
   }
-  if (localMinuteOfWeek(0, window.timeZone) === null) errors['timeZone'] = 'unknown time zone';
+  if (localMinuteOfWeek(0, window.timeZone) === null) errors.timeZone = 'unknown time zone';
   return errors;
 }

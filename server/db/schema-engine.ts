@@ -33,6 +33,35 @@ function loadWasm(): Promise<typeof bg> {
 
 type Disposable = { dispose(): Promise<void> };
 
+type ScriptRunner = {
+  adapterName?: string;
+  executeScript?: (script: string) => Promise<void>;
+  underlyingDriver?: () => unknown;
+  onError?: (error: unknown) => never;
+};
+
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it at every ";", which breaks
+ * function bodies (PL/pgSQL triggers in $$ … $$). PostgreSQL's simple query protocol takes the
+ * whole script at once (one implicit transaction), as `psql -f` would; PGlite already does.
+ */
+function wholeScripts<T extends object>(adapter: T): T {
+  const a = adapter as T & ScriptRunner;
+  const driver = a.underlyingDriver?.() as { query?: (sql: string) => Promise<unknown> } | undefined;
+  if (a.adapterName === '@prisma/adapter-pg' && typeof a.executeScript === 'function' && typeof driver?.query === 'function') {
+    const query = driver.query.bind(driver);
+    a.executeScript = async (script: string) => {
+      try {
+        await query(script);
+      } catch (error) {
+        a.onError?.(error);
+        throw error;
+      }
+    };
+  }
+  return adapter;
+}
+
 /**
  * Runs `fn` with a schema engine bound to `factory`; disposes every adapter the engine
  * opened (engine.free() does not).
@@ -48,12 +77,12 @@ export async function withSchemaEngine<T>(
     provider: factory.provider,
     adapterName: factory.adapterName,
     async connect() {
-      const a = await factory.connect();
+      const a = wholeScripts(await factory.connect());
       opened.push(a);
       return a;
     },
     async connectToShadowDb() {
-      const a = await factory.connectToShadowDb();
+      const a = wholeScripts(await factory.connectToShadowDb());
       opened.push(a);
       return a;
     },

@@ -1,6 +1,6 @@
 // Resolves the caller from an Authorization header (API token) or the session cookie.
 // Shared by the HTTP and WebSocket paths so both apply the same rules.
-import { parseCookies } from '../http/cookies.ts';
+import { parseCookies } from './cookies.ts';
 import { resolveApiToken, resolveSession, SESSION_COOKIE } from '../services/auth.ts';
 import { AuthError } from '../services/errors.ts';
 import type { ServiceDeps, Viewer } from '../services/types.ts';

@@ -81,7 +81,10 @@ export function inputProblem(document: DocumentNode, variables: unknown): { code
       if (v.includes('\0')) problem = { code: 'BAD_USER_INPUT', message: `Text must not contain NUL characters (at ${path})` };
     } else if (Array.isArray(v)) {
       if (v.length > MAX_LIST) problem = { code: 'QUERY_TOO_COMPLEX', message: `A list of at most ${MAX_LIST} items is accepted (${path} has ${v.length})` };
-      else v.forEach((item, i) => walk(item, `${path}[${i}]`));
+      else
+        v.forEach((item, i) => {
+          walk(item, `${path}[${i}]`);
+        });
     } else if (v && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) {
         if (k.includes('\0')) problem = { code: 'BAD_USER_INPUT', message: `Names must not contain NUL characters (at ${path})` };

@@ -6,7 +6,7 @@
 //   POST /hooks/sms/nhn     NHN delivery reports     } signature checked by the provider adapter:
 //   POST /hooks/sms/twilio  Twilio status callbacks  } 401 changes nothing; only the configured provider
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteHandler } from '../app.ts';
+import type { RouteHandler } from './route.ts';
 import type { Logger } from '../log.ts';
 import type { SmsProvider } from '../notify/sms/provider.ts';
 import { verifyToken } from '../notify/tracking.ts';
@@ -88,7 +88,7 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const id = ledgerOf(m[1], 'read');
     const r = id ? await recordRead(deps, { notificationId: id, via: 'pixel', userAgent: ua(req) }) : null;
-    if (!r?.matched) return (text(res, 404, 'not found'), true);
+    if (!r?.matched) { text(res, 404, 'not found'); return true; }
     res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length, ...NO_STORE }).end(req.method === 'HEAD' ? undefined : GIF);
     return true;
   };
@@ -98,7 +98,7 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     if (!m || req.method !== 'GET') return false;
     const id = ledgerOf(m[1], 'read');
     const r = id ? await recordRead(deps, { notificationId: id, via: 'link', userAgent: ua(req) }) : null;
-    if (!r?.matched) return (html(res, 404, notFoundPage()), true);
+    if (!r?.matched) { html(res, 404, notFoundPage()); return true; }
     res.writeHead(302, { location: `${base}${incidentLogPath(r.incidentId)}`, ...NO_STORE, 'referrer-policy': 'no-referrer' }).end();
     return true;
   };
@@ -107,17 +107,17 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     const m = ACK_RE.exec(url.pathname);
     if (!m || (req.method !== 'GET' && req.method !== 'POST')) return false;
     const id = ledgerOf(m[1], 'ack');
-    if (!id) return (html(res, 404, notFoundPage()), true);
+    if (!id) { html(res, 404, notFoundPage()); return true; }
     if (req.method === 'GET') {
       const view = await describeAckLink(deps, id);
-      if (!view) return (html(res, 404, notFoundPage()), true);
+      if (!view) { html(res, 404, notFoundPage()); return true; }
       await recordRead(deps, { notificationId: id, via: 'ack', userAgent: ua(req) });
       html(res, 200, ackPage({ ...view, outcome: null, logUrl: `${base}${incidentLogPath(view.incident.id)}` }));
       return true;
     }
     await readBody(req, 4096).catch(() => '');
     const done = await acknowledgeByLink(deps, { notificationId: id, userAgent: ua(req) });
-    if (!done) return (html(res, 404, notFoundPage()), true);
+    if (!done) { html(res, 404, notFoundPage()); return true; }
     html(res, 200, ackPage({ ...done, logUrl: `${base}${incidentLogPath(done.incident.id)}` }));
     return true;
   };
@@ -125,20 +125,21 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
   const hooks: RouteHandler = async (req, res, url) => {
     const m = HOOK_RE.exec(url.pathname);
     if (!m) return false;
-    if (req.method !== 'POST') return (res.writeHead(405, { allow: 'POST' }).end(), true);
+    if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return true; }
     const provider = opts.sms;
-    if (provider.name !== m[1] || !provider.parseReport) return (text(res, 404, `SMS provider ${m[1]} is not configured`), true);
+    if (provider.name !== m[1] || !provider.parseReport) { text(res, 404, `SMS provider ${m[1]} is not configured`); return true; }
     let rawBody: string;
     try {
       rawBody = await readBody(req, maxBody);
     } catch (err) {
-      if (err instanceof BodyTooLarge) return (text(res, 413, 'body too large'), true);
+      if (err instanceof BodyTooLarge) { text(res, 413, 'body too large'); return true; }
       throw err;
     }
     const parsed = provider.parseReport({ headers: flatHeaders(req), rawBody, url: `${base}${url.pathname}` });
     if (!parsed.ok) {
       log('warn', 'delivery report refused', { provider: provider.name, status: parsed.status, reason: parsed.reason });
-      return (text(res, parsed.status, parsed.reason), true);
+      text(res, parsed.status, parsed.reason);
+      return true;
     }
     for (const report of parsed.reports) {
       const r = await recordDeliveryReport(deps, { report, provider: provider.name });

@@ -90,7 +90,10 @@ export function createStaticHandler(dir: string) {
       // the policy allows this page's own inline boot script by its hash
       const key = `${file}:${info.mtimeMs}`;
       let html = htmlCache.get(key);
-      if (html === undefined) htmlCache.set(key, (html = await readFile(file, 'utf8')));
+      if (html === undefined) {
+        html = await readFile(file, 'utf8');
+        htmlCache.set(key, html);
+      }
       res.setHeader('content-security-policy', dashboardCsp(html, req.headers.host));
     }
     const variant = await precompressed(file, req.headers['accept-encoding']);

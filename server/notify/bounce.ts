@@ -37,7 +37,7 @@ function parseFieldBlock(block: string): Fields {
       continue;
     }
     const m = /^([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)$/.exec(line);
-    if (!m || !m[1]) continue;
+    if (!m?.[1]) continue;
     last = m[1].toLowerCase();
     if (!out.has(last)) out.set(last, (m[2] ?? '').trim());
   }
@@ -87,7 +87,7 @@ function originalHeaders(mail: ParsedMail): Fields {
 
 function ledgerFromMessageId(messageId: string | null, domain: string): string | null {
   const m = messageId ? /^<?([^@<>]+)@([^<>]+)>?$/.exec(messageId.trim()) : null;
-  if (!m || !m[1] || (m[2] ?? '').toLowerCase() !== domain.toLowerCase()) return null;
+  if (!m?.[1] || (m[2] ?? '').toLowerCase() !== domain.toLowerCase()) return null;
   return LEDGER_ID_PATTERN.test(m[1]) ? m[1] : null;
 }
 

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, } from './clock.ts';
 import { Fifo, MinHeap, type HeapItem } from './heap.ts';
 import { tcpCheck } from './tcp-check.ts';
 import { alignedAfter, alignedAtOrAfter, LatenessWindow, phaseOf } from './timing.ts';

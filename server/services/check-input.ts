@@ -52,8 +52,8 @@ const intIn = (v: number | null | undefined, dflt: number, [min, max]: readonly 
 export function validateChecks(list: readonly PortCheckInput[], ports: readonly number[]): { value: StoredChecks; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const value: StoredChecks = {};
-  list.forEach((c, i) => {
-    const at = (field: string, message: string) => problems.push({ path: ['input', 'checks', String(i), field], message });
+  const checkOne = (c: PortCheckInput, i: number): void => {
+    const at = (field: string, message: string): void => void problems.push({ path: ['input', 'checks', String(i), field], message });
     if (!ports.includes(c.port)) return at('port', `Port ${c.port} is not one of this monitor's ports`);
     if (value[String(c.port)] || list.findIndex((o) => o.port === c.port) !== i) return at('port', `Port ${c.port} is given twice`);
     const name = (field: 'serverName' | 'hostHeader'): string | null => {
@@ -122,7 +122,8 @@ export function validateChecks(list: readonly PortCheckInput[], ports: readonly 
       default:
         at('kind', 'Unknown check kind');
     }
-  });
+  };
+  for (const [i, c] of list.entries()) checkOne(c, i);
   return { value, problems };
 }
 

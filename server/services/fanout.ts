@@ -197,7 +197,10 @@ export function createFanout(opts: FanoutOptions): Fanout {
         objectListeners.set(cb, fn);
       }
       let set = local.get(topic);
-      if (!set) local.set(topic, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        local.set(topic, set);
+      }
       set.add(fn);
       if (!relays.has(topic)) {
         const relay: Listener = (e) => deliver(topic, e.detail);

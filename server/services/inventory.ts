@@ -177,6 +177,26 @@ export async function moveServer(deps: ServiceDeps, viewer: Viewer, opts: { serv
   });
 }
 
+/**
+ * Admin: allows or withdraws monitoring of a server's private or reserved address. The probe
+ * re-checks the address before every connect, so a withdrawn permission stops the next check
+ * (its monitor is re-read here and by the other processes' resync); the port then says why.
+ */
+export async function setServerAllowPrivate(deps: ServiceDeps, viewer: Viewer, opts: { serverId: string; allowPrivate: boolean }): Promise<Server> {
+  requireAdmin(viewer);
+  const server = await requireServer(deps, opts.serverId);
+  const monitorId = server.activeMonitor?.id ?? null;
+  const updated = await deps.prisma.$transaction(async (tx) => {
+    const s = await tx.server.update({ where: { id: server.id }, data: { allowPrivate: opts.allowPrivate } });
+    // every probe process re-reads the monitors changed since its last resync
+    if (monitorId) await tx.monitor.update({ where: { id: monitorId }, data: { updatedAt: deps.now() } });
+    await recordAudit(tx, viewer, { action: 'server.allowPrivate', targetType: 'Server', targetId: server.id, detail: { ip: server.ip, allowPrivate: opts.allowPrivate } });
+    return s;
+  });
+  if (monitorId) deps.onMonitorChanged?.(monitorId);
+  return updated;
+}
+
 /** Removes a server from the inventory. Its monitoring history goes with it, so that needs `purgeHistory`. */
 export async function removeServer(deps: ServiceDeps, viewer: Viewer, opts: { serverId: string; purgeHistory?: boolean | null }): Promise<Server> {
   requireAdmin(viewer);

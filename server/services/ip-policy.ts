@@ -168,3 +168,20 @@ export function checkIp(input: string, opts: { allowPrivate?: boolean } = {}): I
   }
   return { ok: true, ip: parsed.ip, family: parsed.family, range };
 }
+
+/** The check code of a probe the address policy refused: no packet was sent. */
+export const ADDRESS_REFUSED_CODE = 'EPOLICY';
+
+/**
+ * The prober's connect-time check: why `host` may not be probed under the policy in force
+ * (`allowPrivate`: an admin's permission for its server), or null when it may. Registration
+ * checked the address too; this catches what changed since (the admin withdrew the permission,
+ * or the rules now classify the address differently).
+ */
+export function probeRefusal(host: string, allowPrivate: boolean): string | null {
+  const parsed = parseIp(host);
+  if (!parsed) return `not checked: ${host} is not an IP address`;
+  const range = restrictedRange(parsed);
+  if (!range || allowPrivate) return null;
+  return `not checked: ${parsed.ip} is ${RANGE_TEXT[range]}, which the address policy does not allow for this server (an administrator can allow it)`;
+}

@@ -1,8 +1,8 @@
-// Reading monitors: the list (a customer's own, by host; for admins every monitor, newest
-// first, searchable by host and login id, filterable by status). The admins' list pages by
-// the primary key: Prisma turns a cursor into `id <= (SELECT id …)`, an index range scan, so
-// page 2000 of 100k rows costs what page 1 does (a cursor over (host, id) becomes an OR that
-// PostgreSQL can only filter: ~100 ms deep into 100k rows).
+// Reading monitors: the list (a customer's own; for admins every monitor or one customer's),
+// searchable by IP prefix, server label, contact name and (admins) login id, filterable by
+// status. Every list is ordered failing first, then by numeric IP (IPv4 before IPv6), then id,
+// across pages: Monitor.failing and Monitor.hostOrder are kept by database triggers from the
+// port states (migration monitor_list_order), indexed with the id for keyset paging.
 // Read services take Pothos's `query` (take/skip/cursor/include) and spread it into Prisma.
 import type { Prisma } from '../generated/prisma/client.ts';
 import { parseIp } from './ip-policy.ts';
@@ -23,8 +23,6 @@ export interface ListMonitorsOptions {
 
 type MonitorQuery = Omit<Prisma.MonitorFindManyArgs, 'where' | 'orderBy'>;
 
-const TROUBLE = ['SUSPECT', 'DOWN', 'RECOVERING'] as const;
-
 /** The where-clause of a monitor list: tenancy first, then the filters. */
 export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOptions): Prisma.MonitorWhereInput {
   const and: Prisma.MonitorWhereInput[] = [ownedWhere(viewer)];
@@ -33,36 +31,32 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
   if (status === 'DELETED') and.push({ deletedAt: { not: null } });
   else if (!opts.includeDeleted) and.push({ deletedAt: null });
   if (status === 'PAUSED') and.push({ pausedAt: { not: null } });
-  // a FLAPPING port is a problem too (its phase may be UP between failures)
-  if (status === 'PROBLEM') and.push({ pausedAt: null, portStates: { some: { OR: [{ phase: { in: [...TROUBLE] } }, { flapping: true }] } } });
-  if (status === 'DOWN') and.push({ pausedAt: null, portStates: { some: { phase: { in: ['DOWN', 'RECOVERING'] } } } });
-  if (status === 'OK') and.push({ pausedAt: null, portStates: { none: { OR: [{ phase: { in: [...TROUBLE] } }, { flapping: true }] } } });
+  // `failing`: a configured port SUSPECT, DOWN, RECOVERING or FLAPPING (its phase may be UP
+  // between failures); `down`: DOWN or RECOVERING. Both false for paused and deleted monitors.
+  if (status === 'PROBLEM') and.push({ pausedAt: null, failing: true });
+  if (status === 'DOWN') and.push({ pausedAt: null, down: true });
+  if (status === 'OK') and.push({ pausedAt: null, failing: false });
   const search = opts.search?.trim().slice(0, 100);
   if (search) {
+    const or: Prisma.MonitorWhereInput[] = [];
+    // an IP or the start of one: "203.0.113.1" also finds 203.0.113.10–19 and 100–199
     const ip = parseIp(search);
-    if (ip) and.push({ host: ip.ip });
-    else {
-      const or: Prisma.MonitorWhereInput[] = [];
-      const ipLike = /^[0-9a-f.:]+$/i.test(search);
-      if (ipLike) or.push({ host: { startsWith: search.toLowerCase() } });
-      if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
-      // labels and contact names always ("db-1", and "db" or "cafe" look like hex IPv6 too)
-      or.push({ contactName: { contains: search, mode: 'insensitive' } });
-      or.push({ server: { label: { contains: search, mode: 'insensitive' } } });
-      and.push({ OR: or });
-    }
+    if (ip) or.push({ host: ip.ip });
+    if (/^[0-9a-f.:]+$/i.test(search)) or.push({ host: { startsWith: search.toLowerCase() } });
+    if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
+    // labels and contact names always ("db-1", and "db" or "cafe" look like hex IPv6 too)
+    or.push({ contactName: { contains: search, mode: 'insensitive' } });
+    or.push({ server: { label: { contains: search, mode: 'insensitive' } } });
+    and.push({ OR: or });
   }
   return { AND: and };
 }
 
-/** By host within one account; newest first (primary-key keyset) across every account. */
-export function monitorOrder(viewer: Viewer | null, opts: ListMonitorsOptions): Prisma.MonitorOrderByWithRelationInput[] {
-  if (isAdminViewer(viewer) && opts.accountId == null) return [{ id: 'desc' }];
-  return [{ host: 'asc' }, { id: 'asc' }];
-}
+/** Failing first, then numeric IP order (10.0.0.2 before 10.0.0.10), then id: on every page. */
+export const MONITOR_ORDER: Prisma.MonitorOrderByWithRelationInput[] = [{ failing: 'desc' }, { hostOrder: 'asc' }, { id: 'asc' }];
 
 export function listMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions, query: MonitorQuery) {
-  return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: monitorOrder(viewer, opts) });
+  return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: MONITOR_ORDER });
 }
 
 export function countMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions) {

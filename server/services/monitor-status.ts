@@ -83,3 +83,46 @@ export function latestCheck(states: { lastCheckAt: Date | null }[]): Date | null
   for (const s of states) if (s.lastCheckAt && (!best || s.lastCheckAt > best)) best = s.lastCheckAt;
   return best;
 }
+
+/**
+ * The host's state beside the seed's line, which only says whether the prober is checking:
+ * DOWN (a port DOWN or RECOVERING: an incident is open) since the earliest such port's phase
+ * change, FLAPPING, SUSPECT (failing, not yet DOWN), MAINTENANCE, PAUSED, DELETED; UP when every
+ * port answered; UNKNOWN before the first check. `ports`: the ports in that state.
+ */
+export type HostPhase = 'UP' | 'SUSPECT' | 'DOWN' | 'FLAPPING' | 'MAINTENANCE' | 'PAUSED' | 'DELETED' | 'UNKNOWN';
+
+export interface HostState {
+  phase: HostPhase;
+  since: Date | null;
+  ports: number[];
+}
+
+export function hostState(m: { pausedAt: Date | null; deletedAt: Date | null }, states: PortStateRow[]): HostState {
+  if (m.deletedAt) return { phase: 'DELETED', since: m.deletedAt, ports: [] };
+  if (m.pausedAt) return { phase: 'PAUSED', since: m.pausedAt, ports: [] };
+  const pick = (phase: HostPhase, match: (s: PortStateRow) => boolean, since: (s: PortStateRow) => Date | null | undefined = (s) => s.since): HostState | null => {
+    const hit = states.filter(match);
+    if (!hit.length) return null;
+    let first: Date | null = null;
+    for (const s of hit) {
+      const at = since(s) ?? null;
+      if (at && (!first || at < first)) first = at;
+    }
+    return { phase, since: first, ports: hit.map((s) => s.port).sort((a, b) => a - b) };
+  };
+  return (
+    pick('DOWN', (s) => s.phase === 'DOWN' || s.phase === 'RECOVERING') ??
+    pick('FLAPPING', (s) => s.flapping === true, (s) => s.flappingSince ?? s.since) ??
+    pick('SUSPECT', (s) => s.phase === 'SUSPECT') ??
+    pick('MAINTENANCE', (s) => s.phase === 'MAINTENANCE') ??
+    (states.length > 0 && states.every((s) => s.phase === 'UP') ? { phase: 'UP', since: null, ports: states.map((s) => s.port) } : { phase: 'UNKNOWN', since: null, ports: [] })
+  );
+}
+
+/** "DOWN since 2026-11-24 12:33:00 (ports 22, 80)" for the API's English status text. */
+export function hostStateText(h: HostState, timeZone: string): string | null {
+  if (h.phase === 'UP' || h.phase === 'UNKNOWN' || h.phase === 'PAUSED' || h.phase === 'DELETED') return null;
+  const since = h.since ? ` since ${formatLocal(h.since, timeZone)}` : '';
+  return `${h.phase}${since} (port${h.ports.length === 1 ? '' : 's'} ${h.ports.join(', ')})`;
+}

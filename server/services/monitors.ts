@@ -196,6 +196,10 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   if (problems.length) throw new ValidationError(problems);
 
   const monitor = await deps.prisma.$transaction(async (tx) => {
+    // a removed port's saved state goes with it (the lists' status and the summary count
+    // configured ports only); port states first, then the monitor: the probe's batches lock
+    // in that order too
+    await tx.portState.deleteMany({ where: { monitorId: current.id, port: { notIn: ports } } });
     const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy, checks: checksJson(checks), updatedAt: deps.now() } });
     if (windows) await replaceWindows(tx, current.id, windows.rows);
     await recordAudit(tx, viewer, { action: 'monitor.update', targetType: 'Monitor', targetId: current.id, detail: { ports } });

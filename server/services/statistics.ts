@@ -1,17 +1,21 @@
-// Yearly statistics per host (the seed's statistics page): from the hourly rollups (and the daily
-// rollups they are folded into after the retention limit) and the notification ledger, never
-// from raw checks. Years are counted in the viewer's time zone (a folded UTC day counts in the
-// year its midnight falls in: outside UTC, up to a day's figures may move across New Year).
+// Yearly statistics per host (the seed's statistics page): from the hourly rollups (those still
+// in this process's memory included: the current hour is never missing; and the daily rollups
+// they are folded into after the retention limit) and the notification ledger, never from raw
+// checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
+// midnight falls in: outside UTC, up to a day's figures may move across New Year).
 //
-// Definitions (also in the schema descriptions):
-// - checks, failures: sums over the year's rollup rows (every port).
-// - downtimeSeconds: per hour, the longest down time of any port of the host, summed: the time
-//   during which at least one port was down (to within an hour's overlap).
-// - availability: 1 − downtime / (hours with rollups × 3600); null without rollups.
+// Definitions (the same words are in the schema descriptions and beside the figures on screen;
+// figures derived from one another agree by construction):
+// - checks, failures: every check of every port, and those that failed (retries included).
+// - availability: the share of checks that answered, (checks − failures) / checks; null
+//   without checks. So "1 of 1 checks failed" is 0 %, never 100 %.
+// - downtimeSeconds: time during which at least one port was DOWN (an incident open; per hour,
+//   the longest down time of any port, summed). Failures below the failure threshold are
+//   failed checks, not downtime.
 // - mailsSent / smsSent: ledger rows to the monitor's contact with status YES, READ or DELIVERED.
 // - incidents: HOST_DOWN incidents opened that year.
 // - flappingSeconds: like downtimeSeconds, for time during which at least one port was FLAPPING
-//   (counted apart: a flapping port is not "down", and availability does not include it).
+//   (counted apart: a flapping port is not "down").
 import { Prisma } from '../generated/prisma/client.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
@@ -70,12 +74,25 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
       : Prisma.sql`AND ${col} >= (make_timestamp(${opts.year}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'
                    AND ${col} < (make_timestamp(${opts.year + 1}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'`;
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
+  const inMemory = deps.probeRollups?.(monitors.map((m) => m.id)) ?? [];
+  const pending = inMemory.length
+    ? Prisma.sql`SELECT * FROM (VALUES ${Prisma.join(
+        inMemory.map((r) => Prisma.sql`(${r.monitorId}::text, ${r.port}::int, ${r.hour}::timestamp(3), ${r.checks}::int, ${r.failures}::int, ${r.downSeconds}::int, ${r.flapSeconds}::int)`),
+      )}) AS p("monitorId", "port", "hour", "checks", "failures", "downSeconds", "flapSeconds")`
+    : Prisma.sql`SELECT NULL::text AS "monitorId", 0 AS "port", NULL::timestamp(3) AS "hour", 0 AS "checks", 0 AS "failures", 0 AS "downSeconds", 0 AS "flapSeconds" WHERE false`;
   const rows = await deps.prisma.$queryRaw<Row[]>`
-    WITH hours AS (
-      SELECT r."monitorId", r."hour", sum(r."checks") AS checks, sum(r."failures") AS failures, max(r."downSeconds") AS down,
-        max(r."flapSeconds") AS flap
-      FROM "HourlyRollup" r WHERE r."monitorId" IN (${ids}) ${yearFilter(Prisma.sql`r."hour"`)}
-      GROUP BY r."monitorId", r."hour"
+    WITH per_port AS (
+      SELECT x."monitorId", x."port", x."hour", sum(x."checks") AS checks, sum(x."failures") AS failures,
+        sum(x."downSeconds") AS down, sum(x."flapSeconds") AS flap
+      FROM (
+        SELECT r."monitorId", r."port", r."hour", r."checks", r."failures", r."downSeconds", r."flapSeconds"
+        FROM "HourlyRollup" r WHERE r."monitorId" IN (${ids})
+        UNION ALL ${pending}
+      ) x WHERE true ${yearFilter(Prisma.sql`x."hour"`)}
+      GROUP BY 1, 2, 3
+    ), hours AS (
+      SELECT "monitorId", "hour", sum(checks) AS checks, sum(failures) AS failures, least(max(down), 3600) AS down, least(max(flap), 3600) AS flap
+      FROM per_port GROUP BY 1, 2
     ), roll AS (
       SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, sum(flap) AS flap, count(*) AS hours,
         0 AS incidents, 0 AS mails, 0 AS sms
@@ -117,7 +134,7 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
       downtimeSeconds: down,
       flappingSeconds: Number(r.flap),
       monitoredHours: hours,
-      availability: hours > 0 ? Math.max(0, Math.min(1, 1 - down / (hours * 3600))) : null,
+      availability: Number(r.checks) > 0 ? (Number(r.checks) - Number(r.failures)) / Number(r.checks) : null,
       incidents: Number(r.incidents),
       mailsSent: Number(r.mails),
       smsSent: Number(r.sms),

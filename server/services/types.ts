@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/index.ts';
 import type { CustomerKind, Language, Role } from '../generated/prisma/enums.ts';
 import type { Events, PortStatusEvent } from './events.ts';
+import type { RollupRow } from './monitoring/store.ts';
 
 /** Who is calling: resolved from a session cookie or an API token. */
 export interface Viewer {
@@ -30,6 +31,8 @@ export interface ServiceDeps {
   onMonitorChanged?: (monitorId: string) => void;
   /** The live status of a monitor's ports from the probe runtime's memory (null: not probed by this process). */
   probeStatus?: (monitorId: string) => PortStatusEvent[] | null;
+  /** This process's hourly rollups of these monitors not yet flushed (statistics include the hour in memory). */
+  probeRollups?: (monitorIds: readonly string[]) => RollupRow[];
   /** Called after notification ledger rows were queued (wakes the dispatcher). */
   onNotificationsQueued?: () => void;
 }

@@ -65,7 +65,7 @@ describe('flapping detector: step table', () => {
     // 20 successes are not enough
     expect(detect(flap + 'o'.repeat(20)).events).toEqual(['6:FLAP_START']);
     // a failure in the stable stretch restarts the wait
-    expect(detect(flap + 'o'.repeat(15) + 'f' + 'o'.repeat(20)).events).toEqual(['6:FLAP_START']);
+    expect(detect(`${flap + 'o'.repeat(15)}f${'o'.repeat(20)}`).events).toEqual(['6:FLAP_START']);
   });
 
   it('a window of failures ends flapping only while the port is DOWN', () => {
@@ -154,7 +154,7 @@ describe('flapping through the monitor: step table', () => {
     run([
       { checks: 'ooff', expectHost: [] },
       { checks: 'f', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectPhase: 'DOWN' },
-      { checks: 'f'.repeat(30) + 'o', expectHost: [], expectPhase: 'RECOVERING' },
+      { checks: `${'f'.repeat(30)}o`, expectHost: [], expectPhase: 'RECOVERING' },
       { checks: 'o', expectHost: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }], expectPhase: 'UP', expectFlapping: false },
     ]);
   });

@@ -80,7 +80,7 @@ describe(`notification routes with NHN (${backend})`, () => {
 
   it('read link: READ, then 302 to the incident log; an ack token is no read token', async () => {
     const { email, mail, incident } = await sendPair();
-    const ackAsRead = linkPath(mail, ACK_LINK).replace('/t/a/', '/t/r/') + '.gif';
+    const ackAsRead = `${linkPath(mail, ACK_LINK).replace('/t/a/', '/t/r/')}.gif`;
     expect((await fetch(`${app.url}${ackAsRead}`)).status).toBe(404);
     const res = await fetch(`${app.url}${linkPath(mail, READ_LINK)}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -92,7 +92,7 @@ describe(`notification routes with NHN (${backend})`, () => {
     const prisma = app.testDb.db.prisma;
     const { email, mail, incident } = await sendPair();
     const ack = linkPath(mail, ACK_LINK);
-    expect((await fetch(`${app.url}${forge(ack + '.x').slice(0, -2)}`)).status).toBe(404);
+    expect((await fetch(`${app.url}${forge(`${ack}.x`).slice(0, -2)}`)).status).toBe(404);
     const page = await fetch(`${app.url}${ack}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('x-frame-options')).toBe('DENY');

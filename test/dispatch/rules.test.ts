@@ -7,7 +7,7 @@ import { retryDelayMs } from '../../server/services/dispatch/backoff.ts';
 import type { ClaimedRow } from '../../server/services/dispatch/claim.ts';
 import { alertContent, errorFromReason, trackingUrls, type IncidentForMessage } from '../../server/services/dispatch/content.ts';
 import { decideOutcome } from '../../server/services/dispatch/outcomes.ts';
-import { notificationSettings } from '../../server/services/dispatch/setup.ts';
+import { notificationSettings } from '../../server/notification-settings.ts';
 import { canApply } from '../../server/services/dispatch/transitions.ts';
 
 const policy = { retryBaseMs: 10_000, retryMaxMs: 900_000, maxAttempts: 5 };

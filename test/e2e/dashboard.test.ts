@@ -188,7 +188,8 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     expect(await sseTab.textContent('[data-testid=connection]')).toContain('SSE');
     await sseTab.close();
     await hosting.waitForSelector('[data-testid=toast]');
-    expect(await hosting.textContent('[data-testid=ports-failing]')).toBe('1');
+    // the cards are counted on the server and follow the live phase change (within a second)
+    await expect.poll(() => hosting.textContent('[data-testid=ports-failing]'), { timeout: 10_000 }).toBe('1');
     await shot(hosting, 'monitors-down');
 
     // the incident reached the admin's live feed without a reload

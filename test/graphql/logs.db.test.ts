@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
+import { RollupBuffer } from '../../server/services/monitoring/rollups.ts';
+import { writeRollups } from '../../server/services/monitoring/store.ts';
 import { at, customer, errorPaths, gid, list, ok, signIn, type Auth } from './api-helpers.ts';
 
 const T = (iso: string) => new Date(iso);
@@ -148,8 +150,8 @@ describe(`logs and statistics (${backend})`, () => {
       {
         host: '8.8.4.4',
         yearlyStatistics: [
-          { year: 2025, host: '8.8.4.4', contactName: 'Kim', contactPhone: '+821012345678', checks: 40, failures: 1, downtimeSeconds: 0, monitoredHours: 1, availability: 1, incidents: 0, mailsSent: 0, smsSent: 0 },
-          { year: 2026, host: '8.8.4.4', contactName: 'Kim', contactPhone: '+821012345678', checks: 95, failures: 8, downtimeSeconds: 3600, monitoredHours: 2, availability: 0.5, incidents: 2, mailsSent: 2, smsSent: 2 },
+          { year: 2025, host: '8.8.4.4', contactName: 'Kim', contactPhone: '+821012345678', checks: 40, failures: 1, downtimeSeconds: 0, monitoredHours: 1, availability: 39 / 40, incidents: 0, mailsSent: 0, smsSent: 0 },
+          { year: 2026, host: '8.8.4.4', contactName: 'Kim', contactPhone: '+821012345678', checks: 95, failures: 8, downtimeSeconds: 3600, monitoredHours: 2, availability: 87 / 95, incidents: 2, mailsSent: 2, smsSent: 2 },
         ],
       },
     ]);
@@ -161,5 +163,50 @@ describe(`logs and statistics (${backend})`, () => {
     const bobs = await ok(app, bob, q, {});
     expect(list(bobs, 'monitors.nodes.0.yearlyStatistics')).toEqual([expect.objectContaining({ year: 2026, checks: 99, incidents: 0, mailsSent: 0 })]);
     expect(bobMonitorGid).toBeTruthy();
+  });
+
+  it('includes the hour still in the probe\'s memory, once (being written, then written)', async () => {
+    const q = `query($year: Int) { monitors { nodes { yearlyStatistics(year: $year) { checks failures downtimeSeconds monitoredHours availability } } } }`;
+    const before = at(await ok(app, alice, q, { year: 2026 }), 'monitors.nodes.0.yearlyStatistics.0') as Record<string, number>;
+    const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '8.8.4.4' } });
+    const buf = new RollupBuffer();
+    // an outage right now: 3 failed checks of port 80 in a new hour, 120 s of it DOWN, and one answered check
+    const hour = Date.parse('2026-03-10T02:00:00Z');
+    buf.add(m.id, 80, hour + 1_000, false, 0, 0);
+    buf.add(m.id, 80, hour + 31_000, false, 0, 0);
+    buf.add(m.id, 80, hour + 61_000, false, 0, 60_000);
+    buf.add(m.id, 22, hour + 2_000, true, 4, 0);
+    app.services.probeRollups = (ids) => buf.pending(new Set(ids));
+    try {
+      const expected = { checks: before.checks! + 4, failures: before.failures! + 3, downtimeSeconds: before.downtimeSeconds! + 60, monitoredHours: before.monitoredHours! + 1 };
+      const live = at(await ok(app, alice, q, { year: 2026 }), 'monitors.nodes.0.yearlyStatistics.0') as Record<string, number>;
+      expect(live).toMatchObject(expected);
+      // availability agrees with the checks beside it
+      expect(live.availability).toBeCloseTo((expected.checks - expected.failures) / expected.checks, 12);
+      // being flushed: still counted once; written: from the database only
+      const rows = buf.drain();
+      expect(at(await ok(app, alice, q, { year: 2026 }), 'monitors.nodes.0.yearlyStatistics.0')).toMatchObject(expected);
+      await writeRollups(app.db.prisma, rows);
+      buf.landed(rows);
+      expect(buf.pending(new Set([m.id]))).toEqual([]);
+      expect(at(await ok(app, alice, q, { year: 2026 }), 'monitors.nodes.0.yearlyStatistics.0')).toMatchObject(expected);
+    } finally {
+      delete app.services.probeRollups;
+    }
+  });
+  it('an incident opened by a flapping port shows its FLAPPING message in the MAIL / SMS columns', async () => {
+    const p = app.db.prisma;
+    const m = await p.monitor.findFirstOrThrow({ where: { host: '8.8.4.4' } });
+    const inc = await p.incident.create({ data: { monitorId: m.id, accountId: m.accountId, host: m.host, ports: [22], reason: 'ECONNREFUSED', openedAt: T('2027-02-01T00:00:00Z'), flapping: true } });
+    await insertFailures(p, [{ monitorId: m.id, port: 22, at: T('2027-02-01T00:00:00Z'), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id }]);
+    await p.notification.createMany({
+      data: [
+        { incidentId: inc.id, accountId: m.accountId, kind: 'FLAPPING', channel: 'EMAIL', recipient: 'kim@example.com', recipientRole: 'CONTACT', status: 'YES', sentAt: T('2027-02-01T00:00:05Z') },
+        { incidentId: inc.id, accountId: m.accountId, kind: 'FLAPPING', channel: 'SMS', recipient: '+821012345678', recipientRole: 'CONTACT', status: 'NOT_SENT', statusDetail: 'not sent: no SMS provider configured' },
+      ],
+    });
+    const q = `query($m: ID!, $from: DateTime) { failureLog(monitor: $m, from: $from) { nodes { mail { status } sms { status detail } } } }`;
+    const rows = list(await ok(app, alice, q, { m: monitorGid, from: '2027-01-01T00:00:00Z' }), 'failureLog.nodes');
+    expect(rows).toEqual([{ mail: { status: 'YES' }, sms: { status: 'NOT_SENT', detail: 'not sent: no SMS provider configured' } }]);
   });
 });

@@ -176,13 +176,14 @@ describe(`monitors (${backend})`, () => {
     expect(list(await ok(app, admin, q, { s: 'bo' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9']);
     expect(list(await ok(app, admin, q, { s: '1.1.1.1' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
     expect(list(await ok(app, admin, q, { s: '8.8.' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4']);
-    // across every customer: newest first
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9', '8.8.4.4', '1.1.1.1']);
+    // across every customer: failing first, then numeric IP order
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4', '9.9.9.9']);
     const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '1.1.1.1' } });
     await app.db.prisma.portState.update({ where: { monitorId_port: { monitorId: m.id, port: 3306 } }, data: { phase: 'DOWN' } });
     expect(list(await ok(app, admin, q, { st: 'DOWN' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9', '8.8.4.4']);
-    // one customer's: by host
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4', '9.9.9.9']);
+    // one customer's: the DOWN one first
+    expect(list(await ok(app, admin, q, {}), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4', '9.9.9.9']);
     const byAccount = await ok(app, admin, `query($a: ID) { monitors(account: $a) { nodes { host } } }`, { a: gid('Account', m.accountId) });
     expect(list(byAccount, 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4']);
     // customers never see another customer's monitors, whatever they search

@@ -12,7 +12,7 @@ export interface Subscription<T> {
 }
 
 export function wsClient(url: string, opts: { cookie?: string; token?: string; origin?: string } = {}): Client {
-  const wsUrl = url.replace(/^http/, 'ws') + '/graphql';
+  const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
   class AuthedWebSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
       const headers: Record<string, string> = {};

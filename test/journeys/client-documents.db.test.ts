@@ -110,6 +110,7 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       UnregisteredServers: {},
       MonitorDetail: { id: ids.monitor },
       MonitorCounts: {},
+      MonitorSummary: {},
       AdminMonitors: { first: 50, search: null, status: null },
       LogMonitors: { first: 100 },
       ProbeInfo: {},

@@ -13,7 +13,7 @@ const unreachable = { code: 'ENETUNREACH', durationMs: 1 };
 describe('engine: batch contents and after-commit events', () => {
   it('a port that stops answering: failure rows, one incident with its ledger rows, events only after the commit', async () => {
     const downFrom = 10 * MIN;
-    const h = engineHarness({ world: (host, port, at) => (port === 22 && at >= downFrom ? refused : null) });
+    const h = engineHarness({ world: (_host, port, at) => (port === 22 && at >= downFrom ? refused : null) });
     const m = h.addMonitor({ id: 'web', host: '203.0.113.5', ports: [22, 80], mailEnabled: true, smsEnabled: false });
     h.start();
     await h.runUntil(downFrom + 5 * MIN);
@@ -53,7 +53,9 @@ function proberOutage(from: number, to: number, alsoDown: (host: string, at: num
 
 async function installation(n: number, opts: { canaries?: boolean; world: World; guard?: Parameters<typeof engineHarness>[0]['guard'] }) {
   const h = engineHarness({ world: opts.world, ...(opts.canaries ? { canaries: ['192.0.2.1', '198.51.100.1', '203.0.113.1'] } : {}), ...(opts.guard ? { guard: opts.guard } : {}) });
-  hosts(n, Math.min(n, 7)).forEach((x, i) => h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] }));
+  hosts(n, Math.min(n, 7)).forEach((x, i) => {
+    h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
+  });
   h.start();
   return h;
 }
@@ -123,7 +125,7 @@ describe('engine: the guard judges the prober, not the customers', () => {
   it('one host with 20 ports failing (retries and sibling re-checks included) does not trip it: one incident naming every port', async () => {
     const h = engineHarness({ world: (host, _p, at) => (host === '10.0.0.1' && at >= from ? refused : null) });
     h.addMonitor({ id: 'big', host: '10.0.0.1', ports: Array.from({ length: 20 }, (_, i) => 8000 + i), accountId: 'customer-0' });
-    hosts(30, 6).slice(1).forEach((x, i) => h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] }));
+    for (const [i, x] of hosts(30, 6).slice(1).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
     h.start();
     await h.runUntil(from + 10 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toEqual([]);
@@ -146,7 +148,7 @@ describe('engine: the guard judges the prober, not the customers', () => {
 
   it("one customer's network (20 hosts in one /24) going dark does not trip it", async () => {
     const h = engineHarness({ world: (host, _p, at) => (host.startsWith('10.9.9.') && at >= from ? unreachable : null) });
-    hosts(30, 6).forEach((x, i) => h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] }));
+    for (const [i, x] of hosts(30, 6).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
     for (let i = 0; i < 20; i++) h.addMonitor({ id: `dark${i}`, host: `10.9.9.${i + 1}`, accountId: 'dark-customer', ports: [80] });
     h.start();
     await h.runUntil(from + 10 * MIN);

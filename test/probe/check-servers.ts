@@ -64,7 +64,10 @@ export async function tlsServer(cert: string, key: string): Promise<TlsServerInf
   const servernames: string[] = [];
   let connections = 0;
   const ctx = tls.createSecureContext({ cert, key });
-  const server = tls.createServer({ cert, key, SNICallback: (name, cb) => (servernames.push(name), cb(null, ctx)) }, (s) => s.end());
+  const server = tls.createServer({ cert, key, SNICallback: (name, cb) => {
+        servernames.push(name);
+        cb(null, ctx);
+      } }, (s) => s.end());
   server.on('connection', () => (connections += 1));
   return { ...(await listen(server)), servernames, connections: () => connections };
 }

@@ -115,7 +115,10 @@ const connectWithin = (host: string, port: number, ms: number): Promise<{ socket
     const socket = net.connect({ host, port });
     socket.on('error', () => {});
     const timer = setTimeout(() => resolve({ socket, ok: false }), ms);
-    socket.once('connect', () => (clearTimeout(timer), resolve({ socket, ok: true })));
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve({ socket, ok: true });
+    });
   });
 
 /** A port that never answers a SYN: connects to it time out. */

@@ -87,7 +87,7 @@ describe('scheduler: failures inside the loop', () => {
       check: async () => ({ ok: true, latencyMs: 1, at: clock.now() }),
       onResult: () => {
         calls++;
-        return Promise.reject(new Error('async boom')) as unknown as void;
+        return Promise.reject(new Error('async boom')) as unknown as undefined;
       },
       onError: (_e, ctx) => errors.push(ctx),
     });

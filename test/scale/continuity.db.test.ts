@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../server/db/index.ts';
+import type { Database } from '../../server/db/index.ts';
 import { SHARDS } from '../../server/services/monitoring/model.ts';
 import { backend } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

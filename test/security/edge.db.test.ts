@@ -31,7 +31,7 @@ describe(`the API's edge (${backend}, production mode)`, () => {
 
   beforeAll(async () => {
     app = await startTestApp(
-      { NODE_ENV: 'production', CORS_ORIGINS: 'https://partner.example.com', WS_MAX_CONNECTIONS_PER_ADDRESS: '3', WS_MAX_SUBSCRIPTIONS: '2', HTTP_REQUEST_TIMEOUT_SECONDS: '1' },
+      { NODE_ENV: 'production', CORS_ORIGINS: 'https://partner.example.com', WS_MAX_CONNECTIONS_PER_ADDRESS: '5', WS_MAX_CONNECTIONS_PER_ACCOUNT: '3', WS_MAX_SUBSCRIPTIONS: '2', HTTP_REQUEST_TIMEOUT_SECONDS: '1', WS_INIT_TIMEOUT_SECONDS: '1' },
       { log: (level, msg, extra) => logged.push({ level, msg, ...(extra ? { extra } : {}) }) },
     );
     await customer(app.db.prisma, 'edge-alice', { ips: ['203.0.113.10'], allowPrivate: true });
@@ -109,7 +109,7 @@ describe(`the API's edge (${backend}, production mode)`, () => {
   });
 
   it('a bad or revoked token is said so on viewer; tokens read the SDL, anonymous callers do not', async () => {
-    const bad = await post({ query: '{ viewer { loginId } }' }, { authorization: 'Bearer pwt_' + 'x'.repeat(43) });
+    const bad = await post({ query: '{ viewer { loginId } }' }, { authorization: `Bearer pwt_${'x'.repeat(43)}` });
     expect(code(bad.body)).toBe('TOKEN_INVALID');
     expect((await post({ query: '{ viewer { loginId } }' })).body.data).toEqual({ viewer: null });
     const sdl = await fetch(`${app.url}/schema.graphql`, { headers: { authorization: `Bearer ${readToken}` } });
@@ -161,26 +161,68 @@ describe(`the API's edge (${backend}, production mode)`, () => {
     expect((await post({ query: '{ viewer { loginId } }' }, { origin: app.url, cookie: alice.cookie })).body.data).toEqual({ viewer: { loginId: 'edge-alice' } });
   });
 
-  it('caps sockets per address (4429) and operations per socket (TOO_MANY_SUBSCRIPTIONS, the socket stays)', async () => {
-    const open = async () => {
-      const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie: alice.cookie } });
-      const msgs: { type: string; id?: string; payload?: unknown }[] = [];
-      let closeCode = 0;
-      ws.on('message', (d) => msgs.push(JSON.parse(String(d)) as never));
-      ws.on('close', (c) => (closeCode = c));
-      await new Promise((r) => ws.once('open', r));
+  const wsUrl = () => `${app.url.replace('http', 'ws')}/graphql`;
+  /** A raw graphql-ws socket: its messages, and its close code and reason once closed. */
+  async function rawSocket(headers: Record<string, string>, init = true) {
+    const ws = new WebSocket(wsUrl(), 'graphql-transport-ws', { headers });
+    const msgs: { type: string; id?: string; payload?: unknown }[] = [];
+    const closed = { code: 0, reason: '' };
+    ws.on('message', (d) => msgs.push(JSON.parse(String(d)) as never));
+    ws.on('close', (c, r) => Object.assign(closed, { code: c, reason: String(r) }));
+    await new Promise((r) => ws.once('open', r));
+    if (init) {
       ws.send(JSON.stringify({ type: 'connection_init' }));
-      await expect.poll(() => msgs.some((m) => m.type === 'connection_ack') || closeCode !== 0, { timeout: 20_000 }).toBe(true);
-      return { ws, msgs, closeCode: () => closeCode };
-    };
-    const socks = [await open(), await open(), await open()];
-    const fourth = await open();
-    await expect.poll(() => fourth.closeCode(), { timeout: 5_000 }).toBe(4429);
-    const s = socks[0]!;
+      await expect.poll(() => msgs.some((m) => m.type === 'connection_ack') || closed.code !== 0, { timeout: 20_000 }).toBe(true);
+    }
+    return { ws, msgs, closed };
+  }
+
+  it('caps sockets per account and per address (4429, with the reason) and operations per socket (TOO_MANY_SUBSCRIPTIONS, the socket stays)', async () => {
+    const mine = [await rawSocket({ cookie: alice.cookie }), await rawSocket({ cookie: alice.cookie }), await rawSocket({ cookie: alice.cookie })];
+    expect(mine.map((x) => x.closed.code)).toEqual([0, 0, 0]);
+    const fourth = await rawSocket({ cookie: alice.cookie });
+    await expect.poll(() => fourth.closed, { timeout: 5_000 }).toEqual({ code: 4429, reason: 'Too many connections for this account' });
+    // the address's cap (5) counts every open socket, signed in or not
+    const anon = [await rawSocket({}), await rawSocket({})];
+    expect(anon.map((x) => x.closed.code)).toEqual([0, 0]);
+    const sixth = await rawSocket({});
+    await expect.poll(() => sixth.closed, { timeout: 5_000 }).toEqual({ code: 4429, reason: 'Too many connections from this address' });
+    const s = mine[0]!;
     for (const id of ['a', 'b', 'c']) s.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { incidentChanged { change } }' } }));
     await expect.poll(() => s.msgs.find((m) => m.id === 'c' && m.type === 'error')?.payload, { timeout: 10_000 }).toMatchObject([{ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }]);
     expect(s.ws.readyState).toBe(WebSocket.OPEN);
-    for (const x of socks) x.ws.close();
+    for (const x of [...mine, ...anon]) x.ws.close();
+    await expect.poll(() => [...mine, ...anon].every((x) => x.closed.code !== 0), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('closes a WebSocket that never sends connection_init (4408), and counts it against the address until then', async () => {
+    const silent = await Promise.all(Array.from({ length: 5 }, () => rawSocket({}, false)));
+    const over = await rawSocket({}, false);
+    await expect.poll(() => over.closed.code, { timeout: 2_000 }).toBe(4429);
+    const t0 = Date.now();
+    await expect.poll(() => silent.every((x) => x.closed.code === 4408), { timeout: 5_000 }).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    // the places are free again
+    const again = await rawSocket({});
+    expect(again.closed.code).toBe(0);
+    again.ws.close();
+  });
+
+  it('closes a connection that sends its request too slowly (one byte at a time)', async () => {
+    const sock = net.connect(Number(new URL(app.url).port), '127.0.0.1');
+    sock.on('error', () => {}); // the server's close may meet a write in flight (EPIPE)
+    await new Promise((r) => sock.once('connect', r));
+    const request = `GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(200)}`;
+    let i = 0;
+    const drip = setInterval(() => {
+      if (!sock.destroyed && i < request.length) sock.write(request[i++]!);
+    }, 100);
+    const t0 = Date.now();
+    await new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    clearInterval(drip);
+    // HTTP_REQUEST_TIMEOUT_SECONDS is 1: closed well before the 20 s the request would take
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(i).toBeLessThan(request.length);
   });
 
   it('closes a connection that never sends a request', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIp, parseIp, restrictedRange } from '../../server/services/ip-policy.ts';
+import { checkIp, parseIp, probeRefusal, restrictedRange } from '../../server/services/ip-policy.ts';
 
 describe('parseIp', () => {
   it.each([
@@ -98,5 +98,19 @@ describe('IPv6 forms that embed an IPv4 address (issue 12.10)', () => {
     expect(checkIp('64:ff9b::808:808').ok).toBe(true); // NAT64 of 8.8.8.8
     expect(checkIp('2002:808:808::1').ok).toBe(true);
     expect(checkIp('2001:4860:4860::8888').ok).toBe(true);
+  });
+});
+
+describe('probeRefusal (the prober\'s connect-time check)', () => {
+  it('refuses a restricted address without the admin\'s permission, in any form that embeds it', () => {
+    expect(probeRefusal('127.0.0.1', false)).toMatch(/^not checked: 127\.0\.0\.1 is a loopback address/);
+    expect(probeRefusal('64:ff9b::a9fe:a9fe', false)).toMatch(/is a link-local address/);
+    expect(probeRefusal('::ffff:10.0.0.1', false)).toMatch(/^not checked: 10\.0\.0\.1 is a private address/);
+    expect(probeRefusal('db.example.com', true)).toBe('not checked: db.example.com is not an IP address');
+  });
+  it('lets public addresses and allowed servers through', () => {
+    expect(probeRefusal('8.8.8.8', false)).toBeNull();
+    expect(probeRefusal('127.0.0.1', true)).toBeNull();
+    expect(probeRefusal('2001:4860:4860::8888', false)).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 // Typed, expected errors in the schema (errors plugin). Everything else is masked by Yoga.
-import { AuthError, ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../../services/errors.ts';
+import { AuthError, ConflictError, type DomainError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 
 export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({

@@ -8,6 +8,7 @@ import './api-token.ts';
 import './live.ts';
 import './server.ts';
 import './monitor.ts';
+import './monitor-summary.ts';
 import './checks.ts';
 import './monitor-mutations.ts';
 import './incident.ts';

@@ -104,7 +104,8 @@ const contactMessages = {
   incident: {
     select: {
       notifications: {
-        where: { recipientRole: 'CONTACT' as const, kind: 'DOWN' as const },
+        // the message that announced the incident: DOWN, or FLAPPING for one opened by a flapping port
+        where: { recipientRole: 'CONTACT' as const, kind: { in: ['DOWN' as const, 'FLAPPING' as const] } },
         orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }],
         select: { id: true, channel: true, recipient: true, status: true, statusDetail: true, createdAt: true, sentAt: true, deliveredAt: true, readAt: true, failedAt: true },
       },

@@ -3,7 +3,7 @@
 import type { PortPhase } from '../../generated/prisma/enums.ts';
 import { countMonitors, findMonitor, listMonitors, type ListMonitorsOptions, type MonitorStatusFilter } from '../../services/monitor-queries.ts';
 import { ALERTS_HELD_TEXT, monitorAlertsHeld } from '../../services/alerts-held.ts';
-import { describeMonitorStatus, latestCheck, portStatuses, type PortStateRow, type StatusLine } from '../../services/monitor-status.ts';
+import { describeMonitorStatus, hostState, hostStateText, latestCheck, portStatuses, type HostState, type PortStateRow, type StatusLine } from '../../services/monitor-status.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
@@ -35,13 +35,37 @@ const MonitorHealthEnum = builder.enumType('MonitorHealth', {
   } as const,
 });
 
-const MonitorStatusRef = builder.objectRef<StatusLine & { alertsHeld: boolean }>('MonitorStatus').implement({
+const HostPhaseEnum = builder.enumType('HostPhase', {
+  description: 'The host\'s state as a whole, shown beside the status line (which only says whether the prober is checking).',
+  values: {
+    UP: { description: 'Every port answered its last check.' },
+    SUSPECT: { description: 'A port failed, not yet DOWN (re-checked at the retry interval).' },
+    DOWN: { description: 'A port is DOWN or RECOVERING: an incident is open.' },
+    FLAPPING: { description: 'A port fails and answers by turns.' },
+    MAINTENANCE: { description: 'A port is in a maintenance window (checked, nothing raised).' },
+    PAUSED: {},
+    DELETED: {},
+    UNKNOWN: { description: 'Not checked yet.' },
+  } as const,
+});
+
+const HostStateRef = builder.objectRef<HostState>('HostState').implement({
+  description: 'The host\'s state: "DOWN since 12:33 (ports 22, 80)". The worst state wins: DOWN, FLAPPING, SUSPECT, MAINTENANCE, UP.',
+  fields: (t) => ({
+    phase: t.expose('phase', { type: HostPhaseEnum }),
+    since: t.expose('since', { type: 'DateTime', nullable: true, description: 'The earliest phase change of the ports in that state (DOWN: when the first of them went DOWN); paused/deleted: when.' }),
+    ports: t.exposeIntList('ports', { description: 'The ports in that state.' }),
+  }),
+});
+
+const MonitorStatusRef = builder.objectRef<StatusLine & { alertsHeld: boolean; host: HostState }>('MonitorStatus').implement({
   description: 'The seed\'s status line: "Monitoring your server normally (last check …)" or "Check delayed since …".',
   fields: (t) => ({
     state: t.expose('state', { type: MonitorHealthEnum }),
     lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
     delayedSince: t.expose('delayedSince', { type: 'DateTime', nullable: true }),
     text: t.exposeString('text', { description: 'In English, local times in your account\'s time zone.' }),
+    host: t.field({ type: HostStateRef, description: 'The host\'s state beside the line: DOWN / FLAPPING / SUSPECT / MAINTENANCE since when, with the ports.', resolve: (s) => s.host }),
     alertsHeld: t.exposeBoolean('alertsHeld', {
       description:
         'Alerts held: the prober is checking its own connectivity. A port went DOWN while the prober\'s self-outage guard holds customer alerts; it is announced when the hold ends (at most PROBE_MAX_HOLD_SECONDS later) if it is still down.',
@@ -77,8 +101,17 @@ builder.prismaObject('MaintenanceWindow', {
   }),
 });
 
-/** Live port states from the probe's memory when this process probes the monitor, else the saved ones. */
-function currentStates(ctx: GraphQLContext, m: { id: string; ports: number[]; createdAt: Date; portStates: PortStateRow[] }): PortStateRow[] {
+/**
+ * Live port states from the probe's memory when this process probes the monitor, else the saved
+ * ones. A deleted monitor is checked no more: its ports are UNKNOWN (never a frozen SUSPECT).
+ */
+function currentStates(ctx: GraphQLContext, m: { id: string; ports: number[]; createdAt: Date; deletedAt: Date | null; portStates: PortStateRow[] }): PortStateRow[] {
+  if (m.deletedAt) {
+    return portStatuses(m.ports, [], m.createdAt).map((s) => {
+      const saved = m.portStates.find((p) => p.port === s.port);
+      return { ...s, lastCheckAt: saved?.lastCheckAt ?? null, since: m.deletedAt ?? s.since };
+    });
+  }
   const live = ctx.services.probeStatus?.(m.id);
   return portStatuses(m.ports, live ?? m.portStates, m.createdAt);
 }
@@ -139,7 +172,7 @@ export const MonitorRef = builder.prismaNode('Monitor', {
     maintenanceWindows: t.relation('maintenance', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     portStatuses: t.field({
       type: [PortStatusRef],
-      description: 'Every configured port with its current status (UNKNOWN before the first check).',
+      description: 'Every configured port with its current status (UNKNOWN before the first check, and once the monitor is deleted).',
       select: { portStates: true },
       resolve: (m, _a, ctx) => currentStates(ctx, m),
     }),
@@ -148,14 +181,17 @@ export const MonitorRef = builder.prismaNode('Monitor', {
       select: { portStates: true },
       resolve: async (m, _a, ctx) => {
         const [d, tz] = await Promise.all([monitorDefaultsFor(ctx), viewerTimeZone(ctx)]);
-        const lastCheckAt = latestCheck(currentStates(ctx, m));
+        const states = currentStates(ctx, m);
+        const lastCheckAt = latestCheck(states);
+        const host = hostState(m, states);
         const line = describeMonitorStatus(
           { ...m, lastCheckAt, intervalSec: m.intervalSec ?? d.intervalSec, timeoutMs: m.timeoutMs ?? d.timeoutMs },
           ctx.services.now(),
           tz,
         );
         const alertsHeld = await monitorAlertsHeld(ctx.services, m);
-        return { ...line, alertsHeld, text: alertsHeld ? `${line.text}; ${ALERTS_HELD_TEXT}` : line.text };
+        const text = [line.text, hostStateText(host, tz), alertsHeld ? ALERTS_HELD_TEXT : null].filter((x) => x !== null).join('; ');
+        return { ...line, alertsHeld, host, text };
       },
     }),
   }),
@@ -176,9 +212,9 @@ builder.queryField('monitors', (t) =>
     type: 'Monitor',
     cursor: 'id',
     authScopes: { signedIn: true },
-    description: 'Your monitors, by host. Admins: every customer\'s, newest first (by host with `account`), searchable by IP or login id.',
+    description: 'Your monitors (admins: every customer\'s, or one with `accountId`): failing hosts first (a port SUSPECT, DOWN, RECOVERING or FLAPPING), then by numeric IP (IPv4 before IPv6), on every page. `search` matches the start of an IP, server labels, contact names and (admins) login ids.',
     args: {
-      search: t.arg.string({ description: 'An IP (exact), the start of one, a login id (admins) or a contact name.' }),
+      search: t.arg.string({ description: 'The start of an IP (a whole IP also finds longer ones: 10.0.0.1 → 10.0.0.10), part of a server label or contact name, the start of a login id (admins).' }),
       status: t.arg({ type: MonitorStatusFilterEnum }),
       accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
       account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s monitors.' }),

@@ -69,7 +69,10 @@ const batches = new WeakMap<object, Map<string, Batch<unknown, unknown>>>();
  */
 export function loadBatched<K, V>(ctx: object, name: string, key: K, flush: Flush<K, V>): Promise<V | undefined> {
   let perCtx = batches.get(ctx);
-  if (!perCtx) batches.set(ctx, (perCtx = new Map()));
+  if (!perCtx) {
+    perCtx = new Map();
+    batches.set(ctx, perCtx);
+  }
   let batch = perCtx.get(name) as Batch<K, V> | undefined;
   if (!batch) {
     const keys: K[] = [];

@@ -3,7 +3,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { standardErrors } from './errors.ts';
 import {
-  addServer, countServers, importServers, listServers, moveServer, removeServer, setRepresentativeIp, type ImportLine, type ImportServersResult,
+  addServer, countServers, importServers, listServers, moveServer, removeServer, setRepresentativeIp, setServerAllowPrivate, type ImportLine, type ImportServersResult,
 } from '../../services/inventory.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
@@ -126,6 +126,26 @@ builder.mutationField('moveServer', (t) =>
     args: { input: t.arg({ type: builder.inputType('MoveServerInput', { fields: (f) => ({ server: f.id({ required: true }), account: f.id({ required: true }) }) }), required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const server = await moveServer(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(input.server), 'Server'), accountId: accountArg(input.account) });
+      return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
+    },
+  }),
+);
+
+builder.mutationField('setServerAllowPrivate', (t) =>
+  t.prismaField({
+    type: 'Server',
+    authScopes: { admin: true },
+    errors: { types: standardErrors },
+    description:
+      'Admin: allows or withdraws monitoring of a server\'s private or reserved address. The prober re-checks the address before every connect: once withdrawn, its ports are not checked and say why (lastErrorCode EPOLICY).',
+    args: {
+      input: t.arg({
+        type: builder.inputType('SetServerAllowPrivateInput', { fields: (f) => ({ serverId: f.id({ required: true }), allowPrivate: f.boolean({ required: true }) }) }),
+        required: true,
+      }),
+    },
+    resolve: async (query, _r, { input }, ctx) => {
+      const server = await setServerAllowPrivate(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(input.serverId), 'Server'), allowPrivate: input.allowPrivate });
       return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),

@@ -86,7 +86,7 @@ export function createAlimtalkProvider(opts: AlimtalkOptions): AlimtalkProvider 
   async function send(req: AlimtalkSendRequest): Promise<SendOutcome> {
     assertLedgerId(req.ledgerId);
     const pn = parsePhoneNumberFromString(req.to, 'KR');
-    if (!pn || !pn.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
+    if (!pn?.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
     if (pn.countryCallingCode !== '82') return { status: 'FAILED', detail: 'AlimTalk is sent to Korean mobile numbers only', raw: null };
     if (!req.templateCode) return { status: 'FAILED', detail: 'no AlimTalk template code registered for this message', raw: null };
     const payload = {

@@ -1,5 +1,6 @@
 // SMS provider factory. The composition root maps config (SMS_PROVIDER, NHN_*, TWILIO_*) to one
-// of these shapes; `fetch` defaults to the global fetch.
+// of these shapes; `fetch` defaults to the shared keep-alive client (../keepalive-fetch.ts).
+import { providerFetch } from '../keepalive-fetch.ts';
 import { createNhnProvider, type NhnProviderOptions } from './nhn.ts';
 import { createTwilioProvider, type TwilioProviderOptions } from './twilio.ts';
 import { createNoneProvider } from './none.ts';
@@ -14,11 +15,11 @@ export function createSmsProvider(config: SmsProviderConfig): SmsProvider {
   switch (config.provider) {
     case 'nhn': {
       const { provider: _p, fetch: f, ...rest } = config;
-      return createNhnProvider({ ...rest, fetch: f ?? globalThis.fetch });
+      return createNhnProvider({ ...rest, fetch: f ?? providerFetch() });
     }
     case 'twilio': {
       const { provider: _p, fetch: f, ...rest } = config;
-      return createTwilioProvider({ ...rest, fetch: f ?? globalThis.fetch });
+      return createTwilioProvider({ ...rest, fetch: f ?? providerFetch() });
     }
     case 'none':
       return createNoneProvider();

@@ -83,7 +83,7 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
   async function send(req: SmsSendRequest): Promise<SendOutcome> {
     assertLedgerId(req.ledgerId);
     const pn = parsePhoneNumberFromString(req.to, 'KR');
-    if (!pn || !pn.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
+    if (!pn?.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
     const domestic = pn.countryCallingCode === '82';
     const bytes = eucKrByteLength(req.text);
     const long = bytes > SMS_MAX_BYTES;

@@ -99,7 +99,7 @@ export function upgradeToTls(s: Session, u: Upgrade, then: (sock: tls.TLSSocket)
     sock.once('secureConnect', () => {
       if (s.settled) return;
       const cert = sock.getPeerCertificate(false);
-      if (!cert || !cert.raw) return s.fail('TLS_HANDSHAKE', 'TLS handshake failed: the server sent no certificate');
+      if (!cert?.raw) return s.fail('TLS_HANDSHAKE', 'TLS handshake failed: the server sent no certificate');
       const f = facts(sock, cert, u.serverName ?? s.target.host);
       s.tls = f;
       const v = tlsVerdict(f, u, (s.opts.now ?? Date.now)());

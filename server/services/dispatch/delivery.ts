@@ -1,9 +1,11 @@
 // Delivery updates after the hand-over: SMS delivery reports, e-mail bounces, read signals.
-// Each maps to a signal of transitions.ts and goes through applySignal (event + live update).
+// Each maps to a signal of transitions.ts; reports are recorded once under a row lock, bounces and reads go through applySignal.
 import type { BounceInfo } from '../../notify/bounce.ts';
 import type { DeliveryReport } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
-import { appendEvent, applySignal, type ApplySignalResult } from './ledger.ts';
+import type { NotificationStatus } from '../../generated/prisma/enums.ts';
+import { appendEvent, applySignal, toJson, type ApplySignalResult } from './ledger.ts';
+import { canApply, targetOf, type Signal } from './transitions.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
 
@@ -28,12 +30,49 @@ async function findSmsRow(deps: Deps, report: DeliveryReport): Promise<string | 
   return byProvider?.id ?? null;
 }
 
-/** A report that says what an earlier one for this message already said (a replay, or a provider's retry). */
-async function sameReportRecorded(deps: Deps, notificationId: string, detail: string): Promise<{ incidentId: string; status: string } | null> {
-  const seen = await deps.prisma.notificationEvent.findFirst({ where: { notificationId, detail: { endsWith: detail } }, select: { id: true } });
-  if (!seen) return null;
-  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { incidentId: true, status: true } });
-  return row ? { incidentId: row.incidentId, status: row.status } : null;
+/**
+ * Records one SMS delivery report exactly once. Under a lock on the message's row (concurrent
+ * reports of one message queue behind each other, in every process), a report whose text the
+ * timeline already holds (a replay, or the provider retrying) changes nothing and adds nothing;
+ * otherwise the report is a timeline event, and DELIVERED / FAILED move the status as
+ * transitions.ts allows (a contradiction is recorded as ignored). The live change is published
+ * after the commit.
+ */
+async function recordReportOnce(deps: Deps, id: string, report: DeliveryReport, detail: string): Promise<DeliveryUpdateResult> {
+  const raw = toJson(report.raw);
+  const signal: Signal | null = report.status === 'SENT' ? null : report.status === 'DELIVERED' ? 'report-delivered' : 'report-failed';
+  const out = await deps.prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Notification" WHERE "id" = ${id} FOR UPDATE`;
+      const row = await tx.notification.findUnique({ where: { id }, select: { status: true, sentAt: true, incidentId: true, accountId: true } });
+      if (!row) return null;
+      const unchanged = { row, changed: false as const, status: row.status };
+      const seen = await tx.notificationEvent.findFirst({ where: { notificationId: id, detail: { endsWith: detail } }, select: { id: true } });
+      if (seen) return unchanged;
+      const now = deps.now();
+      const event = (status: NotificationStatus, text: string) =>
+        tx.notificationEvent.create({ data: { notificationId: id, at: now, status, detail: text, ...(raw !== undefined ? { raw } : {}) } });
+      if (!signal) {
+        await event(row.status, detail);
+        return unchanged;
+      }
+      if (!canApply(signal, row.status, row.sentAt !== null)) {
+        await event(row.status, `ignored (already ${row.status}): ${detail}`);
+        return unchanged;
+      }
+      const to = targetOf(signal);
+      await tx.notification.update({
+        where: { id },
+        data: { status: to, statusDetail: detail, lockedUntil: null, ...(to === 'DELIVERED' ? { deliveredAt: now } : { failedAt: now }) },
+      });
+      await event(to, detail);
+      return { row, changed: true as const, status: to };
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+  if (!out) return { matched: false, reason: 'ledger row not found' };
+  if (out.changed) deps.events.notification({ notificationId: id, incidentId: out.row.incidentId, accountId: out.row.accountId, status: out.status });
+  return { matched: true, notificationId: id, incidentId: out.row.incidentId, changed: out.changed, status: out.status };
 }
 
 export interface RecordDeliveryReportOptions {
@@ -50,16 +89,7 @@ export async function recordDeliveryReport(deps: Deps, opts: RecordDeliveryRepor
   const { report } = opts;
   const id = await findSmsRow(deps, report);
   if (!id) return { matched: false, reason: `no SMS ledger row for ${opts.provider} message ${report.providerMessageId}` };
-  const detail = `${opts.provider} report: ${report.detail}`;
-  // a replayed report (the same status and result for this message again) is answered and changes nothing
-  const replay = await sameReportRecorded(deps, id, detail);
-  if (replay) return { matched: true, notificationId: id, incidentId: replay.incidentId, changed: false, status: replay.status };
-  if (report.status === 'SENT') {
-    const row = await appendEvent(deps, id, detail, report.raw);
-    return row ? { matched: true, notificationId: id, incidentId: row.incidentId, changed: false, status: row.status } : { matched: false, reason: 'ledger row not found' };
-  }
-  const signal = report.status === 'DELIVERED' ? 'report-delivered' : 'report-failed';
-  return result(id, await applySignal(deps, { notificationId: id, signal, detail, raw: report.raw }));
+  return recordReportOnce(deps, id, report, `${opts.provider} report: ${report.detail}`);
 }
 
 export interface RecordBounceOptions {
@@ -76,7 +106,7 @@ export async function recordBounce(deps: Deps, opts: RecordBounceOptions): Promi
   const b = opts.bounce;
   if (!b.ledgerId) return { matched: false, reason: 'the report names no portwatch message' };
   const row = await deps.prisma.notification.findUnique({ where: { id: b.ledgerId }, select: { channel: true, incidentId: true, status: true } });
-  if (!row || row.channel !== 'EMAIL') return { matched: false, reason: `no e-mail ledger row ${b.ledgerId}` };
+  if (row?.channel !== 'EMAIL') return { matched: false, reason: `no e-mail ledger row ${b.ledgerId}` };
   const raw = { action: b.action, status: b.status, recipient: b.recipient, messageId: b.messageId, diagnostic: b.diagnostic };
   const action = b.action ?? 'failed';
   if (action !== 'failed') {

@@ -20,6 +20,9 @@ export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 /** Unwritten outcomes beyond which a finished send keeps its slot until its outcome is written. */
 const MAX_UNWRITTEN = 1_000;
 
+/** Rows claimed per statement, as a multiple of the lane's sends in flight. */
+const CLAIM_AHEAD = 16;
+
 export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
   email: EmailChannel | null;
@@ -134,8 +137,9 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   }
 
   async function claim(lane: Lane): Promise<void> {
-    // claim ahead (fewer, larger statements); a claimed row waits at most a few sends for its slot
-    const want = Math.max(lane.limit * 4, 32) - lane.queue.length;
+    // claim ahead (fewer, larger statements: each claim is one round trip whatever its size); a
+    // claimed row waits at most a few dozen sends for its slot, well inside its lease
+    const want = Math.max(lane.limit * CLAIM_AHEAD, 128) - lane.queue.length;
     lane.lastClaimAt = Date.now();
     const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs, nodeId: opts.node?.nodeId ?? null });
     if (rows.length < want) {

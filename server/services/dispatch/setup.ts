@@ -1,8 +1,8 @@
 // Builds the delivery side from configuration: the e-mail channel (pooled SMTP), the SMS provider,
 // the dispatcher, the reminder scheduler and the optional bounce receiver. main.ts constructs
-// it with `notificationSettings(config)`, passes `sms` to the HTTP routes, and starts/stops it.
+// it with `notificationSettings(config)` (server/notification-settings.ts: this room reads no
+// configuration), passes `sms` to the HTTP routes, and starts/stops it.
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import { startBounceReceiver, type BounceReceiver } from '../../notify/bounce.ts';
 import { addressOf, createEmailChannel } from '../../notify/email.ts';
@@ -18,6 +18,7 @@ import { createWebhookChannel } from '../../notify/webhook.ts';
 import { createAlimtalkResultPoller } from './alimtalk-results.ts';
 import type { ExtraChannels } from './channels.ts';
 import type { FetchLike } from '../../notify/sms/provider.ts';
+import { providerFetch } from '../../notify/keepalive-fetch.ts';
 
 export interface ExtraChannelSettings {
   alimtalk: { baseUrl: string; appKey: string; secretKey: string; senderKey: string } | null;
@@ -42,48 +43,6 @@ export interface NotificationSettings {
   extra?: ExtraChannelSettings;
   dispatch: Omit<DispatcherOptions, 'email' | 'sms' | 'log' | 'extra'> & { enabled: boolean };
   reminderIntervalMs?: number;
-}
-
-/** Maps the validated configuration to the delivery side's settings. */
-export function notificationSettings(config: Config): NotificationSettings {
-  const base = config.publicUrl.replace(/\/+$/, '');
-  const sms: SmsProviderConfig =
-    config.SMS_PROVIDER === 'nhn'
-      ? {
-          provider: 'nhn', baseUrl: config.NHN_BASE_URL, appKey: config.NHN_APP_KEY ?? '', secretKey: config.NHN_SECRET_KEY ?? '',
-          sendNo: config.NHN_SEND_NO ?? '', webhookSignatureMode: config.NHN_WEBHOOK_SIGNATURE_MODE,
-          ...(config.NHN_WEBHOOK_SECRET ? { webhookSecret: config.NHN_WEBHOOK_SECRET } : {}),
-        }
-      : config.SMS_PROVIDER === 'twilio'
-        ? {
-            provider: 'twilio', baseUrl: config.TWILIO_BASE_URL, accountSid: config.TWILIO_ACCOUNT_SID ?? '', authToken: config.TWILIO_AUTH_TOKEN ?? '',
-            from: config.TWILIO_FROM ?? '', statusCallbackUrl: `${base}/hooks/sms/twilio`,
-          }
-        : { provider: 'none' };
-  return {
-    smtpUrl: config.SMTP_URL,
-    mailFrom: config.MAIL_FROM,
-    bounceAddress: config.BOUNCE_ADDRESS,
-    messageIdDomain: new URL(config.publicUrl).hostname || 'portwatch',
-    bounce: config.BOUNCE_SMTP_PORT !== undefined ? { port: config.BOUNCE_SMTP_PORT, host: config.HOST } : null,
-    sms,
-    extra: {
-      alimtalk: config.NHN_ALIMTALK_APP_KEY && config.NHN_ALIMTALK_SECRET_KEY && config.NHN_ALIMTALK_SENDER_KEY
-        ? { baseUrl: config.NHN_ALIMTALK_BASE_URL, appKey: config.NHN_ALIMTALK_APP_KEY, secretKey: config.NHN_ALIMTALK_SECRET_KEY, senderKey: config.NHN_ALIMTALK_SENDER_KEY }
-        : null,
-      slackPrefix: config.SLACK_WEBHOOK_PREFIX,
-      telegram: config.TELEGRAM_BOT_TOKEN ? { baseUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
-    },
-    dispatch: {
-      enabled: config.DISPATCH_ENABLED,
-      maxAttempts: config.DISPATCH_MAX_ATTEMPTS,
-      retryBaseMs: config.DISPATCH_RETRY_BASE_SECONDS * 1000,
-      retryMaxMs: config.DISPATCH_RETRY_MAX_SECONDS * 1000,
-      leaseMs: config.DISPATCH_LEASE_SECONDS * 1000,
-      concurrency: { EMAIL: config.DISPATCH_EMAIL_CONCURRENCY, SMS: config.DISPATCH_SMS_CONCURRENCY },
-      smsAckLink: config.SMS_ACK_LINK,
-    },
-  };
 }
 
 export interface Notifications {
@@ -126,7 +85,7 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
     : null;
   const sms = createSmsProvider(settings.sms);
   const x = settings.extra ?? { alimtalk: null, slackPrefix: 'https://hooks.slack.com/', telegram: null };
-  const f: FetchLike = x.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const f: FetchLike = x.fetch ?? providerFetch();
   const extra: ExtraChannels = {
     alimtalk: x.alimtalk ? createAlimtalkProvider({ ...x.alimtalk, fetch: f }) : null,
     slack: createSlackChannel({ allowedPrefix: x.slackPrefix, fetch: f }),

@@ -9,6 +9,7 @@ import {
 } from '../../alerting/index.ts';
 import type { CheckCause, ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
+import { ADDRESS_REFUSED_CODE } from '../ip-policy.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
 import type { LiveMonitor } from './model.ts';
@@ -109,6 +110,7 @@ export class Engine {
     const before = m.state.ports[port];
     if (!before || m.state.paused) return;
     const now = r.at;
+    if (!r.ok && r.code === ADDRESS_REFUSED_CODE) return this.onRefused(m, port, r.message, now);
     if (kind === 'regular') {
       this.onGuardStep(recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now), now);
     }
@@ -122,17 +124,52 @@ export class Engine {
     // a success ends the port's failure run, except while the port is FLAPPING: then the run
     // counts the flapping period's failed checks (marked flapping), not one run per failure
     if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
-    this.apply(m, step.actions, now);
+    const persisted = this.apply(m, step.actions, now);
     this.sendWhenDecided(m, now);
 
     const after = m.state.ports[port];
-    // failures and anything but a steady UP are written (they scale with failures, not checks)
-    if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
+    // failures and anything but a steady UP are written (they scale with failures, not checks);
+    // a phase change was already written and published by its PHASE_CHANGED action (once)
+    if (persisted.has(port)) {
+      // written and published with its phase change
+    } else if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
     else m.dirtyPorts.add(port);
     this.deps.events.checkResult({
       monitorId: m.id, port, at: new Date(now), ok: r.ok, latencyMs: r.latencyMs,
       errorCode: r.ok ? null : r.code, errorMessage: r.ok ? null : r.message,
     });
+  }
+
+  /**
+   * The address policy refused the check (no packet was sent): not a failure of the customer's
+   * server, so nothing is alerted and the guard hears nothing. The port says why it is not
+   * checked (phase UNKNOWN, unless it is part of an open incident: that keeps its last known
+   * phase), written and published when the refusal starts; the owner and the log are told once.
+   */
+  private onRefused(m: LiveMonitor, port: number, message: string, now: number): void {
+    const s = m.state.ports[port];
+    if (!s) return;
+    const first = s.lastErrorCode !== ADDRESS_REFUSED_CODE;
+    const keepPhase = isIncidentPhase(s.phase);
+    m.state = {
+      ...m.state,
+      ports: {
+        ...m.state.ports,
+        [port]: {
+          ...s,
+          ...(keepPhase || s.phase === 'UNKNOWN' ? {} : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
+          lastCheckAt: now, lastOk: null, lastLatencyMs: null, lastErrorCode: ADDRESS_REFUSED_CODE, lastErrorMessage: message,
+        },
+      },
+    };
+    this.deps.setRetryMode(targetKey(m.id, port), false);
+    this.runs.end(m.id, port); // not a failed check: a failure after it starts a new run
+    if (!first) {
+      m.dirtyPorts.add(port);
+      return;
+    }
+    this.persistPort(m, port);
+    this.deps.log?.('warn', 'probe refused by the address policy', { nodeId: this.deps.nodeId, monitorId: m.id, host: m.host, port, reason: message });
   }
 
   /** Ports of the host other than `except` that are undecided: SUSPECT, or an extra check in flight. */
@@ -167,12 +204,18 @@ export class Engine {
     }
   }
 
-  /** Applies a monitor's actions: host actions first, so failure rows carry the incident id. */
-  apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): void {
+  /**
+   * Applies a monitor's actions: host actions first, so failure rows carry the incident id.
+   * Returns the ports whose state it wrote and published (a phase change), so the caller does
+   * not publish the same state again.
+   */
+  apply(m: LiveMonitor, actions: FlapMonitorAction[], now: number): Set<number> {
+    const persisted = new Set<number>();
     for (const a of actions) {
       switch (a.type) {
         case 'PHASE_CHANGED':
           this.persistPort(m, a.port);
+          persisted.add(a.port);
           // the first step out of UP (SUSPECT, or straight to DOWN with a threshold of 1)
           if (a.to === 'SUSPECT' || (a.to === 'DOWN' && !isIncidentPhase(a.from) && a.from !== 'SUSPECT')) this.recheckSiblings(m, a.port);
           break;
@@ -260,6 +303,7 @@ export class Engine {
           break; // the first pass handled the others
       }
     }
+    return persisted;
   }
 
   /** Canary checks feed only the guard. */
@@ -332,8 +376,8 @@ export class Engine {
       const step = releaseHeld(m.state, now, isHeld(this.guard), flapAwarePhases(m.state));
       m.state = step.next;
       if (step.actions.some((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')) raised++;
-      this.apply(m, step.actions, now);
-      for (const p of m.ports) this.persistPort(m, p); // the "alerts held" mark goes away live
+      const changed = this.apply(m, step.actions, now);
+      for (const p of m.ports) if (!changed.has(p)) this.persistPort(m, p); // the "alerts held" mark goes away live
     }
     this.deps.log?.('info', 'held customer alerts released', { nodeId: this.deps.nodeId, monitorsRaised: raised });
   }
@@ -352,19 +396,19 @@ export class Engine {
     let actions: FlapMonitorAction[] = [];
     if (fresh.state.paused && !cur.state.paused) ({ next: cur.state, actions } = pauseMonitor(cur.state, now));
     else if (!fresh.state.paused && cur.state.paused) ({ next: cur.state, actions } = resumeMonitor(cur.state, now));
-    this.apply(cur, actions, now);
+    const persisted = this.apply(cur, actions, now);
     if (fresh.ports.join(',') !== cur.ports.join(',')) {
       const step = setMonitorPorts(cur.state, fresh.ports, now);
       cur.state = step.next;
-      this.apply(cur, step.actions, now);
+      for (const p of this.apply(cur, step.actions, now)) persisted.add(p);
     }
     // a new port is checked at once (after the caller scheduled it), not a whole interval later
     const added = fresh.ports.filter((p) => !cur.ports.includes(p));
     for (const p of cur.ports) if (!fresh.ports.includes(p) || fresh.state.paused) this.runs.end(cur.id, p);
-    for (const p of added) this.persistPort(cur, p);
+    for (const p of added) if (!persisted.has(p)) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
-      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks,
+      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks, allowPrivate: fresh.allowPrivate,
     });
     this.sendWhenDecided(cur, now);
     return added;

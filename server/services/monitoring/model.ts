@@ -20,6 +20,7 @@ export const SHARD_SQL = `((hashtext("id")::bigint % ${SHARDS}) + ${SHARDS}) % $
 export const monitorInclude = {
   maintenance: true,
   portStates: true,
+  server: { select: { allowPrivate: true } },
   account: { select: { language: true, timeZone: true, name: true, notifyEndpoints: { select: endpointInfoSelect } } },
   incidents: { where: { resolvedAt: null, kind: 'HOST_DOWN' }, select: { id: true, ports: true, flapFigures: true } },
 } satisfies Prisma.MonitorInclude;
@@ -60,6 +61,8 @@ export interface LiveMonitor {
   dirtyPorts: Set<number>;
   /** Check kind per port (absent: TCP connect). */
   checks?: Map<number, CheckSpec>;
+  /** An admin allowed its server's private or reserved address (re-checked before every connect). */
+  allowPrivate?: boolean;
 }
 
 export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
@@ -147,5 +150,6 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : [],
     dirtyPorts: new Set(),
     checks: readChecks(row.checks),
+    allowPrivate: row.server.allowPrivate,
   };
 }

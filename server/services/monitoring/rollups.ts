@@ -1,10 +1,14 @@
-// In-memory hourly rollups per port, fed by every check and flushed in batches.
+// In-memory hourly rollups per port, fed by every check and flushed in batches. Until a flush
+// has landed, the rows (those being written included) are readable through pending(), so
+// statistics include the hour still in memory.
 import type { RollupRow } from './store.ts';
 
 const HOUR = 3_600_000;
 
 export class RollupBuffer {
   private rows = new Map<string, RollupRow>();
+  /** Drained for a write that has not landed yet. */
+  private writing: RollupRow[] = [];
 
   /** `flapMs`: time since the previous check spent flapping (counted apart from down time). */
   add(monitorId: string, port: number, at: number, ok: boolean, latencyMs: number, downMs: number, flapMs = 0): void {
@@ -31,15 +35,30 @@ export class RollupBuffer {
     return this.rows.size;
   }
 
-  /** Takes every row out of the buffer. */
+  /** Takes every row out of the buffer (still counted by pending() until landed() or restore()). */
   drain(): RollupRow[] {
     const out = [...this.rows.values()];
     this.rows.clear();
+    this.writing = [...this.writing, ...out];
+    return out;
+  }
+
+  /** These drained rows are in the database. */
+  landed(rows: readonly RollupRow[]): void {
+    const done = new Set(rows);
+    this.writing = this.writing.filter((r) => !done.has(r));
+  }
+
+  /** Copies of the rows not yet in the database for these monitors (written or being written). */
+  pending(monitorIds: ReadonlySet<string>): RollupRow[] {
+    const out: RollupRow[] = [];
+    for (const r of [...this.writing, ...this.rows.values()]) if (monitorIds.has(r.monitorId)) out.push({ ...r });
     return out;
   }
 
   /** Puts rows back after a failed write (added to what came since). */
   restore(rows: RollupRow[]): void {
+    this.landed(rows);
     for (const r of rows) {
       const key = `${r.monitorId}:${r.port}:${r.hour.getTime()}`;
       const cur = this.rows.get(key);

@@ -9,6 +9,7 @@ import type { Logger } from '../../log.ts';
 import { createScheduler, runCheck, type CheckSpec, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
 import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
+import { ADDRESS_REFUSED_CODE, probeRefusal } from '../ip-policy.ts';
 import { Engine, targetKey } from './engine.ts';
 import type { AdminRecipientInfo } from './ledger.ts';
 import { CertTracker } from './certs.ts';
@@ -17,7 +18,7 @@ import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
-import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups, type RollupRow } from './store.ts';
 
 interface Target extends ScheduledTarget {
   monitorId: string | null; // null: a canary
@@ -75,6 +76,8 @@ export interface ProbeRuntime {
   monitorChanged(monitorId: string): void;
   /** The live status of a monitor's ports, when this process probes it. */
   status(monitorId: string): PortStatusEvent[] | null;
+  /** Hourly rollup rows of these monitors still in memory (not yet flushed to the database). */
+  pendingRollups(monitorIds: readonly string[]): RollupRow[];
   /** Writes everything pending now (tests, shutdown). */
   flush(): Promise<void>;
   stats(): ProbeRuntimeStats;
@@ -98,10 +101,21 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let lastFlushOkAt = now();
   let flushFailures = 0;
 
+  // The address policy is re-checked before every connect (an admin may have withdrawn the
+  // permission for a private address since the monitor was registered): a refused check sends
+  // no packet and comes back as ADDRESS_REFUSED_CODE, which the engine records without alerting.
+  const connect: SchedulerCheck<Target> = opts.check ?? ((t, o) => runCheck(t, o));
+  const check: SchedulerCheck<Target> = (t, o) => {
+    const m = t.monitorId === null ? undefined : engine.monitors.get(t.monitorId);
+    const refusal = m ? probeRefusal(t.host, m.allowPrivate ?? false) : null;
+    if (refusal) return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
+    return connect(t, o);
+  };
+
   const certs = new CertTracker({ prisma, log, ...(clock ? { now: () => clock.now() } : {}), ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}) });
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
-    check: opts.check ?? ((t, o) => runCheck(t, o)),
+    check,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     onResult: (t, r: ProbeResult, info) => {
@@ -252,6 +266,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     if (!rows.length) return;
     try {
       rollupRowsWritten += await writeRollups(prisma, rows);
+      engine.rollups.landed(rows);
       dbStatements += Math.ceil(rows.length / 1000);
     } catch (err) {
       engine.rollups.restore(rows);
@@ -331,6 +346,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         defaults ??= await getMonitorDefaults(prisma);
         applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }), true);
       })().catch((err: unknown) => log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }));
+    },
+    pendingRollups(monitorIds) {
+      return engine.rollups.pending(new Set(monitorIds));
     },
     status(monitorId) {
       const m = engine.monitors.get(monitorId);

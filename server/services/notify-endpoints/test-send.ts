@@ -51,7 +51,7 @@ export function testContent(deps: Pick<ServiceDeps, 'publicUrl' | 'now'>, lang: 
   return {
     kind: 'DOWN', lang, host: lang === 'ko' ? '테스트' : 'test', ports: [], at, openedAt: at, incidentId: 'test',
     monitorName: lang === 'ko' ? 'portwatch 테스트 알림' : 'portwatch test notification',
-    logUrl: deps.publicUrl.replace(/\/+$/, '') + '/',
+    logUrl: `${deps.publicUrl.replace(/\/+$/, '')}/`,
   };
 }
 

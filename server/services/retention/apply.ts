@@ -39,7 +39,7 @@ async function foldBatch(prisma: PrismaClient, before: Date, groups: number): Pr
       RETURNING h."monitorId", h."hour", h."checks", h."failures", h."latencySumMs", h."latencyCount", h."downSeconds", h."flapSeconds"
     ), per_hour AS (
       SELECT "monitorId", "hour", sum("checks") AS checks, sum("failures") AS failures, sum("latencySumMs") AS lat,
-        sum("latencyCount") AS latc, max("downSeconds") AS down, max("flapSeconds") AS flap
+        sum("latencyCount") AS latc, least(max("downSeconds"), 3600) AS down, least(max("flapSeconds"), 3600) AS flap
       FROM gone GROUP BY "monitorId", "hour"
     ), ins AS (
       INSERT INTO "DailyRollup" ("monitorId","day","checks","failures","latencySumMs","latencyCount","downSeconds","flapSeconds","hours")

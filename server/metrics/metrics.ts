@@ -6,7 +6,7 @@
 // and scrapes during a database outage still answer (with portwatch_metrics_db_up 0).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { RouteHandler } from '../app.ts';
+import type { RouteHandler } from '../http/route.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DURATION_BUCKETS, OPERATION_TYPES, type GraphqlTimings } from '../graphql/metrics-plugin.ts';
 import type { ProbeResult, SchedulerCheck, ScheduledTarget } from '../probe/index.ts';
@@ -156,7 +156,9 @@ export function createMetrics(src: MetricsSources) {
     t.family('portwatch_graphql_operation_duration_seconds', 'histogram', 'GraphQL execution time by operation type (subscription: set-up only).', []);
     for (const op of OPERATION_TYPES) {
       const h = g.duration[op];
-      DURATION_BUCKETS.forEach((b, i) => t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="${b}"} ${h.buckets[i]}`));
+      DURATION_BUCKETS.forEach((b, i) => {
+        t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="${b}"} ${h.buckets[i]}`);
+      });
       t.raw(`portwatch_graphql_operation_duration_seconds_bucket{operation="${op}",le="+Inf"} ${h.count}`);
       t.raw(`portwatch_graphql_operation_duration_seconds_sum{operation="${op}"} ${h.sum}`);
       t.raw(`portwatch_graphql_operation_duration_seconds_count{operation="${op}"} ${h.count}`);

@@ -1,0 +1,86 @@
+// Live events executed once per audience. A subscription's event stream stays per subscriber
+// (its subscribe resolver runs the tenancy check, reads the current state, filters repeats), but
+// an event that reaches many subscribers with the same operation, variables and visibility is
+// executed once and the one result is handed to each of them: with 10,000 dashboards open on one
+// monitor, one status change used to be executed 10,000 times.
+//
+// Visibility is what a field resolver may depend on besides the event: the viewer's role, account
+// and language. Two subscribers share a result only when all of these and the operation text and
+// variables are equal, and only for the same event object (events are published once and handed
+// to every local listener as that one object). Results are read-only from here on: nothing
+// downstream (error coding, graphql-ws) changes a result in place.
+import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GraphQLContext } from './context.ts';
+
+type Shared = Map<string, Promise<ExecutionResult> | ExecutionResult>;
+
+/** Event object → results by audience; entries go with the event (WeakMap). */
+const byEvent = new WeakMap<object, Shared>();
+const printed = new WeakMap<DocumentNode, string>();
+
+function audienceKey(args: ExecutionArgs): string {
+  let text = printed.get(args.document);
+  if (text === undefined) {
+    text = print(args.document);
+    printed.set(args.document, text);
+  }
+  const viewer = (args.contextValue as Partial<GraphQLContext> | undefined)?.viewer ?? null;
+  const who = viewer ? `${viewer.role}|${viewer.accountId}|${viewer.language}` : 'anonymous';
+  return `${who}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}\n${text}`;
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+/** The result of one event for one audience: executed by the first subscriber that asks, shared with the rest. */
+function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> | ExecutionResult {
+  const run = () => execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+  if (typeof event !== 'object' || event === null) return run();
+  let shared = byEvent.get(event);
+  if (!shared) {
+    shared = new Map();
+    byEvent.set(event, shared);
+  }
+  let r = shared.get(key);
+  if (r === undefined) {
+    r = run();
+    shared.set(key, r);
+  }
+  return r;
+}
+
+/** Maps the per-subscriber event stream to shared results; return() and throw() reach the source at once. */
+function mapEvents(source: AsyncIterable<unknown>, args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
+  const it = source[Symbol.asyncIterator]();
+  const key = audienceKey(args);
+  const map = async (step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> =>
+    step.done ? { done: true, value: undefined } : { done: false, value: await resultFor(args, key, step.value) };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => it.next().then(map),
+    return: async () => {
+      await it.return?.();
+      return { done: true, value: undefined };
+    },
+    throw: async (err: unknown) => {
+      if (it.throw) return map(await it.throw(err));
+      throw err;
+    },
+  };
+}
+
+export function sharedEventsPlugin(): Plugin {
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const stream = await createSourceEventStream(args);
+        if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+        return mapEvents(stream, args);
+      });
+    },
+  };
+}
