@@ -17,7 +17,7 @@ const TableSizeRef = builder.objectRef<TableSize>('TableSize').implement({
   fields: (t) => ({
     table: t.exposeString('table'),
     bytes: t.exposeFloat('bytes', { description: 'On disk: data, indexes and TOAST (pg_total_relation_size).' }),
-    rows: t.exposeFloat('rows', { description: 'The planner\'s estimate (updated by VACUUM / ANALYZE), not a count.' }),
+    rows: t.exposeFloat('rows', { nullable: true, description: 'The planner\'s estimate (updated by VACUUM / ANALYZE), not a count; null before the table was first analyzed.' }),
   }),
 });
 

@@ -86,18 +86,18 @@ export async function applyRetention(prisma: PrismaClient, policy: RetentionPoli
 export interface TableSize {
   table: string;
   bytes: number;
-  /** The planner's estimate (pg_class.reltuples), not a count. */
-  rows: number;
+  /** The planner's estimate (pg_class.reltuples), not a count; null before the table's first ANALYZE. */
+  rows: number | null;
 }
 
 /** The product's tables with their size on disk (data, indexes and TOAST), largest first. */
 export async function tableSizes(prisma: PrismaClient): Promise<TableSize[]> {
-  const rows = await prisma.$queryRaw<{ table: string; bytes: bigint | number; rows: number }[]>`
-    SELECT c.relname AS table, pg_total_relation_size(c.oid) AS bytes, greatest(c.reltuples, 0)::float8 AS rows
+  const rows = await prisma.$queryRaw<{ table: string; bytes: bigint | number; rows: number | null }[]>`
+    SELECT c.relname AS table, pg_total_relation_size(c.oid) AS bytes, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS rows
     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
     WHERE ns.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> '_prisma_migrations'
     ORDER BY pg_total_relation_size(c.oid) DESC, c.relname`;
-  return rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: Math.round(Number(r.rows)) }));
+  return rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: r.rows === null ? null : Math.round(Number(r.rows)) }));
 }
 
 export interface RetentionPreview {
@@ -122,7 +122,7 @@ export async function previewRetention(prisma: PrismaClient, policy: RetentionPo
   const per = async (table: 'FailureRun' | 'HourlyRollup') => {
     const t = sizes.get(table);
     if (!t) return 0;
-    const rows = t.rows > 0 ? t.rows : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
+    const rows = t.rows !== null && t.rows > 0 ? t.rows : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
     return rows > 0 ? t.bytes / rows : 0;
   };
   const runs = Number(counts?.runs ?? 0);
