@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compactChecks } from '../server/services/monitoring/runs.ts';
 import { benchDatabase } from './bench-db.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -65,8 +66,9 @@ async function server() {
       await p.notification.createMany({
         data: (['EMAIL', 'SMS'] as const).map((channel) => ({ incidentId: inc.id, accountId: account.id, kind: 'DOWN' as const, channel, recipient: channel === 'EMAIL' ? 'ops@example.com' : '+821012345678', recipientRole: 'CONTACT' as const, status: 'YES' as const })),
       });
-      await p.failureLog.createMany({
-        data: Array.from({ length: Math.min(100, F - k * 100) }, (_, i) => ({ monitorId: m.id, port: 22, at: new Date(openedAt.getTime() + i * 6_000), code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${m.host}:22`, incidentId: inc.id })),
+      // up to 100 failed checks 6 s apart: compacted into runs as the runtime stores them
+      await p.failureRun.createMany({
+        data: compactChecks(Array.from({ length: Math.min(100, F - k * 100) }, (_, i) => ({ monitorId: m.id, port: 22, at: openedAt.getTime() + i * 6_000, code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${m.host}:22`, incidentId: inc.id, latencyMs: 1, flapping: false, maintenance: false }))),
       });
     }
   }

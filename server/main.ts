@@ -13,6 +13,7 @@ import { createEvents } from './services/events.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
+import { startRetentionJob } from './services/retention/job.ts';
 import { notificationSettings } from './notification-settings.ts';
 import { createNotifications, type Notifications } from './services/dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
@@ -171,6 +172,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     await cluster.start(port);
     await probe?.start();
     await notifications.start();
+    // the nightly retention run (docs/storage.md): one process of the installation claims it
+    const retention = startRetentionJob({ prisma: db.prisma, log });
     let stopping: Promise<void> | undefined;
     return {
       app,
@@ -184,6 +187,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       stop() {
         stopping ??= (async () => {
           await app.stop();
+          await retention.stop();
           await probe?.stop();
           await notifications.stop();
           await cluster.stop();

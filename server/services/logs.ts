@@ -1,6 +1,9 @@
 // A monitor's logs, as the seed keeps them: by year, month, day or hour. Buckets come from one
-// SQL query (GROUP BY date_trunc in the viewer's time zone) over failure rows, incidents and
-// the notification ledger; the drill-down lists failure rows with their incident's messages.
+// SQL query (GROUP BY date_trunc in the viewer's time zone) over failure runs, incidents and
+// the notification ledger; the drill-down lists failure runs with their incident's messages.
+// A run counts its failed checks per UTC quarter hour (FailureRun.slots): every zone's hour and
+// day starts on a UTC quarter hour, so each bucket's failure count is exact in any time zone
+// (a range whose from or to is not on a quarter hour counts the quarter it cuts by the quarter's start).
 import { Prisma } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { findMonitor } from './monitor-queries.ts';
@@ -82,11 +85,17 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
   // timestamp columns hold UTC: to local time, truncate, and the bucket's start back to UTC
   const bucket = (col: Prisma.Sql) => Prisma.sql`date_trunc(${unit}, ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})`;
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
+  // the start of a run's i-th quarter hour (UTC, like the columns)
+  const slotAt = Prisma.sql`(date_bin('15 minutes', r."firstAt", timestamp '2000-01-01') + (s.i - 1) * interval '15 minutes')`;
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
-    WITH fl AS (
-      SELECT ${bucket(Prisma.sql`"at"`)} AS b, 1 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms,
-        CASE WHEN "flapping" THEN 1 ELSE 0 END AS flapfail, 0 AS flap
-      FROM "FailureLog" WHERE "monitorId" = ${monitor.id} AND "at" >= ${lo} AND "at" < ${hi}
+    WITH slots AS (
+      SELECT ${slotAt} AS at, s.n, r."flapping"
+      FROM "FailureRun" r CROSS JOIN LATERAL unnest(r."slots") WITH ORDINALITY AS s(n, i)
+      WHERE r."monitorId" = ${monitor.id} AND r."lastAt" >= ${lo} AND r."firstAt" < ${hi} AND s.n > 0
+    ), fl AS (
+      SELECT ${bucket(Prisma.sql`at`)} AS b, n AS failures, 0 AS incidents, 0 AS mails, 0 AS sms,
+        CASE WHEN "flapping" THEN n ELSE 0 END AS flapfail, 0 AS flap
+      FROM slots WHERE at >= ${lo} AND at < ${hi}
     ), inc_rows AS (
       SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, 0 AS flap
       FROM "Incident" WHERE "monitorId" = ${monitor.id} AND "kind" = 'HOST_DOWN' AND "openedAt" >= ${lo} AND "openedAt" < ${hi}
@@ -101,6 +110,9 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max("flapSeconds") AS flap
       FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
       GROUP BY "hour"
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
+      FROM "DailyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "day" >= ${lo} AND "day" < ${hi}
     )
     SELECT to_char((b AT TIME ZONE ${tz}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
       to_char(b, ${LABEL[opts.granularity]}) AS label,
@@ -132,22 +144,25 @@ export interface ListFailuresOptions {
   port?: number | null;
 }
 
-export function failureListWhere(viewer: Viewer | null, opts: ListFailuresOptions): Prisma.FailureLogWhereInput {
+/** Runs that overlap [from, to): their last check at or after `from`, their first before `to`. */
+export function failureListWhere(viewer: Viewer | null, opts: ListFailuresOptions): Prisma.FailureRunWhereInput {
   return {
     monitorId: opts.monitorId,
     monitor: ownedWhere(viewer),
     ...(opts.port != null ? { port: opts.port } : {}),
-    ...(opts.from || opts.to ? { at: { ...(opts.from ? { gte: opts.from } : {}), ...(opts.to ? { lt: opts.to } : {}) } } : {}),
+    ...(opts.from ? { lastAt: { gte: opts.from } } : {}),
+    ...(opts.to ? { firstAt: { lt: opts.to } } : {}),
   };
 }
 
-type FailureQuery = Omit<Prisma.FailureLogFindManyArgs, 'where' | 'orderBy'>;
+type FailureQuery = Omit<Prisma.FailureRunFindManyArgs, 'where' | 'orderBy'>;
 
-/** The detail list: newest first. */
+/** The detail list: failure runs, newest first. */
 export function listFailures(deps: ServiceDeps, viewer: Viewer | null, opts: ListFailuresOptions, query: FailureQuery) {
-  return deps.prisma.failureLog.findMany({ ...query, where: failureListWhere(viewer, opts), orderBy: [{ at: 'desc' }, { id: 'desc' }] });
+  return deps.prisma.failureRun.findMany({ ...query, where: failureListWhere(viewer, opts), orderBy: [{ firstAt: 'desc' }, { id: 'desc' }] });
 }
 
+/** Runs in the list. */
 export function countFailures(deps: ServiceDeps, viewer: Viewer | null, opts: ListFailuresOptions) {
-  return deps.prisma.failureLog.count({ where: failureListWhere(viewer, opts) });
+  return deps.prisma.failureRun.count({ where: failureListWhere(viewer, opts) });
 }

@@ -1,6 +1,8 @@
 // Yearly statistics per host (the seed's statistics page): from the hourly rollups (those still
-// in this process's memory included: the current hour is never missing) and the notification
-// ledger, never from raw checks. Years are counted in the viewer's time zone.
+// in this process's memory included: the current hour is never missing; and the daily rollups
+// they are folded into after the retention limit) and the notification ledger, never from raw
+// checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
+// midnight falls in: outside UTC, up to a day's figures may move across New Year).
 //
 // Definitions (the same words are in the schema descriptions and beside the figures on screen;
 // figures derived from one another agree by construction):
@@ -95,6 +97,11 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
       SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, sum(flap) AS flap, count(*) AS hours,
         0 AS incidents, 0 AS mails, 0 AS sms
       FROM hours GROUP BY 1, 2
+    ), folded AS (
+      SELECT d."monitorId", ${year(Prisma.sql`d."day"`)} AS year, sum(d."checks") AS checks, sum(d."failures") AS failures,
+        sum(d."downSeconds") AS down, sum(d."flapSeconds") AS flap, sum(d."hours") AS hours, 0 AS incidents, 0 AS mails, 0 AS sms
+      FROM "DailyRollup" d WHERE d."monitorId" IN (${ids}) ${yearFilter(Prisma.sql`d."day"`)}
+      GROUP BY 1, 2
     ), inc AS (
       SELECT i."monitorId", ${year(Prisma.sql`i."openedAt"`)} AS year, 0 AS checks, 0 AS failures, 0 AS down, 0 AS flap, 0 AS hours,
         count(*) AS incidents, 0 AS mails, 0 AS sms
@@ -109,7 +116,7 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
     )
     SELECT "monitorId", year, sum(checks)::bigint AS checks, sum(failures)::bigint AS failures, sum(down)::bigint AS down,
       sum(flap)::bigint AS flap, sum(hours)::bigint AS hours, sum(incidents)::bigint AS incidents, sum(mails)::bigint AS mails, sum(sms)::bigint AS sms
-    FROM (SELECT * FROM roll UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
+    FROM (SELECT * FROM roll UNION ALL SELECT * FROM folded UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
     GROUP BY "monitorId", year ORDER BY year, "monitorId"`;
   const byId = new Map(monitors.map((m) => [m.id, m]));
   return rows.map((r) => {

@@ -30,7 +30,7 @@ describe(`migrations on ${backend}`, () => {
     expect(first.applied).toEqual(names);
     const tables = await first.prisma.$queryRaw<{ tablename: string }[]>`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`;
     const tableNames = tables.map((t) => t.tablename);
-    for (const t of ['Account', 'Monitor', 'FailureLog', 'HourlyRollup', 'Incident', 'Notification', 'ApprovalRequest', '_prisma_migrations'])
+    for (const t of ['Account', 'Monitor', 'FailureRun', 'HourlyRollup', 'Incident', 'Notification', 'ApprovalRequest', '_prisma_migrations'])
       expect(tableNames).toContain(t);
     const recorded = await first.prisma.$queryRaw<{ migration_name: string; finished_at: Date | null }[]>`SELECT migration_name, finished_at FROM _prisma_migrations`;
     expect(recorded.map((r) => r.migration_name).sort()).toEqual(names);

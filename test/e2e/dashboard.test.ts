@@ -219,6 +219,17 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
         { timeout: 20_000, interval: 1_000 },
       )
       .toContain('YES');
+    // repeated failures of the port are one run that grows: "ECONNREFUSED × n" with its time range
+    await expect
+      .poll(
+        async () => {
+          await hosting.reload();
+          await hosting.waitForSelector('[data-testid=failure-row]');
+          return hosting.$$eval('[data-testid=run-count]', (els) => els.map((e) => e.textContent ?? ''));
+        },
+        { timeout: 30_000, interval: 2_000 },
+      )
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^× \d+/)]));
     await hosting.waitForSelector('[data-testid=delivery-legend]');
     await shot(hosting, 'logs');
 

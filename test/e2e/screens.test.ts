@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
 import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { insertFailures } from '../helpers/failure-runs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOWN_HOST = '10.0.9.250'; // by IP order the last of 61 servers: page 2 at 50 a page
@@ -64,12 +65,10 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     await p.notification.create({
       data: { incidentId: inc.id, accountId: owner.id, kind: 'DOWN', channel: 'EMAIL', recipient: 'ops@example.com', recipientRole: 'CONTACT', language: 'ko', status: 'NOT_SENT', statusDetail: 'not sent: no SMTP server configured' },
     });
-    await p.failureLog.createMany({
-      data: [
-        { monitorId: downId, port: 22, at: new Date(downSince.getTime() - 60_000), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: null },
-        { monitorId: downId, port: 22, at: downSince, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id },
-      ],
-    });
+    await insertFailures(p, [
+      { monitorId: downId, port: 22, at: new Date(downSince.getTime() - 60_000), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: null },
+      { monitorId: downId, port: 22, at: downSince, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id },
+    ]);
     // statistics: in this hour one check of 10.0.1.1 failed, nothing was DOWN
     const hour = new Date(Math.floor(now / 3_600_000) * 3_600_000);
     await p.hourlyRollup.create({ data: { monitorId: ids.get('10.0.1.1')!, port: 22, hour, checks: 1, failures: 1, downSeconds: 0 } });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
+import { insertFailures } from '../helpers/failure-runs.ts';
 import { RollupBuffer } from '../../server/services/monitoring/rollups.ts';
 import { writeRollups } from '../../server/services/monitoring/store.ts';
 import { at, customer, errorPaths, gid, list, ok, signIn, type Auth } from './api-helpers.ts';
@@ -32,16 +33,15 @@ describe(`logs and statistics (${backend})`, () => {
     const i2 = await p.incident.create({ data: { monitorId: m.id, accountId: a.account.id, host: m.host, ports: [80], reason: 'ECONNREFUSED', openedAt: T('2026-03-10T01:00:00Z'), resolvedAt: T('2026-03-10T01:30:00Z') } });
     const fail = (port: number, iso: string, code: string, incidentId: string | null, monitorId = m.id) =>
       ({ monitorId, port, at: T(iso), code, message: `connect ${code} ${m.host}:${port}`, incidentId });
-    await p.failureLog.createMany({
-      data: [
+    // stored as the runtime stores them: runs (22's two checks are one run across the new year in Seoul)
+    await insertFailures(p, [
         fail(22, '2025-12-31T14:30:00Z', 'ECONNREFUSED', null),
         fail(22, '2025-12-31T15:10:00Z', 'ECONNREFUSED', null),
         fail(80, '2025-12-31T15:20:00Z', 'ETIMEDOUT', i1.id),
         fail(80, '2026-03-10T01:00:00Z', 'ECONNREFUSED', i2.id),
         fail(80, '2026-03-10T01:05:00Z', 'ECONNREFUSED', i2.id),
         fail(22, '2026-03-10T01:05:00Z', 'EHOSTUNREACH', null, bm.id),
-      ],
-    });
+    ]);
     const note = (incidentId: string, kind: 'DOWN' | 'RECOVERED', channel: 'EMAIL' | 'SMS', status: 'YES' | 'NO' | 'FAILED' | 'READ' | 'DELIVERED', sentAt: string | null, extra: Record<string, unknown> = {}) =>
       ({ incidentId, accountId: a.account.id, kind, channel, recipient: channel === 'EMAIL' ? 'kim@example.com' : '+821012345678', recipientRole: 'CONTACT' as const, status, sentAt: sentAt ? T(sentAt) : null, createdAt: T(sentAt ?? '2026-03-10T01:00:30Z'), ...extra });
     await p.notification.createMany({
@@ -117,21 +117,27 @@ describe(`logs and statistics (${backend})`, () => {
     expect(at(await ok(app, bob, LOG, { m: monitorGid, g: 'YEAR', ...range }), 'monitorLog')).toEqual({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
   });
 
-  it('drills down to failures with the OS error and the MAIL / SMS columns', async () => {
+  it('drills down to failure runs with the OS error and the MAIL / SMS columns', async () => {
     const q = `query($m: ID!, $from: DateTime) { failureLog(monitor: $m, from: $from) { totalCount nodes {
-      at port code message incident { reason } mail { status detail recipient } sms { status detail } } } }`;
+      at firstAt lastAt count port code message incident { reason } mail { status detail recipient } sms { status detail } } } }`;
     const r = await ok(app, alice, q, { m: monitorGid });
-    expect(at(r, 'failureLog.totalCount')).toBe(5);
+    // five failed checks, three runs: a run grows while port, reason and incident stay the same
+    expect(at(r, 'failureLog.totalCount')).toBe(3);
     const rows = list(r, 'failureLog.nodes');
+    expect(rows.reduce((n, row) => n + (row.count as number), 0)).toBe(5);
     expect(rows[0]).toEqual({
-      at: '2026-03-10T01:05:00.000Z', port: 80, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 8.8.4.4:80', incident: { reason: 'ECONNREFUSED' },
+      at: '2026-03-10T01:00:00.000Z', firstAt: '2026-03-10T01:00:00.000Z', lastAt: '2026-03-10T01:05:00.000Z', count: 2,
+      port: 80, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 8.8.4.4:80', incident: { reason: 'ECONNREFUSED' },
       mail: { status: 'FAILED', detail: '550 5.1.1 mailbox unavailable', recipient: 'kim@example.com' },
       sms: { status: 'NO', detail: 'SMS switched off for this contact' },
     });
-    expect(rows[2]).toMatchObject({ at: '2025-12-31T15:20:00.000Z', mail: { status: 'READ' }, sms: { status: 'DELIVERED' } });
-    expect(rows[3]).toMatchObject({ at: '2025-12-31T15:10:00.000Z', incident: null, mail: null, sms: null });
+    expect(rows[1]).toMatchObject({ firstAt: '2025-12-31T15:20:00.000Z', count: 1, code: 'ETIMEDOUT', mail: { status: 'READ' }, sms: { status: 'DELIVERED' } });
+    expect(rows[2]).toMatchObject({ firstAt: '2025-12-31T14:30:00.000Z', lastAt: '2025-12-31T15:10:00.000Z', count: 2, incident: null, mail: null, sms: null });
+    // from/to select the runs that overlap the range
     const since = await ok(app, alice, q, { m: monitorGid, from: '2026-01-01T00:00:00Z' });
-    expect(at(since, 'failureLog.totalCount')).toBe(2);
+    expect(at(since, 'failureLog.totalCount')).toBe(1);
+    const acrossNewYear = await ok(app, alice, q, { m: monitorGid, from: '2025-12-31T15:00:00Z' });
+    expect(list(acrossNewYear, 'failureLog.nodes').map((n) => n.firstAt)).toEqual(['2026-03-10T01:00:00.000Z', '2025-12-31T15:20:00.000Z', '2025-12-31T14:30:00.000Z']);
     const foreign = await ok(app, bob, q, { m: monitorGid });
     expect(at(foreign, 'failureLog')).toEqual({ totalCount: 0, nodes: [] });
   });
@@ -192,7 +198,7 @@ describe(`logs and statistics (${backend})`, () => {
     const p = app.db.prisma;
     const m = await p.monitor.findFirstOrThrow({ where: { host: '8.8.4.4' } });
     const inc = await p.incident.create({ data: { monitorId: m.id, accountId: m.accountId, host: m.host, ports: [22], reason: 'ECONNREFUSED', openedAt: T('2027-02-01T00:00:00Z'), flapping: true } });
-    await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: T('2027-02-01T00:00:00Z'), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id } });
+    await insertFailures(p, [{ monitorId: m.id, port: 22, at: T('2027-02-01T00:00:00Z'), code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', incidentId: inc.id }]);
     await p.notification.createMany({
       data: [
         { incidentId: inc.id, accountId: m.accountId, kind: 'FLAPPING', channel: 'EMAIL', recipient: 'kim@example.com', recipientRole: 'CONTACT', status: 'YES', sentAt: T('2027-02-01T00:00:05Z') },

@@ -60,7 +60,7 @@ describe(`query counts (${backend})`, () => {
       const inc = await p.incident.create({ data: { monitorId: m.id, accountId: account.id, host: s.ip, ports: [80], openedAt: t0, resolvedAt: t0 } });
       const n = await p.notification.create({ data: { incidentId: inc.id, accountId: account.id, kind: 'DOWN', channel: 'EMAIL', recipient: 'k@example.com', recipientRole: 'CONTACT', status: 'READ' } });
       await p.notificationEvent.createMany({ data: [{ notificationId: n.id, status: 'YES' }, { notificationId: n.id, status: 'READ' }] });
-      await p.failureLog.create({ data: { monitorId: m.id, port: 80, at: t0, code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
+      await p.failureRun.create({ data: { monitorId: m.id, port: 80, firstAt: t0, lastAt: t0, count: 1, slots: [1], code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
       await p.hourlyRollup.create({ data: { monitorId: m.id, port: 80, hour: t0, checks: 20, failures: 1, downSeconds: 60 } });
       await p.approvalRequest.create({ data: { accountId: account.id, ip: `5.5.${servers.indexOf(s)}.5`, title: 't', content: 'c' } });
       await p.auditLog.create({ data: { actorId: account.id, action: 'monitor.register', targetType: 'Monitor', targetId: m.id } });

@@ -25,7 +25,7 @@ describe(`tenancy matrix (${backend})`, () => {
     bMonitorId = m.id;
     const inc = await p.incident.create({ data: { monitorId: m.id, accountId: bob.account.id, openMonitorId: m.id, host: m.host, ports: [22], reason: 'ECONNREFUSED' } });
     const note = await p.notification.create({ data: { incidentId: inc.id, accountId: bob.account.id, kind: 'DOWN', channel: 'EMAIL', recipient: 'b@example.com', recipientRole: 'CONTACT', status: 'YES' } });
-    await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: new Date(), code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
+    await p.failureRun.create({ data: { monitorId: m.id, port: 22, firstAt: new Date(), lastAt: new Date(), count: 1, slots: [1], code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
     const req = await p.approvalRequest.create({ data: { accountId: bob.account.id, ip: '4.4.4.4', title: 'B request', content: 'x' } });
     const { token, secret } = await createApiToken(app.services, { accountId: bob.account.id, loginId: 'bob', role: 'CUSTOMER', kind: 'COLOCATION', language: 'en', via: 'session' }, { name: 'b' });
     Object.assign(b, {

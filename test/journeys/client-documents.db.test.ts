@@ -128,6 +128,7 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       MonitorChecks: { id: ids.monitor },
       Certificates: { first: 50, after: null, expiringWithinDays: null },
       CertificateWarningDays: {},
+      Storage: {},
     };
   };
 

@@ -76,7 +76,7 @@ describe(`check kinds through the runtime (${backend})`, () => {
     const monitor = await p.monitor.findFirstOrThrow();
 
     const failures = await until('both failing ports in the log', async () => {
-      const rows = await p.failureLog.findMany({ where: { monitorId: monitor.id } });
+      const rows = await p.failureRun.findMany({ where: { monitorId: monitor.id } });
       return new Set(rows.map((r) => r.port)).size === 2 ? rows : null;
     }, 20_000);
     const byPort = (port: number) => failures.filter((f) => f.port === port);

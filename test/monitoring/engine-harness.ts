@@ -3,12 +3,13 @@
  * clock, a synthetic world deciding what each check answers, and the write batch "committed"
  * every 0.5 s into plain arrays (then the after-commit events run). Not a test file itself.
  */
-import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState, type GuardPolicy } from '../../server/alerting/index.ts';
+import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState, type GuardPolicy, type MaintenanceWindow } from '../../server/alerting/index.ts';
 import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
 import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/services/events.ts';
 import { Engine, targetKey } from '../../server/services/monitoring/engine.ts';
 import type { AdminRecipientInfo, LedgerRow } from '../../server/services/monitoring/ledger.ts';
 import type { LiveMonitor } from '../../server/services/monitoring/model.ts';
+import type { FailedCheck, RunRow } from '../../server/services/monitoring/runs.ts';
 import type { Batch, IncidentOpen } from '../../server/services/monitoring/store.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -29,6 +30,7 @@ export interface MonitorSpec {
   recoveryThreshold?: number;
   mailEnabled?: boolean;
   smsEnabled?: boolean;
+  maintenance?: MaintenanceWindow[];
 }
 
 interface Target extends ScheduledTarget {
@@ -89,6 +91,13 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     nodeId: 'probe-test',
     log: (level, msg, fields) => logs.push({ level, msg, fields }),
   });
+  // every failed check as it is counted into its run: the per-check view the runs compact
+  const failedChecks: (Omit<FailedCheck, 'at'> & { at: Date })[] = [];
+  const countIntoRun = engine.runs.fail.bind(engine.runs);
+  engine.runs.fail = (f: FailedCheck): RunRow => {
+    failedChecks.push({ ...f, at: new Date(f.at) });
+    return countIntoRun(f);
+  };
 
   // the runtime's timers, on the same clock: flush every 0.5 s, guard tick every 5 s
   const every = (ms: number, fn: () => void) => {
@@ -119,7 +128,7 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
       intervalMs: spec.intervalMs ?? 180 * S,
       retryIntervalMs: spec.retryIntervalMs ?? 30 * S,
       timeoutMs: spec.timeoutMs ?? 5 * S,
-      policy: { failureThreshold: spec.failureThreshold ?? 3, recoveryThreshold: spec.recoveryThreshold ?? 2, maintenance: [], flapping: { ...DEFAULT_FLAP_POLICY } },
+      policy: { failureThreshold: spec.failureThreshold ?? 3, recoveryThreshold: spec.recoveryThreshold ?? 2, maintenance: spec.maintenance ?? [], flapping: { ...DEFAULT_FLAP_POLICY } },
       contact: {
         name: 'Contact', email: `ops@${spec.id}.example`, phone: '+821012345678',
         mailEnabled: spec.mailEnabled ?? true, smsEnabled: spec.smsEnabled ?? false, language: 'ko',
@@ -137,7 +146,7 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     return m;
   }
 
-  const all = <K extends 'opened' | 'ledger' | 'failures' | 'resolved' | 'dueNow'>(k: K): Batch[K] => {
+  const all = <K extends 'opened' | 'ledger' | 'resolved' | 'dueNow'>(k: K): Batch[K] => {
     const out: unknown[] = [];
     for (const c of committed) out.push(...c.batch[k]);
     return out as Batch[K];
@@ -162,7 +171,14 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     runUntil: (t: number) => clock.advanceTo(T0 + t),
     opened: (kind?: IncidentOpen['kind']): IncidentOpen[] => all('opened').filter((o) => !kind || o.kind === kind),
     ledger: (): LedgerRow[] => all('ledger'),
-    failures: () => all('failures'),
+    /** Every failed check (per check, in order), with the incident its run carries. */
+    failures: () => failedChecks,
+    /** The committed failure runs, each in its latest committed state, in order of first write. */
+    runs: (): RunRow[] => {
+      const latest = new Map<string, RunRow>();
+      for (const c of committed) for (const [k, r] of c.batch.runs) latest.set(k, r);
+      return [...latest.values()];
+    },
     resolved: () => all('resolved'),
     /** The incident's current port list (opened, then ports joined). */
     portsOf: (incidentId: string): number[] => {

@@ -151,7 +151,7 @@ describe(`flapping in real time (${backend})`, () => {
     await live.waitFor((e) => !e.monitorStatus.flapping && e.monitorStatus.phase === 'UP' && live.received.indexOf(e) > live.received.indexOf(flappingEvent), 10_000);
 
     // failure rows are marked; rollups count flapping time apart from down time
-    const failures = await p.failureLog.findMany({ where: { monitorId: monitor.id } });
+    const failures = await p.failureRun.findMany({ where: { monitorId: monitor.id } });
     expect(failures.every((f) => f.code === 'ECONNREFUSED')).toBe(true);
     expect(failures.some((f) => f.flapping)).toBe(true);
     await probe.stop();

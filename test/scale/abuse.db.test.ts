@@ -24,7 +24,7 @@ async function tenant(app: TestApp, loginId: string, ip: string, contact: string
   const m = await p.monitor.create({ data: { accountId: account.id, serverId: server.id, activeServerId: server.id, host: ip, ports: [22, 80], contactName: contact, contactEmail: `${contact}@example.com` } });
   const inc = await p.incident.create({ data: { monitorId: m.id, accountId: account.id, openMonitorId: m.id, host: ip, ports: [22], reason: 'ECONNREFUSED' } });
   const note = await p.notification.create({ data: { incidentId: inc.id, accountId: account.id, kind: 'DOWN', channel: 'EMAIL', recipient: `${contact}@example.com`, recipientRole: 'CONTACT', status: 'YES' } });
-  await p.failureLog.create({ data: { monitorId: m.id, port: 22, at: new Date(), code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${ip}:22`, incidentId: inc.id } });
+  await p.failureRun.create({ data: { monitorId: m.id, port: 22, firstAt: new Date(), lastAt: new Date(), count: 1, slots: [1], code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${ip}:22`, incidentId: inc.id } });
   return [gid('Account', account.id), gid('Server', server.id), gid('Monitor', m.id), gid('Incident', inc.id), gid('Notification', note.id)];
 }
 

@@ -1,10 +1,12 @@
 // Shared by the fault suites: TCP targets that can be switched between answering and refusing,
 // a check wrapper that records every result, and the database-side consistency checks (every
-// failed check logged exactly once, one incident per outage, one ledger row per message).
+// failed check counted exactly once in the failure runs, one incident per outage, one ledger row per message).
 import net from 'node:net';
 import { expect } from 'vitest';
 import { openDatabase, type Database, type PrismaClient } from '../../server/db/index.ts';
+import { QUARTER_MS } from '../../server/services/monitoring/runs.ts';
 import { createPostgresDatabase } from '../helpers/db.ts';
+import { quarterCounts } from '../helpers/failure-runs.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
@@ -70,16 +72,29 @@ export function recordingEvents(log: Checked[]): Events {
   return events;
 }
 
-/** Every failed check in `checks` has exactly one FailureLog row, and no row exists without a check. */
+/**
+ * Every failed check in `checks` is counted exactly once in the failure runs, and nothing else is:
+ * per port and UTC quarter hour the runs count exactly the failed checks made then, each run
+ * starts and ends on a failed check, and a port's runs never overlap (no check counted twice).
+ */
 export async function expectFailuresLoggedOnce(prisma: PrismaClient, checks: Checked[], monitorIds: string[]) {
-  const rows = await prisma.failureLog.findMany({ where: { monitorId: { in: monitorIds } }, select: { monitorId: true, port: true, at: true } });
-  const key = (m: string, p: number, at: number) => `${m}:${p}:${at}`;
-  const inDb = new Map<string, number>();
-  for (const r of rows) inDb.set(key(r.monitorId, r.port, r.at.getTime()), (inDb.get(key(r.monitorId, r.port, r.at.getTime())) ?? 0) + 1);
-  const failed = checks.filter((c) => !c.ok && monitorIds.includes(c.monitorId)).map((c) => key(c.monitorId, c.port, c.at));
-  expect([...inDb].filter(([, n]) => n > 1), 'duplicated failure rows').toEqual([]);
-  expect(failed.filter((k) => !inDb.has(k)), 'failed checks without a row').toEqual([]);
-  expect([...inDb.keys()].filter((k) => !failed.includes(k)), 'rows without a failed check').toEqual([]);
+  const runs = await prisma.failureRun.findMany({ where: { monitorId: { in: monitorIds } }, select: { monitorId: true, port: true, firstAt: true, lastAt: true, slots: true, count: true } });
+  const failed = checks.filter((c) => !c.ok && monitorIds.includes(c.monitorId));
+  const expected = new Map<string, number>();
+  for (const c of failed) {
+    const k = `${c.monitorId}:${c.port}:${Math.floor(c.at / QUARTER_MS) * QUARTER_MS}`;
+    expected.set(k, (expected.get(k) ?? 0) + 1);
+  }
+  const inDb = quarterCounts(runs);
+  const diff = [...new Set([...expected.keys(), ...inDb.keys()])].filter((k) => expected.get(k) !== inDb.get(k)).map((k) => [k, expected.get(k) ?? 0, inDb.get(k) ?? 0]);
+  expect(diff, 'failed checks vs runs per quarter hour [key, checks, counted]').toEqual([]);
+  expect(runs.filter((r) => r.slots.reduce((a, b) => a + b, 0) !== r.count), 'runs whose slots do not add up to their count').toEqual([]);
+  const checkAt = new Set(failed.map((c) => `${c.monitorId}:${c.port}:${c.at}`));
+  const at = (r: (typeof runs)[number], d: Date) => `${r.monitorId}:${r.port}:${d.getTime()}`;
+  expect(runs.filter((r) => !checkAt.has(at(r, r.firstAt)) || !checkAt.has(at(r, r.lastAt))).map((r) => at(r, r.firstAt)), 'runs not bounded by failed checks').toEqual([]);
+  const sorted = [...runs].sort((a, b) => a.monitorId.localeCompare(b.monitorId) || a.port - b.port || a.firstAt.getTime() - b.firstAt.getTime());
+  const overlaps = sorted.filter((r, i) => i > 0 && sorted[i - 1]!.monitorId === r.monitorId && sorted[i - 1]!.port === r.port && sorted[i - 1]!.lastAt >= r.firstAt);
+  expect(overlaps.map((r) => at(r, r.firstAt)), 'overlapping runs (a check counted twice)').toEqual([]);
   return failed.length;
 }
 

@@ -59,7 +59,7 @@ describe(`the prober re-checks the address policy before every connect (${backen
     await until('another refused check', async () => (await status()).lastCheckAt !== refused.lastCheckAt, 20_000);
     expect(connections).toBe(before);
     expect(await p.incident.count({ where: { monitorId: monitor.id } })).toBe(0);
-    expect(await p.failureLog.count({ where: { monitorId: monitor.id } })).toBe(0);
+    expect(await p.failureRun.count({ where: { monitorId: monitor.id } })).toBe(0);
     expect(logged.filter((l) => l.msg === 'probe refused by the address policy')).toHaveLength(1);
     expect(await p.auditLog.count({ where: { action: 'server.allowPrivate' } })).toBe(1);
 

@@ -21,5 +21,6 @@ import './admin.ts';
 import './notify-channels.ts';
 import './profile.ts';
 import './test-ledger.ts';
+import './storage.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

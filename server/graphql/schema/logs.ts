@@ -1,5 +1,5 @@
 // A monitor's logs: buckets by year / month / day / hour (failures, incidents, mails and SMS
-// sent), and the drill-down list of failures with the seed's MAIL and SMS columns.
+// sent), and the drill-down list of failure runs with the seed's MAIL and SMS columns.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { NotificationStatus } from '../../generated/prisma/enums.ts';
@@ -126,15 +126,22 @@ function toDelivery(n: Row): Delivery {
   return { notificationId: n.id, channel: n.channel, recipient: n.recipient, status: n.status, statusDetail: n.statusDetail, at };
 }
 
-builder.prismaObject('FailureLog', {
-  description: 'One failed check: the seed\'s disconnect log row.',
+builder.prismaObject('FailureRun', {
+  name: 'FailureLog',
+  description:
+    'A run of failed checks of one port: consecutive failures with the same reason (code and message), incident, flapping and maintenance marks, within one UTC day ("ECONNREFUSED × 480, 00:00–23:57"). A success, a change of any of those, or a restart of the prober starts a new run. Before runs, every failed check was one row (count 1).',
   fields: (t) => ({
-    id: t.id({ description: 'A stable global id of this row (for client caches).', resolve: (f) => encodeGlobalID('FailureLog', f.id.toString()) }),
-    at: t.expose('at', { type: 'DateTime' }),
+    id: t.id({ description: 'A stable global id of this run (for client caches).', resolve: (f) => encodeGlobalID('FailureLog', f.id.toString()) }),
+    at: t.expose('firstAt', { type: 'DateTime', deprecationReason: 'A row is now a run of checks: use firstAt and lastAt (this is firstAt).' }),
+    firstAt: t.expose('firstAt', { type: 'DateTime', description: 'The run\'s first failed check.' }),
+    lastAt: t.expose('lastAt', { type: 'DateTime', description: 'The run\'s latest failed check (the run may still grow).' }),
+    count: t.exposeInt('count', { description: 'Failed checks in the run.' }),
     port: t.exposeInt('port'),
     code: t.exposeString('code', { description: 'The OS reason: ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH…' }),
     message: t.exposeString('message', { description: 'The OS error message.' }),
-    latencyMs: t.exposeFloat('latencyMs', { nullable: true }),
+    latencyMs: t.exposeFloat('latencyMs', { nullable: true, description: 'Of the run\'s latest check.' }),
+    flapping: t.exposeBoolean('flapping', { description: 'The port was FLAPPING after these checks.' }),
+    maintenance: t.exposeBoolean('maintenance', { description: 'The checks fell in a maintenance window (no alert is sent for them).' }),
     incident: t.relation('incident', { nullable: true }),
     mail: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'EMAIL') }),
     sms: t.field({ type: DeliveryStatusRef, nullable: true, select: contactMessages, resolve: (f) => delivery(f.incident?.notifications, 'SMS') }),
@@ -156,10 +163,11 @@ const failureOptions = (args: { monitor?: string | number | null; monitorId?: st
 
 builder.queryField('failureLog', (t) =>
   t.prismaConnection({
-    type: 'FailureLog',
+    type: 'FailureRun',
     cursor: 'id',
     authScopes: { signedIn: true },
-    description: 'A monitor\'s failed checks, newest first, with the MAIL and SMS columns (empty for another customer\'s monitor).',
+    description:
+      'A monitor\'s failed checks as runs (FailureLog.count checks each), newest first, with the MAIL and SMS columns (empty for another customer\'s monitor). from/to select the runs that overlap [from, to); totalCount counts runs: monitorLog gives the failed checks per hour, day, month or year.',
     args: {
       monitorId: t.arg.id({ description: 'The monitor (required; `monitor` is its old name).' }),
       monitor: t.arg.id({ deprecationReason: 'Use monitorId (arguments naming another object are <type>Id).' }),

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   deleteMonitor, effectiveThreshold, evaluateWithFlapping, flapAwarePhases, initialGuardState, initialPortState, isFlapping, isHeld,
-  isIncidentPhase, pauseMonitor, reconcileWithFlapping, recordCanary, recordCheck, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
+  isIncidentPhase, isInMaintenance, pauseMonitor, reconcileWithFlapping, recordCanary, recordCheck, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
   type FlapMonitorAction, type GuardAction, type GuardPolicy, type GuardSnapshot, type GuardState, type PortState,
 } from '../../alerting/index.ts';
 import type { CheckCause, ProbeResult } from '../../probe/index.ts';
@@ -14,6 +14,7 @@ import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKi
 import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
 import type { LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
+import { runKey, RunTracker, snapshotRun } from './runs.ts';
 import { emptyBatch, type Batch, type PortStateRow } from './store.ts';
 
 export interface EngineDeps {
@@ -63,6 +64,8 @@ export class Engine {
   /** Events to publish once the batch that carries their facts has committed. */
   afterCommit: (() => void)[] = [];
   readonly rollups = new RollupBuffer();
+  /** The open failure run of each failing port (a restart starts new runs). */
+  readonly runs = new RunTracker();
   guard = initialGuardState();
   probeIncidentId: string | null = null;
   /** Monitors whose DOWN messages wait for undecided ports: monitor id → the waiting incident. */
@@ -118,6 +121,9 @@ export class Engine {
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
+    // a success ends the port's failure run, except while the port is FLAPPING: then the run
+    // counts the flapping period's failed checks (marked flapping), not one run per failure
+    if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
     const persisted = this.apply(m, step.actions, now);
     this.sendWhenDecided(m, now);
 
@@ -157,6 +163,7 @@ export class Engine {
       },
     };
     this.deps.setRetryMode(targetKey(m.id, port), false);
+    this.runs.end(m.id, port); // not a failed check: a failure after it starts a new run
     if (!first) {
       m.dirtyPorts.add(port);
       return;
@@ -275,13 +282,16 @@ export class Engine {
     }
     for (const a of actions) {
       switch (a.type) {
-        case 'LOG_FAILURE':
-          this.batch.failures.push({
-            monitorId: m.id, port: a.port, at: new Date(now), code: a.code, message: a.message,
+        case 'LOG_FAILURE': {
+          const run = this.runs.fail({
+            monitorId: m.id, port: a.port, at: now, code: a.code, message: a.message,
             latencyMs: m.state.ports[a.port]?.lastLatencyMs ?? 0, incidentId: m.openIncidentId,
             flapping: isFlapping(m.state.ports[a.port] ?? initialPortState(now)),
+            maintenance: isInMaintenance(m.policy.maintenance, now),
           });
+          this.batch.runs.set(runKey(run), snapshotRun(run));
           break;
+        }
         case 'FLAP_START': {
           // a port of the open incident began to flap (or joined it flapping): the incident is marked
           if (!m.openIncidentId || m.incidentFlap.some((e) => e.port === a.port)) break;
@@ -394,6 +404,7 @@ export class Engine {
     }
     // a new port is checked at once (after the caller scheduled it), not a whole interval later
     const added = fresh.ports.filter((p) => !cur.ports.includes(p));
+    for (const p of cur.ports) if (!fresh.ports.includes(p) || fresh.state.paused) this.runs.end(cur.id, p);
     for (const p of added) if (!persisted.has(p)) this.persistPort(cur, p);
     Object.assign(cur, {
       host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
@@ -423,6 +434,7 @@ export class Engine {
 
   private forget(m: LiveMonitor, now: number): void {
     this.monitors.delete(m.id);
+    this.runs.forget(m.id);
     this.extraPending.delete(m.id);
     const waiting = this.grouping.get(m.id);
     if (waiting === undefined) return;

@@ -242,10 +242,10 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         if (flushFailures === 1 || flushFailures % 20 === 0) log('warn', 'probe writes failed; kept for retry', { err, pending: batchSize(batch), attempts: flushFailures });
         engine.batch = mergeBatch(batch, engine.batch);
         engine.afterCommit = [...afterCommit, ...engine.afterCommit];
-        const excess = engine.batch.failures.length - 500_000;
+        const excess = engine.batch.runs.size - 500_000;
         if (excess > 0) {
-          engine.batch.failures.splice(0, excess);
-          log('error', 'probe write backlog over 500k failure rows: the oldest were dropped', { dropped: excess });
+          for (const key of [...engine.batch.runs.keys()].slice(0, excess)) engine.batch.runs.delete(key);
+          log('error', 'probe write backlog over 500k failure runs: the oldest were dropped', { dropped: excess });
         }
       }
     })().finally(() => {

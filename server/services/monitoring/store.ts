@@ -1,11 +1,12 @@
 // Database I/O of the probe runtime: loading monitors by shard, and writing a batch of
-// changes (incidents, ledger rows, failure rows, port states) in one transaction.
+// changes (incidents, ledger rows, failure runs, port states) in one transaction.
 // DB writes scale with failures and state changes; successful checks only feed rollups.
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import type { IncidentCloseReason, PortPhase } from '../../generated/prisma/enums.ts';
 import type { IncidentFlap } from './flapping.ts';
 import type { LedgerRow } from './ledger.ts';
+import type { RunRow } from './runs.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
 export interface IncidentOpen {
@@ -19,18 +20,6 @@ export interface IncidentOpen {
   openedAt: Date;
   /** Flapping ports it opened with (marks the incident flapping). */
   flapFigures?: IncidentFlap[];
-}
-
-export interface FailureRow {
-  monitorId: string;
-  port: number;
-  at: Date;
-  code: string;
-  message: string;
-  latencyMs: number;
-  incidentId: string | null;
-  /** The port was flapping after this check. */
-  flapping?: boolean;
 }
 
 export interface PortStateRow {
@@ -60,15 +49,16 @@ export interface Batch {
   ledger: LedgerRow[];
   /** Incidents whose waiting DOWN rows may go now (the host's ports have decided). */
   dueNow: { incidentId: string; at: Date }[];
-  failures: FailureRow[];
+  /** Failure runs' current state, keyed runKey(): the latest state wins (absolute values). */
+  runs: Map<string, RunRow>;
   /** Keyed `${monitorId}:${port}`: the latest state wins. */
   portStates: Map<string, PortStateRow>;
 }
 
-export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], dueNow: [], failures: [], portStates: new Map() });
+export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], dueNow: [], runs: new Map(), portStates: new Map() });
 
 export function batchSize(b: Batch): number {
-  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.dueNow.length + b.failures.length + b.portStates.size;
+  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.dueNow.length + b.runs.size + b.portStates.size;
 }
 
 /** Appends `later` to `earlier` (a failed flush is retried together with what came since). */
@@ -79,6 +69,8 @@ export function mergeBatch(earlier: Batch, later: Batch): Batch {
   for (const [k, v] of later.flapChanged) flapChanged.set(k, v);
   const portStates = new Map(earlier.portStates);
   for (const [k, v] of later.portStates) portStates.set(k, v);
+  const runs = new Map(earlier.runs);
+  for (const [k, v] of later.runs) runs.set(k, v);
   return {
     opened: [...earlier.opened, ...later.opened],
     portsChanged,
@@ -86,7 +78,7 @@ export function mergeBatch(earlier: Batch, later: Batch): Batch {
     resolved: [...earlier.resolved, ...later.resolved],
     ledger: [...earlier.ledger, ...later.ledger],
     dueNow: [...earlier.dueNow, ...later.dueNow],
-    failures: [...earlier.failures, ...later.failures],
+    runs,
     portStates,
   };
 }
@@ -108,6 +100,20 @@ function portStateSql(rows: PortStateRow[]) {
       "lastLatencyMs" = EXCLUDED."lastLatencyMs", "lastErrorCode" = EXCLUDED."lastErrorCode",
       "lastErrorMessage" = EXCLUDED."lastErrorMessage", "flapHistory" = EXCLUDED."flapHistory",
       "flapping" = EXCLUDED."flapping", "flappingSince" = EXCLUDED."flappingSince", "updatedAt" = now()`;
+}
+
+/** Upserts runs with their absolute state; a stale state never overwrites a newer one. */
+function runSql(rows: RunRow[], incidents: Set<string>) {
+  const values = rows.map(
+    (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.firstAt}, ${r.lastAt}, ${r.count}, ${r.slots}::smallint[], ${r.code}, ${r.message},
+      ${r.latencyMs}, ${r.flapping}, ${r.maintenance}, ${r.incidentId && incidents.has(r.incidentId) ? r.incidentId : null})`,
+  );
+  return Prisma.sql`INSERT INTO "FailureRun" ("monitorId","port","firstAt","lastAt","count","slots","code","message","latencyMs",
+      "flapping","maintenance","incidentId")
+    VALUES ${Prisma.join(values)}
+    ON CONFLICT ("monitorId","port","firstAt") DO UPDATE SET "lastAt" = EXCLUDED."lastAt", "count" = EXCLUDED."count",
+      "slots" = EXCLUDED."slots", "latencyMs" = EXCLUDED."latencyMs"
+    WHERE "FailureRun"."count" < EXCLUDED."count"`;
 }
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -134,7 +140,7 @@ async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
   for (const r of b.resolved) {
     await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null, closeReason: r.reason } });
   }
-  const referenced = new Set<string>([...b.ledger.map((l) => l.incidentId), ...b.failures.flatMap((f) => (f.incidentId ? [f.incidentId] : []))]);
+  const referenced = new Set<string>([...b.ledger.map((l) => l.incidentId), ...[...b.runs.values()].flatMap((f) => (f.incidentId ? [f.incidentId] : []))]);
   if (referenced.size === 0) return referenced;
   const found = await tx.incident.findMany({ where: { id: { in: [...referenced] } }, select: { id: true } });
   return new Set(found.map((f) => f.id));
@@ -157,13 +163,7 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
           })
         ).count;
       }
-      for (const part of chunks(b.failures, 2000)) {
-        rows += (
-          await tx.failureLog.createMany({
-            data: part.map((f) => ({ ...f, incidentId: f.incidentId && existing.has(f.incidentId) ? f.incidentId : null })),
-          })
-        ).count;
-      }
+      for (const part of chunks([...b.runs.values()], 1000)) rows += await tx.$executeRaw(runSql(part, existing));
       for (const part of chunks([...b.portStates.values()], 1000)) rows += await tx.$executeRaw(portStateSql(part));
       return rows;
     },
