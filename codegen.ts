@@ -16,11 +16,15 @@ const schemaFile = path.join(root, 'server/schema.graphql');
 const opsDir = path.join(root, 'client/lib/graphql');
 
 const schema = buildSchema(readFileSync(schemaFile, 'utf8'));
-const files = readdirSync(opsDir).filter((f) => f.endsWith('.graphql')).sort();
+const files = readdirSync(opsDir)
+  .filter((f) => f.endsWith('.graphql'))
+  .sort();
 
 // Fragments may be shared between files: validate each file with every fragment in scope.
 const parsed = files.map((f) => ({ file: f, doc: parse(readFileSync(path.join(opsDir, f), 'utf8')) }));
-const fragments: DefinitionNode[] = parsed.flatMap((p) => p.doc.definitions.filter((d) => d.kind === 'FragmentDefinition'));
+const fragments: DefinitionNode[] = parsed.flatMap((p) =>
+  p.doc.definitions.filter((d) => d.kind === 'FragmentDefinition'),
+);
 
 const ready: string[] = [];
 const gated: { file: string; why: string }[] = [];
@@ -40,7 +44,9 @@ for (let changed = true; changed; ) {
   for (const f of [...ready]) {
     const text = readFileSync(path.join(opsDir, f), 'utf8');
     const dep = gated.find((g) => {
-      const names = parsed.find((p) => p.file === g.file)!.doc.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [d.name.value] : []));
+      const names = parsed
+        .find((p) => p.file === g.file)!
+        .doc.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [d.name.value] : []));
       return names.some((n) => new RegExp(`\\.\\.\\.${n}\\b`).test(text));
     });
     if (dep) {
@@ -60,18 +66,20 @@ const features = Object.fromEntries(files.map((f) => [f.replace(/\.graphql$/, ''
 // those pages check `features` and never send them.
 const suffix = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 const stubs = gated.flatMap(({ file }) =>
-  parsed.find((p) => p.file === file)!.doc.definitions.flatMap((d) => {
-    if (d.kind === 'OperationDefinition' && d.name) {
-      const n = d.name.value + suffix[d.operation];
-      return [
-        `export type ${n} = any;`,
-        `export type ${n}Variables = any;`,
-        `export const ${d.name.value}Document = null as unknown as TypedDocumentNode<any, any>;`,
-      ];
-    }
-    if (d.kind === 'FragmentDefinition') return [`export type ${d.name.value}Fragment = any;`];
-    return [];
-  }),
+  parsed
+    .find((p) => p.file === file)!
+    .doc.definitions.flatMap((d) => {
+      if (d.kind === 'OperationDefinition' && d.name) {
+        const n = d.name.value + suffix[d.operation];
+        return [
+          `export type ${n} = any;`,
+          `export type ${n}Variables = any;`,
+          `export const ${d.name.value}Document = null as unknown as TypedDocumentNode<any, any>;`,
+        ];
+      }
+      if (d.kind === 'FragmentDefinition') return [`export type ${d.name.value}Fragment = any;`];
+      return [];
+    }),
 );
 
 const config: CodegenConfig = {

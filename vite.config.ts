@@ -25,7 +25,9 @@ export default defineConfig({
   plugins: [sveltekit()],
   server: {
     // `vite dev` on :5173 talks to a running server (npm start) on :4000, same-origin style.
-    proxy: { '/graphql': { target: process.env.PORTWATCH_URL ?? 'http://127.0.0.1:4000', ws: true, changeOrigin: false } },
+    proxy: {
+      '/graphql': { target: process.env.PORTWATCH_URL ?? 'http://127.0.0.1:4000', ws: true, changeOrigin: false },
+    },
   },
   build: {
     chunkSizeWarningLimit: 800,

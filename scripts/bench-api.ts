@@ -28,7 +28,6 @@ const { values: a } = parseArgs({
 const say = (m: string) => process.stderr.write(`${m}\n`);
 type Msg = { type: string; [k: string]: unknown };
 
-
 // ── the portwatch process, with data ──
 async function server() {
   const { loadConfig } = await import('../server/config.ts');
@@ -37,10 +36,17 @@ async function server() {
   const { encodeGlobalID } = await import('@pothos/plugin-relay');
   const database = await benchDatabase(a.db, 'pw-bench-api');
   const config = loadConfig({
-    PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password', DATABASE_POOL_SIZE: '20',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PROBE_ENABLED: 'false',
+    ADMIN_LOGIN: 'bench',
+    ADMIN_PASSWORD: 'bench-password',
+    DATABASE_POOL_SIZE: '20',
     ...database.env,
   });
-  const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
+  const rt = await startRuntime(config, {
+    log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`),
+  });
   const p = rt.db.prisma;
   const passwordHash = await hashPassword('bench-customer');
   const C = Number(a.customers);
@@ -49,11 +55,34 @@ async function server() {
   const hot: string[] = [];
   const started = Date.now();
   for (let c = 0; c < C; c++) {
-    const account = await p.account.create({ data: { loginId: `cust${c}`, name: `Customer ${c}`, email: `c${c}@example.com`, passwordHash, kind: 'HOSTING', language: 'en' } });
-    await p.server.createMany({ data: Array.from({ length: M }, (_, i) => ({ ip: `10.${c >> 8}.${c & 255}.${i + 1}`, accountId: account.id, source: 'HOSTING_INVENTORY' as const })) });
+    const account = await p.account.create({
+      data: {
+        loginId: `cust${c}`,
+        name: `Customer ${c}`,
+        email: `c${c}@example.com`,
+        passwordHash,
+        kind: 'HOSTING',
+        language: 'en',
+      },
+    });
+    await p.server.createMany({
+      data: Array.from({ length: M }, (_, i) => ({
+        ip: `10.${c >> 8}.${c & 255}.${i + 1}`,
+        accountId: account.id,
+        source: 'HOSTING_INVENTORY' as const,
+      })),
+    });
     const servers = await p.server.findMany({ where: { accountId: account.id } });
     await p.monitor.createMany({
-      data: servers.map((s) => ({ accountId: account.id, serverId: s.id, activeServerId: s.id, host: s.ip, ports: [22, 80, 443], contactName: 'Kim', contactEmail: `ops${c}@example.com` })),
+      data: servers.map((s) => ({
+        accountId: account.id,
+        serverId: s.id,
+        activeServerId: s.id,
+        host: s.ip,
+        ports: [22, 80, 443],
+        contactName: 'Kim',
+        contactEmail: `ops${c}@example.com`,
+      })),
     });
     const monitors = await p.monitor.findMany({ where: { accountId: account.id }, select: { id: true, host: true } });
     const m = monitors[0]!;
@@ -62,19 +91,55 @@ async function server() {
     const now = Date.now();
     for (let k = 0; k < Math.ceil(F / 100); k++) {
       const openedAt = new Date(now - (k + 1) * 3_600_000);
-      const inc = await p.incident.create({ data: { monitorId: m.id, accountId: account.id, host: m.host, ports: [22], reason: 'ECONNREFUSED', openedAt, resolvedAt: new Date(openedAt.getTime() + 600_000) } });
+      const inc = await p.incident.create({
+        data: {
+          monitorId: m.id,
+          accountId: account.id,
+          host: m.host,
+          ports: [22],
+          reason: 'ECONNREFUSED',
+          openedAt,
+          resolvedAt: new Date(openedAt.getTime() + 600_000),
+        },
+      });
       await p.notification.createMany({
-        data: (['EMAIL', 'SMS'] as const).map((channel) => ({ incidentId: inc.id, accountId: account.id, kind: 'DOWN' as const, channel, recipient: channel === 'EMAIL' ? 'ops@example.com' : '+821012345678', recipientRole: 'CONTACT' as const, status: 'YES' as const })),
+        data: (['EMAIL', 'SMS'] as const).map((channel) => ({
+          incidentId: inc.id,
+          accountId: account.id,
+          kind: 'DOWN' as const,
+          channel,
+          recipient: channel === 'EMAIL' ? 'ops@example.com' : '+821012345678',
+          recipientRole: 'CONTACT' as const,
+          status: 'YES' as const,
+        })),
       });
       // up to 100 failed checks 6 s apart: compacted into runs as the runtime stores them
       await p.failureRun.createMany({
-        data: compactChecks(Array.from({ length: Math.min(100, F - k * 100) }, (_, i) => ({ monitorId: m.id, port: 22, at: openedAt.getTime() + i * 6_000, code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${m.host}:22`, incidentId: inc.id, latencyMs: 1, flapping: false, maintenance: false }))),
+        data: compactChecks(
+          Array.from({ length: Math.min(100, F - k * 100) }, (_, i) => ({
+            monitorId: m.id,
+            port: 22,
+            at: openedAt.getTime() + i * 6_000,
+            code: 'ECONNREFUSED',
+            message: `connect ECONNREFUSED ${m.host}:22`,
+            incidentId: inc.id,
+            latencyMs: 1,
+            flapping: false,
+            maintenance: false,
+          })),
+        ),
       });
     }
   }
-  say(`seeded ${C} customers × ${M} monitors, ${C * F} failure rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `seeded ${C} customers × ${M} monitors, ${C * F} failure rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   process.on('message', (msg: Msg) => {
-    if (msg.type === 'stop') void rt.stop().then(database.drop).then(() => process.exit(0));
+    if (msg.type === 'stop')
+      void rt
+        .stop()
+        .then(database.drop)
+        .then(() => process.exit(0));
   });
   process.send?.({ type: 'ready', url: rt.url, hot });
 }
@@ -86,8 +151,12 @@ const FAILURES = `query($m: ID!) { failureLog(monitor: $m, first: 50) { totalCou
 
 async function login(url: string, loginId: string, password: string): Promise<string> {
   const res = await fetch(`${url}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: `mutation($l:String!,$p:String!){ login(loginId:$l,password:$p){ __typename } }`, variables: { l: loginId, p: password } }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation($l:String!,$p:String!){ login(loginId:$l,password:$p){ __typename } }`,
+      variables: { l: loginId, p: password },
+    }),
   });
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error(`login ${loginId} failed: ${await res.text()}`);
@@ -95,14 +164,21 @@ async function login(url: string, loginId: string, password: string): Promise<st
 }
 
 async function main() {
-  const srv = fork(self, ['--role', 'server', ...process.argv.slice(2)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const srv = fork(self, ['--role', 'server', ...process.argv.slice(2)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const info = await new Promise<Msg>((r) => srv.once('message', r));
   const url = String(info.url);
   const hot = info.hot as string[];
   const customers = await Promise.all(hot.slice(0, 8).map((_, i) => login(url, `cust${i}`, 'bench-customer')));
   const admin = await login(url, 'bench', 'bench-password');
   const kinds = ['customer monitors', 'admin monitors', 'failure log'] as const;
-  const lat: Record<(typeof kinds)[number], number[]> = { 'customer monitors': [], 'admin monitors': [], 'failure log': [] };
+  const lat: Record<(typeof kinds)[number], number[]> = {
+    'customer monitors': [],
+    'admin monitors': [],
+    'failure log': [],
+  };
   let errors = 0;
   let n = 0;
   const end = Date.now() + Number(a.duration) * 1000;
@@ -113,10 +189,15 @@ async function main() {
         const i = n++;
         const kind = kinds[i % 3]!;
         const c = i % customers.length;
-        const body = kind === 'failure log' ? { query: FAILURES, variables: { m: hot[c] } } : { query: kind === 'admin monitors' ? ADMIN_MONITORS : MONITORS };
+        const body =
+          kind === 'failure log'
+            ? { query: FAILURES, variables: { m: hot[c] } }
+            : { query: kind === 'admin monitors' ? ADMIN_MONITORS : MONITORS };
         const t = performance.now();
         const res = await fetch(`${url}/graphql`, {
-          method: 'POST', headers: { 'content-type': 'application/json', cookie: kind === 'admin monitors' ? admin : customers[c]! }, body: JSON.stringify(body),
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: kind === 'admin monitors' ? admin : customers[c]! },
+          body: JSON.stringify(body),
         });
         const json = (await res.json()) as { errors?: unknown; data?: unknown };
         lat[kind].push(performance.now() - t);
@@ -142,7 +223,9 @@ async function main() {
     p50Ms: pct(all, 0.5),
     p99Ms: pct(all, 0.99),
     errors,
-    byQuery: Object.fromEntries(kinds.map((k) => [k, { requests: lat[k].length, p50Ms: pct(lat[k], 0.5), p99Ms: pct(lat[k], 0.99) }])),
+    byQuery: Object.fromEntries(
+      kinds.map((k) => [k, { requests: lat[k].length, p50Ms: pct(lat[k], 0.5), p99Ms: pct(lat[k], 0.99) }]),
+    ),
     concurrency: Number(a.concurrency),
     customers: Number(a.customers),
     monitorsPerCustomer: Number(a.monitors),

@@ -7,7 +7,9 @@ import tls from 'node:tls';
 import { issue } from '../test/probe/certs.ts';
 
 const listen = (s: net.Server) =>
-  new Promise<number>((r) => s.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => r((s.address() as net.AddressInfo).port)));
+  new Promise<number>((r) =>
+    s.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => r((s.address() as net.AddressInfo).port)),
+  );
 const cert = issue({ cn: 'bench.example.test', names: ['bench.example.test'] });
 const banner = net.createServer((s) => {
   s.on('error', () => {});

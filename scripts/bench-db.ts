@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-export async function benchDatabase(kind: string, prefix: string): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+export async function benchDatabase(
+  kind: string,
+  prefix: string,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   if (kind === 'pglite') {
     const dir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
     return { env: { DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };

@@ -4,11 +4,18 @@
 // Prints one line per variant, the last line JSON with both figures (µs of CPU per check).
 import { parseArgs } from 'node:util';
 import {
-  DEFAULT_ALERT_POLICY, DEFAULT_FLAP_POLICY, evaluate, evaluateWithFlapping, initialMonitorState,
-  type CheckResult, type FlapMonitorPolicy,
+  DEFAULT_ALERT_POLICY,
+  DEFAULT_FLAP_POLICY,
+  evaluate,
+  evaluateWithFlapping,
+  initialMonitorState,
+  type CheckResult,
+  type FlapMonitorPolicy,
 } from '../server/alerting/index.ts';
 
-const { values } = parseArgs({ options: { checks: { type: 'string', default: '300000' }, 'fail-every': { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { checks: { type: 'string', default: '300000' }, 'fail-every': { type: 'string', default: '50' } },
+});
 const checks = Number(values.checks);
 const failEvery = Number(values['fail-every']);
 const policy: FlapMonitorPolicy = { ...DEFAULT_ALERT_POLICY, maintenance: [], flapping: { ...DEFAULT_FLAP_POLICY } };
@@ -30,4 +37,11 @@ const plain = run(evaluate);
 const flapping = run(evaluateWithFlapping);
 console.log(`evaluate: ${plain.toFixed(2)} µs CPU per check`);
 console.log(`evaluateWithFlapping: ${flapping.toFixed(2)} µs CPU per check`);
-console.log(JSON.stringify({ checks, failEvery, evaluateUsPerCheck: +plain.toFixed(3), evaluateWithFlappingUsPerCheck: +flapping.toFixed(3) }));
+console.log(
+  JSON.stringify({
+    checks,
+    failEvery,
+    evaluateUsPerCheck: +plain.toFixed(3),
+    evaluateWithFlappingUsPerCheck: +flapping.toFixed(3),
+  }),
+);

@@ -24,24 +24,55 @@ const kind = arg('db', 'pglite');
 const PORTS = [22, 80];
 
 const bench = await benchDatabase(kind, 'portwatch-list-order');
-const db = await openDatabase(kind === 'postgres' ? { kind: 'postgres', url: bench.env.DATABASE_URL! } : { kind: 'pglite', dataDir: bench.env.DATA_DIR! });
+const db = await openDatabase(
+  kind === 'postgres'
+    ? { kind: 'postgres', url: bench.env.DATABASE_URL! }
+    : { kind: 'pglite', dataDir: bench.env.DATA_DIR! },
+);
 const p = db.prisma;
 try {
-  const account = await p.account.create({ data: { loginId: 'bench', name: 'bench', email: 'b@example.com', passwordHash: 'x', kind: 'HOSTING' } });
+  const account = await p.account.create({
+    data: { loginId: 'bench', name: 'bench', email: 'b@example.com', passwordHash: 'x', kind: 'HOSTING' },
+  });
   const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   for (let start = 0; start < N; start += 1000) {
     const n = Math.min(1000, N - start);
-    await p.server.createMany({ data: Array.from({ length: n }, (_, k) => ({ id: `s${start + k}`, ip: ip(start + k + 1), accountId: account.id, source: 'HOSTING_INVENTORY' as const })) });
+    await p.server.createMany({
+      data: Array.from({ length: n }, (_, k) => ({
+        id: `s${start + k}`,
+        ip: ip(start + k + 1),
+        accountId: account.id,
+        source: 'HOSTING_INVENTORY' as const,
+      })),
+    });
     await p.monitor.createMany({
       data: Array.from({ length: n }, (_, k) => ({
-        id: `m${start + k}`, accountId: account.id, serverId: `s${start + k}`, activeServerId: `s${start + k}`, host: ip(start + k + 1), ports: PORTS,
-        contactName: 'c', contactEmail: 'c@example.com',
+        id: `m${start + k}`,
+        accountId: account.id,
+        serverId: `s${start + k}`,
+        activeServerId: `s${start + k}`,
+        host: ip(start + k + 1),
+        ports: PORTS,
+        contactName: 'c',
+        contactEmail: 'c@example.com',
       })),
     });
   }
   const row = (i: number, port: number, phase: 'UP' | 'DOWN', at: Date): PortStateRow => ({
-    monitorId: `m${i}`, port, phase, consecutiveFailures: phase === 'DOWN' ? 3 : 0, consecutiveSuccesses: phase === 'UP' ? 1 : 0, since: at, lastCheckAt: at,
-    lastOk: phase === 'UP', lastLatencyMs: 1, lastErrorCode: null, lastErrorMessage: null, flapHistory: '', flapping: false, flappingSince: null,
+    monitorId: `m${i}`,
+    port,
+    phase,
+    consecutiveFailures: phase === 'DOWN' ? 3 : 0,
+    consecutiveSuccesses: phase === 'UP' ? 1 : 0,
+    since: at,
+    lastCheckAt: at,
+    lastOk: phase === 'UP',
+    lastLatencyMs: 1,
+    lastErrorCode: null,
+    lastErrorMessage: null,
+    flapHistory: '',
+    flapping: false,
+    flappingSince: null,
   });
   async function write(rows: PortStateRow[]): Promise<{ cpuUsPerRow: number; wallUsPerRow: number }> {
     const cpu0 = process.cpuUsage();
@@ -52,10 +83,15 @@ try {
       await writeBatch(p, b);
     }
     const cpu = process.cpuUsage(cpu0);
-    return { cpuUsPerRow: Math.round(((cpu.user + cpu.system) / rows.length) * 10) / 10, wallUsPerRow: Math.round(((performance.now() - t0) * 1000) / rows.length) };
+    return {
+      cpuUsPerRow: Math.round(((cpu.user + cpu.system) / rows.length) * 10) / 10,
+      wallUsPerRow: Math.round(((performance.now() - t0) * 1000) / rows.length),
+    };
   }
-  const triggers = (on: boolean) => p.$executeRawUnsafe(`ALTER TABLE "PortState" ${on ? 'ENABLE' : 'DISABLE'} TRIGGER USER`);
-  const all = (phase: (i: number) => 'UP' | 'DOWN', at: Date) => Array.from({ length: N }, (_, i) => PORTS.map((port) => row(i, port, phase(i), at))).flat();
+  const triggers = (on: boolean) =>
+    p.$executeRawUnsafe(`ALTER TABLE "PortState" ${on ? 'ENABLE' : 'DISABLE'} TRIGGER USER`);
+  const all = (phase: (i: number) => 'UP' | 'DOWN', at: Date) =>
+    Array.from({ length: N }, (_, i) => PORTS.map((port) => row(i, port, phase(i), at))).flat();
   const result: Record<string, Record<string, { cpuUsPerRow: number; wallUsPerRow: number }>> = {};
   for (const on of [false, true]) {
     const key = on ? 'triggersOn' : 'triggersOff';
@@ -64,7 +100,9 @@ try {
     const r: Record<string, { cpuUsPerRow: number; wallUsPerRow: number }> = {};
     r.first = await write(all(() => 'UP', new Date()));
     r.steady = await write(all(() => 'UP', new Date()));
-    r.change = await write(all((i) => (i % 100 === 0 ? 'DOWN' : 'UP'), new Date()).filter((x) => Number(x.monitorId.slice(1)) % 100 === 0));
+    r.change = await write(
+      all((i) => (i % 100 === 0 ? 'DOWN' : 'UP'), new Date()).filter((x) => Number(x.monitorId.slice(1)) % 100 === 0),
+    );
     result[key] = r;
   }
   const failing = await p.monitor.count({ where: { failing: true } });
@@ -73,14 +111,31 @@ try {
     const t0 = performance.now();
     let cursor: string | undefined;
     for (let i = 0; i <= skipPages; i++) {
-      const rows = await p.monitor.findMany({ take: 50, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), where: { deletedAt: null }, orderBy: MONITOR_ORDER, select: { id: true } });
+      const rows = await p.monitor.findMany({
+        take: 50,
+        ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+        where: { deletedAt: null },
+        orderBy: MONITOR_ORDER,
+        select: { id: true },
+      });
       cursor = rows.at(-1)?.id;
     }
     return Math.round((performance.now() - t0) / (skipPages + 1));
   };
   const firstPageMs = await page(0);
   const pageMs = await page(9);
-  console.log(JSON.stringify({ monitors: N, ports: N * PORTS.length, db: kind, ...result, failingMonitors: failing, listFirstPageMs: firstPageMs, listPageMsOver10Pages: pageMs, loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10) }));
+  console.log(
+    JSON.stringify({
+      monitors: N,
+      ports: N * PORTS.length,
+      db: kind,
+      ...result,
+      failingMonitors: failing,
+      listFirstPageMs: firstPageMs,
+      listPageMsOver10Pages: pageMs,
+      loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
+    }),
+  );
 } finally {
   await db.close();
   await bench.drop();

@@ -48,7 +48,6 @@ const ask = (child: ChildProcess, msg: Msg, reply: string) =>
   });
 const send = (m: Msg) => process.send?.(m);
 
-
 // ── the portwatch process ──
 async function server() {
   const { loadConfig } = await import('../server/config.ts');
@@ -56,29 +55,90 @@ async function server() {
   const { createApiToken } = await import('../server/services/auth.ts');
   const database = await benchDatabase(a.db, 'pw-bench-live');
   const config = loadConfig({
-    PORT: '0', LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'bench', ADMIN_PASSWORD: 'bench-password',
-    DATABASE_POOL_SIZE: '20', ...database.env,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    PROBE_ENABLED: 'false',
+    ADMIN_LOGIN: 'bench',
+    ADMIN_PASSWORD: 'bench-password',
+    DATABASE_POOL_SIZE: '20',
+    ...database.env,
     // every subscriber comes from loopback: lift the per-address and per-account caps for the bench
-    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000', WS_MAX_CONNECTIONS_PER_ACCOUNT: '100000',
-    ...(a.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:` } : {}),
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    WS_MAX_CONNECTIONS_PER_ACCOUNT: '100000',
+    ...(a.redis
+      ? {
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          REDIS_PREFIX: `pw_bench_${randomBytes(4).toString('hex')}:`,
+        }
+      : {}),
   });
-  const rt = await startRuntime(config, { log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`) });
+  const rt = await startRuntime(config, {
+    log: (level, msg, extra) => level !== 'info' && say(`server ${level}: ${msg} ${JSON.stringify(extra ?? {})}`),
+  });
   const p = rt.db.prisma;
   const M = Math.ceil(Number(a.subscribers) / Number(a.watchers));
   const tag = randomBytes(3).toString('hex');
-  await p.account.createMany({ data: Array.from({ length: M }, (_, i) => ({ loginId: `live${tag}${i}`, name: `live ${i}`, email: `live${i}@example.com`, passwordHash: 'x', kind: 'HOSTING' as const, language: 'en' as const })) });
-  const accounts = await p.account.findMany({ where: { loginId: { startsWith: `live${tag}` } }, orderBy: { loginId: 'asc' } });
-  await p.server.createMany({ data: accounts.map((acc, i) => ({ ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, accountId: acc.id, source: 'HOSTING_INVENTORY' as const })) });
-  const servers = new Map((await p.server.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((x) => [x.accountId, x]));
-  await p.monitor.createMany({ data: accounts.map((acc) => ({ accountId: acc.id, serverId: servers.get(acc.id)!.id, activeServerId: servers.get(acc.id)!.id, host: servers.get(acc.id)!.ip, ports: [443], contactName: 'c', contactEmail: 'c@example.com' })) });
-  const monitors = new Map((await p.monitor.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((m) => [m.accountId, m]));
+  await p.account.createMany({
+    data: Array.from({ length: M }, (_, i) => ({
+      loginId: `live${tag}${i}`,
+      name: `live ${i}`,
+      email: `live${i}@example.com`,
+      passwordHash: 'x',
+      kind: 'HOSTING' as const,
+      language: 'en' as const,
+    })),
+  });
+  const accounts = await p.account.findMany({
+    where: { loginId: { startsWith: `live${tag}` } },
+    orderBy: { loginId: 'asc' },
+  });
+  await p.server.createMany({
+    data: accounts.map((acc, i) => ({
+      ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      accountId: acc.id,
+      source: 'HOSTING_INVENTORY' as const,
+    })),
+  });
+  const servers = new Map(
+    (await p.server.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((x) => [x.accountId, x]),
+  );
+  await p.monitor.createMany({
+    data: accounts.map((acc) => ({
+      accountId: acc.id,
+      serverId: servers.get(acc.id)!.id,
+      activeServerId: servers.get(acc.id)!.id,
+      host: servers.get(acc.id)!.ip,
+      ports: [443],
+      contactName: 'c',
+      contactEmail: 'c@example.com',
+    })),
+  });
+  const monitors = new Map(
+    (await p.monitor.findMany({ where: { accountId: { in: accounts.map((x) => x.id) } } })).map((m) => [
+      m.accountId,
+      m,
+    ]),
+  );
   const { encodeGlobalID } = await import('@pothos/plugin-relay');
   const targets: { token: string; monitor: string; monitorId: string; accountId: string; host: string }[] = [];
   for (const acc of accounts) {
-    const viewer = { accountId: acc.id, loginId: acc.loginId, role: 'CUSTOMER' as const, kind: 'HOSTING' as const, language: 'en' as const, via: 'session' as const };
+    const viewer = {
+      accountId: acc.id,
+      loginId: acc.loginId,
+      role: 'CUSTOMER' as const,
+      kind: 'HOSTING' as const,
+      language: 'en' as const,
+      via: 'session' as const,
+    };
     const { secret } = await createApiToken(rt.services, viewer, { name: 'bench' });
     const m = monitors.get(acc.id)!;
-    targets.push({ token: secret, monitor: encodeGlobalID('Monitor', m.id), monitorId: m.id, accountId: acc.id, host: m.host });
+    targets.push({
+      token: secret,
+      monitor: encodeGlobalID('Monitor', m.id),
+      monitorId: m.id,
+      accountId: acc.id,
+      host: m.host,
+    });
   }
   process.on('message', (msg: Msg) => {
     if (msg.type === 'mem') {
@@ -91,8 +151,17 @@ async function server() {
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
-        monitorId: t.monitorId, accountId: t.accountId, host: t.host, port: 443, phase: Number(msg.seq) % 2 ? 'DOWN' : 'UP', since: new Date(),
-        lastCheckAt: new Date(), lastOk: Number(msg.seq) % 2 === 0, lastLatencyMs: 1, lastErrorCode: `E${String(msg.seq)}`, lastErrorMessage: null,
+        monitorId: t.monitorId,
+        accountId: t.accountId,
+        host: t.host,
+        port: 443,
+        phase: Number(msg.seq) % 2 ? 'DOWN' : 'UP',
+        since: new Date(),
+        lastCheckAt: new Date(),
+        lastOk: Number(msg.seq) % 2 === 0,
+        lastLatencyMs: 1,
+        lastErrorCode: `E${String(msg.seq)}`,
+        lastErrorMessage: null,
       });
     } else if (msg.type === 'stop') {
       void rt.stop().then(async () => {
@@ -114,11 +183,20 @@ async function clients() {
   const disposers: (() => void)[] = [];
   const open = async (i: number) => {
     const { token, monitor } = list[i % list.length]!;
-    const client = createClient({ url: `${String(url).replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+    const client = createClient({
+      url: `${String(url).replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
     let first = true;
     await new Promise<void>((resolve) => {
       const dispose = client.subscribe<{ monitorStatus: { lastCheckAt: string | null; lastErrorCode: string | null } }>(
-        { query: 'subscription($m: ID) { monitorStatus(monitorId: $m) { phase lastCheckAt lastErrorCode } }', variables: { m: monitor } },
+        {
+          query: 'subscription($m: ID) { monitorStatus(monitorId: $m) { phase lastCheckAt lastErrorCode } }',
+          variables: { m: monitor },
+        },
         {
           next: (v) => {
             if (first) {
@@ -145,7 +223,8 @@ async function clients() {
   };
   const n = Number(count);
   const first = Number(from);
-  for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(first + i + k)));
+  for (let i = 0; i < n; i += 100)
+    await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(first + i + k)));
   send({ type: 'subscribed', ready, errors });
   process.on('message', (msg: Msg) => {
     if (msg.type === 'count') send({ type: 'count', received: delays.length });
@@ -161,14 +240,32 @@ async function clients() {
 async function main() {
   const N = Number(a.subscribers);
   const W = Math.max(1, Math.min(Number(a.workers), N));
-  const common = ['--db', String(a.db), '--subscribers', String(N), '--watchers', String(a.watchers), ...(a.redis ? ['--redis'] : [])];
-  const srv = fork(self, ['--role', 'server', ...common], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const common = [
+    '--db',
+    String(a.db),
+    '--subscribers',
+    String(N),
+    '--watchers',
+    String(a.watchers),
+    ...(a.redis ? ['--redis'] : []),
+  ];
+  const srv = fork(self, ['--role', 'server', ...common], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const info = await new Promise<Msg>((r) => srv.once('message', r));
   const targets = info.targets as unknown[];
-  say(`server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions on ${targets.length} monitors from ${W} processes`);
+  say(
+    `server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions on ${targets.length} monitors from ${W} processes`,
+  );
   const before = await ask(srv, { type: 'mem' }, 'mem');
   const started = Date.now();
-  const workers = Array.from({ length: W }, () => fork(self, ['--role', 'clients'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const workers = Array.from({ length: W }, () =>
+    fork(self, ['--role', 'clients'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   let from = 0;
   const subscribed = await Promise.all(
     workers.map((w, i) => {
@@ -179,7 +276,9 @@ async function main() {
   );
   const connectS = (Date.now() - started) / 1000;
   const ready = subscribed.reduce((s, m) => s + Number(m.ready), 0);
-  say(`${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`);
+  say(
+    `${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`,
+  );
   const after = await ask(srv, { type: 'mem' }, 'mem');
 
   // status changes of random monitors at `rate` per second; each reaches that monitor's watchers
@@ -200,7 +299,10 @@ async function main() {
   const drainEnd = Date.now() + 60_000;
   let received = 0;
   while (Date.now() < drainEnd) {
-    received = (await Promise.all(workers.map((w) => ask(w, { type: 'count' }, 'count')))).reduce((s, m) => s + Number(m.received), 0);
+    received = (await Promise.all(workers.map((w) => ask(w, { type: 'count' }, 'count')))).reduce(
+      (s, m) => s + Number(m.received),
+      0,
+    );
     if (received >= expected) break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -225,12 +327,18 @@ async function main() {
     delayMaxMs: delays.at(-1) ?? null,
     // the server's CPU from the first change until every delivery arrived, per delivery
     serverCpuUsPerDelivery: delays.length ? Math.round((serverCpuMs * 1000) / delays.length) : null,
-    memoryPerSubscriberKb: ready ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10 : null,
-    heapPerSubscriberKb: ready ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10 : null,
+    memoryPerSubscriberKb: ready
+      ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10
+      : null,
+    heapPerSubscriberKb: ready
+      ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10
+      : null,
     serverRssMb: Math.round(Number(after.rss) / 1048576),
     connectSeconds: Math.round(connectS * 10) / 10,
     // the server's CPU time (user + system) to accept one subscription: connection, authentication, tenancy check, current state
-    subscribeCpuMsPerSubscriber: ready ? Math.round(((Number(after.cpuMs) - Number(before.cpuMs)) / ready) * 100) / 100 : null,
+    subscribeCpuMsPerSubscriber: ready
+      ? Math.round(((Number(after.cpuMs) - Number(before.cpuMs)) / ready) * 100) / 100
+      : null,
     redis: a.redis,
     db: a.db,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,

@@ -42,7 +42,12 @@ async function runSinks(): Promise<void> {
   let mails = 0;
   const slowRcptMs = Number(arg('slow-rcpt-ms') ?? 0);
   const smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], hideDSN: false, logger: false, maxClients: 256, disableReverseLookup: true,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideDSN: false,
+    logger: false,
+    maxClients: 256,
+    disableReverseLookup: true,
     onRcptTo(_address, _session, cb) {
       if (slowRcptMs > 0) setTimeout(() => cb(), slowRcptMs);
       else cb();
@@ -62,10 +67,23 @@ async function runSinks(): Promise<void> {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const nhn = await startNhnFake();
-  const info: SinkInfo = { smtpPort: (smtp.server.address() as AddressInfo).port, nhnUrl: nhn.url, appKey: nhn.appKey, secretKey: nhn.secretKey };
+  const info: SinkInfo = {
+    smtpPort: (smtp.server.address() as AddressInfo).port,
+    nhnUrl: nhn.url,
+    appKey: nhn.appKey,
+    secretKey: nhn.secretKey,
+  };
   process.send?.({ type: 'ready', info });
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'counts') process.send?.({ type: 'counts', counts: { mails, uniqueMails: messageIds.size, sms: nhn.received.filter((r) => r.requestId).length } satisfies SinkCounts });
+    if (m.type === 'counts')
+      process.send?.({
+        type: 'counts',
+        counts: {
+          mails,
+          uniqueMails: messageIds.size,
+          sms: nhn.received.filter((r) => r.requestId).length,
+        } satisfies SinkCounts,
+      });
     if (m.type === 'reset') {
       mails = 0;
       messageIds.clear();
@@ -101,7 +119,14 @@ async function openBenchDatabase(backend: Backend): Promise<{ db: Database; labe
   if (backend === 'pglite') {
     const pglite = await PGlite.create();
     const db = await openDatabase({ kind: 'pglite', instance: pglite });
-    return { db, label: 'PGlite (embedded, in memory)', drop: async () => { await db.close(); await pglite.close(); } };
+    return {
+      db,
+      label: 'PGlite (embedded, in memory)',
+      drop: async () => {
+        await db.close();
+        await pglite.close();
+      },
+    };
   }
   const name = `portwatch_bench_${randomBytes(5).toString('hex')}`;
   const run = async (sql: string) => {
@@ -114,7 +139,14 @@ async function openBenchDatabase(backend: Backend): Promise<{ db: Database; labe
   const url = new URL(admin);
   url.pathname = `/${name}`;
   const db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
-  return { db, label: `PostgreSQL (${url.host})`, drop: async () => { await db.close(); await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
+  return {
+    db,
+    label: `PostgreSQL (${url.host})`,
+    drop: async () => {
+      await db.close();
+      await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -165,43 +197,115 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
   const emailConcurrency = Number(arg('email-concurrency') ?? 8);
-  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: sinks.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: emailConcurrency, maxMessages: 1000 }); // as setup.ts
+  const transporter = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: sinks.smtpPort,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: emailConcurrency,
+    maxMessages: 1000,
+  }); // as setup.ts
   const fetchLike = createKeepAliveFetch(); // as setup.ts: the providers' keep-alive client
   try {
     // monitors exist beforehand; what is timed starts when the incidents are confirmed
-    const account = await prisma.account.create({ data: { loginId: 'bench', name: 'Bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'ko' } });
+    const account = await prisma.account.create({
+      data: {
+        loginId: 'bench',
+        name: 'Bench',
+        email: 'bench@example.com',
+        passwordHash: 'x',
+        kind: 'HOSTING',
+        language: 'ko',
+      },
+    });
     const ips = Array.from({ length: incidents }, (_, i) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-    await prisma.server.createMany({ data: ips.map((ip) => ({ ip, accountId: account.id, source: 'HOSTING_INVENTORY' as const })) });
+    await prisma.server.createMany({
+      data: ips.map((ip) => ({ ip, accountId: account.id, source: 'HOSTING_INVENTORY' as const })),
+    });
     const servers = await prisma.server.findMany({ select: { id: true, ip: true } });
     await prisma.monitor.createMany({
       data: servers.map((s, i) => ({
-        accountId: account.id, serverId: s.id, activeServerId: s.id, host: s.ip, ports: [22, 80, 443],
-        contactName: 'Ops', contactEmail: `ops${i}@example.com`, contactPhone: '+821012345678',
+        accountId: account.id,
+        serverId: s.id,
+        activeServerId: s.id,
+        host: s.ip,
+        ports: [22, 80, 443],
+        contactName: 'Ops',
+        contactEmail: `ops${i}@example.com`,
+        contactPhone: '+821012345678',
       })),
     });
     const monitors = await prisma.monitor.findMany({ select: { id: true, host: true, contactEmail: true } });
 
-    const deps = { prisma, events: createEvents(), now: () => new Date(), secret: randomBytes(24).toString('base64url'), publicUrl: 'https://pw.example.com' };
+    const deps = {
+      prisma,
+      events: createEvents(),
+      now: () => new Date(),
+      secret: randomBytes(24).toString('base64url'),
+      publicUrl: 'https://pw.example.com',
+    };
     const dispatcher = createDispatcher(deps, {
-      email: createEmailChannel({ transporter, from: 'portwatch <alerts@pw.example.com>', messageIdDomain: 'pw.example.com' }),
-      sms: createNhnProvider({ baseUrl: sinks.nhnUrl, appKey: sinks.appKey, secretKey: sinks.secretKey, sendNo: '15446859', fetch: fetchLike }),
+      email: createEmailChannel({
+        transporter,
+        from: 'portwatch <alerts@pw.example.com>',
+        messageIdDomain: 'pw.example.com',
+      }),
+      sms: createNhnProvider({
+        baseUrl: sinks.nhnUrl,
+        appKey: sinks.appKey,
+        secretKey: sinks.secretKey,
+        sendNo: '15446859',
+        fetch: fetchLike,
+      }),
       concurrency: { EMAIL: emailConcurrency },
     });
     dispatcher.start();
     await dispatcher.settle();
 
-    const mark = (what: string) => process.execArgv.some((x) => x.startsWith('--cpu-prof')) && console.error(`profile-window ${backend} ${what} ${process.hrtime.bigint() / 1000n}`);
+    const mark = (what: string) =>
+      process.execArgv.some((x) => x.startsWith('--cpu-prof')) &&
+      console.error(`profile-window ${backend} ${what} ${process.hrtime.bigint() / 1000n}`);
     mark('start');
     const t0 = new Date();
     const ids = monitors.map(() => crypto.randomUUID());
     await prisma.$transaction([
       prisma.incident.createMany({
-        data: monitors.map((m, i) => ({ id: ids[i], monitorId: m.id, accountId: account.id, host: m.host, ports: [22, 80, 443], reason: `connect ECONNREFUSED ${m.host}:22`, openMonitorId: m.id, openedAt: t0 })),
+        data: monitors.map((m, i) => ({
+          id: ids[i],
+          monitorId: m.id,
+          accountId: account.id,
+          host: m.host,
+          ports: [22, 80, 443],
+          reason: `connect ECONNREFUSED ${m.host}:22`,
+          openMonitorId: m.id,
+          openedAt: t0,
+        })),
       }),
       prisma.notification.createMany({
         data: monitors.flatMap((m, i) => [
-          { incidentId: ids[i]!, accountId: account.id, kind: 'DOWN' as const, channel: 'EMAIL' as const, recipient: m.contactEmail, recipientRole: 'CONTACT' as const, language: 'ko' as const, nextAttemptAt: t0, createdAt: t0 },
-          { incidentId: ids[i]!, accountId: account.id, kind: 'DOWN' as const, channel: 'SMS' as const, recipient: '+821012345678', recipientRole: 'CONTACT' as const, language: 'ko' as const, nextAttemptAt: t0, createdAt: t0 },
+          {
+            incidentId: ids[i]!,
+            accountId: account.id,
+            kind: 'DOWN' as const,
+            channel: 'EMAIL' as const,
+            recipient: m.contactEmail,
+            recipientRole: 'CONTACT' as const,
+            language: 'ko' as const,
+            nextAttemptAt: t0,
+            createdAt: t0,
+          },
+          {
+            incidentId: ids[i]!,
+            accountId: account.id,
+            kind: 'DOWN' as const,
+            channel: 'SMS' as const,
+            recipient: '+821012345678',
+            recipientRole: 'CONTACT' as const,
+            language: 'ko' as const,
+            nextAttemptAt: t0,
+            createdAt: t0,
+          },
         ]),
       }),
     ]);
@@ -217,12 +321,21 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     mark('end');
     await dispatcher.stop();
 
-    const rows = await prisma.notification.findMany({ select: { status: true, sentAt: true, channel: true, attempts: true } });
+    const rows = await prisma.notification.findMany({
+      select: { status: true, sentAt: true, channel: true, attempts: true },
+    });
     const sent = rows.filter((r) => r.status === 'YES' && r.sentAt);
     const handoffs = sent.map((r) => r.sentAt!.getTime() - t0.getTime()).sort((a, b) => a - b);
     const lastMs = handoffs.at(-1) ?? 0;
     const counts = await ask<SinkCounts>(child, 'counts', 'counts');
-    const p99Of = (c: string) => percentile(sent.filter((r) => r.channel === c).map((r) => r.sentAt!.getTime() - t0.getTime()).sort((a, b) => a - b), 99);
+    const p99Of = (c: string) =>
+      percentile(
+        sent
+          .filter((r) => r.channel === c)
+          .map((r) => r.sentAt!.getTime() - t0.getTime())
+          .sort((a, b) => a - b),
+        99,
+      );
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const figures: RunFigures = {
       database: backend,
@@ -241,11 +354,19 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
       probeLatenessP99Ms: Math.round(percentile(late, 99)),
       probeLatenessMaxMs: Math.round(late.at(-1) ?? 0),
     };
-    console.log(`database: ${label}; ${rows.length} ledger rows committed in ${committedMs} ms; all settled after ${wallMs} ms`);
-    console.log(`  hand-off p50 ${figures.handoffP50Ms} ms, p99 ${figures.handoffP99Ms} ms | e-mail p99 ${figures.emailP99Ms} ms | SMS p99 ${figures.smsP99Ms} ms | retried rows: ${figures.retried}`);
+    console.log(
+      `database: ${label}; ${rows.length} ledger rows committed in ${committedMs} ms; all settled after ${wallMs} ms`,
+    );
+    console.log(
+      `  hand-off p50 ${figures.handoffP50Ms} ms, p99 ${figures.handoffP99Ms} ms | e-mail p99 ${figures.emailP99Ms} ms | SMS p99 ${figures.smsP99Ms} ms | retried rows: ${figures.retried}`,
+    );
     console.log(`  received: SMTP ${counts.mails} (${counts.uniqueMails} distinct Message-IDs), SMS ${counts.sms}`);
-    console.log(`  a 100 ms timer in this process (the probe loop's schedule) fired late by p99 ${figures.probeLatenessP99Ms} ms, at most ${figures.probeLatenessMaxMs} ms`);
-    console.log(`  portwatch process CPU after the commit: ${Math.round(cpuMs)} ms = ${figures.cpuMsPerMessage} ms per message; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
+    console.log(
+      `  a 100 ms timer in this process (the probe loop's schedule) fired late by p99 ${figures.probeLatenessP99Ms} ms, at most ${figures.probeLatenessMaxMs} ms`,
+    );
+    console.log(
+      `  portwatch process CPU after the commit: ${Math.round(cpuMs)} ms = ${figures.cpuMsPerMessage} ms per message; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`,
+    );
     return figures;
   } finally {
     transporter.close();
@@ -258,10 +379,18 @@ async function main(): Promise<void> {
   const incidents = Number(arg('incidents') ?? 1000);
   const slowRcptMs = Number(arg('slow-rcpt-ms') ?? 0);
   const which = arg('db') ?? 'both';
-  const backends: Backend[] = which === 'both' ? ['pglite', 'postgres'] : [which === 'postgres' ? 'postgres' : 'pglite'];
-  const child = fork(fileURLToPath(import.meta.url), ['--sinks', '--slow-rcpt-ms', String(slowRcptMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backends: Backend[] =
+    which === 'both' ? ['pglite', 'postgres'] : [which === 'postgres' ? 'postgres' : 'pglite'];
+  const child = fork(fileURLToPath(import.meta.url), ['--sinks', '--slow-rcpt-ms', String(slowRcptMs)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const sinks = await ask<SinkInfo>(child, '', 'ready');
-  const result: Record<string, unknown> = { incidents, slowRcptMs, emailConcurrency: Number(arg('email-concurrency') ?? 8) };
+  const result: Record<string, unknown> = {
+    incidents,
+    slowRcptMs,
+    emailConcurrency: Number(arg('email-concurrency') ?? 8),
+  };
   try {
     for (const b of backends) {
       const f = await runOnce(b, incidents, sinks, child);

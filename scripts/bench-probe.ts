@@ -72,12 +72,32 @@ const fillers = [0, 1, 2].map(() => net.connect(silentPort, '127.0.0.1').on('err
 
 // ── servers of the talking kinds, in a child process ──
 const talking = [...mix.entries()].some(([k, v]) => k !== 'connect' && v > 0);
-const child = talking ? fork(fileURLToPath(new URL('./bench-check-targets.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
-const kindPorts = child ? await new Promise<{ banner: number; tls: number; http: number }>((r) => child.once('message', (m) => r(m as never))) : null;
+const child = talking
+  ? fork(fileURLToPath(new URL('./bench-check-targets.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+  : null;
+const kindPorts = child
+  ? await new Promise<{ banner: number; tls: number; http: number }>((r) => child.once('message', (m) => r(m as never)))
+  : null;
 const SPECS: Record<Exclude<Kind, 'connect'>, CheckSpec> = {
   banner: { kind: 'BANNER', preset: 'SSH', send: null, match: 'REGEX', expect: '^SSH-(2\\.0|1\\.99)-', maxBytes: 1024 },
   tls: { kind: 'TLS', serverName: 'bench.example.test', verifyChain: false, verifyName: true, starttls: null },
-  http: { kind: 'HTTP', method: 'GET', path: '/', hostHeader: 'bench.example.test', tls: false, verifyChain: true, verifyName: false, statusMin: 200, statusMax: 399, keyword: null, maxBodyBytes: 65_536, followRedirects: 0 },
+  http: {
+    kind: 'HTTP',
+    method: 'GET',
+    path: '/',
+    hostHeader: 'bench.example.test',
+    tls: false,
+    verifyChain: true,
+    verifyName: false,
+    statusMin: 200,
+    statusMax: 399,
+    keyword: null,
+    maxBodyBytes: 65_536,
+    followRedirects: 0,
+  },
 };
 /** The kind of the j-th port, spreading the shares evenly. */
 const kindOf = (j: number): Kind => {
@@ -119,7 +139,9 @@ const p = db.prisma;
 // ── N monitored ports (bulk insert: one port per monitor, inventory IPs are placeholders,
 //    every probe goes to 127.0.0.1) ──
 say(`registering ${N} ports…`);
-const account = await p.account.create({ data: { loginId: 'bench', name: 'bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING' } });
+const account = await p.account.create({
+  data: { loginId: 'bench', name: 'bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING' },
+});
 const refusedEvery = Number(a.refused) > 0 ? Math.round(1 / Number(a.refused)) : 0;
 const silentEvery = Number(a.silent) > 0 ? Math.round(1 / Number(a.silent)) : 0;
 for (let i = 0; i < N; i += 5000) {
@@ -130,12 +152,23 @@ for (let i = 0; i < N; i += 5000) {
     const ip = `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`;
     servers.push({ id, ip, accountId: account.id, source: 'HOSTING_INVENTORY' as const, allowPrivate: true });
     const kind = kindOf(j);
-    const failing = silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : 0;
+    const failing =
+      silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : 0;
     const port = failing || (kind === 'connect' || !kindPorts ? openPort : kindPorts[kind]);
     monitors.push({
       ...(kind !== 'connect' ? { checks: { [String(port)]: SPECS[kind] } as never } : {}),
-      accountId: account.id, serverId: id, activeServerId: id, host: '127.0.0.1', ports: [port], contactName: 'c',
-      contactEmail: 'c@example.com', mailEnabled: false, smsEnabled: false, intervalSec: intervalS, retryIntervalSec: Math.min(30, intervalS), timeoutMs: 5_000,
+      accountId: account.id,
+      serverId: id,
+      activeServerId: id,
+      host: '127.0.0.1',
+      ports: [port],
+      contactName: 'c',
+      contactEmail: 'c@example.com',
+      mailEnabled: false,
+      smsEnabled: false,
+      intervalSec: intervalS,
+      retryIntervalSec: Math.min(30, intervalS),
+      timeoutMs: 5_000,
     });
   }
   await p.server.createMany({ data: servers });
@@ -143,7 +176,15 @@ for (let i = 0; i < N; i += 5000) {
   // steady state, as after a restart: every port was last seen UP
   const since = new Date(Date.now() - 3_600_000);
   await p.portState.createMany({
-    data: created.map((m) => ({ monitorId: m.id, port: m.ports[0]!, phase: 'UP' as const, consecutiveSuccesses: 1, since, lastCheckAt: since, lastOk: true })),
+    data: created.map((m) => ({
+      monitorId: m.id,
+      port: m.ports[0]!,
+      phase: 'UP' as const,
+      consecutiveSuccesses: 1,
+      since,
+      lastCheckAt: since,
+      lastOk: true,
+    })),
   });
 }
 
@@ -155,20 +196,30 @@ const raw = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs
 const perKind: Record<string, { checksPerSec: number; cpuUsPerCheck: number; failures: number }> = {};
 for (const kind of KINDS) {
   if (!(mix.get(kind)! > 0)) continue;
-  const target = { host: '127.0.0.1', port: kind === 'connect' ? openPort : kindPorts![kind], ...(kind !== 'connect' ? { check: SPECS[kind] } : {}) };
+  const target = {
+    host: '127.0.0.1',
+    port: kind === 'connect' ? openPort : kindPorts![kind],
+    ...(kind !== 'connect' ? { check: SPECS[kind] } : {}),
+  };
   const c0 = process.cpuUsage();
   const k0 = Date.now();
   let n = 0;
   let failures = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (Date.now() - k0 < 3_000) {
-      const r = await runCheck(target, { timeoutMs: 5_000 });
-      n += 1;
-      if (!r.ok) failures += 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (Date.now() - k0 < 3_000) {
+        const r = await runCheck(target, { timeoutMs: 5_000 });
+        n += 1;
+        if (!r.ok) failures += 1;
+      }
+    }),
+  );
   const c = process.cpuUsage(c0);
-  perKind[kind] = { checksPerSec: Math.round(n / ((Date.now() - k0) / 1000)), cpuUsPerCheck: Math.round((c.user + c.system) / n), failures };
+  perKind[kind] = {
+    checksPerSec: Math.round(n / ((Date.now() - k0) / 1000)),
+    cpuUsPerCheck: Math.round((c.user + c.system) / n),
+    failures,
+  };
   say(`${kind}: ${JSON.stringify(perKind[kind])}`);
 }
 
@@ -179,18 +230,29 @@ if (mix.get('tls')! > 0) {
   const c0 = process.cpuUsage();
   const k0 = Date.now();
   let n = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (Date.now() - k0 < 3_000) {
-      await new Promise<void>((done) => {
-        const s = tls.connect({ host: '127.0.0.1', port: kindPorts!.tls, servername: 'bench.example.test', rejectUnauthorized: false, secureContext: ctx }, () => {
-          s.destroy();
-          done();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (Date.now() - k0 < 3_000) {
+        await new Promise<void>((done) => {
+          const s = tls.connect(
+            {
+              host: '127.0.0.1',
+              port: kindPorts!.tls,
+              servername: 'bench.example.test',
+              rejectUnauthorized: false,
+              secureContext: ctx,
+            },
+            () => {
+              s.destroy();
+              done();
+            },
+          );
+          s.on('error', () => done());
         });
-        s.on('error', () => done());
-      });
-      n += 1;
-    }
-  }));
+        n += 1;
+      }
+    }),
+  );
   const c = process.cpuUsage(c0);
   tlsHandshakeUs = Math.round((c.user + c.system) / n);
   say(`bare TLS handshake: ${tlsHandshakeUs} µs CPU`);

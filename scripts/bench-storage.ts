@@ -16,7 +16,15 @@ import type { LiveMonitor } from '../server/services/monitoring/model.ts';
 import { writeBatch, writeRollups } from '../server/services/monitoring/store.ts';
 import { benchDatabase } from './bench-db.ts';
 
-const { values } = parseArgs({ options: { ports: { type: 'string', default: '100' }, interval: { type: 'string', default: '180' }, hours: { type: 'string', default: '24' }, kinds: { type: 'string', default: 'healthy,flapping,down' }, fillfactor: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    ports: { type: 'string', default: '100' },
+    interval: { type: 'string', default: '180' },
+    hours: { type: 'string', default: '24' },
+    kinds: { type: 'string', default: 'healthy,flapping,down' },
+    fillfactor: { type: 'string' },
+  },
+});
 const PORTS = Number(values.ports);
 const INTERVAL_MS = Number(values.interval) * 1000;
 const SIM_MS = Number(values.hours) * 3_600_000;
@@ -68,18 +76,42 @@ async function runKind(kind: Kind) {
   const db = await openDatabase({ kind: 'postgres', url, poolSize: 4 });
   const p = db.prisma;
   try {
-    const account = await p.account.create({ data: { loginId: 'bench', name: 'bench', email: 'bench@example.com', passwordHash: 'x', kind: 'HOSTING', language: 'en' } });
+    const account = await p.account.create({
+      data: {
+        loginId: 'bench',
+        name: 'bench',
+        email: 'bench@example.com',
+        passwordHash: 'x',
+        kind: 'HOSTING',
+        language: 'en',
+      },
+    });
     const ids: string[] = [];
     for (let i = 0; i < PORTS; i++) {
       const ip = `10.${Math.floor(i / 65_536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}`;
-      const server = await p.server.create({ data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: true } });
-      const m = await p.monitor.create({ data: { accountId: account.id, serverId: server.id, activeServerId: server.id, host: ip, ports: [22], contactName: 'c', contactEmail: 'c@example.com', mailEnabled: true, smsEnabled: false } });
+      const server = await p.server.create({
+        data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: true },
+      });
+      const m = await p.monitor.create({
+        data: {
+          accountId: account.id,
+          serverId: server.id,
+          activeServerId: server.id,
+          host: ip,
+          ports: [22],
+          contactName: 'c',
+          contactEmail: 'c@example.com',
+          mailEnabled: true,
+          smsEnabled: false,
+        },
+      });
       ids.push(m.id);
     }
     if (values.fillfactor) {
       // compare with another fill factor than the migrations' 70 (e.g. 100, PostgreSQL's default)
       const ff = Math.min(100, Math.max(10, Number(values.fillfactor)));
-      for (const tb of ['FailureRun', 'HourlyRollup', 'PortState']) await p.$executeRawUnsafe(`ALTER TABLE "${tb}" SET (fillfactor = ${ff})`);
+      for (const tb of ['FailureRun', 'HourlyRollup', 'PortState'])
+        await p.$executeRawUnsafe(`ALTER TABLE "${tb}" SET (fillfactor = ${ff})`);
     }
     const before = await sizes(url);
 
@@ -93,14 +125,20 @@ async function runKind(kind: Kind) {
       runNow: (key) => scheduler.runNow(key),
       nodeId: 'bench',
     });
-    interface Target extends ScheduledTarget { monitorId: string; host: string; port: number }
+    interface Target extends ScheduledTarget {
+      monitorId: string;
+      host: string;
+      port: number;
+    }
     let checks = 0;
     const scheduler = createScheduler<Target>({
       clock,
       check: (t) => {
         const at = clock.now();
         checks += 1;
-        const result: ProbeResult = fails[kind](at - T0) ? { ok: false, latencyMs: 1, at, code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${t.host}:22` } : { ok: true, latencyMs: 1, at };
+        const result: ProbeResult = fails[kind](at - T0)
+          ? { ok: false, latencyMs: 1, at, code: 'ECONNREFUSED', message: `connect ECONNREFUSED ${t.host}:22` }
+          : { ok: true, latencyMs: 1, at };
         return new Promise((resolve) => clock.setTimeout(() => resolve(result), 1));
       },
       onResult: (t, r, info) => {
@@ -113,13 +151,38 @@ async function runKind(kind: Kind) {
     });
     for (const [i, id] of ids.entries()) {
       const m: LiveMonitor = {
-        id, accountId: account.id, host: `10.0.${Math.floor(i / 256)}.${i % 256}`, ports: [22], intervalMs: INTERVAL_MS, retryIntervalMs: 30_000, timeoutMs: 5_000,
+        id,
+        accountId: account.id,
+        host: `10.0.${Math.floor(i / 256)}.${i % 256}`,
+        ports: [22],
+        intervalMs: INTERVAL_MS,
+        retryIntervalMs: 30_000,
+        timeoutMs: 5_000,
         policy: { failureThreshold: 3, recoveryThreshold: 2, maintenance: [], flapping: { ...DEFAULT_FLAP_POLICY } },
-        contact: { name: 'c', email: 'c@example.com', phone: null, mailEnabled: true, smsEnabled: false, language: 'en' },
-        state: initialMonitorState([22], clock.now()), openIncidentId: null, incidentPorts: [], incidentFlap: [], dirtyPorts: new Set(),
+        contact: {
+          name: 'c',
+          email: 'c@example.com',
+          phone: null,
+          mailEnabled: true,
+          smsEnabled: false,
+          language: 'en',
+        },
+        state: initialMonitorState([22], clock.now()),
+        openIncidentId: null,
+        incidentPorts: [],
+        incidentFlap: [],
+        dirtyPorts: new Set(),
       };
       engine.adopt(m, clock.now());
-      scheduler.upsert({ key: targetKey(id, 22), monitorId: id, host: m.host, port: 22, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs });
+      scheduler.upsert({
+        key: targetKey(id, 22),
+        monitorId: id,
+        host: m.host,
+        port: 22,
+        intervalMs: m.intervalMs,
+        retryIntervalMs: m.retryIntervalMs,
+        timeoutMs: m.timeoutMs,
+      });
     }
     scheduler.start();
     const cpu0 = process.cpuUsage();
@@ -144,7 +207,9 @@ async function runKind(kind: Kind) {
     await new Promise((r) => setTimeout(r, 1_500)); // statistics reach pg_stat_user_tables within a second
     const hot = await hotShare(url);
     const after = await sizes(url);
-    const perPortDay = Object.fromEntries(TABLES.map((tb) => [tb, Math.round((((after[tb] ?? 0) - (before[tb] ?? 0)) / PORTS) * (86_400_000 / SIM_MS))]));
+    const perPortDay = Object.fromEntries(
+      TABLES.map((tb) => [tb, Math.round((((after[tb] ?? 0) - (before[tb] ?? 0)) / PORTS) * (86_400_000 / SIM_MS))]),
+    );
     const total = Object.values(perPortDay).reduce((a, b) => a + b, 0);
     const rows = {
       failureRuns: await p.failureRun.count(),
@@ -153,7 +218,17 @@ async function runKind(kind: Kind) {
       incidents: await p.incident.count(),
       notifications: await p.notification.count(),
     };
-    return { kind, ports: PORTS, hotUpdateShare: hot, checks, bytesPerPortDay: total, byTable: perPortDay, rows, cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / checks, writes: statements };
+    return {
+      kind,
+      ports: PORTS,
+      hotUpdateShare: hot,
+      checks,
+      bytesPerPortDay: total,
+      byTable: perPortDay,
+      rows,
+      cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / checks,
+      writes: statements,
+    };
   } finally {
     await db.close();
     await database.drop();
@@ -164,6 +239,16 @@ const results = [];
 for (const kind of values.kinds.split(',').filter((k): k is Kind => k in fails)) {
   const r = await runKind(kind);
   results.push(r);
-  console.log(`${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  HOT ${JSON.stringify(r.hotUpdateShare)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`);
+  console.log(
+    `${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  HOT ${JSON.stringify(r.hotUpdateShare)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`,
+  );
 }
-console.log(JSON.stringify({ intervalSec: INTERVAL_MS / 1000, hours: SIM_MS / 3_600_000, portsPerKind: PORTS, bytesPerPortDay: Object.fromEntries(results.map((r) => [r.kind, r.bytesPerPortDay])), results }));
+console.log(
+  JSON.stringify({
+    intervalSec: INTERVAL_MS / 1000,
+    hours: SIM_MS / 3_600_000,
+    portsPerKind: PORTS,
+    bytesPerPortDay: Object.fromEntries(results.map((r) => [r.kind, r.bytesPerPortDay])),
+    results,
+  }),
+);

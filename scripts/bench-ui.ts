@@ -27,7 +27,12 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 function stats(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { min: Math.round(s[0]!), median: Math.round(at(0.5)), p95: Math.round(at(0.95)), max: Math.round(s[s.length - 1]!) };
+  return {
+    min: Math.round(s[0]!),
+    median: Math.round(at(0.5)),
+    p95: Math.round(at(0.95)),
+    max: Math.round(s[s.length - 1]!),
+  };
 }
 
 async function main() {
@@ -65,7 +70,9 @@ async function main() {
     await prisma.$executeRawUnsafe('ANALYZE "Server"');
     await prisma.$executeRawUnsafe('ANALYZE "Monitor"');
     const seedSeconds = (Date.now() - seedStart) / 1000;
-    process.stdout.write(`seeded ${TOTAL} monitors (127.x.y.z, never probed) in ${seedSeconds.toFixed(1)} s; measuring ${RUNS} runs each\n`);
+    process.stdout.write(
+      `seeded ${TOTAL} monitors (127.x.y.z, never probed) in ${seedSeconds.toFixed(1)} s; measuring ${RUNS} runs each\n`,
+    );
 
     const { page } = await newUser(browser);
     await page.goto(`${app.url}/login`);
@@ -83,11 +90,17 @@ async function main() {
       return performance.now() - t0;
     };
     const changedFrom = async (p: Page, before: string) => {
-      await p.waitForFunction((b) => document.querySelector('[data-testid=admin-monitor-row] td:nth-child(2) a')?.textContent !== b, before);
+      await p.waitForFunction(
+        (b) => document.querySelector('[data-testid=admin-monitor-row] td:nth-child(2) a')?.textContent !== b,
+        before,
+      );
       await p.waitForSelector(rows);
     };
 
-    const coldFirstPage = await timed(() => page.goto(`${app.url}/admin/monitors`), () => page.waitForSelector(rows));
+    const coldFirstPage = await timed(
+      () => page.goto(`${app.url}/admin/monitors`),
+      () => page.waitForSelector(rows),
+    );
     const firstPage: number[] = [];
     const inApp: number[] = [];
     const nextPage: number[] = [];
@@ -95,22 +108,47 @@ async function main() {
     const filter: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       // full navigation (SPA boot + query + render), as a user typing the address
-      firstPage.push(await timed(() => page.goto(`${app.url}/admin/monitors`), () => page.waitForSelector(rows)));
+      firstPage.push(
+        await timed(
+          () => page.goto(`${app.url}/admin/monitors`),
+          () => page.waitForSelector(rows),
+        ),
+      );
       await page.goto(`${app.url}/admin`);
       await page.waitForSelector('[data-testid=open-incidents]');
-      inApp.push(await timed(() => page.click('nav a[href="/admin/monitors"]'), () => page.waitForSelector(rows)));
+      inApp.push(
+        await timed(
+          () => page.click('nav a[href="/admin/monitors"]'),
+          () => page.waitForSelector(rows),
+        ),
+      );
       const before = await firstCell();
-      nextPage.push(await timed(() => page.click('[data-testid=pager-next]'), () => changedFrom(page, before)));
+      nextPage.push(
+        await timed(
+          () => page.click('[data-testid=pager-next]'),
+          () => changedFrom(page, before),
+        ),
+      );
       await page.goto(`${app.url}/admin/monitors`);
       await page.waitForSelector(rows);
       const b2 = await firstCell();
       await page.fill('#am-search', `cust${String((r * 37) % CUSTOMERS).padStart(4, '0')}`);
-      search.push(await timed(() => page.click('form[role=search] button[type=submit]'), () => changedFrom(page, b2)));
+      search.push(
+        await timed(
+          () => page.click('form[role=search] button[type=submit]'),
+          () => changedFrom(page, b2),
+        ),
+      );
       await page.goto(`${app.url}/admin/monitors`);
       await page.waitForSelector(rows);
       const b3 = await firstCell();
       await page.selectOption('#am-status', 'PAUSED');
-      filter.push(await timed(() => page.click('form[role=search] button[type=submit]'), () => changedFrom(page, b3)));
+      filter.push(
+        await timed(
+          () => page.click('form[role=search] button[type=submit]'),
+          () => changedFrom(page, b3),
+        ),
+      );
     }
     const graphql: number[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -118,14 +156,22 @@ async function main() {
         await page.evaluate(async () => {
           const query = `query AdminMonitors($first: Int) { monitors(first: $first, includeDeleted: false) { totalCount pageInfo { hasNextPage endCursor } nodes { id host ports contactName contactEmail contactPhone mailEnabled smsEnabled paused deleted createdAt server { id label source } portStatuses { port phase since lastCheckAt lastOk latencyMs errorCode error } status { state lastCheckAt delayedSince } policy { intervalSec retryIntervalSec timeoutMs failureThreshold recoveryThreshold } account { id loginId name } } } }`;
           const t0 = performance.now();
-          const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { first: 50 } }) });
+          const res = await fetch('/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query, variables: { first: 50 } }),
+          });
           await res.json();
           return performance.now() - t0;
         }),
       );
     }
     const total = await page.evaluate(async () => {
-      const res = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ monitors(first: 1) { totalCount } }' }) });
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ monitors(first: 1) { totalCount } }' }),
+      });
       return ((await res.json()) as { data: { monitors: { totalCount: number } } }).data.monitors.totalCount;
     });
     const result = {

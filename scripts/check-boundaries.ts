@@ -69,7 +69,8 @@ function* tsFiles(dir: string): Generator<string> {
   }
 }
 
-const IMPORT_RE = /(?:^|[^\w.])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(?\s*['"]([^'"]+)['"]/gm;
+const IMPORT_RE =
+  /(?:^|[^\w.])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|[^\w.])import\s*\(?\s*['"]([^'"]+)['"]/gm;
 
 /** Every import specifier of a TypeScript source (comments stripped first). */
 export function importsOf(source: string): string[] {
@@ -91,7 +92,8 @@ export function checkBoundaries(root: string): { violations: Violation[]; stale:
         const to = rel.startsWith('..') ? 'outside server/' : roomOf(root, target);
         if (to === from) continue;
         if (allowed === '*' && to !== 'outside server/') continue;
-        if (allowed === undefined || allowed === '*' || !allowed.includes(to)) found.push({ file, from, to, specifier: spec });
+        if (allowed === undefined || allowed === '*' || !allowed.includes(to))
+          found.push({ file, from, to, specifier: spec });
         continue;
       }
       const core = CORE_PACKAGES[from];
@@ -111,10 +113,13 @@ export function checkBoundaries(root: string): { violations: Violation[]; stale:
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../server'));
   const { violations, stale } = checkBoundaries(root);
-  for (const v of violations) console.error(`${path.relative(process.cwd(), v.file)}: ${v.from} → ${v.to} ('${v.specifier}')`);
+  for (const v of violations)
+    console.error(`${path.relative(process.cwd(), v.file)}: ${v.from} → ${v.to} ('${v.specifier}')`);
   for (const k of stale) console.error(`known violation no longer present (remove it from KNOWN): ${k}`);
   if (violations.length || stale.length) {
-    console.error(`\nboundaries: ${violations.length} violation(s), ${stale.length} stale exception(s) — see the README's dependency rule`);
+    console.error(
+      `\nboundaries: ${violations.length} violation(s), ${stale.length} stale exception(s) — see the README's dependency rule`,
+    );
     process.exit(1);
   }
   console.log('boundaries: the dependency rule holds');

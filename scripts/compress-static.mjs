@@ -20,7 +20,12 @@ export function compressStatic(dir) {
       if (!COMPRESSIBLE.has(path.extname(name))) continue;
       const data = readFileSync(file);
       if (data.length < 1024) continue;
-      writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+      writeFileSync(
+        `${file}.br`,
+        brotliCompressSync(data, {
+          params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+        }),
+      );
       writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
       count += 1;
     }

@@ -73,28 +73,31 @@ function withLock(name, fn) {
 }
 
 const hasClient = existsSync(path.join(root, 'client/app.html'));
-if ((!only || only === 'client' || only === 'codegen') && hasClient) withLock('client', () => {
-  // Typed documents (client/lib/gql, not committed) from the schema and the client's operations.
-  // (the stamp lives outside client/: a new file there would make the sources look newer)
-  const stamp = path.join(root, 'build/.codegen-stamp');
-  const inputs = Math.max(
-    newest(path.join(root, 'server/schema.graphql')),
-    newest(path.join(root, 'client/lib/graphql')),
-    newest(path.join(root, 'codegen.ts')),
-  );
-  if (!existsSync(stamp) || inputs > statSync(stamp).mtimeMs) {
-    console.log('Generating the dashboard\'s GraphQL types…');
-    run(bin('graphql-codegen'), ['--config', 'codegen.ts']);
-    writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  }
-  if (only === 'codegen') return;
-  const out = path.join(root, 'build/client/index.html');
-  const sources = Math.max(
-    ...['client', 'server/schema.graphql', 'svelte.config.js', 'vite.config.ts'].map((p) => newest(path.join(root, p))),
-  );
-  if (!existsSync(out) || sources > statSync(out).mtimeMs) {
-    console.log('Building the dashboard…');
-    run(bin('vite'), ['build', '--logLevel', 'warn']);
-    compressStatic(path.join(root, 'build/client'));
-  }
-});
+if ((!only || only === 'client' || only === 'codegen') && hasClient)
+  withLock('client', () => {
+    // Typed documents (client/lib/gql, not committed) from the schema and the client's operations.
+    // (the stamp lives outside client/: a new file there would make the sources look newer)
+    const stamp = path.join(root, 'build/.codegen-stamp');
+    const inputs = Math.max(
+      newest(path.join(root, 'server/schema.graphql')),
+      newest(path.join(root, 'client/lib/graphql')),
+      newest(path.join(root, 'codegen.ts')),
+    );
+    if (!existsSync(stamp) || inputs > statSync(stamp).mtimeMs) {
+      console.log("Generating the dashboard's GraphQL types…");
+      run(bin('graphql-codegen'), ['--config', 'codegen.ts']);
+      writeFileSync(stamp, `${new Date().toISOString()}\n`);
+    }
+    if (only === 'codegen') return;
+    const out = path.join(root, 'build/client/index.html');
+    const sources = Math.max(
+      ...['client', 'server/schema.graphql', 'svelte.config.js', 'vite.config.ts'].map((p) =>
+        newest(path.join(root, p)),
+      ),
+    );
+    if (!existsSync(out) || sources > statSync(out).mtimeMs) {
+      console.log('Building the dashboard…');
+      run(bin('vite'), ['build', '--logLevel', 'warn']);
+      compressStatic(path.join(root, 'build/client'));
+    }
+  });

@@ -36,7 +36,8 @@ function run(label, name, args, env) {
     counts.failed = j.numFailedTests ?? 0;
     counts.skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
     // a file that failed to load has no tests to count: count it as a failure
-    for (const f of j.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) counts.failed++;
+    for (const f of j.testResults ?? [])
+      if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) counts.failed++;
   }
   if (status !== 0 && counts.failed === 0) counts.failed = 1;
   return { status, counts };
@@ -54,6 +55,10 @@ if (process.env.TEST_DATABASE_URL) {
 }
 const total = { passed: 0, failed: 0, skipped: 0 };
 for (const { counts } of runs) for (const k of Object.keys(total)) total[k] += counts[k];
-console.log(`\nPGlite run: ${runs[0].status === 0 ? 'passed' : 'FAILED'}${runs[1] ? `; PostgreSQL run: ${runs[1].status === 0 ? 'passed' : 'FAILED'}` : ''}`);
-console.log(`tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+console.log(
+  `\nPGlite run: ${runs[0].status === 0 ? 'passed' : 'FAILED'}${runs[1] ? `; PostgreSQL run: ${runs[1].status === 0 ? 'passed' : 'FAILED'}` : ''}`,
+);
+console.log(
+  `tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+);
 process.exit(runs.some((r) => r.status !== 0) ? 1 : 0);

@@ -14,17 +14,23 @@ const int = (min: number, max: number) =>
     .max(max, `must be a whole number from ${min} to ${max}`);
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
-    } catch {
-      return false;
-    }
-  }, `must be a URL (${protocols.map((p) => `${p}://…`).join(' or ')})`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${protocols.map((p) => `${p}://…`).join(' or ')})`,
+  );
 
 const hostPortList = z.string().transform((v, ctx) => {
   const out: { host: string; port: number }[] = [];
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(item);
     const port = m ? Number(m[2]) : NaN;
     if (!m?.[1] || port < 1 || port > 65535) {
@@ -47,32 +53,48 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   ADMIN_LOGIN: z.string().min(3, 'must be at least 3 characters').optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address').optional(),
+  ADMIN_EMAIL: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address')
+    .optional(),
   // the shape only here (config imports nothing of the app); the number itself is checked as a mobile when used
-  ADMIN_PHONE: z.string().regex(/^\+?[0-9][0-9 -]{6,18}[0-9]$/, 'must be a mobile number (e.g. +821012345678 or 010-1234-5678)').optional(),
+  ADMIN_PHONE: z
+    .string()
+    .regex(/^\+?[0-9][0-9 -]{6,18}[0-9]$/, 'must be a mobile number (e.g. +821012345678 or 010-1234-5678)')
+    .optional(),
   SESSION_TTL_HOURS: int(1, 24 * 365).default(24 * 7),
   LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   LOGIN_WINDOW_SECONDS: int(1, 86400).default(900),
   LOGIN_ADDRESS_MAX_FAILURES: int(2, 100_000).default(30),
   TRUST_PROXY: z.string().optional(),
-  CORS_ORIGINS: z.string().transform((v, ctx) => {
-    const out: string[] = [];
-    for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-      let origin: string | null = null;
-      try {
-        const u = new URL(item);
-        if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === item.replace(/\/$/, '')) origin = u.origin;
-      } catch {
-        origin = null;
+  CORS_ORIGINS: z
+    .string()
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      for (const item of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        let origin: string | null = null;
+        try {
+          const u = new URL(item);
+          if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === item.replace(/\/$/, ''))
+            origin = u.origin;
+        } catch {
+          origin = null;
+        }
+        if (!origin) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of origins like https://app.example.com ("${item}" is not)`,
+          });
+          return z.NEVER;
+        }
+        out.push(origin);
       }
-      if (!origin) {
-        ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of origins like https://app.example.com ("${item}" is not)` });
-        return z.NEVER;
-      }
-      out.push(origin);
-    }
-    return out;
-  }).default(''),
+      return out;
+    })
+    .default(''),
   WS_MAX_CONNECTIONS_PER_ADDRESS: int(1, 100_000).default(50),
   WS_MAX_CONNECTIONS_PER_ACCOUNT: int(1, 100_000).default(50),
   WS_MAX_SUBSCRIPTIONS: int(1, 100_000).default(100),
@@ -82,14 +104,19 @@ const schema = z.object({
   SMTP_URL: url(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).default('portwatch <portwatch@localhost>'),
   BOUNCE_SMTP_PORT: int(0, 65535).optional(),
-  BOUNCE_ADDRESS: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an e-mail address').optional(),
+  BOUNCE_ADDRESS: z
+    .string()
+    .regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an e-mail address')
+    .optional(),
   SMS_PROVIDER: z.enum(['none', 'nhn', 'twilio'], { message: 'must be none, nhn or twilio' }).default('none'),
   NHN_BASE_URL: url(['http', 'https']).default('https://api-sms.cloud.toast.com'),
   NHN_APP_KEY: z.string().optional(),
   NHN_SECRET_KEY: z.string().optional(),
   NHN_SEND_NO: z.string().optional(),
   NHN_WEBHOOK_SECRET: z.string().optional(),
-  NHN_WEBHOOK_SIGNATURE_MODE: z.enum(['static', 'hmac-sha256'], { message: 'must be static or hmac-sha256' }).default('static'),
+  NHN_WEBHOOK_SIGNATURE_MODE: z
+    .enum(['static', 'hmac-sha256'], { message: 'must be static or hmac-sha256' })
+    .default('static'),
   TWILIO_BASE_URL: url(['http', 'https']).default('https://api.twilio.com'),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
@@ -100,7 +127,10 @@ const schema = z.object({
   NHN_ALIMTALK_SECRET_KEY: z.string().optional(),
   NHN_ALIMTALK_SENDER_KEY: z.string().optional(),
   SLACK_WEBHOOK_PREFIX: url(['http', 'https']).default('https://hooks.slack.com/'),
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-…').optional(),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-…')
+    .optional(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   DISPATCH_ENABLED: bool.default('true'),
   DISPATCH_MAX_ATTEMPTS: int(1, 100).default(10),
@@ -144,7 +174,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     return { kind: 'hops', hops };
   }
   const cidrs: { address: string; prefix: number; family: 4 | 6 }[] = [];
-  for (const item of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const [address = '', bits] = item.split('/');
     const family = isIP(address);
     const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
@@ -177,8 +210,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (c.SMS_PROVIDER === 'nhn' && !(c.NHN_APP_KEY && c.NHN_SECRET_KEY && c.NHN_SEND_NO))
     problems.push('NHN_APP_KEY, NHN_SECRET_KEY and NHN_SEND_NO must be set when SMS_PROVIDER=nhn');
-  const alimtalk = [c.NHN_ALIMTALK_APP_KEY, c.NHN_ALIMTALK_SECRET_KEY, c.NHN_ALIMTALK_SENDER_KEY].filter(Boolean).length;
-  if (alimtalk > 0 && alimtalk < 3) problems.push('NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY and NHN_ALIMTALK_SENDER_KEY must be set together');
+  const alimtalk = [c.NHN_ALIMTALK_APP_KEY, c.NHN_ALIMTALK_SECRET_KEY, c.NHN_ALIMTALK_SENDER_KEY].filter(
+    Boolean,
+  ).length;
+  if (alimtalk > 0 && alimtalk < 3)
+    problems.push('NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY and NHN_ALIMTALK_SENDER_KEY must be set together');
   if (c.SMS_PROVIDER === 'twilio' && !(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN && c.TWILIO_FROM))
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set when SMS_PROVIDER=twilio');
   if (Boolean(c.ADMIN_LOGIN) !== Boolean(c.ADMIN_PASSWORD))
@@ -191,12 +227,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // one login id's failures alone (at most 2 windows' worth) must never block the address
   if (c.LOGIN_ADDRESS_MAX_FAILURES <= 2 * c.LOGIN_MAX_FAILURES)
-    problems.push('LOGIN_ADDRESS_MAX_FAILURES must be more than twice LOGIN_MAX_FAILURES (one login id must never block others)');
+    problems.push(
+      'LOGIN_ADDRESS_MAX_FAILURES must be more than twice LOGIN_MAX_FAILURES (one login id must never block others)',
+    );
   if (problems.length) throw new ConfigError(problems);
   const shownHost = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   return {
     ...c,
-    publicUrl: (c.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${c.PORT}`).replace(/\/$/, ''),
+    publicUrl: (c.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${c.PORT}`).replace(
+      /\/$/,
+      '',
+    ),
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
     trustProxy,
   };

@@ -62,7 +62,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   // live events: through Redis when REDIS_URL is set (degrading to this process while it is away)
   const fanout = config.REDIS_URL ? createFanout({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, log }) : null;
   try {
-    if (fanout && (await fanout.start())) log('info', 'live events shared through Redis', { prefix: config.REDIS_PREFIX });
+    if (fanout && (await fanout.start()))
+      log('info', 'live events shared through Redis', { prefix: config.REDIS_PREFIX });
     const admin = await ensureFirstAdmin(db, { loginId: config.ADMIN_LOGIN, password: config.ADMIN_PASSWORD });
     if (admin.generatedPassword) {
       process.stdout.write(
@@ -71,8 +72,12 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     } else if (admin.created) {
       log('info', 'first admin created', { loginId: admin.loginId });
     }
-    const recipient = await ensureDefaultAdminRecipient(db.prisma, { email: config.ADMIN_EMAIL, phone: config.ADMIN_PHONE });
-    if (recipient.created) log('info', 'the first admin is an alert recipient', { email: recipient.email, phone: recipient.phone });
+    const recipient = await ensureDefaultAdminRecipient(db.prisma, {
+      email: config.ADMIN_EMAIL,
+      phone: config.ADMIN_PHONE,
+    });
+    if (recipient.created)
+      log('info', 'the first admin is an alert recipient', { email: recipient.email, phone: recipient.phone });
     if (opts.demo) {
       const logins = await seedDemo(db.prisma);
       process.stdout.write(
@@ -97,7 +102,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const probeCounters = createProbeCounters();
     // this process in the registry: heartbeats, restart detection, handover wake-ups (cluster/)
     // (PGlite opened here: this is the only process; a test sharing one PGlite between runtimes is not)
-    const cluster = startCluster({ prisma: db.prisma, kind: db.kind, exclusive: db.kind === 'pglite' && ownsDb, config, log });
+    const cluster = startCluster({
+      prisma: db.prisma,
+      kind: db.kind,
+      exclusive: db.kind === 'pglite' && ownsDb,
+      config,
+      log,
+    });
     const probe = config.PROBE_ENABLED
       ? createProbeRuntime({
           check: probeCounters.wrap((t, o) => tcpCheck(t, o)),
@@ -123,13 +134,20 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     }
     // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
     const settings = notificationSettings(config);
-    const notifications = createNotifications(services, { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } }, log);
+    const notifications = createNotifications(
+      services,
+      { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } },
+      log,
+    );
     services.onNotificationsQueued = () => notifications.dispatcher.kick();
     services.testNotifier = createTestNotifier(services, notifications);
     services.mailer = notifications.email;
     services.channelOptions = {
-      slackPrefix: config.SLACK_WEBHOOK_PREFIX, alimtalk: notifications.extra.alimtalk != null, telegram: notifications.extra.telegram != null,
-      sms: notifications.sms.name, email: notifications.email !== null,
+      slackPrefix: config.SLACK_WEBHOOK_PREFIX,
+      alimtalk: notifications.extra.alimtalk != null,
+      telegram: notifications.extra.telegram != null,
+      sms: notifications.sms.name,
+      email: notifications.email !== null,
     };
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};
@@ -139,17 +157,31 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       } catch (err) {
         checks.database = { ok: false, detail: err instanceof Error ? err.message : String(err) };
       }
-      if (probe) checks.probe = probe.healthy() ? { ok: true } : { ok: false, detail: 'probe leases or writes are failing' };
+      if (probe)
+        checks.probe = probe.healthy() ? { ok: true } : { ok: false, detail: 'probe leases or writes are failing' };
       // reported, not required: without Redis, events still reach this process's subscribers
       if (fanout) checks.redis = fanout.status();
       // reported, not required: mail/SMS trouble delays alerts (they are retried), the API still works
       checks.smtp = notifications.smtpCheck();
-      checks.sms = { ok: true, detail: notifications.sms.name === 'none' ? 'not configured: SMS rows say "not sent"' : `provider ${notifications.sms.name}` };
-      return { ok: Object.entries(checks).every(([name, c]) => c.ok || name === 'smtp' || name === 'sms' || name === 'redis'), checks };
+      checks.sms = {
+        ok: true,
+        detail:
+          notifications.sms.name === 'none'
+            ? 'not configured: SMS rows say "not sent"'
+            : `provider ${notifications.sms.name}`,
+      };
+      return {
+        ok: Object.entries(checks).every(([name, c]) => c.ok || name === 'smtp' || name === 'sms' || name === 'redis'),
+        checks,
+      };
     };
     const graphqlTimings = createGraphqlTimings();
     const metrics = createMetrics({
-      prisma: db.prisma, probe, probeCounters, fanout, graphql: graphqlTimings,
+      prisma: db.prisma,
+      probe,
+      probeCounters,
+      fanout,
+      graphql: graphqlTimings,
       ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
     });
     const app = buildApp({
@@ -162,7 +194,11 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       trustProxy: config.trustProxy,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
       wsInitTimeoutMs: config.WS_INIT_TIMEOUT_SECONDS * 1000,
-      wsLimits: { perAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS, perAccount: config.WS_MAX_CONNECTIONS_PER_ACCOUNT, subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS },
+      wsLimits: {
+        perAddress: config.WS_MAX_CONNECTIONS_PER_ADDRESS,
+        perAccount: config.WS_MAX_CONNECTIONS_PER_ACCOUNT,
+        subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS,
+      },
       readiness,
       staticDir: path.join(root, 'build/client'),
       log,
@@ -243,7 +279,9 @@ async function main() {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err: unknown) => {
-    process.stderr.write(`portwatch failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `portwatch failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

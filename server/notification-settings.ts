@@ -10,14 +10,22 @@ export function notificationSettings(config: Config): NotificationSettings {
   const sms: SmsProviderConfig =
     config.SMS_PROVIDER === 'nhn'
       ? {
-          provider: 'nhn', baseUrl: config.NHN_BASE_URL, appKey: config.NHN_APP_KEY ?? '', secretKey: config.NHN_SECRET_KEY ?? '',
-          sendNo: config.NHN_SEND_NO ?? '', webhookSignatureMode: config.NHN_WEBHOOK_SIGNATURE_MODE,
+          provider: 'nhn',
+          baseUrl: config.NHN_BASE_URL,
+          appKey: config.NHN_APP_KEY ?? '',
+          secretKey: config.NHN_SECRET_KEY ?? '',
+          sendNo: config.NHN_SEND_NO ?? '',
+          webhookSignatureMode: config.NHN_WEBHOOK_SIGNATURE_MODE,
           ...(config.NHN_WEBHOOK_SECRET ? { webhookSecret: config.NHN_WEBHOOK_SECRET } : {}),
         }
       : config.SMS_PROVIDER === 'twilio'
         ? {
-            provider: 'twilio', baseUrl: config.TWILIO_BASE_URL, accountSid: config.TWILIO_ACCOUNT_SID ?? '', authToken: config.TWILIO_AUTH_TOKEN ?? '',
-            from: config.TWILIO_FROM ?? '', statusCallbackUrl: `${base}/hooks/sms/twilio`,
+            provider: 'twilio',
+            baseUrl: config.TWILIO_BASE_URL,
+            accountSid: config.TWILIO_ACCOUNT_SID ?? '',
+            authToken: config.TWILIO_AUTH_TOKEN ?? '',
+            from: config.TWILIO_FROM ?? '',
+            statusCallbackUrl: `${base}/hooks/sms/twilio`,
           }
         : { provider: 'none' };
   return {
@@ -28,11 +36,19 @@ export function notificationSettings(config: Config): NotificationSettings {
     bounce: config.BOUNCE_SMTP_PORT !== undefined ? { port: config.BOUNCE_SMTP_PORT, host: config.HOST } : null,
     sms,
     extra: {
-      alimtalk: config.NHN_ALIMTALK_APP_KEY && config.NHN_ALIMTALK_SECRET_KEY && config.NHN_ALIMTALK_SENDER_KEY
-        ? { baseUrl: config.NHN_ALIMTALK_BASE_URL, appKey: config.NHN_ALIMTALK_APP_KEY, secretKey: config.NHN_ALIMTALK_SECRET_KEY, senderKey: config.NHN_ALIMTALK_SENDER_KEY }
-        : null,
+      alimtalk:
+        config.NHN_ALIMTALK_APP_KEY && config.NHN_ALIMTALK_SECRET_KEY && config.NHN_ALIMTALK_SENDER_KEY
+          ? {
+              baseUrl: config.NHN_ALIMTALK_BASE_URL,
+              appKey: config.NHN_ALIMTALK_APP_KEY,
+              secretKey: config.NHN_ALIMTALK_SECRET_KEY,
+              senderKey: config.NHN_ALIMTALK_SENDER_KEY,
+            }
+          : null,
       slackPrefix: config.SLACK_WEBHOOK_PREFIX,
-      telegram: config.TELEGRAM_BOT_TOKEN ? { baseUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN } : null,
+      telegram: config.TELEGRAM_BOT_TOKEN
+        ? { baseUrl: config.TELEGRAM_API_URL, botToken: config.TELEGRAM_BOT_TOKEN }
+        : null,
     },
     dispatch: {
       enabled: config.DISPATCH_ENABLED,

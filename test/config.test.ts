@@ -31,7 +31,10 @@ describe('config', () => {
   it('parses TRUST_PROXY and CORS_ORIGINS', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toEqual({ kind: 'hops', hops: 2 });
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy.kind).toBe('cidrs');
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://b.example.com:8080' }).CORS_ORIGINS).toEqual(['https://a.example.com', 'http://b.example.com:8080']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://b.example.com:8080' }).CORS_ORIGINS).toEqual([
+      'https://a.example.com',
+      'http://b.example.com:8080',
+    ]);
   });
 
   it.each([
@@ -48,15 +51,25 @@ describe('config', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY must be off, a hop count'],
     [{ CORS_ORIGINS: 'https://a.example.com/path' }, 'CORS_ORIGINS must be a comma-separated list of origins'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS must be a comma-separated list of origins'],
-    [{ LOGIN_MAX_FAILURES: '20', LOGIN_ADDRESS_MAX_FAILURES: '30' }, 'LOGIN_ADDRESS_MAX_FAILURES must be more than twice'],
+    [
+      { LOGIN_MAX_FAILURES: '20', LOGIN_ADDRESS_MAX_FAILURES: '30' },
+      'LOGIN_ADDRESS_MAX_FAILURES must be more than twice',
+    ],
   ])('refuses %j naming the variable', (env, expected) => {
     const found = problems(env);
     expect(found.join('\n')).toContain(expected);
   });
 
   it('parses canaries and production defaults', () => {
-    const c = loadConfig({ PROBE_CANARIES: '127.0.0.1:22, [::1]:80', NODE_ENV: 'production', PUBLIC_URL: 'https://watch.example.com/' });
-    expect(c.PROBE_CANARIES).toEqual([{ host: '127.0.0.1', port: 22 }, { host: '::1', port: 80 }]);
+    const c = loadConfig({
+      PROBE_CANARIES: '127.0.0.1:22, [::1]:80',
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://watch.example.com/',
+    });
+    expect(c.PROBE_CANARIES).toEqual([
+      { host: '127.0.0.1', port: 22 },
+      { host: '::1', port: 80 },
+    ]);
     expect(c.graphiql).toBe(false);
     expect(c.publicUrl).toBe('https://watch.example.com');
   });

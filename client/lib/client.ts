@@ -136,7 +136,9 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     exchanges: [
       mapExchange({
         onResult(result) {
-          const code = result.error?.graphQLErrors.map((e) => e.extensions?.code).find((c) => typeof c === 'string' && AUTH_LOST.has(c));
+          const code = result.error?.graphQLErrors
+            .map((e) => e.extensions?.code)
+            .find((c) => typeof c === 'string' && AUTH_LOST.has(c));
           if (code) opts.onAuthLost(code as string);
         },
       }),

@@ -31,7 +31,10 @@ export function problemText(f: Pick<FieldProblem, 'message' | 'code' | 'params'>
  * name (e.g. "input") is dropped, so a form can key its fields by their own names; a problem
  * with no path goes under "".
  */
-export function fieldErrors(fields: readonly FieldProblem[] | undefined, argNames: readonly string[] = ['input']): Record<string, string> {
+export function fieldErrors(
+  fields: readonly FieldProblem[] | undefined,
+  argNames: readonly string[] = ['input'],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of fields ?? []) {
     const path = f.path.length > 1 && argNames.includes(f.path[0]!) ? f.path.slice(1) : f.path;
@@ -57,7 +60,9 @@ export function problemOf(result: { __typename?: string; message?: string } | nu
 
 /** The error for `key` or any path under it ("ports" also matches "ports.1"). */
 export function errorAt(errors: Record<string, string>, key: string): string | null {
-  const found = Object.entries(errors).filter(([k]) => k === key || k.startsWith(`${key}.`)).map(([, v]) => v);
+  const found = Object.entries(errors)
+    .filter(([k]) => k === key || k.startsWith(`${key}.`))
+    .map(([, v]) => v);
   return found.length ? found.join(' ') : null;
 }
 
@@ -76,7 +81,11 @@ export type MutationAnswer = { __typename: string; message?: string; fields?: re
  * transport or GraphQL error (`error`, else `networkText`); an error member gives its field
  * problems, or its message under "" when it names no field.
  */
-export function answerErrors(res: MutationAnswer, error: CombinedError | null | undefined, networkText: string): Record<string, string> | null {
+export function answerErrors(
+  res: MutationAnswer,
+  error: CombinedError | null | undefined,
+  networkText: string,
+): Record<string, string> | null {
   if (!res) return { '': errorText(error) ?? networkText };
   if (res.__typename.endsWith('Success')) return null;
   const errors = res.fields ? fieldErrors(res.fields) : {};

@@ -94,7 +94,10 @@ export function num(n: number | null | undefined): string {
 
 export function percent(x: number | null | undefined, digits = 3): string {
   if (x === null || x === undefined) return '—';
-  return nf(`p${digits}`, () => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits })).format(x);
+  return nf(
+    `p${digits}`,
+    () => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }),
+  ).format(x);
 }
 
 /** 5025 s → "1 h 23 min" / "1시간 23분". */

@@ -23,7 +23,11 @@ interface PortLike {
 export function hostStateOf(ports: readonly PortLike[], m: { paused: boolean; deleted: boolean }): HostStateView {
   if (m.deleted) return { phase: 'DELETED', since: null, ports: [] };
   if (m.paused) return { phase: 'PAUSED', since: null, ports: [] };
-  const pick = (phase: HostPhase, match: (p: PortLike) => boolean, since: (p: PortLike) => string | null | undefined = (p) => p.since): HostStateView | null => {
+  const pick = (
+    phase: HostPhase,
+    match: (p: PortLike) => boolean,
+    since: (p: PortLike) => string | null | undefined = (p) => p.since,
+  ): HostStateView | null => {
     const hit = ports.filter(match);
     if (!hit.length) return null;
     let first: string | null = null;
@@ -35,10 +39,16 @@ export function hostStateOf(ports: readonly PortLike[], m: { paused: boolean; de
   };
   return (
     pick('DOWN', (p) => p.phase === 'DOWN' || p.phase === 'RECOVERING') ??
-    pick('FLAPPING', (p) => p.flapping === true, (p) => p.flap?.since ?? p.since) ??
+    pick(
+      'FLAPPING',
+      (p) => p.flapping === true,
+      (p) => p.flap?.since ?? p.since,
+    ) ??
     pick('SUSPECT', (p) => p.phase === 'SUSPECT') ??
     pick('MAINTENANCE', (p) => p.phase === 'MAINTENANCE') ??
-    (ports.length > 0 && ports.every((p) => p.phase === 'UP') ? { phase: 'UP', since: null, ports: ports.map((p) => p.port) } : { phase: 'UNKNOWN', since: null, ports: [] })
+    (ports.length > 0 && ports.every((p) => p.phase === 'UP')
+      ? { phase: 'UP', since: null, ports: ports.map((p) => p.port) }
+      : { phase: 'UNKNOWN', since: null, ports: [] })
   );
 }
 

@@ -15,7 +15,8 @@ export type IncidentBadge = { cls: 'b-down' | 'b-up' | 'b-idle'; label: MessageK
 
 export function incidentBadge(i: Pick<IncidentLike, 'open' | 'closeReason'>): IncidentBadge {
   if (i.open) return { cls: 'b-down', label: 'incident.open', reason: null };
-  if (!i.closeReason || i.closeReason === 'RECOVERED') return { cls: 'b-up', label: 'incident.resolved', reason: i.closeReason ? 'incident.closeReason.RECOVERED' : null };
+  if (!i.closeReason || i.closeReason === 'RECOVERED')
+    return { cls: 'b-up', label: 'incident.resolved', reason: i.closeReason ? 'incident.closeReason.RECOVERED' : null };
   return { cls: 'b-idle', label: 'incident.closed', reason: `incident.closeReason.${i.closeReason}` as MessageKey };
 }
 

@@ -1,7 +1,18 @@
 // The register / edit / contact forms' values and their conversion to the API's inputs.
 import { isoToLocal, localToIso } from './tz';
 
-export const POLICY_FIELDS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin', 'flapWindow', 'flapChanges', 'flapFailedPercent'] as const;
+export const POLICY_FIELDS = [
+  'intervalSec',
+  'retryIntervalSec',
+  'timeoutMs',
+  'failureThreshold',
+  'recoveryThreshold',
+  'reminderEveryMin',
+  'escalateAfterMin',
+  'flapWindow',
+  'flapChanges',
+  'flapFailedPercent',
+] as const;
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
 export interface WindowValues {
@@ -97,7 +108,10 @@ export function valuesFromMonitor(m: MonitorLike, timeZone: string): MonitorForm
     startsAt: isoToLocal(w.startsAt, timeZone),
     endsAt: isoToLocal(w.endsAt, timeZone),
     weekday: String(w.weekday ?? 0),
-    startTime: w.startMinute == null ? '03:00' : `${String(Math.floor(w.startMinute / 60)).padStart(2, '0')}:${String(w.startMinute % 60).padStart(2, '0')}`,
+    startTime:
+      w.startMinute == null
+        ? '03:00'
+        : `${String(Math.floor(w.startMinute / 60)).padStart(2, '0')}:${String(w.startMinute % 60).padStart(2, '0')}`,
     durationMin: w.durationMin == null ? '' : String(w.durationMin),
     note: w.note ?? '',
   }));
@@ -113,7 +127,12 @@ function intOrNull(s: string): number | null {
 
 export function contactInput(v: MonitorFormValues) {
   return v.useAccountContact
-    ? { useAccountContact: true, mailEnabled: v.mailEnabled, smsEnabled: v.smsEnabled, alimtalkEnabled: v.alimtalkEnabled }
+    ? {
+        useAccountContact: true,
+        mailEnabled: v.mailEnabled,
+        smsEnabled: v.smsEnabled,
+        alimtalkEnabled: v.alimtalkEnabled,
+      }
     : {
         useAccountContact: false,
         contactName: v.contactName,
@@ -126,14 +145,23 @@ export function contactInput(v: MonitorFormValues) {
 }
 
 export function policyInput(v: MonitorFormValues) {
-  const numbers = Object.fromEntries(POLICY_FIELDS.map((f) => [f, intOrNull(v.policy[f])])) as Record<PolicyField, number | null>;
+  const numbers = Object.fromEntries(POLICY_FIELDS.map((f) => [f, intOrNull(v.policy[f])])) as Record<
+    PolicyField,
+    number | null
+  >;
   return { ...numbers, flapEnabled: v.flapEnabled === '' ? null : v.flapEnabled === 'on' };
 }
 
 export function windowsInput(v: MonitorFormValues, timeZone: string) {
   return v.windows.map((w) =>
     w.kind === 'ONE_OFF'
-      ? { kind: 'ONE_OFF' as const, startsAt: localToIso(w.startsAt, timeZone), endsAt: localToIso(w.endsAt, timeZone), timeZone, note: w.note.trim() || null }
+      ? {
+          kind: 'ONE_OFF' as const,
+          startsAt: localToIso(w.startsAt, timeZone),
+          endsAt: localToIso(w.endsAt, timeZone),
+          timeZone,
+          note: w.note.trim() || null,
+        }
       : {
           kind: 'WEEKLY' as const,
           weekday: Number(w.weekday),

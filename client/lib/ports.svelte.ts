@@ -2,7 +2,12 @@
 // monitorStatus subscription's events, plus the recent check latencies for sparklines.
 import { SvelteMap } from 'svelte/reactivity';
 import type { ApiClient } from './client';
-import { CheckResultsDocument, MonitorStatusDocument, type MonitorStatusSubscription, type PortStatusFieldsFragment } from './api';
+import {
+  CheckResultsDocument,
+  MonitorStatusDocument,
+  type MonitorStatusSubscription,
+  type PortStatusFieldsFragment,
+} from './api';
 
 export type PortView = PortStatusFieldsFragment;
 type Change = MonitorStatusSubscription['monitorStatus'];
@@ -43,7 +48,8 @@ export class LivePorts {
     const key = LivePorts.key(c.monitorId, c.port);
     const prev = this.states.get(key);
     this.states.set(key, view);
-    if (c.lastCheckAt && c.lastCheckAt !== prev?.lastCheckAt) this.sample(c.monitorId, c.port, c.lastOk === false ? null : c.lastLatencyMs);
+    if (c.lastCheckAt && c.lastCheckAt !== prev?.lastCheckAt)
+      this.sample(c.monitorId, c.port, c.lastOk === false ? null : c.lastLatencyMs);
   }
 
   sample(monitorId: string, port: number, latencyMs: number | null) {
@@ -65,13 +71,32 @@ export class LivePorts {
   }
 
   /** Follows every check of one monitor (sparklines, detail page). */
-  followChecks(api: ApiClient, monitorId: string, onCheck?: (c: { port: number; at: string; ok: boolean; latencyMs: number; errorCode: string | null; errorMessage: string | null }) => void): () => void {
+  followChecks(
+    api: ApiClient,
+    monitorId: string,
+    onCheck?: (c: {
+      port: number;
+      at: string;
+      ok: boolean;
+      latencyMs: number;
+      errorCode: string | null;
+      errorMessage: string | null;
+    }) => void,
+  ): () => void {
     return api.follow(CheckResultsDocument, { monitorId }, (d) => {
       const c = d.checkResults;
       this.sample(monitorId, c.port, c.ok ? c.latencyMs : null);
       const key = LivePorts.key(monitorId, c.port);
       const prev = this.states.get(key);
-      if (prev) this.states.set(key, { ...prev, lastCheckAt: c.at, lastOk: c.ok, latencyMs: c.latencyMs, errorCode: c.errorCode, error: c.errorMessage });
+      if (prev)
+        this.states.set(key, {
+          ...prev,
+          lastCheckAt: c.at,
+          lastOk: c.ok,
+          latencyMs: c.latencyMs,
+          errorCode: c.errorCode,
+          error: c.errorMessage,
+        });
       onCheck?.(c);
     });
   }

@@ -23,7 +23,11 @@ class Toasts {
     this.list = this.list.filter((x) => x.id !== id);
   }
   /** Names the host and ports; an incident closed without recovery never reads "answers again". */
-  incident(change: string, incidentId: string, incident?: { host: string | null; ports: number[]; closeReason?: string | null } | null) {
+  incident(
+    change: string,
+    incidentId: string,
+    incident?: { host: string | null; ports: number[]; closeReason?: string | null } | null,
+  ) {
     const href = `/incidents/${encodeURIComponent(globalId('Incident', incidentId))}`;
     if (!incident?.host) {
       const kind = change === 'OPENED' ? 'bad' : change === 'RESOLVED' && !incident?.closeReason ? 'ok' : 'info';
@@ -32,8 +36,21 @@ class Toasts {
     }
     const params = { host: incident.host, ports: incident.ports.join(', ') };
     const closed = change === 'RESOLVED' && incident.closeReason && incident.closeReason !== 'RECOVERED';
-    if (closed) this.push(t('incident.toast.CLOSED', { ...params, reason: t(`incident.closeReason.${incident.closeReason}` as MessageKey) }), 'warn', href);
-    else this.push(t(`incident.toast.${change}` as MessageKey, params), change === 'OPENED' ? 'bad' : change === 'RESOLVED' ? 'ok' : 'info', href);
+    if (closed)
+      this.push(
+        t('incident.toast.CLOSED', {
+          ...params,
+          reason: t(`incident.closeReason.${incident.closeReason}` as MessageKey),
+        }),
+        'warn',
+        href,
+      );
+    else
+      this.push(
+        t(`incident.toast.${change}` as MessageKey, params),
+        change === 'OPENED' ? 'bad' : change === 'RESOLVED' ? 'ok' : 'info',
+        href,
+      );
   }
 }
 

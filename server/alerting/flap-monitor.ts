@@ -30,7 +30,13 @@ import { evaluatePort, isIncidentPhase } from './port.ts';
 import { evaluateHost, reconcileHost } from './host.ts';
 import { isInMaintenance } from './maintenance.ts';
 import { evaluateFlap, initialFlapState, type FlapAction, type FlapPolicy, type FlapState } from './flapping.ts';
-import { releaseHeld, type MonitorAction, type MonitorAlertState, type MonitorCheck, type MonitorPolicy } from './monitor.ts';
+import {
+  releaseHeld,
+  type MonitorAction,
+  type MonitorAlertState,
+  type MonitorCheck,
+  type MonitorPolicy,
+} from './monitor.ts';
 
 export interface FlapMonitorPolicy extends MonitorPolicy {
   flapping: FlapPolicy;
@@ -115,7 +121,10 @@ export function evaluateWithFlapping(
 
   // evaluatePort returns a fresh object (the input only for PAUSED, excluded above): setting the
   // field on it is ~15× cheaper than spreading it into another object (bench:flapping)
-  const nextPort: PortState = portStep.next === current ? { ...current, flap: flapStep.next } : Object.assign(portStep.next, { flap: flapStep.next });
+  const nextPort: PortState =
+    portStep.next === current
+      ? { ...current, flap: flapStep.next }
+      : Object.assign(portStep.next, { flap: flapStep.next });
   const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: nextPort }, host };
   if (check.alertsHeld || nextPort.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
   // a port left pending when a guard hold ended (it had answered since) failed again: announce it (monitor.ts releaseHeld)

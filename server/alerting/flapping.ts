@@ -84,9 +84,7 @@ export interface FlapContext {
   portInIncident: boolean;
 }
 
-export type FlapAction =
-  | { type: 'FLAP_START'; figures: FlapFigures }
-  | { type: 'FLAP_END'; figures: FlapFigures };
+export type FlapAction = { type: 'FLAP_START'; figures: FlapFigures } | { type: 'FLAP_END'; figures: FlapFigures };
 
 export function initialFlapState(): FlapState {
   return { history: '', flapping: false, since: null };
@@ -94,7 +92,8 @@ export function initialFlapState(): FlapState {
 
 /** The policy as the detector uses it: integers, inside FLAP_LIMITS. */
 export function effectiveFlapPolicy(p: FlapPolicy): FlapPolicy {
-  const int = (v: number, min: number, max: number) => (Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : min);
+  const int = (v: number, min: number, max: number) =>
+    Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : min;
   const window = int(p.window, FLAP_LIMITS.window.min, FLAP_LIMITS.window.max);
   const share = Number.isFinite(p.failedShare) ? p.failedShare : DEFAULT_FLAP_POLICY.failedShare;
   return {
@@ -144,7 +143,8 @@ export function evaluateFlap(
     return { next, actions: state.flapping ? [{ type: 'FLAP_END', figures: flapFigures(state.history) }] : [] };
   }
   // steady state (the common case): a full window of successes and one more changes nothing
-  if (ok && !state.flapping && state.history.length === p.window && !state.history.includes('1')) return { next: state, actions: [] };
+  if (ok && !state.flapping && state.history.length === p.window && !state.history.includes('1'))
+    return { next: state, actions: [] };
   const history = (state.history + (ok ? '0' : '1')).slice(-p.window);
   const figures = flapFigures(history);
   if (!state.flapping) {

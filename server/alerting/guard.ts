@@ -239,7 +239,15 @@ export class GuardWindow {
 }
 
 export function initialGuardState(): GuardState {
-  return { degraded: false, degradedSince: null, reason: null, clearSince: null, holdExpired: false, canaries: {}, window: new GuardWindow() };
+  return {
+    degraded: false,
+    degradedSince: null,
+    reason: null,
+    clearSince: null,
+    holdExpired: false,
+    canaries: {},
+    window: new GuardWindow(),
+  };
 }
 
 /** Customer alerts must be held now (admin alerted instead). */
@@ -321,7 +329,12 @@ export function recordCheck(state: GuardState, sample: GuardSample, policy: Guar
 }
 
 /** Records one canary check and re-assesses. */
-export function recordCanary(state: GuardState, canary: { key: string; ok: boolean }, policy: GuardPolicy, now: number): GuardStep {
+export function recordCanary(
+  state: GuardState,
+  canary: { key: string; ok: boolean },
+  policy: GuardPolicy,
+  now: number,
+): GuardStep {
   const previous = state.canaries[canary.key];
   const entry: CanaryState = {
     consecutiveFailures: canary.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,

@@ -77,7 +77,10 @@ export function evaluateHost(state: HostState, event: HostEvent, ctx: HostContex
         actions: [{ type: 'OPEN_INCIDENT', ports: [port] }],
       };
     }
-    return { next: { ...state, downPorts: insertSorted(state.downPorts, port) }, actions: [{ type: 'ADD_PORT', port }] };
+    return {
+      next: { ...state, downPorts: insertSorted(state.downPorts, port) },
+      actions: [{ type: 'ADD_PORT', port }],
+    };
   }
 
   if (isHeld) return { next: withHeld(state, without(state.heldPorts, port)), actions: [] };
@@ -93,11 +96,7 @@ export function removePort(state: HostState, port: number, _ctx: HostContext): H
 }
 
 /** The monitor was paused or deleted: resolve an open incident (not a recovery) and forget everything. */
-export function closeHost(
-  state: HostState,
-  reason: 'MONITOR_PAUSED' | 'MONITOR_DELETED',
-  _ctx: HostContext,
-): HostStep {
+export function closeHost(state: HostState, reason: 'MONITOR_PAUSED' | 'MONITOR_DELETED', _ctx: HostContext): HostStep {
   const actions: HostAction[] = state.incidentOpen ? [{ type: 'RESOLVE_INCIDENT', reason }] : [];
   return { next: initialHostState(), actions };
 }

@@ -26,8 +26,23 @@ export {
   recordCheck,
   tickGuard,
 } from './guard.ts';
-export type { CanaryState, DegradedReason, GuardAction, GuardPolicy, GuardSample, GuardSnapshot, GuardState, GuardWindow } from './guard.ts';
-export { isInMaintenance, isWindowActive, localMinuteOfWeek, maintenanceProblems, validateMaintenanceWindow } from './maintenance.ts';
+export type {
+  CanaryState,
+  DegradedReason,
+  GuardAction,
+  GuardPolicy,
+  GuardSample,
+  GuardSnapshot,
+  GuardState,
+  GuardWindow,
+} from './guard.ts';
+export {
+  isInMaintenance,
+  isWindowActive,
+  localMinuteOfWeek,
+  maintenanceProblems,
+  validateMaintenanceWindow,
+} from './maintenance.ts';
 export {
   deleteMonitor,
   evaluate,

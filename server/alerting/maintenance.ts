@@ -85,21 +85,38 @@ export interface MaintenanceProblem {
 export function maintenanceProblems(window: MaintenanceWindow): MaintenanceProblem[] {
   const out: MaintenanceProblem[] = [];
   if (window.kind === 'once') {
-    if (!Number.isFinite(window.startsAt)) out.push({ field: 'startsAt', code: 'INVALID_TIME', message: 'must be a time' });
+    if (!Number.isFinite(window.startsAt))
+      out.push({ field: 'startsAt', code: 'INVALID_TIME', message: 'must be a time' });
     if (!Number.isFinite(window.endsAt)) out.push({ field: 'endsAt', code: 'INVALID_TIME', message: 'must be a time' });
-    else if (!(window.endsAt > window.startsAt)) out.push({ field: 'endsAt', code: 'END_BEFORE_START', message: 'must be after startsAt' });
+    else if (!(window.endsAt > window.startsAt))
+      out.push({ field: 'endsAt', code: 'END_BEFORE_START', message: 'must be after startsAt' });
     return out;
   }
   if (window.days.length === 0 || !window.days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6)) {
     out.push({ field: 'days', code: 'INVALID_WEEKDAY', message: 'must be one or more of 0 (Sunday) … 6 (Saturday)' });
   }
   if (!Number.isInteger(window.startMinute) || window.startMinute < 0 || window.startMinute >= MINUTES_PER_DAY) {
-    out.push({ field: 'startMinute', code: 'OUT_OF_RANGE', params: { min: 0, max: MINUTES_PER_DAY - 1 }, message: 'must be a whole number of minutes in 0…1439' });
+    out.push({
+      field: 'startMinute',
+      code: 'OUT_OF_RANGE',
+      params: { min: 0, max: MINUTES_PER_DAY - 1 },
+      message: 'must be a whole number of minutes in 0…1439',
+    });
   }
-  if (!Number.isInteger(window.durationMinutes) || window.durationMinutes < 1 || window.durationMinutes > MINUTES_PER_WEEK) {
-    out.push({ field: 'durationMinutes', code: 'OUT_OF_RANGE', params: { min: 1, max: MINUTES_PER_WEEK }, message: 'must be a whole number of minutes in 1…10080' });
+  if (
+    !Number.isInteger(window.durationMinutes) ||
+    window.durationMinutes < 1 ||
+    window.durationMinutes > MINUTES_PER_WEEK
+  ) {
+    out.push({
+      field: 'durationMinutes',
+      code: 'OUT_OF_RANGE',
+      params: { min: 1, max: MINUTES_PER_WEEK },
+      message: 'must be a whole number of minutes in 1…10080',
+    });
   }
-  if (localMinuteOfWeek(0, window.timeZone) === null) out.push({ field: 'timeZone', code: 'UNKNOWN_TIME_ZONE', message: 'unknown time zone' });
+  if (localMinuteOfWeek(0, window.timeZone) === null)
+    out.push({ field: 'timeZone', code: 'UNKNOWN_TIME_ZONE', message: 'unknown time zone' });
   return out;
 }
 

@@ -98,13 +98,18 @@ export function evaluate(
   for (const action of portStep.actions) {
     actions.push({ ...action, port: check.port });
     if (action.type === 'PORT_DOWN' || action.type === 'PORT_UP') {
-      const hostStep = evaluateHost(host, { port: check.port, action: action.type }, { now, alertsHeld: check.alertsHeld });
+      const hostStep = evaluateHost(
+        host,
+        { port: check.port, action: action.type },
+        { now, alertsHeld: check.alertsHeld },
+      );
       host = hostStep.next;
       actions.push(...hostStep.actions);
     }
   }
   const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: portStep.next }, host };
-  if (check.alertsHeld || portStep.next.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
+  if (check.alertsHeld || portStep.next.phase !== 'DOWN' || !host.heldPorts.includes(check.port))
+    return { next, actions };
   // a port left pending when a hold ended (it had answered since) failed again: announce it
   const released = releaseHeld(next, now, false);
   return { next: released.next, actions: [...actions, ...released.actions] };

@@ -48,7 +48,11 @@ type ScriptRunner = {
 function wholeScripts<T extends object>(adapter: T): T {
   const a = adapter as T & ScriptRunner;
   const driver = a.underlyingDriver?.() as { query?: (sql: string) => Promise<unknown> } | undefined;
-  if (a.adapterName === '@prisma/adapter-pg' && typeof a.executeScript === 'function' && typeof driver?.query === 'function') {
+  if (
+    a.adapterName === '@prisma/adapter-pg' &&
+    typeof a.executeScript === 'function' &&
+    typeof driver?.query === 'function'
+  ) {
     const query = driver.query.bind(driver);
     a.executeScript = async (script: string) => {
       try {
@@ -106,7 +110,10 @@ export async function readMigrationsList(): Promise<MigrationList> {
   const lockPath = path.join(migrationsDir, 'migration_lock.toml');
   const lock = await readFile(lockPath, 'utf8').catch(() => 'provider = "postgresql"\n');
   const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories = [];
   for (const name of dirs) {
     const sql = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8');

@@ -34,7 +34,10 @@ export const builder = new SchemaBuilder<{
       colocation: ctx.viewer?.role === 'CUSTOMER' && ctx.viewer.kind === 'COLOCATION',
     }),
     unauthorizedError: (_parent, ctx, _info, result) =>
-      new UnauthorizedGraphQLError(ctx.authProblem?.message ?? result.message, ctx.viewer ? 'FORBIDDEN' : (ctx.authProblem?.code ?? 'UNAUTHENTICATED')),
+      new UnauthorizedGraphQLError(
+        ctx.authProblem?.message ?? result.message,
+        ctx.viewer ? 'FORBIDDEN' : (ctx.authProblem?.code ?? 'UNAUTHENTICATED'),
+      ),
   },
   errors: { defaultTypes: [] },
   prisma: {

@@ -17,7 +17,11 @@ export function mutationRateLimit(): Plugin<GraphQLContext> {
       const wait = limiter.blockedFor(key, now);
       if (wait > 0) {
         setResultAndStopExecution({
-          errors: [new GraphQLError(`Too many changes; try again in ${wait} s`, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait } })],
+          errors: [
+            new GraphQLError(`Too many changes; try again in ${wait} s`, {
+              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait },
+            }),
+          ],
         });
         return;
       }

@@ -45,7 +45,10 @@ const REASON: Record<CredentialRevokedEvent['reason'], string> = {
   password: 'Password changed',
 };
 
-export function createLiveConnections(events: Events, opts: { now: () => Date; log?: (level: 'warn', msg: string, extra?: Record<string, unknown>) => void }): LiveConnections {
+export function createLiveConnections(
+  events: Events,
+  opts: { now: () => Date; log?: (level: 'warn', msg: string, extra?: Record<string, unknown>) => void },
+): LiveConnections {
   const all = new Set<LiveConnection>();
   const byAddress = new Map<string, number>();
   const byAccount = new Map<string, number>();

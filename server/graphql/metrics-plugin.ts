@@ -103,7 +103,11 @@ export function createGraphqlTimings(): GraphqlTimings {
   return {
     plugin,
     snapshot: () => ({
-      duration: { query: duration.query.snapshot(), mutation: duration.mutation.snapshot(), subscription: duration.subscription.snapshot() },
+      duration: {
+        query: duration.query.snapshot(),
+        mutation: duration.mutation.snapshot(),
+        subscription: duration.subscription.snapshot(),
+      },
       errors: { ...errors },
       rejected: { ...rejected },
       subscriptionsActive,

@@ -13,18 +13,30 @@ export function createSchemaRoute(opts: {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
     try {
-      const { viewer, problem } = await authenticate(opts.services, { authorization: req.headers.authorization, cookie: req.headers.cookie });
+      const { viewer, problem } = await authenticate(opts.services, {
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
+      });
       if (!viewer) {
         const code = problem?.code ?? 'UNAUTHENTICATED';
         res.writeHead(401, { ...headers, 'www-authenticate': 'Bearer' });
-        res.end(JSON.stringify({ errors: [{ message: problem?.message ?? 'Send Authorization: Bearer <API token>', extensions: { code } }] }));
+        res.end(
+          JSON.stringify({
+            errors: [{ message: problem?.message ?? 'Send Authorization: Bearer <API token>', extensions: { code } }],
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
       res.end(req.method === 'HEAD' ? undefined : sdl);
     } catch (err) {
       opts.log?.('error', 'schema route failed', { err: String(err) });
-      if (!res.headersSent) res.writeHead(500, headers).end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      if (!res.headersSent)
+        res.writeHead(500, headers).end(
+          JSON.stringify({
+            errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          }),
+        );
     }
   };
 }

@@ -9,7 +9,14 @@
 // variables are equal, and only for the same event object (events are published once and handed
 // to every local listener as that one object). Results are read-only from here on: nothing
 // downstream (error coding, graphql-ws) changes a result in place.
-import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.ts';
 

@@ -78,8 +78,16 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
           return false;
         }
         const params = ctx.connectionParams ?? {};
-        const auth = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : undefined;
-        const { viewer, problem } = await authenticate(opts.services, { authorization: auth, cookie: req.headers.cookie });
+        const auth =
+          typeof params.authorization === 'string'
+            ? params.authorization
+            : typeof params.Authorization === 'string'
+              ? params.Authorization
+              : undefined;
+        const { viewer, problem } = await authenticate(opts.services, {
+          authorization: auth,
+          cookie: req.headers.cookie,
+        });
         if (problem) return false; // credentials were presented and refused: 4403 Forbidden
         if (viewer && opts.live.countByAccount(viewer.accountId) >= opts.limits.perAccount) {
           ctx.extra.socket.close(CLOSE_TOO_MANY, 'Too many connections for this account');
@@ -101,10 +109,17 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => codedError(e, opts.production)),
       onSubscribe: async (ctx, _id, payload) => {
         if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
-          return [new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+          return [
+            new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
         // the credential is checked again for every operation: a revoked or expired one ends the socket
         if (ctx.extra.viewer) {
-          const again = await authenticate(opts.services, { authorization: ctx.extra.authorization, cookie: ctx.extra.request.headers.cookie });
+          const again = await authenticate(opts.services, {
+            authorization: ctx.extra.authorization,
+            cookie: ctx.extra.request.headers.cookie,
+          });
           if (!again.viewer || again.viewer.accountId !== ctx.extra.viewer.accountId) {
             const code = again.problem?.code ?? 'UNAUTHENTICATED';
             ctx.extra.socket.close(4403, again.problem?.message ?? 'Forbidden');
@@ -112,7 +127,14 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
           }
           ctx.extra.viewer = again.viewer;
         }
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = opts.yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = opts.yoga.getEnveloped({
           ...ctx,
           wsExtra: ctx.extra,
           req: ctx.extra.request,
@@ -131,7 +153,9 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         try {
           errors = validate(s, document);
         } catch (err) {
-          return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production, true)];
+          return [
+            codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production, true),
+          ];
         }
         if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
         return {

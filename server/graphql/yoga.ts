@@ -81,7 +81,13 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
     cors: (request) => {
       const origin = opts.corsOrigin(request.headers.get('origin'));
       return origin
-        ? { origin: [origin], credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf', 'accept'], maxAge: 600 }
+        ? {
+            origin: [origin],
+            credentials: true,
+            methods: ['GET', 'POST'],
+            allowedHeaders: ['content-type', 'authorization', 'x-graphql-yoga-csrf', 'accept'],
+            maxAge: 600,
+          }
         : false;
     },
     // never in production, whatever GRAPHIQL says (introspection is off there too)
@@ -95,7 +101,9 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
         const masked = maskError(error, message, isDev);
         if (masked !== error) {
           const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-          opts.log?.('error', 'unexpected error in a GraphQL operation', { err: original instanceof Error ? (original.stack ?? original.message) : String(original) });
+          opts.log?.('error', 'unexpected error in a GraphQL operation', {
+            err: original instanceof Error ? (original.stack ?? original.message) : String(original),
+          });
         }
         return masked;
       },
@@ -117,9 +125,17 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
       cookiePlugin(pendingCookies),
       mutationRateLimit(),
       ...(opts.plugins ?? []),
-      ...(opts.production ? [{ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) } satisfies Plugin] : []),
+      ...(opts.production
+        ? [
+            {
+              onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
+            } satisfies Plugin,
+          ]
+        : []),
     ],
-    context: async (initial: YogaInitialContext & Partial<ServerContext> & { wsExtra?: WsExtra }): Promise<GraphQLContext> => {
+    context: async (
+      initial: YogaInitialContext & Partial<ServerContext> & { wsExtra?: WsExtra },
+    ): Promise<GraphQLContext> => {
       if (initial.wsExtra) {
         const extra = initial.wsExtra;
         return {
@@ -142,7 +158,11 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
       const res = initial.res;
       const streaming = (request.headers.get('accept') ?? '').includes('text/event-stream');
       if (viewer && streaming && res && !res.writableEnded) {
-        const unregister = opts.live.add({ viewer, address: opts.clientAddress(initial.req), close: () => res.destroy() });
+        const unregister = opts.live.add({
+          viewer,
+          address: opts.clientAddress(initial.req),
+          close: () => res.destroy(),
+        });
         res.once('close', unregister);
       }
       return {

@@ -38,11 +38,21 @@ function trusted(list: BlockList, ip: string): boolean {
 }
 
 /** The client's address: `socketAddress` and the X-Forwarded-For header(s) under `trust`. */
-export function clientAddress(trust: TrustProxy, socketAddress: string | null | undefined, forwardedFor: string | string[] | null | undefined): string | null {
+export function clientAddress(
+  trust: TrustProxy,
+  socketAddress: string | null | undefined,
+  forwardedFor: string | string[] | null | undefined,
+): string | null {
   const socket = socketAddress ? normalise(socketAddress) : null;
   if (trust.kind === 'off' || !socket) return socket;
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '');
-  const chain = [...header.split(',').map(normalise).filter((s) => isIP(s) !== 0), socket];
+  const chain = [
+    ...header
+      .split(',')
+      .map(normalise)
+      .filter((s) => isIP(s) !== 0),
+    socket,
+  ];
   if (trust.kind === 'hops') {
     // chain[last] is the nearest proxy; N trusted hops → the client is chain[last - N]
     return chain[Math.max(0, chain.length - 1 - trust.hops)] ?? socket;

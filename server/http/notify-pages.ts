@@ -6,20 +6,32 @@ import { OPERATOR } from '../services/dispatch/acknowledger.ts';
 
 const T = {
   en: {
-    title: 'Acknowledge incident', host: 'Host', ports: 'Ports', opened: 'Opened', button: 'Acknowledge',
+    title: 'Acknowledge incident',
+    host: 'Host',
+    ports: 'Ports',
+    opened: 'Opened',
+    button: 'Acknowledge',
     ask: 'Acknowledge this incident? Reminders and escalation stop; the incident stays open until the ports answer again.',
     done: 'Acknowledged. No more reminders will be sent for this incident.',
     already: (at: string, by: string) => `Already acknowledged at ${at} by ${by}.`,
     resolved: (at: string) => `This incident was resolved at ${at}; there is nothing to acknowledge.`,
-    log: 'View the log', missing: 'This link is not valid.', operator: 'the provider\'s operator',
+    log: 'View the log',
+    missing: 'This link is not valid.',
+    operator: "the provider's operator",
   },
   ko: {
-    title: '장애 확인(ACK)', host: '호스트', ports: '포트', opened: '발생', button: '확인(ACK)',
+    title: '장애 확인(ACK)',
+    host: '호스트',
+    ports: '포트',
+    opened: '발생',
+    button: '확인(ACK)',
     ask: '이 장애를 확인 처리할까요? 재알림과 에스컬레이션이 중단되며, 장애는 포트가 다시 응답할 때까지 열려 있습니다.',
     done: '확인 처리되었습니다. 이 장애에 대한 재알림은 더 이상 발송되지 않습니다.',
     already: (at: string, by: string) => `이미 ${at}에 ${by}이(가) 확인했습니다.`,
     resolved: (at: string) => `이 장애는 ${at}에 복구되었습니다. 확인할 것이 없습니다.`,
-    log: '로그 보기', missing: '유효하지 않은 링크입니다.', operator: '서비스 제공자 운영자',
+    log: '로그 보기',
+    missing: '유효하지 않은 링크입니다.',
+    operator: '서비스 제공자 운영자',
   },
 } as const;
 
@@ -57,7 +69,11 @@ export function ackPage(v: AckLinkView & { outcome: AcknowledgeOutcome | null; l
   let message: string;
   let button = false;
   if (v.outcome === 'ACKNOWLEDGED') message = t.done;
-  else if (i.acknowledgedAt) message = t.already(when(i.acknowledgedAt, lang), i.acknowledgedBy === OPERATOR ? t.operator : (i.acknowledgedBy ?? '?'));
+  else if (i.acknowledgedAt)
+    message = t.already(
+      when(i.acknowledgedAt, lang),
+      i.acknowledgedBy === OPERATOR ? t.operator : (i.acknowledgedBy ?? '?'),
+    );
   else if (i.resolvedAt) message = t.resolved(when(i.resolvedAt, lang));
   else {
     message = t.ask;

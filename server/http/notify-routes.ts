@@ -38,7 +38,8 @@ const HTML_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
 class BodyTooLarge extends Error {}
@@ -80,7 +81,8 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
   const log = opts.log ?? (() => {});
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const base = deps.publicUrl.replace(/\/+$/, '');
-  const ledgerOf = (token: string | undefined, purpose: 'read' | 'ack') => (token ? verifyToken(deps.secret, token, purpose)?.ledgerId ?? null : null);
+  const ledgerOf = (token: string | undefined, purpose: 'read' | 'ack') =>
+    token ? (verifyToken(deps.secret, token, purpose)?.ledgerId ?? null) : null;
   const ua = (req: IncomingMessage) => req.headers['user-agent'] ?? null;
 
   const pixel: RouteHandler = async (req, res, url) => {
@@ -88,8 +90,13 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const id = ledgerOf(m[1], 'read');
     const r = id ? await recordRead(deps, { notificationId: id, via: 'pixel', userAgent: ua(req) }) : null;
-    if (!r?.matched) { text(res, 404, 'not found'); return true; }
-    res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length, ...NO_STORE }).end(req.method === 'HEAD' ? undefined : GIF);
+    if (!r?.matched) {
+      text(res, 404, 'not found');
+      return true;
+    }
+    res
+      .writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length, ...NO_STORE })
+      .end(req.method === 'HEAD' ? undefined : GIF);
     return true;
   };
 
@@ -98,8 +105,17 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     if (!m || req.method !== 'GET') return false;
     const id = ledgerOf(m[1], 'read');
     const r = id ? await recordRead(deps, { notificationId: id, via: 'link', userAgent: ua(req) }) : null;
-    if (!r?.matched) { html(res, 404, notFoundPage()); return true; }
-    res.writeHead(302, { location: `${base}${incidentLogPath(r.incidentId)}`, ...NO_STORE, 'referrer-policy': 'no-referrer' }).end();
+    if (!r?.matched) {
+      html(res, 404, notFoundPage());
+      return true;
+    }
+    res
+      .writeHead(302, {
+        location: `${base}${incidentLogPath(r.incidentId)}`,
+        ...NO_STORE,
+        'referrer-policy': 'no-referrer',
+      })
+      .end();
     return true;
   };
 
@@ -107,17 +123,26 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     const m = ACK_RE.exec(url.pathname);
     if (!m || (req.method !== 'GET' && req.method !== 'POST')) return false;
     const id = ledgerOf(m[1], 'ack');
-    if (!id) { html(res, 404, notFoundPage()); return true; }
+    if (!id) {
+      html(res, 404, notFoundPage());
+      return true;
+    }
     if (req.method === 'GET') {
       const view = await describeAckLink(deps, id);
-      if (!view) { html(res, 404, notFoundPage()); return true; }
+      if (!view) {
+        html(res, 404, notFoundPage());
+        return true;
+      }
       await recordRead(deps, { notificationId: id, via: 'ack', userAgent: ua(req) });
       html(res, 200, ackPage({ ...view, outcome: null, logUrl: `${base}${incidentLogPath(view.incident.id)}` }));
       return true;
     }
     await readBody(req, 4096).catch(() => '');
     const done = await acknowledgeByLink(deps, { notificationId: id, userAgent: ua(req) });
-    if (!done) { html(res, 404, notFoundPage()); return true; }
+    if (!done) {
+      html(res, 404, notFoundPage());
+      return true;
+    }
     html(res, 200, ackPage({ ...done, logUrl: `${base}${incidentLogPath(done.incident.id)}` }));
     return true;
   };
@@ -125,14 +150,23 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
   const hooks: RouteHandler = async (req, res, url) => {
     const m = HOOK_RE.exec(url.pathname);
     if (!m) return false;
-    if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return true; }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return true;
+    }
     const provider = opts.sms;
-    if (provider.name !== m[1] || !provider.parseReport) { text(res, 404, `SMS provider ${m[1]} is not configured`); return true; }
+    if (provider.name !== m[1] || !provider.parseReport) {
+      text(res, 404, `SMS provider ${m[1]} is not configured`);
+      return true;
+    }
     let rawBody: string;
     try {
       rawBody = await readBody(req, maxBody);
     } catch (err) {
-      if (err instanceof BodyTooLarge) { text(res, 413, 'body too large'); return true; }
+      if (err instanceof BodyTooLarge) {
+        text(res, 413, 'body too large');
+        return true;
+      }
       throw err;
     }
     const parsed = provider.parseReport({ headers: flatHeaders(req), rawBody, url: `${base}${url.pathname}` });
@@ -143,7 +177,8 @@ export function createNotifyRoutes(opts: NotifyRoutesOptions): RouteHandler[] {
     }
     for (const report of parsed.reports) {
       const r = await recordDeliveryReport(deps, { report, provider: provider.name });
-      if (!r.matched) log('info', 'delivery report for an unknown message', { provider: provider.name, reason: r.reason });
+      if (!r.matched)
+        log('info', 'delivery report for an unknown message', { provider: provider.name, reason: r.reason });
     }
     text(res, 200, 'ok');
     return true;

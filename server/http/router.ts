@@ -30,7 +30,16 @@ export function createRouter(opts: RouterOptions): (req: IncomingMessage, res: S
     if (path === '/graphql' && !opts.originAllowed(req)) {
       // a browser page on another origin: nothing runs, no CORS header lets it read the answer
       res.writeHead(403, { 'content-type': 'application/json', vary: 'Origin' });
-      res.end(JSON.stringify({ errors: [{ message: 'This origin may not call the API (set CORS_ORIGINS)', extensions: { code: 'ORIGIN_NOT_ALLOWED' } }] }));
+      res.end(
+        JSON.stringify({
+          errors: [
+            {
+              message: 'This origin may not call the API (set CORS_ORIGINS)',
+              extensions: { code: 'ORIGIN_NOT_ALLOWED' },
+            },
+          ],
+        }),
+      );
       return;
     }
     if (path === '/schema.graphql') {
@@ -74,11 +83,16 @@ export function createRouter(opts: RouterOptions): (req: IncomingMessage, res: S
   function refuseBody(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return false;
     const declared = req.headers['content-length'];
-    const status = declared === undefined ? (req.headers['transfer-encoding'] ? 411 : 0) : Number(declared) > maxBody ? 413 : 0;
+    const status =
+      declared === undefined ? (req.headers['transfer-encoding'] ? 411 : 0) : Number(declared) > maxBody ? 413 : 0;
     if (!status) return false;
     const message = status === 413 ? `Request body over ${maxBody} bytes` : 'Content-Length required';
     res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }] }));
+    res.end(
+      JSON.stringify({
+        errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'LENGTH_REQUIRED' } }],
+      }),
+    );
     return true;
   }
 

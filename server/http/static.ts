@@ -34,10 +34,16 @@ function accepted(header: string | string[] | undefined): Set<string> {
 }
 
 /** The .br or .gz copy of `file` the client accepts (br first), when the build wrote one. */
-async function precompressed(file: string, header: string | string[] | undefined): Promise<{ file: string; encoding: string; size: number } | null> {
+async function precompressed(
+  file: string,
+  header: string | string[] | undefined,
+): Promise<{ file: string; encoding: string; size: number } | null> {
   if (!COMPRESSIBLE.has(path.extname(file))) return null;
   const ok = accepted(header);
-  for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+  for (const [encoding, ext] of [
+    ['br', '.br'],
+    ['gzip', '.gz'],
+  ] as const) {
     if (!ok.has(encoding)) continue;
     const info = await stat(file + ext).catch(() => null);
     if (info?.isFile()) return { file: file + ext, encoding, size: info.size };
@@ -81,7 +87,12 @@ export function createStaticHandler(dir: string) {
       file = path.join(root, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': dashboardCsp(PLACEHOLDER) }).end(PLACEHOLDER);
+        res
+          .writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': dashboardCsp(PLACEHOLDER),
+          })
+          .end(PLACEHOLDER);
         return;
       }
     }

@@ -14,7 +14,15 @@ import type { Fanout } from '../services/fanout.ts';
 import type { ProbeRuntime } from '../services/monitoring/runtime.ts';
 
 /** Failure codes kept as label values; any other code counts as OTHER. */
-const KNOWN_CODES = ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EADDRNOTAVAIL', 'ECHECK'] as const;
+const KNOWN_CODES = [
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EADDRNOTAVAIL',
+  'ECHECK',
+] as const;
 const STATUSES = ['QUEUED', 'SENDING', 'YES', 'NO', 'NOT_SENT', 'FAILED', 'READ', 'DELIVERED'] as const;
 const CHANNELS = ['EMAIL', 'SMS'] as const;
 const INCIDENT_KINDS = ['HOST_DOWN', 'PROBE_DEGRADED'] as const;
@@ -118,42 +126,94 @@ export function createMetrics(src: MetricsSources) {
     const probe = src.probe?.stats();
     const counters = src.probeCounters?.snapshot();
     if (counters) {
-      t.family('portwatch_probe_checks_total', 'counter', 'Checks finished by this process, by outcome (ok, or the failure code).', [
-        [{ outcome: 'ok' }, counters.ok],
-        ...Object.entries(counters.failed).map(([code, n]): [Labels, number] => [{ outcome: code }, n]),
-      ]);
-      t.family('portwatch_probe_failures_total', 'counter', 'Failed checks by this process.', Object.values(counters.failed).reduce((a, b) => a + b, 0));
+      t.family(
+        'portwatch_probe_checks_total',
+        'counter',
+        'Checks finished by this process, by outcome (ok, or the failure code).',
+        [
+          [{ outcome: 'ok' }, counters.ok],
+          ...Object.entries(counters.failed).map(([code, n]): [Labels, number] => [{ outcome: code }, n]),
+        ],
+      );
+      t.family(
+        'portwatch_probe_failures_total',
+        'counter',
+        'Failed checks by this process.',
+        Object.values(counters.failed).reduce((a, b) => a + b, 0),
+      );
     }
     if (probe) {
-      t.family('portwatch_probe_lateness_seconds', 'gauge', 'Check start lateness against its planned time, over the checks since the previous scrape.', [
-        [{ quantile: '0.5' }, probe.lateness.p50 / 1000],
-        [{ quantile: '0.99' }, probe.lateness.p99 / 1000],
-        [{ quantile: '1' }, probe.lateness.max / 1000],
-      ]);
-      t.family('portwatch_probe_lateness_samples', 'gauge', 'Checks behind portwatch_probe_lateness_seconds.', probe.lateness.count);
+      t.family(
+        'portwatch_probe_lateness_seconds',
+        'gauge',
+        'Check start lateness against its planned time, over the checks since the previous scrape.',
+        [
+          [{ quantile: '0.5' }, probe.lateness.p50 / 1000],
+          [{ quantile: '0.99' }, probe.lateness.p99 / 1000],
+          [{ quantile: '1' }, probe.lateness.max / 1000],
+        ],
+      );
+      t.family(
+        'portwatch_probe_lateness_samples',
+        'gauge',
+        'Checks behind portwatch_probe_lateness_seconds.',
+        probe.lateness.count,
+      );
       t.family('portwatch_probe_targets', 'gauge', 'Ports scheduled in this process.', probe.targets);
       t.family('portwatch_probe_monitors', 'gauge', 'Monitors probed by this process.', probe.monitors);
       t.family('portwatch_probe_owned_shards', 'gauge', 'Shards leased by this process (of 64).', probe.ownedShards);
       t.family('portwatch_probe_in_flight', 'gauge', 'Checks in flight.', probe.inFlight);
       t.family('portwatch_probe_queued', 'gauge', 'Due checks waiting for a slot.', probe.queued);
-      t.family('portwatch_probe_pending_writes', 'gauge', 'Rows waiting for the next successful batch write.', probe.pendingWrites);
-      t.family('portwatch_probe_db_rows_written_total', 'counter', 'Failure, state, incident and ledger rows written.', probe.dbRowsWritten);
-      t.family('portwatch_probe_last_flush_age_seconds', 'gauge', 'Seconds since the last successful batch write.', (Date.now() - probe.lastFlushOkAt) / 1000);
-      t.family('portwatch_probe_degraded', 'gauge', '1 while the prober self-outage guard finds the prober degraded (customer alerts are then held, for at most PROBE_MAX_HOLD_SECONDS).', probe.degraded ? 1 : 0);
+      t.family(
+        'portwatch_probe_pending_writes',
+        'gauge',
+        'Rows waiting for the next successful batch write.',
+        probe.pendingWrites,
+      );
+      t.family(
+        'portwatch_probe_db_rows_written_total',
+        'counter',
+        'Failure, state, incident and ledger rows written.',
+        probe.dbRowsWritten,
+      );
+      t.family(
+        'portwatch_probe_last_flush_age_seconds',
+        'gauge',
+        'Seconds since the last successful batch write.',
+        (Date.now() - probe.lastFlushOkAt) / 1000,
+      );
+      t.family(
+        'portwatch_probe_degraded',
+        'gauge',
+        '1 while the prober self-outage guard finds the prober degraded (customer alerts are then held, for at most PROBE_MAX_HOLD_SECONDS).',
+        probe.degraded ? 1 : 0,
+      );
     }
     const db = await dbFigures();
     t.family('portwatch_metrics_db_up', 'gauge', '1 when the database figures below are fresh.', db ? 1 : 0);
     if (db) {
-      t.family('portwatch_incidents_open', 'gauge', 'Open incidents (all processes), by kind.', INCIDENT_KINDS.map((k): [Labels, number] => [{ kind: k }, db.openIncidents.get(k) ?? 0]));
+      t.family(
+        'portwatch_incidents_open',
+        'gauge',
+        'Open incidents (all processes), by kind.',
+        INCIDENT_KINDS.map((k): [Labels, number] => [{ kind: k }, db.openIncidents.get(k) ?? 0]),
+      );
       t.family(
         'portwatch_notifications',
         'gauge',
         'Notification ledger rows (all processes), by status and channel.',
-        STATUSES.flatMap((s) => CHANNELS.map((c): [Labels, number] => [{ status: s, channel: c }, db.ledger.get(`${s}|${c}`) ?? 0])),
+        STATUSES.flatMap((s) =>
+          CHANNELS.map((c): [Labels, number] => [{ status: s, channel: c }, db.ledger.get(`${s}|${c}`) ?? 0]),
+        ),
       );
     }
     const g = src.graphql.snapshot();
-    t.family('portwatch_graphql_operation_duration_seconds', 'histogram', 'GraphQL execution time by operation type (subscription: set-up only).', []);
+    t.family(
+      'portwatch_graphql_operation_duration_seconds',
+      'histogram',
+      'GraphQL execution time by operation type (subscription: set-up only).',
+      [],
+    );
     for (const op of OPERATION_TYPES) {
       const h = g.duration[op];
       DURATION_BUCKETS.forEach((b, i) => {
@@ -163,15 +223,35 @@ export function createMetrics(src: MetricsSources) {
       t.raw(`portwatch_graphql_operation_duration_seconds_sum{operation="${op}"} ${h.sum}`);
       t.raw(`portwatch_graphql_operation_duration_seconds_count{operation="${op}"} ${h.count}`);
     }
-    t.family('portwatch_graphql_errors_total', 'counter', 'Executions whose result carried top-level errors, by operation type.', OPERATION_TYPES.map((op): [Labels, number] => [{ operation: op }, g.errors[op]]));
-    t.family('portwatch_graphql_rejected_total', 'counter', 'Operations refused before execution (syntax, validation, limits).', [
-      [{ stage: 'parse' }, g.rejected.parse],
-      [{ stage: 'validate' }, g.rejected.validate],
-    ]);
-    t.family('portwatch_graphql_subscriptions_active', 'gauge', 'Live subscriptions (WebSocket and SSE).', g.subscriptionsActive);
+    t.family(
+      'portwatch_graphql_errors_total',
+      'counter',
+      'Executions whose result carried top-level errors, by operation type.',
+      OPERATION_TYPES.map((op): [Labels, number] => [{ operation: op }, g.errors[op]]),
+    );
+    t.family(
+      'portwatch_graphql_rejected_total',
+      'counter',
+      'Operations refused before execution (syntax, validation, limits).',
+      [
+        [{ stage: 'parse' }, g.rejected.parse],
+        [{ stage: 'validate' }, g.rejected.validate],
+      ],
+    );
+    t.family(
+      'portwatch_graphql_subscriptions_active',
+      'gauge',
+      'Live subscriptions (WebSocket and SSE).',
+      g.subscriptionsActive,
+    );
     if (src.fanout) {
       const f = src.fanout.stats();
-      t.family('portwatch_fanout_redis_shared', 'gauge', '1 while live events go through Redis; 0 while delivered in this process only.', f.shared ? 1 : 0);
+      t.family(
+        'portwatch_fanout_redis_shared',
+        'gauge',
+        '1 while live events go through Redis; 0 while delivered in this process only.',
+        f.shared ? 1 : 0,
+      );
       t.family('portwatch_fanout_events_total', 'counter', 'Live events raised here, by path.', [
         [{ path: 'redis' }, f.published],
         [{ path: 'local_only' }, f.localOnly],
@@ -183,9 +263,19 @@ export function createMetrics(src: MetricsSources) {
     t.family('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss);
     t.family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', mem.heapUsed);
     t.family('nodejs_heap_total_bytes', 'gauge', 'V8 heap allocated.', mem.heapTotal);
-    t.family('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript (buffers…).', mem.external);
+    t.family(
+      'nodejs_external_memory_bytes',
+      'gauge',
+      'Memory of C++ objects bound to JavaScript (buffers…).',
+      mem.external,
+    );
     t.family('process_cpu_seconds_total', 'counter', 'User and system CPU time.', (cpu.user + cpu.system) / 1e6);
-    t.family('process_start_time_seconds', 'gauge', 'Start time (Unix seconds).', Math.round(Date.now() / 1000 - process.uptime()));
+    t.family(
+      'process_start_time_seconds',
+      'gauge',
+      'Start time (Unix seconds).',
+      Math.round(Date.now() / 1000 - process.uptime()),
+    );
     t.family('nodejs_eventloop_delay_seconds', 'gauge', 'Event loop delay since the previous scrape.', [
       [{ quantile: '0.5' }, loop.percentile(50) / 1e9],
       [{ quantile: '0.99' }, loop.percentile(99) / 1e9],
@@ -202,7 +292,9 @@ export function createMetrics(src: MetricsSources) {
       return true;
     }
     if (src.token && !sameSecret(req.headers.authorization ?? '', `Bearer ${src.token}`)) {
-      res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end('metrics need a bearer token\n');
+      res
+        .writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' })
+        .end('metrics need a bearer token\n');
       return true;
     }
     const body = await render();

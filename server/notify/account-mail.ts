@@ -17,7 +17,10 @@ const TEXT = {
   ko: {
     subject: '[portwatch] 비밀번호 재설정 링크',
     hello: (name: string) => `${name}님, 안녕하세요.`,
-    lead: { FORGOT: '로그인 화면에서 비밀번호 재설정을 요청하셨습니다.', ADMIN: '관리자가 비밀번호 재설정 링크를 보냈습니다.' },
+    lead: {
+      FORGOT: '로그인 화면에서 비밀번호 재설정을 요청하셨습니다.',
+      ADMIN: '관리자가 비밀번호 재설정 링크를 보냈습니다.',
+    },
     account: '계정',
     action: '아래 링크에서 새 비밀번호를 정하세요',
     valid: (m: number) => `이 링크는 ${m}분 동안, 한 번만 사용할 수 있습니다.`,
@@ -26,7 +29,10 @@ const TEXT = {
   en: {
     subject: '[portwatch] Password reset link',
     hello: (name: string) => `Hello ${name},`,
-    lead: { FORGOT: 'You asked to reset your password on the sign-in page.', ADMIN: 'An administrator sent you a password reset link.' },
+    lead: {
+      FORGOT: 'You asked to reset your password on the sign-in page.',
+      ADMIN: 'An administrator sent you a password reset link.',
+    },
     account: 'Account',
     action: 'Choose a new password here',
     valid: (m: number) => `The link works once, for ${m} minutes.`,
@@ -36,7 +42,18 @@ const TEXT = {
 
 export function renderResetMail(c: ResetMailContent): { subject: string; text: string; html: string } {
   const f = TEXT[c.lang];
-  const text = [f.hello(c.name), '', f.lead[c.origin], `${f.account}: ${c.loginId}`, '', `${f.action}: ${c.link}`, '', f.valid(c.validMinutes), f.ignore, ''].join('\n');
+  const text = [
+    f.hello(c.name),
+    '',
+    f.lead[c.origin],
+    `${f.account}: ${c.loginId}`,
+    '',
+    `${f.action}: ${c.link}`,
+    '',
+    f.valid(c.validMinutes),
+    f.ignore,
+    '',
+  ].join('\n');
   const html = `<!doctype html>
 <html lang="${c.lang}"><head><meta charset="utf-8"><title>${escapeHtml(f.subject)}</title></head>
 <body style="font-family:sans-serif;line-height:1.5;color:#111827">

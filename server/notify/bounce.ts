@@ -73,12 +73,16 @@ function deliveryStatusText(mail: ParsedMail): string {
   const att = mail.attachments.find((a) => /^message\/(global-)?delivery-status$/i.test(a.contentType));
   if (att) return att.content.toString('utf8');
   const text = mail.text ?? '';
-  const start = text.search(/^(Reporting-MTA|Original-Envelope-Id|Arrival-Date|Final-Recipient|Received-From-MTA)[ \t]*:/im);
+  const start = text.search(
+    /^(Reporting-MTA|Original-Envelope-Id|Arrival-Date|Final-Recipient|Received-From-MTA)[ \t]*:/im,
+  );
   return start >= 0 ? text.slice(start) : '';
 }
 
 function originalHeaders(mail: ParsedMail): Fields {
-  const att = mail.attachments.find((a) => /^(text|message)\/(rfc822-headers|rfc822|global-headers|global)$/i.test(a.contentType));
+  const att = mail.attachments.find((a) =>
+    /^(text|message)\/(rfc822-headers|rfc822|global-headers|global)$/i.test(a.contentType),
+  );
   if (!att) return new Map();
   const s = att.content.toString('utf8');
   const end = s.search(/\r?\n\r?\n/);
@@ -99,9 +103,13 @@ export async function parseBounce(raw: Buffer | string, opts: ParseBounceOptions
     .split(/\r?\n[ \t]*\r?\n/)
     .map((b) => parseFieldBlock(b))
     .filter((f) => f.size > 0);
-  const perMessage = blocks.find((b) => b.has('original-envelope-id') || b.has('reporting-mta')) ?? new Map<string, string>();
+  const perMessage =
+    blocks.find((b) => b.has('original-envelope-id') || b.has('reporting-mta')) ?? new Map<string, string>();
   const recipients = blocks.filter((b) => b.has('final-recipient') || b.has('action'));
-  const rcpt = recipients.find((b) => (b.get('action') ?? '').toLowerCase() === 'failed') ?? recipients[0] ?? new Map<string, string>();
+  const rcpt =
+    recipients.find((b) => (b.get('action') ?? '').toLowerCase() === 'failed') ??
+    recipients[0] ??
+    new Map<string, string>();
 
   const headers = originalHeaders(mail);
   const messageId = headers.get('message-id') ?? null;
@@ -113,7 +121,12 @@ export async function parseBounce(raw: Buffer | string, opts: ParseBounceOptions
 
   const action = rcpt.get('action')?.toLowerCase() ?? null;
   const status = rcpt.get('status')?.split(/\s/)[0] ?? null;
-  const human = (mail.text ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' ');
+  const human = (mail.text ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(' ');
   const diagnostic =
     stripType(rcpt.get('diagnostic-code')) ??
     (status || action ? [action, status].filter(Boolean).join(' ') : null) ??

@@ -5,8 +5,26 @@ import { escapeHtml, formatPorts, kindLabel, kindLead, zonedTime } from './rende
 import type { AlertContent, Lang } from './types.ts';
 
 const F = {
-  en: { host: 'Host', ports: 'Ports', error: 'Error', time: 'Time', down: 'Down for', log: 'View the log', ack: 'Acknowledge', monitor: 'Monitor' },
-  ko: { host: '호스트', ports: '포트', error: '오류', time: '시각', down: '장애 시간', log: '로그 보기', ack: '확인(ACK)', monitor: '모니터' },
+  en: {
+    host: 'Host',
+    ports: 'Ports',
+    error: 'Error',
+    time: 'Time',
+    down: 'Down for',
+    log: 'View the log',
+    ack: 'Acknowledge',
+    monitor: 'Monitor',
+  },
+  ko: {
+    host: '호스트',
+    ports: '포트',
+    error: '오류',
+    time: '시각',
+    down: '장애 시간',
+    log: '로그 보기',
+    ack: '확인(ACK)',
+    monitor: '모니터',
+  },
 } as const;
 
 const ZONE: Record<Lang, string> = { ko: 'Asia/Seoul', en: 'UTC' };
@@ -50,14 +68,25 @@ interface Fact {
 }
 
 /** The message as title + facts + links, before formatting. */
-export function chatParts(c: AlertContent): { title: string; lead: string; facts: Fact[]; links: { label: string; url: string }[] } {
+export function chatParts(c: AlertContent): {
+  title: string;
+  lead: string;
+  facts: Fact[];
+  links: { label: string; url: string }[];
+} {
   const f = F[c.lang];
   const t = zonedTime(c.at, c.timeZone || ZONE[c.lang]);
   const facts: Fact[] = [];
   if (c.monitorName) facts.push({ label: f.monitor, value: clean(c.monitorName) });
   facts.push({ label: f.host, value: clean(c.host) });
   if (c.ports.length) facts.push({ label: f.ports, value: formatPorts(c.ports) });
-  if (c.error && c.kind !== 'RECOVERED' && c.kind !== 'PROBE_RECOVERED') facts.push({ label: f.error, value: clean(c.error.message && c.error.message !== c.error.code ? `${c.error.code} ${c.error.message}` : c.error.code) });
+  if (c.error && c.kind !== 'RECOVERED' && c.kind !== 'PROBE_RECOVERED')
+    facts.push({
+      label: f.error,
+      value: clean(
+        c.error.message && c.error.message !== c.error.code ? `${c.error.code} ${c.error.message}` : c.error.code,
+      ),
+    });
   facts.push({ label: f.time, value: `${t.date} ${t.time} (UTC${t.offset})` });
   const secs = incidentSeconds(c);
   if (secs !== null) facts.push({ label: f.down, value: durationText(secs, c.lang) });
@@ -66,7 +95,12 @@ export function chatParts(c: AlertContent): { title: string; lead: string; facts
   if (log) links.push({ label: f.log, url: log });
   const ack = httpUrl(c.ackUrl);
   if (ack) links.push({ label: f.ack, url: ack });
-  return { title: `[portwatch] ${kindLabel(c.lang, c.kind)}: ${clean(c.host)}`, lead: kindLead(c.lang, c.kind), facts, links };
+  return {
+    title: `[portwatch] ${kindLabel(c.lang, c.kind)}: ${clean(c.host)}`,
+    lead: kindLead(c.lang, c.kind),
+    facts,
+    links,
+  };
 }
 
 /** Telegram sendMessage text with parse_mode HTML (only <b>, <a> are used; the rest is escaped). */
@@ -74,7 +108,8 @@ export function renderTelegram(c: AlertContent): string {
   const p = chatParts(c);
   const lines = [`<b>${escapeHtml(p.title)}</b>`, escapeHtml(p.lead), ''];
   for (const fact of p.facts) lines.push(`<b>${escapeHtml(fact.label)}</b>: ${escapeHtml(fact.value)}`);
-  if (p.links.length) lines.push('', p.links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a>`).join(' · '));
+  if (p.links.length)
+    lines.push('', p.links.map((l) => `<a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a>`).join(' · '));
   return lines.join('\n');
 }
 
@@ -95,12 +130,23 @@ export function renderSlack(c: AlertContent): SlackMessage {
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: p.title.slice(0, 150), emoji: false } },
     { type: 'section', text: { type: 'mrkdwn', text: slackEscape(p.lead) } },
-    { type: 'section', fields: p.facts.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: `*${slackEscape(f.label)}*\n${slackEscape(f.value)}` })) },
+    {
+      type: 'section',
+      fields: p.facts
+        .slice(0, 10)
+        .map((f) => ({ type: 'mrkdwn', text: `*${slackEscape(f.label)}*\n${slackEscape(f.value)}` })),
+    },
   ];
   if (p.links.length) {
     blocks.push({
       type: 'actions',
-      elements: p.links.map((l, i) => ({ type: 'button', text: { type: 'plain_text', text: l.label }, url: l.url, action_id: `portwatch_link_${i}`, ...(i === 1 ? { style: 'primary' } : {}) })),
+      elements: p.links.map((l, i) => ({
+        type: 'button',
+        text: { type: 'plain_text', text: l.label },
+        url: l.url,
+        action_id: `portwatch_link_${i}`,
+        ...(i === 1 ? { style: 'primary' } : {}),
+      })),
     });
   }
   const text = `${p.title} — ${p.facts.map((f) => `${f.label}: ${f.value}`).join(', ')}`;

@@ -56,8 +56,19 @@ export function addressOf(from: string): string {
 
 // Errors without an SMTP reply: the connection never got to say yes or no → try again later.
 const TRANSIENT_CODES = new Set([
-  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROXY', 'EMAXLIMIT',
-  'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'EPROXY',
+  'EMAXLIMIT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
 ]);
 
 /**
@@ -70,7 +81,13 @@ export function classifySmtpError(err: SmtpErrorLike): Exclude<SendOutcome, { st
   const first = err.rejectedErrors?.find((e) => typeof e.responseCode === 'number') ?? err;
   const code = first.responseCode ?? err.responseCode;
   const text = (first.response ?? err.response ?? err.message ?? 'SMTP error').trim();
-  const raw = { code: err.code ?? null, responseCode: code ?? null, response: first.response ?? err.response ?? null, command: err.command ?? null, message: err.message ?? null };
+  const raw = {
+    code: err.code ?? null,
+    responseCode: code ?? null,
+    response: first.response ?? err.response ?? null,
+    command: err.command ?? null,
+    message: err.message ?? null,
+  };
   if (err.code === 'EAUTH' || err.code === 'ENOAUTH') {
     return { status: 'RETRY', detail: `SMTP authentication failed (check the SMTP credentials): ${text}`, raw };
   }
@@ -91,7 +108,9 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
     async send(msg: EmailMessage): Promise<SendOutcome> {
       assertLedgerId(msg.ledgerId);
       const messageId = msg.messageId
-        ? msg.messageId.startsWith('<') ? msg.messageId : `<${msg.messageId}>`
+        ? msg.messageId.startsWith('<')
+          ? msg.messageId
+          : `<${msg.messageId}>`
         : ledgerMessageId(msg.ledgerId, domain);
       const mail: SendMailOptions = {
         from: opts.from,
@@ -112,13 +131,25 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
         return classifySmtpError(e as SmtpErrorLike);
       }
       const rejected = (info.rejected ?? []).map(String);
-      const raw = { messageId: info.messageId ?? messageId, accepted: info.accepted ?? [], rejected, response: info.response ?? null };
+      const raw = {
+        messageId: info.messageId ?? messageId,
+        accepted: info.accepted ?? [],
+        rejected,
+        response: info.response ?? null,
+      };
       if (rejected.length > 0) {
-        const errs: SmtpErrorLike[] = Array.isArray(info.rejectedErrors) ? (info.rejectedErrors as SmtpErrorLike[]) : [];
+        const errs: SmtpErrorLike[] = Array.isArray(info.rejectedErrors)
+          ? (info.rejectedErrors as SmtpErrorLike[])
+          : [];
         const c = classifySmtpError({ message: `recipient rejected: ${rejected.join(', ')}`, rejectedErrors: errs });
         return c.status === 'RETRY' ? { ...c, raw } : { status: 'FAILED', detail: c.detail, raw };
       }
-      return { status: 'SENT', providerMessageId: info.messageId ?? messageId, detail: info.response ?? 'accepted', raw };
+      return {
+        status: 'SENT',
+        providerMessageId: info.messageId ?? messageId,
+        detail: info.response ?? 'accepted',
+        raw,
+      };
     },
   };
 }

@@ -31,7 +31,12 @@ function bodyOf(init: RequestInit): string | Buffer | null {
 }
 
 export function createKeepAliveFetch(opts: KeepAliveFetchOptions = {}): FetchLike & { close(): void } {
-  const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 32, maxFreeSockets: opts.maxSockets ?? 32, scheduling: 'lifo' as const };
+  const agentOpts = {
+    keepAlive: true,
+    maxSockets: opts.maxSockets ?? 32,
+    maxFreeSockets: opts.maxSockets ?? 32,
+    scheduling: 'lifo' as const,
+  };
   const httpAgent = new http.Agent(agentOpts);
   const httpsAgent = new https.Agent(agentOpts);
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
@@ -46,27 +51,37 @@ export function createKeepAliveFetch(opts: KeepAliveFetchOptions = {}): FetchLik
       const body = bodyOf(init);
       const headers = headerPairs(init);
       if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
-      const req = (secure ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > maxBody) req.destroy(new Error(`answer larger than ${maxBody} bytes`));
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          signal?.removeEventListener('abort', onAbort);
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (Array.isArray(v)) for (const x of v) h.append(k, x);
-            else if (v !== undefined) h.set(k, v);
-          }
-          const status = res.statusCode ?? 0;
-          const nullBody = status === 204 || status === 205 || status === 304;
-          resolve(new Response(nullBody ? null : Buffer.concat(chunks).toString('utf8'), { status, statusText: res.statusMessage ?? '', headers: h }));
-        });
-        res.on('error', fail);
-      });
+      const req = (secure ? https : http).request(
+        url,
+        { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > maxBody) req.destroy(new Error(`answer larger than ${maxBody} bytes`));
+            else chunks.push(c);
+          });
+          res.on('end', () => {
+            signal?.removeEventListener('abort', onAbort);
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (Array.isArray(v)) for (const x of v) h.append(k, x);
+              else if (v !== undefined) h.set(k, v);
+            }
+            const status = res.statusCode ?? 0;
+            const nullBody = status === 204 || status === 205 || status === 304;
+            resolve(
+              new Response(nullBody ? null : Buffer.concat(chunks).toString('utf8'), {
+                status,
+                statusText: res.statusMessage ?? '',
+                headers: h,
+              }),
+            );
+          });
+          res.on('error', fail);
+        },
+      );
       function fail(err: unknown): void {
         signal?.removeEventListener('abort', onAbort);
         reject(err instanceof Error ? Object.assign(new TypeError('fetch failed'), { cause: err }) : err);

@@ -29,11 +29,13 @@ export function normalizeMobile(input: string, defaultRegion: CountryCode = 'KR'
   const raw = typeof input === 'string' ? input.trim() : '';
   if (!raw) return { ok: false, reason: 'empty phone number' };
   if (raw.length > 40) return { ok: false, reason: 'phone number too long' };
-  if (/[^0-9+\-().\s]/.test(raw)) return { ok: false, reason: 'phone number may contain only digits, spaces, "+", "-", "(", ")" and "."' };
+  if (/[^0-9+\-().\s]/.test(raw))
+    return { ok: false, reason: 'phone number may contain only digits, spaces, "+", "-", "(", ")" and "."' };
   const pn = parsePhoneNumberFromString(raw, defaultRegion);
   if (!pn) return { ok: false, reason: 'not a phone number' };
   if (pn.ext) return { ok: false, reason: 'a mobile number has no extension' };
-  if (!pn.isValid()) return { ok: false, reason: `not a valid phone number for ${pn.country ?? `+${pn.countryCallingCode}`}` };
+  if (!pn.isValid())
+    return { ok: false, reason: `not a valid phone number for ${pn.country ?? `+${pn.countryCallingCode}`}` };
   const type = pn.getType();
   if (!type || !MOBILE_TYPES.has(type)) {
     return { ok: false, reason: `not a mobile number (${(type ?? 'unknown type').toLowerCase().replace(/_/g, ' ')})` };

@@ -30,17 +30,26 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       label: 'PROBE DEGRADED',
       lead: 'The monitoring probe itself looks unhealthy (canary targets failing or an unusual share of ports failing). Customer alerts are held.',
     },
-    PROBE_RECOVERED: { label: 'PROBE RECOVERED', lead: 'The monitoring probe is healthy again. Customer alerts resume.' },
+    PROBE_RECOVERED: {
+      label: 'PROBE RECOVERED',
+      lead: 'The monitoring probe is healthy again. Customer alerts resume.',
+    },
     FLAPPING: {
       label: 'FLAPPING',
       lead: 'The ports below keep failing and answering by turns: the service is unstable. This is the only message while it flaps; another follows when the ports have been stable for a whole window of checks.',
     },
-    STABLE: { label: 'STABLE AGAIN', lead: 'The ports below stopped flapping: they answered every check of the window. The incident is closed.' },
+    STABLE: {
+      label: 'STABLE AGAIN',
+      lead: 'The ports below stopped flapping: they answered every check of the window. The incident is closed.',
+    },
     CERT_EXPIRING: {
       label: 'CERTIFICATE EXPIRING',
       lead: 'The TLS certificate served on the port below expires soon. Renew it before then: clients refuse an expired certificate.',
     },
-    CLOSED: { label: 'CLOSED', lead: 'The incident was closed without a recovery: the ports below were not seen answering again.' },
+    CLOSED: {
+      label: 'CLOSED',
+      lead: 'The incident was closed without a recovery: the ports below were not seen answering again.',
+    },
     TEST: { label: 'TEST', lead: 'This is a test notification sent from the settings page. Nothing is down.' },
     ACKNOWLEDGED: { label: 'ACKNOWLEDGED', lead: 'Someone acknowledged this incident: reminders and escalation stop.' },
   },
@@ -58,12 +67,18 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
       label: '불안정',
       lead: '아래 포트가 접속 실패와 응답을 반복하고 있습니다(불안정). 불안정한 동안에는 이 알림만 보내며, 점검 구간 내내 안정되면 다시 알려 드립니다.',
     },
-    STABLE: { label: '안정화', lead: '아래 포트가 더 이상 불안정하지 않습니다: 점검 구간의 모든 점검에 응답했습니다. 장애가 종료되었습니다.' },
+    STABLE: {
+      label: '안정화',
+      lead: '아래 포트가 더 이상 불안정하지 않습니다: 점검 구간의 모든 점검에 응답했습니다. 장애가 종료되었습니다.',
+    },
     CERT_EXPIRING: {
       label: '인증서 만료 예정',
       lead: '아래 포트의 TLS 인증서가 곧 만료됩니다. 만료되면 접속이 거부되므로 그 전에 갱신하십시오.',
     },
-    CLOSED: { label: '종료', lead: '장애가 복구 확인 없이 종료되었습니다. 아래 포트의 응답은 다시 확인되지 않았습니다.' },
+    CLOSED: {
+      label: '종료',
+      lead: '장애가 복구 확인 없이 종료되었습니다. 아래 포트의 응답은 다시 확인되지 않았습니다.',
+    },
     TEST: { label: '테스트', lead: '설정 화면에서 보낸 테스트 알림입니다. 장애가 아닙니다.' },
     ACKNOWLEDGED: { label: '장애 확인', lead: '담당자가 장애를 확인했습니다. 재알림과 에스컬레이션을 멈춥니다.' },
   },
@@ -72,14 +87,32 @@ const KIND: Record<Lang, Record<MessageKind, KindText>> = {
 /** CLOSED: the reason, in the recipient's language ("closed: ports changed"), never "recovered". */
 const CLOSE_REASON: Record<Lang, Record<CloseReason, { label: string; lead: string }>> = {
   en: {
-    PORTS_REMOVED: { label: 'CLOSED: ports changed', lead: 'The incident was closed because the monitor\'s ports were changed: the ports below are no longer checked. This is not a recovery; any new port is checked at once.' },
-    MONITOR_PAUSED: { label: 'CLOSED: monitoring paused', lead: 'The incident was closed because monitoring of this server was paused. This is not a recovery: the ports below are not checked until monitoring resumes.' },
-    MONITOR_DELETED: { label: 'CLOSED: monitor deleted', lead: 'The incident was closed because this server\'s monitor was deleted. This is not a recovery: the ports below are no longer checked.' },
+    PORTS_REMOVED: {
+      label: 'CLOSED: ports changed',
+      lead: "The incident was closed because the monitor's ports were changed: the ports below are no longer checked. This is not a recovery; any new port is checked at once.",
+    },
+    MONITOR_PAUSED: {
+      label: 'CLOSED: monitoring paused',
+      lead: 'The incident was closed because monitoring of this server was paused. This is not a recovery: the ports below are not checked until monitoring resumes.',
+    },
+    MONITOR_DELETED: {
+      label: 'CLOSED: monitor deleted',
+      lead: "The incident was closed because this server's monitor was deleted. This is not a recovery: the ports below are no longer checked.",
+    },
   },
   ko: {
-    PORTS_REMOVED: { label: '종료: 포트 변경', lead: '감시 포트가 변경되어 장애를 종료했습니다. 아래 포트는 더 이상 감시하지 않습니다. 복구된 것이 아니며, 새 포트는 바로 확인합니다.' },
-    MONITOR_PAUSED: { label: '종료: 감시 일시중지', lead: '이 서버의 감시가 일시중지되어 장애를 종료했습니다. 복구된 것이 아니며, 감시를 재개할 때까지 아래 포트를 확인하지 않습니다.' },
-    MONITOR_DELETED: { label: '종료: 감시 삭제', lead: '이 서버의 감시가 삭제되어 장애를 종료했습니다. 복구된 것이 아니며, 아래 포트는 더 이상 감시하지 않습니다.' },
+    PORTS_REMOVED: {
+      label: '종료: 포트 변경',
+      lead: '감시 포트가 변경되어 장애를 종료했습니다. 아래 포트는 더 이상 감시하지 않습니다. 복구된 것이 아니며, 새 포트는 바로 확인합니다.',
+    },
+    MONITOR_PAUSED: {
+      label: '종료: 감시 일시중지',
+      lead: '이 서버의 감시가 일시중지되어 장애를 종료했습니다. 복구된 것이 아니며, 감시를 재개할 때까지 아래 포트를 확인하지 않습니다.',
+    },
+    MONITOR_DELETED: {
+      label: '종료: 감시 삭제',
+      lead: '이 서버의 감시가 삭제되어 장애를 종료했습니다. 복구된 것이 아니며, 아래 포트는 더 이상 감시하지 않습니다.',
+    },
   },
 };
 
@@ -97,25 +130,51 @@ function kindText(c: AlertContent): KindText {
 
 /** "port 22 failed 9 of the last 21 checks" / "포트 22: 최근 21회 점검 중 9회 실패". */
 export function flapSentence(lang: Lang, f: FlapLine): string {
-  return lang === 'ko' ? `포트 ${f.port}: 최근 ${f.checks}회 점검 중 ${f.failed}회 실패` : `port ${f.port} failed ${f.failed} of the last ${f.checks} checks`;
+  return lang === 'ko'
+    ? `포트 ${f.port}: 최근 ${f.checks}회 점검 중 ${f.failed}회 실패`
+    : `port ${f.port} failed ${f.failed} of the last ${f.checks} checks`;
 }
 
 function flapSms(lang: Lang, f: FlapLine): string {
-  return lang === 'ko' ? `${f.port}: ${f.checks}회 중 ${f.failed}회 실패` : `${f.port}: ${f.failed} of ${f.checks} failed`;
+  return lang === 'ko'
+    ? `${f.port}: ${f.checks}회 중 ${f.failed}회 실패`
+    : `${f.port}: ${f.failed} of ${f.checks} failed`;
 }
 
 const CLOSING: ReadonlySet<MessageKind> = new Set(['RECOVERED', 'PROBE_RECOVERED', 'STABLE']);
 
 const FIELD = {
   en: {
-    monitor: 'Monitor', host: 'Host', ports: 'Ports', error: 'Error', flapping: 'Flapping', time: 'Time', incident: 'Incident',
-    log: 'View the log', ack: 'Acknowledge', smsPorts: 'ports', certificate: 'Certificate', expires: 'Expires',
-    daysLeft: (n: number) => (n === 1 ? '1 day left' : `${n} days left`), footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
+    monitor: 'Monitor',
+    host: 'Host',
+    ports: 'Ports',
+    error: 'Error',
+    flapping: 'Flapping',
+    time: 'Time',
+    incident: 'Incident',
+    log: 'View the log',
+    ack: 'Acknowledge',
+    smsPorts: 'ports',
+    certificate: 'Certificate',
+    expires: 'Expires',
+    daysLeft: (n: number) => (n === 1 ? '1 day left' : `${n} days left`),
+    footer: 'Sent by portwatch. You receive this because you are a contact of this server.',
   },
   ko: {
-    monitor: '모니터', host: '호스트', ports: '포트', error: '오류', flapping: '불안정', time: '시각', incident: '장애 번호',
-    log: '로그 보기', ack: '확인(ACK)', smsPorts: '포트', certificate: '인증서', expires: '만료',
-    daysLeft: (n: number) => `${n}일 남음`, footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
+    monitor: '모니터',
+    host: '호스트',
+    ports: '포트',
+    error: '오류',
+    flapping: '불안정',
+    time: '시각',
+    incident: '장애 번호',
+    log: '로그 보기',
+    ack: '확인(ACK)',
+    smsPorts: '포트',
+    certificate: '인증서',
+    expires: '만료',
+    daysLeft: (n: number) => `${n}일 남음`,
+    footer: 'portwatch 알림입니다. 이 서버의 담당자로 등록되어 있어 발송되었습니다.',
   },
 } as const;
 
@@ -165,8 +224,14 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     if (formatters.size < 1_000) formatters.set(timeZone, fmt);
   }
@@ -262,7 +327,13 @@ export function renderEmail(c: AlertContent, opts: EmailRenderOptions = {}): Ren
           primary ? 'background:#1d4ed8;color:#ffffff' : 'background:#e5e7eb;color:#111827'
         }">${escapeHtml(label)}</a>`
       : `${escapeHtml(label)}: ${escapeHtml(href)}`;
-  const color = CLOSING.has(c.kind) ? '#15803d' : c.kind === 'FLAPPING' || c.kind === 'CERT_EXPIRING' ? '#b45309' : c.kind === 'CLOSED' || c.kind === 'TEST' ? '#374151' : '#b91c1c';
+  const color = CLOSING.has(c.kind)
+    ? '#15803d'
+    : c.kind === 'FLAPPING' || c.kind === 'CERT_EXPIRING'
+      ? '#b45309'
+      : c.kind === 'CLOSED' || c.kind === 'TEST'
+        ? '#374151'
+        : '#b91c1c';
   const pixel =
     opts.trackingPixelUrl && isHttpUrl(opts.trackingPixelUrl)
       ? `<img src="${escapeHtml(opts.trackingPixelUrl)}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
@@ -296,8 +367,13 @@ export function renderSms(c: AlertContent): string {
   const parts = ['[portwatch]', k.label, oneLine(c.host)];
   if (c.ports.length) parts.push(`${f.smsPorts} ${formatPorts(c.ports, ',')}`);
   if (c.kind === 'FLAPPING' && c.flap?.length) parts.push(c.flap.map((l) => flapSms(c.lang, l)).join(', '));
-  else if (c.error && (c.kind === 'DOWN' || c.kind === 'REMINDER' || c.kind === 'ESCALATION' || c.kind === 'PROBE_DEGRADED')) parts.push(oneLine(c.error.code));
-  if (c.certificate) parts.push(`${f.daysLeft(c.certificate.daysLeft)} (${zonedTime(c.certificate.validTo, zoneOf(c)).date})`);
+  else if (
+    c.error &&
+    (c.kind === 'DOWN' || c.kind === 'REMINDER' || c.kind === 'ESCALATION' || c.kind === 'PROBE_DEGRADED')
+  )
+    parts.push(oneLine(c.error.code));
+  if (c.certificate)
+    parts.push(`${f.daysLeft(c.certificate.daysLeft)} (${zonedTime(c.certificate.validTo, zoneOf(c)).date})`);
   parts.push(t.short);
   let text = parts.filter(Boolean).join(' ');
   if (c.ackUrl && isHttpUrl(c.ackUrl)) text += `\n${c.lang === 'ko' ? '확인' : 'ACK'} ${c.ackUrl}`;

@@ -68,22 +68,39 @@ export function createSlackChannel(opts: SlackChannelOptions): SlackChannel {
   return {
     async send(req) {
       assertLedgerId(req.ledgerId);
-      if (!isSlackWebhookUrl(req.webhookUrl, prefix)) return { status: 'FAILED', detail: `not a Slack webhook URL (must start with ${prefix})`, raw: null };
-      const r = await httpCall(opts.fetch, req.webhookUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json; charset=utf-8' },
-        body: JSON.stringify({ text: req.message.text, blocks: req.message.blocks }),
-      }, timeoutMs);
+      if (!isSlackWebhookUrl(req.webhookUrl, prefix))
+        return { status: 'FAILED', detail: `not a Slack webhook URL (must start with ${prefix})`, raw: null };
+      const r = await httpCall(
+        opts.fetch,
+        req.webhookUrl,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+          body: JSON.stringify({ text: req.message.text, blocks: req.message.blocks }),
+        },
+        timeoutMs,
+      );
       if (r.kind === 'error') return r.outcome;
       const code = r.body.trim().slice(0, 200);
       const raw = { status: r.status, body: code };
       const words = `${code || 'no body'}${MEANING[code] ? ` (${MEANING[code]})` : ''}`;
       if (r.status === 429 || r.status >= 500) {
         const retryAfterMs = parseRetryAfter(r.headers.get('retry-after'));
-        return { status: 'RETRY', detail: `Slack HTTP ${r.status}: ${words}`, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+        return {
+          status: 'RETRY',
+          detail: `Slack HTTP ${r.status}: ${words}`,
+          raw,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
       }
-      if (r.status < 200 || r.status >= 300) return { status: 'FAILED', detail: `Slack HTTP ${r.status}: ${words}`, raw };
-      return { status: 'SENT', providerMessageId: null, detail: `accepted by Slack (HTTP ${r.status} ${code || 'ok'})`, raw };
+      if (r.status < 200 || r.status >= 300)
+        return { status: 'FAILED', detail: `Slack HTTP ${r.status}: ${words}`, raw };
+      return {
+        status: 'SENT',
+        providerMessageId: null,
+        detail: `accepted by Slack (HTTP ${r.status} ${code || 'ok'})`,
+        raw,
+      };
     },
   };
 }

@@ -39,18 +39,34 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   return {
     async send(req) {
       assertLedgerId(req.ledgerId);
-      if (!isTelegramChatId(req.chatId)) return { status: 'FAILED', detail: `not a Telegram chat id: ${req.chatId}`, raw: null };
-      const r = await httpCall(opts.fetch, `${base}/bot${opts.botToken}/sendMessage`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ chat_id: req.chatId, text: req.text, parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
-      }, timeoutMs);
+      if (!isTelegramChatId(req.chatId))
+        return { status: 'FAILED', detail: `not a Telegram chat id: ${req.chatId}`, raw: null };
+      const r = await httpCall(
+        opts.fetch,
+        `${base}/bot${opts.botToken}/sendMessage`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            chat_id: req.chatId,
+            text: req.text,
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+          }),
+        },
+        timeoutMs,
+      );
       if (r.kind === 'error') return r.outcome;
       const json = rec(tryJson(r.body));
       const raw = Object.keys(json).length ? json : { status: r.status, body: r.body.slice(0, 500) };
       if (json.ok === true) {
         const id = str(rec(json.result).message_id);
-        return { status: 'SENT', providerMessageId: id ?? null, detail: `accepted by Telegram${id ? ` (message ${id})` : ''}`, raw };
+        return {
+          status: 'SENT',
+          providerMessageId: id ?? null,
+          detail: `accepted by Telegram${id ? ` (message ${id})` : ''}`,
+          raw,
+        };
       }
       const code = typeof json.error_code === 'number' ? json.error_code : r.status;
       const description = str(json.description) ?? (r.body.slice(0, 200) || 'no body');
@@ -61,7 +77,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
         const hint = code === 401 || code === 404 ? ' (check TELEGRAM_BOT_TOKEN)' : '';
         return { status: 'RETRY', detail: detail + hint, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
       }
-      if (r.status >= 200 && r.status < 300 && json.ok === undefined) return { status: 'RETRY', detail: `Telegram HTTP ${r.status} with an unreadable body`, raw };
+      if (r.status >= 200 && r.status < 300 && json.ok === undefined)
+        return { status: 'RETRY', detail: `Telegram HTTP ${r.status} with an unreadable body`, raw };
       return { status: 'FAILED', detail, raw };
     },
   };

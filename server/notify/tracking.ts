@@ -22,7 +22,9 @@ function checkSecret(secret: string): void {
 export function signToken(secret: string, payload: { ledgerId: string; purpose: TokenPurpose }): string {
   checkSecret(secret);
   if (!LEDGER_ID_PATTERN.test(payload.ledgerId)) throw new TypeError('invalid ledger id');
-  const body = Buffer.from(JSON.stringify({ v: 1, l: payload.ledgerId, p: payload.purpose }), 'utf8').toString('base64url');
+  const body = Buffer.from(JSON.stringify({ v: 1, l: payload.ledgerId, p: payload.purpose }), 'utf8').toString(
+    'base64url',
+  );
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 

@@ -21,15 +21,34 @@ export const SIGNATURE_HEADER = 'X-Portwatch-Signature';
 export const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 
 export type WebhookEventType =
-  | 'incident.opened' | 'incident.reminder' | 'incident.escalated' | 'incident.acknowledged' | 'incident.resolved' | 'incident.closed'
-  | 'incident.flapping' | 'incident.stable'
-  | 'port.state' | 'certificate.expiring' | 'probe.degraded' | 'probe.recovered' | 'test';
+  | 'incident.opened'
+  | 'incident.reminder'
+  | 'incident.escalated'
+  | 'incident.acknowledged'
+  | 'incident.resolved'
+  | 'incident.closed'
+  | 'incident.flapping'
+  | 'incident.stable'
+  | 'port.state'
+  | 'certificate.expiring'
+  | 'probe.degraded'
+  | 'probe.recovered'
+  | 'test';
 
 export function eventTypeFor(kind: MessageKind): WebhookEventType {
   const map: Record<MessageKind, WebhookEventType> = {
-    DOWN: 'incident.opened', RECOVERED: 'incident.resolved', REMINDER: 'incident.reminder', ESCALATION: 'incident.escalated',
-    PROBE_DEGRADED: 'probe.degraded', PROBE_RECOVERED: 'probe.recovered', ACKNOWLEDGED: 'incident.acknowledged',
-    FLAPPING: 'incident.flapping', STABLE: 'incident.stable', CERT_EXPIRING: 'certificate.expiring', CLOSED: 'incident.closed', TEST: 'test',
+    DOWN: 'incident.opened',
+    RECOVERED: 'incident.resolved',
+    REMINDER: 'incident.reminder',
+    ESCALATION: 'incident.escalated',
+    PROBE_DEGRADED: 'probe.degraded',
+    PROBE_RECOVERED: 'probe.recovered',
+    ACKNOWLEDGED: 'incident.acknowledged',
+    FLAPPING: 'incident.flapping',
+    STABLE: 'incident.stable',
+    CERT_EXPIRING: 'certificate.expiring',
+    CLOSED: 'incident.closed',
+    TEST: 'test',
   };
   return map[kind];
 }
@@ -98,7 +117,13 @@ export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason
  * header, recompute the HMAC over "<t>.<body>" with each candidate secret (rotation), compare in
  * constant time, and refuse a timestamp further than `toleranceSec` from now (replays).
  */
-export function verifyWebhookSignature(opts: { secrets: string[]; header: string | undefined; rawBody: string; nowMs?: number; toleranceSec?: number }): VerifyResult {
+export function verifyWebhookSignature(opts: {
+  secrets: string[];
+  header: string | undefined;
+  rawBody: string;
+  nowMs?: number;
+  toleranceSec?: number;
+}): VerifyResult {
   if (!opts.header) return { ok: false, reason: `missing ${SIGNATURE_HEADER}` };
   const parts = opts.header.split(',').map((p) => p.trim().split('='));
   const t = Number(parts.find(([k]) => k === 't')?.[1]);
@@ -173,19 +198,37 @@ interface PostResult {
   body: string;
 }
 
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, lookup: LookupFunction): Promise<PostResult> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  lookup: LookupFunction,
+): Promise<PostResult> {
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers, lookup, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= 4096) chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8').slice(0, 2000) }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT_PW' })));
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'POST', headers, lookup, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= 4096) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, 2000),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT_PW' })),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -203,7 +246,8 @@ export function createWebhookChannel(opts: WebhookChannelOptions = {}): WebhookC
       } catch {
         return { status: 'FAILED', detail: `not a URL: ${req.url}`, raw: null };
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return { status: 'FAILED', detail: 'webhook URLs must be http or https', raw: null };
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return { status: 'FAILED', detail: 'webhook URLs must be http or https', raw: null };
       const literal = url.hostname.replace(/^\[|\]$/g, '');
       if (isIP(literal)) {
         const why = req.policy(literal);
@@ -223,18 +267,28 @@ export function createWebhookChannel(opts: WebhookChannelOptions = {}): WebhookC
         const r = await post(url, headers, body, timeoutMs, guardedLookup(req.policy, opts.lookup));
         const raw = { status: r.status, body: r.body.slice(0, 500) };
         const said = r.body.trim().slice(0, 200);
-        if (r.status >= 200 && r.status < 300) return { status: 'SENT', providerMessageId: null, detail: `receiver answered HTTP ${r.status}`, raw };
+        if (r.status >= 200 && r.status < 300)
+          return { status: 'SENT', providerMessageId: null, detail: `receiver answered HTTP ${r.status}`, raw };
         // 408, 409 (receiver busy), 425, 429 and 5xx are worth another try; other 4xx are the receiver's final word
         if (r.status === 408 || r.status === 409 || r.status === 425 || r.status === 429 || r.status >= 500) {
           const ra = r.headers['retry-after'];
           const retryAfterMs = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
-          return { status: 'RETRY', detail: `receiver answered HTTP ${r.status}${said ? `: ${said}` : ''}`, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+          return {
+            status: 'RETRY',
+            detail: `receiver answered HTTP ${r.status}${said ? `: ${said}` : ''}`,
+            raw,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          };
         }
         return { status: 'FAILED', detail: `receiver answered HTTP ${r.status}${said ? `: ${said}` : ''}`, raw };
       } catch (e) {
         const err = e as Error & { code?: string };
-        if (err instanceof AddressRefused || err.name === 'AddressRefused') return { status: 'FAILED', detail: `refused by the IP policy: ${err.message}`, raw: null };
-        const detail = err.code === 'ETIMEDOUT_PW' ? `timeout after ${timeoutMs} ms (the receiver may still have processed the event)` : `network error: ${err.code ?? err.message}`;
+        if (err instanceof AddressRefused || err.name === 'AddressRefused')
+          return { status: 'FAILED', detail: `refused by the IP policy: ${err.message}`, raw: null };
+        const detail =
+          err.code === 'ETIMEDOUT_PW'
+            ? `timeout after ${timeoutMs} ms (the receiver may still have processed the event)`
+            : `network error: ${err.code ?? err.message}`;
         return { status: 'RETRY', detail, raw: { error: err.code ?? err.name } };
       }
     },

@@ -8,8 +8,7 @@ export interface HeapItem {
   heapIndex: number;
 }
 
-const before = (a: HeapItem, b: HeapItem): boolean =>
-  a.due < b.due || (a.due === b.due && a.seq < b.seq);
+const before = (a: HeapItem, b: HeapItem): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
 
 /**
  * Indexed binary min-heap on (due, seq). push/pop/remove/update are O(log n);

@@ -1,4 +1,4 @@
-import { systemClock, } from './clock.ts';
+import { systemClock } from './clock.ts';
 import { Fifo, MinHeap, type HeapItem } from './heap.ts';
 import { tcpCheck } from './tcp-check.ts';
 import { alignedAfter, alignedAtOrAfter, LatenessWindow, phaseOf } from './timing.ts';
@@ -73,15 +73,15 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * Changing a target's host/port while its check is in flight discards that
  * check's result; a removed target's in-flight result is discarded too.
  */
-export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
-  opts: SchedulerOptions<T>,
-): Scheduler<T> {
+export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opts: SchedulerOptions<T>): Scheduler<T> {
   const clock = opts.clock ?? systemClock;
   const check: SchedulerCheck<T> = opts.check ?? ((t, o) => tcpCheck(t, o));
   const localAddress = opts.localAddress;
   const maxConcurrency = Math.max(1, opts.maxConcurrency ?? 4096);
   const onError =
-    opts.onError ?? ((err: unknown, ctx: SchedulerErrorContext) => console.error(`probe scheduler: ${ctx.source} failed for ${ctx.key}`, err));
+    opts.onError ??
+    ((err: unknown, ctx: SchedulerErrorContext) =>
+      console.error(`probe scheduler: ${ctx.source} failed for ${ctx.key}`, err));
 
   const entries = new Map<string, Entry<T>>();
   const heap = new MinHeap<Entry<T>>();
@@ -206,7 +206,9 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
     const ran = e.target;
     let p: Promise<ProbeResult>;
     try {
-      p = Promise.resolve(check(ran, { timeoutMs: ran.timeoutMs, ...(localAddress !== undefined ? { localAddress } : {}) }));
+      p = Promise.resolve(
+        check(ran, { timeoutMs: ran.timeoutMs, ...(localAddress !== undefined ? { localAddress } : {}) }),
+      );
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -255,8 +257,20 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(
       const e = entries.get(target.key);
       if (e === undefined) {
         const fresh: Entry<T> = {
-          target, phase: phaseOf(target.key, target.intervalMs), fast: false, state: 'scheduled',
-          lastPlanned: undefined, plannedAt: 0, lastStarted: undefined, nextKind: 'regular', plannedKind: 'regular', runNow: false, load: 0, due: 0, seq: 0, heapIndex: -1,
+          target,
+          phase: phaseOf(target.key, target.intervalMs),
+          fast: false,
+          state: 'scheduled',
+          lastPlanned: undefined,
+          plannedAt: 0,
+          lastStarted: undefined,
+          nextKind: 'regular',
+          plannedKind: 'regular',
+          runNow: false,
+          load: 0,
+          due: 0,
+          seq: 0,
+          heapIndex: -1,
         };
         entries.set(target.key, fresh);
         setLoad(fresh);

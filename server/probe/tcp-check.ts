@@ -91,12 +91,13 @@ export function tcpCheck(target: ProbeTarget, opts: TcpCheckOptions): Promise<Pr
       settle(fail(code, errMessage(err, target, code)));
     });
 
-    timer = setTimeout(() => {
-      socket.destroy();
-      settle(
-        fail('ETIMEDOUT', `connect ETIMEDOUT ${addr(target)} (no answer within ${opts.timeoutMs} ms)`),
-      );
-    }, Math.max(0, opts.timeoutMs));
+    timer = setTimeout(
+      () => {
+        socket.destroy();
+        settle(fail('ETIMEDOUT', `connect ETIMEDOUT ${addr(target)} (no answer within ${opts.timeoutMs} ms)`));
+      },
+      Math.max(0, opts.timeoutMs),
+    );
     opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

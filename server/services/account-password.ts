@@ -33,8 +33,12 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Problems of a new password (empty: fine). */
 export function newPasswordProblems(password: string, path: string[]): ValidationError | null {
-  if (password.length < PASSWORD_MIN) return ValidationError.field(path, `At least ${PASSWORD_MIN} characters`, 'PASSWORD_TOO_SHORT', { min: PASSWORD_MIN });
-  if (password.length > PASSWORD_MAX) return ValidationError.field(path, `At most ${PASSWORD_MAX} characters`, 'TOO_LONG', { max: PASSWORD_MAX });
+  if (password.length < PASSWORD_MIN)
+    return ValidationError.field(path, `At least ${PASSWORD_MIN} characters`, 'PASSWORD_TOO_SHORT', {
+      min: PASSWORD_MIN,
+    });
+  if (password.length > PASSWORD_MAX)
+    return ValidationError.field(path, `At most ${PASSWORD_MAX} characters`, 'TOO_LONG', { max: PASSWORD_MAX });
   return null;
 }
 
@@ -42,14 +46,21 @@ async function throttle(deps: PasswordDeps, keys: ThrottleKey[]): Promise<Thrott
   const wait = await deps.loginThrottle.reserve(keys, deps.now()).catch(() => 60);
   if (wait > 0) {
     const minutes = waitMinutes(wait);
-    throw new AuthError('RATE_LIMITED', `Too many attempts; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, wait);
+    throw new AuthError(
+      'RATE_LIMITED',
+      `Too many attempts; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+      wait,
+    );
   }
   return keys;
 }
 
 /** Ends sessions of `accountId` (all, or all but `keep`), here and in every process. */
 async function endSessions(deps: ServiceDeps, accountId: string, keep?: string): Promise<number> {
-  const sessions = await deps.prisma.session.findMany({ where: { accountId, ...(keep ? { id: { not: keep } } : {}) }, select: { id: true } });
+  const sessions = await deps.prisma.session.findMany({
+    where: { accountId, ...(keep ? { id: { not: keep } } : {}) },
+    select: { id: true },
+  });
   if (!sessions.length) return 0;
   await deps.prisma.session.deleteMany({ where: { id: { in: sessions.map((s) => s.id) } } });
   for (const s of sessions) deps.events.credentialRevoked({ kind: 'session', id: s.id, reason: 'password' });
@@ -62,17 +73,30 @@ export interface ChangePasswordOptions {
 }
 
 /** Your own password, with the current one. Your other sessions end; this one stays. */
-export async function changePassword(deps: PasswordDeps, viewer: Viewer, opts: ChangePasswordOptions): Promise<{ endedSessions: number }> {
-  if (viewer.via !== 'session') throw new ForbiddenError('Change your password from a signed-in session, not with an API token');
-  if (!opts.currentPassword) throw ValidationError.field(['currentPassword'], 'Enter your current password', 'REQUIRED');
-  if (opts.currentPassword.length > PASSWORD_MAX) throw ValidationError.field(['currentPassword'], 'Wrong password', 'WRONG_PASSWORD');
+export async function changePassword(
+  deps: PasswordDeps,
+  viewer: Viewer,
+  opts: ChangePasswordOptions,
+): Promise<{ endedSessions: number }> {
+  if (viewer.via !== 'session')
+    throw new ForbiddenError('Change your password from a signed-in session, not with an API token');
+  if (!opts.currentPassword)
+    throw ValidationError.field(['currentPassword'], 'Enter your current password', 'REQUIRED');
+  if (opts.currentPassword.length > PASSWORD_MAX)
+    throw ValidationError.field(['currentPassword'], 'Wrong password', 'WRONG_PASSWORD');
   const bad = newPasswordProblems(opts.newPassword, ['newPassword']);
   if (bad) throw bad;
   const keys = await throttle(deps, [{ key: `pw:${viewer.accountId}`, max: LIMITS.changePerAccount }]);
   const account = await deps.prisma.account.findUniqueOrThrow({ where: { id: viewer.accountId } });
-  if (!(await verifyPassword(opts.currentPassword, account.passwordHash))) throw ValidationError.field(['currentPassword'], 'Wrong password', 'WRONG_PASSWORD');
+  if (!(await verifyPassword(opts.currentPassword, account.passwordHash)))
+    throw ValidationError.field(['currentPassword'], 'Wrong password', 'WRONG_PASSWORD');
   await deps.loginThrottle.release(keys, deps.now());
-  if (opts.newPassword === opts.currentPassword) throw ValidationError.field(['newPassword'], 'Choose a password different from the current one', 'PASSWORD_UNCHANGED');
+  if (opts.newPassword === opts.currentPassword)
+    throw ValidationError.field(
+      ['newPassword'],
+      'Choose a password different from the current one',
+      'PASSWORD_UNCHANGED',
+    );
   const passwordHash = await hashPassword(opts.newPassword);
   await deps.prisma.$transaction(async (tx) => {
     await tx.account.update({ where: { id: account.id }, data: { passwordHash } });
@@ -82,7 +106,12 @@ export async function changePassword(deps: PasswordDeps, viewer: Viewer, opts: C
   return { endedSessions: await endSessions(deps, account.id, viewer.sessionId) };
 }
 
-async function createLink(deps: PasswordDeps, accountId: string, origin: 'ADMIN' | 'FORGOT', minutes: number): Promise<{ link: string; expiresAt: Date; id: string }> {
+async function createLink(
+  deps: PasswordDeps,
+  accountId: string,
+  origin: 'ADMIN' | 'FORGOT',
+  minutes: number,
+): Promise<{ link: string; expiresAt: Date; id: string }> {
   const secret = randomBytes(32).toString('base64url');
   const expiresAt = new Date(deps.now().getTime() + minutes * 60_000);
   const id = sha256(secret);
@@ -91,10 +120,21 @@ async function createLink(deps: PasswordDeps, accountId: string, origin: 'ADMIN'
   return { link: `${deps.publicUrl.replace(/\/+$/, '')}/reset-password#token=${secret}`, expiresAt, id };
 }
 
-async function mailLink(deps: PasswordDeps, account: { id: string; email: string; name: string; loginId: string; language: 'ko' | 'en' }, origin: 'ADMIN' | 'FORGOT') {
+async function mailLink(
+  deps: PasswordDeps,
+  account: { id: string; email: string; name: string; loginId: string; language: 'ko' | 'en' },
+  origin: 'ADMIN' | 'FORGOT',
+) {
   const minutes = origin === 'ADMIN' ? ADMIN_LINK_MINUTES : FORGOT_LINK_MINUTES;
   const { link, expiresAt, id } = await createLink(deps, account.id, origin, minutes);
-  const mail = renderResetMail({ lang: account.language, name: account.name, loginId: account.loginId, link, validMinutes: minutes, origin });
+  const mail = renderResetMail({
+    lang: account.language,
+    name: account.name,
+    loginId: account.loginId,
+    link,
+    validMinutes: minutes,
+    origin,
+  });
   const outcome = await deps.mailer!.send({ ledgerId: `pwreset-${id.slice(0, 24)}`, to: account.email, ...mail });
   return { outcome, expiresAt, id };
 }
@@ -119,18 +159,34 @@ export function generatePassword(): string {
 }
 
 /** Admin: resets a customer's password, by a one-time link mailed to the account's address or a generated password. */
-export async function adminResetPassword(deps: PasswordDeps, viewer: Viewer, opts: { accountId: string; method: ResetMethod }): Promise<AdminResetResult> {
+export async function adminResetPassword(
+  deps: PasswordDeps,
+  viewer: Viewer,
+  opts: { accountId: string; method: ResetMethod },
+): Promise<AdminResetResult> {
   if (!isAdmin(viewer)) throw new ForbiddenError('Only an administrator may do this');
   const account = await deps.prisma.account.findUnique({ where: { id: opts.accountId } });
   if (account?.role !== 'CUSTOMER') throw new NotFoundError('Customer');
   if (opts.method === 'MAIL_LINK') {
-    if (!deps.mailer) throw ValidationError.field(['method'], 'No SMTP server is configured (SMTP_URL): generate a password instead', 'MAIL_NOT_CONFIGURED');
+    if (!deps.mailer)
+      throw ValidationError.field(
+        ['method'],
+        'No SMTP server is configured (SMTP_URL): generate a password instead',
+        'MAIL_NOT_CONFIGURED',
+      );
     const { outcome, expiresAt, id } = await mailLink(deps, account, 'ADMIN');
     if (outcome.status !== 'SENT') {
       await deps.prisma.passwordReset.deleteMany({ where: { id } });
-      throw ValidationError.field(['method'], `The mail was not accepted: ${outcome.detail}`, 'MAIL_FAILED', { detail: outcome.detail });
+      throw ValidationError.field(['method'], `The mail was not accepted: ${outcome.detail}`, 'MAIL_FAILED', {
+        detail: outcome.detail,
+      });
     }
-    await recordAudit(deps.prisma, viewer, { action: 'account.password.link', targetType: 'Account', targetId: account.id, detail: { to: account.email } });
+    await recordAudit(deps.prisma, viewer, {
+      action: 'account.password.link',
+      targetType: 'Account',
+      targetId: account.id,
+      detail: { to: account.email },
+    });
     return { method: 'MAIL_LINK', password: null, sentTo: account.email, expiresAt, endedSessions: 0 };
   }
   const password = generatePassword();
@@ -140,7 +196,13 @@ export async function adminResetPassword(deps: PasswordDeps, viewer: Viewer, opt
     await tx.passwordReset.deleteMany({ where: { accountId: account.id } });
     await recordAudit(tx, viewer, { action: 'account.password.generate', targetType: 'Account', targetId: account.id });
   });
-  return { method: 'GENERATE', password, sentTo: null, expiresAt: null, endedSessions: await endSessions(deps, account.id) };
+  return {
+    method: 'GENERATE',
+    password,
+    sentTo: null,
+    expiresAt: null,
+    endedSessions: await endSessions(deps, account.id),
+  };
 }
 
 /**
@@ -148,7 +210,10 @@ export async function adminResetPassword(deps: PasswordDeps, viewer: Viewer, opt
  * matched; the mails go out after it. Without SMTP it says so (that is about the installation,
  * not the account).
  */
-export async function requestPasswordReset(deps: PasswordDeps, opts: { who: string; address: string | null }): Promise<{ mailConfigured: boolean }> {
+export async function requestPasswordReset(
+  deps: PasswordDeps,
+  opts: { who: string; address: string | null },
+): Promise<{ mailConfigured: boolean }> {
   const who = opts.who.trim();
   if (!who) throw ValidationError.field(['loginId'], 'Enter your login id or e-mail address', 'REQUIRED');
   if (who.length > 254) throw ValidationError.field(['loginId'], 'At most 254 characters', 'TOO_LONG', { max: 254 });
@@ -158,22 +223,40 @@ export async function requestPasswordReset(deps: PasswordDeps, opts: { who: stri
     { key: `forgot:id:${who.toLowerCase()}`, max: LIMITS.forgotPerLogin },
   ]);
   const accounts = await deps.prisma.account.findMany({
-    where: { disabledAt: null, OR: [{ loginId: who }, ...(who.includes('@') ? [{ email: { equals: who, mode: 'insensitive' as const } }] : [])] },
+    where: {
+      disabledAt: null,
+      OR: [{ loginId: who }, ...(who.includes('@') ? [{ email: { equals: who, mode: 'insensitive' as const } }] : [])],
+    },
     take: 5,
   });
   for (const a of accounts) {
     void mailLink(deps, a, 'FORGOT')
-      .then((r) => deps.log?.(r.outcome.status === 'SENT' ? 'info' : 'warn', 'password reset link mailed', { account: a.id, status: r.outcome.status }))
-      .catch((err: unknown) => deps.log?.('error', 'password reset mail failed', { account: a.id, error: String(err) }));
+      .then((r) =>
+        deps.log?.(r.outcome.status === 'SENT' ? 'info' : 'warn', 'password reset link mailed', {
+          account: a.id,
+          status: r.outcome.status,
+        }),
+      )
+      .catch((err: unknown) =>
+        deps.log?.('error', 'password reset mail failed', { account: a.id, error: String(err) }),
+      );
   }
   return { mailConfigured: true };
 }
 
 /** Sets a new password with a link's secret: once, before it expires. Every session of the account ends. */
-export async function resetPasswordWithLink(deps: PasswordDeps, opts: { token: string; newPassword: string; address: string | null }): Promise<{ loginId: string }> {
+export async function resetPasswordWithLink(
+  deps: PasswordDeps,
+  opts: { token: string; newPassword: string; address: string | null },
+): Promise<{ loginId: string }> {
   await throttle(deps, opts.address ? [{ key: `reset:addr:${opts.address}`, max: LIMITS.resetPerAddress }] : []);
   const token = opts.token.trim();
-  const invalid = () => ValidationError.field(['token'], 'This link is expired, already used or not valid: ask for a new one', 'RESET_LINK_INVALID');
+  const invalid = () =>
+    ValidationError.field(
+      ['token'],
+      'This link is expired, already used or not valid: ask for a new one',
+      'RESET_LINK_INVALID',
+    );
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw invalid();
   const bad = newPasswordProblems(opts.newPassword, ['newPassword']);
   if (bad) throw bad;
@@ -184,11 +267,19 @@ export async function resetPasswordWithLink(deps: PasswordDeps, opts: { token: s
   const passwordHash = await hashPassword(opts.newPassword);
   const claimed = await deps.prisma.$transaction(async (tx) => {
     // the claim: only one request can turn usedAt from null
-    const { count } = await tx.passwordReset.updateMany({ where: { id, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    const { count } = await tx.passwordReset.updateMany({
+      where: { id, usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
     if (count !== 1) return false;
     await tx.account.update({ where: { id: row.accountId }, data: { passwordHash } });
     await tx.passwordReset.deleteMany({ where: { accountId: row.accountId, id: { not: id } } });
-    await recordAudit(tx, null, { action: 'account.password.reset', targetType: 'Account', targetId: row.accountId, detail: { origin: row.origin } });
+    await recordAudit(tx, null, {
+      action: 'account.password.reset',
+      targetType: 'Account',
+      targetId: row.accountId,
+      detail: { origin: row.origin },
+    });
     return true;
   });
   if (!claimed) throw invalid();
@@ -197,12 +288,21 @@ export async function resetPasswordWithLink(deps: PasswordDeps, opts: { token: s
 }
 
 /** Your language and time zone (what mails, pages and dates use). */
-export async function updatePreferences(deps: ServiceDeps, viewer: Viewer, opts: { language?: 'ko' | 'en' | null; timeZone?: string | null }) {
+export async function updatePreferences(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: { language?: 'ko' | 'en' | null; timeZone?: string | null },
+) {
   const data: { language?: 'ko' | 'en'; timeZone?: string } = {};
   if (opts.language) data.language = opts.language;
   if (opts.timeZone != null) {
     const tz = opts.timeZone.trim();
-    if (!isTimeZone(tz)) throw ValidationError.field(['input', 'timeZone'], 'Unknown time zone (use an IANA name such as Asia/Seoul)', 'UNKNOWN_TIME_ZONE');
+    if (!isTimeZone(tz))
+      throw ValidationError.field(
+        ['input', 'timeZone'],
+        'Unknown time zone (use an IANA name such as Asia/Seoul)',
+        'UNKNOWN_TIME_ZONE',
+      );
     data.timeZone = tz;
   }
   return deps.prisma.account.update({ where: { id: viewer.accountId }, data });

@@ -60,14 +60,32 @@ export interface CreateCustomerOptions {
 const LOGIN_RE = /^[a-z0-9][a-z0-9._-]{2,39}$/i;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/;
 
-export async function createCustomer(deps: Pick<ServiceDeps, 'prisma'>, actor: Viewer | null, opts: CreateCustomerOptions) {
+export async function createCustomer(
+  deps: Pick<ServiceDeps, 'prisma'>,
+  actor: Viewer | null,
+  opts: CreateCustomerOptions,
+) {
   const problems: FieldProblem[] = [];
-  if (!LOGIN_RE.test(opts.loginId)) problems.push({ path: ['loginId'], message: '3–40 letters, digits, ".", "_" or "-"', code: 'INVALID_LOGIN_ID' });
-  if (opts.password.length < 8) problems.push({ path: ['password'], message: 'At least 8 characters', code: 'PASSWORD_TOO_SHORT', params: { min: 8 } });
+  if (!LOGIN_RE.test(opts.loginId))
+    problems.push({ path: ['loginId'], message: '3–40 letters, digits, ".", "_" or "-"', code: 'INVALID_LOGIN_ID' });
+  if (opts.password.length < 8)
+    problems.push({
+      path: ['password'],
+      message: 'At least 8 characters',
+      code: 'PASSWORD_TOO_SHORT',
+      params: { min: 8 },
+    });
   if (!opts.name.trim()) problems.push({ path: ['name'], message: 'Enter a name', code: 'REQUIRED' });
-  if (!EMAIL_RE.test(opts.email)) problems.push({ path: ['email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
+  if (!EMAIL_RE.test(opts.email))
+    problems.push({ path: ['email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
   const limit = opts.portLimit ?? 3;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) problems.push({ path: ['portLimit'], message: 'From 1 to 100', code: 'OUT_OF_RANGE', params: { min: 1, max: 100 } });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    problems.push({
+      path: ['portLimit'],
+      message: 'From 1 to 100',
+      code: 'OUT_OF_RANGE',
+      params: { min: 1, max: 100 },
+    });
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(opts.password);
   try {
@@ -88,9 +106,21 @@ export async function createCustomer(deps: Pick<ServiceDeps, 'prisma'>, actor: V
         },
       });
       if (opts.representativeIp) {
-        await tx.server.create({ data: { ip: opts.representativeIp, accountId: account.id, source: 'REPRESENTATIVE', allowPrivate: opts.representativeAllowPrivate ?? false } });
+        await tx.server.create({
+          data: {
+            ip: opts.representativeIp,
+            accountId: account.id,
+            source: 'REPRESENTATIVE',
+            allowPrivate: opts.representativeAllowPrivate ?? false,
+          },
+        });
       }
-      await recordAudit(tx, actor, { action: 'account.create', targetType: 'Account', targetId: account.id, detail: { loginId: opts.loginId } });
+      await recordAudit(tx, actor, {
+        action: 'account.create',
+        targetType: 'Account',
+        targetId: account.id,
+        detail: { loginId: opts.loginId },
+      });
       return account;
     });
   } catch (err) {

@@ -14,11 +14,21 @@ export interface DefaultRecipientResult {
   phone: string | null;
 }
 
-export async function ensureDefaultAdminRecipient(prisma: PrismaClient, opts: { email?: string | undefined; phone?: string | undefined }): Promise<DefaultRecipientResult> {
+export async function ensureDefaultAdminRecipient(
+  prisma: PrismaClient,
+  opts: { email?: string | undefined; phone?: string | undefined },
+): Promise<DefaultRecipientResult> {
   const none = { created: false, email: null, phone: null };
   if (await prisma.setting.findUnique({ where: { key: DEFAULT_RECIPIENT_KEY } })) return none;
   if ((await prisma.adminRecipient.count()) > 0) {
-    await prisma.setting.create({ data: { key: DEFAULT_RECIPIENT_KEY, value: { at: new Date().toISOString(), skipped: 'recipients already set up' } } }).catch(() => {});
+    await prisma.setting
+      .create({
+        data: {
+          key: DEFAULT_RECIPIENT_KEY,
+          value: { at: new Date().toISOString(), skipped: 'recipients already set up' },
+        },
+      })
+      .catch(() => {});
     return none;
   }
   const admin = await prisma.account.findFirst({ where: { role: 'ADMIN' }, orderBy: { createdAt: 'asc' } });
@@ -30,10 +40,18 @@ export async function ensureDefaultAdminRecipient(prisma: PrismaClient, opts: { 
   return prisma.$transaction(async (tx) => {
     await tx.setting.create({ data: { key: DEFAULT_RECIPIENT_KEY, value: { at: new Date().toISOString() } } });
     await tx.adminRecipient.create({
-      data: { name: admin ? `${admin.name} (${admin.loginId})` : 'Administrator', email, phone, language: admin?.language ?? 'ko' },
+      data: {
+        name: admin ? `${admin.name} (${admin.loginId})` : 'Administrator',
+        email,
+        phone,
+        language: admin?.language ?? 'ko',
+      },
     });
     if (admin && (opts.email || opts.phone)) {
-      await tx.account.update({ where: { id: admin.id }, data: { ...(opts.email ? { email: opts.email } : {}), ...(phone ? { phone } : {}) } });
+      await tx.account.update({
+        where: { id: admin.id },
+        data: { ...(opts.email ? { email: opts.email } : {}), ...(phone ? { phone } : {}) },
+      });
     }
     return { created: true, email, phone };
   });

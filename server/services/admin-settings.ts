@@ -20,20 +20,52 @@ function zodCode(i: { code: string; minimum?: unknown; maximum?: unknown }): { c
 }
 
 /** Changes some defaults; the rest stay. Monitors without their own values follow at once (the probe reloads them). */
-export async function updateMonitorDefaults(deps: ServiceDeps, viewer: Viewer, patch: Partial<Record<keyof MonitorDefaults, number | boolean | null>>): Promise<MonitorDefaults> {
+export async function updateMonitorDefaults(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  patch: Partial<Record<keyof MonitorDefaults, number | boolean | null>>,
+): Promise<MonitorDefaults> {
   requireAdmin(viewer);
   const current = await getMonitorDefaults(deps.prisma);
   const next: Record<string, number | boolean> = { ...current };
   for (const [k, v] of Object.entries(patch)) if (v != null) next[k] = v;
   const parsed = defaultsSchema.safeParse(next);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message, ...zodCode(i) })));
+  if (!parsed.success)
+    throw new ValidationError(
+      parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message, ...zodCode(i) })),
+    );
   const d = parsed.data;
-  if (d.timeoutMs >= d.intervalSec * 1000) throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval', 'TIMEOUT_VS_INTERVAL', { timeout: d.timeoutMs, interval: d.intervalSec });
-  if (d.retryIntervalSec > d.intervalSec) throw ValidationError.field(['input', 'retryIntervalSec'], 'May not be longer than the interval', 'RETRY_VS_INTERVAL', { retry: d.retryIntervalSec, interval: d.intervalSec });
-  if (d.flapChanges >= d.flapWindow) throw ValidationError.field(['input', 'flapChanges'], `Must be fewer than the checks in the window (${d.flapWindow})`, 'FLAP_CHANGES', { changes: d.flapChanges, window: d.flapWindow });
+  if (d.timeoutMs >= d.intervalSec * 1000)
+    throw ValidationError.field(['input', 'timeoutMs'], 'Must be shorter than the interval', 'TIMEOUT_VS_INTERVAL', {
+      timeout: d.timeoutMs,
+      interval: d.intervalSec,
+    });
+  if (d.retryIntervalSec > d.intervalSec)
+    throw ValidationError.field(
+      ['input', 'retryIntervalSec'],
+      'May not be longer than the interval',
+      'RETRY_VS_INTERVAL',
+      { retry: d.retryIntervalSec, interval: d.intervalSec },
+    );
+  if (d.flapChanges >= d.flapWindow)
+    throw ValidationError.field(
+      ['input', 'flapChanges'],
+      `Must be fewer than the checks in the window (${d.flapWindow})`,
+      'FLAP_CHANGES',
+      { changes: d.flapChanges, window: d.flapWindow },
+    );
   await deps.prisma.$transaction(async (tx) => {
-    await tx.setting.upsert({ where: { key: 'monitorDefaults' }, create: { key: 'monitorDefaults', value: d }, update: { value: d } });
-    await recordAudit(tx, viewer, { action: 'settings.monitorDefaults', targetType: 'Setting', targetId: 'monitorDefaults', detail: d });
+    await tx.setting.upsert({
+      where: { key: 'monitorDefaults' },
+      create: { key: 'monitorDefaults', value: d },
+      update: { value: d },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'settings.monitorDefaults',
+      targetType: 'Setting',
+      targetId: 'monitorDefaults',
+      detail: d,
+    });
   });
   await deps.events.settingsChanged({ what: 'monitorDefaults' });
   return d;
@@ -52,17 +84,34 @@ export interface AdminRecipientOptions {
 function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | null) {
   const problems: FieldProblem[] = [];
   const name = (opts.name ?? current?.name ?? '').trim();
-  if (!name || name.length > 100) problems.push({ path: ['input', 'name'], message: 'Enter a name (at most 100 characters)', ...(name ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }) });
+  if (!name || name.length > 100)
+    problems.push({
+      path: ['input', 'name'],
+      message: 'Enter a name (at most 100 characters)',
+      ...(name ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }),
+    });
   const email = opts.email !== undefined ? opts.email?.trim() || null : (current?.email ?? null);
-  if (email && (!EMAIL_RE.test(email) || email.length > 254)) problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
+  if (email && (!EMAIL_RE.test(email) || email.length > 254))
+    problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
   let phone = opts.phone !== undefined ? opts.phone?.trim() || null : (current?.phone ?? null);
   if (phone && opts.phone !== undefined) {
     const m = normalizeMobile(phone);
     if (m.ok) phone = m.e164;
-    else problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}`, code: 'INVALID_PHONE' });
+    else
+      problems.push({ path: ['input', 'phone'], message: `Not a mobile number: ${m.reason}`, code: 'INVALID_PHONE' });
   }
-  if (!email && !phone) problems.push({ path: ['input', 'email'], message: 'Give an e-mail address or a mobile number', code: 'EMAIL_OR_PHONE' });
-  if (!phone && (opts.alimtalkEnabled ?? current?.alimtalkEnabled)) problems.push({ path: ['input', 'phone'], message: 'KakaoTalk AlimTalk needs a mobile number', code: 'PHONE_FOR_ALIMTALK' });
+  if (!email && !phone)
+    problems.push({
+      path: ['input', 'email'],
+      message: 'Give an e-mail address or a mobile number',
+      code: 'EMAIL_OR_PHONE',
+    });
+  if (!phone && (opts.alimtalkEnabled ?? current?.alimtalkEnabled))
+    problems.push({
+      path: ['input', 'phone'],
+      message: 'KakaoTalk AlimTalk needs a mobile number',
+      code: 'PHONE_FOR_ALIMTALK',
+    });
   if (problems.length) throw new ValidationError(problems);
   return {
     name,
@@ -75,12 +124,21 @@ function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | nu
   };
 }
 
-export async function createAdminRecipient(deps: ServiceDeps, viewer: Viewer, opts: AdminRecipientOptions): Promise<AdminRecipient> {
+export async function createAdminRecipient(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: AdminRecipientOptions,
+): Promise<AdminRecipient> {
   requireAdmin(viewer);
   const data = recipientData(opts, null);
   const created = await deps.prisma.$transaction(async (tx) => {
     const r = await tx.adminRecipient.create({ data: { ...data, createdAt: deps.now() } });
-    await recordAudit(tx, viewer, { action: 'adminRecipient.create', targetType: 'AdminRecipient', targetId: r.id, detail: { name: r.name } });
+    await recordAudit(tx, viewer, {
+      action: 'adminRecipient.create',
+      targetType: 'AdminRecipient',
+      targetId: r.id,
+      detail: { name: r.name },
+    });
     return r;
   });
   // in force at once: this process's probe before the answer, the others through the fan-out
@@ -94,7 +152,12 @@ async function findRecipient(deps: ServiceDeps, id: string) {
   return r;
 }
 
-export async function updateAdminRecipient(deps: ServiceDeps, viewer: Viewer, id: string, opts: AdminRecipientOptions): Promise<AdminRecipient> {
+export async function updateAdminRecipient(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  id: string,
+  opts: AdminRecipientOptions,
+): Promise<AdminRecipient> {
   requireAdmin(viewer);
   const current = await findRecipient(deps, id);
   const data = recipientData(opts, current);
@@ -112,7 +175,12 @@ export async function deleteAdminRecipient(deps: ServiceDeps, viewer: Viewer, id
   const current = await findRecipient(deps, id);
   await deps.prisma.$transaction(async (tx) => {
     await tx.adminRecipient.delete({ where: { id } });
-    await recordAudit(tx, viewer, { action: 'adminRecipient.delete', targetType: 'AdminRecipient', targetId: id, detail: { name: current.name } });
+    await recordAudit(tx, viewer, {
+      action: 'adminRecipient.delete',
+      targetType: 'AdminRecipient',
+      targetId: id,
+      detail: { name: current.name },
+    });
   });
   await deps.events.settingsChanged({ what: 'adminRecipients' });
   return current;
@@ -131,29 +199,48 @@ export interface ProbeInfo {
  * The configured PROBE_SOURCE_ADDRESS first, then the addresses an admin listed; when there are
  * none, the addresses this host's routes pick to reach the monitored hosts (probe-sources.ts).
  */
-export async function getProbeInfo(deps: Pick<ServiceDeps, 'prisma'>, configured: string | null | undefined): Promise<ProbeInfo> {
+export async function getProbeInfo(
+  deps: Pick<ServiceDeps, 'prisma'>,
+  configured: string | null | undefined,
+): Promise<ProbeInfo> {
   const row = await deps.prisma.setting.findUnique({ where: { key: PROBE_SOURCES_KEY } });
   const listed = Array.isArray(row?.value) ? row.value.filter((v): v is string => typeof v === 'string') : [];
   const all = [...(configured ? [configured] : []), ...listed];
   if (all.length) return { sourceAddresses: [...new Set(all)], discovered: false };
-  const hosts = await deps.prisma.monitor.findMany({ where: { deletedAt: null }, select: { host: true }, distinct: ['host'], take: 50 });
+  const hosts = await deps.prisma.monitor.findMany({
+    where: { deletedAt: null },
+    select: { host: true },
+    distinct: ['host'],
+    take: 50,
+  });
   return { sourceAddresses: await discoverSources(hosts.map((h) => h.host)), discovered: true };
 }
 
 export async function setProbeSources(deps: ServiceDeps, viewer: Viewer, addresses: string[]): Promise<string[]> {
   requireAdmin(viewer);
-  if (addresses.length > 50) throw ValidationError.field(['input', 'addresses'], 'At most 50 addresses', 'TOO_MANY', { max: 50 });
+  if (addresses.length > 50)
+    throw ValidationError.field(['input', 'addresses'], 'At most 50 addresses', 'TOO_MANY', { max: 50 });
   const problems: FieldProblem[] = [];
   const parsed = addresses.map((a, i) => {
     const ip = parseIp(a);
-    if (!ip) problems.push({ path: ['input', 'addresses', String(i)], message: 'Not an IP address', code: 'INVALID_IP' });
+    if (!ip)
+      problems.push({ path: ['input', 'addresses', String(i)], message: 'Not an IP address', code: 'INVALID_IP' });
     return ip?.ip ?? '';
   });
   if (problems.length) throw new ValidationError(problems);
   const unique = [...new Set(parsed)];
   await deps.prisma.$transaction(async (tx) => {
-    await tx.setting.upsert({ where: { key: PROBE_SOURCES_KEY }, create: { key: PROBE_SOURCES_KEY, value: unique }, update: { value: unique } });
-    await recordAudit(tx, viewer, { action: 'settings.probeSources', targetType: 'Setting', targetId: PROBE_SOURCES_KEY, detail: unique });
+    await tx.setting.upsert({
+      where: { key: PROBE_SOURCES_KEY },
+      create: { key: PROBE_SOURCES_KEY, value: unique },
+      update: { value: unique },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'settings.probeSources',
+      targetType: 'Setting',
+      targetId: PROBE_SOURCES_KEY,
+      detail: unique,
+    });
   });
   return unique;
 }
@@ -172,7 +259,9 @@ export function auditListWhere(opts: ListAuditOptions): Prisma.AuditLogWhereInpu
     ...(opts.action ? { action: { startsWith: opts.action } } : {}),
     ...(opts.actorId != null ? { actorId: opts.actorId } : {}),
     ...(opts.targetId ? { targetId: opts.targetId } : {}),
-    ...(opts.from || opts.to ? { at: { ...(opts.from ? { gte: opts.from } : {}), ...(opts.to ? { lt: opts.to } : {}) } } : {}),
+    ...(opts.from || opts.to
+      ? { at: { ...(opts.from ? { gte: opts.from } : {}), ...(opts.to ? { lt: opts.to } : {}) } }
+      : {}),
   };
 }
 

@@ -40,7 +40,8 @@ export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
   if (!loginId) throw ValidationError.field('loginId', 'Enter your login id', 'REQUIRED');
   if (!opts.password) throw ValidationError.field('password', 'Enter your password', 'REQUIRED');
   if (loginId.length > 200) throw ValidationError.field('loginId', 'At most 200 characters', 'TOO_LONG', { max: 200 });
-  if (opts.password.length > 1000) throw ValidationError.field('password', 'At most 1000 characters', 'TOO_LONG', { max: 1000 });
+  if (opts.password.length > 1000)
+    throw ValidationError.field('password', 'At most 1000 characters', 'TOO_LONG', { max: 1000 });
   const now = deps.now();
   const keys: ThrottleKey[] = [
     { key: `id:${loginId.toLowerCase()}`, max: deps.loginLimits.perLogin },
@@ -51,7 +52,11 @@ export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
   const wait = await deps.loginThrottle.reserve(keys, now).catch(() => 60);
   if (wait > 0) {
     const minutes = waitMinutes(wait);
-    throw new AuthError('RATE_LIMITED', `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, wait);
+    throw new AuthError(
+      'RATE_LIMITED',
+      `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+      wait,
+    );
   }
 
   const account = await deps.prisma.account.findUnique({ where: { loginId } });
@@ -72,7 +77,12 @@ export async function loginWithPassword(deps: AuthDeps, opts: LoginOptions) {
       address: opts.address ?? null,
     },
   });
-  return { cookieValue: secret, expiresAt: session.expiresAt, account, viewer: toViewer(account, 'session', { sessionId: session.id }) };
+  return {
+    cookieValue: secret,
+    expiresAt: session.expiresAt,
+    account,
+    viewer: toViewer(account, 'session', { sessionId: session.id }),
+  };
 }
 
 /** The viewer behind a session cookie. Expired sessions keep answering SESSION_EXPIRED until swept. */
@@ -105,12 +115,19 @@ export interface CreateApiTokenOptions {
 
 /** Creates a token for the viewer's own account. The secret is returned once, never stored. Sessions only. */
 export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: CreateApiTokenOptions) {
-  if (viewer.via !== 'session') throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
+  if (viewer.via !== 'session')
+    throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
   const name = opts.name.trim();
   if (!name) throw ValidationError.field('name', 'Give the token a name', 'REQUIRED');
   if (name.length > 100) throw ValidationError.field('name', 'At most 100 characters', 'TOO_LONG', { max: 100 });
-  if (opts.expiresInDays != null && (!Number.isInteger(opts.expiresInDays) || opts.expiresInDays < 1 || opts.expiresInDays > 3650))
-    throw ValidationError.field('expiresInDays', 'Must be a whole number of days from 1 to 3650', 'OUT_OF_RANGE', { min: 1, max: 3650 });
+  if (
+    opts.expiresInDays != null &&
+    (!Number.isInteger(opts.expiresInDays) || opts.expiresInDays < 1 || opts.expiresInDays > 3650)
+  )
+    throw ValidationError.field('expiresInDays', 'Must be a whole number of days from 1 to 3650', 'OUT_OF_RANGE', {
+      min: 1,
+      max: 3650,
+    });
   const secret = `pwt_${randomBytes(32).toString('base64url')}`;
   const token = await deps.prisma.apiToken.create({
     data: {
@@ -126,7 +143,8 @@ export async function createApiToken(deps: ServiceDeps, viewer: Viewer, opts: Cr
 }
 
 export async function revokeApiToken(deps: ServiceDeps, viewer: Viewer, tokenId: string) {
-  if (viewer.via !== 'session') throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
+  if (viewer.via !== 'session')
+    throw new AuthError('UNAUTHENTICATED', 'API tokens are managed from a signed-in session');
   const token = await deps.prisma.apiToken.findFirst({ where: { id: tokenId, accountId: viewer.accountId } });
   if (!token) throw new NotFoundError('API token');
   if (token.revokedAt) return token;
@@ -138,7 +156,10 @@ export async function revokeApiToken(deps: ServiceDeps, viewer: Viewer, tokenId:
 /** The viewer behind `Authorization: Bearer pwt_…`. */
 export async function resolveApiToken(deps: ServiceDeps, secret: string): Promise<Viewer> {
   if (!TOKEN_RE.test(secret)) throw new AuthError('TOKEN_INVALID', 'Malformed API token');
-  const token = await deps.prisma.apiToken.findUnique({ where: { tokenHash: sha256(secret) }, include: { account: true } });
+  const token = await deps.prisma.apiToken.findUnique({
+    where: { tokenHash: sha256(secret) },
+    include: { account: true },
+  });
   if (!token) throw new AuthError('TOKEN_INVALID', 'Unknown API token');
   const now = deps.now();
   if (token.revokedAt) throw new AuthError('TOKEN_REVOKED', 'This API token was revoked');
@@ -152,6 +173,8 @@ export async function resolveApiToken(deps: ServiceDeps, secret: string): Promis
 
 /** Deletes sessions that expired more than a day ago (run periodically). */
 export async function sweepExpiredSessions(deps: Pick<ServiceDeps, 'prisma' | 'now'>): Promise<number> {
-  const { count } = await deps.prisma.session.deleteMany({ where: { expiresAt: { lt: new Date(deps.now().getTime() - 86_400_000) } } });
+  const { count } = await deps.prisma.session.deleteMany({
+    where: { expiresAt: { lt: new Date(deps.now().getTime() - 86_400_000) } },
+  });
   return count;
 }

@@ -22,7 +22,13 @@ export function normalizeWarnDays(value: unknown): number[] | null {
 
 function validated(days: readonly number[], path: string[]): number[] {
   const n = normalizeWarnDays([...days]);
-  if (!n) throw ValidationError.field(path, `At most ${MAX_THRESHOLDS} whole numbers of days, each from 1 to 365`, 'WARN_DAYS', { max: MAX_THRESHOLDS });
+  if (!n)
+    throw ValidationError.field(
+      path,
+      `At most ${MAX_THRESHOLDS} whole numbers of days, each from 1 to 365`,
+      'WARN_DAYS',
+      { max: MAX_THRESHOLDS },
+    );
   return n;
 }
 
@@ -32,7 +38,12 @@ function validated(days: readonly number[], path: string[]): number[] {
  * certificate first seen with 5 days left gets one "7 days" message, not three. An expired
  * certificate gets none here: its check fails (CERT_EXPIRED) and the outage is alerted.
  */
-export function dueThreshold(thresholds: readonly number[], validTo: number, now: number, warned: number | null): number | null {
+export function dueThreshold(
+  thresholds: readonly number[],
+  validTo: number,
+  now: number,
+  warned: number | null,
+): number | null {
   const left = (validTo - now) / DAY_MS;
   if (left <= 0) return null;
   let due: number | null = null;
@@ -47,30 +58,55 @@ export async function getDefaultWarnDays(prisma: PrismaClient | Prisma.Transacti
 }
 
 /** The thresholds that apply to an account (its own, else the admin's default). */
-export async function warnDaysFor(prisma: PrismaClient | Prisma.TransactionClient, accountId: string): Promise<number[]> {
+export async function warnDaysFor(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  accountId: string,
+): Promise<number[]> {
   const account = await prisma.account.findUnique({ where: { id: accountId }, select: { certWarnDays: true } });
   return normalizeWarnDays(account?.certWarnDays) ?? getDefaultWarnDays(prisma);
 }
 
-export async function setDefaultWarnDays(deps: ServiceDeps, viewer: Viewer, days: readonly number[]): Promise<number[]> {
+export async function setDefaultWarnDays(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  days: readonly number[],
+): Promise<number[]> {
   requireAdmin(viewer);
   const value = validated(days, ['days']);
   await deps.prisma.$transaction(async (tx) => {
     await tx.setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
-    await recordAudit(tx, viewer, { action: 'settings.certWarnDays', targetType: 'Setting', targetId: KEY, detail: value });
+    await recordAudit(tx, viewer, {
+      action: 'settings.certWarnDays',
+      targetType: 'Setting',
+      targetId: KEY,
+      detail: value,
+    });
   });
   return value;
 }
 
 /** A customer sets its own thresholds; an admin any account's. null = follow the admin's default; [] = no warnings. */
-export async function setAccountWarnDays(deps: ServiceDeps, viewer: Viewer, accountId: string, days: readonly number[] | null): Promise<number[] | null> {
+export async function setAccountWarnDays(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  accountId: string,
+  days: readonly number[] | null,
+): Promise<number[] | null> {
   if (viewer.role !== 'ADMIN' && viewer.accountId !== accountId) throw new NotFoundError('Account');
   const value = days === null ? null : days.length === 0 ? [] : validated(days, ['days']);
   const found = await deps.prisma.account.findUnique({ where: { id: accountId }, select: { id: true } });
   if (!found) throw new NotFoundError('Account');
   await deps.prisma.$transaction(async (tx) => {
-    await tx.account.update({ where: { id: accountId }, data: { certWarnDays: value === null ? Prisma.DbNull : value } });
-    await recordAudit(tx, viewer, { action: 'account.certWarnDays', targetType: 'Account', targetId: accountId, detail: value ?? 'default' });
+    await tx.account.update({
+      where: { id: accountId },
+      data: { certWarnDays: value === null ? Prisma.DbNull : value },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'account.certWarnDays',
+      targetType: 'Account',
+      targetId: accountId,
+      detail: value ?? 'default',
+    });
   });
   return value;
 }
@@ -85,25 +121,45 @@ export interface ListCertificatesOptions {
 export const MAX_EXPIRING_WITHIN_DAYS = 3650;
 
 /** Current certificates of live monitors, soonest expiry first. */
-export function certificateListWhere(deps: ServiceDeps, viewer: Viewer | null, opts: ListCertificatesOptions): Prisma.CertificateWhereInput {
+export function certificateListWhere(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: ListCertificatesOptions,
+): Prisma.CertificateWhereInput {
   const within = opts.expiringWithinDays;
   if (within != null && (!Number.isInteger(within) || within < 0 || within > MAX_EXPIRING_WITHIN_DAYS)) {
-    throw ValidationError.field('expiringWithinDays', `must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}`, 'OUT_OF_RANGE', { min: 0, max: MAX_EXPIRING_WITHIN_DAYS });
+    throw ValidationError.field(
+      'expiringWithinDays',
+      `must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}`,
+      'OUT_OF_RANGE',
+      { min: 0, max: MAX_EXPIRING_WITHIN_DAYS },
+    );
   }
   return {
     AND: [
       ownedWhere(viewer),
       { current: true, monitor: { deletedAt: null } },
       opts.monitorId ? { monitorId: opts.monitorId } : {},
-      opts.expiringWithinDays != null ? { validTo: { lt: new Date(deps.now().getTime() + opts.expiringWithinDays * DAY_MS) } } : {},
+      opts.expiringWithinDays != null
+        ? { validTo: { lt: new Date(deps.now().getTime() + opts.expiringWithinDays * DAY_MS) } }
+        : {},
     ],
   };
 }
 
 type CertificateQuery = Omit<Prisma.CertificateFindManyArgs, 'where' | 'orderBy'>;
 
-export function listCertificates(deps: ServiceDeps, viewer: Viewer | null, opts: ListCertificatesOptions, query: CertificateQuery) {
-  return deps.prisma.certificate.findMany({ ...query, where: certificateListWhere(deps, viewer, opts), orderBy: [{ validTo: 'asc' }, { id: 'asc' }] });
+export function listCertificates(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: ListCertificatesOptions,
+  query: CertificateQuery,
+) {
+  return deps.prisma.certificate.findMany({
+    ...query,
+    where: certificateListWhere(deps, viewer, opts),
+    orderBy: [{ validTo: 'asc' }, { id: 'asc' }],
+  });
 }
 
 export function countCertificates(deps: ServiceDeps, viewer: Viewer | null, opts: ListCertificatesOptions) {

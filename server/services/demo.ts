@@ -5,8 +5,21 @@ import type { PrismaClient } from '../db/index.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_LOGINS = [
-  { loginId: 'hosting', password: 'hosting-demo', kind: 'HOSTING' as const, name: 'Demo Hosting Co.', servers: ['127.0.0.1', '127.0.0.2', '127.0.0.3'] },
-  { loginId: 'colo', password: 'colo-demo', kind: 'COLOCATION' as const, name: 'Demo Colocation Ltd.', servers: [] as string[], representativeIp: '127.0.0.10' },
+  {
+    loginId: 'hosting',
+    password: 'hosting-demo',
+    kind: 'HOSTING' as const,
+    name: 'Demo Hosting Co.',
+    servers: ['127.0.0.1', '127.0.0.2', '127.0.0.3'],
+  },
+  {
+    loginId: 'colo',
+    password: 'colo-demo',
+    kind: 'COLOCATION' as const,
+    name: 'Demo Colocation Ltd.',
+    servers: [] as string[],
+    representativeIp: '127.0.0.10',
+  },
 ];
 
 export async function seedDemo(prisma: PrismaClient) {
@@ -28,10 +41,26 @@ export async function seedDemo(prisma: PrismaClient) {
         },
       });
       for (const ip of d.servers) {
-        await tx.server.create({ data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: true, label: 'demo (this machine)' } });
+        await tx.server.create({
+          data: {
+            ip,
+            accountId: account.id,
+            source: 'HOSTING_INVENTORY',
+            allowPrivate: true,
+            label: 'demo (this machine)',
+          },
+        });
       }
       if (d.representativeIp) {
-        await tx.server.create({ data: { ip: d.representativeIp, accountId: account.id, source: 'REPRESENTATIVE', allowPrivate: true, label: 'representative IP (demo)' } });
+        await tx.server.create({
+          data: {
+            ip: d.representativeIp,
+            accountId: account.id,
+            source: 'REPRESENTATIVE',
+            allowPrivate: true,
+            label: 'representative IP (demo)',
+          },
+        });
       }
     });
   }

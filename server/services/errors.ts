@@ -23,7 +23,9 @@ export class ValidationError extends DomainError {
     this.name = 'ValidationError';
   }
   static field(path: string | string[], message: string, code?: string, params?: ProblemParams): ValidationError {
-    return new ValidationError([{ path: Array.isArray(path) ? path : [path], message, ...(code ? { code } : {}), ...(params ? { params } : {}) }]);
+    return new ValidationError([
+      { path: Array.isArray(path) ? path : [path], message, ...(code ? { code } : {}), ...(params ? { params } : {}) },
+    ]);
   }
 }
 

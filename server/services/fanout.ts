@@ -71,9 +71,21 @@ export function createFanout(opts: FanoutOptions): Fanout {
   const prefix = opts.prefix ?? 'portwatch:';
   const base: RedisOptions = { lazyConnect: true, connectTimeout: 3_000, retryStrategy, keepAlive: 10_000 };
   // publishes fail at once while disconnected (the event is then delivered locally)
-  const pub = new Redis(opts.url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, connectionName: 'portwatch-pub' });
+  const pub = new Redis(opts.url, {
+    ...base,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectionName: 'portwatch-pub',
+  });
   // (un)subscribes wait for the connection; ioredis re-subscribes after a reconnect
-  const sub = new Redis(opts.url, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: 'portwatch-sub' });
+  const sub = new Redis(opts.url, {
+    ...base,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    autoResubscribe: true,
+    connectionName: 'portwatch-sub',
+  });
   // The library fires (un)subscribe without awaiting them; their rejections (on close) are expected.
   const quietSub = new Proxy(sub, {
     get(target, prop) {
@@ -88,7 +100,11 @@ export function createFanout(opts: FanoutOptions): Fanout {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const redisTarget = createRedisEventTarget<CustomEvent>({ publishClient: pub, subscribeClient: quietSub, serializer: dateJson });
+  const redisTarget = createRedisEventTarget<CustomEvent>({
+    publishClient: pub,
+    subscribeClient: quietSub,
+    serializer: dateJson,
+  });
 
   const local = new Map<string, Set<Listener>>();
   const relays = new Map<string, Listener>();
@@ -101,7 +117,8 @@ export function createFanout(opts: FanoutOptions): Fanout {
   let lastProblem = 'not connected yet';
   let warnTimer: NodeJS.Timeout | undefined;
   const problemOf = (err: unknown) => {
-    if (err instanceof AggregateError && err.errors.length) return err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
+    if (err instanceof AggregateError && err.errors.length)
+      return err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).join('; ');
     const e = err as { message?: unknown; code?: unknown };
     const msg = err instanceof Error ? err.message : String(err);
     return msg || (typeof e.code === 'string' ? e.code : 'unknown error');
@@ -127,7 +144,9 @@ export function createFanout(opts: FanoutOptions): Fanout {
       clearTimeout(warnTimer);
       warnTimer = setTimeout(() => {
         const problem = lastProblem !== seen || seen !== 'not connected yet' ? lastProblem : 'connection closed';
-        log('warn', 'Redis unreachable: live events are delivered within this process only until it is back', { problem });
+        log('warn', 'Redis unreachable: live events are delivered within this process only until it is back', {
+          problem,
+        });
       }, 1_000);
       warnTimer.unref();
     }
@@ -185,7 +204,8 @@ export function createFanout(opts: FanoutOptions): Fanout {
     });
   }
 
-  const listenerOf = (cb: ListenerArg): Listener | null => (cb === null ? null : typeof cb === 'function' ? cb : (e) => cb.handleEvent(e));
+  const listenerOf = (cb: ListenerArg): Listener | null =>
+    cb === null ? null : typeof cb === 'function' ? cb : (e) => cb.handleEvent(e);
   const objectListeners = new WeakMap<object, Listener>();
 
   const eventTarget = {
@@ -245,11 +265,19 @@ export function createFanout(opts: FanoutOptions): Fanout {
       const end = Date.now() + ms;
       while (!shared && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       if (!shared) {
-        log('warn', 'Redis unreachable at start: live events stay within this process until it answers', { problem: lastProblem });
+        log('warn', 'Redis unreachable at start: live events stay within this process until it answers', {
+          problem: lastProblem,
+        });
       }
       return shared;
     },
-    status: () => (shared ? { ok: true, detail: 'live events shared through Redis' } : { ok: false, detail: `Redis unreachable (${lastProblem}): live events reach this process's subscribers only` }),
+    status: () =>
+      shared
+        ? { ok: true, detail: 'live events shared through Redis' }
+        : {
+            ok: false,
+            detail: `Redis unreachable (${lastProblem}): live events reach this process's subscribers only`,
+          },
     stats: () => ({ shared, ...stats }),
     async close() {
       closed = true;

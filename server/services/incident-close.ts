@@ -12,10 +12,18 @@ type Tx = Prisma.TransactionClient;
 
 /** The admin alert recipients as the ledger needs them. */
 export async function adminRecipientInfo(db: Pick<Tx, 'adminRecipient'>): Promise<AdminRecipientInfo[]> {
-  const rows = await db.adminRecipient.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], include: { endpoints: { select: endpointInfoSelect } } });
+  const rows = await db.adminRecipient.findMany({
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    include: { endpoints: { select: endpointInfoSelect } },
+  });
   return rows.map((a) => ({
-    email: a.email, phone: a.phone, mailEnabled: a.mailEnabled, smsEnabled: a.smsEnabled, alimtalkEnabled: a.alimtalkEnabled,
-    endpoints: a.endpoints.map(toEndpointInfo), language: a.language,
+    email: a.email,
+    phone: a.phone,
+    mailEnabled: a.mailEnabled,
+    smsEnabled: a.smsEnabled,
+    alimtalkEnabled: a.alimtalkEnabled,
+    endpoints: a.endpoints.map(toEndpointInfo),
+    language: a.language,
   }));
 }
 
@@ -31,15 +39,30 @@ export interface ClosableMonitor {
 }
 
 /** Closes the monitor's open incidents with `reason`; returns their ids. */
-export async function closeMonitorIncidents(tx: Tx, m: ClosableMonitor, reason: Exclude<IncidentCloseReason, 'RECOVERED'>, now: Date): Promise<string[]> {
+export async function closeMonitorIncidents(
+  tx: Tx,
+  m: ClosableMonitor,
+  reason: Exclude<IncidentCloseReason, 'RECOVERED'>,
+  now: Date,
+): Promise<string[]> {
   const open = await tx.incident.findMany({ where: { monitorId: m.id, resolvedAt: null }, select: { id: true } });
   if (!open.length) return [];
-  await tx.incident.updateMany({ where: { id: { in: open.map((i) => i.id) }, resolvedAt: null }, data: { resolvedAt: now, openMonitorId: null, closeReason: reason } });
+  await tx.incident.updateMany({
+    where: { id: { in: open.map((i) => i.id) }, resolvedAt: null },
+    data: { resolvedAt: now, openMonitorId: null, closeReason: reason },
+  });
   const admins = await adminRecipientInfo(tx);
   const contact = {
-    name: m.contactName, email: m.contactEmail, phone: m.contactPhone, mailEnabled: m.mailEnabled, smsEnabled: m.smsEnabled, language: m.account.language,
+    name: m.contactName,
+    email: m.contactEmail,
+    phone: m.contactPhone,
+    mailEnabled: m.mailEnabled,
+    smsEnabled: m.smsEnabled,
+    language: m.account.language,
   };
-  const data = open.flatMap((i) => ledgerRows({ incidentId: i.id, kind: 'CLOSED', accountId: m.accountId, contact, admins, sendAfter: now }));
+  const data = open.flatMap((i) =>
+    ledgerRows({ incidentId: i.id, kind: 'CLOSED', accountId: m.accountId, contact, admins, sendAfter: now }),
+  );
   if (data.length) await tx.notification.createMany({ data, skipDuplicates: true });
   return open.map((i) => i.id);
 }

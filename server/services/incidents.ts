@@ -29,8 +29,17 @@ export function incidentListWhere(viewer: Viewer | null, opts: ListIncidentsOpti
 
 type IncidentQuery = Omit<Prisma.IncidentFindManyArgs, 'where' | 'orderBy'>;
 
-export function listIncidents(deps: ServiceDeps, viewer: Viewer | null, opts: ListIncidentsOptions, query: IncidentQuery) {
-  return deps.prisma.incident.findMany({ ...query, where: incidentListWhere(viewer, opts), orderBy: [{ openedAt: 'desc' }, { id: 'desc' }] });
+export function listIncidents(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: ListIncidentsOptions,
+  query: IncidentQuery,
+) {
+  return deps.prisma.incident.findMany({
+    ...query,
+    where: incidentListWhere(viewer, opts),
+    orderBy: [{ openedAt: 'desc' }, { id: 'desc' }],
+  });
 }
 
 export function countIncidents(deps: ServiceDeps, viewer: Viewer | null, opts: ListIncidentsOptions) {
@@ -43,7 +52,10 @@ export interface ListNotificationsOptions {
   status?: NotificationStatus | null;
 }
 
-export function notificationListWhere(viewer: Viewer | null, opts: ListNotificationsOptions): Prisma.NotificationWhereInput {
+export function notificationListWhere(
+  viewer: Viewer | null,
+  opts: ListNotificationsOptions,
+): Prisma.NotificationWhereInput {
   return {
     AND: [
       notificationWhere(viewer),
@@ -56,8 +68,17 @@ export function notificationListWhere(viewer: Viewer | null, opts: ListNotificat
 
 type NotificationQuery = Omit<Prisma.NotificationFindManyArgs, 'where' | 'orderBy'>;
 
-export function listNotifications(deps: ServiceDeps, viewer: Viewer | null, opts: ListNotificationsOptions, query: NotificationQuery) {
-  return deps.prisma.notification.findMany({ ...query, where: notificationListWhere(viewer, opts), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+export function listNotifications(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: ListNotificationsOptions,
+  query: NotificationQuery,
+) {
+  return deps.prisma.notification.findMany({
+    ...query,
+    where: notificationListWhere(viewer, opts),
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
 }
 
 export function countNotifications(deps: ServiceDeps, viewer: Viewer | null, opts: ListNotificationsOptions) {

@@ -28,7 +28,11 @@ export function serverListWhere(viewer: Viewer | null, opts: ListServersOptions)
 type ServerQuery = Omit<Prisma.ServerFindManyArgs, 'where' | 'orderBy'>;
 
 export function listServers(deps: ServiceDeps, viewer: Viewer | null, opts: ListServersOptions, query: ServerQuery) {
-  return deps.prisma.server.findMany({ ...query, where: serverListWhere(viewer, opts), orderBy: [{ ip: 'asc' }, { id: 'asc' }] });
+  return deps.prisma.server.findMany({
+    ...query,
+    where: serverListWhere(viewer, opts),
+    orderBy: [{ ip: 'asc' }, { id: 'asc' }],
+  });
 }
 
 export function countServers(deps: ServiceDeps, viewer: Viewer | null, opts: ListServersOptions) {
@@ -40,7 +44,9 @@ export function requireAdmin(viewer: Viewer | null): asserts viewer is Viewer {
 }
 
 async function requireCustomer(deps: ServiceDeps, accountId: string | null | undefined, path: string[]) {
-  const account = accountId ? await deps.prisma.account.findFirst({ where: { id: accountId, role: 'CUSTOMER' } }) : null;
+  const account = accountId
+    ? await deps.prisma.account.findFirst({ where: { id: accountId, role: 'CUSTOMER' } })
+    : null;
   if (!account) throw ValidationError.field(path, 'No such customer', 'CUSTOMER_UNKNOWN');
   return account;
 }
@@ -66,11 +72,29 @@ export async function addServer(deps: ServiceDeps, viewer: Viewer, opts: AddServ
   if (!ip.ok) throw new ValidationError([{ path: ['input', 'ip'], ...problemOf(ip) }]);
   const label = cleanLabel(opts.label, ['input', 'label']);
   const existing = await deps.prisma.server.findUnique({ where: { ip: ip.ip } });
-  if (existing) throw new ConflictError(existing.accountId === account.id ? `${ip.ip} is already in this customer's inventory` : `${ip.ip} belongs to another customer`);
+  if (existing)
+    throw new ConflictError(
+      existing.accountId === account.id
+        ? `${ip.ip} is already in this customer's inventory`
+        : `${ip.ip} belongs to another customer`,
+    );
   try {
     return await deps.prisma.$transaction(async (tx) => {
-      const server = await tx.server.create({ data: { ip: ip.ip, accountId: account.id, source: 'HOSTING_INVENTORY', label, allowPrivate: opts.allowPrivate ?? false } });
-      await recordAudit(tx, viewer, { action: 'server.add', targetType: 'Server', targetId: server.id, detail: { ip: ip.ip, accountId: account.id } });
+      const server = await tx.server.create({
+        data: {
+          ip: ip.ip,
+          accountId: account.id,
+          source: 'HOSTING_INVENTORY',
+          label,
+          allowPrivate: opts.allowPrivate ?? false,
+        },
+      });
+      await recordAudit(tx, viewer, {
+        action: 'server.add',
+        targetType: 'Server',
+        targetId: server.id,
+        detail: { ip: ip.ip, accountId: account.id },
+      });
       return server;
     });
   } catch (err) {
@@ -114,11 +138,18 @@ export interface ImportServersResult {
 const MAX_IMPORT_LINES = 5_000;
 
 /** Parses a pasted list: per-line results. The valid lines are added; every other line says why not. */
-export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: ImportServersOptions): Promise<ImportServersResult> {
+export async function importServers(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: ImportServersOptions,
+): Promise<ImportServersResult> {
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
   const raw = opts.text.split(/\r?\n/);
-  if (raw.length > MAX_IMPORT_LINES) throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`, 'TOO_MANY', { max: MAX_IMPORT_LINES });
+  if (raw.length > MAX_IMPORT_LINES)
+    throw ValidationError.field(['input', 'text'], `At most ${MAX_IMPORT_LINES} lines at once`, 'TOO_MANY', {
+      max: MAX_IMPORT_LINES,
+    });
   const lines: (ImportLine & { label: string | null })[] = [];
   const seen = new Map<string, number>();
   raw.forEach((text, i) => {
@@ -127,58 +158,119 @@ export async function importServers(deps: ServiceDeps, viewer: Viewer, opts: Imp
     const [first = '', ...rest] = input.split(/[\s,;]+/);
     const label = rest.join(' ').trim().slice(0, 100) || null;
     const ip = checkIp(first, { allowPrivate: opts.allowPrivate ?? false });
-    const line: ImportLine & { label: string | null } = { line: i + 1, input, ip: ip.ok ? ip.ip : null, status: 'WOULD_CREATE', message: null, code: null, params: null, label };
+    const line: ImportLine & { label: string | null } = {
+      line: i + 1,
+      input,
+      ip: ip.ok ? ip.ip : null,
+      status: 'WOULD_CREATE',
+      message: null,
+      code: null,
+      params: null,
+      label,
+    };
     if (!ip.ok) Object.assign(line, { status: 'ERROR', message: ip.message, code: ip.code, params: ip.params ?? null });
-    else if (seen.has(ip.ip)) Object.assign(line, { status: 'ERROR', message: `Same address as line ${seen.get(ip.ip)}`, code: 'DUPLICATE_LINE', params: { line: seen.get(ip.ip)! } });
+    else if (seen.has(ip.ip))
+      Object.assign(line, {
+        status: 'ERROR',
+        message: `Same address as line ${seen.get(ip.ip)}`,
+        code: 'DUPLICATE_LINE',
+        params: { line: seen.get(ip.ip)! },
+      });
     else seen.set(ip.ip, i + 1);
     lines.push(line);
   });
   if (lines.length === 0) throw ValidationError.field(['input', 'text'], 'Paste at least one IP address', 'REQUIRED');
-  const existing = await deps.prisma.server.findMany({ where: { ip: { in: [...seen.keys()] } }, select: { ip: true, accountId: true } });
+  const existing = await deps.prisma.server.findMany({
+    where: { ip: { in: [...seen.keys()] } },
+    select: { ip: true, accountId: true },
+  });
   const owner = new Map(existing.map((s) => [s.ip, s.accountId]));
   for (const l of lines) {
     if (l.status !== 'WOULD_CREATE' || !l.ip || !owner.has(l.ip)) continue;
-    if (owner.get(l.ip) === account.id) Object.assign(l, { status: 'UNCHANGED', message: 'Already in this inventory', code: 'IP_IN_INVENTORY', params: { ip: l.ip } });
-    else Object.assign(l, { status: 'ERROR', message: 'Belongs to another customer', code: 'IP_OTHER_CUSTOMER', params: { ip: l.ip } });
+    if (owner.get(l.ip) === account.id)
+      Object.assign(l, {
+        status: 'UNCHANGED',
+        message: 'Already in this inventory',
+        code: 'IP_IN_INVENTORY',
+        params: { ip: l.ip },
+      });
+    else
+      Object.assign(l, {
+        status: 'ERROR',
+        message: 'Belongs to another customer',
+        code: 'IP_OTHER_CUSTOMER',
+        params: { ip: l.ip },
+      });
   }
   const toCreate = lines.filter((l) => l.status === 'WOULD_CREATE');
   const result = (applied: boolean): ImportServersResult => ({
     applied,
     created: applied ? toCreate.length : 0,
     refused: lines.filter((l) => l.status === 'ERROR').length,
-    lines: lines.map(({ label: _label, ...l }) => (applied && l.status === 'WOULD_CREATE' ? { ...l, status: 'CREATED' as const } : l)),
+    lines: lines.map(({ label: _label, ...l }) =>
+      applied && l.status === 'WOULD_CREATE' ? { ...l, status: 'CREATED' as const } : l,
+    ),
   });
   if (opts.dryRun || toCreate.length === 0) return result(false);
   try {
     await deps.prisma.$transaction(async (tx) => {
       await tx.server.createMany({
-        data: toCreate.map((l) => ({ ip: l.ip!, accountId: account.id, source: 'HOSTING_INVENTORY' as const, label: l.label, allowPrivate: opts.allowPrivate ?? false })),
+        data: toCreate.map((l) => ({
+          ip: l.ip!,
+          accountId: account.id,
+          source: 'HOSTING_INVENTORY' as const,
+          label: l.label,
+          allowPrivate: opts.allowPrivate ?? false,
+        })),
       });
-      await recordAudit(tx, viewer, { action: 'server.import', targetType: 'Account', targetId: account.id, detail: { created: toCreate.length, lines: lines.length, refused: lines.filter((l) => l.status === 'ERROR').length } });
+      await recordAudit(tx, viewer, {
+        action: 'server.import',
+        targetType: 'Account',
+        targetId: account.id,
+        detail: {
+          created: toCreate.length,
+          lines: lines.length,
+          refused: lines.filter((l) => l.status === 'ERROR').length,
+        },
+      });
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError('Another change added one of these addresses meanwhile; try again');
+    if (isUniqueViolation(err))
+      throw new ConflictError('Another change added one of these addresses meanwhile; try again');
     throw err;
   }
   return result(true);
 }
 
 async function requireServer(deps: ServiceDeps, serverId: string) {
-  const server = await deps.prisma.server.findUnique({ where: { id: serverId }, include: { activeMonitor: { select: { id: true } }, _count: { select: { monitors: true } } } });
+  const server = await deps.prisma.server.findUnique({
+    where: { id: serverId },
+    include: { activeMonitor: { select: { id: true } }, _count: { select: { monitors: true } } },
+  });
   if (!server) throw new NotFoundError('Server');
   return server;
 }
 
-export async function moveServer(deps: ServiceDeps, viewer: Viewer, opts: { serverId: string; accountId: string }): Promise<Server> {
+export async function moveServer(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: { serverId: string; accountId: string },
+): Promise<Server> {
   requireAdmin(viewer);
   const server = await requireServer(deps, opts.serverId);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
   if (server.accountId === account.id) return server;
   if (server.activeMonitor) throw new ConflictError(`${server.ip} is being monitored; delete its monitor first`);
-  if (server.source === 'REPRESENTATIVE') throw new ConflictError(`${server.ip} is a representative IP; change the representative IP first`);
+  if (server.source === 'REPRESENTATIVE')
+    throw new ConflictError(`${server.ip} is a representative IP; change the representative IP first`);
   return deps.prisma.$transaction(async (tx) => {
     const moved = await tx.server.update({ where: { id: server.id }, data: { accountId: account.id } });
-    await recordAudit(tx, viewer, { action: 'server.move', targetType: 'Server', targetId: server.id, detail: { ip: server.ip, from: server.accountId, to: account.id } });
+    await recordAudit(tx, viewer, {
+      action: 'server.move',
+      targetType: 'Server',
+      targetId: server.id,
+      detail: { ip: server.ip, from: server.accountId, to: account.id },
+    });
     return moved;
   });
 }
@@ -188,7 +280,11 @@ export async function moveServer(deps: ServiceDeps, viewer: Viewer, opts: { serv
  * re-checks the address before every connect, so a withdrawn permission stops the next check
  * (its monitor is re-read here and by the other processes' resync); the port then says why.
  */
-export async function setServerAllowPrivate(deps: ServiceDeps, viewer: Viewer, opts: { serverId: string; allowPrivate: boolean }): Promise<Server> {
+export async function setServerAllowPrivate(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: { serverId: string; allowPrivate: boolean },
+): Promise<Server> {
   requireAdmin(viewer);
   const server = await requireServer(deps, opts.serverId);
   const monitorId = server.activeMonitor?.id ?? null;
@@ -196,7 +292,12 @@ export async function setServerAllowPrivate(deps: ServiceDeps, viewer: Viewer, o
     const s = await tx.server.update({ where: { id: server.id }, data: { allowPrivate: opts.allowPrivate } });
     // every probe process re-reads the monitors changed since its last resync
     if (monitorId) await tx.monitor.update({ where: { id: monitorId }, data: { updatedAt: deps.now() } });
-    await recordAudit(tx, viewer, { action: 'server.allowPrivate', targetType: 'Server', targetId: server.id, detail: { ip: server.ip, allowPrivate: opts.allowPrivate } });
+    await recordAudit(tx, viewer, {
+      action: 'server.allowPrivate',
+      targetType: 'Server',
+      targetId: server.id,
+      detail: { ip: server.ip, allowPrivate: opts.allowPrivate },
+    });
     return s;
   });
   if (monitorId) deps.onMonitorChanged?.(monitorId);
@@ -204,15 +305,26 @@ export async function setServerAllowPrivate(deps: ServiceDeps, viewer: Viewer, o
 }
 
 /** Removes a server from the inventory. Its monitoring history goes with it, so that needs `purgeHistory`. */
-export async function removeServer(deps: ServiceDeps, viewer: Viewer, opts: { serverId: string; purgeHistory?: boolean | null }): Promise<Server> {
+export async function removeServer(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: { serverId: string; purgeHistory?: boolean | null },
+): Promise<Server> {
   requireAdmin(viewer);
   const server = await requireServer(deps, opts.serverId);
   if (server.activeMonitor) throw new ConflictError(`${server.ip} is being monitored; delete its monitor first`);
-  if (server.source === 'REPRESENTATIVE') throw new ConflictError(`${server.ip} is a representative IP; change the representative IP first`);
-  if (server._count.monitors > 0 && !opts.purgeHistory) throw new ConflictError(`${server.ip} has monitoring logs; pass purgeHistory to delete them with the server`);
+  if (server.source === 'REPRESENTATIVE')
+    throw new ConflictError(`${server.ip} is a representative IP; change the representative IP first`);
+  if (server._count.monitors > 0 && !opts.purgeHistory)
+    throw new ConflictError(`${server.ip} has monitoring logs; pass purgeHistory to delete them with the server`);
   return deps.prisma.$transaction(async (tx) => {
     await tx.server.delete({ where: { id: server.id } });
-    await recordAudit(tx, viewer, { action: 'server.remove', targetType: 'Server', targetId: server.id, detail: { ip: server.ip, accountId: server.accountId, purgedMonitors: server._count.monitors } });
+    await recordAudit(tx, viewer, {
+      action: 'server.remove',
+      targetType: 'Server',
+      targetId: server.id,
+      detail: { ip: server.ip, accountId: server.accountId, purgedMonitors: server._count.monitors },
+    });
     return server;
   });
 }
@@ -221,32 +333,67 @@ export async function removeServer(deps: ServiceDeps, viewer: Viewer, opts: { se
  * Sets a colocation customer's representative IP. The old representative server keeps its
  * history: it is re-pointed to the new IP unless it is being monitored (then: conflict).
  */
-export async function setRepresentativeIp(deps: ServiceDeps, viewer: Viewer, opts: { accountId: string; ip: string; allowPrivate?: boolean | null }): Promise<Server> {
+export async function setRepresentativeIp(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: { accountId: string; ip: string; allowPrivate?: boolean | null },
+): Promise<Server> {
   requireAdmin(viewer);
   const account = await requireCustomer(deps, opts.accountId, ['input', 'account']);
-  if (account.kind !== 'COLOCATION') throw ValidationError.field(['input', 'account'], 'Only colocation customers have a representative IP', 'COLOCATION_ONLY');
+  if (account.kind !== 'COLOCATION')
+    throw ValidationError.field(
+      ['input', 'account'],
+      'Only colocation customers have a representative IP',
+      'COLOCATION_ONLY',
+    );
   const ip = checkIp(opts.ip, { allowPrivate: opts.allowPrivate ?? false });
   if (!ip.ok) throw new ValidationError([{ path: ['input', 'ip'], ...problemOf(ip) }]);
   const [current, taken] = await Promise.all([
-    deps.prisma.server.findFirst({ where: { accountId: account.id, source: 'REPRESENTATIVE' }, include: { activeMonitor: { select: { id: true } } } }),
+    deps.prisma.server.findFirst({
+      where: { accountId: account.id, source: 'REPRESENTATIVE' },
+      include: { activeMonitor: { select: { id: true } } },
+    }),
     deps.prisma.server.findUnique({ where: { ip: ip.ip } }),
   ]);
   if (taken && taken.accountId !== account.id) throw new ConflictError(`${ip.ip} belongs to another customer`);
-  if (current && current.ip !== ip.ip && current.activeMonitor && !taken) throw new ConflictError(`The current representative IP ${current.ip} is being monitored; delete that monitor first`);
+  if (current && current.ip !== ip.ip && current.activeMonitor && !taken)
+    throw new ConflictError(
+      `The current representative IP ${current.ip} is being monitored; delete that monitor first`,
+    );
   try {
     return await deps.prisma.$transaction(async (tx) => {
       let server: Server;
       if (taken) {
         // already in this customer's inventory: it becomes the representative; the old one stays as an ordinary server
-        if (current && current.id !== taken.id) await tx.server.update({ where: { id: current.id }, data: { source: 'APPROVED_REQUEST' } });
-        server = await tx.server.update({ where: { id: taken.id }, data: { source: 'REPRESENTATIVE', allowPrivate: taken.allowPrivate || (opts.allowPrivate ?? false) } });
+        if (current && current.id !== taken.id)
+          await tx.server.update({ where: { id: current.id }, data: { source: 'APPROVED_REQUEST' } });
+        server = await tx.server.update({
+          where: { id: taken.id },
+          data: { source: 'REPRESENTATIVE', allowPrivate: taken.allowPrivate || (opts.allowPrivate ?? false) },
+        });
       } else if (current) {
-        server = await tx.server.update({ where: { id: current.id }, data: { ip: ip.ip, allowPrivate: opts.allowPrivate ?? false } });
+        server = await tx.server.update({
+          where: { id: current.id },
+          data: { ip: ip.ip, allowPrivate: opts.allowPrivate ?? false },
+        });
       } else {
-        server = await tx.server.create({ data: { ip: ip.ip, accountId: account.id, source: 'REPRESENTATIVE', allowPrivate: opts.allowPrivate ?? false, label: 'representative IP' } });
+        server = await tx.server.create({
+          data: {
+            ip: ip.ip,
+            accountId: account.id,
+            source: 'REPRESENTATIVE',
+            allowPrivate: opts.allowPrivate ?? false,
+            label: 'representative IP',
+          },
+        });
       }
       await tx.account.update({ where: { id: account.id }, data: { representativeIp: ip.ip } });
-      await recordAudit(tx, viewer, { action: 'account.representativeIp', targetType: 'Account', targetId: account.id, detail: { from: account.representativeIp, to: ip.ip } });
+      await recordAudit(tx, viewer, {
+        action: 'account.representativeIp',
+        targetType: 'Account',
+        targetId: account.id,
+        detail: { from: account.representativeIp, to: ip.ip },
+      });
       return server;
     });
   } catch (err) {

@@ -12,7 +12,16 @@ export interface ParsedIp {
 }
 
 /** Why an address may not be probed without an admin's permission. */
-export type IpRangeKind = 'UNSPECIFIED' | 'LOOPBACK' | 'LINK_LOCAL' | 'MULTICAST' | 'PRIVATE' | 'SHARED' | 'RESERVED' | 'DOCUMENTATION' | 'BROADCAST';
+export type IpRangeKind =
+  | 'UNSPECIFIED'
+  | 'LOOPBACK'
+  | 'LINK_LOCAL'
+  | 'MULTICAST'
+  | 'PRIVATE'
+  | 'SHARED'
+  | 'RESERVED'
+  | 'DOCUMENTATION'
+  | 'BROADCAST';
 
 const RANGE_TEXT: Record<IpRangeKind, string> = {
   UNSPECIFIED: 'an unspecified address',
@@ -74,7 +83,8 @@ function parseHextets(text: string): number[] | null {
   }
   const parts = head.split('::');
   if (parts.length > 2) return null;
-  const toNums = (s: string) => (s === '' ? [] : s.split(':').map((h) => (/^[0-9a-f]{1,4}$/i.test(h) ? parseInt(h, 16) : NaN)));
+  const toNums = (s: string) =>
+    s === '' ? [] : s.split(':').map((h) => (/^[0-9a-f]{1,4}$/i.test(h) ? parseInt(h, 16) : NaN));
   const left = toNums(parts[0] ?? '');
   const right = parts.length === 2 ? toNums(parts[1] ?? '') : [];
   const known = left.length + right.length + tail.length;
@@ -169,10 +179,20 @@ export function ipRangeOf(ip: string): IpRangeKind | null {
  */
 export function checkIp(input: string, opts: { allowPrivate?: boolean } = {}): IpCheck {
   const parsed = parseIp(input);
-  if (!parsed) return { ok: false, code: 'INVALID_IP', message: 'Enter an IPv4 or IPv6 address (e.g. 203.0.113.10), not a host name or range' };
+  if (!parsed)
+    return {
+      ok: false,
+      code: 'INVALID_IP',
+      message: 'Enter an IPv4 or IPv6 address (e.g. 203.0.113.10), not a host name or range',
+    };
   const range = restrictedRange(parsed);
   if (range && !opts.allowPrivate) {
-    return { ok: false, code: 'IP_NOT_PUBLIC', params: { ip: parsed.ip, range }, message: `${parsed.ip} is ${RANGE_TEXT[range]}; only an administrator can allow monitoring it` };
+    return {
+      ok: false,
+      code: 'IP_NOT_PUBLIC',
+      params: { ip: parsed.ip, range },
+      message: `${parsed.ip} is ${RANGE_TEXT[range]}; only an administrator can allow monitoring it`,
+    };
   }
   return { ok: true, ip: parsed.ip, family: parsed.family, range };
 }
@@ -195,6 +215,10 @@ export function probeRefusal(host: string, allowPrivate: boolean): string | null
 }
 
 /** A refused address as a field problem's message, code and params (see services/errors.ts). */
-export function problemOf(check: Extract<IpCheck, { ok: false }>): { message: string; code: string; params?: Record<string, string> } {
+export function problemOf(check: Extract<IpCheck, { ok: false }>): {
+  message: string;
+  code: string;
+  params?: Record<string, string>;
+} {
   return { message: check.message, code: check.code, ...(check.params ? { params: check.params } : {}) };
 }

@@ -39,9 +39,17 @@ function events(deps: ServiceDeps, rows: Row[]): PortStatusEvent[] {
     for (const port of m.ports) {
       const s = saved.get(port);
       out.push({
-        monitorId: m.id, accountId: m.accountId, host: m.host, port, phase: s?.phase ?? 'UNKNOWN', since: s?.since ?? new Date(0),
-        lastCheckAt: s?.lastCheckAt ?? null, lastOk: s?.lastOk ?? null, lastLatencyMs: s?.lastLatencyMs ?? null,
-        lastErrorCode: s?.lastErrorCode ?? null, lastErrorMessage: s?.lastErrorMessage ?? null,
+        monitorId: m.id,
+        accountId: m.accountId,
+        host: m.host,
+        port,
+        phase: s?.phase ?? 'UNKNOWN',
+        since: s?.since ?? new Date(0),
+        lastCheckAt: s?.lastCheckAt ?? null,
+        lastOk: s?.lastOk ?? null,
+        lastLatencyMs: s?.lastLatencyMs ?? null,
+        lastErrorCode: s?.lastErrorCode ?? null,
+        lastErrorMessage: s?.lastErrorMessage ?? null,
         ...(s ? { flap: flapStatusFromRow(s) } : {}),
       });
     }
@@ -53,7 +61,8 @@ const scope = (w: Pick<Wanted, 'viewer' | 'monitorId'>): Prisma.MonitorWhereInpu
   ...(w.viewer.role === 'ADMIN' ? {} : { accountId: w.viewer.accountId }),
   ...(w.monitorId ? { id: w.monitorId } : {}),
 });
-const matches = (w: Wanted, r: Row) => (w.viewer.role === 'ADMIN' || r.accountId === w.viewer.accountId) && (!w.monitorId || r.id === w.monitorId);
+const matches = (w: Wanted, r: Row) =>
+  (w.viewer.role === 'ADMIN' || r.accountId === w.viewer.accountId) && (!w.monitorId || r.id === w.monitorId);
 
 async function readBatch(deps: ServiceDeps, batch: Wanted[]): Promise<void> {
   const where = new Map<string, Prisma.MonitorWhereInput>();
@@ -62,7 +71,11 @@ async function readBatch(deps: ServiceDeps, batch: Wanted[]): Promise<void> {
     where.set(JSON.stringify(s), s);
   }
   try {
-    const rows = await deps.prisma.monitor.findMany({ where: { deletedAt: null, OR: [...where.values()] }, select, orderBy: { id: 'asc' } });
+    const rows = await deps.prisma.monitor.findMany({
+      where: { deletedAt: null, OR: [...where.values()] },
+      select,
+      orderBy: { id: 'asc' },
+    });
     for (const w of batch) {
       const mine = rows.filter((r) => matches(w, r)).slice(0, MAX_MONITORS);
       w.resolve(w.monitorId && mine.length === 0 ? null : events(deps, mine));
@@ -76,10 +89,16 @@ async function readBatch(deps: ServiceDeps, batch: Wanted[]): Promise<void> {
  * The current status of the viewer's monitors (one monitor with `monitorId`; null when that
  * monitor is not the viewer's, or deleted). Call it after subscribing to changes.
  */
-export function currentPortStatus(deps: ServiceDeps, viewer: Viewer, monitorId: string | null): Promise<PortStatusEvent[] | null> {
+export function currentPortStatus(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  monitorId: string | null,
+): Promise<PortStatusEvent[] | null> {
   if (viewer.role === 'ADMIN' && !monitorId) {
     // every monitor of the installation: its own bounded read, never merged into others
-    return deps.prisma.monitor.findMany({ where: { deletedAt: null }, select, take: MAX_MONITORS }).then((rows) => events(deps, rows));
+    return deps.prisma.monitor
+      .findMany({ where: { deletedAt: null }, select, take: MAX_MONITORS })
+      .then((rows) => events(deps, rows));
   }
   return new Promise((resolve, reject) => {
     let queue = queues.get(deps);
@@ -98,5 +117,9 @@ export function currentPortStatus(deps: ServiceDeps, viewer: Viewer, monitorId: 
 
 /** True when the viewer may watch this monitor (its owner, or an admin) and it is not deleted. */
 export async function canWatchMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string): Promise<boolean> {
-  return (await deps.prisma.monitor.count({ where: { id: monitorId, deletedAt: null, ...(viewer.role === 'ADMIN' ? {} : { accountId: viewer.accountId }) } })) > 0;
+  return (
+    (await deps.prisma.monitor.count({
+      where: { id: monitorId, deletedAt: null, ...(viewer.role === 'ADMIN' ? {} : { accountId: viewer.accountId }) },
+    })) > 0
+  );
 }

@@ -42,7 +42,8 @@ export function createLoginThrottle(prisma: PrismaClient, windowMs: number): Log
   }
   return {
     async reserve(keys, now) {
-      if (++calls % 200 === 0) await prisma.loginThrottle.deleteMany({ where: { resetAt: { lt: now } } }).catch(() => {});
+      if (++calls % 200 === 0)
+        await prisma.loginThrottle.deleteMany({ where: { resetAt: { lt: now } } }).catch(() => {});
       const taken: ThrottleKey[] = [];
       for (const k of keys) {
         const wait = await reserveOne(k, now);

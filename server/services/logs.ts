@@ -36,7 +36,12 @@ export interface MonitorLogOptions {
 }
 
 const UNIT: Record<LogGranularity, string> = { YEAR: 'year', MONTH: 'month', DAY: 'day', HOUR: 'hour' };
-const LABEL: Record<LogGranularity, string> = { YEAR: 'YYYY', MONTH: 'YYYY-MM', DAY: 'YYYY-MM-DD', HOUR: 'YYYY-MM-DD HH24:00' };
+const LABEL: Record<LogGranularity, string> = {
+  YEAR: 'YYYY',
+  MONTH: 'YYYY-MM',
+  DAY: 'YYYY-MM-DD',
+  HOUR: 'YYYY-MM-DD HH24:00',
+};
 const MAX_SPAN_DAYS: Record<LogGranularity, number> = { HOUR: 93, DAY: 3_700, MONTH: 36_600, YEAR: 36_600 };
 /** Ledger statuses that count as "sent" (the seed's mails/SMS sent figures). */
 export const SENT_STATUSES = ['YES', 'READ', 'DELIVERED'] as const;
@@ -53,10 +58,21 @@ export function isTimeZone(tz: string): boolean {
 /** Checks a range and zone: pure. Paths are the query's argument names. */
 export function validateLogRange(granularity: LogGranularity, from: Date, to: Date, timeZone: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (!isTimeZone(timeZone)) problems.push({ path: ['timeZone'], message: 'Unknown time zone (use an IANA name such as Asia/Seoul)', code: 'UNKNOWN_TIME_ZONE' });
-  if (!(to.getTime() > from.getTime())) problems.push({ path: ['to'], message: 'Must be after from', code: 'AFTER_START' });
+  if (!isTimeZone(timeZone))
+    problems.push({
+      path: ['timeZone'],
+      message: 'Unknown time zone (use an IANA name such as Asia/Seoul)',
+      code: 'UNKNOWN_TIME_ZONE',
+    });
+  if (!(to.getTime() > from.getTime()))
+    problems.push({ path: ['to'], message: 'Must be after from', code: 'AFTER_START' });
   else if (to.getTime() - from.getTime() > MAX_SPAN_DAYS[granularity] * 86_400_000) {
-    problems.push({ path: ['to'], message: `At most ${MAX_SPAN_DAYS[granularity]} days for ${granularity.toLowerCase()} buckets`, code: 'SPAN_TOO_LONG', params: { days: MAX_SPAN_DAYS[granularity] } });
+    problems.push({
+      path: ['to'],
+      message: `At most ${MAX_SPAN_DAYS[granularity]} days for ${granularity.toLowerCase()} buckets`,
+      code: 'SPAN_TOO_LONG',
+      params: { days: MAX_SPAN_DAYS[granularity] },
+    });
   }
   return problems;
 }
@@ -131,7 +147,12 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
     flappingSeconds: Number(r.flap),
   }));
   const totals = buckets.reduce(
-    (t, b) => ({ failures: t.failures + b.failures, incidents: t.incidents + b.incidents, mailsSent: t.mailsSent + b.mailsSent, smsSent: t.smsSent + b.smsSent }),
+    (t, b) => ({
+      failures: t.failures + b.failures,
+      incidents: t.incidents + b.incidents,
+      mailsSent: t.mailsSent + b.mailsSent,
+      smsSent: t.smsSent + b.smsSent,
+    }),
     { failures: 0, incidents: 0, mailsSent: 0, smsSent: 0 },
   );
   return { monitorId: monitor.id, granularity: opts.granularity, timeZone: tz, buckets, totals };
@@ -159,7 +180,11 @@ type FailureQuery = Omit<Prisma.FailureRunFindManyArgs, 'where' | 'orderBy'>;
 
 /** The detail list: failure runs, newest first. */
 export function listFailures(deps: ServiceDeps, viewer: Viewer | null, opts: ListFailuresOptions, query: FailureQuery) {
-  return deps.prisma.failureRun.findMany({ ...query, where: failureListWhere(viewer, opts), orderBy: [{ firstAt: 'desc' }, { id: 'desc' }] });
+  return deps.prisma.failureRun.findMany({
+    ...query,
+    where: failureListWhere(viewer, opts),
+    orderBy: [{ firstAt: 'desc' }, { id: 'desc' }],
+  });
 }
 
 /** Runs in the list. */

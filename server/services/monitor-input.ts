@@ -9,7 +9,12 @@ import type { MonitorDefaults } from './settings.ts';
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 export const MAX_WINDOWS = 20;
 
-const p = (field: string | (string | number)[], message: string, code?: string, params?: ProblemParams): FieldProblem => ({
+const p = (
+  field: string | (string | number)[],
+  message: string,
+  code?: string,
+  params?: ProblemParams,
+): FieldProblem => ({
   path: ['input', ...(Array.isArray(field) ? field : [field]).map(String)],
   message,
   ...(code ? { code } : {}),
@@ -47,7 +52,14 @@ export function validateContact(c: ContactInput): { value: ContactInput; problem
     problems.push(p('contactPhone', 'Enter a mobile number, or switch KakaoTalk AlimTalk off', 'PHONE_FOR_ALIMTALK'));
   }
   return {
-    value: { contactName: name, contactEmail: email, contactPhone: phone, mailEnabled: c.mailEnabled, smsEnabled: c.smsEnabled, ...(c.alimtalkEnabled !== undefined ? { alimtalkEnabled: c.alimtalkEnabled } : {}) },
+    value: {
+      contactName: name,
+      contactEmail: email,
+      contactPhone: phone,
+      mailEnabled: c.mailEnabled,
+      smsEnabled: c.smsEnabled,
+      ...(c.alimtalkEnabled !== undefined ? { alimtalkEnabled: c.alimtalkEnabled } : {}),
+    },
     problems,
   };
 }
@@ -89,19 +101,52 @@ export function validatePolicy(policy: PolicyFields, defaults: MonitorDefaults):
   for (const key of Object.keys(POLICY_BOUNDS) as NumericPolicyKey[]) {
     const v = policy[key];
     const [min, max, unit] = POLICY_BOUNDS[key];
-    if (v !== null && (!Number.isInteger(v) || v < min || v > max)) problems.push(p(key, `From ${min} to ${max} ${unit}`, 'OUT_OF_RANGE', { min, max }));
+    if (v !== null && (!Number.isInteger(v) || v < min || v > max))
+      problems.push(p(key, `From ${min} to ${max} ${unit}`, 'OUT_OF_RANGE', { min, max }));
   }
   if (problems.length) return problems;
   const interval = policy.intervalSec ?? defaults.intervalSec;
   // an unset retry interval never exceeds the interval (the probe clamps it the same way)
   const retry = policy.retryIntervalSec ?? Math.min(defaults.retryIntervalSec, interval);
   const timeout = policy.timeoutMs ?? defaults.timeoutMs;
-  if (timeout >= interval * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec', `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`, 'TIMEOUT_VS_INTERVAL', { timeout, interval }));
-  else if (timeout >= retry * 1000) problems.push(p(policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec', `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`, 'TIMEOUT_VS_RETRY', { timeout, retry }));
+  if (timeout >= interval * 1000)
+    problems.push(
+      p(
+        policy.timeoutMs !== null ? 'timeoutMs' : 'intervalSec',
+        `The timeout (${timeout} ms) must be shorter than the interval (${interval} s)`,
+        'TIMEOUT_VS_INTERVAL',
+        { timeout, interval },
+      ),
+    );
+  else if (timeout >= retry * 1000)
+    problems.push(
+      p(
+        policy.timeoutMs !== null ? 'timeoutMs' : 'retryIntervalSec',
+        `The timeout (${timeout} ms) must be shorter than the retry interval (${retry} s)`,
+        'TIMEOUT_VS_RETRY',
+        { timeout, retry },
+      ),
+    );
   const flapWindow = policy.flapWindow ?? defaults.flapWindow;
   const flapChanges = policy.flapChanges ?? defaults.flapChanges;
-  if (flapChanges >= flapWindow) problems.push(p(policy.flapChanges !== null ? 'flapChanges' : 'flapWindow', `The changes (${flapChanges}) must be fewer than the checks in the window (${flapWindow})`, 'FLAP_CHANGES', { changes: flapChanges, window: flapWindow }));
-  if (policy.retryIntervalSec !== null && retry > interval) problems.push(p('retryIntervalSec', `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`, 'RETRY_VS_INTERVAL', { retry, interval }));
+  if (flapChanges >= flapWindow)
+    problems.push(
+      p(
+        policy.flapChanges !== null ? 'flapChanges' : 'flapWindow',
+        `The changes (${flapChanges}) must be fewer than the checks in the window (${flapWindow})`,
+        'FLAP_CHANGES',
+        { changes: flapChanges, window: flapWindow },
+      ),
+    );
+  if (policy.retryIntervalSec !== null && retry > interval)
+    problems.push(
+      p(
+        'retryIntervalSec',
+        `The retry interval (${retry} s) may not be longer than the interval (${interval} s)`,
+        'RETRY_VS_INTERVAL',
+        { retry, interval },
+      ),
+    );
   return problems;
 }
 
@@ -128,22 +173,37 @@ export interface MaintenanceWindowRow {
 }
 
 /** Validates windows with the alerting core's own rules; returns the rows to store. */
-export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone: string): { rows: MaintenanceWindowRow[]; problems: FieldProblem[] } {
+export function validateWindows(
+  list: MaintenanceWindowInput[],
+  defaultTimeZone: string,
+): { rows: MaintenanceWindowRow[]; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  if (list.length > MAX_WINDOWS) return { rows: [], problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`, 'TOO_MANY', { max: MAX_WINDOWS })] };
+  if (list.length > MAX_WINDOWS)
+    return {
+      rows: [],
+      problems: [p('maintenanceWindows', `At most ${MAX_WINDOWS} windows`, 'TOO_MANY', { max: MAX_WINDOWS })],
+    };
   const rows = list.map((w, i): MaintenanceWindowRow => {
     const at = (field: string, message: string, code?: string, params?: ProblemParams) =>
       problems.push(p(['maintenanceWindows', i, field], message, code, params));
     const timeZone = w.timeZone?.trim() || defaultTimeZone;
     const note = w.note?.trim() || null;
-    if (note && note.length > 200) problems.push(p(['maintenanceWindows', i, 'note'], 'At most 200 characters', 'TOO_LONG', { max: 200 }));
+    if (note && note.length > 200)
+      problems.push(p(['maintenanceWindows', i, 'note'], 'At most 200 characters', 'TOO_LONG', { max: 200 }));
     let core: AlertWindow;
     if (w.kind === 'ONE_OFF') {
-      if (!w.startsAt) problems.push(p(['maintenanceWindows', i, 'startsAt'], 'Required for a one-off window', 'REQUIRED'));
+      if (!w.startsAt)
+        problems.push(p(['maintenanceWindows', i, 'startsAt'], 'Required for a one-off window', 'REQUIRED'));
       if (!w.endsAt) problems.push(p(['maintenanceWindows', i, 'endsAt'], 'Required for a one-off window', 'REQUIRED'));
       core = { kind: 'once', startsAt: w.startsAt?.getTime() ?? NaN, endsAt: w.endsAt?.getTime() ?? NaN };
     } else {
-      core = { kind: 'weekly', days: [w.weekday ?? -1], startMinute: w.startMinute ?? -1, durationMinutes: w.durationMin ?? -1, timeZone };
+      core = {
+        kind: 'weekly',
+        days: [w.weekday ?? -1],
+        startMinute: w.startMinute ?? -1,
+        durationMinutes: w.durationMin ?? -1,
+        timeZone,
+      };
     }
     const names: Record<string, string> = { days: 'weekday', durationMinutes: 'durationMin' };
     if (w.kind === 'ONE_OFF' && (!w.startsAt || !w.endsAt)) {
@@ -152,8 +212,26 @@ export function validateWindows(list: MaintenanceWindowInput[], defaultTimeZone:
       for (const m of maintenanceProblems(core)) at(names[m.field] ?? m.field, m.message, m.code, m.params);
     }
     return w.kind === 'ONE_OFF'
-      ? { kind: 'ONE_OFF', startsAt: w.startsAt ?? null, endsAt: w.endsAt ?? null, weekday: null, startMinute: null, durationMin: null, timeZone, note }
-      : { kind: 'WEEKLY', startsAt: null, endsAt: null, weekday: w.weekday ?? null, startMinute: w.startMinute ?? null, durationMin: w.durationMin ?? null, timeZone, note };
+      ? {
+          kind: 'ONE_OFF',
+          startsAt: w.startsAt ?? null,
+          endsAt: w.endsAt ?? null,
+          weekday: null,
+          startMinute: null,
+          durationMin: null,
+          timeZone,
+          note,
+        }
+      : {
+          kind: 'WEEKLY',
+          startsAt: null,
+          endsAt: null,
+          weekday: w.weekday ?? null,
+          startMinute: w.startMinute ?? null,
+          durationMin: w.durationMin ?? null,
+          timeZone,
+          note,
+        };
   });
   return { rows, problems };
 }

@@ -53,7 +53,11 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
 }
 
 /** Failing first, then numeric IP order (10.0.0.2 before 10.0.0.10), then id: on every page. */
-export const MONITOR_ORDER: Prisma.MonitorOrderByWithRelationInput[] = [{ failing: 'desc' }, { hostOrder: 'asc' }, { id: 'asc' }];
+export const MONITOR_ORDER: Prisma.MonitorOrderByWithRelationInput[] = [
+  { failing: 'desc' },
+  { hostOrder: 'asc' },
+  { id: 'asc' },
+];
 
 export function listMonitors(deps: ServiceDeps, viewer: Viewer | null, opts: ListMonitorsOptions, query: MonitorQuery) {
   return deps.prisma.monitor.findMany({ ...query, where: monitorListWhere(viewer, opts), orderBy: MONITOR_ORDER });

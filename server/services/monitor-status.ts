@@ -29,7 +29,12 @@ export function formatLocal(at: Date, timeZone: string): string {
   try {
     fmt = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
   } catch {
-    fmt = new Intl.DateTimeFormat('sv-SE', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
+    fmt = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'UTC',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+      hourCycle: 'h23',
+    });
   }
   return fmt.format(at);
 }
@@ -41,16 +46,38 @@ export function formatLocal(at: Date, timeZone: string): string {
  */
 export function describeMonitorStatus(m: StatusInput, now: Date, timeZone: string): StatusLine {
   const last = m.lastCheckAt;
-  if (m.deletedAt) return { state: 'DELETED', lastCheckAt: last, delayedSince: null, text: `Monitoring was stopped on ${formatLocal(m.deletedAt, timeZone)} (server deleted from monitoring)` };
-  if (m.pausedAt) return { state: 'PAUSED', lastCheckAt: last, delayedSince: null, text: `Monitoring is paused since ${formatLocal(m.pausedAt, timeZone)}` };
+  if (m.deletedAt)
+    return {
+      state: 'DELETED',
+      lastCheckAt: last,
+      delayedSince: null,
+      text: `Monitoring was stopped on ${formatLocal(m.deletedAt, timeZone)} (server deleted from monitoring)`,
+    };
+  if (m.pausedAt)
+    return {
+      state: 'PAUSED',
+      lastCheckAt: last,
+      delayedSince: null,
+      text: `Monitoring is paused since ${formatLocal(m.pausedAt, timeZone)}`,
+    };
   const reference = Math.max(last?.getTime() ?? m.createdAt.getTime(), m.updatedAt.getTime());
   const overdueAfter = 2 * m.intervalSec * 1000 + m.timeoutMs;
   if (now.getTime() - reference > overdueAfter) {
     const since = new Date(reference + m.intervalSec * 1000);
-    return { state: 'DELAYED', lastCheckAt: last, delayedSince: since, text: `Check delayed since ${formatLocal(since, timeZone)}${last ? ` (last check ${formatLocal(last, timeZone)})` : ''}` };
+    return {
+      state: 'DELAYED',
+      lastCheckAt: last,
+      delayedSince: since,
+      text: `Check delayed since ${formatLocal(since, timeZone)}${last ? ` (last check ${formatLocal(last, timeZone)})` : ''}`,
+    };
   }
   if (!last) return { state: 'WAITING', lastCheckAt: null, delayedSince: null, text: 'Waiting for the first check' };
-  return { state: 'NORMAL', lastCheckAt: last, delayedSince: null, text: `Monitoring your server normally (last check ${formatLocal(last, timeZone)})` };
+  return {
+    state: 'NORMAL',
+    lastCheckAt: last,
+    delayedSince: null,
+    text: `Monitoring your server normally (last check ${formatLocal(last, timeZone)})`,
+  };
 }
 
 export interface PortStateRow {
@@ -74,7 +101,16 @@ export function portStatuses(ports: number[], states: PortStateRow[], createdAt:
   const byPort = new Map(states.map((s) => [s.port, s]));
   return ports.map(
     (port) =>
-      byPort.get(port) ?? { port, phase: 'UNKNOWN', since: createdAt, lastCheckAt: null, lastOk: null, lastLatencyMs: null, lastErrorCode: null, lastErrorMessage: null },
+      byPort.get(port) ?? {
+        port,
+        phase: 'UNKNOWN',
+        since: createdAt,
+        lastCheckAt: null,
+        lastOk: null,
+        lastLatencyMs: null,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+      },
   );
 }
 
@@ -101,7 +137,11 @@ export interface HostState {
 export function hostState(m: { pausedAt: Date | null; deletedAt: Date | null }, states: PortStateRow[]): HostState {
   if (m.deletedAt) return { phase: 'DELETED', since: m.deletedAt, ports: [] };
   if (m.pausedAt) return { phase: 'PAUSED', since: m.pausedAt, ports: [] };
-  const pick = (phase: HostPhase, match: (s: PortStateRow) => boolean, since: (s: PortStateRow) => Date | null | undefined = (s) => s.since): HostState | null => {
+  const pick = (
+    phase: HostPhase,
+    match: (s: PortStateRow) => boolean,
+    since: (s: PortStateRow) => Date | null | undefined = (s) => s.since,
+  ): HostState | null => {
     const hit = states.filter(match);
     if (!hit.length) return null;
     let first: Date | null = null;
@@ -113,10 +153,16 @@ export function hostState(m: { pausedAt: Date | null; deletedAt: Date | null }, 
   };
   return (
     pick('DOWN', (s) => s.phase === 'DOWN' || s.phase === 'RECOVERING') ??
-    pick('FLAPPING', (s) => s.flapping === true, (s) => s.flappingSince ?? s.since) ??
+    pick(
+      'FLAPPING',
+      (s) => s.flapping === true,
+      (s) => s.flappingSince ?? s.since,
+    ) ??
     pick('SUSPECT', (s) => s.phase === 'SUSPECT') ??
     pick('MAINTENANCE', (s) => s.phase === 'MAINTENANCE') ??
-    (states.length > 0 && states.every((s) => s.phase === 'UP') ? { phase: 'UP', since: null, ports: states.map((s) => s.port) } : { phase: 'UNKNOWN', since: null, ports: [] })
+    (states.length > 0 && states.every((s) => s.phase === 'UP')
+      ? { phase: 'UP', since: null, ports: states.map((s) => s.port) }
+      : { phase: 'UNKNOWN', since: null, ports: [] })
   );
 }
 

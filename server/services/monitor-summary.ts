@@ -25,11 +25,21 @@ export interface MonitorSummary {
 }
 
 interface Row {
-  monitors: bigint; paused: bigint; failing: bigint; down: bigint; ports: bigint | null; portsUp: bigint | null; portsFailing: bigint | null;
+  monitors: bigint;
+  paused: bigint;
+  failing: bigint;
+  down: bigint;
+  ports: bigint | null;
+  portsUp: bigint | null;
+  portsFailing: bigint | null;
 }
 
 /** `accountId`: admins may narrow to one customer; a customer always gets its own account. */
-export async function monitorSummary(deps: ServiceDeps, viewer: Viewer | null, accountId: string | null = null): Promise<MonitorSummary> {
+export async function monitorSummary(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  accountId: string | null = null,
+): Promise<MonitorSummary> {
   const account = isAdminViewer(viewer) ? accountId : (viewer?.accountId ?? '');
   const scope = account === null ? Prisma.empty : Prisma.sql`AND m."accountId" = ${account}`;
   const [r] = await deps.prisma.$queryRaw<Row[]>`
@@ -51,7 +61,13 @@ export async function monitorSummary(deps: ServiceDeps, viewer: Viewer | null, a
   const portsUp = n(r?.portsUp);
   const portsFailing = n(r?.portsFailing);
   return {
-    monitors: n(r?.monitors), paused: n(r?.paused), failing: n(r?.failing), down: n(r?.down),
-    ports, portsUp, portsFailing, portsOther: Math.max(0, ports - portsUp - portsFailing),
+    monitors: n(r?.monitors),
+    paused: n(r?.paused),
+    failing: n(r?.failing),
+    down: n(r?.down),
+    ports,
+    portsUp,
+    portsFailing,
+    portsOther: Math.max(0, ports - portsUp - portsFailing),
   };
 }

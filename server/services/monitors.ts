@@ -3,10 +3,24 @@
 // Every write is one transaction with its audit row; the probe hears about it after the commit.
 import type { Monitor, Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { checksJson, pruneChecks, readChecks, validateChecks, type PortCheckInput, type StoredChecks } from './check-input.ts';
+import {
+  checksJson,
+  pruneChecks,
+  readChecks,
+  validateChecks,
+  type PortCheckInput,
+  type StoredChecks,
+} from './check-input.ts';
 import { ConflictError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { checkIp, parseIp, problemOf } from './ip-policy.ts';
-import { validateContact, validatePolicy, validateWindows, type ContactInput, type MaintenanceWindowInput, type PolicyFields } from './monitor-input.ts';
+import {
+  validateContact,
+  validatePolicy,
+  validateWindows,
+  type ContactInput,
+  type MaintenanceWindowInput,
+  type PolicyFields,
+} from './monitor-input.ts';
 import { parsePorts, portsProblem } from './ports.ts';
 import { getMonitorDefaults } from './settings.ts';
 import { closeMonitorIncidents } from './incident-close.ts';
@@ -60,9 +74,32 @@ export interface UpdateMonitorOptions extends MonitorPolicyOptions, MonitorConta
   checks?: PortCheckInput[] | null;
 }
 
-const POLICY_KEYS = ['intervalSec', 'retryIntervalSec', 'timeoutMs', 'failureThreshold', 'recoveryThreshold', 'reminderEveryMin', 'escalateAfterMin', 'flapWindow', 'flapChanges', 'flapFailedPercent'] as const;
+const POLICY_KEYS = [
+  'intervalSec',
+  'retryIntervalSec',
+  'timeoutMs',
+  'failureThreshold',
+  'recoveryThreshold',
+  'reminderEveryMin',
+  'escalateAfterMin',
+  'flapWindow',
+  'flapChanges',
+  'flapFailedPercent',
+] as const;
 
-const EMPTY_POLICY: PolicyFields = { intervalSec: null, retryIntervalSec: null, timeoutMs: null, failureThreshold: null, recoveryThreshold: null, reminderEveryMin: null, escalateAfterMin: null, flapEnabled: null, flapWindow: null, flapChanges: null, flapFailedPercent: null };
+const EMPTY_POLICY: PolicyFields = {
+  intervalSec: null,
+  retryIntervalSec: null,
+  timeoutMs: null,
+  failureThreshold: null,
+  recoveryThreshold: null,
+  reminderEveryMin: null,
+  escalateAfterMin: null,
+  flapEnabled: null,
+  flapWindow: null,
+  flapChanges: null,
+  flapFailedPercent: null,
+};
 
 function mergePolicy(current: PolicyFields, opts: MonitorPolicyOptions): PolicyFields {
   const next = { ...EMPTY_POLICY };
@@ -78,7 +115,9 @@ interface OwnerContact {
 }
 
 function mergeContact(current: ContactInput, opts: MonitorContactOptions, owner: OwnerContact): ContactInput {
-  const base = opts.useAccountContact ? { ...current, contactName: owner.name, contactEmail: owner.email, contactPhone: owner.phone } : { ...current };
+  const base = opts.useAccountContact
+    ? { ...current, contactName: owner.name, contactEmail: owner.email, contactPhone: owner.phone }
+    : { ...current };
   if (!opts.useAccountContact) {
     if (opts.contactName !== undefined) base.contactName = opts.contactName ?? '';
     if (opts.contactEmail !== undefined) base.contactEmail = opts.contactEmail ?? '';
@@ -91,16 +130,39 @@ function mergeContact(current: ContactInput, opts: MonitorContactOptions, owner:
 }
 
 /** The server to register: by id or by IP, always within the viewer's inventory. */
-async function findTargetServer(deps: ServiceDeps, viewer: Viewer, opts: RegisterMonitorOptions): Promise<{ server: Server | null; problem: FieldProblem | null }> {
+async function findTargetServer(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: RegisterMonitorOptions,
+): Promise<{ server: Server | null; problem: FieldProblem | null }> {
   if (opts.serverId) {
     const server = await deps.prisma.server.findFirst({ where: { id: opts.serverId, ...ownedWhere(viewer) } });
-    return { server, problem: server ? null : { path: ['input', 'server'], message: 'No such server in your inventory', code: 'SERVER_UNKNOWN' } };
+    return {
+      server,
+      problem: server
+        ? null
+        : { path: ['input', 'server'], message: 'No such server in your inventory', code: 'SERVER_UNKNOWN' },
+    };
   }
   if (opts.host?.trim()) {
     const parsed = parseIp(opts.host);
-    if (!parsed) return { server: null, problem: { path: ['input', 'host'], message: 'Enter an IPv4 or IPv6 address', code: 'INVALID_IP' } };
+    if (!parsed)
+      return {
+        server: null,
+        problem: { path: ['input', 'host'], message: 'Enter an IPv4 or IPv6 address', code: 'INVALID_IP' },
+      };
     const server = await deps.prisma.server.findFirst({ where: { ip: parsed.ip, ...ownedWhere(viewer) } });
-    return { server, problem: server ? null : { path: ['input', 'host'], message: `${parsed.ip} is not in your inventory (colocation customers: file an IP approval request first)`, code: 'IP_NOT_YOURS', params: { ip: parsed.ip } } };
+    return {
+      server,
+      problem: server
+        ? null
+        : {
+            path: ['input', 'host'],
+            message: `${parsed.ip} is not in your inventory (colocation customers: file an IP approval request first)`,
+            code: 'IP_NOT_YOURS',
+            params: { ip: parsed.ip },
+          },
+    };
   }
   return { server: null, problem: { path: ['input', 'server'], message: 'Choose a server', code: 'SERVER_REQUIRED' } };
 }
@@ -110,7 +172,11 @@ async function replaceWindows(tx: Tx, monitorId: string, rows: ReturnType<typeof
   if (rows.length) await tx.maintenanceWindow.createMany({ data: rows.map((r) => ({ ...r, monitorId })) });
 }
 
-export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: RegisterMonitorOptions): Promise<Monitor> {
+export async function registerMonitor(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: RegisterMonitorOptions,
+): Promise<Monitor> {
   const { server, problem } = await findTargetServer(deps, viewer, opts);
   if (!server) throw new ValidationError([problem!]);
   const owner = await deps.prisma.account.findUniqueOrThrow({ where: { id: server.accountId } });
@@ -121,7 +187,11 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
   if (!ip.ok) problems.push({ path: ['input', opts.serverId ? 'server' : 'host'], ...problemOf(ip) });
   const ports = parsePorts(opts.ports, owner.portLimit);
   if (!ports.ok) problems.push({ path: ['input', 'ports'], ...portsProblem(ports) });
-  const merged = mergeContact({ contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: false }, opts, owner);
+  const merged = mergeContact(
+    { contactName: '', contactEmail: '', contactPhone: null, mailEnabled: true, smsEnabled: false },
+    opts,
+    owner,
+  );
   // SMS is on by default when there is a number to send to
   if (opts.smsEnabled == null) merged.smsEnabled = Boolean(merged.contactPhone?.trim());
   const contact = validateContact(merged);
@@ -153,7 +223,12 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
         },
       });
       await replaceWindows(tx, created.id, windows.rows);
-      await recordAudit(tx, viewer, { action: 'monitor.register', targetType: 'Monitor', targetId: created.id, detail: { host: server.ip, ports: created.ports } });
+      await recordAudit(tx, viewer, {
+        action: 'monitor.register',
+        targetType: 'Monitor',
+        targetId: created.id,
+        detail: { host: server.ip, ports: created.ports },
+      });
       return created;
     });
   } catch (err) {
@@ -166,12 +241,20 @@ export async function registerMonitor(deps: ServiceDeps, viewer: Viewer, opts: R
 
 /** A live (not deleted) monitor of the viewer's, or NotFound. */
 async function findLiveMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string) {
-  const monitor = await deps.prisma.monitor.findFirst({ where: { id: monitorId, deletedAt: null, ...ownedWhere(viewer) }, include: { account: true } });
+  const monitor = await deps.prisma.monitor.findFirst({
+    where: { id: monitorId, deletedAt: null, ...ownedWhere(viewer) },
+    include: { account: true },
+  });
   if (!monitor) throw new NotFoundError('Monitor');
   return monitor;
 }
 
-export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string, opts: UpdateMonitorOptions): Promise<Monitor> {
+export async function updateMonitor(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  monitorId: string,
+  opts: UpdateMonitorOptions,
+): Promise<Monitor> {
   const current = await findLiveMonitor(deps, viewer, monitorId);
   const defaults = await getMonitorDefaults(deps.prisma);
   const problems: FieldProblem[] = [];
@@ -185,7 +268,8 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   problems.push(...contact.problems);
   const policy = mergePolicy(current, opts);
   problems.push(...validatePolicy(policy, defaults));
-  const windows = opts.maintenanceWindows != null ? validateWindows(opts.maintenanceWindows, current.account.timeZone) : null;
+  const windows =
+    opts.maintenanceWindows != null ? validateWindows(opts.maintenanceWindows, current.account.timeZone) : null;
   if (windows) problems.push(...windows.problems);
   let checks: StoredChecks = pruneChecks(Object.fromEntries(readChecks(current.checks)), ports);
   if (opts.checks != null) {
@@ -200,9 +284,17 @@ export async function updateMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
     // configured ports only); port states first, then the monitor: the probe's batches lock
     // in that order too
     await tx.portState.deleteMany({ where: { monitorId: current.id, port: { notIn: ports } } });
-    const updated = await tx.monitor.update({ where: { id: current.id }, data: { ports, ...contact.value, ...policy, checks: checksJson(checks), updatedAt: deps.now() } });
+    const updated = await tx.monitor.update({
+      where: { id: current.id },
+      data: { ports, ...contact.value, ...policy, checks: checksJson(checks), updatedAt: deps.now() },
+    });
     if (windows) await replaceWindows(tx, current.id, windows.rows);
-    await recordAudit(tx, viewer, { action: 'monitor.update', targetType: 'Monitor', targetId: current.id, detail: { ports } });
+    await recordAudit(tx, viewer, {
+      action: 'monitor.update',
+      targetType: 'Monitor',
+      targetId: current.id,
+      detail: { ports },
+    });
     return updated;
   });
   deps.onMonitorChanged?.(monitor.id);
@@ -218,9 +310,17 @@ export async function deleteMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
   const current = await findLiveMonitor(deps, viewer, monitorId);
   const now = deps.now();
   const { monitor, closed } = await deps.prisma.$transaction(async (tx) => {
-    const monitor = await tx.monitor.update({ where: { id: current.id }, data: { deletedAt: now, activeServerId: null, updatedAt: now } });
+    const monitor = await tx.monitor.update({
+      where: { id: current.id },
+      data: { deletedAt: now, activeServerId: null, updatedAt: now },
+    });
     const open = (await closeMonitorIncidents(tx, current, 'MONITOR_DELETED', now)).map((id) => ({ id }));
-    await recordAudit(tx, viewer, { action: 'monitor.delete', targetType: 'Monitor', targetId: current.id, detail: { host: current.host } });
+    await recordAudit(tx, viewer, {
+      action: 'monitor.delete',
+      targetType: 'Monitor',
+      targetId: current.id,
+      detail: { host: current.host },
+    });
     return { monitor, closed: open };
   });
   for (const i of closed) deps.events.incident({ incidentId: i.id, accountId: monitor.accountId, change: 'RESOLVED' });
@@ -232,13 +332,22 @@ async function setPaused(deps: ServiceDeps, viewer: Viewer, monitorId: string, p
   const current = await findLiveMonitor(deps, viewer, monitorId);
   if (paused === (current.pausedAt !== null)) return current;
   const monitor = await deps.prisma.$transaction(async (tx) => {
-    const updated = await tx.monitor.update({ where: { id: current.id }, data: { pausedAt: paused ? deps.now() : null, updatedAt: deps.now() } });
-    await recordAudit(tx, viewer, { action: paused ? 'monitor.pause' : 'monitor.resume', targetType: 'Monitor', targetId: current.id });
+    const updated = await tx.monitor.update({
+      where: { id: current.id },
+      data: { pausedAt: paused ? deps.now() : null, updatedAt: deps.now() },
+    });
+    await recordAudit(tx, viewer, {
+      action: paused ? 'monitor.pause' : 'monitor.resume',
+      targetType: 'Monitor',
+      targetId: current.id,
+    });
     return updated;
   });
   deps.onMonitorChanged?.(monitor.id);
   return monitor;
 }
 
-export const pauseMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) => setPaused(deps, viewer, monitorId, true);
-export const resumeMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) => setPaused(deps, viewer, monitorId, false);
+export const pauseMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
+  setPaused(deps, viewer, monitorId, true);
+export const resumeMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
+  setPaused(deps, viewer, monitorId, false);

@@ -4,7 +4,14 @@
 import type { ApprovalRequest, Prisma } from '../generated/prisma/client.ts';
 import type { RequestStatus } from '../generated/prisma/enums.ts';
 import { recordAudit } from './audit.ts';
-import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  isUniqueViolation,
+  NotFoundError,
+  ValidationError,
+  type FieldProblem,
+} from './errors.ts';
 import { requireAdmin } from './inventory.ts';
 import { checkIp, ipRangeOf, problemOf } from './ip-policy.ts';
 import { isAdminViewer, ownedWhere } from './tenancy.ts';
@@ -34,7 +41,11 @@ type RequestQuery = Omit<Prisma.ApprovalRequestFindManyArgs, 'where' | 'orderBy'
 
 /** Newest first (by the board's number). */
 export function listRequests(deps: ServiceDeps, viewer: Viewer | null, opts: ListRequestsOptions, query: RequestQuery) {
-  return deps.prisma.approvalRequest.findMany({ ...query, where: requestListWhere(viewer, opts), orderBy: { number: 'desc' } });
+  return deps.prisma.approvalRequest.findMany({
+    ...query,
+    where: requestListWhere(viewer, opts),
+    orderBy: { number: 'desc' },
+  });
 }
 
 export function countRequests(deps: ServiceDeps, viewer: Viewer | null, opts: ListRequestsOptions) {
@@ -47,14 +58,31 @@ export interface CreateApprovalRequestOptions {
   content: string;
 }
 
-export async function createApprovalRequest(deps: ServiceDeps, viewer: Viewer, opts: CreateApprovalRequestOptions): Promise<ApprovalRequest> {
-  if (viewer.role !== 'CUSTOMER' || viewer.kind !== 'COLOCATION') throw new ForbiddenError('Only colocation customers file IP approval requests');
+export async function createApprovalRequest(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  opts: CreateApprovalRequestOptions,
+): Promise<ApprovalRequest> {
+  if (viewer.role !== 'CUSTOMER' || viewer.kind !== 'COLOCATION')
+    throw new ForbiddenError('Only colocation customers file IP approval requests');
   const problems: FieldProblem[] = [];
   const title = opts.title.trim();
   const content = opts.content.trim();
   if (!title) problems.push({ path: ['input', 'title'], message: 'Enter a title', code: 'REQUIRED' });
-  else if (title.length > MAX_TITLE) problems.push({ path: ['input', 'title'], message: `At most ${MAX_TITLE} characters`, code: 'TOO_LONG', params: { max: MAX_TITLE } });
-  if (content.length > MAX_CONTENT) problems.push({ path: ['input', 'content'], message: `At most ${MAX_CONTENT} characters`, code: 'TOO_LONG', params: { max: MAX_CONTENT } });
+  else if (title.length > MAX_TITLE)
+    problems.push({
+      path: ['input', 'title'],
+      message: `At most ${MAX_TITLE} characters`,
+      code: 'TOO_LONG',
+      params: { max: MAX_TITLE },
+    });
+  if (content.length > MAX_CONTENT)
+    problems.push({
+      path: ['input', 'content'],
+      message: `At most ${MAX_CONTENT} characters`,
+      code: 'TOO_LONG',
+      params: { max: MAX_CONTENT },
+    });
   // a private address may be requested (a colocation rack's management network, say): the
   // board shows it as private and the admin decides, allowing it explicitly at approval
   const ip = checkIp(opts.ip, { allowPrivate: true });
@@ -64,15 +92,36 @@ export async function createApprovalRequest(deps: ServiceDeps, viewer: Viewer, o
     // never revealed here (the admin sees that conflict on the board, `ipConflict`)
     const [inInventory, pending] = await Promise.all([
       deps.prisma.server.count({ where: { ip: ip.ip, accountId: viewer.accountId } }),
-      deps.prisma.approvalRequest.count({ where: { ip: ip.ip, accountId: viewer.accountId, status: { in: ['REQUESTED', 'SEEN'] } } }),
+      deps.prisma.approvalRequest.count({
+        where: { ip: ip.ip, accountId: viewer.accountId, status: { in: ['REQUESTED', 'SEEN'] } },
+      }),
     ]);
-    if (inInventory) problems.push({ path: ['input', 'ip'], message: `${ip.ip} is already in your inventory`, code: 'IP_IN_INVENTORY', params: { ip: ip.ip } });
-    else if (pending) problems.push({ path: ['input', 'ip'], message: `You already have an open request for ${ip.ip}`, code: 'IP_REQUEST_OPEN', params: { ip: ip.ip } });
+    if (inInventory)
+      problems.push({
+        path: ['input', 'ip'],
+        message: `${ip.ip} is already in your inventory`,
+        code: 'IP_IN_INVENTORY',
+        params: { ip: ip.ip },
+      });
+    else if (pending)
+      problems.push({
+        path: ['input', 'ip'],
+        message: `You already have an open request for ${ip.ip}`,
+        code: 'IP_REQUEST_OPEN',
+        params: { ip: ip.ip },
+      });
   }
   if (problems.length || !ip.ok) throw new ValidationError(problems);
   const request = await deps.prisma.$transaction(async (tx) => {
-    const created = await tx.approvalRequest.create({ data: { accountId: viewer.accountId, ip: ip.ip, title, content, createdAt: deps.now() } });
-    await recordAudit(tx, viewer, { action: 'request.create', targetType: 'ApprovalRequest', targetId: created.id, detail: { ip: ip.ip, number: created.number } });
+    const created = await tx.approvalRequest.create({
+      data: { accountId: viewer.accountId, ip: ip.ip, title, content, createdAt: deps.now() },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'request.create',
+      targetType: 'ApprovalRequest',
+      targetId: created.id,
+      detail: { ip: ip.ip, number: created.number },
+    });
     return created;
   });
   deps.events.approvalRequest({ requestId: request.id, accountId: request.accountId, change: 'CREATED' });
@@ -92,7 +141,10 @@ export async function openApprovalRequest(deps: ServiceDeps, viewer: Viewer, id:
   if (request.status !== 'REQUESTED') return request;
   const now = deps.now();
   const changed = await deps.prisma.$transaction(async (tx) => {
-    const { count } = await tx.approvalRequest.updateMany({ where: { id, status: 'REQUESTED' }, data: { status: 'SEEN', seenAt: now, seenById: viewer.accountId } });
+    const { count } = await tx.approvalRequest.updateMany({
+      where: { id, status: 'REQUESTED' },
+      data: { status: 'SEEN', seenAt: now, seenById: viewer.accountId },
+    });
     if (count) await recordAudit(tx, viewer, { action: 'request.seen', targetType: 'ApprovalRequest', targetId: id });
     return count > 0;
   });
@@ -105,27 +157,61 @@ export async function openApprovalRequest(deps: ServiceDeps, viewer: Viewer, id:
  * A private (or otherwise restricted) address needs `allowPrivate`: the admin's explicit
  * permission, stored on the server like an admin-added one.
  */
-export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, id: string, opts: { allowPrivate?: boolean | null } = {}): Promise<ApprovalRequest> {
+export async function approveApprovalRequest(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  id: string,
+  opts: { allowPrivate?: boolean | null } = {},
+): Promise<ApprovalRequest> {
   requireAdmin(viewer);
   const request = await findRequest(deps, id);
   if (request.status === 'APPROVED') return request;
-  if (request.status === 'REJECTED') throw new ConflictError('This request was rejected; the customer can file a new one');
+  if (request.status === 'REJECTED')
+    throw new ConflictError('This request was rejected; the customer can file a new one');
   const range = ipRangeOf(request.ip);
   if (range && !opts.allowPrivate) {
-    throw ValidationError.field(['allowPrivate'], `${request.ip} is not a public address (${range.toLowerCase().replace('_', '-')}): approve with allowPrivate to monitor it`, 'PRIVATE_NEEDS_PERMISSION', { ip: request.ip, range });
+    throw ValidationError.field(
+      ['allowPrivate'],
+      `${request.ip} is not a public address (${range.toLowerCase().replace('_', '-')}): approve with allowPrivate to monitor it`,
+      'PRIVATE_NEEDS_PERMISSION',
+      { ip: request.ip, range },
+    );
   }
   const owner = await deps.prisma.server.findUnique({ where: { ip: request.ip } });
-  if (owner) throw new ConflictError(`${request.ip} is already in ${owner.accountId === request.accountId ? 'this customer\'s' : 'another customer\'s'} inventory`);
+  if (owner)
+    throw new ConflictError(
+      `${request.ip} is already in ${owner.accountId === request.accountId ? "this customer's" : "another customer's"} inventory`,
+    );
   const now = deps.now();
   try {
     await deps.prisma.$transaction(async (tx) => {
       const { count } = await tx.approvalRequest.updateMany({
         where: { id, status: { in: ['REQUESTED', 'SEEN'] } },
-        data: { status: 'APPROVED', decidedAt: now, decidedById: viewer.accountId, seenAt: request.seenAt ?? now, seenById: request.seenById ?? viewer.accountId },
+        data: {
+          status: 'APPROVED',
+          decidedAt: now,
+          decidedById: viewer.accountId,
+          seenAt: request.seenAt ?? now,
+          seenById: request.seenById ?? viewer.accountId,
+        },
       });
       if (!count) return; // decided meanwhile: answer with the current state below
-      const server = await tx.server.create({ data: { ip: request.ip, accountId: request.accountId, source: 'APPROVED_REQUEST', requestId: id, createdAt: now, allowPrivate: range !== null } });
-      await recordAudit(tx, viewer, { action: 'request.approve', targetType: 'ApprovalRequest', targetId: id, detail: { ip: request.ip, serverId: server.id, ...(range ? { allowPrivate: true, range } : {}) } });
+      const server = await tx.server.create({
+        data: {
+          ip: request.ip,
+          accountId: request.accountId,
+          source: 'APPROVED_REQUEST',
+          requestId: id,
+          createdAt: now,
+          allowPrivate: range !== null,
+        },
+      });
+      await recordAudit(tx, viewer, {
+        action: 'request.approve',
+        targetType: 'ApprovalRequest',
+        targetId: id,
+        detail: { ip: request.ip, serverId: server.id, ...(range ? { allowPrivate: true, range } : {}) },
+      });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new ConflictError(`${request.ip} was added to an inventory meanwhile`);
@@ -139,11 +225,19 @@ export async function approveApprovalRequest(deps: ServiceDeps, viewer: Viewer, 
 }
 
 /** Rejects with a reason the customer sees. Rejecting an approved request is a conflict. */
-export async function rejectApprovalRequest(deps: ServiceDeps, viewer: Viewer, id: string, reasonText: string): Promise<ApprovalRequest> {
+export async function rejectApprovalRequest(
+  deps: ServiceDeps,
+  viewer: Viewer,
+  id: string,
+  reasonText: string,
+): Promise<ApprovalRequest> {
   requireAdmin(viewer);
   const reason = reasonText.trim();
   if (!reason) throw ValidationError.field(['input', 'reason'], 'Give the customer a reason', 'REQUIRED');
-  if (reason.length > MAX_REASON) throw ValidationError.field(['input', 'reason'], `At most ${MAX_REASON} characters`, 'TOO_LONG', { max: MAX_REASON });
+  if (reason.length > MAX_REASON)
+    throw ValidationError.field(['input', 'reason'], `At most ${MAX_REASON} characters`, 'TOO_LONG', {
+      max: MAX_REASON,
+    });
   const request = await findRequest(deps, id);
   if (request.status === 'APPROVED') throw new ConflictError('This request was already approved');
   if (request.status === 'REJECTED') return request;
@@ -151,9 +245,22 @@ export async function rejectApprovalRequest(deps: ServiceDeps, viewer: Viewer, i
   const changed = await deps.prisma.$transaction(async (tx) => {
     const { count } = await tx.approvalRequest.updateMany({
       where: { id, status: { in: ['REQUESTED', 'SEEN'] } },
-      data: { status: 'REJECTED', rejectReason: reason, decidedAt: now, decidedById: viewer.accountId, seenAt: request.seenAt ?? now, seenById: request.seenById ?? viewer.accountId },
+      data: {
+        status: 'REJECTED',
+        rejectReason: reason,
+        decidedAt: now,
+        decidedById: viewer.accountId,
+        seenAt: request.seenAt ?? now,
+        seenById: request.seenById ?? viewer.accountId,
+      },
     });
-    if (count) await recordAudit(tx, viewer, { action: 'request.reject', targetType: 'ApprovalRequest', targetId: id, detail: { reason } });
+    if (count)
+      await recordAudit(tx, viewer, {
+        action: 'request.reject',
+        targetType: 'ApprovalRequest',
+        targetId: id,
+        detail: { reason },
+      });
     return count > 0;
   });
   if (changed) deps.events.approvalRequest({ requestId: id, accountId: request.accountId, change: 'REJECTED' });

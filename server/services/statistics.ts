@@ -58,7 +58,11 @@ interface Row {
 }
 
 /** Statistics per (monitor, year), for the viewer's monitors among `monitorIds`: two queries in all. */
-export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | null, opts: StatisticsOptions): Promise<HostYearStatistics[]> {
+export async function getYearlyStatistics(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: StatisticsOptions,
+): Promise<HostYearStatistics[]> {
   if (opts.monitorIds.length === 0) return [];
   const monitors = await deps.prisma.monitor.findMany({
     where: { id: { in: opts.monitorIds }, ...ownedWhere(viewer) },
@@ -67,7 +71,8 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
   if (monitors.length === 0) return [];
   const ids = Prisma.join(monitors.map((m) => m.id));
   const tz = opts.timeZone;
-  const year = (col: Prisma.Sql) => Prisma.sql`extract(year from ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})::int`;
+  const year = (col: Prisma.Sql) =>
+    Prisma.sql`extract(year from ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})::int`;
   const yearFilter = (col: Prisma.Sql) =>
     opts.year == null
       ? Prisma.empty
@@ -77,7 +82,10 @@ export async function getYearlyStatistics(deps: ServiceDeps, viewer: Viewer | nu
   const inMemory = deps.probeRollups?.(monitors.map((m) => m.id)) ?? [];
   const pending = inMemory.length
     ? Prisma.sql`SELECT * FROM (VALUES ${Prisma.join(
-        inMemory.map((r) => Prisma.sql`(${r.monitorId}::text, ${r.port}::int, ${r.hour}::timestamp(3), ${r.checks}::int, ${r.failures}::int, ${r.downSeconds}::int, ${r.flapSeconds}::int)`),
+        inMemory.map(
+          (r) =>
+            Prisma.sql`(${r.monitorId}::text, ${r.port}::int, ${r.hour}::timestamp(3), ${r.checks}::int, ${r.failures}::int, ${r.downSeconds}::int, ${r.flapSeconds}::int)`,
+        ),
       )}) AS p("monitorId", "port", "hour", "checks", "failures", "downSeconds", "flapSeconds")`
     : Prisma.sql`SELECT NULL::text AS "monitorId", 0 AS "port", NULL::timestamp(3) AS "hour", 0 AS "checks", 0 AS "failures", 0 AS "downSeconds", 0 AS "flapSeconds" WHERE false`;
   const rows = await deps.prisma.$queryRaw<Row[]>`

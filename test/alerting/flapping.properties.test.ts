@@ -19,18 +19,21 @@ const ALWAYS: MaintenanceWindow = { kind: 'once', startsAt: 0, endsAt: Number.MA
 const FLAP_TYPES = new Set(['FLAP_START', 'FLAP_END']);
 
 /** Any flap policy inside the limits the API accepts. */
-const flapPolicy: fc.Arbitrary<FlapPolicy> = fc
-  .integer({ min: FLAP_LIMITS.window.min, max: 40 })
-  .chain((window) =>
-    fc.record({
-      enabled: fc.constant(true),
-      window: fc.constant(window),
-      changes: fc.integer({ min: FLAP_LIMITS.changes.min, max: window - 1 }),
-      failedShare: fc.double({ min: FLAP_LIMITS.failedShare.min, max: 1, noNaN: true }),
-    }),
-  );
+const flapPolicy: fc.Arbitrary<FlapPolicy> = fc.integer({ min: FLAP_LIMITS.window.min, max: 40 }).chain((window) =>
+  fc.record({
+    enabled: fc.constant(true),
+    window: fc.constant(window),
+    changes: fc.integer({ min: FLAP_LIMITS.changes.min, max: window - 1 }),
+    failedShare: fc.double({ min: FLAP_LIMITS.failedShare.min, max: 1, noNaN: true }),
+  }),
+);
 
-const policyOf = (failureThreshold: number, recoveryThreshold: number, flapping: FlapPolicy, maint = false): FlapMonitorPolicy => ({
+const policyOf = (
+  failureThreshold: number,
+  recoveryThreshold: number,
+  flapping: FlapPolicy,
+  maint = false,
+): FlapMonitorPolicy => ({
   failureThreshold,
   recoveryThreshold,
   maintenance: maint ? [ALWAYS] : [],
@@ -41,7 +44,12 @@ function runPort(pattern: readonly boolean[], policy: FlapMonitorPolicy): FlapMo
   let state = initialMonitorState([22], T0);
   const out: FlapMonitorAction[] = [];
   pattern.forEach((ok, i) => {
-    const step = evaluateWithFlapping(state, { port: 22, result: ok ? OK : FAIL, alertsHeld: false }, policy, T0 + i * 60_000);
+    const step = evaluateWithFlapping(
+      state,
+      { port: 22, result: ok ? OK : FAIL, alertsHeld: false },
+      policy,
+      T0 + i * 60_000,
+    );
     state = step.next;
     out.push(...step.actions);
   });
@@ -53,17 +61,26 @@ const count = (actions: FlapMonitorAction[], type: string) => actions.filter((a)
 describe('flapping properties (fast-check)', () => {
   it('alternating fail/ok for any length alerts exactly once, and closes exactly once (STABLE) when it stops', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 4 }), flapPolicy, fc.integer({ min: 0, max: 300 }), fc.boolean(), (t, r, flap, extra, startOk) => {
-        const flaps = Array.from({ length: flap.window + extra }, (_, i) => (i % 2 === 0) !== startOk);
-        const calm = Array.from({ length: flap.window + 5 }, () => true);
-        const policy = policyOf(t, r, flap);
-        const during = runPort(flaps, policy);
-        expect(count(during, 'OPEN_INCIDENT')).toBe(1);
-        expect(count(during, 'RESOLVE_INCIDENT')).toBe(0);
-        const all = runPort([...flaps, ...calm], policy);
-        expect(count(all, 'OPEN_INCIDENT')).toBe(1);
-        expect(all.filter((a) => a.type === 'RESOLVE_INCIDENT')).toEqual([{ type: 'RESOLVE_INCIDENT', reason: 'STABLE' }]);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        flapPolicy,
+        fc.integer({ min: 0, max: 300 }),
+        fc.boolean(),
+        (t, r, flap, extra, startOk) => {
+          const flaps = Array.from({ length: flap.window + extra }, (_, i) => (i % 2 === 0) !== startOk);
+          const calm = Array.from({ length: flap.window + 5 }, () => true);
+          const policy = policyOf(t, r, flap);
+          const during = runPort(flaps, policy);
+          expect(count(during, 'OPEN_INCIDENT')).toBe(1);
+          expect(count(during, 'RESOLVE_INCIDENT')).toBe(0);
+          const all = runPort([...flaps, ...calm], policy);
+          expect(count(all, 'OPEN_INCIDENT')).toBe(1);
+          expect(all.filter((a) => a.type === 'RESOLVE_INCIDENT')).toEqual([
+            { type: 'RESOLVE_INCIDENT', reason: 'STABLE' },
+          ]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -73,7 +90,9 @@ describe('flapping properties (fast-check)', () => {
       fc.property(fc.integer({ min: 2, max: 5 }), flapPolicy, fc.nat(60), fc.nat(60), (t, flap, before, after) => {
         const pattern = [...Array<boolean>(before).fill(true), false, ...Array<boolean>(after).fill(true)];
         const actions = runPort(pattern, policyOf(t, 2, flap));
-        expect(actions.filter((a) => a.type !== 'LOG_FAILURE' && a.type !== 'PHASE_CHANGED' && a.type !== 'FAST_RETRY')).toEqual([]);
+        expect(
+          actions.filter((a) => a.type !== 'LOG_FAILURE' && a.type !== 'PHASE_CHANGED' && a.type !== 'FAST_RETRY'),
+        ).toEqual([]);
       }),
       { numRuns: 300 },
     );
@@ -81,80 +100,117 @@ describe('flapping properties (fast-check)', () => {
 
   it('a flap-free outage (one run of failures) emits exactly what the consecutive rule alone emits', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), flapPolicy, fc.nat(30), fc.integer({ min: 1, max: 60 }), fc.nat(40), (t, r, flap, up, down, back) => {
-        const pattern = [...Array<boolean>(up).fill(true), ...Array<boolean>(down).fill(false), ...Array<boolean>(back).fill(true)];
-        let withFlap = initialMonitorState([22, 80], T0);
-        let plain = initialMonitorState([22, 80], T0);
-        pattern.forEach((ok, i) => {
-          const check = { port: 22, result: ok ? OK : FAIL, alertsHeld: false };
-          const a = evaluateWithFlapping(withFlap, check, policyOf(t, r, flap), T0 + i * 60_000);
-          const b = evaluate(plain, check, policyOf(t, r, flap), T0 + i * 60_000);
-          expect(a.actions).toEqual(b.actions);
-          expect(a.next.host).toEqual(b.next.host);
-          withFlap = a.next;
-          plain = b.next;
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        flapPolicy,
+        fc.nat(30),
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(40),
+        (t, r, flap, up, down, back) => {
+          const pattern = [
+            ...Array<boolean>(up).fill(true),
+            ...Array<boolean>(down).fill(false),
+            ...Array<boolean>(back).fill(true),
+          ];
+          let withFlap = initialMonitorState([22, 80], T0);
+          let plain = initialMonitorState([22, 80], T0);
+          pattern.forEach((ok, i) => {
+            const check = { port: 22, result: ok ? OK : FAIL, alertsHeld: false };
+            const a = evaluateWithFlapping(withFlap, check, policyOf(t, r, flap), T0 + i * 60_000);
+            const b = evaluate(plain, check, policyOf(t, r, flap), T0 + i * 60_000);
+            expect(a.actions).toEqual(b.actions);
+            expect(a.next.host).toEqual(b.next.host);
+            withFlap = a.next;
+            plain = b.next;
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('with the rule off, any sequence emits exactly what the consecutive rule alone emits', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.tuple(fc.constantFrom(22, 80), fc.boolean(), fc.boolean(), fc.boolean()), { maxLength: 150 }), (t, r, checks) => {
-        const flap: FlapPolicy = { enabled: false, window: 21, changes: 6, failedShare: 0.3 };
-        let withFlap = initialMonitorState([22, 80], T0);
-        let plain = initialMonitorState([22, 80], T0);
-        checks.forEach(([port, ok, maint, held], i) => {
-          const check = { port, result: ok ? OK : FAIL, alertsHeld: held };
-          const a = evaluateWithFlapping(withFlap, check, policyOf(t, r, flap, maint), T0 + i * 60_000);
-          const b = evaluate(plain, check, policyOf(t, r, flap, maint), T0 + i * 60_000);
-          expect(a.actions).toEqual(b.actions);
-          withFlap = a.next;
-          plain = b.next;
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.tuple(fc.constantFrom(22, 80), fc.boolean(), fc.boolean(), fc.boolean()), { maxLength: 150 }),
+        (t, r, checks) => {
+          const flap: FlapPolicy = { enabled: false, window: 21, changes: 6, failedShare: 0.3 };
+          let withFlap = initialMonitorState([22, 80], T0);
+          let plain = initialMonitorState([22, 80], T0);
+          checks.forEach(([port, ok, maint, held], i) => {
+            const check = { port, result: ok ? OK : FAIL, alertsHeld: held };
+            const a = evaluateWithFlapping(withFlap, check, policyOf(t, r, flap, maint), T0 + i * 60_000);
+            const b = evaluate(plain, check, policyOf(t, r, flap, maint), T0 + i * 60_000);
+            expect(a.actions).toEqual(b.actions);
+            withFlap = a.next;
+            plain = b.next;
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('random checks on two ports: incidents alternate, the host counts exactly the DOWN or FLAPPING ports, maintenance never starts one', () => {
-    const check = fc.tuple(fc.constantFrom(22, 80), fc.boolean(), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 29 }));
+    const check = fc.tuple(
+      fc.constantFrom(22, 80),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 0, max: 29 }),
+    );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), flapPolicy, fc.array(check, { maxLength: 250 }), (t, r, flap, checks) => {
-        let state: MonitorAlertState = initialMonitorState([22, 80], T0);
-        let open = false;
-        checks.forEach(([port, ok, m, h, restart], i) => {
-          const maint = m < 2;
-          const held = h < 2;
-          // a restart (JSON round trip) of a consistent state repairs nothing; held ports would be
-          // announced by design (host.ts), so only states without a hold are restarted here
-          if (restart === 0 && !state.host.held) {
-            const back = reconcileWithFlapping(persisted(state), T0, held);
-            expect(back.actions).toEqual([]);
-            state = back.next;
-          }
-          const step = evaluateWithFlapping(state, { port, result: ok ? OK : FAIL, alertsHeld: held }, policyOf(t, r, flap, maint), T0 + i * 60_000);
-          for (const a of step.actions) {
-            if (a.type === 'OPEN_INCIDENT') {
-              expect(open).toBe(false);
-              expect(held).toBe(false);
-              open = true;
-            } else if (a.type === 'RESOLVE_INCIDENT') {
-              expect(open).toBe(true);
-              open = false;
-            } else if (a.type === 'ADD_PORT') {
-              expect(open && !held).toBe(true);
-            } else if (FLAP_TYPES.has(a.type)) {
-              expect(maint, `${a.type} in maintenance`).toBe(false);
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        flapPolicy,
+        fc.array(check, { maxLength: 250 }),
+        (t, r, flap, checks) => {
+          let state: MonitorAlertState = initialMonitorState([22, 80], T0);
+          let open = false;
+          checks.forEach(([port, ok, m, h, restart], i) => {
+            const maint = m < 2;
+            const held = h < 2;
+            // a restart (JSON round trip) of a consistent state repairs nothing; held ports would be
+            // announced by design (host.ts), so only states without a hold are restarted here
+            if (restart === 0 && !state.host.held) {
+              const back = reconcileWithFlapping(persisted(state), T0, held);
+              expect(back.actions).toEqual([]);
+              state = back.next;
             }
-          }
-          state = step.next;
-          const counted = Object.entries(state.ports).filter(([, ps]) => countsAsDown(ps)).map(([p]) => Number(p)).sort((a, b) => a - b);
-          expect([...state.host.downPorts, ...state.host.heldPorts].sort((a, b) => a - b)).toEqual(counted);
-          expect(state.host.incidentOpen).toBe(open);
-        });
-      }),
+            const step = evaluateWithFlapping(
+              state,
+              { port, result: ok ? OK : FAIL, alertsHeld: held },
+              policyOf(t, r, flap, maint),
+              T0 + i * 60_000,
+            );
+            for (const a of step.actions) {
+              if (a.type === 'OPEN_INCIDENT') {
+                expect(open).toBe(false);
+                expect(held).toBe(false);
+                open = true;
+              } else if (a.type === 'RESOLVE_INCIDENT') {
+                expect(open).toBe(true);
+                open = false;
+              } else if (a.type === 'ADD_PORT') {
+                expect(open && !held).toBe(true);
+              } else if (FLAP_TYPES.has(a.type)) {
+                expect(maint, `${a.type} in maintenance`).toBe(false);
+              }
+            }
+            state = step.next;
+            const counted = Object.entries(state.ports)
+              .filter(([, ps]) => countsAsDown(ps))
+              .map(([p]) => Number(p))
+              .sort((a, b) => a - b);
+            expect([...state.host.downPorts, ...state.host.heldPorts].sort((a, b) => a - b)).toEqual(counted);
+            expect(state.host.incidentOpen).toBe(open);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });

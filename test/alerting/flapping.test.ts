@@ -23,7 +23,8 @@ import { FAIL, MINUTE, OK, T0, persisted } from './fixtures.ts';
 
 const POLICY: FlapMonitorPolicy = { ...DEFAULT_ALERT_POLICY, maintenance: [], flapping: { ...DEFAULT_FLAP_POLICY } };
 const HOST_TYPES = new Set(['OPEN_INCIDENT', 'ADD_PORT', 'REMOVE_PORT', 'RESOLVE_INCIDENT']);
-const hostActions = (actions: FlapMonitorAction[]): HostAction[] => actions.filter((a): a is HostAction => HOST_TYPES.has(a.type));
+const hostActions = (actions: FlapMonitorAction[]): HostAction[] =>
+  actions.filter((a): a is HostAction => HOST_TYPES.has(a.type));
 
 /** 'f' failed, 'o' ok; the detector alone, returning the flapping flag after each check and the actions. */
 function detect(pattern: string, policy: FlapPolicy = DEFAULT_FLAP_POLICY, portInIncident = false) {
@@ -85,7 +86,12 @@ describe('flapping detector: step table', () => {
     expect(s.flapping).toBe(true);
     const frozen = evaluateFlap(s, false, DEFAULT_FLAP_POLICY, { now: T0, inMaintenance: true, portInIncident: false });
     expect(frozen).toEqual({ next: s, actions: [] });
-    const off = evaluateFlap(s, true, { ...DEFAULT_FLAP_POLICY, enabled: false }, { now: T0, inMaintenance: false, portInIncident: false });
+    const off = evaluateFlap(
+      s,
+      true,
+      { ...DEFAULT_FLAP_POLICY, enabled: false },
+      { now: T0, inMaintenance: false, portInIncident: false },
+    );
     expect(off.next).toEqual(initialFlapState());
     expect(off.actions.map((a) => a.type)).toEqual(['FLAP_END']);
     s = detect('fofofofofofofofo', { ...DEFAULT_FLAP_POLICY, enabled: false }).state;
@@ -105,22 +111,34 @@ interface Step {
   expectPhase?: string;
 }
 
-function run(steps: Step[], start: MonitorAlertState = initialMonitorState([22], T0), policy: FlapMonitorPolicy = POLICY): MonitorAlertState {
+function run(
+  steps: Step[],
+  start: MonitorAlertState = initialMonitorState([22], T0),
+  policy: FlapMonitorPolicy = POLICY,
+): MonitorAlertState {
   let state = start;
   let t = T0;
   steps.forEach((step, i) => {
     const port = step.port ?? 22;
-    const maintenance: MaintenanceWindow[] = step.maint ? [{ kind: 'once', startsAt: 0, endsAt: Number.MAX_SAFE_INTEGER }] : [];
+    const maintenance: MaintenanceWindow[] = step.maint
+      ? [{ kind: 'once', startsAt: 0, endsAt: Number.MAX_SAFE_INTEGER }]
+      : [];
     const host: HostAction[] = [];
     for (const c of step.checks) {
       t += MINUTE;
-      const out = evaluateWithFlapping(state, { port, result: c === 'o' ? OK : FAIL, alertsHeld: step.held ?? false }, { ...policy, maintenance }, t);
+      const out = evaluateWithFlapping(
+        state,
+        { port, result: c === 'o' ? OK : FAIL, alertsHeld: step.held ?? false },
+        { ...policy, maintenance },
+        t,
+      );
       state = out.next;
       host.push(...hostActions(out.actions));
     }
     expect(host, `step ${i + 1} (${step.checks})`).toEqual(step.expectHost);
     const ps = state.ports[port];
-    if (step.expectFlapping !== undefined && ps) expect(isFlapping(ps), `step ${i + 1} flapping`).toBe(step.expectFlapping);
+    if (step.expectFlapping !== undefined && ps)
+      expect(isFlapping(ps), `step ${i + 1} flapping`).toBe(step.expectFlapping);
     if (step.expectPhase !== undefined) expect(ps?.phase, `step ${i + 1} phase`).toBe(step.expectPhase);
   });
   return state;
@@ -130,7 +148,12 @@ describe('flapping through the monitor: step table', () => {
   it('fail/ok forever alerts exactly once; it closes once, as "stable", after a window of successes', () => {
     run([
       { checks: 'fofo', expectHost: [], expectFlapping: false },
-      { checks: 'f', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectFlapping: true, expectPhase: 'SUSPECT' },
+      {
+        checks: 'f',
+        expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }],
+        expectFlapping: true,
+        expectPhase: 'SUSPECT',
+      },
       { checks: 'of'.repeat(200), expectHost: [], expectFlapping: true },
       { checks: 'o'.repeat(20), expectHost: [], expectFlapping: true, expectPhase: 'UP' },
       { checks: 'o', expectHost: [{ type: 'RESOLVE_INCIDENT', reason: 'STABLE' }], expectFlapping: false },
@@ -155,7 +178,12 @@ describe('flapping through the monitor: step table', () => {
       { checks: 'ooff', expectHost: [] },
       { checks: 'f', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectPhase: 'DOWN' },
       { checks: `${'f'.repeat(30)}o`, expectHost: [], expectPhase: 'RECOVERING' },
-      { checks: 'o', expectHost: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }], expectPhase: 'UP', expectFlapping: false },
+      {
+        checks: 'o',
+        expectHost: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }],
+        expectPhase: 'UP',
+        expectFlapping: false,
+      },
     ]);
   });
 
@@ -236,11 +264,14 @@ describe('flapping through the monitor: step table', () => {
     let s = run([{ checks: 'fofofof', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }] }]);
     s = pauseMonitor(s, T0).next;
     s = resumeMonitor(s, T0).next;
-    run([
-      { checks: 'ofof', expectHost: [], expectFlapping: false },
-      { checks: 'o', expectHost: [], expectFlapping: false },
-      { checks: 'f', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectFlapping: true },
-    ], s);
+    run(
+      [
+        { checks: 'ofof', expectHost: [], expectFlapping: false },
+        { checks: 'o', expectHost: [], expectFlapping: false },
+        { checks: 'f', expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectFlapping: true },
+      ],
+      s,
+    );
   });
 
   it('emits FLAP_START with the window figures, tagged with the port, before the host action', () => {
@@ -251,7 +282,13 @@ describe('flapping through the monitor: step table', () => {
       s = out.next;
       last = out.actions;
     }
-    expect(last.map((a) => a.type)).toEqual(['LOG_FAILURE', 'PHASE_CHANGED', 'FAST_RETRY', 'FLAP_START', 'OPEN_INCIDENT']);
+    expect(last.map((a) => a.type)).toEqual([
+      'LOG_FAILURE',
+      'PHASE_CHANGED',
+      'FAST_RETRY',
+      'FLAP_START',
+      'OPEN_INCIDENT',
+    ]);
     expect(last[3]).toEqual({ type: 'FLAP_START', port: 22, figures: { checks: 5, failed: 3, changes: 4, runs: 3 } });
   });
 });

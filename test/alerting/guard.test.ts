@@ -32,7 +32,8 @@ interface Step {
 }
 
 /** host i of a spread: its own /24, one of 5 customers */
-const spread = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `10.${Math.floor((i + from) / 250)}.${(i + from) % 250}.7`);
+const spread = (n: number, from = 0): string[] =>
+  Array.from({ length: n }, (_, i) => `10.${Math.floor((i + from) / 250)}.${(i + from) % 250}.7`);
 const byThird = (host: string): string => `acct-${Number(host.split('.')[2]) % 5}`;
 
 function apply(state: GuardState, call: Call): Transition<GuardState, GuardAction> {
@@ -54,7 +55,10 @@ function apply(state: GuardState, call: Call): Transition<GuardState, GuardActio
 function run(steps: Step[], state = initialGuardState()): GuardState {
   steps.forEach((step, i) => {
     const { next, actions } = apply(state, step.call);
-    expect(actions.map((a) => a.type), `step ${i + 1}`).toEqual(step.expectActions ?? []);
+    expect(
+      actions.map((a) => a.type),
+      `step ${i + 1}`,
+    ).toEqual(step.expectActions ?? []);
     expect(isHeld(next), `step ${i + 1}`).toBe(step.expectHeld);
     state = next;
   });
@@ -81,7 +85,8 @@ describe('guard: the mass rule judges distinct hosts, networks and customers', (
 
   it('one host with any number of ports and checks never trips it', () => {
     const steps: Step[] = [{ call: { at: 0, hosts: spread(30), ok: true }, expectHeld: false }];
-    for (let i = 1; i <= 50; i++) steps.push({ call: { at: i, hosts: Array(20).fill('10.9.9.9'), ok: false }, expectHeld: false });
+    for (let i = 1; i <= 50; i++)
+      steps.push({ call: { at: i, hosts: Array(20).fill('10.9.9.9'), ok: false }, expectHeld: false });
     run(steps);
   });
 
@@ -99,7 +104,10 @@ describe('guard: the mass rule judges distinct hosts, networks and customers', (
     run([
       { call: { at: 0, hosts: others, ok: true }, expectHeld: false },
       // 30 of 38 hosts fail, from five customers, but in one /24 of nine networks
-      { call: { at: 1, hosts: oneNet, account: (h) => `c${Number(h.split('.')[3]) % 5}`, ok: false }, expectHeld: false },
+      {
+        call: { at: 1, hosts: oneNet, account: (h) => `c${Number(h.split('.')[3]) % 5}`, ok: false },
+        expectHeld: false,
+      },
     ]);
   });
 
@@ -210,7 +218,15 @@ describe('guard: canaries are preferred', () => {
       {
         type: 'DEGRADED',
         reason: 'CANARY',
-        snapshot: { hosts: 0, failingHosts: 0, networks: 0, failingNetworks: 0, failingAccounts: 0, knownCanaries: 1, failingCanaries: ['a'] },
+        snapshot: {
+          hosts: 0,
+          failingHosts: 0,
+          networks: 0,
+          failingNetworks: 0,
+          failingAccounts: 0,
+          knownCanaries: 1,
+          failingCanaries: ['a'],
+        },
       },
     ]);
     const forgotten = forgetCanary(tripped.next, 'b', policy, T0 + 2 * SECOND);
@@ -223,7 +239,15 @@ describe('guard: canaries are preferred', () => {
         type: 'RECOVERED',
         degradedSince: T0 + SECOND,
         holdExpired: false,
-        snapshot: { hosts: 0, failingHosts: 0, networks: 0, failingNetworks: 0, failingAccounts: 0, knownCanaries: 0, failingCanaries: [] },
+        snapshot: {
+          hosts: 0,
+          failingHosts: 0,
+          networks: 0,
+          failingNetworks: 0,
+          failingAccounts: 0,
+          knownCanaries: 0,
+          failingCanaries: [],
+        },
       },
     ]);
   });

@@ -54,10 +54,22 @@ const cases: Array<[string, Step[]]> = [
   [
     'two ports of one host: one OPEN_INCIDENT, then ADD_PORT; resolved only when all are UP',
     [
-      { call: { down: 80 }, expectActions: [{ type: 'OPEN_INCIDENT', ports: [80] }], expectState: { incidentOpen: true, downPorts: [80] } },
+      {
+        call: { down: 80 },
+        expectActions: [{ type: 'OPEN_INCIDENT', ports: [80] }],
+        expectState: { incidentOpen: true, downPorts: [80] },
+      },
       { call: { down: 22 }, expectActions: [{ type: 'ADD_PORT', port: 22 }], expectState: { downPorts: [22, 80] } },
-      { call: { up: 80 }, expectActions: [{ type: 'REMOVE_PORT', port: 80, reason: 'RECOVERED' }], expectState: { incidentOpen: true, downPorts: [22] } },
-      { call: { up: 22 }, expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }], expectState: { incidentOpen: false, downPorts: [] } },
+      {
+        call: { up: 80 },
+        expectActions: [{ type: 'REMOVE_PORT', port: 80, reason: 'RECOVERED' }],
+        expectState: { incidentOpen: true, downPorts: [22] },
+      },
+      {
+        call: { up: 22 },
+        expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }],
+        expectState: { incidentOpen: false, downPorts: [] },
+      },
       { call: { down: 22 }, expectActions: [{ type: 'OPEN_INCIDENT', ports: [22] }] },
     ],
   ],
@@ -74,12 +86,20 @@ const cases: Array<[string, Step[]]> = [
   [
     'held: no incident while probe degraded; release opens one incident naming the ports still down',
     [
-      { call: { down: 22, held: true }, expectActions: [], expectState: { incidentOpen: false, held: true, heldPorts: [22] } },
+      {
+        call: { down: 22, held: true },
+        expectActions: [],
+        expectState: { incidentOpen: false, held: true, heldPorts: [22] },
+      },
       { call: { down: 22, held: true }, expectActions: [], expectState: { heldPorts: [22] } },
       { call: { down: 22 }, expectActions: [], expectState: { incidentOpen: false, heldPorts: [22] } },
       { call: { down: 80, held: true }, expectActions: [], expectState: { heldPorts: [22, 80] } },
       { call: { down: 443, held: true }, expectActions: [] },
-      { call: { release: { 22: 'DOWN', 80: 'DOWN', 443: 'UP' }, held: true }, expectActions: [], expectState: { held: true } },
+      {
+        call: { release: { 22: 'DOWN', 80: 'DOWN', 443: 'UP' }, held: true },
+        expectActions: [],
+        expectState: { held: true },
+      },
       {
         call: { release: { 22: 'DOWN', 80: 'RECOVERING', 443: 'UP' } },
         expectActions: [{ type: 'OPEN_INCIDENT', ports: [22, 80] }],
@@ -93,7 +113,11 @@ const cases: Array<[string, Step[]]> = [
       { call: { down: 22, held: true }, expectActions: [] },
       { call: { up: 22, held: true }, expectActions: [], expectState: { held: false, heldPorts: [] } },
       { call: { down: 80, held: true }, expectActions: [] },
-      { call: { release: { 22: 'UP', 80: 'UP' } }, expectActions: [], expectState: { incidentOpen: false, held: false } },
+      {
+        call: { release: { 22: 'UP', 80: 'UP' } },
+        expectActions: [],
+        expectState: { incidentOpen: false, held: false },
+      },
     ],
   ],
   [
@@ -110,7 +134,11 @@ const cases: Array<[string, Step[]]> = [
     [
       { call: { down: 80 }, expectActions: [{ type: 'OPEN_INCIDENT', ports: [80] }] },
       { call: { down: 22, held: true }, expectActions: [] },
-      { call: { release: { 22: 'DOWN', 80: 'DOWN' } }, expectActions: [{ type: 'ADD_PORT', port: 22 }], expectState: { downPorts: [22, 80] } },
+      {
+        call: { release: { 22: 'DOWN', 80: 'DOWN' } },
+        expectActions: [{ type: 'ADD_PORT', port: 22 }],
+        expectState: { downPorts: [22, 80] },
+      },
     ],
   ],
   [
@@ -130,7 +158,11 @@ const cases: Array<[string, Step[]]> = [
     [
       { call: { down: 22 }, expectActions: [{ type: 'OPEN_INCIDENT', ports: [22] }] },
       { call: { down: 80, held: true }, expectActions: [] },
-      { call: { close: 'MONITOR_PAUSED' }, expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'MONITOR_PAUSED' }], expectState: initialHostState() },
+      {
+        call: { close: 'MONITOR_PAUSED' },
+        expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'MONITOR_PAUSED' }],
+        expectState: initialHostState(),
+      },
       { call: { close: 'MONITOR_DELETED' }, expectActions: [] },
     ],
   ],
@@ -148,7 +180,11 @@ const cases: Array<[string, Step[]]> = [
       { call: { reconcile: { 22: 'DOWN', 80: 'UP' } }, expectActions: [] },
       { call: { reconcile: { 22: 'RECOVERING', 80: 'DOWN' } }, expectActions: [{ type: 'ADD_PORT', port: 80 }] },
       { call: { reconcile: { 80: 'DOWN' } }, expectActions: [{ type: 'REMOVE_PORT', port: 22, reason: 'REMOVED' }] },
-      { call: { reconcile: { 80: 'UP', 443: 'DOWN' }, held: true }, expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }], expectState: { heldPorts: [443] } },
+      {
+        call: { reconcile: { 80: 'UP', 443: 'DOWN' }, held: true },
+        expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }],
+        expectState: { heldPorts: [443] },
+      },
     ],
   ],
 ];
@@ -179,6 +215,9 @@ describe('host restart mid-incident', () => {
   it('an inconsistent restore (incident open, no ports recorded) takes the down ports in', () => {
     const broken: HostState = { incidentOpen: true, downPorts: [], held: false, heldPorts: [] };
     run([{ call: { reconcile: { 22: 'DOWN' } }, expectActions: [{ type: 'ADD_PORT', port: 22 }] }], broken);
-    run([{ call: { reconcile: { 22: 'UP' } }, expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }] }], broken);
+    run(
+      [{ call: { reconcile: { 22: 'UP' } }, expectActions: [{ type: 'RESOLVE_INCIDENT', reason: 'RECOVERED' }] }],
+      broken,
+    );
   });
 });

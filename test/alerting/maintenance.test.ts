@@ -10,7 +10,11 @@ import {
 const at = (iso: string): number => Date.parse(iso);
 
 describe('one-off maintenance windows', () => {
-  const w: MaintenanceWindow = { kind: 'once', startsAt: at('2024-05-01T10:00:00Z'), endsAt: at('2024-05-01T11:00:00Z') };
+  const w: MaintenanceWindow = {
+    kind: 'once',
+    startsAt: at('2024-05-01T10:00:00Z'),
+    endsAt: at('2024-05-01T11:00:00Z'),
+  };
   it.each([
     ['2024-05-01T09:59:59.999Z', false],
     ['2024-05-01T10:00:00Z', true],
@@ -31,7 +35,13 @@ describe('weekly maintenance windows', () => {
   });
 
   it('Sundays 03:00–05:00 Asia/Seoul', () => {
-    const w: MaintenanceWindow = { kind: 'weekly', days: [0], startMinute: 180, durationMinutes: 120, timeZone: 'Asia/Seoul' };
+    const w: MaintenanceWindow = {
+      kind: 'weekly',
+      days: [0],
+      startMinute: 180,
+      durationMinutes: 120,
+      timeZone: 'Asia/Seoul',
+    };
     expect(isWindowActive(w, at('2024-01-06T17:59:00Z'))).toBe(false); // Sun 02:59 KST
     expect(isWindowActive(w, at('2024-01-06T18:00:00Z'))).toBe(true); // Sun 03:00 KST
     expect(isWindowActive(w, at('2024-01-06T19:59:00Z'))).toBe(true);
@@ -41,26 +51,57 @@ describe('weekly maintenance windows', () => {
   });
 
   it('crosses midnight and the end of the week', () => {
-    const w: MaintenanceWindow = { kind: 'weekly', days: [6], startMinute: 23 * 60, durationMinutes: 120, timeZone: 'UTC' };
+    const w: MaintenanceWindow = {
+      kind: 'weekly',
+      days: [6],
+      startMinute: 23 * 60,
+      durationMinutes: 120,
+      timeZone: 'UTC',
+    };
     expect(isWindowActive(w, at('2024-01-06T23:30:00Z'))).toBe(true); // Saturday
     expect(isWindowActive(w, at('2024-01-07T00:59:00Z'))).toBe(true); // Sunday
     expect(isWindowActive(w, at('2024-01-07T01:00:00Z'))).toBe(false);
   });
 
   it('follows daylight-saving time (wall clock in Europe/Berlin)', () => {
-    const w: MaintenanceWindow = { kind: 'weekly', days: [1], startMinute: 2 * 60, durationMinutes: 60, timeZone: 'Europe/Berlin' };
+    const w: MaintenanceWindow = {
+      kind: 'weekly',
+      days: [1],
+      startMinute: 2 * 60,
+      durationMinutes: 60,
+      timeZone: 'Europe/Berlin',
+    };
     expect(isWindowActive(w, at('2024-01-08T01:30:00Z'))).toBe(true); // Mon 02:30 CET
     expect(isWindowActive(w, at('2024-07-01T00:30:00Z'))).toBe(true); // Mon 02:30 CEST
     expect(isWindowActive(w, at('2024-07-01T01:30:00Z'))).toBe(false); // Mon 03:30 CEST
   });
 
   it('ignores a window with an unknown zone at run time, and validation reports it', () => {
-    const bad: MaintenanceWindow = { kind: 'weekly', days: [0, 7], startMinute: 1440, durationMinutes: 0, timeZone: 'Mars/Olympus' };
+    const bad: MaintenanceWindow = {
+      kind: 'weekly',
+      days: [0, 7],
+      startMinute: 1440,
+      durationMinutes: 0,
+      timeZone: 'Mars/Olympus',
+    };
     expect(isInMaintenance([bad], at('2024-01-07T00:00:00Z'))).toBe(false);
-    expect(Object.keys(validateMaintenanceWindow(bad)).sort()).toEqual(['days', 'durationMinutes', 'startMinute', 'timeZone']);
-    expect(validateMaintenanceWindow({ kind: 'once', startsAt: 10, endsAt: 10 })).toEqual({ endsAt: 'must be after startsAt' });
+    expect(Object.keys(validateMaintenanceWindow(bad)).sort()).toEqual([
+      'days',
+      'durationMinutes',
+      'startMinute',
+      'timeZone',
+    ]);
+    expect(validateMaintenanceWindow({ kind: 'once', startsAt: 10, endsAt: 10 })).toEqual({
+      endsAt: 'must be after startsAt',
+    });
     expect(
-      validateMaintenanceWindow({ kind: 'weekly', days: [1, 3], startMinute: 0, durationMinutes: 30, timeZone: 'Asia/Seoul' }),
+      validateMaintenanceWindow({
+        kind: 'weekly',
+        days: [1, 3],
+        startMinute: 0,
+        durationMinutes: 30,
+        timeZone: 'Asia/Seoul',
+      }),
     ).toEqual({});
   });
 

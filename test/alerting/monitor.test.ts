@@ -51,7 +51,12 @@ const failBoth: Step[] = [
   { port: 80, result: REFUSED, expectHost: [] },
   { port: 22, result: FAIL, expectHost: [] },
   { port: 80, result: REFUSED, expectHost: [] },
-  { port: 22, result: FAIL, expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }], expectPhases: { 22: 'DOWN', 80: 'SUSPECT' } },
+  {
+    port: 22,
+    result: FAIL,
+    expectHost: [{ type: 'OPEN_INCIDENT', ports: [22] }],
+    expectPhases: { 22: 'DOWN', 80: 'SUSPECT' },
+  },
   { port: 80, result: REFUSED, expectHost: [{ type: 'ADD_PORT', port: 80 }], expectPhases: { 80: 'DOWN' } },
 ];
 
@@ -75,7 +80,13 @@ describe('monitor: host grouping through evaluate', () => {
     let state = initialMonitorState([22], T0);
     for (let i = 0; i < 2; i++) state = evaluate(state, { port: 22, result: FAIL, alertsHeld: false }, POLICY, T0).next;
     const { actions } = evaluate(state, { port: 22, result: FAIL, alertsHeld: false }, POLICY, T0);
-    expect(actions.map((a) => a.type)).toEqual(['LOG_FAILURE', 'PHASE_CHANGED', 'FAST_RETRY', 'PORT_DOWN', 'OPEN_INCIDENT']);
+    expect(actions.map((a) => a.type)).toEqual([
+      'LOG_FAILURE',
+      'PHASE_CHANGED',
+      'FAST_RETRY',
+      'PORT_DOWN',
+      'OPEN_INCIDENT',
+    ]);
     expect(actions[0]).toEqual({ ...LOG, port: 22 });
     expect(actions[4]).toEqual({ type: 'OPEN_INCIDENT', ports: [22] });
   });
@@ -103,7 +114,10 @@ describe('monitor: restart mid-incident', () => {
 
   it('repairs a host state that was persisted before the incident opened', () => {
     const live = run(failBoth, initialMonitorState([22, 80], T0));
-    const stale: MonitorAlertState = { ...persisted(live), host: { incidentOpen: false, downPorts: [], held: false, heldPorts: [] } };
+    const stale: MonitorAlertState = {
+      ...persisted(live),
+      host: { incidentOpen: false, downPorts: [], held: false, heldPorts: [] },
+    };
     expect(reconcileMonitor(stale, T0, false).actions).toEqual([{ type: 'OPEN_INCIDENT', ports: [22, 80] }]);
   });
 });
@@ -130,7 +144,9 @@ describe('monitor: held alerts', () => {
     expect(releaseHeld(released.next, T0, false).actions).toEqual([]);
     // 443 (RECOVERING) fails again: announced now; had it answered, it would have been dropped
     const relapse = evaluate(released.next, { port: 443, result: FAIL, alertsHeld: false }, POLICY, T0);
-    expect(relapse.actions.filter((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')).toEqual([{ type: 'ADD_PORT', port: 443 }]);
+    expect(relapse.actions.filter((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')).toEqual([
+      { type: 'ADD_PORT', port: 443 },
+    ]);
     expect(relapse.next.host).toEqual({ incidentOpen: true, downPorts: [80, 443], held: false, heldPorts: [] });
     const answered = evaluate(released.next, { port: 443, result: OK, alertsHeld: false }, POLICY, T0);
     expect(answered.next.host).toEqual({ incidentOpen: true, downPorts: [80], held: false, heldPorts: [] });

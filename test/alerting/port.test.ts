@@ -33,7 +33,8 @@ interface Scenario {
 
 function startState(start: Scenario['start'], policy: AlertPolicy): PortState {
   let state = initialPortState(T0);
-  const replay: CheckResult[] = start === 'UP' ? [OK] : start === 'DOWN' ? Array(policy.failureThreshold).fill(FAIL) : [];
+  const replay: CheckResult[] =
+    start === 'UP' ? [OK] : start === 'DOWN' ? Array(policy.failureThreshold).fill(FAIL) : [];
   for (const result of replay) state = evaluatePort(state, result, policy, { now: T0, inMaintenance: false }).next;
   return state;
 }
@@ -59,16 +60,31 @@ const scenarios: Scenario[] = [
     name: 'threshold 3: the 3rd consecutive failure makes the port DOWN',
     steps: [
       { result: OK, expectPhase: 'UP', expectActions: [changed('UNKNOWN', 'UP')] },
-      { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG, changed('UP', 'SUSPECT'), FAST_ON], expectFailures: 1 },
+      {
+        result: FAIL,
+        expectPhase: 'SUSPECT',
+        expectActions: [LOG, changed('UP', 'SUSPECT'), FAST_ON],
+        expectFailures: 1,
+      },
       { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG], expectFailures: 2 },
-      { result: FAIL, expectPhase: 'DOWN', expectActions: [LOG, changed('SUSPECT', 'DOWN'), FAST_OFF, PORT_DOWN], expectFailures: 3 },
+      {
+        result: FAIL,
+        expectPhase: 'DOWN',
+        expectActions: [LOG, changed('SUSPECT', 'DOWN'), FAST_OFF, PORT_DOWN],
+        expectFailures: 3,
+      },
       { result: FAIL, expectPhase: 'DOWN', expectActions: [LOG], expectFailures: 4 },
     ],
   },
   {
     name: 'a port first seen failing (UNKNOWN) still needs the threshold',
     steps: [
-      { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG, changed('UNKNOWN', 'SUSPECT'), FAST_ON], expectFailures: 1 },
+      {
+        result: FAIL,
+        expectPhase: 'SUSPECT',
+        expectActions: [LOG, changed('UNKNOWN', 'SUSPECT'), FAST_ON],
+        expectFailures: 1,
+      },
       { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG] },
       { result: FAIL, expectPhase: 'DOWN', expectActions: [LOG, changed('SUSPECT', 'DOWN'), FAST_OFF, PORT_DOWN] },
     ],
@@ -160,7 +176,12 @@ const scenarios: Scenario[] = [
     start: 'UP',
     steps: [
       { result: FAIL, maint: true, expectPhase: 'MAINTENANCE', expectActions: [LOG, changed('UP', 'MAINTENANCE')] },
-      { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG, changed('MAINTENANCE', 'SUSPECT'), FAST_ON], expectFailures: 2 },
+      {
+        result: FAIL,
+        expectPhase: 'SUSPECT',
+        expectActions: [LOG, changed('MAINTENANCE', 'SUSPECT'), FAST_ON],
+        expectFailures: 2,
+      },
       { result: FAIL, expectPhase: 'DOWN', expectActions: [LOG, changed('SUSPECT', 'DOWN'), FAST_OFF, PORT_DOWN] },
     ],
   },
@@ -169,7 +190,12 @@ const scenarios: Scenario[] = [
     start: 'UP',
     steps: [
       { result: FAIL, expectPhase: 'SUSPECT', expectActions: [LOG, changed('UP', 'SUSPECT'), FAST_ON] },
-      { result: FAIL, maint: true, expectPhase: 'MAINTENANCE', expectActions: [LOG, changed('SUSPECT', 'MAINTENANCE'), FAST_OFF] },
+      {
+        result: FAIL,
+        maint: true,
+        expectPhase: 'MAINTENANCE',
+        expectActions: [LOG, changed('SUSPECT', 'MAINTENANCE'), FAST_OFF],
+      },
     ],
   },
   {
@@ -252,7 +278,8 @@ describe('restart mid-incident', () => {
   it('a DOWN state restored from the database continues without a second PORT_DOWN', () => {
     const policy = DEFAULT_ALERT_POLICY;
     let state = initialPortState(T0);
-    for (let i = 1; i <= 3; i++) state = evaluatePort(state, FAIL, policy, { now: T0 + i * MINUTE, inMaintenance: false }).next;
+    for (let i = 1; i <= 3; i++)
+      state = evaluatePort(state, FAIL, policy, { now: T0 + i * MINUTE, inMaintenance: false }).next;
     expect(state.phase).toBe('DOWN');
 
     const restored = persisted(state);
@@ -270,6 +297,8 @@ describe('restart mid-incident', () => {
     state = evaluatePort(state, FAIL, policy, { now: T0 + 1, inMaintenance: false }).next;
     const restored = persisted(state);
     expect(wantsFastRetry(restored)).toBe(true);
-    expect(evaluatePort(restored, FAIL, policy, { now: T0 + 2, inMaintenance: false }).actions).toContainEqual(PORT_DOWN);
+    expect(evaluatePort(restored, FAIL, policy, { now: T0 + 2, inMaintenance: false }).actions).toContainEqual(
+      PORT_DOWN,
+    );
   });
 });

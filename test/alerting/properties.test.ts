@@ -106,10 +106,19 @@ describe('alerting properties (fast-check)', () => {
           for (const cmd of commands) {
             now += 10_000;
             if (cmd.kind === 'check') {
-              const policy: MonitorPolicy = { failureThreshold, recoveryThreshold, maintenance: cmd.maint ? [ALWAYS] : [] };
+              const policy: MonitorPolicy = {
+                failureThreshold,
+                recoveryThreshold,
+                maintenance: cmd.maint ? [ALWAYS] : [],
+              };
               const live = !state.paused && state.ports[cmd.port] !== undefined;
               if (live) history.get(cmd.port)?.push(cmd.ok);
-              const step = evaluate(state, { port: cmd.port, result: cmd.ok ? OK : FAIL, alertsHeld: cmd.held }, policy, now);
+              const step = evaluate(
+                state,
+                { port: cmd.port, result: cmd.ok ? OK : FAIL, alertsHeld: cmd.held },
+                policy,
+                now,
+              );
               observe(step.actions, cmd);
               state = step.next;
               const ps = state.ports[cmd.port];
@@ -227,7 +236,9 @@ describe('alerting properties (fast-check)', () => {
           expect(snap.failingHosts).toBe(failing.length);
           expect(snap.failingAccounts).toBe(new Set(failing.map((h) => hosts[h]!.account)).size);
           const nets = new Set([...seen].map((h) => h % 4));
-          const failingNets = [...nets].filter((n) => [...seen].filter((h) => h % 4 === n).every((h) => failing.includes(h)));
+          const failingNets = [...nets].filter((n) =>
+            [...seen].filter((h) => h % 4 === n).every((h) => failing.includes(h)),
+          );
           expect(snap.networks).toBe(nets.size);
           expect(snap.failingNetworks).toBe(failingNets.length);
         }

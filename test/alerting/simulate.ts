@@ -81,7 +81,12 @@ export function simulate(opts: { guarded: boolean }): SimulationOutcome {
         const port = 1000 + m;
         const result: CheckResult = proberDown(t) || reallyDown(m, t) ? FAIL : OK;
         if (opts.guarded && regular[m]) {
-          const g = recordCheck(guard, { host: `10.0.${m}.1`, account: `customer-${m % 5}`, ok: result.ok }, guardPolicy, now);
+          const g = recordCheck(
+            guard,
+            { host: `10.0.${m}.1`, account: `customer-${m % 5}`, ok: result.ok },
+            guardPolicy,
+            now,
+          );
           guard = g.next;
           onGuard(g.actions, t, now);
         }

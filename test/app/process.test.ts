@@ -9,7 +9,11 @@ const root = path.resolve(import.meta.dirname, '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 function startMain(env: Record<string, string>) {
-  const child = spawn(tsx, ['server/main.ts'], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, ['server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,7 +39,11 @@ async function stop(child: ChildProcess, exited: Promise<number | null>, signal:
 }
 
 const gql = (url: string, query: string, variables: Record<string, unknown> = {}) =>
-  fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<{ data?: Record<string, unknown> }>);
+  fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  }).then((r) => r.json() as Promise<{ data?: Record<string, unknown> }>);
 
 describe('npm start on an embedded database', () => {
   const dirs: string[] = [];
@@ -68,7 +76,9 @@ describe('npm start on an embedded database', () => {
     const second = startMain(env);
     const url2 = await second.url;
     expect(second.output()).not.toContain('with password:');
-    const login = await gql(url2, 'mutation($p:String!){ login(loginId:"admin", password:$p){ __typename } }', { p: password });
+    const login = await gql(url2, 'mutation($p:String!){ login(loginId:"admin", password:$p){ __typename } }', {
+      p: password,
+    });
     expect(login).toEqual({ data: { login: { __typename: 'MutationLoginSuccess' } } });
     expect(await stop(second.child, second.exited, 'SIGTERM')).toBe(0);
   }, 120_000);

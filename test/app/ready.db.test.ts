@@ -14,7 +14,13 @@ describe(`/ready (${backend})`, () => {
   it('is 200 while the database answers and 503 with a JSON reason when it does not', async () => {
     let makeUnreachable: () => Promise<void>;
     let runtime: Runtime;
-    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'error', PROBE_ENABLED: 'false', ADMIN_LOGIN: 'root', ADMIN_PASSWORD: 'root-password' });
+    const config = loadConfig({
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      PROBE_ENABLED: 'false',
+      ADMIN_LOGIN: 'root',
+      ADMIN_PASSWORD: 'root-password',
+    });
     if (backend === 'postgres') {
       // the app reaches PostgreSQL through a proxy that the test then cuts
       const created = await createPostgresDatabase();

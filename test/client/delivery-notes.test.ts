@@ -46,10 +46,29 @@ describe('delivery notes in Korean', () => {
     }
   });
 
-  it('an NHN report: the result code\'s meaning in Korean, NHN\'s status word kept', () => {
-    const nhn = createNhnProvider({ baseUrl: 'http://127.0.0.1:1', appKey: 'k', secretKey: 's', sendNo: '15446859', webhookSecret: 'w', fetch: async () => { throw new Error('unused'); } });
-    const rawBody = JSON.stringify({ event: 'MESSAGE_RESULT_UPDATE', hooks: [{ requestId: 'r1', recipientSeq: '1', messageStatus: 'COMPLETED', resultCode: '2003' }, { requestId: 'r1', recipientSeq: '2', messageStatus: 'COMPLETED', resultCode: '1000' }] });
-    const parsed = nhn.parseReport!({ headers: { 'x-toast-webhook-signature': nhnWebhookSignature('w', rawBody) }, rawBody, url: '/hooks/sms/nhn' });
+  it("an NHN report: the result code's meaning in Korean, NHN's status word kept", () => {
+    const nhn = createNhnProvider({
+      baseUrl: 'http://127.0.0.1:1',
+      appKey: 'k',
+      secretKey: 's',
+      sendNo: '15446859',
+      webhookSecret: 'w',
+      fetch: async () => {
+        throw new Error('unused');
+      },
+    });
+    const rawBody = JSON.stringify({
+      event: 'MESSAGE_RESULT_UPDATE',
+      hooks: [
+        { requestId: 'r1', recipientSeq: '1', messageStatus: 'COMPLETED', resultCode: '2003' },
+        { requestId: 'r1', recipientSeq: '2', messageStatus: 'COMPLETED', resultCode: '1000' },
+      ],
+    });
+    const parsed = nhn.parseReport!({
+      headers: { 'x-toast-webhook-signature': nhnWebhookSignature('w', rawBody) },
+      rawBody,
+      url: '/hooks/sms/nhn',
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
     const [off, ok] = parsed.reports.map((r) => inKorean(`nhn report: ${r.detail}`));
     expect(off).toBe('nhn 결과 보고: COMPLETED: 2003 단말기 전원 꺼짐');
@@ -58,13 +77,30 @@ describe('delivery notes in Korean', () => {
 
   it('a Twilio report and a refused send', async () => {
     const url = 'https://watch.example/hooks/sms/twilio';
-    const twilio = createTwilioProvider({ baseUrl: 'http://127.0.0.1:1', accountSid: 'AC1', authToken: 't', from: '+15550001111', statusCallbackUrl: url, fetch: async () => { throw new Error('unused'); } });
+    const twilio = createTwilioProvider({
+      baseUrl: 'http://127.0.0.1:1',
+      accountSid: 'AC1',
+      authToken: 't',
+      from: '+15550001111',
+      statusCallbackUrl: url,
+      fetch: async () => {
+        throw new Error('unused');
+      },
+    });
     const params = new URLSearchParams({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' });
-    const parsed = twilio.parseReport!({ headers: { 'x-twilio-signature': twilioSignature('t', url, params.entries()) }, rawBody: params.toString(), url });
+    const parsed = twilio.parseReport!({
+      headers: { 'x-twilio-signature': twilioSignature('t', url, params.entries()) },
+      rawBody: params.toString(),
+      url,
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
-    expect(inKorean(`twilio report: ${parsed.reports[0]!.detail}`)).toBe('twilio 결과 보고: 전달 안 됨 (오류 30003: 받는 단말기에 닿을 수 없음)');
+    expect(inKorean(`twilio report: ${parsed.reports[0]!.detail}`)).toBe(
+      'twilio 결과 보고: 전달 안 됨 (오류 30003: 받는 단말기에 닿을 수 없음)',
+    );
     const refused = await twilio.send({ ledgerId: 'n1', to: '010-1234', text: 'x' });
-    expect(inKorean(`attempt 1: failed — ${refused.detail}`)).toBe('1번째 시도: 실패 — 받는 번호 010-1234 이(가) 국제 형식(E.164)이 아닙니다');
+    expect(inKorean(`attempt 1: failed — ${refused.detail}`)).toBe(
+      '1번째 시도: 실패 — 받는 번호 010-1234 이(가) 국제 형식(E.164)이 아닙니다',
+    );
     // what a provider said itself stays as it said it
     expect(inKorean('NHN HTTP 503: Service Unavailable')).toBe('NHN 응답 HTTP 503: Service Unavailable');
   });

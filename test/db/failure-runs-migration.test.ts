@@ -32,9 +32,39 @@ describe('failure_runs migration', () => {
       `SELECT "port","firstAt","lastAt","count","slots","code","flapping","maintenance","incidentId" FROM "FailureRun" ORDER BY "firstAt","port"`,
     );
     expect(runs.rows).toEqual([
-      { port: 22, firstAt: new Date('2026-03-01T00:00:00Z'), lastAt: new Date('2026-03-01T00:00:00Z'), count: 1, slots: [1], code: 'ECONNREFUSED', flapping: false, maintenance: false, incidentId: null },
-      { port: 22, firstAt: new Date('2026-03-01T00:03:00Z'), lastAt: new Date('2026-03-01T00:03:00Z'), count: 1, slots: [1], code: 'ECONNREFUSED', flapping: true, maintenance: false, incidentId: 'i' },
-      { port: 80, firstAt: new Date('2026-03-01T00:03:00Z'), lastAt: new Date('2026-03-01T00:03:00Z'), count: 1, slots: [1], code: 'ETIMEDOUT', flapping: false, maintenance: false, incidentId: 'i' },
+      {
+        port: 22,
+        firstAt: new Date('2026-03-01T00:00:00Z'),
+        lastAt: new Date('2026-03-01T00:00:00Z'),
+        count: 1,
+        slots: [1],
+        code: 'ECONNREFUSED',
+        flapping: false,
+        maintenance: false,
+        incidentId: null,
+      },
+      {
+        port: 22,
+        firstAt: new Date('2026-03-01T00:03:00Z'),
+        lastAt: new Date('2026-03-01T00:03:00Z'),
+        count: 1,
+        slots: [1],
+        code: 'ECONNREFUSED',
+        flapping: true,
+        maintenance: false,
+        incidentId: 'i',
+      },
+      {
+        port: 80,
+        firstAt: new Date('2026-03-01T00:03:00Z'),
+        lastAt: new Date('2026-03-01T00:03:00Z'),
+        count: 1,
+        slots: [1],
+        code: 'ETIMEDOUT',
+        flapping: false,
+        maintenance: false,
+        incidentId: 'i',
+      },
     ]);
     const old = await db.query(`SELECT to_regclass('"FailureLog"') AS t`);
     expect(old.rows).toEqual([{ t: null }]);

@@ -13,14 +13,27 @@ import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 const MIN = 60_000;
 const DAY = 1_440 * MIN;
 const T0 = Date.UTC(2026, 2, 1);
-const admin: Viewer = { accountId: 'admin', loginId: 'admin', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
+const admin: Viewer = {
+  accountId: 'admin',
+  loginId: 'admin',
+  role: 'ADMIN',
+  kind: null,
+  language: 'en',
+  via: 'session',
+};
 
-interface Check { port: number; at: number; ok: boolean; code: string; flapping: boolean }
+interface Check {
+  port: number;
+  at: number;
+  ok: boolean;
+  code: string;
+  flapping: boolean;
+}
 
 /** A deterministic history: ports that go down for a while, change reason, flap, recover. */
 function history(): Check[] {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const out: Check[] = [];
   for (const port of [22, 80]) {
     let at = T0 + port * 1_000;
@@ -39,10 +52,21 @@ function history(): Check[] {
 }
 
 const format = (tz: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    hourCycle: 'h23',
+  });
 
 function label(at: number, g: LogGranularity, tz: string): string {
-  const p = Object.fromEntries(format(tz).formatToParts(new Date(at)).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    format(tz)
+      .formatToParts(new Date(at))
+      .map((x) => [x.type, x.value]),
+  );
   if (g === 'MONTH') return `${p.year}-${p.month}`;
   if (g === 'DAY') return `${p.year}-${p.month}-${p.day}`;
   return `${p.year}-${p.month}-${p.day} ${p.hour}:00`;
@@ -57,7 +81,13 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = { prisma: p, events: createEvents(), now: () => new Date(), secret: 'test-installation-secret-0123456789', publicUrl: 'https://pw.example.com' };
+    deps = {
+      prisma: p,
+      events: createEvents(),
+      now: () => new Date(),
+      secret: 'test-installation-secret-0123456789',
+      publicUrl: 'https://pw.example.com',
+    };
     const account = await makeCustomer(p, 'alice');
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80] })).id;
     // the runtime's path: the tracker grows runs, every few checks a batch upserts their state
@@ -66,7 +96,17 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
     for (const [i, c] of checks.entries()) {
       if (c.ok) tracker.end(monitorId, c.port);
       else {
-        const run = tracker.fail({ monitorId, port: c.port, at: c.at, code: c.code, message: `connect ${c.code}`, latencyMs: 1, incidentId: null, flapping: c.flapping, maintenance: false });
+        const run = tracker.fail({
+          monitorId,
+          port: c.port,
+          at: c.at,
+          code: c.code,
+          message: `connect ${c.code}`,
+          latencyMs: 1,
+          incidentId: null,
+          flapping: c.flapping,
+          maintenance: false,
+        });
         batch.runs.set(runKey(run), snapshotRun(run));
       }
       if (i % 7 === 6) {
@@ -89,7 +129,13 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
   for (const tz of ['Asia/Seoul', 'UTC', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns']) {
     it(`hour, day and month buckets in ${tz}`, async () => {
       for (const g of ['HOUR', 'DAY', 'MONTH'] as const) {
-        const log = await getMonitorLog(deps, admin, { monitorId, granularity: g, from: new Date(T0 - DAY), to: new Date(T0 + 4 * DAY), timeZone: tz });
+        const log = await getMonitorLog(deps, admin, {
+          monitorId,
+          granularity: g,
+          from: new Date(T0 - DAY),
+          to: new Date(T0 + 4 * DAY),
+          timeZone: tz,
+        });
         const expected = new Map<string, [number, number]>();
         for (const c of checks) {
           if (c.ok) continue;
@@ -97,7 +143,11 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
           const [n, f] = expected.get(k) ?? [0, 0];
           expected.set(k, [n + 1, f + (c.flapping ? 1 : 0)]);
         }
-        const got = new Map(log.buckets.filter((b) => b.failures > 0).map((b) => [b.label, [b.failures, b.flappingFailures] as [number, number]]));
+        const got = new Map(
+          log.buckets
+            .filter((b) => b.failures > 0)
+            .map((b) => [b.label, [b.failures, b.flappingFailures] as [number, number]]),
+        );
         expect(got, `${g} in ${tz}`).toEqual(expected);
         expect(log.totals.failures).toBe(checks.filter((c) => !c.ok).length);
       }

@@ -28,11 +28,24 @@ describe(`migrations on ${backend}`, () => {
 
     const first = await openDatabase(target);
     expect(first.applied).toEqual(names);
-    const tables = await first.prisma.$queryRaw<{ tablename: string }[]>`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`;
+    const tables = await first.prisma.$queryRaw<
+      { tablename: string }[]
+    >`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`;
     const tableNames = tables.map((t) => t.tablename);
-    for (const t of ['Account', 'Monitor', 'FailureRun', 'HourlyRollup', 'Incident', 'Notification', 'ApprovalRequest', '_prisma_migrations'])
+    for (const t of [
+      'Account',
+      'Monitor',
+      'FailureRun',
+      'HourlyRollup',
+      'Incident',
+      'Notification',
+      'ApprovalRequest',
+      '_prisma_migrations',
+    ])
       expect(tableNames).toContain(t);
-    const recorded = await first.prisma.$queryRaw<{ migration_name: string; finished_at: Date | null }[]>`SELECT migration_name, finished_at FROM _prisma_migrations`;
+    const recorded = await first.prisma.$queryRaw<
+      { migration_name: string; finished_at: Date | null }[]
+    >`SELECT migration_name, finished_at FROM _prisma_migrations`;
     expect(recorded.map((r) => r.migration_name).sort()).toEqual(names);
     expect(recorded.every((r) => r.finished_at !== null)).toBe(true);
     if (target.kind === 'postgres') await first.close();
@@ -49,9 +62,18 @@ describe(`migrations on ${backend}`, () => {
     const target = await freshTarget();
     const db = await openDatabase(target);
     const p = db.prisma;
-    const account = await p.account.create({ data: { loginId: 'c1', name: 'C', email: 'c@example.com', passwordHash: 'x', kind: 'HOSTING' } });
+    const account = await p.account.create({
+      data: { loginId: 'c1', name: 'C', email: 'c@example.com', passwordHash: 'x', kind: 'HOSTING' },
+    });
     const incident = await p.incident.create({ data: { accountId: account.id, host: '203.0.113.1', ports: [22] } });
-    const row = { incidentId: incident.id, accountId: account.id, kind: 'DOWN' as const, channel: 'EMAIL' as const, recipient: 'c@example.com', recipientRole: 'CONTACT' as const };
+    const row = {
+      incidentId: incident.id,
+      accountId: account.id,
+      kind: 'DOWN' as const,
+      channel: 'EMAIL' as const,
+      recipient: 'c@example.com',
+      recipientRole: 'CONTACT' as const,
+    };
     await p.notification.create({ data: row });
     await expect(p.notification.create({ data: row })).rejects.toMatchObject({ code: 'P2002' });
     expect(await p.notification.count()).toBe(1);

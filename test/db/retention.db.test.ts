@@ -26,9 +26,22 @@ describe(`retention (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = { prisma: p, events: createEvents(), now: () => NOW, secret: 'test-installation-secret-0123456789', publicUrl: 'https://pw.example.com' };
+    deps = {
+      prisma: p,
+      events: createEvents(),
+      now: () => NOW,
+      secret: 'test-installation-secret-0123456789',
+      publicUrl: 'https://pw.example.com',
+    };
     const account = await makeCustomer(p, 'alice');
-    customer = { accountId: account.id, loginId: 'alice', role: 'CUSTOMER', kind: 'HOSTING', language: 'en', via: 'session' };
+    customer = {
+      accountId: account.id,
+      loginId: 'alice',
+      role: 'CUSTOMER',
+      kind: 'HOSTING',
+      language: 'en',
+      via: 'session',
+    };
     const root = await p.account.update({ where: { id: (await makeCustomer(p, 'root')).id }, data: { role: 'ADMIN' } });
     admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80] })).id;
@@ -46,21 +59,50 @@ describe(`retention (${backend})`, () => {
     for (let h = Date.UTC(2025, 10, 1); h < NOW.getTime(); h += 5 * HOUR) {
       const k = h / HOUR;
       for (const port of [22, 80]) {
-        rows.push({ monitorId, port, hour: new Date(h), checks: 20, failures: (k + port) % 3, latencySumMs: 40, latencyCount: 20, downSeconds: ((k * port) % 7) * 100, flapSeconds: ((k + port) % 5) * 60 });
+        rows.push({
+          monitorId,
+          port,
+          hour: new Date(h),
+          checks: 20,
+          failures: (k + port) % 3,
+          latencySumMs: 40,
+          latencyCount: 20,
+          downSeconds: ((k * port) % 7) * 100,
+          flapSeconds: ((k + port) % 5) * 60,
+        });
       }
     }
     await p.hourlyRollup.createMany({ data: rows });
-    await p.incident.create({ data: { monitorId, accountId: account.id, host: '127.0.0.1', ports: [22], reason: 'old', openedAt: new Date('2025-11-02T00:00:00Z'), resolvedAt: new Date('2025-11-02T01:00:00Z') } });
+    await p.incident.create({
+      data: {
+        monitorId,
+        accountId: account.id,
+        host: '127.0.0.1',
+        ports: [22],
+        reason: 'old',
+        openedAt: new Date('2025-11-02T00:00:00Z'),
+        resolvedAt: new Date('2025-11-02T01:00:00Z'),
+      },
+    });
   }, 120_000);
   afterAll(() => t?.drop());
 
   it('the defaults: 13 months; an admin changes them within limits, a customer cannot', async () => {
     expect(await getRetentionPolicy(t.db.prisma)).toEqual({ failureRunMonths: 13, hourlyRollupMonths: 13 });
-    await expect(setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(setRetentionPolicy(t.db.prisma, admin, { hourlyRollupMonths: 121 })).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(setRetentionPolicy(t.db.prisma, customer, { failureRunMonths: 24 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 1 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    await expect(setRetentionPolicy(t.db.prisma, admin, { hourlyRollupMonths: 121 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    await expect(setRetentionPolicy(t.db.prisma, customer, { failureRunMonths: 24 })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     expect(await getRetentionPolicy(t.db.prisma)).toEqual({ failureRunMonths: 13, hourlyRollupMonths: 13 });
-    expect(await setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 14 })).toEqual({ failureRunMonths: 14, hourlyRollupMonths: 13 });
+    expect(await setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 14 })).toEqual({
+      failureRunMonths: 14,
+      hourlyRollupMonths: 13,
+    });
     expect(await t.db.prisma.auditLog.count({ where: { action: 'settings.retention' } })).toBe(1);
     await setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 13 });
   });
@@ -73,34 +115,48 @@ describe(`retention (${backend})`, () => {
     expect(runsBefore.toISOString()).toBe('2026-02-15T00:00:00.000Z');
     const allRuns = await p.failureRun.findMany({ select: { id: true, firstAt: true } });
     const allHours = await p.hourlyRollup.findMany();
-    const keptRuns = allRuns.filter((r) => r.firstAt >= runsBefore).map((r) => r.id).sort();
+    const keptRuns = allRuns
+      .filter((r) => r.firstAt >= runsBefore)
+      .map((r) => r.id)
+      .sort();
     const keptHours = allHours.filter((r) => r.hour >= hoursBefore);
     expect(keptRuns.length).toBeGreaterThan(0);
     expect(keptRuns.length).toBeLessThan(allRuns.length);
     const statsBefore = await getYearlyStatistics(deps, admin, { monitorIds: [monitorId], timeZone: 'UTC' });
     const preview = await previewRetention(p, policy, NOW);
-    expect(preview).toMatchObject({ failureRuns: allRuns.length - keptRuns.length, hourlyRollups: allHours.length - keptHours.length });
+    expect(preview).toMatchObject({
+      failureRuns: allRuns.length - keptRuns.length,
+      hourlyRollups: allHours.length - keptHours.length,
+    });
     expect(preview.bytes).toBeGreaterThan(0);
 
     const result = await applyRetention(p, policy, NOW, { batchSize: 50 });
-    expect(result).toMatchObject({ failureRunsDeleted: allRuns.length - keptRuns.length, hourlyRowsFolded: allHours.length - keptHours.length });
+    expect(result).toMatchObject({
+      failureRunsDeleted: allRuns.length - keptRuns.length,
+      hourlyRowsFolded: allHours.length - keptHours.length,
+    });
     expect(result.batches).toBeGreaterThan(10);
     expect((await p.failureRun.findMany({ select: { id: true } })).map((r) => r.id).sort()).toEqual(keptRuns);
     expect(await p.hourlyRollup.count()).toBe(keptHours.length);
     expect(await p.hourlyRollup.count({ where: { hour: { lt: hoursBefore } } })).toBe(0);
     // one daily row per folded UTC day, and the yearly statistics are unchanged to the second
-    const foldedDays = new Set(allHours.filter((r) => r.hour < hoursBefore).map((r) => Math.floor(r.hour.getTime() / DAY)));
+    const foldedDays = new Set(
+      allHours.filter((r) => r.hour < hoursBefore).map((r) => Math.floor(r.hour.getTime() / DAY)),
+    );
     expect(await p.dailyRollup.count()).toBe(foldedDays.size);
     expect(await getYearlyStatistics(deps, admin, { monitorIds: [monitorId], timeZone: 'UTC' })).toEqual(statsBefore);
     // incidents are kept for years
     expect(await p.incident.count({ where: { monitorId } })).toBe(1);
     // a second run finds nothing more
-    expect(await applyRetention(p, policy, NOW, { batchSize: 50 })).toMatchObject({ failureRunsDeleted: 0, hourlyRowsFolded: 0 });
+    expect(await applyRetention(p, policy, NOW, { batchSize: 50 })).toMatchObject({
+      failureRunsDeleted: 0,
+      hourlyRowsFolded: 0,
+    });
     const sizes = await tableSizes(p);
     expect(sizes.find((s) => s.table === 'FailureRun')?.bytes).toBeGreaterThan(0);
   });
 
-  it('one process claims the night\'s run; the next night can be claimed again', async () => {
+  it("one process claims the night's run; the next night can be claimed again", async () => {
     const p = t.db.prisma;
     expect(await claimRun(p, NOW)).toBe(true);
     expect(await claimRun(p, new Date(NOW.getTime() + 10 * 60_000))).toBe(false);

@@ -11,7 +11,13 @@ const ACK = `mutation($id: ID!) { acknowledgeIncident(id: $id) {
   ... on Error { code message }
 } }`;
 
-type AckResult = { acknowledgeIncident: { __typename: string; code?: string; data?: { id: string; acknowledgedAt: string | null; acknowledgedBy: string | null } } };
+type AckResult = {
+  acknowledgeIncident: {
+    __typename: string;
+    code?: string;
+    data?: { id: string; acknowledgedAt: string | null; acknowledgedBy: string | null };
+  };
+};
 
 describe(`acknowledgeIncident (${backend})`, () => {
   let app: TestApp;
@@ -26,15 +32,30 @@ describe(`acknowledgeIncident (${backend})`, () => {
     const prisma = app.testDb.db.prisma;
     const server = await prisma.server.create({ data: { ip: host, accountId, source: 'HOSTING_INVENTORY' } });
     const monitor = await prisma.monitor.create({
-      data: { accountId, serverId: server.id, activeServerId: server.id, host, ports: [22], contactName: 'Ops', contactEmail: 'ops@example.com' },
+      data: {
+        accountId,
+        serverId: server.id,
+        activeServerId: server.id,
+        host,
+        ports: [22],
+        contactName: 'Ops',
+        contactEmail: 'ops@example.com',
+      },
     });
     const incident = await prisma.incident.create({
-      data: { monitorId: monitor.id, accountId, host, ports: [22], openMonitorId: resolved ? null : monitor.id, resolvedAt: resolved ? new Date() : null },
+      data: {
+        monitorId: monitor.id,
+        accountId,
+        host,
+        ports: [22],
+        openMonitorId: resolved ? null : monitor.id,
+        resolvedAt: resolved ? new Date() : null,
+      },
     });
     return encodeGlobalID('Incident', incident.id);
   }
 
-  it('a customer acknowledges its own incident once; another customer\'s is NOT_FOUND; admins any; resolved is CONFLICT', async () => {
+  it("a customer acknowledges its own incident once; another customer's is NOT_FOUND; admins any; resolved is CONFLICT", async () => {
     const alice = await makeCustomer(app.testDb.db.prisma, 'alice-ack');
     const bob = await makeCustomer(app.testDb.db.prisma, 'bob-ack');
     const mine = await incidentOf(alice.id, '198.51.100.10');
@@ -65,15 +86,30 @@ describe(`acknowledgeIncident (${backend})`, () => {
     expect(byAdmin.body.data?.acknowledgeIncident.data).toMatchObject({ acknowledgedBy: `operator: ${ADMIN.loginId}` });
     // the customer sees the operator's role, never their login, e-mail or phone (issue 12.12)
     const bobCookie = await app.login('bob-ack', CUSTOMER_PASSWORD);
-    const seen = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy acknowledgedByOperator } } }`, { id: theirs }, { cookie: bobCookie });
+    const seen = await app.gql(
+      `query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy acknowledgedByOperator } } }`,
+      { id: theirs },
+      { cookie: bobCookie },
+    );
     expect(seen.body.data).toEqual({ node: { acknowledgedBy: 'operator', acknowledgedByOperator: true } });
     // an operator's alert link: stored with the recipient for admins, shown by role to the customer
     const linkAcked = await incidentOf(bob.id, '198.51.100.13');
-    await app.testDb.db.prisma.incident.update({ where: { id: Buffer.from(linkAcked, 'base64').toString().split(':')[1]! }, data: { acknowledgedAt: new Date(), acknowledgedBy: 'operator link: +821099998888' } });
-    const hidden = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`, { id: linkAcked }, { cookie: bobCookie });
+    await app.testDb.db.prisma.incident.update({
+      where: { id: Buffer.from(linkAcked, 'base64').toString().split(':')[1]! },
+      data: { acknowledgedAt: new Date(), acknowledgedBy: 'operator link: +821099998888' },
+    });
+    const hidden = await app.gql(
+      `query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`,
+      { id: linkAcked },
+      { cookie: bobCookie },
+    );
     expect(JSON.stringify(hidden.body)).not.toContain('+8210');
     expect(hidden.body.data).toEqual({ node: { acknowledgedBy: 'operator' } });
-    const shown = await app.gql(`query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`, { id: linkAcked }, { cookie: admin });
+    const shown = await app.gql(
+      `query($id: ID!) { node(id: $id) { ... on Incident { acknowledgedBy } } }`,
+      { id: linkAcked },
+      { cookie: admin },
+    );
     expect(shown.body.data).toEqual({ node: { acknowledgedBy: 'operator link: +821099998888' } });
   });
 });

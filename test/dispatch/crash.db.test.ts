@@ -45,13 +45,21 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
   function emailChannel(): EmailChannel {
     const transporter = nodemailer.createTransport({ ...sink.transportOptions, pool: true, maxConnections: 4 });
     cleanups.push(() => transporter.close());
-    return createEmailChannel({ transporter, from: 'portwatch <alerts@pw.example.com>', messageIdDomain: 'pw.example.com' });
+    return createEmailChannel({
+      transporter,
+      from: 'portwatch <alerts@pw.example.com>',
+      messageIdDomain: 'pw.example.com',
+    });
   }
 
   it('in process: a dispatcher that stops answering is taken over after its lease; only accepted-but-unrecorded mail repeats', async () => {
     const prisma = t.db.prisma;
     const { incident } = await makeIncident(prisma);
-    const rows = await queueRows(prisma, incident, Array.from({ length: 10 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `k${i}@example.com` })));
+    const rows = await queueRows(
+      prisma,
+      incident,
+      Array.from({ length: 10 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `k${i}@example.com` })),
+    );
     const real = emailChannel();
     // process A claims all ten: the first two sends reach the server, then A "dies" (its sends
     // never return); the next two die before the hand-over; six more sit claimed in its queue
@@ -63,19 +71,38 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
         return new Promise(() => {});
       },
     };
-    const a = createDispatcher(makeDeps(prisma), { email: dying, sms: createNoneProvider(), leaseMs: 400, pollMs: 3_600_000, concurrency: { EMAIL: 4 } });
+    const a = createDispatcher(makeDeps(prisma), {
+      email: dying,
+      sms: createNoneProvider(),
+      leaseMs: 400,
+      pollMs: 3_600_000,
+      concurrency: { EMAIL: 4 },
+    });
     a.start();
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'SENDING' } })) === 10 && sink.received.length === 2, 5_000, 'A mid-send');
+    await waitFor(
+      async () =>
+        (await prisma.notification.count({ where: { incidentId: incident.id, status: 'SENDING' } })) === 10 &&
+        sink.received.length === 2,
+      5_000,
+      'A mid-send',
+    );
 
     const b = createDispatcher(makeDeps(prisma), { email: real, sms: createNoneProvider(), pollMs: 50 });
     cleanups.push(() => b.stop());
     b.start();
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 10, 10_000, 'B finished');
+    await waitFor(
+      async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 10,
+      10_000,
+      'B finished',
+    );
     const { unique, duplicated } = duplicates(sink);
     expect(unique).toBe(10);
     expect(sink.received).toHaveLength(12);
     expect(duplicated).toHaveLength(2);
-    const taken = await prisma.notification.findMany({ where: { id: { in: rows.map((r) => r.id) } }, include: { events: { orderBy: { id: 'asc' } } } });
+    const taken = await prisma.notification.findMany({
+      where: { id: { in: rows.map((r) => r.id) } },
+      include: { events: { orderBy: { id: 'asc' } } },
+    });
     const reclaimed = taken.filter((r) => r.events.some((e) => e.detail?.includes('lease expired')));
     expect(reclaimed).toHaveLength(10);
     expect(reclaimed.every((r) => r.attempts === 2)).toBe(true);
@@ -84,17 +111,33 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
   it('two dispatchers at once (two processes on one database): every message exactly once', async () => {
     const prisma = t.db.prisma;
     const { incident } = await makeIncident(prisma);
-    await queueRows(prisma, incident, Array.from({ length: 120 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `p${i}@example.com` })));
-    const other = backend === 'postgres' ? await openDatabase({ kind: 'postgres', url: t.url!, poolSize: 4 }, { migrate: false }) : t.db;
+    await queueRows(
+      prisma,
+      incident,
+      Array.from({ length: 120 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `p${i}@example.com` })),
+    );
+    const other =
+      backend === 'postgres'
+        ? await openDatabase({ kind: 'postgres', url: t.url!, poolSize: 4 }, { migrate: false })
+        : t.db;
     if (other !== t.db) cleanups.push(() => other.close());
     const both = [makeDeps(prisma), makeDeps(other.prisma)].map((deps) =>
-      createDispatcher(deps, { email: emailChannel(), sms: createNoneProvider(), pollMs: 50, concurrency: { EMAIL: 4 } }),
+      createDispatcher(deps, {
+        email: emailChannel(),
+        sms: createNoneProvider(),
+        pollMs: 50,
+        concurrency: { EMAIL: 4 },
+      }),
     );
     for (const d of both) {
       cleanups.push(() => d.stop());
       d.start();
     }
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 120, 20_000, 'all sent');
+    await waitFor(
+      async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 120,
+      20_000,
+      'all sent',
+    );
     await Promise.all(both.map((d) => d.settle()));
     const { unique, duplicated } = duplicates(sink);
     expect(unique).toBe(120);
@@ -102,36 +145,63 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
     expect(await prisma.notification.count({ where: { incidentId: incident.id, attempts: { not: 1 } } })).toBe(0);
   });
 
-  it.skipIf(backend !== 'postgres')('a child process killed with SIGKILL: nothing lost, duplicates bounded by what was in flight', async () => {
-    const prisma = t.db.prisma;
-    const N = 200;
-    const CONCURRENCY = 8;
-    const { incident } = await makeIncident(prisma);
-    const rows = await queueRows(prisma, incident, Array.from({ length: N }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `c${i}@example.com` })));
-    sink.setBehaviour({ dataDelayMs: 15 }); // time spent "accepting": the window a kill can hit
-    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, 'fixtures/child-dispatcher.ts')], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, SMTP_PORT: String(sink.port), LEASE_MS: '1500', CONCURRENCY: String(CONCURRENCY) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    cleanups.push(() => void child.kill('SIGKILL'));
-    await waitFor(async () => sink.received.length >= N / 4, 30_000, 'child sending');
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    const atKill = sink.received.length;
-    const recorded = await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } });
+  it.skipIf(backend !== 'postgres')(
+    'a child process killed with SIGKILL: nothing lost, duplicates bounded by what was in flight',
+    async () => {
+      const prisma = t.db.prisma;
+      const N = 200;
+      const CONCURRENCY = 8;
+      const { incident } = await makeIncident(prisma);
+      const rows = await queueRows(
+        prisma,
+        incident,
+        Array.from({ length: N }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `c${i}@example.com` })),
+      );
+      sink.setBehaviour({ dataDelayMs: 15 }); // time spent "accepting": the window a kill can hit
+      const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(here, 'fixtures/child-dispatcher.ts')], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: t.url,
+          SMTP_PORT: String(sink.port),
+          LEASE_MS: '1500',
+          CONCURRENCY: String(CONCURRENCY),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      cleanups.push(() => void child.kill('SIGKILL'));
+      await waitFor(async () => sink.received.length >= N / 4, 30_000, 'child sending');
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      const atKill = sink.received.length;
+      const recorded = await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } });
 
-    const b = createDispatcher(makeDeps(prisma), { email: emailChannel(), sms: createNoneProvider(), pollMs: 100, concurrency: { EMAIL: CONCURRENCY } });
-    cleanups.push(() => b.stop());
-    b.start();
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === N, 30_000, 'resumed');
-    await b.settle();
-    const { unique, duplicated } = duplicates(sink);
-    console.info(`[kill test] ${N} messages, SIGKILL after ${atKill} accepted (${recorded} recorded YES); after resume: ${sink.received.length} received, ${unique} unique, ${duplicated.length} duplicated`);
-    expect(unique).toBe(N);
-    expect(duplicated.length).toBeLessThanOrEqual(CONCURRENCY);
-    expect(sink.received.length).toBe(N + duplicated.length);
-    expect(await prisma.notification.count({ where: { id: { in: rows.map((r) => r.id) }, status: 'YES' } })).toBe(N);
-  }, 90_000);
+      const b = createDispatcher(makeDeps(prisma), {
+        email: emailChannel(),
+        sms: createNoneProvider(),
+        pollMs: 100,
+        concurrency: { EMAIL: CONCURRENCY },
+      });
+      cleanups.push(() => b.stop());
+      b.start();
+      await waitFor(
+        async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === N,
+        30_000,
+        'resumed',
+      );
+      await b.settle();
+      const { unique, duplicated } = duplicates(sink);
+      console.info(
+        `[kill test] ${N} messages, SIGKILL after ${atKill} accepted (${recorded} recorded YES); after resume: ${sink.received.length} received, ${unique} unique, ${duplicated.length} duplicated`,
+      );
+      expect(unique).toBe(N);
+      expect(duplicated.length).toBeLessThanOrEqual(CONCURRENCY);
+      expect(sink.received.length).toBe(N + duplicated.length);
+      expect(await prisma.notification.count({ where: { id: { in: rows.map((r) => r.id) }, status: 'YES' } })).toBe(N);
+    },
+    90_000,
+  );
 });

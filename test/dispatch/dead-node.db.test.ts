@@ -28,19 +28,31 @@ describe(`claims of a dead process (${backend})`, () => {
     await t.drop();
   });
 
-  it('takes back a dead or replaced node\'s claims at once, never a live node\'s', async () => {
+  it("takes back a dead or replaced node's claims at once, never a live node's", async () => {
     const prisma = t.db.prisma;
     const { incident } = await makeIncident(prisma);
-    const rows = await queueRows(prisma, incident, ['silent', 'replaced', 'alive', 'anonymous'].map((r) => ({ channel: 'EMAIL' as const, recipient: `${r}@example.com` })));
+    const rows = await queueRows(
+      prisma,
+      incident,
+      ['silent', 'replaced', 'alive', 'anonymous'].map((r) => ({
+        channel: 'EMAIL' as const,
+        recipient: `${r}@example.com`,
+      })),
+    );
     // three processes: one silent for a minute, one alive; "replaced" has no row any more
-    await prisma.$executeRawUnsafe(`INSERT INTO "ProbeNode" ("id","startedAt","heartbeatAt","probing") VALUES ('silent', now() - interval '1 hour', (now() AT TIME ZONE 'UTC') - interval '60 seconds', false)`);
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO "ProbeNode" ("id","startedAt","heartbeatAt","probing") VALUES ('silent', now() - interval '1 hour', (now() AT TIME ZONE 'UTC') - interval '60 seconds', false)`,
+    );
     const alive = createNodeRegistry({ prisma, nodeId: 'alive', probing: false, heartbeatMs: 200 });
     await alive.start();
     cleanups.push(() => alive.stop());
     // each row claimed by its process, with a lease that would last ten more minutes
     const lockedUntil = new Date(Date.now() + 600_000);
     for (const [i, by] of ['silent', 'replaced', 'alive', null].entries()) {
-      await prisma.notification.update({ where: { id: rows[i]!.id }, data: { status: 'SENDING', attempts: 1, lockedUntil, lockedBy: by } });
+      await prisma.notification.update({
+        where: { id: rows[i]!.id },
+        data: { status: 'SENDING', attempts: 1, lockedUntil, lockedBy: by },
+      });
     }
 
     const transporter = nodemailer.createTransport({ ...sink.transportOptions });
@@ -49,17 +61,35 @@ describe(`claims of a dead process (${backend})`, () => {
     await me.start();
     cleanups.push(() => me.stop());
     const d = createDispatcher(makeDeps(prisma), {
-      email: createEmailChannel({ transporter, from: 'portwatch <alerts@pw.example.com>', messageIdDomain: 'pw.example.com' }),
-      sms: createNoneProvider(), pollMs: 100, node: { nodeId: 'me', deadAfterMs: 5_000 },
+      email: createEmailChannel({
+        transporter,
+        from: 'portwatch <alerts@pw.example.com>',
+        messageIdDomain: 'pw.example.com',
+      }),
+      sms: createNoneProvider(),
+      pollMs: 100,
+      node: { nodeId: 'me', deadAfterMs: 5_000 },
     });
     cleanups.push(() => d.stop());
     const started = Date.now();
     d.start();
-    await waitFor(async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 2, 10_000, 'the dead nodes\' rows sent');
-    console.log(`[dead node] claims of a dead and a replaced process resent ${Date.now() - started} ms after the dispatcher started`);
+    await waitFor(
+      async () => (await prisma.notification.count({ where: { incidentId: incident.id, status: 'YES' } })) === 2,
+      10_000,
+      "the dead nodes' rows sent",
+    );
+    console.log(
+      `[dead node] claims of a dead and a replaced process resent ${Date.now() - started} ms after the dispatcher started`,
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // a few more polls: the others must stay put
-    const after = await prisma.notification.findMany({ where: { incidentId: incident.id }, include: { events: true }, orderBy: { recipient: 'asc' } });
-    const by: Record<string, (typeof after)[number]> = Object.fromEntries(after.map((r) => [r.recipient.split('@')[0] ?? '', r]));
+    const after = await prisma.notification.findMany({
+      where: { incidentId: incident.id },
+      include: { events: true },
+      orderBy: { recipient: 'asc' },
+    });
+    const by: Record<string, (typeof after)[number]> = Object.fromEntries(
+      after.map((r) => [r.recipient.split('@')[0] ?? '', r]),
+    );
     expect(by.silent?.status).toBe('YES');
     expect(by.replaced?.status).toBe('YES');
     for (const r of [by.silent, by.replaced]) {
@@ -69,6 +99,9 @@ describe(`claims of a dead process (${backend})`, () => {
     // a live process's claim and an anonymous one are left to their lease
     expect(by.alive?.status).toBe('SENDING');
     expect(by.anonymous?.status).toBe('SENDING');
-    expect(sink.received.map((m) => m.rcptTo[0]?.address).sort()).toEqual(['replaced@example.com', 'silent@example.com']);
+    expect(sink.received.map((m) => m.rcptTo[0]?.address).sort()).toEqual([
+      'replaced@example.com',
+      'silent@example.com',
+    ]);
   });
 });

@@ -36,9 +36,27 @@ describe(`dispatcher → SMTP (${backend})`, () => {
   });
 
   function dispatcher(over: Partial<DispatcherOptions> = {}, target: { host: string; port: number } = sink) {
-    const transporter = nodemailer.createTransport({ ...sink.transportOptions, host: target.host, port: target.port, pool: true, maxConnections: 4 });
-    const email = createEmailChannel({ transporter, from: FROM, envelopeFrom: 'bounces@pw.example.com', messageIdDomain: 'pw.example.com' });
-    const d = createDispatcher(deps, { email, sms: createNoneProvider(), retryBaseMs: 40, retryMaxMs: 150, pollMs: 40, ...over });
+    const transporter = nodemailer.createTransport({
+      ...sink.transportOptions,
+      host: target.host,
+      port: target.port,
+      pool: true,
+      maxConnections: 4,
+    });
+    const email = createEmailChannel({
+      transporter,
+      from: FROM,
+      envelopeFrom: 'bounces@pw.example.com',
+      messageIdDomain: 'pw.example.com',
+    });
+    const d = createDispatcher(deps, {
+      email,
+      sms: createNoneProvider(),
+      retryBaseMs: 40,
+      retryMaxMs: 150,
+      pollMs: 40,
+      ...over,
+    });
     cleanups.push(async () => {
       await d.stop();
       transporter.close();
@@ -47,8 +65,14 @@ describe(`dispatcher → SMTP (${backend})`, () => {
   }
 
   it('sends one message per incident and recipient, naming every port, with DSN and signed links', async () => {
-    const { incident } = await makeIncident(t.db.prisma, { language: 'ko', ports: [22], openedAt: new Date('2025-11-24T09:20:05Z') });
-    const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'ops@example.com', language: 'ko' }]);
+    const { incident } = await makeIncident(t.db.prisma, {
+      language: 'ko',
+      ports: [22],
+      openedAt: new Date('2025-11-24T09:20:05Z'),
+    });
+    const [row] = await queueRows(t.db.prisma, incident, [
+      { channel: 'EMAIL', recipient: 'ops@example.com', language: 'ko' },
+    ]);
     // ports that joined the incident after the row was queued are in the message (rendered at send time)
     await t.db.prisma.incident.update({ where: { id: incident.id }, data: { ports: [22, 80, 443] } });
     const d = dispatcher();
@@ -59,7 +83,9 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     expect(mail?.envid).toBe(row!.id);
     expect(mail?.ret).toBe('HDRS');
     expect(mail?.mailFrom).toBe('bounces@pw.example.com');
-    expect(mail?.rcptTo).toEqual([{ address: 'ops@example.com', notify: ['FAILURE'], orcpt: 'rfc822;ops@example.com' }]);
+    expect(mail?.rcptTo).toEqual([
+      { address: 'ops@example.com', notify: ['FAILURE'], orcpt: 'rfc822;ops@example.com' },
+    ]);
     const p = mail!.parsed;
     expect(p.messageId).toBe(`<${row!.id}@pw.example.com>`);
     expect(p.headers.get('x-portwatch-ledger')).toBe(row!.id);
@@ -76,7 +102,12 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     expect(verifyToken(SECRET, ack ?? '', 'ack')).toEqual({ ledgerId: row!.id });
 
     const after = await statusOf(t.db.prisma, row!.id);
-    expect(after).toMatchObject({ status: 'YES', attempts: 1, providerMessageId: `<${row!.id}@pw.example.com>`, lockedUntil: null });
+    expect(after).toMatchObject({
+      status: 'YES',
+      attempts: 1,
+      providerMessageId: `<${row!.id}@pw.example.com>`,
+      lockedUntil: null,
+    });
     expect(after.sentAt).toBeInstanceOf(Date);
     expect(after.statusDetail).toMatch(/^250/);
     expect(after.events.map((e) => [e.status, e.detail?.slice(0, 16)])).toEqual([['YES', 'attempt 1: sent ']]);
@@ -86,7 +117,12 @@ describe(`dispatcher → SMTP (${backend})`, () => {
   });
 
   it('renders English in the account time zone for contacts, and the language default zone for admins', async () => {
-    const { incident } = await makeIncident(t.db.prisma, { language: 'en', timeZone: 'America/New_York', openedAt: new Date('2025-11-24T09:20:05Z'), label: null });
+    const { incident } = await makeIncident(t.db.prisma, {
+      language: 'en',
+      timeZone: 'America/New_York',
+      openedAt: new Date('2025-11-24T09:20:05Z'),
+      label: null,
+    });
     await queueRows(t.db.prisma, incident, [
       { channel: 'EMAIL', recipient: 'contact@example.com', language: 'en' },
       { channel: 'EMAIL', recipient: 'admin@example.com', language: 'en', role: 'ADMIN', accountId: null },
@@ -101,7 +137,12 @@ describe(`dispatcher → SMTP (${backend})`, () => {
   });
 
   it('550 at RCPT → FAILED with the server text, sent once', async () => {
-    sink.setBehaviour({ rcpt: (a) => (a === 'nobody@example.com' ? { code: 550, message: '5.1.1 <nobody@example.com>: Recipient address rejected: User unknown' } : null) });
+    sink.setBehaviour({
+      rcpt: (a) =>
+        a === 'nobody@example.com'
+          ? { code: 550, message: '5.1.1 <nobody@example.com>: Recipient address rejected: User unknown' }
+          : null,
+    });
     const { incident } = await makeIncident(t.db.prisma);
     const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'nobody@example.com' }]);
     const d = dispatcher();
@@ -120,7 +161,9 @@ describe(`dispatcher → SMTP (${backend})`, () => {
 
   it('452 → retried with backoff, then sent exactly once', async () => {
     let refusals = 0;
-    sink.setBehaviour({ rcpt: () => (refusals++ < 2 ? { code: 452, message: '4.2.2 Mailbox full, try again later' } : null) });
+    sink.setBehaviour({
+      rcpt: () => (refusals++ < 2 ? { code: 452, message: '4.2.2 Mailbox full, try again later' } : null),
+    });
     const { incident } = await makeIncident(t.db.prisma);
     const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'full@example.com' }]);
     const d = dispatcher();
@@ -149,10 +192,12 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     expect(after.attempts).toBe(3);
   });
 
-  it('a row queued to send later (the probe\'s grouping delay) goes out when due, not at the next poll', async () => {
+  it("a row queued to send later (the probe's grouping delay) goes out when due, not at the next poll", async () => {
     const { incident } = await makeIncident(t.db.prisma);
     const due = new Date(Date.now() + 600);
-    const [row] = await queueRows(t.db.prisma, incident, [{ channel: 'EMAIL', recipient: 'later@example.com', nextAttemptAt: due }]);
+    const [row] = await queueRows(t.db.prisma, incident, [
+      { channel: 'EMAIL', recipient: 'later@example.com', nextAttemptAt: due },
+    ]);
     const d = dispatcher({ pollMs: 60_000 });
     d.start();
     d.kick();
@@ -171,7 +216,11 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     cleanups.push(() => d.stop());
     d.start();
     await d.settle();
-    expect(await statusOf(t.db.prisma, row!.id)).toMatchObject({ status: 'NOT_SENT', statusDetail: 'not sent: no SMTP server configured', sentAt: null });
+    expect(await statusOf(t.db.prisma, row!.id)).toMatchObject({
+      status: 'NOT_SENT',
+      statusDetail: 'not sent: no SMTP server configured',
+      sentAt: null,
+    });
   });
 
   it('SMTP down for a while, then up: every queued message is sent exactly once', async () => {
@@ -179,20 +228,37 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     cleanups.push(() => proxy.close());
     proxy.cutOff();
     const { incident } = await makeIncident(t.db.prisma);
-    const rows = await queueRows(t.db.prisma, incident, Array.from({ length: 20 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `r${i}@example.com` })));
+    const rows = await queueRows(
+      t.db.prisma,
+      incident,
+      Array.from({ length: 20 }, (_, i) => ({ channel: 'EMAIL' as const, recipient: `r${i}@example.com` })),
+    );
     const ids = rows.map((r) => r.id);
     const d = dispatcher({ maxAttempts: 50 }, { host: '127.0.0.1', port: proxy.port });
     d.start();
     // every row fails at least once while the server is unreachable (a second attempt was claimed)
-    await waitFor(async () => (await t.db.prisma.notification.count({ where: { id: { in: ids }, attempts: { gte: 2 } } })) === ids.length, 15_000, 'a failed attempt each');
+    await waitFor(
+      async () =>
+        (await t.db.prisma.notification.count({ where: { id: { in: ids }, attempts: { gte: 2 } } })) === ids.length,
+      15_000,
+      'a failed attempt each',
+    );
     expect(sink.received).toHaveLength(0);
     proxy.restore();
-    await waitFor(async () => (await t.db.prisma.notification.count({ where: { id: { in: ids }, status: 'YES' } })) === ids.length, 15_000, 'all sent');
+    await waitFor(
+      async () => (await t.db.prisma.notification.count({ where: { id: { in: ids }, status: 'YES' } })) === ids.length,
+      15_000,
+      'all sent',
+    );
     await d.settle();
     const messageIds = sink.received.map((m) => m.parsed.messageId);
     expect(messageIds).toHaveLength(20);
     expect(new Set(messageIds).size).toBe(20);
-    const events = await t.db.prisma.notificationEvent.groupBy({ by: ['status'], where: { notificationId: { in: ids } }, _count: true });
+    const events = await t.db.prisma.notificationEvent.groupBy({
+      by: ['status'],
+      where: { notificationId: { in: ids } },
+      _count: true,
+    });
     expect(events.find((e) => e.status === 'YES')?._count).toBe(20);
     expect(events.find((e) => e.status === 'QUEUED')?._count).toBeGreaterThanOrEqual(20);
   }, 40_000);

@@ -13,7 +13,14 @@ const T0 = new Date('2025-11-24T09:00:00Z');
 const at = (min: number) => new Date(T0.getTime() + min * MIN);
 
 function viewerOf(account: { id: string; loginId: string }, role: 'ADMIN' | 'CUSTOMER' = 'CUSTOMER'): Viewer {
-  return { accountId: account.id, loginId: account.loginId, role, kind: role === 'CUSTOMER' ? 'HOSTING' : null, language: 'en', via: 'session' };
+  return {
+    accountId: account.id,
+    loginId: account.loginId,
+    role,
+    kind: role === 'CUSTOMER' ? 'HOSTING' : null,
+    language: 'en',
+    via: 'session',
+  };
 }
 
 describe(`reminders, escalation, acknowledgement (${backend})`, () => {
@@ -30,12 +37,20 @@ describe(`reminders, escalation, acknowledgement (${backend})`, () => {
     const s = await makeIncident(prisma, { openedAt: T0, ...o });
     await queueRows(prisma, s.incident, [
       { channel: 'EMAIL', recipient: 'ops@example.com', status: 'YES' },
-      { channel: 'SMS', recipient: '+821012345678', status: 'NO', statusDetail: 'not sent: SMS is switched off for this monitor' },
+      {
+        channel: 'SMS',
+        recipient: '+821012345678',
+        status: 'NO',
+        statusDetail: 'not sent: SMS is switched off for this monitor',
+      },
     ]);
     return s;
   }
   const reminderRows = (incidentId: string) =>
-    t.db.prisma.notification.findMany({ where: { incidentId, kind: 'REMINDER' }, orderBy: [{ seq: 'asc' }, { channel: 'asc' }] });
+    t.db.prisma.notification.findMany({
+      where: { incidentId, kind: 'REMINDER' },
+      orderBy: [{ seq: 'asc' }, { channel: 'asc' }],
+    });
 
   it('reminds every N minutes to the DOWN recipients; one per period, never twice, none after a gap burst', async () => {
     const prisma = t.db.prisma;
@@ -60,7 +75,10 @@ describe(`reminders, escalation, acknowledgement (${backend})`, () => {
     expect(await runReminders(deps, at(55))).toMatchObject({ reminders: 1 });
     const all = await reminderRows(incident.id);
     expect(all.map((r) => r.seq)).toEqual([1, 1, 2, 2, 3, 3]);
-    expect(await prisma.incident.findUniqueOrThrow({ where: { id: incident.id } })).toMatchObject({ reminderCount: 3, lastReminderAt: at(55) });
+    expect(await prisma.incident.findUniqueOrThrow({ where: { id: incident.id } })).toMatchObject({
+      reminderCount: 3,
+      lastReminderAt: at(55),
+    });
   });
 
   it('a reminder row already written by another process is not duplicated', async () => {
@@ -77,8 +95,14 @@ describe(`reminders, escalation, acknowledgement (${backend})`, () => {
     const resolved = await downIncident({ reminderEveryMin: 10 });
     const paused = await downIncident({ reminderEveryMin: 10 });
     const off = await downIncident({ reminderEveryMin: null });
-    await prisma.incident.update({ where: { id: acked.incident.id }, data: { acknowledgedAt: at(1), acknowledgedBy: 'x' } });
-    await prisma.incident.update({ where: { id: resolved.incident.id }, data: { resolvedAt: at(2), openMonitorId: null } });
+    await prisma.incident.update({
+      where: { id: acked.incident.id },
+      data: { acknowledgedAt: at(1), acknowledgedBy: 'x' },
+    });
+    await prisma.incident.update({
+      where: { id: resolved.incident.id },
+      data: { resolvedAt: at(2), openMonitorId: null },
+    });
     await prisma.monitor.update({ where: { id: paused.monitor.id }, data: { pausedAt: at(3) } });
     await runReminders(makeDeps(prisma), at(30));
     for (const s of [acked, resolved, paused, off]) expect(await reminderRows(s.incident.id)).toHaveLength(0);
@@ -95,22 +119,30 @@ describe(`reminders, escalation, acknowledgement (${backend})`, () => {
     });
     const { incident } = await downIncident({ escalateAfterMin: 15 });
     const ackedFirst = await downIncident({ escalateAfterMin: 15 });
-    await prisma.incident.update({ where: { id: ackedFirst.incident.id }, data: { acknowledgedAt: at(5), acknowledgedBy: 'x' } });
+    await prisma.incident.update({
+      where: { id: ackedFirst.incident.id },
+      data: { acknowledgedAt: at(5), acknowledgedBy: 'x' },
+    });
     const deps = makeDeps(prisma);
     expect(await runReminders(deps, at(14))).toMatchObject({ escalations: 0 });
     expect(await runReminders(deps, at(15))).toMatchObject({ escalations: 1, rows: 2 });
     expect(await runReminders(deps, at(40))).toMatchObject({ escalations: 0 });
-    const rows = await prisma.notification.findMany({ where: { incidentId: incident.id, kind: 'ESCALATION' }, orderBy: { recipient: 'desc' } });
+    const rows = await prisma.notification.findMany({
+      where: { incidentId: incident.id, kind: 'ESCALATION' },
+      orderBy: { recipient: 'desc' },
+    });
     expect(rows.map((r) => [r.channel, r.recipient, r.recipientRole, r.language, r.status, r.accountId])).toEqual([
       ['SMS', '+821099998888', 'ADMIN', 'ko', 'QUEUED', null],
       ['SMS', '+821077776666', 'ADMIN', 'en', 'NO', null],
     ]);
     expect((await prisma.incident.findUniqueOrThrow({ where: { id: incident.id } })).escalatedAt).toEqual(at(15));
-    expect(await prisma.notification.count({ where: { incidentId: ackedFirst.incident.id, kind: 'ESCALATION' } })).toBe(0);
+    expect(await prisma.notification.count({ where: { incidentId: ackedFirst.incident.id, kind: 'ESCALATION' } })).toBe(
+      0,
+    );
     await prisma.adminRecipient.deleteMany({});
   });
 
-  it('acknowledgeIncident: own incident yes, another customer\'s is NOT_FOUND, admins any, idempotent, resolved is a conflict', async () => {
+  it("acknowledgeIncident: own incident yes, another customer's is NOT_FOUND, admins any, idempotent, resolved is a conflict", async () => {
     const prisma = t.db.prisma;
     const mine = await downIncident();
     const theirs = await downIncident();
@@ -119,22 +151,40 @@ describe(`reminders, escalation, acknowledgement (${backend})`, () => {
     deps.events = { ...deps.events, incident: (e) => incidents.push(e) };
     const me = viewerOf(mine.account);
 
-    await expect(acknowledgeIncident(deps, me, { incidentId: theirs.incident.id })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(acknowledgeIncident(deps, me, { incidentId: 'no-such-incident' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(acknowledgeIncident(deps, me, { incidentId: theirs.incident.id })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(acknowledgeIncident(deps, me, { incidentId: 'no-such-incident' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect((await prisma.incident.findUniqueOrThrow({ where: { id: theirs.incident.id } })).acknowledgedAt).toBeNull();
 
-    expect(await acknowledgeIncident(deps, me, { incidentId: mine.incident.id })).toEqual({ id: mine.incident.id, outcome: 'ACKNOWLEDGED' });
-    expect(await prisma.incident.findUniqueOrThrow({ where: { id: mine.incident.id } })).toMatchObject({ acknowledgedAt: at(7), acknowledgedBy: mine.account.loginId });
+    expect(await acknowledgeIncident(deps, me, { incidentId: mine.incident.id })).toEqual({
+      id: mine.incident.id,
+      outcome: 'ACKNOWLEDGED',
+    });
+    expect(await prisma.incident.findUniqueOrThrow({ where: { id: mine.incident.id } })).toMatchObject({
+      acknowledgedAt: at(7),
+      acknowledgedBy: mine.account.loginId,
+    });
     expect(incidents).toEqual([{ incidentId: mine.incident.id, accountId: mine.account.id, change: 'ACKNOWLEDGED' }]);
     const later = makeDeps(prisma, { now: () => at(9) });
-    expect(await acknowledgeIncident(later, me, { incidentId: mine.incident.id })).toMatchObject({ outcome: 'ALREADY_ACKNOWLEDGED' });
-    expect((await prisma.incident.findUniqueOrThrow({ where: { id: mine.incident.id } })).acknowledgedAt).toEqual(at(7));
+    expect(await acknowledgeIncident(later, me, { incidentId: mine.incident.id })).toMatchObject({
+      outcome: 'ALREADY_ACKNOWLEDGED',
+    });
+    expect((await prisma.incident.findUniqueOrThrow({ where: { id: mine.incident.id } })).acknowledgedAt).toEqual(
+      at(7),
+    );
 
     const admin = viewerOf({ id: 'admin-id', loginId: 'root' }, 'ADMIN');
-    expect(await acknowledgeIncident(deps, admin, { incidentId: theirs.incident.id })).toMatchObject({ outcome: 'ACKNOWLEDGED' });
+    expect(await acknowledgeIncident(deps, admin, { incidentId: theirs.incident.id })).toMatchObject({
+      outcome: 'ACKNOWLEDGED',
+    });
 
     const gone = await downIncident();
     await prisma.incident.update({ where: { id: gone.incident.id }, data: { resolvedAt: at(3), openMonitorId: null } });
-    await expect(acknowledgeIncident(deps, viewerOf(gone.account), { incidentId: gone.incident.id })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      acknowledgeIncident(deps, viewerOf(gone.account), { incidentId: gone.incident.id }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 });

@@ -27,7 +27,11 @@ interface Server {
 
 function startServer(env: Record<string, string>): Server {
   // `node --import tsx` (not the tsx CLI): SIGKILL must reach node itself
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const ready = new Promise<number>((resolve) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -35,7 +39,9 @@ function startServer(env: Record<string, string>): Server {
       if (buf.includes('portwatch is running')) resolve(Date.now());
     });
   });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   return { child, ready, exited };
 }
 
@@ -51,8 +57,15 @@ describe(`server killed mid-dispatch and restarted (${backend})`, () => {
     const sink = await startSmtpSink();
     cleanups.push(() => sink.close());
     const env: Record<string, string> = {
-      NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', NODE_NAME: 'restart-slot', LOG_LEVEL: 'warn',
-      ADMIN_LOGIN: 'root', ADMIN_PASSWORD: 'root-password-1', SMTP_URL: sink.url, MAIL_FROM: 'portwatch <alerts@pw.example.com>',
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      NODE_NAME: 'restart-slot',
+      LOG_LEVEL: 'warn',
+      ADMIN_LOGIN: 'root',
+      ADMIN_PASSWORD: 'root-password-1',
+      SMTP_URL: sink.url,
+      MAIL_FROM: 'portwatch <alerts@pw.example.com>',
       PROBE_MASS_FAILURE_SHARE: '1', // the prober's self-check is not under test (most ports here fail on purpose)
     };
     let open: () => Promise<Database>;
@@ -75,16 +88,57 @@ describe(`server killed mid-dispatch and restarted (${backend})`, () => {
     const answering = await switchablePort();
     await flip.up();
     await answering.up();
-    cleanups.push(() => flip.down(), () => answering.down());
+    cleanups.push(
+      () => flip.down(),
+      () => answering.down(),
+    );
     const ids = { down: [] as string[], deciding: [] as string[] };
     {
       const db = await open();
       const owner = await makeCustomer(db.prisma, 'restarted');
-      await db.prisma.adminRecipient.create({ data: { name: 'Ops', email: 'ops@example.com', phone: null, language: 'en' } });
-      const policy = { probeHost: '127.0.0.1', retryIntervalSec: 1, failureThreshold: 2, recoveryThreshold: 2, timeoutMs: 500, smsEnabled: false, phone: null };
-      for (let i = 0; i < 3; i++) ids.down.push((await makeMonitor(db.prisma, { accountId: owner.id, ip: `198.18.7.${i + 1}`, ports: [refused.port], intervalSec: 2, ...policy })).id);
-      for (let i = 0; i < 2; i++) ids.deciding.push((await makeMonitor(db.prisma, { accountId: owner.id, ip: `198.18.8.${i + 1}`, ports: [flip.port], intervalSec: 2, ...policy })).id);
-      await makeMonitor(db.prisma, { accountId: owner.id, ip: '198.18.9.1', ports: [answering.port], intervalSec: 2, ...policy });
+      await db.prisma.adminRecipient.create({
+        data: { name: 'Ops', email: 'ops@example.com', phone: null, language: 'en' },
+      });
+      const policy = {
+        probeHost: '127.0.0.1',
+        retryIntervalSec: 1,
+        failureThreshold: 2,
+        recoveryThreshold: 2,
+        timeoutMs: 500,
+        smsEnabled: false,
+        phone: null,
+      };
+      for (let i = 0; i < 3; i++)
+        ids.down.push(
+          (
+            await makeMonitor(db.prisma, {
+              accountId: owner.id,
+              ip: `198.18.7.${i + 1}`,
+              ports: [refused.port],
+              intervalSec: 2,
+              ...policy,
+            })
+          ).id,
+        );
+      for (let i = 0; i < 2; i++)
+        ids.deciding.push(
+          (
+            await makeMonitor(db.prisma, {
+              accountId: owner.id,
+              ip: `198.18.8.${i + 1}`,
+              ports: [flip.port],
+              intervalSec: 2,
+              ...policy,
+            })
+          ).id,
+        );
+      await makeMonitor(db.prisma, {
+        accountId: owner.id,
+        ip: '198.18.9.1',
+        ports: [answering.port],
+        intervalSec: 2,
+        ...policy,
+      });
       await db.close();
     }
     const perIncident = 2; // the contact's mail and the admin recipient's mail
@@ -96,7 +150,11 @@ describe(`server killed mid-dispatch and restarted (${backend})`, () => {
     cleanups.push(() => void first.child.kill('SIGKILL'));
     await first.ready;
     step('first server ready');
-    await until('the refusing hosts\' DOWN messages to be in flight', () => started >= ids.down.length * perIncident, 60_000);
+    await until(
+      "the refusing hosts' DOWN messages to be in flight",
+      () => started >= ids.down.length * perIncident,
+      60_000,
+    );
     await flip.down();
     await new Promise((r) => setTimeout(r, 2_500)); // the flip hosts are being decided
     first.child.kill('SIGKILL');
@@ -112,15 +170,23 @@ describe(`server killed mid-dispatch and restarted (${backend})`, () => {
     const readyAt = await second.ready;
     step('second server ready');
     const expected = (ids.down.length + ids.deciding.length) * perIncident;
-    await until(`${expected} DOWN messages`, () => {
-      while (arrivals.length < sink.received.length) arrivals.push(Date.now());
-      return sink.received.length >= expected;
-    }, 30_000);
+    await until(
+      `${expected} DOWN messages`,
+      () => {
+        while (arrivals.length < sink.received.length) arrivals.push(Date.now());
+        return sink.received.length >= expected;
+      },
+      30_000,
+    );
     step('all DOWN messages received');
     await new Promise((r) => setTimeout(r, 1_500)); // anything more would be a duplicate
     const worst = Math.max(...arrivals) - readyAt;
-    console.log(`[restart] ${sink.received.length} messages; the last ${worst} ms after the restarted server was ready: ` +
-      sink.received.map((m, i) => `${m.parsed.subject ?? ''} → ${m.rcptTo[0]?.address ?? ''} +${arrivals[i]! - readyAt} ms`).join('; '));
+    console.log(
+      `[restart] ${sink.received.length} messages; the last ${worst} ms after the restarted server was ready: ` +
+        sink.received
+          .map((m, i) => `${m.parsed.subject ?? ''} → ${m.rcptTo[0]?.address ?? ''} +${arrivals[i]! - readyAt} ms`)
+          .join('; '),
+    );
     expect(worst).toBeLessThan(10_000);
 
     second.child.kill('SIGTERM');
@@ -132,17 +198,26 @@ describe(`server killed mid-dispatch and restarted (${backend})`, () => {
       include: { events: true, incident: { select: { monitorId: true } } },
     });
     // one row per incident and recipient, each sent, each message received exactly once
-    expect(rows.map((r) => r.incident.monitorId).sort()).toEqual([...ids.down, ...ids.down, ...ids.deciding, ...ids.deciding].sort());
+    expect(rows.map((r) => r.incident.monitorId).sort()).toEqual(
+      [...ids.down, ...ids.down, ...ids.deciding, ...ids.deciding].sort(),
+    );
     expect(rows.every((r) => r.status === 'YES')).toBe(true);
     const messageIds = sink.received.map((m) => m.parsed.messageId ?? '');
     expect(new Set(messageIds).size).toBe(messageIds.length);
     expect(messageIds.length).toBe(rows.length);
-    for (const r of rows) expect(messageIds.filter((id) => id.includes(r.id)), r.recipient).toHaveLength(1);
+    for (const r of rows)
+      expect(
+        messageIds.filter((id) => id.includes(r.id)),
+        r.recipient,
+      ).toHaveLength(1);
     // the messages held at the kill were taken back because their process was gone, not by lease expiry
     const held = rows.filter((r) => ids.down.includes(r.incident.monitorId!));
     for (const r of held) {
       expect(r.attempts, r.recipient).toBe(2);
-      expect(r.events.some((e) => e.detail?.includes('its process is gone')), r.recipient).toBe(true);
+      expect(
+        r.events.some((e) => e.detail?.includes('its process is gone')),
+        r.recipient,
+      ).toBe(true);
     }
   }, 400_000);
 });

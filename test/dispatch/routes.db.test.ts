@@ -3,7 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
-import { bounceReceived, startNhnFake, startSmtpSink, startTwilioFake, type NhnFake, type ReceivedMail, type SmtpSink, type TwilioFake } from '../notify/fakes/index.ts';
+import {
+  bounceReceived,
+  startNhnFake,
+  startSmtpSink,
+  startTwilioFake,
+  type NhnFake,
+  type ReceivedMail,
+  type SmtpSink,
+  type TwilioFake,
+} from '../notify/fakes/index.ts';
 import { makeIncident, queueRows, statusOf, waitFor } from './helpers.ts';
 
 const PUBLIC_URL = 'https://pw.example.com';
@@ -32,9 +41,18 @@ describe(`notification routes with NHN (${backend})`, () => {
   beforeAll(async () => {
     [sink, nhn] = await Promise.all([startSmtpSink(), startNhnFake()]);
     app = await startTestApp({
-      DISPATCH_ENABLED: 'true', PUBLIC_URL, SMTP_URL: sink.url, BOUNCE_SMTP_PORT: '0', BOUNCE_ADDRESS: 'bounces@pw.example.com',
-      SMS_PROVIDER: 'nhn', NHN_BASE_URL: nhn.url, NHN_APP_KEY: nhn.appKey, NHN_SECRET_KEY: nhn.secretKey, NHN_SEND_NO: '15446859',
-      NHN_WEBHOOK_SECRET: nhn.webhookSecret, NHN_WEBHOOK_SIGNATURE_MODE: 'hmac-sha256',
+      DISPATCH_ENABLED: 'true',
+      PUBLIC_URL,
+      SMTP_URL: sink.url,
+      BOUNCE_SMTP_PORT: '0',
+      BOUNCE_ADDRESS: 'bounces@pw.example.com',
+      SMS_PROVIDER: 'nhn',
+      NHN_BASE_URL: nhn.url,
+      NHN_APP_KEY: nhn.appKey,
+      NHN_SECRET_KEY: nhn.secretKey,
+      NHN_SEND_NO: '15446859',
+      NHN_WEBHOOK_SECRET: nhn.webhookSecret,
+      NHN_WEBHOOK_SIGNATURE_MODE: 'hmac-sha256',
     });
   });
   afterAll(async () => {
@@ -52,7 +70,12 @@ describe(`notification routes with NHN (${backend})`, () => {
     const before = sink.received.length;
     app.services.onNotificationsQueued?.();
     const mails = await sink.waitFor(before + 1);
-    await waitFor(async () => (await prisma.notification.count({ where: { id: { in: [email!.id, sms!.id] }, status: 'YES' } })) === 2, 10_000, 'both sent');
+    await waitFor(
+      async () =>
+        (await prisma.notification.count({ where: { id: { in: [email!.id, sms!.id] }, status: 'YES' } })) === 2,
+      10_000,
+      'both sent',
+    );
     return { incident, email: email!, sms: sms!, mail: mails[before]!, nhnReceived: nhn.received.at(-1)! };
   }
 
@@ -67,7 +90,11 @@ describe(`notification routes with NHN (${backend})`, () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('image/gif');
     expect(first.headers.get('cache-control')).toContain('no-store');
-    expect(Buffer.from(await first.arrayBuffer()).subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(
+      Buffer.from(await first.arrayBuffer())
+        .subarray(0, 6)
+        .toString('latin1'),
+    ).toBe('GIF89a');
     const read = await statusOf(app.testDb.db.prisma, email.id);
     expect(read.status).toBe('READ');
     expect(read.readAt).toBeInstanceOf(Date);
@@ -85,7 +112,9 @@ describe(`notification routes with NHN (${backend})`, () => {
     const res = await fetch(`${app.url}${linkPath(mail, READ_LINK)}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(`${PUBLIC_URL}/incidents/${incident.id}`);
-    expect((await statusOf(app.testDb.db.prisma, email.id)).events.map((e) => e.detail)).toContain('read: log link opened');
+    expect((await statusOf(app.testDb.db.prisma, email.id)).events.map((e) => e.detail)).toContain(
+      'read: log link opened',
+    );
   });
 
   it('ack link: opening shows a page and acknowledges nothing; the button acknowledges once', async () => {
@@ -111,7 +140,9 @@ describe(`notification routes with NHN (${backend})`, () => {
 
     const twice = await (await fetch(`${app.url}${ack}`, { method: 'POST' })).text();
     expect(twice).toContain('Already acknowledged');
-    expect((await prisma.incident.findUniqueOrThrow({ where: { id: incident.id } })).acknowledgedAt).toEqual(acked.acknowledgedAt);
+    expect((await prisma.incident.findUniqueOrThrow({ where: { id: incident.id } })).acknowledgedAt).toEqual(
+      acked.acknowledgedAt,
+    );
   });
 
   it('NHN delivery reports: forged → 401 and nothing changes; signed → DELIVERED; late reports change nothing', async () => {
@@ -127,7 +158,8 @@ describe(`notification routes with NHN (${backend})`, () => {
     expect(delivered).toMatchObject({ status: 'DELIVERED', statusDetail: 'nhn report: COMPLETED: 1000 delivered' });
     expect(delivered.deliveredAt).toBeInstanceOf(Date);
     // a replayed report (the same signed body again) adds nothing to the timeline (issue 12.11)
-    for (let i = 0; i < 3; i++) expect((await nhn.postReport(hook, { messageStatus: 'COMPLETED', resultCode: '1000' })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await nhn.postReport(hook, { messageStatus: 'COMPLETED', resultCode: '1000' })).status).toBe(200);
     expect((await statusOf(prisma, sms.id)).events.length).toBe(delivered.events.length);
 
     // a late "still sending" report and a contradicting failure: recorded, status stays DELIVERED
@@ -142,8 +174,13 @@ describe(`notification routes with NHN (${backend})`, () => {
   it('NHN report of a carrier failure → FAILED with the carrier meaning; other provider path → 404', async () => {
     const prisma = app.testDb.db.prisma;
     const { sms } = await sendPair();
-    expect((await nhn.postReport(`${app.url}/hooks/sms/nhn`, { messageStatus: 'FAILED', resultCode: '3001' })).status).toBe(200);
-    expect(await statusOf(prisma, sms.id)).toMatchObject({ status: 'FAILED', statusDetail: 'nhn report: FAILED: 3001 no such subscriber' });
+    expect(
+      (await nhn.postReport(`${app.url}/hooks/sms/nhn`, { messageStatus: 'FAILED', resultCode: '3001' })).status,
+    ).toBe(200);
+    expect(await statusOf(prisma, sms.id)).toMatchObject({
+      status: 'FAILED',
+      statusDetail: 'nhn report: FAILED: 3001 no such subscriber',
+    });
     expect((await fetch(`${app.url}/hooks/sms/twilio`, { method: 'POST', body: 'x=1' })).status).toBe(404);
   });
 
@@ -156,7 +193,9 @@ describe(`notification routes with NHN (${backend})`, () => {
       const r = await statusOf(prisma, first.email.id);
       return r.status === 'FAILED' ? r : null;
     });
-    expect(failed.statusDetail).toBe(`bounced (5.1.1): 550 5.1.1 <${first.email.recipient}>: Recipient address rejected: User unknown in virtual mailbox table`);
+    expect(failed.statusDetail).toBe(
+      `bounced (5.1.1): 550 5.1.1 <${first.email.recipient}>: Recipient address rejected: User unknown in virtual mailbox table`,
+    );
     expect(first.mail.mailFrom).toBe('bounces@pw.example.com');
 
     const second = await sendPair();
@@ -178,8 +217,13 @@ describe(`notification routes with Twilio (${backend})`, () => {
   beforeAll(async () => {
     twilio = await startTwilioFake();
     app = await startTestApp({
-      DISPATCH_ENABLED: 'true', PUBLIC_URL, SMS_PROVIDER: 'twilio', TWILIO_BASE_URL: twilio.url, TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_FROM: '+15005550006',
+      DISPATCH_ENABLED: 'true',
+      PUBLIC_URL,
+      SMS_PROVIDER: 'twilio',
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15005550006',
     });
   });
   afterAll(async () => {
@@ -203,8 +247,12 @@ describe(`notification routes with Twilio (${backend})`, () => {
     const sms = await sendSms();
     expect(twilio.received.at(-1)?.form.StatusCallback).toBe(CALLBACK);
     const hook = `${app.url}/hooks/sms/twilio`;
-    expect((await twilio.postStatus(hook, { MessageStatus: 'delivered', signature: 'forged', signUrl: CALLBACK })).status).toBe(401);
-    expect((await twilio.postStatus(hook, { MessageStatus: 'delivered', signature: 'missing', signUrl: CALLBACK })).status).toBe(401);
+    expect(
+      (await twilio.postStatus(hook, { MessageStatus: 'delivered', signature: 'forged', signUrl: CALLBACK })).status,
+    ).toBe(401);
+    expect(
+      (await twilio.postStatus(hook, { MessageStatus: 'delivered', signature: 'missing', signUrl: CALLBACK })).status,
+    ).toBe(401);
     // signed over another URL than the configured one: refused too
     expect((await twilio.postStatus(hook, { MessageStatus: 'delivered' })).status).toBe(401);
     expect((await statusOf(prisma, sms.id)).status).toBe('YES');
@@ -221,9 +269,12 @@ describe(`notification routes with Twilio (${backend})`, () => {
   it('undelivered → FAILED with the error code meaning', async () => {
     const sms = await sendSms();
     const hook = `${app.url}/hooks/sms/twilio`;
-    expect((await twilio.postStatus(hook, { MessageStatus: 'undelivered', ErrorCode: '30003', signUrl: CALLBACK })).status).toBe(200);
+    expect(
+      (await twilio.postStatus(hook, { MessageStatus: 'undelivered', ErrorCode: '30003', signUrl: CALLBACK })).status,
+    ).toBe(200);
     expect(await statusOf(app.testDb.db.prisma, sms.id)).toMatchObject({
-      status: 'FAILED', statusDetail: 'twilio report: undelivered (ErrorCode 30003: unreachable destination handset)',
+      status: 'FAILED',
+      statusDetail: 'twilio report: undelivered (ErrorCode 30003: unreachable destination handset)',
     });
   });
 });

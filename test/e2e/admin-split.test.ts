@@ -15,11 +15,18 @@ import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/client');
 
-interface Chunk { file: string; imports?: string[]; isEntry?: boolean; css?: string[] }
+interface Chunk {
+  file: string;
+  imports?: string[];
+  isEntry?: boolean;
+  css?: string[];
+}
 
 /** The JS files that only /admin routes load (not the entry, the layout or any other route). */
 function adminOnlyFiles(): Set<string> {
-  const manifest = JSON.parse(readFileSync(path.join(root, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8')) as Record<string, Chunk>;
+  const manifest = JSON.parse(
+    readFileSync(path.join(root, '.svelte-kit/output/client/.vite/manifest.json'), 'utf8'),
+  ) as Record<string, Chunk>;
   const app = readFileSync(path.join(root, '.svelte-kit/generated/client-optimized/app.js'), 'utf8');
   const dict = /export const dictionary = (\{[\s\S]*?\});/.exec(app)?.[1];
   if (!dict) throw new Error('no route dictionary in the build');
@@ -37,8 +44,14 @@ function adminOnlyFiles(): Set<string> {
     return seen;
   };
   const isAdmin = (r: string) => r === '/admin' || r.startsWith('/admin/');
-  const adminNodes = routes.filter(([r]) => isAdmin(r)).flatMap(([, n]) => n.filter((x) => x >= 0)).map(nodeKey);
-  const otherNodes = routes.filter(([r]) => !isAdmin(r)).flatMap(([, n]) => n.filter((x) => x >= 0)).map(nodeKey);
+  const adminNodes = routes
+    .filter(([r]) => isAdmin(r))
+    .flatMap(([, n]) => n.filter((x) => x >= 0))
+    .map(nodeKey);
+  const otherNodes = routes
+    .filter(([r]) => !isAdmin(r))
+    .flatMap(([, n]) => n.filter((x) => x >= 0))
+    .map(nodeKey);
   const shared = closure(['.svelte-kit/generated/client-optimized/app.js', nodeKey(0), nodeKey(1), ...otherNodes]);
   return new Set([...closure(adminNodes)].filter((f) => !shared.has(f)));
 }
@@ -62,7 +75,11 @@ describe.skipIf(!chromiumAvailable())('admin console split, admin header at 1280
     await app?.close();
   }, 60_000);
 
-  async function signIn(loginId: string, password: string, locale = 'en-US'): Promise<{ page: Page; scripts: string[] }> {
+  async function signIn(
+    loginId: string,
+    password: string,
+    locale = 'en-US',
+  ): Promise<{ page: Page; scripts: string[] }> {
     const { page } = await newUser(browser, { locale });
     const scripts: string[] = [];
     page.on('request', (r) => {
@@ -87,7 +104,9 @@ describe.skipIf(!chromiumAvailable())('admin console split, admin header at 1280
     for (const f of adminOnly) expect(html).not.toContain(f);
 
     const { page, scripts } = await signIn('hanbit', CUSTOMER_PASSWORD);
-    const links = await page.locator('#main-nav a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')!));
+    const links = await page
+      .locator('#main-nav a')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')!));
     expect(links.length).toBeGreaterThan(4);
     for (const href of links) {
       await page.click(`#main-nav a[href="${href}"]`);

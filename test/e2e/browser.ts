@@ -25,7 +25,10 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A separate cookie jar (one signed-in person) with a desktop or phone viewport. */
-export async function newUser(browser: Browser, opts: { phone?: boolean; locale?: string; timezoneId?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newUser(
+  browser: Browser,
+  opts: { phone?: boolean; locale?: string; timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 860 },
     deviceScaleFactor: 1,

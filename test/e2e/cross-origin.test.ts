@@ -55,7 +55,8 @@ describe.runIf(chromiumAvailable())('a page on another origin gets nothing (Chro
     cookie = await app.login(ADMIN.loginId, ADMIN.password);
     evil = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      if (req.url === '/frame') res.end(`<!doctype html><iframe id="f" src="${app.url}/" width="400" height="300"></iframe>`);
+      if (req.url === '/frame')
+        res.end(`<!doctype html><iframe id="f" src="${app.url}/" width="400" height="300"></iframe>`);
       else res.end(`<!doctype html><title>evil</title><script>${ATTACK(app.url)}</script>`);
     });
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
@@ -75,12 +76,18 @@ describe.runIf(chromiumAvailable())('a page on another origin gets nothing (Chro
     return { context, page };
   }
 
-  it('cannot read, mint a token, or subscribe with the admin\'s cookie', async () => {
+  it("cannot read, mint a token, or subscribe with the admin's cookie", async () => {
     const before = await app.db.prisma.apiToken.count();
     const { context, page } = await signedInPage();
     await page.goto(`${evilUrl}/`);
-    await page.waitForFunction(() => (window as unknown as { results?: { done?: boolean } }).results?.done === true, null, { timeout: 30_000 });
-    const results = (await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results)) as Record<string, string>;
+    await page.waitForFunction(
+      () => (window as unknown as { results?: { done?: boolean } }).results?.done === true,
+      null,
+      { timeout: 30_000 },
+    );
+    const results = (await page.evaluate(
+      () => (window as unknown as { results: Record<string, string> }).results,
+    )) as Record<string, string>;
     expect(results.fetchJson).toMatch(/^blocked/);
     expect(results.simplePost).toBe('type=opaque body=');
     expect(results.get).toMatch(/^blocked/);
@@ -90,11 +97,16 @@ describe.runIf(chromiumAvailable())('a page on another origin gets nothing (Chro
     await context.close();
   });
 
-  it('the same script on the dashboard\'s own origin works (control)', async () => {
+  it("the same script on the dashboard's own origin works (control)", async () => {
     const { context, page } = await signedInPage();
     await page.goto(`${app.url}/health`);
     const text = await page.evaluate(async () => {
-      const r = await fetch('/graphql', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { loginId } }' }) });
+      const r = await fetch('/graphql', {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { loginId } }' }),
+      });
       return r.text();
     });
     expect(JSON.parse(text)).toEqual({ data: { viewer: { loginId: ADMIN.loginId } } });

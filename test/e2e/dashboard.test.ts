@@ -81,22 +81,42 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     mkdirSync(shots, { recursive: true });
 
     smtp = await startSmtpSink();
-    app = await startTestApp({ PROBE_ENABLED: 'true', DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>' });
+    app = await startTestApp({
+      PROBE_ENABLED: 'true',
+      DISPATCH_ENABLED: 'true',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'portwatch <alerts@portwatch.test>',
+    });
     adminCookie = await app.login(ADMIN.loginId, ADMIN.password);
 
     const hostingId = await createCustomer({
-      loginId: HOSTING.loginId, password: HOSTING.password, name: HOSTING.name, kind: 'HOSTING',
-      email: 'ops@hanbit.example', phone: '010-2345-6789', language: 'ko', timeZone: 'Asia/Seoul',
+      loginId: HOSTING.loginId,
+      password: HOSTING.password,
+      name: HOSTING.name,
+      kind: 'HOSTING',
+      email: 'ops@hanbit.example',
+      phone: '010-2345-6789',
+      language: 'ko',
+      timeZone: 'Asia/Seoul',
     });
     await createCustomer({
-      loginId: COLO.loginId, password: COLO.password, name: COLO.name, kind: 'COLOCATION',
-      email: 'noc@saebyeok.example', phone: '010-3456-7890', language: 'ko', representativeIp: '127.0.0.10', allowPrivate: true,
+      loginId: COLO.loginId,
+      password: COLO.password,
+      name: COLO.name,
+      kind: 'COLOCATION',
+      email: 'noc@saebyeok.example',
+      phone: '010-3456-7890',
+      language: 'ko',
+      representativeIp: '127.0.0.10',
+      allowPrivate: true,
     });
-    for (const [ip, label] of [['127.0.0.1', 'web-1 (this machine)'], ['127.0.0.2', 'db-1 (this machine)']] as const) {
-      await gqlAsAdmin(
-        `mutation($input: AddServerInput!) { addServer(input: $input) { __typename } }`,
-        { input: { account: hostingId, ip, label, allowPrivate: true } },
-      );
+    for (const [ip, label] of [
+      ['127.0.0.1', 'web-1 (this machine)'],
+      ['127.0.0.2', 'db-1 (this machine)'],
+    ] as const) {
+      await gqlAsAdmin(`mutation($input: AddServerInput!) { addServer(input: $input) { __typename } }`, {
+        input: { account: hostingId, ip, label, allowPrivate: true },
+      });
     }
 
     listener = net.createServer((s) => s.destroy());
@@ -214,7 +234,9 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
         async () => {
           await hosting.reload();
           await hosting.waitForSelector('[data-testid=failure-row]');
-          return hosting.$$eval('[data-testid=mail-cell] [data-delivery]', (els) => els.map((e) => e.getAttribute('data-delivery')));
+          return hosting.$$eval('[data-testid=mail-cell] [data-delivery]', (els) =>
+            els.map((e) => e.getAttribute('data-delivery')),
+          );
         },
         { timeout: 20_000, interval: 1_000 },
       )
@@ -275,7 +297,9 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await colo.waitForSelector('[data-testid=request-row]');
     await shot(colo, 'requests');
     await colo.goto(`${app.url}/monitors`);
-    await colo.waitForSelector(`[data-testid=unregistered-select] option:has-text("${REQUESTED_IP}")`, { state: 'attached' });
+    await colo.waitForSelector(`[data-testid=unregistered-select] option:has-text("${REQUESTED_IP}")`, {
+      state: 'attached',
+    });
   }, 60_000);
 
   test('the other pages render', async () => {

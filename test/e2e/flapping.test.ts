@@ -30,7 +30,18 @@ describe.skipIf(!chromiumAvailable())('FLAPPING badge in Chromium', () => {
     // port 22: UP between failures, FLAPPING (failed 9 of the last 21); port 80: steady UP
     await p.portState.createMany({
       data: [
-        { monitorId: m.id, port: 22, phase: 'UP', since: now, lastCheckAt: now, lastOk: true, lastLatencyMs: 1, flapHistory: '110110110110100000000', flapping: true, flappingSince: now },
+        {
+          monitorId: m.id,
+          port: 22,
+          phase: 'UP',
+          since: now,
+          lastCheckAt: now,
+          lastOk: true,
+          lastLatencyMs: 1,
+          flapHistory: '110110110110100000000',
+          flapping: true,
+          flappingSince: now,
+        },
         { monitorId: m.id, port: 80, phase: 'UP', since: now, lastCheckAt: now, lastOk: true, lastLatencyMs: 1 },
       ],
     });

@@ -19,7 +19,6 @@ import { until } from '../helpers/poll.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'docs/screenshots');
 
-
 describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timeline, in Korean', () => {
   let app: TestApp;
   let smtp: SmtpSink;
@@ -38,14 +37,26 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
     const port = (free.address() as net.AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
     app = await startTestApp({
-      PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`,
-      PROBE_ENABLED: 'true', DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>',
-      SMS_PROVIDER: 'nhn', NHN_BASE_URL: nhn.url, NHN_APP_KEY: nhn.appKey, NHN_SECRET_KEY: nhn.secretKey, NHN_SEND_NO: '15446859',
-      NHN_WEBHOOK_SECRET: nhn.webhookSecret, NHN_WEBHOOK_SIGNATURE_MODE: 'hmac-sha256', SMS_ACK_LINK: 'false',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PROBE_ENABLED: 'true',
+      DISPATCH_ENABLED: 'true',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'portwatch <alerts@portwatch.test>',
+      SMS_PROVIDER: 'nhn',
+      NHN_BASE_URL: nhn.url,
+      NHN_APP_KEY: nhn.appKey,
+      NHN_SECRET_KEY: nhn.secretKey,
+      NHN_SEND_NO: '15446859',
+      NHN_WEBHOOK_SECRET: nhn.webhookSecret,
+      NHN_WEBHOOK_SIGNATURE_MODE: 'hmac-sha256',
+      SMS_ACK_LINK: 'false',
     });
     const p = app.db.prisma;
     await p.account.updateMany({ where: { loginId: ADMIN.loginId }, data: { language: 'ko' } });
-    await p.adminRecipient.create({ data: { name: '관제실', email: 'noc@hosting.example', phone: '+821099998888', language: 'ko' } });
+    await p.adminRecipient.create({
+      data: { name: '관제실', email: 'noc@hosting.example', phone: '+821099998888', language: 'ko' },
+    });
     const customer = await makeCustomer(p, 'hanbit');
     await p.account.update({ where: { id: customer.id }, data: { language: 'ko', timeZone: 'Asia/Seoul' } });
     // a port nothing listens on: refused at once, DOWN at the first failure
@@ -59,27 +70,57 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
     const running = probe;
     app.services.onMonitorChanged = (id) => running.monitorChanged(id);
     app.services.probeStatus = (id) => running.status(id);
-    const monitor = await makeMonitor(p, { accountId: customer.id, ports: [dead], intervalSec: 60, retryIntervalSec: 1, timeoutMs: 500, failureThreshold: 1, smsEnabled: true });
+    const monitor = await makeMonitor(p, {
+      accountId: customer.id,
+      ports: [dead],
+      intervalSec: 60,
+      retryIntervalSec: 1,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      smsEnabled: true,
+    });
     app.services.onMonitorChanged?.(monitor.id);
     const incident = await until('the incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }));
     incidentId = incident.id;
     // DOWN: mail and SMS to the contact and to the admin recipient, all sent
-    await until('4 DOWN messages sent', async () => (await p.notification.count({ where: { incidentId, kind: 'DOWN', status: 'YES' } })) === 4);
+    await until(
+      '4 DOWN messages sent',
+      async () => (await p.notification.count({ where: { incidentId, kind: 'DOWN', status: 'YES' } })) === 4,
+    );
     // the carrier reports both SMS delivered (signed webhooks)
     for (const r of nhn.received) {
       const rcpt = r.body.recipientList[0]!;
       const rawBody = JSON.stringify({
-        hooksId: `hooks-${r.requestId}`, webhookConfigId: 'webhook-config-1', productName: 'SMS', appKey: nhn.appKey, event: 'MESSAGE_RESULT_UPDATE',
-        hooks: [{
-          hookId: `hook-${r.requestId}`, senderType: r.type === 'mms' ? 'NORMAL_MMS' : 'NORMAL_SMS', requestId: r.requestId, recipientSeq: r.recipientSeq,
-          requestDate: '2025-11-24T18:20:02', receiveDate: '2025-11-24T18:20:04', sendNo: r.body.sendNo, recipientNo: rcpt.recipientNo ?? rcpt.internationalRecipientNo,
-          messageStatus: 'COMPLETED', recipientGroupingKey: rcpt.recipientGroupingKey ?? null, senderGroupingKey: r.body.senderGroupingKey ?? null, resultCode: '1000', messageCount: 1,
-        }],
+        hooksId: `hooks-${r.requestId}`,
+        webhookConfigId: 'webhook-config-1',
+        productName: 'SMS',
+        appKey: nhn.appKey,
+        event: 'MESSAGE_RESULT_UPDATE',
+        hooks: [
+          {
+            hookId: `hook-${r.requestId}`,
+            senderType: r.type === 'mms' ? 'NORMAL_MMS' : 'NORMAL_SMS',
+            requestId: r.requestId,
+            recipientSeq: r.recipientSeq,
+            requestDate: '2025-11-24T18:20:02',
+            receiveDate: '2025-11-24T18:20:04',
+            sendNo: r.body.sendNo,
+            recipientNo: rcpt.recipientNo ?? rcpt.internationalRecipientNo,
+            messageStatus: 'COMPLETED',
+            recipientGroupingKey: rcpt.recipientGroupingKey ?? null,
+            senderGroupingKey: r.body.senderGroupingKey ?? null,
+            resultCode: '1000',
+            messageCount: 1,
+          },
+        ],
       });
       const res = await nhn.postReport(`${app.url}/hooks/sms/nhn`, { rawBody });
       expect(res.status).toBe(200);
     }
-    await until('SMS delivered', async () => (await p.notification.count({ where: { incidentId, channel: 'SMS', status: 'DELIVERED' } })) === 2);
+    await until(
+      'SMS delivered',
+      async () => (await p.notification.count({ where: { incidentId, channel: 'SMS', status: 'DELIVERED' } })) === 2,
+    );
     browser = await launchBrowser();
   }, 300_000);
 
@@ -92,7 +133,9 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
 
   /** The "로그 보기" link of the DOWN mail to `to`, on this server. */
   function logLink(to: string): string {
-    const mail = smtp.received.find((m) => m.rcptTo.some((r) => r.address === to) && /장애/.test(m.parsed.subject ?? ''));
+    const mail = smtp.received.find(
+      (m) => m.rcptTo.some((r) => r.address === to) && /장애/.test(m.parsed.subject ?? ''),
+    );
     const link = /로그 보기: (\S+)/.exec(mail?.parsed.text ?? '')?.[1];
     if (!link) throw new Error(`no log link in the mail to ${to}`);
     expect(link.startsWith(`${app.url}/t/l/`)).toBe(true);
@@ -113,13 +156,16 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
     expect(await page.textContent('main h1')).toContain('장애');
     expect(await page.textContent('[data-testid=incident-status]')).toBe('장애 중');
-    const row = (channel: string, recipient: string) => page.locator(`[data-testid=ledger-row][data-channel=${channel}]`, { hasText: recipient });
+    const row = (channel: string, recipient: string) =>
+      page.locator(`[data-testid=ledger-row][data-channel=${channel}]`, { hasText: recipient });
     // the mail: READ (the link just followed is the read signal), timeline YES then READ
     const mailRow = row('EMAIL', to);
     await expect.poll(() => mailRow.getAttribute('data-status'), { timeout: 10_000 }).toBe('READ');
     await mailRow.locator('[data-testid=timeline] summary').click();
     await mailRow.locator('[data-testid=timeline-step][data-status=READ]').waitFor();
-    const mailSteps = await mailRow.locator('[data-testid=timeline-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    const mailSteps = await mailRow
+      .locator('[data-testid=timeline-step]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     expect(mailSteps.indexOf('YES')).toBeGreaterThanOrEqual(0);
     expect(mailSteps.indexOf('READ')).toBeGreaterThan(mailSteps.indexOf('YES'));
     const mailText = await mailRow.locator('[data-testid=timeline]').innerText();
@@ -129,7 +175,9 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
     const smsRow = page.locator('[data-testid=ledger-row][data-channel=SMS][data-status=DELIVERED]').first();
     await smsRow.locator('[data-testid=timeline] summary').click();
     await smsRow.locator('[data-testid=timeline-step][data-status=DELIVERED]').waitFor();
-    const smsSteps = await smsRow.locator('[data-testid=timeline-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    const smsSteps = await smsRow
+      .locator('[data-testid=timeline-step]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     expect(smsSteps.indexOf('DELIVERED')).toBeGreaterThan(smsSteps.indexOf('YES'));
     const smsText = await smsRow.locator('[data-testid=timeline]').innerText();
     expect(smsText).toContain('전달됨');

@@ -30,7 +30,12 @@ describe.skipIf(!chromiumAvailable())('passwords in Chromium, in Korean', () => 
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
     const port = (free.address() as net.AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
-    app = await startTestApp({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>' });
+    app = await startTestApp({
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'portwatch <alerts@portwatch.test>',
+    });
     const c = await makeCustomer(app.db.prisma, 'hanbit');
     await app.db.prisma.account.update({ where: { id: c.id }, data: { language: 'ko', name: '한빛호스팅' } });
     await app.db.prisma.account.updateMany({ where: { loginId: ADMIN.loginId }, data: { language: 'ko' } });
@@ -125,7 +130,9 @@ describe.skipIf(!chromiumAvailable())('passwords in Chromium, in Korean', () => 
     expect(await page.locator('[data-field-error=pref-tz]').innerText()).toContain('알 수 없는 시간대');
     await page.fill('#pref-tz', 'Europe/Berlin');
     await page.click('[data-testid=prefs-form] button[type=submit]');
-    await expect.poll(async () => (await app.db.prisma.account.findUniqueOrThrow({ where: { id: customerId } })).timeZone).toBe('Europe/Berlin');
+    await expect
+      .poll(async () => (await app.db.prisma.account.findUniqueOrThrow({ where: { id: customerId } })).timeZone)
+      .toBe('Europe/Berlin');
     expect(await page.locator('main').innerText()).not.toMatch(/\b(Wrong password|Unknown time zone|Required)\b/);
     await page.context().close();
   }, 120_000);

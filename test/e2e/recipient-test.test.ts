@@ -21,7 +21,13 @@ describe.skipIf(!chromiumAvailable())('a test message per admin recipient, in Ko
     const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
     smtp = await startSmtpSink();
-    app = await startTestApp({ DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>', ADMIN_EMAIL: 'noc@hosting.example', ADMIN_PHONE: '+821099998888' });
+    app = await startTestApp({
+      DISPATCH_ENABLED: 'true',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'portwatch <alerts@portwatch.test>',
+      ADMIN_EMAIL: 'noc@hosting.example',
+      ADMIN_PHONE: '+821099998888',
+    });
     await app.db.prisma.account.updateMany({ where: { loginId: ADMIN.loginId }, data: { language: 'ko' } });
     browser = await launchBrowser();
   }, 300_000);
@@ -56,7 +62,10 @@ describe.skipIf(!chromiumAvailable())('a test message per admin recipient, in Ko
     // the status is said once: not "발송 안 함 — 발송 안 함: …"
     expect((await sms.innerText()).match(/발송 안 함/g)?.length).toBe(1);
     expect(await row.innerText()).not.toMatch(/not sent|no SMS provider/);
-    await page.evaluate(() => { window.scrollTo(0, 0); return document.fonts.ready; });
+    await page.evaluate(() => {
+      window.scrollTo(0, 0);
+      return document.fonts.ready;
+    });
     await page.screenshot({ path: path.join(root, 'docs/screenshots/admin-settings-test-ko.png'), fullPage: true });
   }, 120_000);
 });

@@ -95,11 +95,24 @@ describe.skipIf(!chromiumAvailable())('private IP requests and the inventory imp
     await admin.fill('#inv-account-search', 'hanbit');
     await admin.locator('#inv-account option', { hasText: 'hanbit — hanbit' }).waitFor({ state: 'attached' });
     await admin.selectOption('#inv-account', { label: 'hanbit — hanbit' });
-    await admin.fill('#inv-text', '45.67.89.50 web-1\n45.67.89.51 web-2\n45.67.89.8\n45.67.89.9\n10.0.0.5\nnot-an-ip\n45.67.89.50');
+    await admin.fill(
+      '#inv-text',
+      '45.67.89.50 web-1\n45.67.89.51 web-2\n45.67.89.8\n45.67.89.9\n10.0.0.5\nnot-an-ip\n45.67.89.50',
+    );
     await admin.click('form button[type=submit].primary');
     await admin.waitForSelector('[data-testid=import-line]');
-    const rows = await admin.locator('[data-testid=import-line]').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-status'), (tr as HTMLElement).innerText]));
-    expect(rows.map(([s]) => s)).toEqual(['WOULD_CREATE', 'WOULD_CREATE', 'UNCHANGED', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
+    const rows = await admin
+      .locator('[data-testid=import-line]')
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-status'), (tr as HTMLElement).innerText]));
+    expect(rows.map(([s]) => s)).toEqual([
+      'WOULD_CREATE',
+      'WOULD_CREATE',
+      'UNCHANGED',
+      'ERROR',
+      'ERROR',
+      'ERROR',
+      'ERROR',
+    ]);
     const text = rows.map(([, t]) => t).join('\n');
     expect(text).toContain('추가 예정');
     expect(text).not.toContain('CREATED');
@@ -111,9 +124,15 @@ describe.skipIf(!chromiumAvailable())('private IP requests and the inventory imp
     expect(await admin.locator('[data-testid=import-skipped]').innerText()).toContain('4');
     await shot(admin, 'admin-inventory-import-ko');
     await admin.click('[data-testid=import-now]');
-    await expect.poll(() => app.db.prisma.server.count({ where: { accountId: hostingId, ip: { in: ['45.67.89.50', '45.67.89.51'] } } })).toBe(2);
+    await expect
+      .poll(() =>
+        app.db.prisma.server.count({ where: { accountId: hostingId, ip: { in: ['45.67.89.50', '45.67.89.51'] } } }),
+      )
+      .toBe(2);
     expect(await app.db.prisma.server.count({ where: { ip: '10.0.0.5' } })).toBe(0);
-    const after = await admin.locator('[data-testid=import-line]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
+    const after = await admin
+      .locator('[data-testid=import-line]')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
     expect(after.slice(0, 2)).toEqual(['CREATED', 'CREATED']);
   }, 120_000);
 });

@@ -9,7 +9,18 @@ import { ADMIN, type TestApp } from '../helpers/app.ts';
 export const PASSWORD = 'customer-password';
 let hash: Promise<string> | undefined;
 
-export async function customer(prisma: PrismaClient, loginId: string, opts: { kind?: 'HOSTING' | 'COLOCATION'; ips?: string[]; portLimit?: number; phone?: string | null; representativeIp?: string; allowPrivate?: boolean } = {}) {
+export async function customer(
+  prisma: PrismaClient,
+  loginId: string,
+  opts: {
+    kind?: 'HOSTING' | 'COLOCATION';
+    ips?: string[];
+    portLimit?: number;
+    phone?: string | null;
+    representativeIp?: string;
+    allowPrivate?: boolean;
+  } = {},
+) {
   hash ??= hashPassword(PASSWORD);
   const account = await prisma.account.create({
     data: {
@@ -26,12 +37,23 @@ export async function customer(prisma: PrismaClient, loginId: string, opts: { ki
     },
   });
   const servers = [];
-  for (const ip of opts.ips ?? []) servers.push(await prisma.server.create({ data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: opts.allowPrivate ?? false } }));
-  if (opts.representativeIp) servers.push(await prisma.server.create({ data: { ip: opts.representativeIp, accountId: account.id, source: 'REPRESENTATIVE' } }));
+  for (const ip of opts.ips ?? [])
+    servers.push(
+      await prisma.server.create({
+        data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY', allowPrivate: opts.allowPrivate ?? false },
+      }),
+    );
+  if (opts.representativeIp)
+    servers.push(
+      await prisma.server.create({
+        data: { ip: opts.representativeIp, accountId: account.id, source: 'REPRESENTATIVE' },
+      }),
+    );
   return { account, servers, gid: encodeGlobalID('Account', account.id) };
 }
 
-export const gid = (type: string, id: string | bigint) => encodeGlobalID(type, typeof id === 'bigint' ? id.toString() : id);
+export const gid = (type: string, id: string | bigint) =>
+  encodeGlobalID(type, typeof id === 'bigint' ? id.toString() : id);
 
 export type Auth = { cookie: string };
 
@@ -42,7 +64,12 @@ export async function signIn(app: TestApp, loginId: string, password = PASSWORD)
 export const signInAdmin = (app: TestApp) => signIn(app, ADMIN.loginId, ADMIN.password);
 
 /** Runs an operation and fails the test on top-level GraphQL errors. */
-export async function ok<T = unknown>(app: TestApp, auth: Auth | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function ok<T = unknown>(
+  app: TestApp,
+  auth: Auth | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const r = await app.gql<T>(query, variables, auth ?? undefined);
   expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
   return r.body.data as T;

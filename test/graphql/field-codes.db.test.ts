@@ -21,9 +21,15 @@ function files(dir: string): string[] {
     return p.endsWith('.ts') ? [p] : [];
   });
 }
-const sources = [...files(join(ROOT, 'services')), ...files(join(ROOT, 'graphql'))].map((f) => ({ f, text: readFileSync(f, 'utf8') }));
+const sources = [...files(join(ROOT, 'services')), ...files(join(ROOT, 'graphql'))].map((f) => ({
+  f,
+  text: readFileSync(f, 'utf8'),
+}));
 
-type FieldAnswer = { __typename: string; fields?: { path: string[]; code: string; params: Record<string, unknown> | null; message: string }[] };
+type FieldAnswer = {
+  __typename: string;
+  fields?: { path: string[]; code: string; params: Record<string, unknown> | null; message: string }[];
+};
 
 describe('field error codes in the source', () => {
   it('every ValidationError.field(...) and every hand-made field problem names a code', () => {
@@ -32,7 +38,8 @@ describe('field error codes in the source', () => {
       // ValidationError.field(path, message, CODE…): the call has at least three arguments
       for (const m of text.matchAll(/ValidationError\.field\(([\s\S]*?)\);/g)) {
         const args = m[1]!;
-        if (!/,\s*'[A-Z][A-Z_]+'/.test(args) && !f.endsWith('errors.ts')) missing.push(`${f}: ValidationError.field(${args.slice(0, 60)}…)`);
+        if (!/,\s*'[A-Z][A-Z_]+'/.test(args) && !f.endsWith('errors.ts'))
+          missing.push(`${f}: ValidationError.field(${args.slice(0, 60)}…)`);
       }
       for (const m of text.matchAll(/push\(\{ path: [^\n]*\}\)/g)) {
         if (!/code|problemOf|portsProblem|zodCode/.test(m[0])) missing.push(`${f}: ${m[0].slice(0, 90)}`);
@@ -49,7 +56,31 @@ describe('field error codes in the source', () => {
       for (const m of text.matchAll(/'(INVALID_IP|IP_NOT_PUBLIC)'/g)) codes.add(m[1]!);
     }
     // codes of other error kinds (top-level, AuthError, result unions) are not field codes
-    for (const other of ['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'INVALID_CREDENTIALS', 'RATE_LIMITED', 'ACCOUNT_DISABLED', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX', 'INSUFFICIENT_SCOPE', 'UNAUTHENTICATED', 'TOKEN_INVALID', 'TOKEN_REVOKED', 'SESSION_EXPIRED', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_SUBSCRIPTIONS', 'ORIGIN_NOT_ALLOWED', 'CSRF_HEADER_REQUIRED', 'PAYLOAD_TOO_LARGE', 'LENGTH_REQUIRED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']) codes.delete(other);
+    for (const other of [
+      'VALIDATION',
+      'NOT_FOUND',
+      'CONFLICT',
+      'FORBIDDEN',
+      'INVALID_CREDENTIALS',
+      'RATE_LIMITED',
+      'ACCOUNT_DISABLED',
+      'BAD_USER_INPUT',
+      'QUERY_TOO_COMPLEX',
+      'INSUFFICIENT_SCOPE',
+      'UNAUTHENTICATED',
+      'TOKEN_INVALID',
+      'TOKEN_REVOKED',
+      'SESSION_EXPIRED',
+      'INTERNAL_SERVER_ERROR',
+      'TOO_MANY_SUBSCRIPTIONS',
+      'ORIGIN_NOT_ALLOWED',
+      'CSRF_HEADER_REQUIRED',
+      'PAYLOAD_TOO_LARGE',
+      'LENGTH_REQUIRED',
+      'GRAPHQL_PARSE_FAILED',
+      'GRAPHQL_VALIDATION_FAILED',
+    ])
+      codes.delete(other);
     expect(codes.size).toBeGreaterThan(30);
     const en = fieldsEn as Record<string, string>;
     const ko = fieldsKo as Record<string, string>;
@@ -58,7 +89,9 @@ describe('field error codes in the source', () => {
     // a Korean sentence is Korean, and uses the same parameters as the English one
     for (const [k, v] of Object.entries(en)) {
       expect(ko[k], k).toBeTruthy();
-      expect([...ko[k]!.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(), k).toEqual([...v.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort());
+      expect([...ko[k]!.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(), k).toEqual(
+        [...v.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(),
+      );
     }
   });
 });
@@ -76,9 +109,22 @@ describe(`field error codes in real answers (${backend})`, () => {
     await customer(app.db.prisma, 'alice', { ips: ['8.8.4.4'], portLimit: 3 });
     const alice = await signIn(app, 'alice');
     const server = await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '8.8.4.4' } });
-    const r = await ok<{ registerMonitor: FieldAnswer }>(app, alice, `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ${FIELDS} } }`, {
-      input: { server: gid('Server', server.id), ports: '22, 80, 443, 8080', contactName: '', contactEmail: 'nope', contactPhone: '', smsEnabled: true, intervalSec: 5 },
-    });
+    const r = await ok<{ registerMonitor: FieldAnswer }>(
+      app,
+      alice,
+      `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ${FIELDS} } }`,
+      {
+        input: {
+          server: gid('Server', server.id),
+          ports: '22, 80, 443, 8080',
+          contactName: '',
+          contactEmail: 'nope',
+          contactPhone: '',
+          smsEnabled: true,
+          intervalSec: 5,
+        },
+      },
+    );
     const byPath = Object.fromEntries((r.registerMonitor.fields ?? []).map((f) => [f.path.join('.'), f]));
     expect(byPath['input.ports']).toMatchObject({ code: 'PORTS_TOO_MANY', params: { max: 3, given: 4 } });
     expect(byPath['input.contactName']).toMatchObject({ code: 'REQUIRED' });
@@ -92,20 +138,34 @@ describe(`field error codes in real answers (${backend})`, () => {
     await customer(app.db.prisma, 'mw', { ips: ['8.8.8.8'], portLimit: 3 });
     const mw = await signIn(app, 'mw');
     const server = await app.db.prisma.server.findUniqueOrThrow({ where: { ip: '8.8.8.8' } });
-    const r = await ok<{ registerMonitor: FieldAnswer }>(app, mw, `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ${FIELDS} } }`, {
-      input: {
-        server: gid('Server', server.id), ports: '22', contactName: 'Kim', contactEmail: 'kim@example.com',
-        maintenanceWindows: [
-          { kind: 'ONE_OFF', startsAt: '2026-12-02T10:00:00Z', endsAt: '2026-12-02T09:00:00Z' },
-          { kind: 'WEEKLY', weekday: 9, startMinute: 1440, durationMin: 0, timeZone: 'Asia/Seoul' },
-        ],
+    const r = await ok<{ registerMonitor: FieldAnswer }>(
+      app,
+      mw,
+      `mutation($input: RegisterMonitorInput!) { registerMonitor(input: $input) { __typename ${FIELDS} } }`,
+      {
+        input: {
+          server: gid('Server', server.id),
+          ports: '22',
+          contactName: 'Kim',
+          contactEmail: 'kim@example.com',
+          maintenanceWindows: [
+            { kind: 'ONE_OFF', startsAt: '2026-12-02T10:00:00Z', endsAt: '2026-12-02T09:00:00Z' },
+            { kind: 'WEEKLY', weekday: 9, startMinute: 1440, durationMin: 0, timeZone: 'Asia/Seoul' },
+          ],
+        },
       },
-    });
+    );
     const byPath = Object.fromEntries((r.registerMonitor.fields ?? []).map((f) => [f.path.join('.'), f]));
     expect(byPath['input.maintenanceWindows.0.endsAt']).toMatchObject({ code: 'END_BEFORE_START' });
     expect(byPath['input.maintenanceWindows.1.weekday']).toMatchObject({ code: 'INVALID_WEEKDAY' });
-    expect(byPath['input.maintenanceWindows.1.startMinute']).toMatchObject({ code: 'OUT_OF_RANGE', params: { min: 0, max: 1439 } });
-    expect(byPath['input.maintenanceWindows.1.durationMin']).toMatchObject({ code: 'OUT_OF_RANGE', params: { min: 1, max: 10080 } });
+    expect(byPath['input.maintenanceWindows.1.startMinute']).toMatchObject({
+      code: 'OUT_OF_RANGE',
+      params: { min: 0, max: 1439 },
+    });
+    expect(byPath['input.maintenanceWindows.1.durationMin']).toMatchObject({
+      code: 'OUT_OF_RANGE',
+      params: { min: 1, max: 10080 },
+    });
     expect(r.registerMonitor.fields!.filter((f) => f.code === 'INVALID')).toEqual([]);
     for (const code of ['END_BEFORE_START', 'INVALID_WEEKDAY', 'INVALID_TIME']) {
       expect(fieldsEn[`field.${code}` as keyof typeof fieldsEn], code).toBeTruthy();
@@ -115,13 +175,23 @@ describe(`field error codes in real answers (${backend})`, () => {
 
   it('admin forms: customer, recipient, defaults, probe sources', async () => {
     const admin = await signInAdmin(app);
-    const customerAnswer = await ok<{ createCustomer: FieldAnswer }>(app, admin, `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ${FIELDS} } }`, {
-      input: { loginId: 'x', password: 'short', name: ' ', email: 'no-at', kind: 'HOSTING', portLimit: 500 },
-    });
+    const customerAnswer = await ok<{ createCustomer: FieldAnswer }>(
+      app,
+      admin,
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ${FIELDS} } }`,
+      {
+        input: { loginId: 'x', password: 'short', name: ' ', email: 'no-at', kind: 'HOSTING', portLimit: 500 },
+      },
+    );
     const codes = (customerAnswer.createCustomer.fields ?? []).map((f) => `${f.path.join('.')}:${f.code}`);
     expect(codes.length).toBeGreaterThan(2);
     expect(codes.filter((c) => c.endsWith(':INVALID'))).toEqual([]);
-    const sources = await ok<{ setProbeSources: FieldAnswer }>(app, admin, `mutation($input: SetProbeSourcesInput!) { setProbeSources(input: $input) { __typename ${FIELDS} } }`, { input: { addresses: ['1.2.3.4', 'nope'] } });
+    const sources = await ok<{ setProbeSources: FieldAnswer }>(
+      app,
+      admin,
+      `mutation($input: SetProbeSourcesInput!) { setProbeSources(input: $input) { __typename ${FIELDS} } }`,
+      { input: { addresses: ['1.2.3.4', 'nope'] } },
+    );
     expect(sources.setProbeSources.fields).toMatchObject([{ path: ['input', 'addresses', '1'], code: 'INVALID_IP' }]);
   });
 });

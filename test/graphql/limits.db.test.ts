@@ -33,7 +33,10 @@ describe(`limits (${backend})`, () => {
       expect(r.body.data).toEqual({ pauseMonitor: { __typename: 'NotFoundError' } });
     }
     const limited = await app.gql(MUTATION, {}, alice);
-    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    expect(limited.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: expect.any(Number),
+    });
     expect(limited.body.data ?? null).toBeNull();
     expect((await app.gql(`{ viewer { loginId } }`, {}, alice)).body.data).toEqual({ viewer: { loginId: 'alice' } });
     expect((await app.gql(MUTATION, {}, bob)).body.data).toEqual({ pauseMonitor: { __typename: 'NotFoundError' } });

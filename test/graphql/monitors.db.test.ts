@@ -9,7 +9,8 @@ const REGISTER = `mutation($input: RegisterMonitorInput!) { registerMonitor(inpu
     portStatuses { port phase lastCheckAt } status { state text } server { ip registered } } } } }`;
 const UPDATE = `mutation($input: UpdateMonitorInput!) { updateMonitor(input: $input) { ${RESULT}
   ... on MutationUpdateMonitorSuccess { data { id ports contactPhone smsEnabled intervalSec timeoutMs maintenanceWindows { kind } } } } }`;
-const simple = (name: string) => `mutation($id: ID!) { ${name}(id: $id) { ${RESULT} ... on Mutation${name[0]!.toUpperCase()}${name.slice(1)}Success { data { id paused deleted status { state text } } } } }`;
+const simple = (name: string) =>
+  `mutation($id: ID!) { ${name}(id: $id) { ${RESULT} ... on Mutation${name[0]!.toUpperCase()}${name.slice(1)}Success { data { id paused deleted status { state text } } } } }`;
 
 describe(`monitors (${backend})`, () => {
   let app: TestApp;
@@ -37,7 +38,9 @@ describe(`monitors (${backend})`, () => {
 
   it('registers a server from the inventory with the seed\'s port text and "use existing information"', async () => {
     const before = changed.length;
-    const data = await ok(app, alice, REGISTER, { input: { server: serverGid('8.8.4.4'), ports: '80, 443/22 80', useAccountContact: true, smsEnabled: true } });
+    const data = await ok(app, alice, REGISTER, {
+      input: { server: serverGid('8.8.4.4'), ports: '80, 443/22 80', useAccountContact: true, smsEnabled: true },
+    });
     const m = at(data, 'registerMonitor.data');
     expect(m).toMatchObject({
       host: '8.8.4.4',
@@ -90,7 +93,16 @@ describe(`monitors (${backend})`, () => {
     const count = () => app.db.prisma.monitor.count();
     const before = await count();
     const bad = async (input: Record<string, unknown>) => {
-      const r = await ok(app, alice, REGISTER, { input: { server: serverGid('198.51.100.7'), ports: '22', contactName: 'K', contactEmail: 'k@example.com', smsEnabled: false, ...input } });
+      const r = await ok(app, alice, REGISTER, {
+        input: {
+          server: serverGid('198.51.100.7'),
+          ports: '22',
+          contactName: 'K',
+          contactEmail: 'k@example.com',
+          smsEnabled: false,
+          ...input,
+        },
+      });
       return errorPaths(at(r, 'registerMonitor'));
     };
     expect(await bad({ ports: '21,,x' })).toEqual(['input.ports']);
@@ -104,8 +116,14 @@ describe(`monitors (${backend})`, () => {
     expect(await bad({ contactName: '  ' })).toEqual(['input.contactName']);
     expect(await bad({ intervalSec: 5 })).toEqual(['input.intervalSec']);
     expect(await bad({ intervalSec: 10, timeoutMs: 10_000 })).toEqual(['input.timeoutMs']);
-    expect(await bad({ maintenanceWindows: [{ kind: 'WEEKLY', weekday: 9, startMinute: 0, durationMin: 10 }] })).toEqual(['input.maintenanceWindows.0.weekday']);
-    expect(await bad({ maintenanceWindows: [{ kind: 'ONE_OFF', startsAt: '2026-03-02T00:00:00Z', endsAt: '2026-03-01T00:00:00Z' }] })).toEqual(['input.maintenanceWindows.0.endsAt']);
+    expect(
+      await bad({ maintenanceWindows: [{ kind: 'WEEKLY', weekday: 9, startMinute: 0, durationMin: 10 }] }),
+    ).toEqual(['input.maintenanceWindows.0.weekday']);
+    expect(
+      await bad({
+        maintenanceWindows: [{ kind: 'ONE_OFF', startsAt: '2026-03-02T00:00:00Z', endsAt: '2026-03-01T00:00:00Z' }],
+      }),
+    ).toEqual(['input.maintenanceWindows.0.endsAt']);
     // several problems at once
     expect(await bad({ ports: '0', contactEmail: 'x' })).toEqual(['input.ports', 'input.contactEmail']);
     // a documentation address without the admin's permission; a malformed IP; an IP not owned
@@ -118,7 +136,9 @@ describe(`monitors (${backend})`, () => {
   });
 
   it('refuses a second monitor for a server and lists only unregistered servers in the drop-down', async () => {
-    const r = await ok(app, alice, REGISTER, { input: { server: serverGid('8.8.4.4'), ports: '22', useAccountContact: true } });
+    const r = await ok(app, alice, REGISTER, {
+      input: { server: serverGid('8.8.4.4'), ports: '22', useAccountContact: true },
+    });
     expect(at(r, 'registerMonitor.__typename')).toBe('ConflictError');
     const servers = await ok(app, alice, `{ servers(unregistered: true) { totalCount nodes { ip registered } } }`);
     expect(list(servers, 'servers.nodes').map((s) => s.ip)).toEqual(['198.51.100.7', '203.0.113.10']);
@@ -127,8 +147,23 @@ describe(`monitors (${backend})`, () => {
   it('edits ports, switches, contact and policy; deletes, pauses and resumes', async () => {
     const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '8.8.4.4' } });
     const id = gid('Monitor', m.id);
-    const upd = await ok(app, alice, UPDATE, { input: { monitor: id, ports: '25', smsEnabled: false, contactPhone: null, intervalSec: 30, maintenanceWindows: [] } });
-    expect(at(upd, 'updateMonitor.data')).toMatchObject({ ports: [25], smsEnabled: false, contactPhone: null, intervalSec: 30, maintenanceWindows: [] });
+    const upd = await ok(app, alice, UPDATE, {
+      input: {
+        monitor: id,
+        ports: '25',
+        smsEnabled: false,
+        contactPhone: null,
+        intervalSec: 30,
+        maintenanceWindows: [],
+      },
+    });
+    expect(at(upd, 'updateMonitor.data')).toMatchObject({
+      ports: [25],
+      smsEnabled: false,
+      contactPhone: null,
+      intervalSec: 30,
+      maintenanceWindows: [],
+    });
     const reset = await ok(app, alice, UPDATE, { input: { monitor: id, intervalSec: null } });
     expect(at(reset, 'updateMonitor.data.intervalSec')).toBeNull();
     const badUpd = await ok(app, alice, UPDATE, { input: { monitor: id, ports: '1,2,3,4', smsEnabled: true } });
@@ -140,51 +175,104 @@ describe(`monitors (${backend})`, () => {
     const resumed = await ok(app, alice, simple('resumeMonitor'), { id });
     expect(at(resumed, 'resumeMonitor.data')).toMatchObject({ paused: false, status: { state: 'WAITING' } });
 
-    const open = await app.db.prisma.incident.create({ data: { monitorId: m.id, accountId: m.accountId, openMonitorId: m.id, host: m.host, ports: [25] } });
+    const open = await app.db.prisma.incident.create({
+      data: { monitorId: m.id, accountId: m.accountId, openMonitorId: m.id, host: m.host, ports: [25] },
+    });
     const del = await ok(app, alice, simple('deleteMonitor'), { id });
     expect(at(del, 'deleteMonitor.data')).toMatchObject({ deleted: true, status: { state: 'DELETED' } });
     // the monitor stops at once: the probe is told, and its open incident is closed
     expect(changed.at(-1)).toBe(m.id);
-    expect(await app.db.prisma.incident.findUniqueOrThrow({ where: { id: open.id } })).toMatchObject({ resolvedAt: new Date(clock), openMonitorId: null });
+    expect(await app.db.prisma.incident.findUniqueOrThrow({ where: { id: open.id } })).toMatchObject({
+      resolvedAt: new Date(clock),
+      openMonitorId: null,
+    });
     const again = await ok(app, alice, simple('deleteMonitor'), { id });
     expect(at(again, 'deleteMonitor.__typename')).toBe('NotFoundError');
     // the server can be registered again; the old monitor and its logs stay
-    const re = await ok(app, alice, REGISTER, { input: { server: serverGid('8.8.4.4'), ports: '22', useAccountContact: true } });
+    const re = await ok(app, alice, REGISTER, {
+      input: { server: serverGid('8.8.4.4'), ports: '22', useAccountContact: true },
+    });
     expect(at(re, 'registerMonitor.__typename')).toBe('MutationRegisterMonitorSuccess');
     expect(await app.db.prisma.monitor.count({ where: { host: '8.8.4.4' } })).toBe(2);
-    const withDeleted = await ok(app, alice, `{ monitors(includeDeleted: true) { totalCount } live: monitors { totalCount } deleted: monitors(status: DELETED) { nodes { id } } }`);
-    expect(withDeleted).toMatchObject({ monitors: { totalCount: 3 }, live: { totalCount: 2 }, deleted: { nodes: [{ id }] } });
+    const withDeleted = await ok(
+      app,
+      alice,
+      `{ monitors(includeDeleted: true) { totalCount } live: monitors { totalCount } deleted: monitors(status: DELETED) { nodes { id } } }`,
+    );
+    expect(withDeleted).toMatchObject({
+      monitors: { totalCount: 3 },
+      live: { totalCount: 2 },
+      deleted: { nodes: [{ id }] },
+    });
   });
 
-  it('shows the seed\'s status line: normal, then delayed after 2 × interval + timeout', async () => {
+  it("shows the seed's status line: normal, then delayed after 2 × interval + timeout", async () => {
     const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '1.1.1.1' } });
-    await app.db.prisma.portState.create({ data: { monitorId: m.id, port: 3306, phase: 'UP', lastCheckAt: new Date(clock), lastOk: true, lastLatencyMs: 3.5 } });
+    await app.db.prisma.portState.create({
+      data: {
+        monitorId: m.id,
+        port: 3306,
+        phase: 'UP',
+        lastCheckAt: new Date(clock),
+        lastOk: true,
+        lastLatencyMs: 3.5,
+      },
+    });
     const q = `query($id: ID!) { monitor(id: $id) { status { state text lastCheckAt delayedSince } portStatuses { port phase latencyMs } } }`;
     const normal = await ok(app, alice, q, { id: gid('Monitor', m.id) });
-    expect(at(normal, 'monitor.status')).toMatchObject({ state: 'NORMAL', text: 'Monitoring your server normally (last check 2026-03-01 09:00:00)' });
+    expect(at(normal, 'monitor.status')).toMatchObject({
+      state: 'NORMAL',
+      text: 'Monitoring your server normally (last check 2026-03-01 09:00:00)',
+    });
     expect(at(normal, 'monitor.portStatuses')).toEqual([{ port: 3306, phase: 'UP', latencyMs: 3.5 }]);
     clock += 2 * 60_000 + 2_000 + 1; // interval 60 s, timeout 2 s
     const delayed = await ok(app, alice, q, { id: gid('Monitor', m.id) });
     expect(at(delayed, 'monitor.status')).toMatchObject({ state: 'DELAYED', delayedSince: '2026-03-01T00:01:00.000Z' });
-    expect(str(delayed, 'monitor.status.text')).toBe('Check delayed since 2026-03-01 09:01:00 (last check 2026-03-01 09:00:00)');
+    expect(str(delayed, 'monitor.status.text')).toBe(
+      'Check delayed since 2026-03-01 09:01:00 (last check 2026-03-01 09:00:00)',
+    );
   });
 
   it('admins see every monitor, search by host or login id and filter by status', async () => {
-    await ok(app, admin, REGISTER, { input: { server: gid('Server', bobServer.id), ports: '53', contactName: 'Bob', contactEmail: 'bob@example.com', smsEnabled: false } });
+    await ok(app, admin, REGISTER, {
+      input: {
+        server: gid('Server', bobServer.id),
+        ports: '53',
+        contactName: 'Bob',
+        contactEmail: 'bob@example.com',
+        smsEnabled: false,
+      },
+    });
     const q = `query($s: String, $st: MonitorStatusFilter) { monitors(search: $s, status: $st) { totalCount nodes { host account { loginId } } } }`;
     expect(at(await ok(app, admin, q, {}), 'monitors.totalCount')).toBe(3);
     expect(list(await ok(app, admin, q, { s: 'bo' }), 'monitors.nodes').map((n) => n.host)).toEqual(['9.9.9.9']);
     expect(list(await ok(app, admin, q, { s: '1.1.1.1' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
     expect(list(await ok(app, admin, q, { s: '8.8.' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4']);
     // across every customer: failing first, then numeric IP order
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4', '9.9.9.9']);
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual([
+      '1.1.1.1',
+      '8.8.4.4',
+      '9.9.9.9',
+    ]);
     const m = await app.db.prisma.monitor.findFirstOrThrow({ where: { host: '1.1.1.1' } });
-    await app.db.prisma.portState.update({ where: { monitorId_port: { monitorId: m.id, port: 3306 } }, data: { phase: 'DOWN' } });
+    await app.db.prisma.portState.update({
+      where: { monitorId_port: { monitorId: m.id, port: 3306 } },
+      data: { phase: 'DOWN' },
+    });
     expect(list(await ok(app, admin, q, { st: 'DOWN' }), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1']);
-    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual(['8.8.4.4', '9.9.9.9']);
+    expect(list(await ok(app, admin, q, { st: 'OK' }), 'monitors.nodes').map((n) => n.host)).toEqual([
+      '8.8.4.4',
+      '9.9.9.9',
+    ]);
     // one customer's: the DOWN one first
-    expect(list(await ok(app, admin, q, {}), 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4', '9.9.9.9']);
-    const byAccount = await ok(app, admin, `query($a: ID) { monitors(account: $a) { nodes { host } } }`, { a: gid('Account', m.accountId) });
+    expect(list(await ok(app, admin, q, {}), 'monitors.nodes').map((n) => n.host)).toEqual([
+      '1.1.1.1',
+      '8.8.4.4',
+      '9.9.9.9',
+    ]);
+    const byAccount = await ok(app, admin, `query($a: ID) { monitors(account: $a) { nodes { host } } }`, {
+      a: gid('Account', m.accountId),
+    });
     expect(list(byAccount, 'monitors.nodes').map((n) => n.host)).toEqual(['1.1.1.1', '8.8.4.4']);
     // customers never see another customer's monitors, whatever they search
     expect(at(await ok(app, alice, q, { s: '9.9.9.9' }), 'monitors.totalCount')).toBe(0);

@@ -22,7 +22,16 @@ const ADMIN_RESET = `mutation($a:ID!,$m:PasswordResetMethod!){ resetCustomerPass
   ... on Error { code message } ... on ValidationError { fields { path code } } } }`;
 const VIEWER = `{ viewer { loginId language timeZone } }`;
 
-type Data = Record<string, { __typename: string; data?: Record<string, unknown>; code?: string; fields?: { path: string[]; code: string; params?: Record<string, unknown> }[]; retryAfterMinutes?: number }>;
+type Data = Record<
+  string,
+  {
+    __typename: string;
+    data?: Record<string, unknown>;
+    code?: string;
+    fields?: { path: string[]; code: string; params?: Record<string, unknown> }[];
+    retryAfterMinutes?: number;
+  }
+>;
 
 /** The secret of the reset link in `text` (in the URL fragment, never in a query string). */
 function tokenIn(text: string, publicUrl: string): string {
@@ -41,7 +50,10 @@ describe(`passwords (${backend})`, () => {
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
-    app = await startTestApp({ SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>', PUBLIC_URL: PUBLIC }, { now: () => new Date(clock) });
+    app = await startTestApp(
+      { SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>', PUBLIC_URL: PUBLIC },
+      { now: () => new Date(clock) },
+    );
     noMail = await startTestApp({});
   }, 60_000);
   afterAll(async () => {
@@ -60,9 +72,15 @@ describe(`passwords (${backend})`, () => {
     const here = await app.login('alice', PASSWORD);
     const elsewhere = await app.login('alice', PASSWORD);
     const wrong = await gql(CHANGE, { c: 'not-my-password', n: 'new-password-1' }, here);
-    expect(wrong).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['currentPassword'], code: 'WRONG_PASSWORD' }] });
+    expect(wrong).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: ['currentPassword'], code: 'WRONG_PASSWORD' }],
+    });
     const short = await gql(CHANGE, { c: PASSWORD, n: 'short' }, here);
-    expect(short).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['newPassword'], code: 'PASSWORD_TOO_SHORT', params: { min: 8 } }] });
+    expect(short).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: ['newPassword'], code: 'PASSWORD_TOO_SHORT', params: { min: 8 } }],
+    });
     const same = await gql(CHANGE, { c: PASSWORD, n: PASSWORD }, here);
     expect(same.fields?.[0]?.code).toBe('PASSWORD_UNCHANGED');
     // nothing changed so far
@@ -81,7 +99,8 @@ describe(`passwords (${backend})`, () => {
     await customer(app.db.prisma, 'guesser');
     const cookie = await app.login('guesser', PASSWORD);
     const codes: string[] = [];
-    for (let i = 0; i < 6; i++) codes.push((await gql(CHANGE, { c: `guess-${i}-xxxx`, n: 'whatever-new-1' }, cookie)).__typename);
+    for (let i = 0; i < 6; i++)
+      codes.push((await gql(CHANGE, { c: `guess-${i}-xxxx`, n: 'whatever-new-1' }, cookie)).__typename);
     expect(codes.slice(0, 5)).toEqual(Array(5).fill('ValidationError'));
     const limited = await gql(CHANGE, { c: PASSWORD, n: 'whatever-new-1' }, cookie);
     expect(limited).toMatchObject({ __typename: 'AuthError', code: 'RATE_LIMITED' });
@@ -91,14 +110,27 @@ describe(`passwords (${backend})`, () => {
   it('sets language and time zone; an unknown zone is a coded field error that changes nothing', async () => {
     await customer(app.db.prisma, 'bora');
     const cookie = await app.login('bora', PASSWORD);
-    const bad = await gql(`mutation($i:PreferencesInput!){ updatePreferences(input:$i){ __typename ... on ValidationError { fields { path code } } } }`, { i: { language: 'ko', timeZone: 'Mars/Olympus' } }, cookie);
-    expect(bad).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['input', 'timeZone'], code: 'UNKNOWN_TIME_ZONE' }] });
-    expect((await app.gql(VIEWER, {}, { cookie })).body.data).toMatchObject({ viewer: { language: 'en', timeZone: 'Asia/Seoul' } });
-    const ok = await gql(`mutation($i:PreferencesInput!){ updatePreferences(input:$i){ __typename ... on MutationUpdatePreferencesSuccess { data { language timeZone } } } }`, { i: { language: 'ko', timeZone: 'Europe/Berlin' } }, cookie);
+    const bad = await gql(
+      `mutation($i:PreferencesInput!){ updatePreferences(input:$i){ __typename ... on ValidationError { fields { path code } } } }`,
+      { i: { language: 'ko', timeZone: 'Mars/Olympus' } },
+      cookie,
+    );
+    expect(bad).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: ['input', 'timeZone'], code: 'UNKNOWN_TIME_ZONE' }],
+    });
+    expect((await app.gql(VIEWER, {}, { cookie })).body.data).toMatchObject({
+      viewer: { language: 'en', timeZone: 'Asia/Seoul' },
+    });
+    const ok = await gql(
+      `mutation($i:PreferencesInput!){ updatePreferences(input:$i){ __typename ... on MutationUpdatePreferencesSuccess { data { language timeZone } } } }`,
+      { i: { language: 'ko', timeZone: 'Europe/Berlin' } },
+      cookie,
+    );
     expect(ok.data).toEqual({ language: 'ko', timeZone: 'Europe/Berlin' });
   });
 
-  it('forgot password: the same answer for a known and an unknown login; a one-time, expiring link in the account\'s language', async () => {
+  it("forgot password: the same answer for a known and an unknown login; a one-time, expiring link in the account's language", async () => {
     const { account } = await customer(app.db.prisma, 'chul');
     await app.db.prisma.account.update({ where: { id: account.id }, data: { language: 'ko' } });
     const before = smtp.received.length;
@@ -127,7 +159,10 @@ describe(`passwords (${backend})`, () => {
     expect(await app.login('chul', 'chul-new-password')).toMatch(/^pw_session=/);
     // once only
     const again = await gql(RESET, { t: token, n: 'another-password-2' });
-    expect(again).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['token'], code: 'RESET_LINK_INVALID' }] });
+    expect(again).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: ['token'], code: 'RESET_LINK_INVALID' }],
+    });
     expect(await app.login('chul', 'chul-new-password')).toMatch(/^pw_session=/);
   });
 
@@ -158,14 +193,20 @@ describe(`passwords (${backend})`, () => {
 
   it('without SMTP, forgot password says honestly that no mail can be sent', async () => {
     const r = await noMail.gql<Data>(FORGOT, { l: 'root' });
-    expect(r.body.data?.requestPasswordReset).toEqual({ __typename: 'MutationRequestPasswordResetSuccess', data: { mailConfigured: false } });
+    expect(r.body.data?.requestPasswordReset).toEqual({
+      __typename: 'MutationRequestPasswordResetSuccess',
+      data: { mailConfigured: false },
+    });
     const adminCookie = await noMail.login(ADMIN.loginId, ADMIN.password);
     const { gid } = await customer(noMail.db.prisma, 'nomail');
     const link = await noMail.gql<Data>(ADMIN_RESET, { a: gid, m: 'MAIL_LINK' }, { cookie: adminCookie });
-    expect(link.body.data?.resetCustomerPassword).toMatchObject({ __typename: 'ValidationError', fields: [{ path: ['method'], code: 'MAIL_NOT_CONFIGURED' }] });
+    expect(link.body.data?.resetCustomerPassword).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ path: ['method'], code: 'MAIL_NOT_CONFIGURED' }],
+    });
   });
 
-  it('admin: a generated password shown once (the customer\'s sessions end), or a one-time link by mail', async () => {
+  it("admin: a generated password shown once (the customer's sessions end), or a one-time link by mail", async () => {
     const adminCookie = await app.login(ADMIN.loginId, ADMIN.password);
     const { gid } = await customer(app.db.prisma, 'eunji');
     const session = await app.login('eunji', PASSWORD);
@@ -179,7 +220,10 @@ describe(`passwords (${backend})`, () => {
     expect(gen.data).toMatchObject({ method: 'GENERATE', sentTo: null, endedSessions: 1 });
     expect((await app.gql(VIEWER, {}, { cookie: session })).body.data).toEqual({ viewer: null });
     expect(await app.login('eunji', password)).toMatch(/^pw_session=/);
-    const audit = await app.db.prisma.auditLog.findMany({ where: { action: 'account.password.generate' }, select: { detail: true, targetId: true } });
+    const audit = await app.db.prisma.auditLog.findMany({
+      where: { action: 'account.password.generate' },
+      select: { detail: true, targetId: true },
+    });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(password);
 
@@ -200,6 +244,8 @@ describe(`passwords (${backend})`, () => {
     // the admin cannot reset another admin through this (customers only)
     const admin = await app.db.prisma.account.findFirstOrThrow({ where: { role: 'ADMIN' } });
     const { encodeGlobalID } = await import('@pothos/plugin-relay');
-    expect((await gql(ADMIN_RESET, { a: encodeGlobalID('Account', admin.id), m: 'GENERATE' }, adminCookie)).__typename).toBe('NotFoundError');
+    expect(
+      (await gql(ADMIN_RESET, { a: encodeGlobalID('Account', admin.id), m: 'GENERATE' }, adminCookie)).__typename,
+    ).toBe('NotFoundError');
   });
 });

@@ -29,7 +29,11 @@ function countOperations(app: TestApp) {
     async measure(auth: Auth, query: string, variables: Record<string, unknown>): Promise<string[]> {
       const ops: string[] = [];
       const res = await scope.run(ops, () =>
-        app.app.fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: auth.cookie }, body: JSON.stringify({ query, variables }) }),
+        app.app.fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: auth.cookie },
+          body: JSON.stringify({ query, variables }),
+        }),
       );
       const body = (await res.json()) as { errors?: unknown };
       expect(body.errors).toBeUndefined();
@@ -54,16 +58,65 @@ describe(`query counts (${backend})`, () => {
     const { account, servers } = await customer(p, 'alice', { ips, kind: 'COLOCATION', representativeIp: '1.0.0.1' });
     const t0 = new Date('2026-03-01T00:00:00Z');
     for (const s of servers.filter((x) => x.ip !== '1.0.0.1')) {
-      const m = await p.monitor.create({ data: { accountId: account.id, serverId: s.id, activeServerId: s.id, host: s.ip, ports: [22, 80], contactName: 'K', contactEmail: 'k@example.com' } });
-      await p.portState.createMany({ data: [22, 80].map((port) => ({ monitorId: m.id, port, phase: 'UP' as const, lastCheckAt: t0 })) });
-      await p.maintenanceWindow.create({ data: { monitorId: m.id, kind: 'WEEKLY', weekday: 1, startMinute: 0, durationMin: 30 } });
-      const inc = await p.incident.create({ data: { monitorId: m.id, accountId: account.id, host: s.ip, ports: [80], openedAt: t0, resolvedAt: t0 } });
-      const n = await p.notification.create({ data: { incidentId: inc.id, accountId: account.id, kind: 'DOWN', channel: 'EMAIL', recipient: 'k@example.com', recipientRole: 'CONTACT', status: 'READ' } });
-      await p.notificationEvent.createMany({ data: [{ notificationId: n.id, status: 'YES' }, { notificationId: n.id, status: 'READ' }] });
-      await p.failureRun.create({ data: { monitorId: m.id, port: 80, firstAt: t0, lastAt: t0, count: 1, slots: [1], code: 'ECONNREFUSED', message: 'refused', incidentId: inc.id } });
-      await p.hourlyRollup.create({ data: { monitorId: m.id, port: 80, hour: t0, checks: 20, failures: 1, downSeconds: 60 } });
-      await p.approvalRequest.create({ data: { accountId: account.id, ip: `5.5.${servers.indexOf(s)}.5`, title: 't', content: 'c' } });
-      await p.auditLog.create({ data: { actorId: account.id, action: 'monitor.register', targetType: 'Monitor', targetId: m.id } });
+      const m = await p.monitor.create({
+        data: {
+          accountId: account.id,
+          serverId: s.id,
+          activeServerId: s.id,
+          host: s.ip,
+          ports: [22, 80],
+          contactName: 'K',
+          contactEmail: 'k@example.com',
+        },
+      });
+      await p.portState.createMany({
+        data: [22, 80].map((port) => ({ monitorId: m.id, port, phase: 'UP' as const, lastCheckAt: t0 })),
+      });
+      await p.maintenanceWindow.create({
+        data: { monitorId: m.id, kind: 'WEEKLY', weekday: 1, startMinute: 0, durationMin: 30 },
+      });
+      const inc = await p.incident.create({
+        data: { monitorId: m.id, accountId: account.id, host: s.ip, ports: [80], openedAt: t0, resolvedAt: t0 },
+      });
+      const n = await p.notification.create({
+        data: {
+          incidentId: inc.id,
+          accountId: account.id,
+          kind: 'DOWN',
+          channel: 'EMAIL',
+          recipient: 'k@example.com',
+          recipientRole: 'CONTACT',
+          status: 'READ',
+        },
+      });
+      await p.notificationEvent.createMany({
+        data: [
+          { notificationId: n.id, status: 'YES' },
+          { notificationId: n.id, status: 'READ' },
+        ],
+      });
+      await p.failureRun.create({
+        data: {
+          monitorId: m.id,
+          port: 80,
+          firstAt: t0,
+          lastAt: t0,
+          count: 1,
+          slots: [1],
+          code: 'ECONNREFUSED',
+          message: 'refused',
+          incidentId: inc.id,
+        },
+      });
+      await p.hourlyRollup.create({
+        data: { monitorId: m.id, port: 80, hour: t0, checks: 20, failures: 1, downSeconds: 60 },
+      });
+      await p.approvalRequest.create({
+        data: { accountId: account.id, ip: `5.5.${servers.indexOf(s)}.5`, title: 't', content: 'c' },
+      });
+      await p.auditLog.create({
+        data: { actorId: account.id, action: 'monitor.register', targetType: 'Monitor', targetId: m.id },
+      });
     }
     alice = await signIn(app, 'alice');
     admin = await signInAdmin(app);
@@ -75,16 +128,40 @@ describe(`query counts (${backend})`, () => {
   });
 
   const cases: [string, string, 'alice' | 'admin'][] = [
-    ['monitors', `query($n: Int) { monitors(first: $n) { totalCount nodes { id host ports status { state text } portStatuses { port phase }
+    [
+      'monitors',
+      `query($n: Int) { monitors(first: $n) { totalCount nodes { id host ports status { state text } portStatuses { port phase }
       policy { intervalSec } maintenanceWindows { kind } server { ip registered } account { loginId }
       incidents(first: 2) { nodes { reason notifications { nodes { status events { status } } } } }
-      yearlyStatistics { year checks mailsSent } } } }`, 'alice'],
-    ['admin monitors', `query($n: Int) { monitors(first: $n, search: "8.8.") { nodes { host account { loginId } status { state } } } }`, 'admin'],
+      yearlyStatistics { year checks mailsSent } } } }`,
+      'alice',
+    ],
+    [
+      'admin monitors',
+      `query($n: Int) { monitors(first: $n, search: "8.8.") { nodes { host account { loginId } status { state } } } }`,
+      'admin',
+    ],
     ['servers', `query($n: Int) { servers(first: $n) { nodes { ip registered account { loginId } } } }`, 'alice'],
-    ['incidents', `query($n: Int) { incidents(first: $n) { nodes { reason monitor { host } notifications { nodes { status events { status } } } } } }`, 'alice'],
-    ['notifications', `query($n: Int) { notifications(first: $n) { nodes { status incident { host } events { status } } } }`, 'alice'],
-    ['approvalRequests', `query($n: Int) { approvalRequests(first: $n) { totalCount nodes { number representativeIp account { loginId } seenBy { loginId } server { ip } } } }`, 'admin'],
-    ['customers', `query($n: Int) { customers(first: $n) { nodes { loginId serverCount monitorCount servers(first: 5) { nodes { ip } } } } }`, 'admin'],
+    [
+      'incidents',
+      `query($n: Int) { incidents(first: $n) { nodes { reason monitor { host } notifications { nodes { status events { status } } } } } }`,
+      'alice',
+    ],
+    [
+      'notifications',
+      `query($n: Int) { notifications(first: $n) { nodes { status incident { host } events { status } } } }`,
+      'alice',
+    ],
+    [
+      'approvalRequests',
+      `query($n: Int) { approvalRequests(first: $n) { totalCount nodes { number representativeIp account { loginId } seenBy { loginId } server { ip } } } }`,
+      'admin',
+    ],
+    [
+      'customers',
+      `query($n: Int) { customers(first: $n) { nodes { loginId serverCount monitorCount servers(first: 5) { nodes { ip } } } } }`,
+      'admin',
+    ],
     ['auditLog', `query($n: Int) { auditLog(first: $n) { nodes { action actor { loginId } } } }`, 'admin'],
   ];
 

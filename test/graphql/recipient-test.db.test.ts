@@ -12,8 +12,16 @@ const QUEUE = `mutation($r: ID!, $c: Channel!) { queueRecipientTest(recipient: $
   ... on MutationQueueRecipientTestSuccess { data { id kind status recipient } } ... on Error { code } ... on ValidationError { fields { path code } } } }`;
 const FOLLOW = `query($id: ID!) { node(id: $id) { ... on Notification { status statusDetail events { status detail } } } }`;
 
-type Queued = { queueRecipientTest: { __typename: string; data?: { id: string; kind: string; status: string; recipient: string }; fields?: { code: string }[] } };
-type Followed = { node: { status: string; statusDetail: string | null; events: { status: string; detail: string | null }[] } };
+type Queued = {
+  queueRecipientTest: {
+    __typename: string;
+    data?: { id: string; kind: string; status: string; recipient: string };
+    fields?: { code: string }[];
+  };
+};
+type Followed = {
+  node: { status: string; statusDetail: string | null; events: { status: string; detail: string | null }[] };
+};
 
 describe(`a test message through the ledger (${backend})`, () => {
   let app: TestApp;
@@ -23,7 +31,13 @@ describe(`a test message through the ledger (${backend})`, () => {
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
-    app = await startTestApp({ DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url, MAIL_FROM: 'portwatch <alerts@portwatch.test>', ADMIN_EMAIL: 'noc@hosting.example', ADMIN_PHONE: '+821099998888' });
+    app = await startTestApp({
+      DISPATCH_ENABLED: 'true',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'portwatch <alerts@portwatch.test>',
+      ADMIN_EMAIL: 'noc@hosting.example',
+      ADMIN_PHONE: '+821099998888',
+    });
     admin = await signInAdmin(app);
     recipientId = (await app.db.prisma.adminRecipient.findFirstOrThrow()).id;
   }, 60_000);
@@ -48,7 +62,9 @@ describe(`a test message through the ledger (${backend})`, () => {
       const f = await gql<Followed>(FOLLOW, { id });
       return f.node.status === 'YES' ? f.node : null;
     });
-    expect(done.events).toEqual([expect.objectContaining({ status: 'YES', detail: expect.stringMatching(/^attempt 1: sent — /) })]);
+    expect(done.events).toEqual([
+      expect.objectContaining({ status: 'YES', detail: expect.stringMatching(/^attempt 1: sent — /) }),
+    ]);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.rcptTo.map((r) => r.address)).toEqual(['noc@hosting.example']);
     expect(mail!.parsed.subject).toMatch(/테스트|TEST/);
@@ -73,7 +89,9 @@ describe(`a test message through the ledger (${backend})`, () => {
     const alice = await signIn(app, 'alice');
     const r = await app.gql(QUEUE, { r: gid('AdminRecipient', recipientId), c: 'EMAIL' }, alice);
     expect(r.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const noPhone = await app.db.prisma.adminRecipient.create({ data: { name: 'mail only', email: 'm@example.com', language: 'en' } });
+    const noPhone = await app.db.prisma.adminRecipient.create({
+      data: { name: 'mail only', email: 'm@example.com', language: 'en' },
+    });
     const q = await gql<Queued>(QUEUE, { r: gid('AdminRecipient', noPhone.id), c: 'SMS' });
     expect(q.queueRecipientTest).toMatchObject({ __typename: 'ValidationError', fields: [{ code: 'REQUIRED' }] });
   });

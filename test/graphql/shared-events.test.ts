@@ -12,13 +12,15 @@ function setup() {
   const pubsub = createPubSub<{ tick: [{ n: number }] }>();
   const counts = { executions: 0, subscribes: 0 };
   const schema = createSchema<{ viewer: Viewer }>({
-    typeDefs: 'type Query { x: Int } type Tick { n: Int! seenBy: String! } type Subscription { tick(tag: String): Tick! }',
+    typeDefs:
+      'type Query { x: Int } type Tick { n: Int! seenBy: String! } type Subscription { tick(tag: String): Tick! }',
     resolvers: {
       Subscription: {
         tick: {
           subscribe: (_root: unknown, _args: unknown, ctx: { viewer: Viewer }) => {
             counts.subscribes += 1;
-            if (ctx.viewer.accountId === 'stranger') throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
+            if (ctx.viewer.accountId === 'stranger')
+              throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
             return pubsub.subscribe('tick');
           },
           resolve: (e: { n: number }) => e,
@@ -37,7 +39,12 @@ function setup() {
   async function open(viewer: Viewer, tag: string | null = null) {
     const { subscribe, contextFactory, parse, schema: s } = yoga.getEnveloped({ viewer });
     const document = parse('subscription($t: String) { tick(tag: $t) { n seenBy } }');
-    return (await subscribe({ schema: s, document, variableValues: { t: tag }, contextValue: await contextFactory() })) as AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    return (await subscribe({
+      schema: s,
+      document,
+      variableValues: { t: tag },
+      contextValue: await contextFactory(),
+    })) as AsyncIterableIterator<ExecutionResult> | ExecutionResult;
   }
   return { pubsub, counts, open };
 }
@@ -48,7 +55,9 @@ describe('live events executed once per audience', () => {
   it('one execution per distinct (operation, variables, visibility), the right data for each subscriber', async () => {
     const { pubsub, counts, open } = setup();
     const subs = [
-      await open(a), await open(a), await open(a), // one audience
+      await open(a),
+      await open(a),
+      await open(a), // one audience
       await open({ ...a, language: 'en' }), // another language
       await open({ ...a, accountId: 'b' }), // another account
       await open({ ...a, role: 'ADMIN' }), // another role
@@ -59,7 +68,9 @@ describe('live events executed once per audience', () => {
     pubsub.publish('tick', { n: 7 });
     const got = (await Promise.all(next)).map((r) => r.value as ExecutionResult);
     expect(got.map((r) => r.data)).toEqual([
-      { tick: { n: 7, seenBy: 'a/ko' } }, { tick: { n: 7, seenBy: 'a/ko' } }, { tick: { n: 7, seenBy: 'a/ko' } },
+      { tick: { n: 7, seenBy: 'a/ko' } },
+      { tick: { n: 7, seenBy: 'a/ko' } },
+      { tick: { n: 7, seenBy: 'a/ko' } },
       { tick: { n: 7, seenBy: 'a/en' } },
       { tick: { n: 7, seenBy: 'b/ko' } },
       { tick: { n: 7, seenBy: 'a/ko' } },

@@ -12,7 +12,11 @@ export interface TestApp extends Runtime {
     query: string,
     variables?: Record<string, unknown>,
     auth?: { cookie?: string; token?: string },
-  ): Promise<{ status: number; body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }; headers: Headers }>;
+  ): Promise<{
+    status: number;
+    body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    headers: Headers;
+  }>;
   /** Signs in and returns the session cookie ("pw_session=…"). */
   login(loginId: string, password: string): Promise<string>;
   close(): Promise<void>;
@@ -49,7 +53,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   });
   let runtime: Runtime;
   try {
-    runtime = await startRuntime(config, { db: testDb.db, log: opts.log ?? (process.env.TEST_LOG ? (l, m, e) => console.log(l, m, e) : () => {}), ...(opts.now ? { now: opts.now } : {}) });
+    runtime = await startRuntime(config, {
+      db: testDb.db,
+      log: opts.log ?? (process.env.TEST_LOG ? (l, m, e) => console.log(l, m, e) : () => {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
   } catch (err) {
     await testDb.drop();
     throw err;
@@ -58,7 +66,11 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (auth?.cookie) headers.cookie = auth.cookie;
     if (auth?.token) headers.authorization = `Bearer ${auth.token}`;
-    const res = await fetch(`${runtime.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(`${runtime.url}/graphql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
     return { status: res.status, body: (await res.json()) as never, headers: res.headers };
   };
   return {
@@ -66,7 +78,10 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     testDb,
     gql,
     async login(loginId, password) {
-      const r = await gql(`mutation($l:String!,$p:String!){ login(loginId:$l,password:$p){ __typename } }`, { l: loginId, p: password });
+      const r = await gql(`mutation($l:String!,$p:String!){ login(loginId:$l,password:$p){ __typename } }`, {
+        l: loginId,
+        p: password,
+      });
       const set = r.headers.get('set-cookie');
       if (!set) throw new Error(`login failed: ${JSON.stringify(r.body)}`);
       return set.split(';')[0]!;

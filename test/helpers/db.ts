@@ -69,7 +69,10 @@ function pgliteTemplate(): Promise<PGlite> {
 
 export function adminUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DB_BACKEND=postgres needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres)');
+  if (!url)
+    throw new Error(
+      'TEST_DB_BACKEND=postgres needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres)',
+    );
   return url;
 }
 

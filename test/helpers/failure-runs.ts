@@ -19,8 +19,15 @@ export interface FailedCheckFixture {
 export function compactChecks(checks: FailedCheckFixture[]): RunRow[] {
   return compactRuns(
     checks.map((c) => ({
-      monitorId: c.monitorId, port: c.port, at: c.at.getTime(), code: c.code, message: c.message, latencyMs: c.latencyMs ?? 0,
-      incidentId: c.incidentId ?? null, flapping: c.flapping ?? false, maintenance: c.maintenance ?? false,
+      monitorId: c.monitorId,
+      port: c.port,
+      at: c.at.getTime(),
+      code: c.code,
+      message: c.message,
+      latencyMs: c.latencyMs ?? 0,
+      incidentId: c.incidentId ?? null,
+      flapping: c.flapping ?? false,
+      maintenance: c.maintenance ?? false,
     })),
   );
 }

@@ -4,10 +4,21 @@ import { hashPassword } from '../../server/services/passwords.ts';
 
 let passwordHash: Promise<string> | undefined;
 
-export async function makeCustomer(prisma: PrismaClient, loginId: string, extra: { kind?: 'HOSTING' | 'COLOCATION' } = {}) {
+export async function makeCustomer(
+  prisma: PrismaClient,
+  loginId: string,
+  extra: { kind?: 'HOSTING' | 'COLOCATION' } = {},
+) {
   passwordHash ??= hashPassword('customer-password');
   return prisma.account.create({
-    data: { loginId, name: loginId, email: `${loginId}@example.com`, passwordHash: await passwordHash, kind: extra.kind ?? 'HOSTING', language: 'en' },
+    data: {
+      loginId,
+      name: loginId,
+      email: `${loginId}@example.com`,
+      passwordHash: await passwordHash,
+      kind: extra.kind ?? 'HOSTING',
+      language: 'en',
+    },
   });
 }
 export const CUSTOMER_PASSWORD = 'customer-password';

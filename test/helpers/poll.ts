@@ -1,6 +1,11 @@
 // One polling helper for the real-time tests: calls `fn` every `everyMs` until it returns a
 // truthy value (returned) or `ms` have passed (throws, naming what it waited for).
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000, everyMs = 200): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

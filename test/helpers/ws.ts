@@ -56,7 +56,15 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
       const found = received.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching event within ${ms} ms; got ${JSON.stringify(received).slice(0, 500)}; errors ${JSON.stringify(errors)}`)), ms);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching event within ${ms} ms; got ${JSON.stringify(received).slice(0, 500)}; errors ${JSON.stringify(errors)}`,
+              ),
+            ),
+          ms,
+        );
         waiters.push({
           pred,
           resolve: (i) => {

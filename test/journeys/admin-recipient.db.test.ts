@@ -24,12 +24,24 @@ describe(`the first admin is notified by default (${backend})`, () => {
 
   it('ADMIN_EMAIL / ADMIN_PHONE make the first admin a recipient of DOWN messages', async () => {
     const admin = await signInAdmin(app);
-    const r = await app.gql<{ adminRecipients: { nodes: { email: string; phone: string; mailEnabled: boolean; smsEnabled: boolean }[] } }>(
-      `{ adminRecipients { nodes { email phone mailEnabled smsEnabled } } }`, {}, admin,
-    );
-    expect(r.body.data?.adminRecipients.nodes, JSON.stringify(r.body)).toEqual([{ email: 'ops@hosting.example', phone: '+821012345678', mailEnabled: true, smsEnabled: true }]);
-    const rows = ledgerRows({ incidentId: 'i', kind: 'DOWN', accountId: 'a', contact: null, admins: await adminRecipientInfo(app.db.prisma), sendAfter: new Date() });
-    expect(rows.map((x) => [x.channel, x.recipient, x.status])).toEqual([['EMAIL', 'ops@hosting.example', 'QUEUED'], ['SMS', '+821012345678', 'QUEUED']]);
+    const r = await app.gql<{
+      adminRecipients: { nodes: { email: string; phone: string; mailEnabled: boolean; smsEnabled: boolean }[] };
+    }>(`{ adminRecipients { nodes { email phone mailEnabled smsEnabled } } }`, {}, admin);
+    expect(r.body.data?.adminRecipients.nodes, JSON.stringify(r.body)).toEqual([
+      { email: 'ops@hosting.example', phone: '+821012345678', mailEnabled: true, smsEnabled: true },
+    ]);
+    const rows = ledgerRows({
+      incidentId: 'i',
+      kind: 'DOWN',
+      accountId: 'a',
+      contact: null,
+      admins: await adminRecipientInfo(app.db.prisma),
+      sendAfter: new Date(),
+    });
+    expect(rows.map((x) => [x.channel, x.recipient, x.status])).toEqual([
+      ['EMAIL', 'ops@hosting.example', 'QUEUED'],
+      ['SMS', '+821012345678', 'QUEUED'],
+    ]);
     const account = await app.db.prisma.account.findFirstOrThrow({ where: { role: 'ADMIN' } });
     expect([account.email, account.phone]).toEqual(['ops@hosting.example', '+821012345678']);
   });

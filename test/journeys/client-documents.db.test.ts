@@ -8,7 +8,15 @@
 // validation and nothing ran.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  visit,
+  type DefinitionNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
@@ -26,10 +34,14 @@ interface Operation {
 
 function loadOperations(): Operation[] {
   const defs: { file: string; def: DefinitionNode }[] = [];
-  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.graphql')).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()) {
     for (const def of parse(readFileSync(join(DIR, file), 'utf8')).definitions) defs.push({ file, def });
   }
-  const fragments = new Map(defs.flatMap(({ def }) => (def.kind === Kind.FRAGMENT_DEFINITION ? [[def.name.value, def] as const] : [])));
+  const fragments = new Map(
+    defs.flatMap(({ def }) => (def.kind === Kind.FRAGMENT_DEFINITION ? [[def.name.value, def] as const] : [])),
+  );
   const used = (node: OperationDefinitionNode | FragmentDefinitionNode, seen = new Set<string>()): Set<string> => {
     visit(node, {
       FragmentSpread(s) {
@@ -44,10 +56,17 @@ function loadOperations(): Operation[] {
   return defs.flatMap(({ file, def }) => {
     if (def.kind !== Kind.OPERATION_DEFINITION || !def.name) return [];
     const frags = [...used(def)].map((n) => fragments.get(n)!).map((f) => print(f));
-    return [{
-      file, name: def.name.value, kind: def.operation, text: [print(def), ...frags].join('\n\n'),
-      requiresVariables: (def.variableDefinitions ?? []).some((v) => v.type.kind === Kind.NON_NULL_TYPE && !v.defaultValue),
-    }];
+    return [
+      {
+        file,
+        name: def.name.value,
+        kind: def.operation,
+        text: [print(def), ...frags].join('\n\n'),
+        requiresVariables: (def.variableDefinitions ?? []).some(
+          (v) => v.type.kind === Kind.NON_NULL_TYPE && !v.defaultValue,
+        ),
+      },
+    ];
   });
 }
 
@@ -66,22 +85,70 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
     const a = await customer(p, 'alice', { ips: ['203.0.113.5'], kind: 'HOSTING' });
     const m = await p.monitor.create({
       data: {
-        accountId: a.account.id, serverId: a.servers[0]!.id, activeServerId: a.servers[0]!.id, host: '203.0.113.5', ports: [22, 80],
-        contactName: 'Alice', contactEmail: 'alice@example.com', contactPhone: '+821012345678', mailEnabled: true, smsEnabled: true,
+        accountId: a.account.id,
+        serverId: a.servers[0]!.id,
+        activeServerId: a.servers[0]!.id,
+        host: '203.0.113.5',
+        ports: [22, 80],
+        contactName: 'Alice',
+        contactEmail: 'alice@example.com',
+        contactPhone: '+821012345678',
+        mailEnabled: true,
+        smsEnabled: true,
       },
     });
-    const inc = await p.incident.create({ data: { monitorId: m.id, accountId: a.account.id, host: m.host, ports: [22, 80], reason: 'ECONNREFUSED: connect ECONNREFUSED', openMonitorId: m.id } });
+    const inc = await p.incident.create({
+      data: {
+        monitorId: m.id,
+        accountId: a.account.id,
+        host: m.host,
+        ports: [22, 80],
+        reason: 'ECONNREFUSED: connect ECONNREFUSED',
+        openMonitorId: m.id,
+      },
+    });
     // 120 messages (reminders to two recipients on two channels), 4 timeline steps each
     for (let seq = 0; seq < 30; seq++) {
-      for (const [channel, recipient] of [['EMAIL', 'alice@example.com'], ['SMS', '+821012345678'], ['EMAIL', 'noc@example.com'], ['SMS', '+821099998888']] as const) {
+      for (const [channel, recipient] of [
+        ['EMAIL', 'alice@example.com'],
+        ['SMS', '+821012345678'],
+        ['EMAIL', 'noc@example.com'],
+        ['SMS', '+821099998888'],
+      ] as const) {
         const n = await p.notification.create({
-          data: { incidentId: inc.id, accountId: recipient.includes('alice') || recipient.endsWith('5678') ? a.account.id : null, kind: seq ? 'REMINDER' : 'DOWN', seq, channel, recipient, recipientRole: recipient.includes('alice') || recipient.endsWith('5678') ? 'CONTACT' : 'ADMIN', status: 'READ', sentAt: new Date(), readAt: new Date() },
+          data: {
+            incidentId: inc.id,
+            accountId: recipient.includes('alice') || recipient.endsWith('5678') ? a.account.id : null,
+            kind: seq ? 'REMINDER' : 'DOWN',
+            seq,
+            channel,
+            recipient,
+            recipientRole: recipient.includes('alice') || recipient.endsWith('5678') ? 'CONTACT' : 'ADMIN',
+            status: 'READ',
+            sentAt: new Date(),
+            readAt: new Date(),
+          },
         });
-        await p.notificationEvent.createMany({ data: ['QUEUED', 'SENDING', 'YES', 'READ'].map((status, i) => ({ notificationId: n.id, at: new Date(Date.now() + i), status: status as 'QUEUED', detail: `step ${i}` })) });
+        await p.notificationEvent.createMany({
+          data: ['QUEUED', 'SENDING', 'YES', 'READ'].map((status, i) => ({
+            notificationId: n.id,
+            at: new Date(Date.now() + i),
+            status: status as 'QUEUED',
+            detail: `step ${i}`,
+          })),
+        });
       }
     }
-    const firstNote = await p.notification.findFirstOrThrow({ where: { incidentId: inc.id, recipientRole: 'CONTACT' } });
-    Object.assign(ids, { account: a.gid, monitor: gid('Monitor', m.id), incident: gid('Incident', inc.id), notification: gid('Notification', firstNote.id), server: gid('Server', a.servers[0]!.id) });
+    const firstNote = await p.notification.findFirstOrThrow({
+      where: { incidentId: inc.id, recipientRole: 'CONTACT' },
+    });
+    Object.assign(ids, {
+      account: a.gid,
+      monitor: gid('Monitor', m.id),
+      incident: gid('Incident', inc.id),
+      notification: gid('Notification', firstNote.id),
+      server: gid('Server', a.servers[0]!.id),
+    });
     admin = await signInAdmin(app);
     alice = await signIn(app, 'alice');
   }, 120_000);
@@ -146,10 +213,14 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
         problems.push(`${op.file} ${op.name}: no realistic variables in this test; add them`);
         continue;
       }
-      for (const [who, auth] of [['admin', admin], ['customer', alice]] as const) {
+      for (const [who, auth] of [
+        ['admin', admin],
+        ['customer', alice],
+      ] as const) {
         const r = await app.gql(op.text, v, auth);
         const errors = (r.body.errors ?? []).filter((e) => !(who === 'customer' && e.extensions?.code === 'FORBIDDEN'));
-        if (r.status !== 200 || errors.length) problems.push(`${op.file} ${op.name} as ${who}: HTTP ${r.status} ${JSON.stringify(errors)}`);
+        if (r.status !== 200 || errors.length)
+          problems.push(`${op.file} ${op.name} as ${who}: HTTP ${r.status} ${JSON.stringify(errors)}`);
       }
     }
     expect(problems).toEqual([]);
@@ -157,17 +228,33 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
 
   it('the incident page gets its first 50 messages and a timeline on demand', async () => {
     const detail = ops.find((o) => o.name === 'IncidentDetail')!;
-    const r = await app.gql<{ node: { notifications: { totalCount: number; nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } }>(detail.text, { id: ids.incident }, admin);
+    const r = await app.gql<{
+      node: {
+        notifications: { totalCount: number; nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      };
+    }>(detail.text, { id: ids.incident }, admin);
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data!.node.notifications.totalCount).toBe(120);
     expect(r.body.data!.node.notifications.nodes).toHaveLength(50);
-    const next = await app.gql<{ node: { notifications: { nodes: unknown[] } } }>(detail.text, { id: ids.incident, after: r.body.data!.node.notifications.pageInfo.endCursor }, admin);
+    const next = await app.gql<{ node: { notifications: { nodes: unknown[] } } }>(
+      detail.text,
+      { id: ids.incident, after: r.body.data!.node.notifications.pageInfo.endCursor },
+      admin,
+    );
     expect(next.body.data!.node.notifications.nodes).toHaveLength(50);
     // the customer sees only the messages to its own contact
-    const mine = await app.gql<{ node: { notifications: { totalCount: number } } }>(detail.text, { id: ids.incident }, alice);
+    const mine = await app.gql<{ node: { notifications: { totalCount: number } } }>(
+      detail.text,
+      { id: ids.incident },
+      alice,
+    );
     expect(mine.body.data!.node.notifications.totalCount).toBe(60);
     const timeline = ops.find((o) => o.name === 'NotificationTimeline')!;
-    const tl = await app.gql<{ node: { events: { status: string }[] } }>(timeline.text, { id: ids.notification }, alice);
+    const tl = await app.gql<{ node: { events: { status: string }[] } }>(
+      timeline.text,
+      { id: ids.notification },
+      alice,
+    );
     expect(tl.body.data!.node.events.map((e) => e.status)).toEqual(['QUEUED', 'SENDING', 'YES', 'READ']);
   });
 
@@ -178,7 +265,8 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
         // listen for a moment over SSE: a refused document answers with its errors at once
         const ctl = new AbortController();
         const res = await fetch(`${app.url}/graphql`, {
-          method: 'POST', signal: ctl.signal,
+          method: 'POST',
+          signal: ctl.signal,
           headers: { 'content-type': 'application/json', accept: 'text/event-stream', cookie: admin.cookie },
           body: JSON.stringify({ query: op.text }),
         });
@@ -196,7 +284,8 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
         } finally {
           clearTimeout(timer);
         }
-        if (res.status !== 200 || /"errors"/.test(text)) problems.push(`${op.file} ${op.name}: HTTP ${res.status} ${text}`);
+        if (res.status !== 200 || /"errors"/.test(text))
+          problems.push(`${op.file} ${op.name}: HTTP ${res.status} ${text}`);
         continue;
       }
       if (!op.requiresVariables) {
@@ -209,7 +298,8 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       }
       const r = await app.gql(op.text, {}, admin);
       const messages = (r.body.errors ?? []).map((e) => e.message);
-      if (!messages.length || !messages.every((m) => /Variable "\$\w+" of required type .* was not provided/.test(m))) problems.push(`${op.file} ${op.name}: ${JSON.stringify(r.body)}`);
+      if (!messages.length || !messages.every((m) => /Variable "\$\w+" of required type .* was not provided/.test(m)))
+        problems.push(`${op.file} ${op.name}: ${JSON.stringify(r.body)}`);
     }
     expect(problems).toEqual([]);
   }, 60_000);

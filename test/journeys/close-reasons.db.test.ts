@@ -12,7 +12,8 @@ import { gid } from '../graphql/api-helpers.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/smtp-sink.ts';
 import { until as pollUntil } from '../helpers/poll.ts';
 /** This file's waits: 20 s by default, every 150 ms. */
-const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => pollUntil(what, fn, ms, 150);
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> =>
+  pollUntil(what, fn, ms, 150);
 
 async function listen(): Promise<net.Server> {
   const s = net.createServer((c) => c.on('error', () => {}));
@@ -44,7 +45,9 @@ describe(`incidents closed without recovery (${backend})`, () => {
     smtp = await startSmtpSink();
     open = await listen();
     app = await startTestApp({ PROBE_ENABLED: 'true', DISPATCH_ENABLED: 'true', SMTP_URL: smtp.url });
-    await app.db.prisma.adminRecipient.create({ data: { name: 'NOC', email: 'noc@example.com', phone: null, language: 'en' } });
+    await app.db.prisma.adminRecipient.create({
+      data: { name: 'NOC', email: 'noc@example.com', phone: null, language: 'en' },
+    });
     await app.probe!.stop(); // a probe that reads the admin recipient at its start
     await startProbe();
   }, 120_000);
@@ -60,40 +63,74 @@ describe(`incidents closed without recovery (${backend})`, () => {
     const account = await makeCustomer(p, loginId);
     await p.account.update({ where: { id: account.id }, data: { language: 'ko' } });
     const dead = await deadPort();
-    const monitor = await makeMonitor(p, { accountId: account.id, ports: [dead], intervalSec: 60, retryIntervalSec: 1, timeoutMs: 500, failureThreshold: 1, recoveryThreshold: 2, probeHost: '127.0.0.1', ip: `127.0.0.${10 + (await p.monitor.count())}` });
+    const monitor = await makeMonitor(p, {
+      accountId: account.id,
+      ports: [dead],
+      intervalSec: 60,
+      retryIntervalSec: 1,
+      timeoutMs: 500,
+      failureThreshold: 1,
+      recoveryThreshold: 2,
+      probeHost: '127.0.0.1',
+      ip: `127.0.0.${10 + (await p.monitor.count())}`,
+    });
     app.services.onMonitorChanged?.(monitor.id);
     const incident = await until('the incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }));
     // the DOWN mails went out first
-    await until('DOWN sent', async () => (await p.notification.count({ where: { incidentId: incident.id, kind: 'DOWN', status: 'YES' } })) === 2);
+    await until(
+      'DOWN sent',
+      async () =>
+        (await p.notification.count({ where: { incidentId: incident.id, kind: 'DOWN', status: 'YES' } })) === 2,
+    );
     return { monitor, incident, cookie: await app.login(loginId, CUSTOMER_PASSWORD) };
   }
 
   async function closedMails(incidentId: string) {
     const p = app.db.prisma;
     const rows = await until('CLOSED sent', async () => {
-      const r = await p.notification.findMany({ where: { incidentId, kind: 'CLOSED', channel: 'EMAIL' }, orderBy: { recipient: 'asc' } });
+      const r = await p.notification.findMany({
+        where: { incidentId, kind: 'CLOSED', channel: 'EMAIL' },
+        orderBy: { recipient: 'asc' },
+      });
       return r.length === 2 && r.every((n) => n.status === 'YES') && r;
     }).catch(async (e: unknown) => {
       throw new Error(`${String(e)}: ${JSON.stringify(await p.notification.findMany({ where: { incidentId } }))}`);
     });
     expect(await p.notification.count({ where: { incidentId, kind: 'RECOVERED' } })).toBe(0);
     // the SMS switch is off for this monitor: its CLOSED SMS is NO, as its DOWN SMS was
-    expect(await p.notification.findMany({ where: { incidentId, channel: 'SMS' }, select: { kind: true, status: true }, orderBy: { kind: 'asc' } })).toEqual([
-      { kind: 'DOWN', status: 'NO' }, { kind: 'CLOSED', status: 'NO' },
+    expect(
+      await p.notification.findMany({
+        where: { incidentId, channel: 'SMS' },
+        select: { kind: true, status: true },
+        orderBy: { kind: 'asc' },
+      }),
+    ).toEqual([
+      { kind: 'DOWN', status: 'NO' },
+      { kind: 'CLOSED', status: 'NO' },
     ]);
     const mails = smtp.received.filter((m) => rows.some((r) => m.parsed.messageId?.startsWith(`<${r.id}@`)));
     expect(mails).toHaveLength(2);
-    return Object.fromEntries(mails.map((m) => [m.rcptTo[0]!.address, { subject: m.parsed.subject ?? '', text: m.parsed.text ?? '' }]));
+    return Object.fromEntries(
+      mails.map((m) => [m.rcptTo[0]!.address, { subject: m.parsed.subject ?? '', text: m.parsed.text ?? '' }]),
+    );
   }
 
   it('editing the ports of a DOWN monitor closes its incident as "ports changed", tells contact and admin, checks the new port at once', async () => {
     const { monitor, incident, cookie } = await downMonitor('edit-ports');
     const newPort = portOf(open);
     const edited = Date.now();
-    const r = await app.gql(`mutation($i: UpdateMonitorInput!) { updateMonitor(input: $i) { __typename } }`, { i: { monitor: gid('Monitor', monitor.id), ports: String(newPort) } }, { cookie });
-    expect(r.body.data, JSON.stringify(r.body)).toEqual({ updateMonitor: { __typename: 'MutationUpdateMonitorSuccess' } });
+    const r = await app.gql(
+      `mutation($i: UpdateMonitorInput!) { updateMonitor(input: $i) { __typename } }`,
+      { i: { monitor: gid('Monitor', monitor.id), ports: String(newPort) } },
+      { cookie },
+    );
+    expect(r.body.data, JSON.stringify(r.body)).toEqual({
+      updateMonitor: { __typename: 'MutationUpdateMonitorSuccess' },
+    });
 
-    const closed = await until('closed', () => app.db.prisma.incident.findFirst({ where: { id: incident.id, resolvedAt: { not: null } } }));
+    const closed = await until('closed', () =>
+      app.db.prisma.incident.findFirst({ where: { id: incident.id, resolvedAt: { not: null } } }),
+    );
     expect(closed.closeReason).toBe('PORTS_REMOVED');
     const mails = await closedMails(incident.id);
     expect(mails['contact@example.com']!.subject).toContain('종료: 포트 변경');
@@ -104,20 +141,37 @@ describe(`incidents closed without recovery (${backend})`, () => {
     expect(mails['noc@example.com']!.text).not.toMatch(/RECOVERED|answer again/);
 
     // the new port was checked at once (its interval is 60 s) and is UP
-    const state = await until('the new port checked', () => app.db.prisma.portState.findFirst({ where: { monitorId: monitor.id, port: newPort, lastCheckAt: { not: null } } }), 8_000);
+    const state = await until(
+      'the new port checked',
+      () =>
+        app.db.prisma.portState.findFirst({
+          where: { monitorId: monitor.id, port: newPort, lastCheckAt: { not: null } },
+        }),
+      8_000,
+    );
     expect(state.lastCheckAt!.getTime() - edited).toBeLessThan(5_000);
     expect(state.phase).toBe('UP');
 
     // the API says why
-    const q = await app.gql<{ node: { closeReason: string; open: boolean } }>(`query($id: ID!) { node(id: $id) { ... on Incident { closeReason open } } }`, { id: gid('Incident', incident.id) }, { cookie });
+    const q = await app.gql<{ node: { closeReason: string; open: boolean } }>(
+      `query($id: ID!) { node(id: $id) { ... on Incident { closeReason open } } }`,
+      { id: gid('Incident', incident.id) },
+      { cookie },
+    );
     expect(q.body.data?.node).toEqual({ closeReason: 'PORTS_REMOVED', open: false });
   });
 
   it('pausing a DOWN monitor closes its incident as "monitoring paused"', async () => {
     const { monitor, incident, cookie } = await downMonitor('pause-it');
-    const r = await app.gql(`mutation($id: ID!) { pauseMonitor(id: $id) { __typename } }`, { id: gid('Monitor', monitor.id) }, { cookie });
+    const r = await app.gql(
+      `mutation($id: ID!) { pauseMonitor(id: $id) { __typename } }`,
+      { id: gid('Monitor', monitor.id) },
+      { cookie },
+    );
     expect(r.body.data).toEqual({ pauseMonitor: { __typename: 'MutationPauseMonitorSuccess' } });
-    const closed = await until('closed', () => app.db.prisma.incident.findFirst({ where: { id: incident.id, resolvedAt: { not: null } } }));
+    const closed = await until('closed', () =>
+      app.db.prisma.incident.findFirst({ where: { id: incident.id, resolvedAt: { not: null } } }),
+    );
     expect(closed.closeReason).toBe('MONITOR_PAUSED');
     const mails = await closedMails(incident.id);
     expect(mails['contact@example.com']!.subject).toContain('종료: 감시 일시중지');
@@ -130,7 +184,11 @@ describe(`incidents closed without recovery (${backend})`, () => {
     probe = null;
     app.services.onMonitorChanged = () => {};
     try {
-      const r = await app.gql(`mutation($id: ID!) { deleteMonitor(id: $id) { __typename } }`, { id: gid('Monitor', monitor.id) }, { cookie });
+      const r = await app.gql(
+        `mutation($id: ID!) { deleteMonitor(id: $id) { __typename } }`,
+        { id: gid('Monitor', monitor.id) },
+        { cookie },
+      );
       expect(r.body.data).toEqual({ deleteMonitor: { __typename: 'MutationDeleteMonitorSuccess' } });
       const closed = await app.db.prisma.incident.findUniqueOrThrow({ where: { id: incident.id } });
       expect(closed.resolvedAt).not.toBeNull();

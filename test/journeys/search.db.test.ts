@@ -15,9 +15,23 @@ describe(`monitor search (${backend})`, () => {
     const p = t.db.prisma;
     const a = await makeCustomer(p, 'searcher');
     viewer = { accountId: a.id, loginId: a.loginId, role: 'CUSTOMER', kind: 'HOSTING', language: 'en', via: 'session' };
-    for (const [ip, label, contact] of [['203.0.113.5', 'web-1', 'Kim'], ['203.0.113.77', 'db-1', 'Lee'], ['198.51.100.1', null, 'Cafe Park']] as const) {
+    for (const [ip, label, contact] of [
+      ['203.0.113.5', 'web-1', 'Kim'],
+      ['203.0.113.77', 'db-1', 'Lee'],
+      ['198.51.100.1', null, 'Cafe Park'],
+    ] as const) {
       const s = await p.server.create({ data: { ip, accountId: a.id, source: 'HOSTING_INVENTORY', label } });
-      await p.monitor.create({ data: { accountId: a.id, serverId: s.id, activeServerId: s.id, host: ip, ports: [22], contactName: contact, contactEmail: 'c@example.com' } });
+      await p.monitor.create({
+        data: {
+          accountId: a.id,
+          serverId: s.id,
+          activeServerId: s.id,
+          host: ip,
+          ports: [22],
+          contactName: contact,
+          contactEmail: 'c@example.com',
+        },
+      });
     }
   }, 120_000);
   afterAll(async () => {
@@ -25,7 +39,13 @@ describe(`monitor search (${backend})`, () => {
   });
 
   const hosts = async (search: string) =>
-    (await t.db.prisma.monitor.findMany({ where: monitorListWhere(viewer, { search }), orderBy: { host: 'asc' }, select: { host: true } })).map((m) => m.host);
+    (
+      await t.db.prisma.monitor.findMany({
+        where: monitorListWhere(viewer, { search }),
+        orderBy: { host: 'asc' },
+        select: { host: true },
+      })
+    ).map((m) => m.host);
 
   it('matches IP prefixes, labels and contact names', async () => {
     expect(await hosts('203.0.113.')).toEqual(['203.0.113.5', '203.0.113.77']);

@@ -23,7 +23,13 @@ const ca = issue({ cn: 'portwatch test CA', ca: true });
 
 async function handshake(cert: { cert: string; key: string }): Promise<TlsFacts> {
   const srv = await tlsServer(cert.cert, cert.key);
-  const r = await runCheck({ ...srv, check: { kind: 'TLS', serverName: 'svc.example.test', verifyChain: true, verifyName: true, starttls: null } }, { timeoutMs: 2000, ca: [ca.cert] });
+  const r = await runCheck(
+    {
+      ...srv,
+      check: { kind: 'TLS', serverName: 'svc.example.test', verifyChain: true, verifyName: true, starttls: null },
+    },
+    { timeoutMs: 2000, ca: [ca.cert] },
+  );
   if (!r.tls) throw new Error(`no TLS facts: ${JSON.stringify(r)}`);
   return r.tls;
 }
@@ -50,22 +56,37 @@ describe(`certificate expiry warnings (${backend})`, () => {
     expect(dueThreshold([], at(0.5), T0, null)).toBeNull();
   });
 
-  it('one message per threshold per certificate, across restarts, with the ledger\'s delivery tracking', async () => {
+  it("one message per threshold per certificate, across restarts, with the ledger's delivery tracking", async () => {
     const p = t.db.prisma;
     const alice = await makeCustomer(p, 'alice');
     const row = await makeMonitor(p, { accountId: alice.id, ports: [443], phone: '+821012345678', smsEnabled: true });
-    const load = async () => toLiveMonitor(await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: monitorInclude }), defaultsSchema.parse({}), T0);
-    const facts = await handshake(issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 40 * DAY) }));
+    const load = async () =>
+      toLiveMonitor(
+        await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: monitorInclude }),
+        defaultsSchema.parse({}),
+        T0,
+      );
+    const facts = await handshake(
+      issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 40 * DAY) }),
+    );
     let now = T0;
     const tracker = () => new CertTracker({ prisma: p, now: () => now });
-    const rows = () => p.notification.findMany({ where: { kind: 'CERT_EXPIRING' }, orderBy: [{ seq: 'desc' }, { channel: 'asc' }] });
+    const rows = () =>
+      p.notification.findMany({ where: { kind: 'CERT_EXPIRING' }, orderBy: [{ seq: 'desc' }, { channel: 'asc' }] });
 
     let tr = tracker();
     const m = await load();
     tr.observe(m, 443, facts);
     await tr.flush();
     const cert = await p.certificate.findFirstOrThrow({ where: { monitorId: m.id, port: 443 } });
-    expect(cert).toMatchObject({ subject: 'CN=svc.example.test', issuer: 'CN=portwatch test CA', trusted: true, current: true, warnedDays: null, protocol: 'TLSv1.3' });
+    expect(cert).toMatchObject({
+      subject: 'CN=svc.example.test',
+      issuer: 'CN=portwatch test CA',
+      trusted: true,
+      current: true,
+      warnedDays: null,
+      protocol: 'TLSv1.3',
+    });
     expect(await rows()).toEqual([]);
 
     // 29 days left: the 30-day warning, to the contact by mail and SMS; checks after it add nothing
@@ -101,7 +122,14 @@ describe(`certificate expiry warnings (${backend})`, () => {
     await tr.flush();
     tr.observe(await load(), 443, facts);
     await tr.flush();
-    expect((await rows()).map((r) => `${r.seq}/${r.channel}`)).toEqual(['30/EMAIL', '30/SMS', '14/EMAIL', '14/SMS', '1/EMAIL', '1/SMS']);
+    expect((await rows()).map((r) => `${r.seq}/${r.channel}`)).toEqual([
+      '30/EMAIL',
+      '30/SMS',
+      '14/EMAIL',
+      '14/SMS',
+      '1/EMAIL',
+      '1/SMS',
+    ]);
 
     // all hang off one CERT_EXPIRY anchor, which is not an outage: not in the incident lists
     const anchors = await p.incident.findMany({ where: { monitorId: m.id } });
@@ -111,7 +139,11 @@ describe(`certificate expiry warnings (${backend})`, () => {
     // the dispatcher claims them like any message and renders the certificate and its days left
     const claimed = await claimDue(p, { channel: 'EMAIL', limit: 10, now: new Date(now + 1000), leaseMs: 60_000 });
     const last = claimed.find((c) => c.row.seq === 1)!;
-    const mail = buildEmail(last.row, last.incident, { publicUrl: 'https://pw.example.com', secret: 'x'.repeat(32), smsAckLink: false });
+    const mail = buildEmail(last.row, last.incident, {
+      publicUrl: 'https://pw.example.com',
+      secret: 'x'.repeat(32),
+      smsAckLink: false,
+    });
     expect(mail.subject).toBe('[portwatch] CERTIFICATE EXPIRING: 127.0.0.1 — ports 443');
     expect(mail.text).toContain('Certificate: CN=svc.example.test');
     expect(mail.text).toMatch(/Expires: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC[+-]\d\d:\d\d\) — 0 days left/);
@@ -121,18 +153,40 @@ describe(`certificate expiry warnings (${backend})`, () => {
     const validTo = (await p.certificate.findUniqueOrThrow({ where: { id: cert.id } })).validTo;
     const left = Math.floor((validTo.getTime() - (T0 + 11 * DAY)) / DAY);
     expect(left).toBeGreaterThanOrEqual(28);
-    const text = buildSms(sms!.row, sms!.incident, { publicUrl: 'https://pw.example.com', secret: 'x'.repeat(32), smsAckLink: false });
-    expect(text).toMatch(new RegExp(`^\\[portwatch\\] CERTIFICATE EXPIRING 127\\.0\\.0\\.1 ports 443 ${left} days left \\(${zonedTime(validTo, 'Asia/Seoul').date}\\) `));
+    const text = buildSms(sms!.row, sms!.incident, {
+      publicUrl: 'https://pw.example.com',
+      secret: 'x'.repeat(32),
+      smsAckLink: false,
+    });
+    expect(text).toMatch(
+      new RegExp(
+        `^\\[portwatch\\] CERTIFICATE EXPIRING 127\\.0\\.0\\.1 ports 443 ${left} days left \\(${zonedTime(validTo, 'Asia/Seoul').date}\\) `,
+      ),
+    );
   });
 
-  it('a renewed certificate replaces the old one: its anchor closes, warnings start afresh under the account\'s thresholds', async () => {
+  it("a renewed certificate replaces the old one: its anchor closes, warnings start afresh under the account's thresholds", async () => {
     const p = t.db.prisma;
     const bob = await makeCustomer(p, 'bob');
     await p.account.update({ where: { id: bob.id }, data: { certWarnDays: [10] } });
-    const row = await makeMonitor(p, { accountId: bob.id, ip: '127.0.0.2', probeHost: '127.0.0.1', ports: [8443], phone: null });
-    const m = toLiveMonitor(await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: monitorInclude }), defaultsSchema.parse({}), T0);
-    const old = await handshake(issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 5 * DAY) }));
-    const renewed = await handshake(issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 95 * DAY) }));
+    const row = await makeMonitor(p, {
+      accountId: bob.id,
+      ip: '127.0.0.2',
+      probeHost: '127.0.0.1',
+      ports: [8443],
+      phone: null,
+    });
+    const m = toLiveMonitor(
+      await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: monitorInclude }),
+      defaultsSchema.parse({}),
+      T0,
+    );
+    const old = await handshake(
+      issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 5 * DAY) }),
+    );
+    const renewed = await handshake(
+      issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notAfter: new Date(T0 + 95 * DAY) }),
+    );
     const tr = new CertTracker({ prisma: p, now: () => T0 });
     tr.observe(m, 8443, old);
     await tr.flush();
@@ -141,7 +195,10 @@ describe(`certificate expiry warnings (${backend})`, () => {
     tr.observe(m, 8443, renewed);
     await tr.flush();
     const certs = await p.certificate.findMany({ where: { monitorId: m.id }, orderBy: { validTo: 'asc' } });
-    expect(certs.map((c) => [c.current, c.warnedDays])).toEqual([[false, 10], [true, null]]);
+    expect(certs.map((c) => [c.current, c.warnedDays])).toEqual([
+      [false, 10],
+      [true, null],
+    ]);
     const anchor = await p.incident.findUniqueOrThrow({ where: { id: certs[0]!.incidentId! } });
     expect(anchor.resolvedAt?.getTime()).toBe(T0);
     expect(await p.notification.count({ where: { accountId: bob.id, kind: 'CERT_EXPIRING' } })).toBe(1);

@@ -24,7 +24,6 @@ async function listenOn(port: number, host = '127.0.0.1'): Promise<net.Server> {
 }
 const closeServer = (s: net.Server) => new Promise<void>((r) => s.close(() => r()));
 
-
 describe(`core loop (${backend})`, () => {
   let app: TestApp;
   let probe2: ProbeRuntime | undefined;
@@ -47,7 +46,15 @@ describe(`core loop (${backend})`, () => {
     const b = await listenOn(0);
     servers.push(a, b);
     const ports = [(a.address() as net.AddressInfo).port, (b.address() as net.AddressInfo).port].sort((x, y) => x - y);
-    const monitor = await makeMonitor(p, { accountId: alice.id, ports, intervalSec: 10, retryIntervalSec: 2, failureThreshold: 3, recoveryThreshold: 2, smsEnabled: false });
+    const monitor = await makeMonitor(p, {
+      accountId: alice.id,
+      ports,
+      intervalSec: 10,
+      retryIntervalSec: 2,
+      failureThreshold: 3,
+      recoveryThreshold: 2,
+      smsEnabled: false,
+    });
     // the admin recipient list is read when the probe starts and on its resync
     await app.probe!.stop();
     probe2 = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
@@ -60,19 +67,37 @@ describe(`core loop (${backend})`, () => {
     const bobWs = wsClient(app.url, { cookie: await app.login('bob', CUSTOMER_PASSWORD) });
     const aliceSub = subscribe<Status>(aliceWs, STATUS);
     const bobSub = subscribe<Status>(bobWs, STATUS);
-    for (const port of ports) await aliceSub.waitFor((e) => e.monitorStatus.port === port && e.monitorStatus.phase === 'UP', 15_000);
+    for (const port of ports)
+      await aliceSub.waitFor((e) => e.monitorStatus.port === port && e.monitorStatus.phase === 'UP', 15_000);
 
     await Promise.all([closeServer(a), closeServer(b)]);
-    const incident = await until('an incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }), 30_000);
-    const firstFailure = await p.failureRun.findFirstOrThrow({ where: { monitorId: monitor.id }, orderBy: { firstAt: 'asc' } });
+    const incident = await until(
+      'an incident',
+      () => p.incident.findFirst({ where: { monitorId: monitor.id } }),
+      30_000,
+    );
+    const firstFailure = await p.failureRun.findFirstOrThrow({
+      where: { monitorId: monitor.id },
+      orderBy: { firstAt: 'asc' },
+    });
     // the 3rd failed check opens it: threshold × retry + 2 s after the first failure at most
     expect(incident.openedAt.getTime() - firstFailure.firstAt.getTime()).toBeLessThanOrEqual(3 * 2_000 + 2_000);
-    await aliceSub.waitFor((e) => e.monitorStatus.phase === 'DOWN' && e.monitorStatus.lastErrorCode === 'ECONNREFUSED', 10_000);
+    await aliceSub.waitFor(
+      (e) => e.monitorStatus.phase === 'DOWN' && e.monitorStatus.lastErrorCode === 'ECONNREFUSED',
+      10_000,
+    );
 
     // both ports of the host are in the one incident
-    await until('both ports in the incident', async () => (await p.incident.findUniqueOrThrow({ where: { id: incident.id } })).ports.length === 2, 10_000);
+    await until(
+      'both ports in the incident',
+      async () => (await p.incident.findUniqueOrThrow({ where: { id: incident.id } })).ports.length === 2,
+      10_000,
+    );
     expect(await p.incident.count({ where: { monitorId: monitor.id } })).toBe(1);
-    const down = await p.notification.findMany({ where: { incidentId: incident.id, kind: 'DOWN' }, orderBy: [{ recipientRole: 'asc' }, { channel: 'asc' }] });
+    const down = await p.notification.findMany({
+      where: { incidentId: incident.id, kind: 'DOWN' },
+      orderBy: [{ recipientRole: 'asc' }, { channel: 'asc' }],
+    });
     expect(down.map((n) => [n.recipientRole, n.channel, n.recipient, n.status === 'NO' ? 'NO' : 'ON'])).toEqual([
       ['CONTACT', 'EMAIL', 'contact@example.com', 'ON'],
       ['CONTACT', 'SMS', '+821012345678', 'NO'],
@@ -105,17 +130,32 @@ describe(`core loop (${backend})`, () => {
 
     // the ports answer again: after 2 good checks the incident resolves with RECOVERED rows
     servers.push(await listenOn(ports[0]!), await listenOn(ports[1]!));
-    const resolved = await until('resolution', async () => {
-      const i = await p.incident.findUniqueOrThrow({ where: { id: incident.id } });
-      return i.resolvedAt ? i : null;
-    }, 40_000);
+    const resolved = await until(
+      'resolution',
+      async () => {
+        const i = await p.incident.findUniqueOrThrow({ where: { id: incident.id } });
+        return i.resolvedAt ? i : null;
+      },
+      40_000,
+    );
     expect(resolved.resolvedAt!.getTime()).toBeGreaterThan(incident.openedAt.getTime());
-    const recovered = await until('RECOVERED rows', async () => {
-      const rows = await p.notification.findMany({ where: { incidentId: incident.id, kind: 'RECOVERED' } });
-      return rows.length ? rows : null;
-    }, 5_000);
-    expect(recovered.map((n) => `${n.recipientRole}:${n.channel}`).sort()).toEqual(['ADMIN:EMAIL', 'CONTACT:EMAIL', 'CONTACT:SMS']);
-    await aliceSub.waitFor((e) => e.monitorStatus.port === ports[0] && e.monitorStatus.phase === 'UP' && aliceSub.received.indexOf(e) > 2, 10_000);
+    const recovered = await until(
+      'RECOVERED rows',
+      async () => {
+        const rows = await p.notification.findMany({ where: { incidentId: incident.id, kind: 'RECOVERED' } });
+        return rows.length ? rows : null;
+      },
+      5_000,
+    );
+    expect(recovered.map((n) => `${n.recipientRole}:${n.channel}`).sort()).toEqual([
+      'ADMIN:EMAIL',
+      'CONTACT:EMAIL',
+      'CONTACT:SMS',
+    ]);
+    await aliceSub.waitFor(
+      (e) => e.monitorStatus.port === ports[0] && e.monitorStatus.phase === 'UP' && aliceSub.received.indexOf(e) > 2,
+      10_000,
+    );
     expect(bobSub.received).toEqual([]);
     aliceSub.dispose();
     bobSub.dispose();

@@ -3,7 +3,13 @@
  * clock, a synthetic world deciding what each check answers, and the write batch "committed"
  * every 0.5 s into plain arrays (then the after-commit events run). Not a test file itself.
  */
-import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState, type GuardPolicy, type MaintenanceWindow } from '../../server/alerting/index.ts';
+import {
+  DEFAULT_FLAP_POLICY,
+  DEFAULT_GUARD_POLICY,
+  initialMonitorState,
+  type GuardPolicy,
+  type MaintenanceWindow,
+} from '../../server/alerting/index.ts';
 import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
 import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/services/events.ts';
 import { Engine, targetKey } from '../../server/services/monitoring/engine.ts';
@@ -42,9 +48,16 @@ export interface Committed {
   batch: Batch;
 }
 
-export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>; admins?: AdminRecipientInfo[]; canaries?: string[] }) {
+export function engineHarness(opts: {
+  world: World;
+  guard?: Partial<GuardPolicy>;
+  admins?: AdminRecipientInfo[];
+  canaries?: string[];
+}) {
   const clock = manualClock(T0);
-  let admins: AdminRecipientInfo[] = opts.admins ?? [{ email: 'noc@example.com', phone: '+821099990000', mailEnabled: true, smsEnabled: true, language: 'en' }];
+  let admins: AdminRecipientInfo[] = opts.admins ?? [
+    { email: 'noc@example.com', phone: '+821099990000', mailEnabled: true, smsEnabled: true, language: 'en' },
+  ];
   const committed: Committed[] = [];
   const published: { at: number; kind: 'incident' | 'portStatus'; event: IncidentEvent | PortStatusEvent }[] = [];
   const logs: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
@@ -64,7 +77,13 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     const failure = opts.world(t.monitorId === null ? 'canary' : t.host, t.port, at - T0);
     const durationMs = Math.min(failure?.durationMs ?? 1, t.timeoutMs);
     const result: ProbeResult = failure
-      ? { ok: false, latencyMs: durationMs, at, code: failure.code, message: `connect ${failure.code} ${t.host}:${t.port}` }
+      ? {
+          ok: false,
+          latencyMs: durationMs,
+          at,
+          code: failure.code,
+          message: `connect ${failure.code} ${t.host}:${t.port}`,
+        }
       : { ok: true, latencyMs: durationMs, at };
     return new Promise((resolve) => clock.setTimeout(() => resolve(result), durationMs));
   };
@@ -116,7 +135,15 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
   every(5_000, () => engine.tick(clock.now()));
 
   for (const c of opts.canaries ?? []) {
-    scheduler.upsert({ key: `canary:${c}`, monitorId: null, host: c, port: 1, intervalMs: 10_000, retryIntervalMs: 10_000, timeoutMs: 3_000 });
+    scheduler.upsert({
+      key: `canary:${c}`,
+      monitorId: null,
+      host: c,
+      port: 1,
+      intervalMs: 10_000,
+      retryIntervalMs: 10_000,
+      timeoutMs: 3_000,
+    });
   }
 
   function addMonitor(spec: MonitorSpec): LiveMonitor {
@@ -128,10 +155,19 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
       intervalMs: spec.intervalMs ?? 180 * S,
       retryIntervalMs: spec.retryIntervalMs ?? 30 * S,
       timeoutMs: spec.timeoutMs ?? 5 * S,
-      policy: { failureThreshold: spec.failureThreshold ?? 3, recoveryThreshold: spec.recoveryThreshold ?? 2, maintenance: spec.maintenance ?? [], flapping: { ...DEFAULT_FLAP_POLICY } },
+      policy: {
+        failureThreshold: spec.failureThreshold ?? 3,
+        recoveryThreshold: spec.recoveryThreshold ?? 2,
+        maintenance: spec.maintenance ?? [],
+        flapping: { ...DEFAULT_FLAP_POLICY },
+      },
       contact: {
-        name: 'Contact', email: `ops@${spec.id}.example`, phone: '+821012345678',
-        mailEnabled: spec.mailEnabled ?? true, smsEnabled: spec.smsEnabled ?? false, language: 'ko',
+        name: 'Contact',
+        email: `ops@${spec.id}.example`,
+        phone: '+821012345678',
+        mailEnabled: spec.mailEnabled ?? true,
+        smsEnabled: spec.smsEnabled ?? false,
+        language: 'ko',
       },
       state: initialMonitorState(spec.ports, clock.now()),
       openIncidentId: null,
@@ -141,7 +177,15 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
     };
     engine.adopt(m, clock.now());
     for (const port of m.ports) {
-      scheduler.upsert({ key: targetKey(m.id, port), monitorId: m.id, host: m.host, port, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs });
+      scheduler.upsert({
+        key: targetKey(m.id, port),
+        monitorId: m.id,
+        host: m.host,
+        port,
+        intervalMs: m.intervalMs,
+        retryIntervalMs: m.retryIntervalMs,
+        timeoutMs: m.timeoutMs,
+      });
     }
     return m;
   }
@@ -192,9 +236,13 @@ export function engineHarness(opts: { world: World; guard?: Partial<GuardPolicy>
      */
     downDueAt: (incidentId: string): number | null => {
       const c = committed.find((x) => x.batch.ledger.some((l) => l.incidentId === incidentId && l.kind === 'DOWN'));
-      const row = c?.batch.ledger.find((l) => l.incidentId === incidentId && l.kind === 'DOWN' && l.status === 'QUEUED');
+      const row = c?.batch.ledger.find(
+        (l) => l.incidentId === incidentId && l.kind === 'DOWN' && l.status === 'QUEUED',
+      );
       if (!c || !row) return null;
-      const released = committed.flatMap((x) => x.batch.dueNow.filter((d) => d.incidentId === incidentId).map((d) => Math.max(x.at, d.at.getTime())));
+      const released = committed.flatMap((x) =>
+        x.batch.dueNow.filter((d) => d.incidentId === incidentId).map((d) => Math.max(x.at, d.at.getTime())),
+      );
       return Math.max(c.at, Math.min(row.nextAttemptAt.getTime(), ...released));
     },
   };
@@ -206,6 +254,9 @@ export type EngineHarness = ReturnType<typeof engineHarness>;
 export function hosts(n: number, accounts: number, perNetwork = 1): { host: string; accountId: string }[] {
   return Array.from({ length: n }, (_, i) => {
     const net = Math.floor(i / perNetwork);
-    return { host: `10.${Math.floor(net / 250)}.${net % 250}.${(i % perNetwork) + 1}`, accountId: `customer-${i % accounts}` };
+    return {
+      host: `10.${Math.floor(net / 250)}.${net % 250}.${(i % perNetwork) + 1}`,
+      accountId: `customer-${i % accounts}`,
+    };
   });
 }

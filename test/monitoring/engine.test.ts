@@ -20,7 +20,13 @@ describe('engine: batch contents and after-commit events', () => {
 
     const [incident, ...more] = h.opened('HOST_DOWN');
     expect(more).toEqual([]);
-    expect(incident).toMatchObject({ monitorId: 'web', accountId: m.accountId, host: '203.0.113.5', ports: [22], reason: 'connect ECONNREFUSED 203.0.113.5:22' });
+    expect(incident).toMatchObject({
+      monitorId: 'web',
+      accountId: m.accountId,
+      host: '203.0.113.5',
+      ports: [22],
+      reason: 'connect ECONNREFUSED 203.0.113.5:22',
+    });
     // the contact by the monitor's switches (SMS off → NO with the reason), the admin by its own
     expect(h.ledger().map((l) => [l.kind, l.recipientRole, l.channel, l.recipient, l.status, l.statusDetail])).toEqual([
       ['DOWN', 'CONTACT', 'EMAIL', 'ops@web.example', 'QUEUED', null],
@@ -51,8 +57,15 @@ function proberOutage(from: number, to: number, alsoDown: (host: string, at: num
   return (host, _port, at) => ((at >= from && at < to) || alsoDown(host, at) ? unreachable : null);
 }
 
-async function installation(n: number, opts: { canaries?: boolean; world: World; guard?: Parameters<typeof engineHarness>[0]['guard'] }) {
-  const h = engineHarness({ world: opts.world, ...(opts.canaries ? { canaries: ['192.0.2.1', '198.51.100.1', '203.0.113.1'] } : {}), ...(opts.guard ? { guard: opts.guard } : {}) });
+async function installation(
+  n: number,
+  opts: { canaries?: boolean; world: World; guard?: Parameters<typeof engineHarness>[0]['guard'] },
+) {
+  const h = engineHarness({
+    world: opts.world,
+    ...(opts.canaries ? { canaries: ['192.0.2.1', '198.51.100.1', '203.0.113.1'] } : {}),
+    ...(opts.guard ? { guard: opts.guard } : {}),
+  });
   hosts(n, Math.min(n, 7)).forEach((x, i) => {
     h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
   });
@@ -94,11 +107,15 @@ describe('engine: the guard judges the prober, not the customers', () => {
       expect(again).toEqual([]);
       // first failures at `from` + up to one second; earliest third failure at from + 60 s
       expect(degraded!.openedAt.getTime() - T0).toBeLessThan(from + 60 * S);
-      expect(degraded!.reason).toMatch(/of \d+ hosts \(\d+ of \d+ networks, \d+ customers\) answered none of their regular checks/);
+      expect(degraded!.reason).toMatch(
+        /of \d+ hosts \(\d+ of \d+ networks, \d+ customers\) answered none of their regular checks/,
+      );
       expect(h.opened('HOST_DOWN')).toEqual([]);
       expect(h.ledger().filter((l) => l.recipientRole === 'CONTACT')).toEqual([]);
       // while held, the monitors with held ports say so; the hold is logged
-      expect(h.logs.some((l) => l.msg === 'customer alerts held: the prober is checking its own connectivity')).toBe(true);
+      expect(h.logs.some((l) => l.msg === 'customer alerts held: the prober is checking its own connectivity')).toBe(
+        true,
+      );
       // resolved once the prober is back (clear for 6 min): PROBE_RECOVERED rows, still no customer incident
       expect(h.resolved().map((r) => r.id)).toEqual([degraded!.id]);
       expect(h.ledger().filter((l) => l.kind === 'PROBE_RECOVERED').length).toBe(2);
@@ -107,7 +124,9 @@ describe('engine: the guard judges the prober, not the customers', () => {
   }
 
   it('a real outage during the hold is announced when the hold ends, naming its ports', async () => {
-    const h = await installation(50, { world: proberOutage(from, from + 3 * MIN, (host, at) => host === '10.0.3.1' && at >= from + 2 * MIN) });
+    const h = await installation(50, {
+      world: proberOutage(from, from + 3 * MIN, (host, at) => host === '10.0.3.1' && at >= from + 2 * MIN),
+    });
     await h.runUntil(from + 3 * MIN);
     // while held, the monitors whose ports went DOWN say so
     expect([...h.engine.monitors.values()].filter((m) => h.engine.alertsHeld(m)).length).toBeGreaterThan(10);
@@ -118,14 +137,23 @@ describe('engine: the guard judges the prober, not the customers', () => {
     expect(more).toEqual([]);
     expect(incident).toMatchObject({ host: '10.0.3.1', ports: [80] });
     const degraded = h.opened('PROBE_DEGRADED')[0]!;
-    const resolvedAt = h.resolved().find((r) => r.id === degraded.id)!.at.getTime();
+    const resolvedAt = h
+      .resolved()
+      .find((r) => r.id === degraded.id)!
+      .at.getTime();
     expect(incident!.openedAt.getTime()).toBe(resolvedAt);
   });
 
   it('one host with 20 ports failing (retries and sibling re-checks included) does not trip it: one incident naming every port', async () => {
     const h = engineHarness({ world: (host, _p, at) => (host === '10.0.0.1' && at >= from ? refused : null) });
-    h.addMonitor({ id: 'big', host: '10.0.0.1', ports: Array.from({ length: 20 }, (_, i) => 8000 + i), accountId: 'customer-0' });
-    for (const [i, x] of hosts(30, 6).slice(1).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
+    h.addMonitor({
+      id: 'big',
+      host: '10.0.0.1',
+      ports: Array.from({ length: 20 }, (_, i) => 8000 + i),
+      accountId: 'customer-0',
+    });
+    for (const [i, x] of hosts(30, 6).slice(1).entries())
+      h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
     h.start();
     await h.runUntil(from + 10 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toEqual([]);
@@ -134,11 +162,19 @@ describe('engine: the guard judges the prober, not the customers', () => {
     expect(h.portsOf(incident!.id).length).toBe(20);
   });
 
-  it('a small installation: one host\'s 20 ports failing, then another outage a minute after it recovered, are both alerted', async () => {
+  it("a small installation: one host's 20 ports failing, then another outage a minute after it recovered, are both alerted", async () => {
     const first = (at: number) => at >= from && at < from + 5 * MIN;
     const second = (at: number) => at >= from + 12 * MIN;
-    const h = engineHarness({ world: (host, _p, at) => (host === '10.0.0.1' && (first(at) || second(at)) ? refused : null) });
-    h.addMonitor({ id: 'only', host: '10.0.0.1', ports: Array.from({ length: 20 }, (_, i) => 8000 + i), intervalMs: 20 * S, retryIntervalMs: 10 * S });
+    const h = engineHarness({
+      world: (host, _p, at) => (host === '10.0.0.1' && (first(at) || second(at)) ? refused : null),
+    });
+    h.addMonitor({
+      id: 'only',
+      host: '10.0.0.1',
+      ports: Array.from({ length: 20 }, (_, i) => 8000 + i),
+      intervalMs: 20 * S,
+      retryIntervalMs: 10 * S,
+    });
     h.start();
     await h.runUntil(from + 14 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toEqual([]);
@@ -147,9 +183,13 @@ describe('engine: the guard judges the prober, not the customers', () => {
   });
 
   it("one customer's network (20 hosts in one /24) going dark does not trip it", async () => {
-    const h = engineHarness({ world: (host, _p, at) => (host.startsWith('10.9.9.') && at >= from ? unreachable : null) });
-    for (const [i, x] of hosts(30, 6).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
-    for (let i = 0; i < 20; i++) h.addMonitor({ id: `dark${i}`, host: `10.9.9.${i + 1}`, accountId: 'dark-customer', ports: [80] });
+    const h = engineHarness({
+      world: (host, _p, at) => (host.startsWith('10.9.9.') && at >= from ? unreachable : null),
+    });
+    for (const [i, x] of hosts(30, 6).entries())
+      h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
+    for (let i = 0; i < 20; i++)
+      h.addMonitor({ id: `dark${i}`, host: `10.9.9.${i + 1}`, accountId: 'dark-customer', ports: [80] });
     h.start();
     await h.runUntil(from + 10 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toEqual([]);
@@ -189,7 +229,9 @@ describe('engine: consecutive failures are a retry interval apart (the double-ch
     // find a monitor whose port 443 starts its regular check 1–4 s before port 80's
     let id = '';
     for (let i = 0; i < 10_000 && !id; i++) {
-      const d = (phaseOf(targetKey(`race${i}`, 80), interval) - phaseOf(targetKey(`race${i}`, 443), interval) + interval) % interval;
+      const d =
+        (phaseOf(targetKey(`race${i}`, 80), interval) - phaseOf(targetKey(`race${i}`, 443), interval) + interval) %
+        interval;
       if (d > 1_000 && d < 4_000) id = `race${i}`;
     }
     expect(id).not.toBe('');
@@ -198,11 +240,25 @@ describe('engine: consecutive failures are a retry interval apart (the double-ch
     const h = engineHarness({
       world: (_h, port, at) => (at < from ? null : port === 80 ? refused : { code: 'ETIMEDOUT', durationMs: timeout }),
     });
-    h.addMonitor({ id, host: '10.0.0.1', ports: [80, 443], intervalMs: interval, retryIntervalMs: 10 * S, timeoutMs: timeout, failureThreshold: 3 });
+    h.addMonitor({
+      id,
+      host: '10.0.0.1',
+      ports: [80, 443],
+      intervalMs: interval,
+      retryIntervalMs: 10 * S,
+      timeoutMs: timeout,
+      failureThreshold: 3,
+    });
     h.start();
     await h.runUntil(from + 3 * MIN);
-    const f443 = h.failures().filter((f) => f.port === 443).map((f) => f.at.getTime());
-    const f80 = h.failures().filter((f) => f.port === 80).map((f) => f.at.getTime());
+    const f443 = h
+      .failures()
+      .filter((f) => f.port === 443)
+      .map((f) => f.at.getTime());
+    const f80 = h
+      .failures()
+      .filter((f) => f.port === 80)
+      .map((f) => f.at.getTime());
     // the first failures of 443 are checks started at least the retry interval apart
     for (let i = 1; i < 3; i++) expect(f443[i]! - f443[i - 1]!).toBeGreaterThanOrEqual(10 * S);
     // the 443 check that was in flight when 80 turned SUSPECT came back after it
@@ -224,7 +280,12 @@ describe('engine: DOWN waits only while a port of the host is undecided', () => 
     h.start();
     await h.runUntil(from + 1 * MIN);
     const incident = h.opened('HOST_DOWN')[0]!;
-    expect(h.ledger().filter((l) => l.kind === 'DOWN').every((l) => l.nextAttemptAt.getTime() === incident.openedAt.getTime())).toBe(true);
+    expect(
+      h
+        .ledger()
+        .filter((l) => l.kind === 'DOWN')
+        .every((l) => l.nextAttemptAt.getTime() === incident.openedAt.getTime()),
+    ).toBe(true);
   });
 
   it('the other ports answered their re-check: sent at once', async () => {
@@ -280,7 +341,10 @@ describe('engine: DOWN waits only while a port of the host is undecided', () => 
 
 describe('engine: admin recipients', () => {
   it('a recipient change applies to the next incident: added ones get rows, removed ones none', async () => {
-    const h = engineHarness({ world: (host, _p, at) => ((host === '10.0.0.1' && at >= 2 * MIN) || (host === '10.0.0.2' && at >= 5 * MIN) ? refused : null) });
+    const h = engineHarness({
+      world: (host, _p, at) =>
+        (host === '10.0.0.1' && at >= 2 * MIN) || (host === '10.0.0.2' && at >= 5 * MIN) ? refused : null,
+    });
     h.addMonitor({ id: 'a', host: '10.0.0.1', ports: [80], intervalMs: 10 * S, retryIntervalMs: 2 * S });
     h.addMonitor({ id: 'b', host: '10.0.0.2', ports: [80], intervalMs: 10 * S, retryIntervalMs: 2 * S });
     h.start();
@@ -288,7 +352,11 @@ describe('engine: admin recipients', () => {
     h.setAdmins([{ email: 'night@example.com', phone: null, mailEnabled: true, smsEnabled: false, language: 'ko' }]);
     await h.runUntil(7 * MIN);
     const [a, b] = h.opened('HOST_DOWN');
-    const admins = (id: string) => h.ledger().filter((l) => l.incidentId === id && l.recipientRole === 'ADMIN').map((l) => l.recipient);
+    const admins = (id: string) =>
+      h
+        .ledger()
+        .filter((l) => l.incidentId === id && l.recipientRole === 'ADMIN')
+        .map((l) => l.recipient);
     expect(admins(a!.id)).toEqual(['noc@example.com', '+821099990000']);
     expect(admins(b!.id)).toEqual(['night@example.com']);
   });
@@ -307,12 +375,21 @@ describe('engine: alert timing', () => {
       const failure = mode === 'refused' ? refused : { code: 'ETIMEDOUT', durationMs: policy.timeoutMs };
       const starts = new Map<string, number>();
       const lasts = 4 * MIN;
-      const h = engineHarness({ world: (host, _p, at) => (at >= (starts.get(host) ?? Infinity) && at < starts.get(host)! + lasts ? failure : null) });
+      const h = engineHarness({
+        world: (host, _p, at) =>
+          at >= (starts.get(host) ?? Infinity) && at < starts.get(host)! + lasts ? failure : null,
+      });
       for (let i = 0; i < 40; i++) {
         const host = `10.0.${i}.1`;
         // one outage every 30 s (a few hosts at a time: no mass failure), at every phase of the interval
         starts.set(host, 3 * MIN + i * 30 * S + ((i * 7_919) % policy.intervalMs));
-        h.addMonitor({ id: `t${i}`, host, ports: i % 2 === 0 ? [80] : [22, 80, 443], accountId: `c${i % 7}`, ...policy });
+        h.addMonitor({
+          id: `t${i}`,
+          host,
+          ports: i % 2 === 0 ? [80] : [22, 80, 443],
+          accountId: `c${i % 7}`,
+          ...policy,
+        });
       }
       h.start();
       await h.runUntil(30 * MIN);

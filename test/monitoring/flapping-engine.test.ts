@@ -1,7 +1,13 @@
 // The probe engine with the flapping rule, on a manual clock (no database, no sockets): which
 // incident rows and which messages (ledger kinds) each check sequence produces.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ALERT_POLICY, DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState, type MaintenanceWindow } from '../../server/alerting/index.ts';
+import {
+  DEFAULT_ALERT_POLICY,
+  DEFAULT_FLAP_POLICY,
+  DEFAULT_GUARD_POLICY,
+  initialMonitorState,
+  type MaintenanceWindow,
+} from '../../server/alerting/index.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
 import { createEvents } from '../../server/services/events.ts';
 import { Engine } from '../../server/services/monitoring/engine.ts';
@@ -21,10 +27,27 @@ function setup(maintenance: MaintenanceWindow[] = []) {
     nodeId: 'test',
   });
   const m: LiveMonitor = {
-    id: 'mon1', accountId: 'acc1', host: '203.0.113.5', ports: [22], intervalMs: STEP, retryIntervalMs: 30_000, timeoutMs: 5_000,
+    id: 'mon1',
+    accountId: 'acc1',
+    host: '203.0.113.5',
+    ports: [22],
+    intervalMs: STEP,
+    retryIntervalMs: 30_000,
+    timeoutMs: 5_000,
     policy: { ...DEFAULT_ALERT_POLICY, maintenance, flapping: { ...DEFAULT_FLAP_POLICY } },
-    contact: { name: 'Kim', email: 'kim@example.com', phone: null, mailEnabled: true, smsEnabled: false, language: 'ko' },
-    state: initialMonitorState([22], T0), openIncidentId: null, incidentPorts: [], incidentFlap: [], dirtyPorts: new Set(),
+    contact: {
+      name: 'Kim',
+      email: 'kim@example.com',
+      phone: null,
+      mailEnabled: true,
+      smsEnabled: false,
+      language: 'ko',
+    },
+    state: initialMonitorState([22], T0),
+    openIncidentId: null,
+    incidentPorts: [],
+    incidentFlap: [],
+    dirtyPorts: new Set(),
   };
   engine.monitors.set(m.id, m);
   let t = T0;
@@ -34,7 +57,10 @@ function setup(maintenance: MaintenanceWindow[] = []) {
     const out: string[] = [];
     for (const c of pattern) {
       t += STEP;
-      const r: ProbeResult = c === 'o' ? { ok: true, latencyMs: 2, at: t } : { ok: false, latencyMs: 1, at: t, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' };
+      const r: ProbeResult =
+        c === 'o'
+          ? { ok: true, latencyMs: 2, at: t }
+          : { ok: false, latencyMs: 1, at: t, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' };
       engine.onResult(m, 22, r, 'regular');
       const { batch } = engine.takeBatch();
       for (const o of batch.opened) out.push(`opened${o.flapFigures?.length ? ':flapping' : ''}`);
@@ -62,7 +88,9 @@ describe('engine with the flapping rule (manual clock)', () => {
     expect(run('fofo')).toEqual([]);
     expect(run('f')).toEqual(['opened:flapping', 'ledger:FLAPPING']);
     expect(run('of'.repeat(100))).toEqual([]);
-    expect(m.incidentFlap).toEqual([{ port: 22, checks: 5, failed: 3, changes: 4, at: new Date(T0 + 5 * STEP).toISOString() }]);
+    expect(m.incidentFlap).toEqual([
+      { port: 22, checks: 5, failed: 3, changes: 4, at: new Date(T0 + 5 * STEP).toISOString() },
+    ]);
     expect(run('o'.repeat(20))).toEqual([]);
     expect(run('o')).toEqual(['resolved', 'ledger:STABLE']);
   });

@@ -60,8 +60,14 @@ class Flapper {
   }
 }
 
-
-type StatusEvent = { monitorStatus: { port: number; phase: string; flapping: boolean; flap: { checks: number; failed: number; changes: number; window: number } | null } };
+type StatusEvent = {
+  monitorStatus: {
+    port: number;
+    phase: string;
+    flapping: boolean;
+    flap: { checks: number; failed: number; changes: number; window: number } | null;
+  };
+};
 const STATUS = `subscription($m: ID) { monitorStatus(monitorId: $m) { port phase flapping flap { checks failed changes window } } }`;
 
 describe(`flapping in real time (${backend})`, () => {
@@ -82,9 +88,20 @@ describe(`flapping in real time (${backend})`, () => {
     const alice = await makeCustomer(p, 'alice');
     await p.adminRecipient.create({ data: { name: 'NOC', email: 'noc@example.com', phone: null, language: 'en' } });
     await flapper.open();
-    const monitor = await makeMonitor(p, { accountId: alice.id, ports: [flapper.port], intervalSec: 1, retryIntervalSec: 1, timeoutMs: 500, failureThreshold: 3, recoveryThreshold: 2 });
+    const monitor = await makeMonitor(p, {
+      accountId: alice.id,
+      ports: [flapper.port],
+      intervalSec: 1,
+      retryIntervalSec: 1,
+      timeoutMs: 500,
+      failureThreshold: 3,
+      recoveryThreshold: 2,
+    });
     // a short window keeps the test short: 6 checks, 4 changes (≥ 4 keeps one failure harmless)
-    await p.monitor.update({ where: { id: monitor.id }, data: { flapWindow: 6, flapChanges: 4, flapFailedPercent: 30 } });
+    await p.monitor.update({
+      where: { id: monitor.id },
+      data: { flapWindow: 6, flapChanges: 4, flapFailedPercent: 30 },
+    });
     await app.probe!.stop();
     probe = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000, rollupFlushMs: 1_000 });
     await probe.start();
@@ -96,7 +113,11 @@ describe(`flapping in real time (${backend})`, () => {
     const ws = wsClient(app.url, { cookie });
     const live = subscribe<StatusEvent>(ws, STATUS, { m: encodeGlobalID('Monitor', monitor.id) });
 
-    const incident = await until('a flapping incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }), 30_000);
+    const incident = await until(
+      'a flapping incident',
+      () => p.incident.findFirst({ where: { monitorId: monitor.id } }),
+      30_000,
+    );
     expect(incident.flapping).toBe(true);
     const figures = incident.flapFigures as { port: number; checks: number; failed: number }[];
     expect(figures).toHaveLength(1);
@@ -108,11 +129,19 @@ describe(`flapping in real time (${backend})`, () => {
     expect(states.map((s) => s.phase)).not.toContain('DOWN');
 
     // one FLAPPING row per recipient and channel; no DOWN message
-    const rows = await until('FLAPPING rows', async () => {
-      const r = await p.notification.findMany({ where: { incidentId: incident.id } });
-      return r.length ? r : null;
-    }, 5_000);
-    expect(rows.map((n) => `${n.kind}:${n.recipientRole}:${n.channel}`).sort()).toEqual(['FLAPPING:ADMIN:EMAIL', 'FLAPPING:CONTACT:EMAIL', 'FLAPPING:CONTACT:SMS']);
+    const rows = await until(
+      'FLAPPING rows',
+      async () => {
+        const r = await p.notification.findMany({ where: { incidentId: incident.id } });
+        return r.length ? r : null;
+      },
+      5_000,
+    );
+    expect(rows.map((n) => `${n.kind}:${n.recipientRole}:${n.channel}`).sort()).toEqual([
+      'FLAPPING:ADMIN:EMAIL',
+      'FLAPPING:CONTACT:EMAIL',
+      'FLAPPING:CONTACT:SMS',
+    ]);
 
     // live: the port carries the FLAPPING flag and its window
     const flappingEvent = await live.waitFor((e) => e.monitorStatus.flapping, 10_000);
@@ -120,7 +149,12 @@ describe(`flapping in real time (${backend})`, () => {
     expect(flappingEvent.monitorStatus.flap?.failed).toBeGreaterThan(0);
 
     // the API: the monitor's port status says FLAPPING, with the figures
-    const q = await app.gql<{ node: { portStatuses: { flapping: boolean; flap: { failed: number; checks: number } }[]; policy: { flapWindow: number } } }>(
+    const q = await app.gql<{
+      node: {
+        portStatuses: { flapping: boolean; flap: { failed: number; checks: number } }[];
+        policy: { flapWindow: number };
+      };
+    }>(
       `query($id: ID!) { node(id: $id) { ... on Monitor { portStatuses { flapping flap { failed checks } } policy { flapWindow } } } }`,
       { id: encodeGlobalID('Monitor', monitor.id) },
       { cookie },
@@ -138,17 +172,35 @@ describe(`flapping in real time (${backend})`, () => {
 
     // the listener settles: after a window of answered checks the incident closes, as STABLE
     await flapper.settle();
-    const resolved = await until('resolution', async () => {
-      const i = await p.incident.findUniqueOrThrow({ where: { id: incident.id } });
-      return i.resolvedAt ? i : null;
-    }, 20_000);
+    const resolved = await until(
+      'resolution',
+      async () => {
+        const i = await p.incident.findUniqueOrThrow({ where: { id: incident.id } });
+        return i.resolvedAt ? i : null;
+      },
+      20_000,
+    );
     expect(resolved.resolvedAt!.getTime()).toBeGreaterThan(incident.openedAt.getTime());
-    const closing = await until('STABLE rows', async () => {
-      const r = await p.notification.findMany({ where: { incidentId: incident.id, kind: { not: 'FLAPPING' } } });
-      return r.length ? r : null;
-    }, 5_000);
-    expect(closing.map((n) => `${n.kind}:${n.recipientRole}:${n.channel}`).sort()).toEqual(['STABLE:ADMIN:EMAIL', 'STABLE:CONTACT:EMAIL', 'STABLE:CONTACT:SMS']);
-    await live.waitFor((e) => !e.monitorStatus.flapping && e.monitorStatus.phase === 'UP' && live.received.indexOf(e) > live.received.indexOf(flappingEvent), 10_000);
+    const closing = await until(
+      'STABLE rows',
+      async () => {
+        const r = await p.notification.findMany({ where: { incidentId: incident.id, kind: { not: 'FLAPPING' } } });
+        return r.length ? r : null;
+      },
+      5_000,
+    );
+    expect(closing.map((n) => `${n.kind}:${n.recipientRole}:${n.channel}`).sort()).toEqual([
+      'STABLE:ADMIN:EMAIL',
+      'STABLE:CONTACT:EMAIL',
+      'STABLE:CONTACT:SMS',
+    ]);
+    await live.waitFor(
+      (e) =>
+        !e.monitorStatus.flapping &&
+        e.monitorStatus.phase === 'UP' &&
+        live.received.indexOf(e) > live.received.indexOf(flappingEvent),
+      10_000,
+    );
 
     // failure rows are marked; rollups count flapping time apart from down time
     const failures = await p.failureRun.findMany({ where: { monitorId: monitor.id } });
@@ -162,10 +214,16 @@ describe(`flapping in real time (${backend})`, () => {
 
     // the log by hour marks the flapping period; the statistics count it separately
     const now = Date.now();
-    const log = await app.gql<{ monitorLog: { data: { buckets: { flapping: boolean; flappingSeconds: number; flappingFailures: number }[] } } }>(
+    const log = await app.gql<{
+      monitorLog: { data: { buckets: { flapping: boolean; flappingSeconds: number; flappingFailures: number }[] } };
+    }>(
       `query($m: ID!, $from: DateTime!, $to: DateTime!) { monitorLog(monitor: $m, granularity: HOUR, from: $from, to: $to, timeZone: "UTC") {
         ... on QueryMonitorLogSuccess { data { buckets { flapping flappingSeconds flappingFailures } } } } }`,
-      { m: encodeGlobalID('Monitor', monitor.id), from: new Date(now - 7_200_000).toISOString(), to: new Date(now + 3_600_000).toISOString() },
+      {
+        m: encodeGlobalID('Monitor', monitor.id),
+        from: new Date(now - 7_200_000).toISOString(),
+        to: new Date(now + 3_600_000).toISOString(),
+      },
       { cookie },
     );
     expect(log.body.errors).toBeUndefined();

@@ -43,7 +43,15 @@ describe(`prober self-outage guard (${backend})`, () => {
     const ids: string[] = [];
     for (let i = 0; i < 24; i++) {
       const host = `127.0.${i + 1}.1`;
-      const m = await makeMonitor(p, { accountId: owners[i % 3]!.id, ip: host, probeHost: host, ports: [port], intervalSec: 10, retryIntervalSec: 5, failureThreshold: 3 });
+      const m = await makeMonitor(p, {
+        accountId: owners[i % 3]!.id,
+        ip: host,
+        probeHost: host,
+        ports: [port],
+        intervalSec: 10,
+        retryIntervalSec: 5,
+        failureThreshold: 3,
+      });
       ids.push(m.id);
     }
     probe = createProbeRuntime({
@@ -53,25 +61,41 @@ describe(`prober self-outage guard (${backend})`, () => {
     });
     await probe.start();
 
-    await until('a PROBE_DEGRADED incident', async () => (await p.incident.count({ where: { kind: 'PROBE_DEGRADED' } })) === 1, 30_000);
+    await until(
+      'a PROBE_DEGRADED incident',
+      async () => (await p.incident.count({ where: { kind: 'PROBE_DEGRADED' } })) === 1,
+      30_000,
+    );
     // every port keeps failing past its threshold; no customer incident, no customer message
     await new Promise((r) => setTimeout(r, 12_000));
     await probe.flush();
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
     expect(await p.notification.count({ where: { recipientRole: 'CONTACT' } })).toBe(0);
-    const degraded = await p.incident.findFirstOrThrow({ where: { kind: 'PROBE_DEGRADED' }, include: { notifications: true } });
-    expect(degraded.reason).toMatch(/\d+ of \d+ hosts \(\d+ of \d+ networks, [23] customers\) answered none of their regular checks/);
+    const degraded = await p.incident.findFirstOrThrow({
+      where: { kind: 'PROBE_DEGRADED' },
+      include: { notifications: true },
+    });
+    expect(degraded.reason).toMatch(
+      /\d+ of \d+ hosts \(\d+ of \d+ networks, [23] customers\) answered none of their regular checks/,
+    );
     expect(degraded.notifications.map((n) => [n.kind, n.recipient])).toEqual([['PROBE_DEGRADED', 'noc@example.com']]);
     expect((await p.failureRun.aggregate({ _sum: { count: true } }))._sum.count ?? 0).toBeGreaterThanOrEqual(24 * 2); // failures are still logged
     // the monitors say their alerts are held: from the probing process, and from the database alone
-    const row = await p.monitor.findFirstOrThrow({ where: { id: { in: ids }, portStates: { some: { phase: 'DOWN' } } }, include: { portStates: true } });
+    const row = await p.monitor.findFirstOrThrow({
+      where: { id: { in: ids }, portStates: { some: { phase: 'DOWN' } } },
+      include: { portStates: true },
+    });
     expect(await monitorAlertsHeld({ prisma: p, probeStatus: (id) => probe!.status(id) }, row)).toBe(true);
     expect(await monitorAlertsHeld({ prisma: p }, row)).toBe(true);
 
     // the "outage" ends: the ports answer; the guard clears; held alerts find the ports UP
     listener = net.createServer((s) => s.on('error', () => {}));
     await new Promise<void>((r) => listener!.listen(port, '0.0.0.0', r));
-    await until('the degraded incident to resolve', async () => (await p.incident.findUniqueOrThrow({ where: { id: degraded.id } })).resolvedAt !== null, 60_000);
+    await until(
+      'the degraded incident to resolve',
+      async () => (await p.incident.findUniqueOrThrow({ where: { id: degraded.id } })).resolvedAt !== null,
+      60_000,
+    );
     await probe.flush();
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
     expect(await p.notification.count({ where: { incidentId: degraded.id, kind: 'PROBE_RECOVERED' } })).toBe(1);

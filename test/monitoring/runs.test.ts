@@ -24,7 +24,8 @@ function expectExact(h: Harness): RunRow[] {
   for (const r of runs) expect(r.slots.reduce((a, b) => a + b, 0)).toBe(r.count);
   const sorted = [...runs].sort((a, b) => a.port - b.port || a.firstAt.getTime() - b.firstAt.getTime());
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.port === sorted[i - 1]!.port) expect(sorted[i]!.firstAt.getTime()).toBeGreaterThan(sorted[i - 1]!.lastAt.getTime());
+    if (sorted[i]!.port === sorted[i - 1]!.port)
+      expect(sorted[i]!.firstAt.getTime()).toBeGreaterThan(sorted[i - 1]!.lastAt.getTime());
   }
   return sorted;
 }
@@ -44,7 +45,14 @@ describe('failure runs', () => {
       [22, incident.id, 'ECONNREFUSED'],
       [22, incident.id, 'ECONNREFUSED'],
     ]);
-    expect(runs[2]!.firstAt.getTime()).toBe(Math.min(...h.failures().filter((f) => f.at.getTime() >= T0 + 24 * HOUR).map((f) => f.at.getTime())));
+    expect(runs[2]!.firstAt.getTime()).toBe(
+      Math.min(
+        ...h
+          .failures()
+          .filter((f) => f.at.getTime() >= T0 + 24 * HOUR)
+          .map((f) => f.at.getTime()),
+      ),
+    );
     expect(runs.reduce((n, r) => n + r.count, 0)).toBe(h.failures().length);
     expect(h.failures().length).toBeGreaterThan(24 * 20 - 5); // ~20 checks an hour at 180 s
   });
@@ -75,7 +83,10 @@ describe('failure runs', () => {
   it('checks in a maintenance window are a run of their own, marked', async () => {
     const h = engineHarness({ world: (_host, port, at) => (port === 22 && at >= 10 * MIN ? refused : null) });
     h.addMonitor({
-      id: 'web', host: '203.0.113.5', ports: [22], failureThreshold: 1,
+      id: 'web',
+      host: '203.0.113.5',
+      ports: [22],
+      failureThreshold: 1,
       maintenance: [{ kind: 'once', startsAt: T0 + 20 * MIN, endsAt: T0 + 40 * MIN }],
     });
     h.start();
@@ -101,7 +112,11 @@ describe('failure runs', () => {
     expect(h.failures().length).toBeGreaterThan(before);
     const afterRestart = h.failures().slice(before);
     expect(runs.some((r) => r.firstAt.getTime() === afterRestart[0]!.at.getTime())).toBe(true);
-    expect(runs.filter((r) => r.firstAt.getTime() < afterRestart[0]!.at.getTime()).every((r) => r.lastAt.getTime() < afterRestart[0]!.at.getTime())).toBe(true);
+    expect(
+      runs
+        .filter((r) => r.firstAt.getTime() < afterRestart[0]!.at.getTime())
+        .every((r) => r.lastAt.getTime() < afterRestart[0]!.at.getTime()),
+    ).toBe(true);
   });
 });
 
@@ -109,7 +124,10 @@ describe('failure runs of a flapping port', () => {
   it('span the successes while the port is FLAPPING: a few rows a day, marked, counted exactly', async () => {
     const interval = 180 * S;
     // two checks of three refused, for six hours, then steady
-    const h = engineHarness({ world: (_host, port, at) => (port === 22 && at < 6 * HOUR && Math.floor(at / interval) % 3 !== 0 ? refused : null) });
+    const h = engineHarness({
+      world: (_host, port, at) =>
+        port === 22 && at < 6 * HOUR && Math.floor(at / interval) % 3 !== 0 ? refused : null,
+    });
     h.addMonitor({ id: 'web', host: '203.0.113.5', ports: [22] });
     h.start();
     await h.runUntil(8 * HOUR);

@@ -33,7 +33,13 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
     const port = (listener.address() as net.AddressInfo).port;
     const owner = await makeCustomer(db.prisma, 'sharer');
     for (let i = 0; i < MONITORS; i++) {
-      await makeMonitor(db.prisma, { accountId: owner.id, ip: `198.18.0.${i + 1}`, probeHost: '127.0.0.1', ports: [port], intervalSec: 10 });
+      await makeMonitor(db.prisma, {
+        accountId: owner.id,
+        ip: `198.18.0.${i + 1}`,
+        probeHost: '127.0.0.1',
+        ports: [port],
+        intervalSec: 10,
+      });
     }
 
     // process A: a child we can SIGKILL
@@ -86,7 +92,8 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
     await new Promise((r) => setTimeout(r, 2_000));
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 11_000));
-    const inWindow = (list: { key: string; at: number }[]) => new Set(list.filter((c) => c.at >= from).map((c) => c.key));
+    const inWindow = (list: { key: string; at: number }[]) =>
+      new Set(list.filter((c) => c.at >= from).map((c) => c.key));
     const a = inWindow(checksA);
     const bKeys = inWindow(checksB);
     expect([...a].filter((k) => bKeys.has(k))).toEqual([]);

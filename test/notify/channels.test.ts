@@ -3,23 +3,53 @@
 // replays; webhooks honour the IP policy.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAlimtalkProvider, type AlimtalkProvider } from '../../server/notify/alimtalk/nhn.ts';
-import { ALIMTALK_TEMPLATES, alimtalkParameters, fillTemplate, templateVariables } from '../../server/notify/alimtalk/templates.ts';
+import {
+  ALIMTALK_TEMPLATES,
+  alimtalkParameters,
+  fillTemplate,
+  templateVariables,
+} from '../../server/notify/alimtalk/templates.ts';
 import { renderSlack, renderTelegram } from '../../server/notify/chat.ts';
 import { createSlackChannel, slackRecipient } from '../../server/notify/slack.ts';
 import { createTelegramChannel } from '../../server/notify/telegram.ts';
 import type { AlertContent } from '../../server/notify/types.ts';
-import { buildWebhookEvent, createWebhookChannel, signWebhook, verifyWebhookSignature } from '../../server/notify/webhook.ts';
 import {
-  startAlimtalkFake, startSignedWebhookReceiver, startSlackFake, startTelegramFake,
-  type AlimtalkFake, type SignedWebhookReceiver, type SlackFake, type TelegramFake,
+  buildWebhookEvent,
+  createWebhookChannel,
+  signWebhook,
+  verifyWebhookSignature,
+} from '../../server/notify/webhook.ts';
+import {
+  startAlimtalkFake,
+  startSignedWebhookReceiver,
+  startSlackFake,
+  startTelegramFake,
+  type AlimtalkFake,
+  type SignedWebhookReceiver,
+  type SlackFake,
+  type TelegramFake,
 } from './fakes/index.ts';
 
 const down: AlertContent = {
-  kind: 'DOWN', lang: 'ko', host: '203.0.113.5', ports: [80, 22], error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' },
-  at: new Date('2026-11-24T09:20:00Z'), openedAt: new Date('2026-11-24T09:20:00Z'), incidentId: 'inc1', monitorName: 'web <1>',
-  logUrl: 'https://pw.example.com/incidents/inc1', ackUrl: 'https://pw.example.com/t/a/tok',
+  kind: 'DOWN',
+  lang: 'ko',
+  host: '203.0.113.5',
+  ports: [80, 22],
+  error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' },
+  at: new Date('2026-11-24T09:20:00Z'),
+  openedAt: new Date('2026-11-24T09:20:00Z'),
+  incidentId: 'inc1',
+  monitorName: 'web <1>',
+  logUrl: 'https://pw.example.com/incidents/inc1',
+  ackUrl: 'https://pw.example.com/t/a/tok',
 };
-const recovered: AlertContent = { ...down, kind: 'RECOVERED', lang: 'en', at: new Date('2026-11-24T10:22:30Z'), resolvedAt: new Date('2026-11-24T10:22:30Z') };
+const recovered: AlertContent = {
+  ...down,
+  kind: 'RECOVERED',
+  lang: 'en',
+  at: new Date('2026-11-24T10:22:30Z'),
+  resolvedAt: new Date('2026-11-24T10:22:30Z'),
+};
 delete recovered.ackUrl;
 
 describe('rendering for chat and AlimTalk', () => {
@@ -69,8 +99,12 @@ describe('Slack incoming webhook', () => {
     expect(fake.received[0]?.body.blocks).toEqual(msg.blocks);
     expect(fake.received[0]?.contentType).toMatch(/^application\/json/);
   });
-  it('permanent refusals are FAILED with Slack\'s words', async () => {
-    fake.enqueue({ kind: 'http', status: 404, body: 'no_service' }, { kind: 'http', status: 410, body: 'channel_is_archived' }, { kind: 'http', status: 400, body: 'invalid_payload' });
+  it("permanent refusals are FAILED with Slack's words", async () => {
+    fake.enqueue(
+      { kind: 'http', status: 404, body: 'no_service' },
+      { kind: 'http', status: 410, body: 'channel_is_archived' },
+      { kind: 'http', status: 400, body: 'invalid_payload' },
+    );
     for (const word of ['no_service', 'channel_is_archived', 'invalid_payload']) {
       const out = await slack().send({ ledgerId: 'l1', webhookUrl: fake.webhookUrl, message: msg });
       expect(out.status).toBe('FAILED');
@@ -78,7 +112,10 @@ describe('Slack incoming webhook', () => {
     }
   });
   it('429 with Retry-After and 500 are RETRY; Retry-After becomes a floor', async () => {
-    fake.enqueue({ kind: 'http', status: 429, body: 'rate_limited', headers: { 'Retry-After': '30' } }, { kind: 'http', status: 500, body: 'rollup_error' });
+    fake.enqueue(
+      { kind: 'http', status: 429, body: 'rate_limited', headers: { 'Retry-After': '30' } },
+      { kind: 'http', status: 500, body: 'rollup_error' },
+    );
     const a = await slack().send({ ledgerId: 'l1', webhookUrl: fake.webhookUrl, message: msg });
     expect(a).toMatchObject({ status: 'RETRY', retryAfterMs: 30_000 });
     const b = await slack().send({ ledgerId: 'l1', webhookUrl: fake.webhookUrl, message: msg });
@@ -101,7 +138,8 @@ describe('Slack incoming webhook', () => {
 
 describe('Telegram sendMessage', () => {
   let fake: TelegramFake;
-  const tg = (token?: string) => createTelegramChannel({ fetch, baseUrl: fake.url, botToken: token ?? fake.token, timeoutMs: 500 });
+  const tg = (token?: string) =>
+    createTelegramChannel({ fetch, baseUrl: fake.url, botToken: token ?? fake.token, timeoutMs: 500 });
   beforeAll(async () => (fake = await startTelegramFake()));
   afterAll(() => fake.close());
   beforeEach(() => {
@@ -115,14 +153,29 @@ describe('Telegram sendMessage', () => {
     expect(out.status === 'SENT' && out.providerMessageId).toMatch(/^\d+$/);
     expect(fake.received[0]?.body).toMatchObject({ chat_id: '-1001234567', parse_mode: 'HTML' });
   });
-  it('chat not found and bot blocked are FAILED with Telegram\'s description', async () => {
-    fake.enqueue({ kind: 'error', code: 400, description: 'Bad Request: chat not found' }, { kind: 'error', code: 403, description: 'Forbidden: bot was blocked by the user' });
-    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({ status: 'FAILED', detail: 'Telegram 400: Bad Request: chat not found' });
-    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({ status: 'FAILED', detail: 'Telegram 403: Forbidden: bot was blocked by the user' });
+  it("chat not found and bot blocked are FAILED with Telegram's description", async () => {
+    fake.enqueue(
+      { kind: 'error', code: 400, description: 'Bad Request: chat not found' },
+      { kind: 'error', code: 403, description: 'Forbidden: bot was blocked by the user' },
+    );
+    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({
+      status: 'FAILED',
+      detail: 'Telegram 400: Bad Request: chat not found',
+    });
+    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({
+      status: 'FAILED',
+      detail: 'Telegram 403: Forbidden: bot was blocked by the user',
+    });
   });
   it('429 flood control honours parameters.retry_after; 5xx, a bad token and a timeout are RETRY', async () => {
-    fake.enqueue({ kind: 'error', code: 429, description: 'Too Many Requests: retry after 7', retryAfter: 7 }, { kind: 'error', code: 502, description: 'Bad Gateway' });
-    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({ status: 'RETRY', retryAfterMs: 7000 });
+    fake.enqueue(
+      { kind: 'error', code: 429, description: 'Too Many Requests: retry after 7', retryAfter: 7 },
+      { kind: 'error', code: 502, description: 'Bad Gateway' },
+    );
+    expect(await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).toMatchObject({
+      status: 'RETRY',
+      retryAfterMs: 7000,
+    });
     expect((await tg().send({ ledgerId: 'l1', chatId: '42', text: 'x' })).status).toBe('RETRY');
     const bad = await tg('999:wrong').send({ ledgerId: 'l1', chatId: '42', text: 'x' });
     expect(bad.status).toBe('RETRY');
@@ -138,7 +191,14 @@ describe('NHN Cloud AlimTalk v2.3', () => {
   const params = alimtalkParameters(down);
   beforeAll(async () => {
     fake = await startAlimtalkFake();
-    at = createAlimtalkProvider({ baseUrl: fake.url, appKey: fake.appKey, secretKey: fake.secretKey, senderKey: fake.senderKey, fetch, timeoutMs: 500 });
+    at = createAlimtalkProvider({
+      baseUrl: fake.url,
+      appKey: fake.appKey,
+      secretKey: fake.secretKey,
+      senderKey: fake.senderKey,
+      fetch,
+      timeoutMs: 500,
+    });
   });
   afterAll(() => fake.close());
   beforeEach(() => {
@@ -148,10 +208,17 @@ describe('NHN Cloud AlimTalk v2.3', () => {
   });
 
   it('sends the template code and parameters to a domestic number, then reads the delivery result', async () => {
-    const out = await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'PW_DOWN_KO', templateParameter: params });
+    const out = await at.send({
+      ledgerId: 'l1',
+      to: '+821012345678',
+      templateCode: 'PW_DOWN_KO',
+      templateParameter: params,
+    });
     expect(out.status).toBe('SENT');
     expect(fake.received[0]?.body).toEqual({
-      senderKey: fake.senderKey, templateCode: 'PW_DOWN_KO', senderGroupingKey: 'l1',
+      senderKey: fake.senderKey,
+      templateCode: 'PW_DOWN_KO',
+      senderGroupingKey: 'l1',
       recipientList: [{ recipientNo: '01012345678', templateParameter: params, recipientGroupingKey: 'l1' }],
     });
     expect(fake.received[0]?.secretKey).toBe(fake.secretKey);
@@ -169,23 +236,44 @@ describe('NHN Cloud AlimTalk v2.3', () => {
     expect((await at.queryResult(out2.status === 'SENT' ? out2.providerMessageId! : '')).state).toBe('PENDING');
   });
   it('refusals inside HTTP 200 (request or recipient) are FAILED; foreign numbers and missing templates never reach NHN', async () => {
-    fake.enqueue({ kind: 'headerFailure', resultCode: -1006, resultMessage: 'Invalid template code.' }, { kind: 'recipientFailure', resultCode: -2016, resultMessage: 'Template parameter is missing.' });
-    expect(await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params })).toMatchObject({ status: 'FAILED', detail: 'NHN AlimTalk -1006: Invalid template code.' });
-    expect(await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params })).toMatchObject({ status: 'FAILED', detail: 'NHN AlimTalk -2016: Template parameter is missing.' });
+    fake.enqueue(
+      { kind: 'headerFailure', resultCode: -1006, resultMessage: 'Invalid template code.' },
+      { kind: 'recipientFailure', resultCode: -2016, resultMessage: 'Template parameter is missing.' },
+    );
+    expect(
+      await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params }),
+    ).toMatchObject({ status: 'FAILED', detail: 'NHN AlimTalk -1006: Invalid template code.' });
+    expect(
+      await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params }),
+    ).toMatchObject({ status: 'FAILED', detail: 'NHN AlimTalk -2016: Template parameter is missing.' });
     fake.received.length = 0;
-    expect((await at.send({ ledgerId: 'l1', to: '+14155552671', templateCode: 'T', templateParameter: params })).status).toBe('FAILED');
-    expect((await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: '', templateParameter: params })).status).toBe('FAILED');
+    expect(
+      (await at.send({ ledgerId: 'l1', to: '+14155552671', templateCode: 'T', templateParameter: params })).status,
+    ).toBe('FAILED');
+    expect(
+      (await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: '', templateParameter: params })).status,
+    ).toBe('FAILED');
     expect(fake.received).toHaveLength(0);
   });
   it('429, 5xx, a system error and a timeout are RETRY', async () => {
     fake.enqueue(
-      { kind: 'http', status: 429, body: '{"header":{"isSuccessful":false,"resultCode":-429,"resultMessage":"Too many requests"}}', headers: { 'Retry-After': '3' } },
+      {
+        kind: 'http',
+        status: 429,
+        body: '{"header":{"isSuccessful":false,"resultCode":-429,"resultMessage":"Too many requests"}}',
+        headers: { 'Retry-After': '3' },
+      },
       { kind: 'http', status: 503, body: '' },
       { kind: 'headerFailure', resultCode: -9999, resultMessage: 'System error.' },
       { kind: 'hang' },
     );
-    expect(await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params })).toMatchObject({ status: 'RETRY', retryAfterMs: 3000 });
-    for (let i = 0; i < 3; i++) expect((await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params })).status).toBe('RETRY');
+    expect(
+      await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params }),
+    ).toMatchObject({ status: 'RETRY', retryAfterMs: 3000 });
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await at.send({ ledgerId: 'l1', to: '+821012345678', templateCode: 'T', templateParameter: params })).status,
+      ).toBe('RETRY');
   });
 });
 
@@ -208,11 +296,25 @@ describe('signed webhooks', () => {
     const out = await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback });
     expect(out).toMatchObject({ status: 'SENT', detail: 'receiver answered HTTP 200' });
     expect(rx.events).toEqual([JSON.parse(JSON.stringify(event))]);
-    expect(rx.events[0]).toMatchObject({ schema: 'portwatch.event.v1', type: 'incident.opened', id: 'ledger1', incident: { host: '203.0.113.5', ports: [22, 80] } });
-    expect(rx.attempts[0]?.headers).toMatchObject({ 'x-portwatch-event': 'incident.opened', 'x-portwatch-delivery': 'ledger1' });
+    expect(rx.events[0]).toMatchObject({
+      schema: 'portwatch.event.v1',
+      type: 'incident.opened',
+      id: 'ledger1',
+      incident: { host: '203.0.113.5', ports: [22, 80] },
+    });
+    expect(rx.attempts[0]?.headers).toMatchObject({
+      'x-portwatch-event': 'incident.opened',
+      'x-portwatch-delivery': 'ledger1',
+    });
   });
   it('a wrong secret is refused by the receiver (401 → FAILED)', async () => {
-    const out = await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: 'another-secret', event, policy: allowLoopback });
+    const out = await hook.send({
+      ledgerId: 'ledger1',
+      url: rx.url,
+      secret: 'another-secret',
+      event,
+      policy: allowLoopback,
+    });
     expect(out.status).toBe('FAILED');
     expect(rx.attempts[0]?.reason).toBe('signature does not match');
     expect(rx.events).toHaveLength(0);
@@ -221,7 +323,15 @@ describe('signed webhooks', () => {
     const fresh = buildWebhookEvent('ledger-replay', down);
     await hook.send({ ledgerId: 'ledger-replay', url: rx.url, secret: rx.secret, event: fresh, policy: allowLoopback });
     const first = rx.attempts[0]!;
-    const replay = () => fetch(rx.url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Portwatch-Signature': first.headers['x-portwatch-signature'] ?? '' }, body: first.rawBody });
+    const replay = () =>
+      fetch(rx.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Portwatch-Signature': first.headers['x-portwatch-signature'] ?? '',
+        },
+        body: first.rawBody,
+      });
     const soon = await replay();
     expect(soon.status).toBe(200);
     expect(await soon.text()).toBe('duplicate');
@@ -232,29 +342,58 @@ describe('signed webhooks', () => {
     expect(rx.events).toHaveLength(1);
     // a tampered body with the old signature fails too
     rx.setNow(() => Date.now());
-    const tampered = await fetch(rx.url, { method: 'POST', headers: { 'X-Portwatch-Signature': first.headers['x-portwatch-signature'] ?? '' }, body: first.rawBody.replace('203.0.113.5', '203.0.113.6') });
+    const tampered = await fetch(rx.url, {
+      method: 'POST',
+      headers: { 'X-Portwatch-Signature': first.headers['x-portwatch-signature'] ?? '' },
+      body: first.rawBody.replace('203.0.113.5', '203.0.113.6'),
+    });
     expect(tampered.status).toBe(401);
   });
   it('verifyWebhookSignature accepts any of several secrets (rotation) and refuses a malformed header', () => {
     const body = '{"a":1}';
     const h = signWebhook('new-secret', 1_000, body);
-    expect(verifyWebhookSignature({ secrets: ['old', 'new-secret'], header: h, rawBody: body, nowMs: 1_000_000 })).toEqual({ ok: true, timestamp: 1000 });
+    expect(
+      verifyWebhookSignature({ secrets: ['old', 'new-secret'], header: h, rawBody: body, nowMs: 1_000_000 }),
+    ).toEqual({ ok: true, timestamp: 1000 });
     expect(verifyWebhookSignature({ secrets: ['x'], header: 'garbage', rawBody: body }).ok).toBe(false);
   });
   it('5xx, 429 and timeouts are RETRY; other 4xx FAILED; each names the status code', async () => {
-    rx.enqueue({ kind: 'http', status: 503, body: 'maintenance' }, { kind: 'http', status: 429, headers: { 'Retry-After': '12' } }, { kind: 'http', status: 410, body: 'gone' }, { kind: 'hang' });
-    expect(await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback })).toMatchObject({ status: 'RETRY', detail: 'receiver answered HTTP 503: maintenance' });
-    expect(await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback })).toMatchObject({ status: 'RETRY', retryAfterMs: 12_000 });
-    expect(await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback })).toMatchObject({ status: 'FAILED', detail: 'receiver answered HTTP 410: gone' });
+    rx.enqueue(
+      { kind: 'http', status: 503, body: 'maintenance' },
+      { kind: 'http', status: 429, headers: { 'Retry-After': '12' } },
+      { kind: 'http', status: 410, body: 'gone' },
+      { kind: 'hang' },
+    );
+    expect(
+      await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback }),
+    ).toMatchObject({ status: 'RETRY', detail: 'receiver answered HTTP 503: maintenance' });
+    expect(
+      await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback }),
+    ).toMatchObject({ status: 'RETRY', retryAfterMs: 12_000 });
+    expect(
+      await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback }),
+    ).toMatchObject({ status: 'FAILED', detail: 'receiver answered HTTP 410: gone' });
     const t = await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: allowLoopback });
     expect(t.status).toBe('RETRY');
     expect(t.detail).toMatch(/timeout/);
   });
   it('addresses the IP policy refuses are never called, by literal or by name', async () => {
-    const byIp = await hook.send({ ledgerId: 'ledger1', url: rx.url, secret: rx.secret, event, policy: refuseLoopback });
+    const byIp = await hook.send({
+      ledgerId: 'ledger1',
+      url: rx.url,
+      secret: rx.secret,
+      event,
+      policy: refuseLoopback,
+    });
     expect(byIp).toMatchObject({ status: 'FAILED' });
     expect(byIp.detail).toContain('refused by the IP policy');
-    const byName = await hook.send({ ledgerId: 'ledger1', url: rx.url.replace('127.0.0.1', 'localhost'), secret: rx.secret, event, policy: refuseLoopback });
+    const byName = await hook.send({
+      ledgerId: 'ledger1',
+      url: rx.url.replace('127.0.0.1', 'localhost'),
+      secret: rx.secret,
+      event,
+      policy: refuseLoopback,
+    });
     expect(byName.status).toBe('FAILED');
     expect(byName.detail).toMatch(/localhost resolves to .*loopback/);
     expect(rx.attempts).toHaveLength(0);

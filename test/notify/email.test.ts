@@ -5,11 +5,19 @@ import { renderEmail } from '../../server/notify/render.ts';
 import { closedPort, startSmtpSink, type SmtpSink } from './fakes/index.ts';
 
 const from = 'portwatch <alerts@portwatch.test>';
-const rendered = renderEmail({
-  kind: 'DOWN', lang: 'ko', host: '203.0.113.5', ports: [22, 80],
-  error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' },
-  at: new Date('2025-11-24T09:20:05Z'), incidentId: 'inc_01', logUrl: 'https://pw.example.com/logs/1',
-}, { readLinkUrl: 'https://pw.example.com/t/r/TOKEN', trackingPixelUrl: 'https://pw.example.com/t/p/TOKEN.gif' });
+const rendered = renderEmail(
+  {
+    kind: 'DOWN',
+    lang: 'ko',
+    host: '203.0.113.5',
+    ports: [22, 80],
+    error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 203.0.113.5:22' },
+    at: new Date('2025-11-24T09:20:05Z'),
+    incidentId: 'inc_01',
+    logUrl: 'https://pw.example.com/logs/1',
+  },
+  { readLinkUrl: 'https://pw.example.com/t/r/TOKEN', trackingPixelUrl: 'https://pw.example.com/t/p/TOKEN.gif' },
+);
 
 describe('e-mail channel over real SMTP', () => {
   let sink: SmtpSink;
@@ -58,7 +66,9 @@ describe('e-mail channel over real SMTP', () => {
   });
 
   it('550 at RCPT → FAILED with the server text', async () => {
-    sink.setBehaviour({ rcpt: { code: 550, message: '5.1.1 <nobody@example.com>: Recipient address rejected: User unknown' } });
+    sink.setBehaviour({
+      rcpt: { code: 550, message: '5.1.1 <nobody@example.com>: Recipient address rejected: User unknown' },
+    });
     const out = await channel.send({ ledgerId: 'cm3ledger03', to: 'nobody@example.com', ...rendered });
     expect(out.status).toBe('FAILED');
     expect(out.detail).toContain('550');
@@ -91,8 +101,18 @@ describe('e-mail channel over real SMTP', () => {
 
   it('server down (closed port) → RETRY', async () => {
     const port = await closedPort();
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 2000 });
-    const out = await createEmailChannel({ transporter: t, from }).send({ ledgerId: 'cm3ledger08', to: 'ops@example.com', ...rendered });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      ignoreTLS: true,
+      connectionTimeout: 2000,
+    });
+    const out = await createEmailChannel({ transporter: t, from }).send({
+      ledgerId: 'cm3ledger08',
+      to: 'ops@example.com',
+      ...rendered,
+    });
     t.close();
     expect(out.status).toBe('RETRY');
     expect(out.detail).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
@@ -101,13 +121,19 @@ describe('e-mail channel over real SMTP', () => {
   it('a server that stalls → RETRY (socket timeout)', async () => {
     sink.setBehaviour({ dataDelayMs: 1500 });
     const t = nodemailer.createTransport({ ...sink.transportOptions, socketTimeout: 300 });
-    const out = await createEmailChannel({ transporter: t, from }).send({ ledgerId: 'cm3ledger09', to: 'ops@example.com', ...rendered });
+    const out = await createEmailChannel({ transporter: t, from }).send({
+      ledgerId: 'cm3ledger09',
+      to: 'ops@example.com',
+      ...rendered,
+    });
     t.close();
     expect(out.status).toBe('RETRY');
     expect(out.detail).toMatch(/ETIMEDOUT|timeout/i);
   });
 
   it('refuses a ledger id that cannot travel in a Message-ID', async () => {
-    await expect(channel.send({ ledgerId: 'bad id<>', to: 'ops@example.com', ...rendered })).rejects.toThrow(/ledger id/);
+    await expect(channel.send({ ledgerId: 'bad id<>', to: 'ops@example.com', ...rendered })).rejects.toThrow(
+      /ledger id/,
+    );
   });
 });

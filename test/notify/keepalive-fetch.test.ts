@@ -13,7 +13,13 @@ describe('keep-alive provider client', () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body, type: req.headers['content-type'], port: req.socket.remotePort ?? 0 });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        body,
+        type: req.headers['content-type'],
+        port: req.socket.remotePort ?? 0,
+      });
       if (req.url === '/hang') return; // never answers
       res.writeHead(req.url === '/busy' ? 429 : 200, { 'content-type': 'application/json', 'retry-after': '3' });
       res.end(JSON.stringify({ echo: body, 한글: '확인' }));
@@ -32,7 +38,11 @@ describe('keep-alive provider client', () => {
   });
 
   it('posts the body with its headers and hands back status, headers and the UTF-8 body; one connection for consecutive requests', async () => {
-    const r1 = await f(`${base}/send`, { method: 'POST', headers: { 'Content-Type': 'application/json;charset=UTF-8' }, body: '{"a":"장애"}' });
+    const r1 = await f(`${base}/send`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+      body: '{"a":"장애"}',
+    });
     const r2 = await f(`${base}/busy`, { method: 'POST', body: 'x' });
     expect(r1.status).toBe(200);
     expect(await r1.json()).toEqual({ echo: '{"a":"장애"}', 한글: '확인' });
@@ -47,8 +57,14 @@ describe('keep-alive provider client', () => {
 
   it('a timeout and a refused connection become RETRY outcomes naming why', async () => {
     const timedOut = await httpCall(f, `${base}/hang`, { method: 'POST', body: '{}' }, 200);
-    expect(timedOut).toMatchObject({ kind: 'error', outcome: { status: 'RETRY', detail: 'timeout after 200 ms (the provider may still have accepted the message)' } });
+    expect(timedOut).toMatchObject({
+      kind: 'error',
+      outcome: { status: 'RETRY', detail: 'timeout after 200 ms (the provider may still have accepted the message)' },
+    });
     const refused = await httpCall(f, 'http://127.0.0.1:1/x', { method: 'POST', body: '{}' }, 2_000);
-    expect(refused).toMatchObject({ kind: 'error', outcome: { status: 'RETRY', detail: 'network error: ECONNREFUSED' } });
+    expect(refused).toMatchObject({
+      kind: 'error',
+      outcome: { status: 'RETRY', detail: 'network error: ECONNREFUSED' },
+    });
   });
 });

@@ -20,7 +20,10 @@ function content(over: Partial<AlertContent> = {}): AlertContent {
     ...over,
   };
 }
-const links = { trackingPixelUrl: 'https://pw.example.com/t/p/PIX.gif', readLinkUrl: 'https://pw.example.com/t/r/READ' };
+const links = {
+  trackingPixelUrl: 'https://pw.example.com/t/p/PIX.gif',
+  readLinkUrl: 'https://pw.example.com/t/r/READ',
+};
 
 describe('renderEmail', () => {
   it('English DOWN names host, ports, OS error, UTC time and the links', () => {
@@ -90,7 +93,9 @@ describe('renderEmail', () => {
 
 describe('renderSms', () => {
   it('is short and exact (en, UTC)', () => {
-    expect(renderSms(content({ ackUrl: undefined }))).toBe('[portwatch] DOWN 203.0.113.5 ports 22,80 ECONNREFUSED 11-24 09:20');
+    expect(renderSms(content({ ackUrl: undefined }))).toBe(
+      '[portwatch] DOWN 203.0.113.5 ports 22,80 ECONNREFUSED 11-24 09:20',
+    );
   });
 
   it('is short and exact (ko, Seoul) and fits one SMS', () => {
@@ -103,14 +108,25 @@ describe('renderSms', () => {
     const kinds: MessageKind[] = ['DOWN', 'RECOVERED', 'REMINDER', 'ESCALATION', 'PROBE_DEGRADED', 'PROBE_RECOVERED'];
     for (const lang of ['ko', 'en'] as Lang[]) {
       for (const kind of kinds) {
-        const s = renderSms(content({ kind, lang, host: '203.0.113.255', ports: [21, 22, 3306], error: { code: 'EHOSTUNREACH', message: 'x' }, ackUrl: undefined }));
+        const s = renderSms(
+          content({
+            kind,
+            lang,
+            host: '203.0.113.255',
+            ports: [21, 22, 3306],
+            error: { code: 'EHOSTUNREACH', message: 'x' },
+            ackUrl: undefined,
+          }),
+        );
         expect(eucKrByteLength(s), `${lang} ${kind}: ${s}`).toBeLessThanOrEqual(SMS_MAX_BYTES);
       }
     }
   });
 
   it('omits the error on recovery, drops emoji, and appends an ack link (making it an LMS)', () => {
-    expect(renderSms(content({ kind: 'RECOVERED', ackUrl: undefined }))).toBe('[portwatch] RECOVERED 203.0.113.5 ports 22,80 11-24 09:20');
+    expect(renderSms(content({ kind: 'RECOVERED', ackUrl: undefined }))).toBe(
+      '[portwatch] RECOVERED 203.0.113.5 ports 22,80 11-24 09:20',
+    );
     expect(renderSms(content({ host: 'srv🔥1', ackUrl: undefined }))).toContain(' srv1 ');
     const withAck = renderSms(content());
     expect(withAck.endsWith('\nACK https://pw.example.com/t/ack/TOKEN')).toBe(true);

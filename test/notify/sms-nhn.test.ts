@@ -14,7 +14,16 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
   const reports: DeliveryReport[] = [];
 
   function make(over: Partial<NhnProviderOptions> = {}): SmsProvider {
-    return createNhnProvider({ baseUrl: fake.url, appKey: fake.appKey, secretKey: fake.secretKey, sendNo: '15446859', webhookSecret: fake.webhookSecret, fetch, timeoutMs: 2000, ...over });
+    return createNhnProvider({
+      baseUrl: fake.url,
+      appKey: fake.appKey,
+      secretKey: fake.secretKey,
+      sendNo: '15446859',
+      webhookSecret: fake.webhookSecret,
+      fetch,
+      timeoutMs: 2000,
+      ...over,
+    });
   }
 
   beforeAll(async () => {
@@ -59,8 +68,13 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
   });
 
   it('sends abroad with internationalRecipientNo, but refuses an LMS abroad without calling NHN', async () => {
-    expect((await provider.send({ ledgerId: 'cm3ledger03', to: '+14155552671', text: 'DOWN 203.0.113.5' })).status).toBe('SENT');
-    expect(fake.received[0]?.body.recipientList[0]).toEqual({ internationalRecipientNo: '14155552671', recipientGroupingKey: 'cm3ledger03' });
+    expect(
+      (await provider.send({ ledgerId: 'cm3ledger03', to: '+14155552671', text: 'DOWN 203.0.113.5' })).status,
+    ).toBe('SENT');
+    expect(fake.received[0]?.body.recipientList[0]).toEqual({
+      internationalRecipientNo: '14155552671',
+      recipientGroupingKey: 'cm3ledger03',
+    });
     const out = await provider.send({ ledgerId: 'cm3ledger04', to: '+14155552671', text: long });
     expect(out).toMatchObject({ status: 'FAILED' });
     expect(out.detail).toMatch(/only within Korea/);
@@ -69,9 +83,19 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
 
   it('a refusal inside an HTTP 200 body → FAILED with resultMessage', async () => {
     fake.setBehaviour({ kind: 'headerFailure', resultCode: -2019, resultMessage: 'RecipientNo is invalid.' });
-    expect(await provider.send({ ledgerId: 'cm3ledger05', to: '+821012345678', text: short })).toMatchObject({ status: 'FAILED', detail: 'NHN -2019: RecipientNo is invalid.' });
-    fake.setBehaviour({ kind: 'recipientFailure', resultCode: -2015, resultMessage: 'Title or Body exceed maximum byte.' });
-    expect(await provider.send({ ledgerId: 'cm3ledger06', to: '+821012345678', text: short })).toMatchObject({ status: 'FAILED', detail: 'NHN -2015: Title or Body exceed maximum byte.' });
+    expect(await provider.send({ ledgerId: 'cm3ledger05', to: '+821012345678', text: short })).toMatchObject({
+      status: 'FAILED',
+      detail: 'NHN -2019: RecipientNo is invalid.',
+    });
+    fake.setBehaviour({
+      kind: 'recipientFailure',
+      resultCode: -2015,
+      resultMessage: 'Title or Body exceed maximum byte.',
+    });
+    expect(await provider.send({ ledgerId: 'cm3ledger06', to: '+821012345678', text: short })).toMatchObject({
+      status: 'FAILED',
+      detail: 'NHN -2015: Title or Body exceed maximum byte.',
+    });
   });
 
   it('NHN system errors inside 200 (-9999) → RETRY', async () => {
@@ -86,9 +110,18 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
   });
 
   it('429 honours Retry-After; 500 → RETRY', async () => {
-    fake.enqueue({ kind: 'http', status: 429, headers: { 'Retry-After': '7' }, body: '' }, { kind: 'http', status: 500, body: 'oops' });
-    expect(await provider.send({ ledgerId: 'cm3ledger09', to: '+821012345678', text: short })).toMatchObject({ status: 'RETRY', retryAfterMs: 7000 });
-    expect(await provider.send({ ledgerId: 'cm3ledger09', to: '+821012345678', text: short })).toMatchObject({ status: 'RETRY', detail: 'NHN HTTP 500' });
+    fake.enqueue(
+      { kind: 'http', status: 429, headers: { 'Retry-After': '7' }, body: '' },
+      { kind: 'http', status: 500, body: 'oops' },
+    );
+    expect(await provider.send({ ledgerId: 'cm3ledger09', to: '+821012345678', text: short })).toMatchObject({
+      status: 'RETRY',
+      retryAfterMs: 7000,
+    });
+    expect(await provider.send({ ledgerId: 'cm3ledger09', to: '+821012345678', text: short })).toMatchObject({
+      status: 'RETRY',
+      detail: 'NHN HTTP 500',
+    });
     expect((await provider.send({ ledgerId: 'cm3ledger09', to: '+821012345678', text: short })).status).toBe('SENT');
   });
 
@@ -97,7 +130,11 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
     const slow = await make({ timeoutMs: 200 }).send({ ledgerId: 'cm3ledger10', to: '+821012345678', text: short });
     expect(slow).toMatchObject({ status: 'RETRY' });
     expect(slow.detail).toMatch(/timeout after 200 ms/);
-    const down = await make({ baseUrl: `http://127.0.0.1:${await closedPort()}` }).send({ ledgerId: 'cm3ledger10', to: '+821012345678', text: short });
+    const down = await make({ baseUrl: `http://127.0.0.1:${await closedPort()}` }).send({
+      ledgerId: 'cm3ledger10',
+      to: '+821012345678',
+      text: short,
+    });
     expect(down).toMatchObject({ status: 'RETRY' });
     expect(down.detail).toMatch(/ECONNREFUSED/);
   });
@@ -106,9 +143,18 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
     const out = await provider.send({ ledgerId: 'cm3ledger11', to: '+821012345678', text: short });
     const id = out.status === 'SENT' ? out.providerMessageId : null;
     expect((await fake.postReport(`${hook.url}/webhooks/nhn`)).status).toBe(200);
-    expect(reports[0]).toMatchObject({ providerMessageId: id, status: 'DELIVERED', ledgerId: 'cm3ledger11', detail: 'COMPLETED: 1000 delivered' });
+    expect(reports[0]).toMatchObject({
+      providerMessageId: id,
+      status: 'DELIVERED',
+      ledgerId: 'cm3ledger11',
+      detail: 'COMPLETED: 1000 delivered',
+    });
     await fake.postReport(`${hook.url}/webhooks/nhn`, { messageStatus: 'FAILED', resultCode: '3001' });
-    expect(reports[1]).toMatchObject({ providerMessageId: id, status: 'FAILED', detail: 'FAILED: 3001 no such subscriber' });
+    expect(reports[1]).toMatchObject({
+      providerMessageId: id,
+      status: 'FAILED',
+      detail: 'FAILED: 3001 no such subscriber',
+    });
     await fake.postReport(`${hook.url}/webhooks/nhn`, { messageStatus: 'COMPLETED', resultCode: '2003' });
     expect(reports[2]).toMatchObject({ status: 'FAILED', detail: 'COMPLETED: 2003 handset switched off' });
   });
@@ -118,16 +164,29 @@ describe('NHN Cloud SMS v3.0 adapter', () => {
     expect((await fake.postReport(hook.url, { signature: 'forged' })).status).toBe(401);
     expect((await fake.postReport(hook.url, { signature: 'missing' })).status).toBe(401);
     expect((await fake.postReport(hook.url, { rawBody: '{not json' })).status).toBe(400);
-    expect((await fake.postReport(hook.url, { rawBody: JSON.stringify({ event: 'MESSAGE_RESULT_UPDATE', hooks: 'x' }) })).status).toBe(400);
+    expect(
+      (await fake.postReport(hook.url, { rawBody: JSON.stringify({ event: 'MESSAGE_RESULT_UPDATE', hooks: 'x' }) }))
+        .status,
+    ).toBe(400);
     expect((await fake.postReport(hook.url, { event: 'UNSUBSCRIBE' })).status).toBe(200);
     expect(reports).toHaveLength(0);
     const noSecret = createNhnProvider({ baseUrl: fake.url, appKey: 'a', secretKey: 'b', sendNo: '1', fetch });
-    expect(noSecret.parseReport!({ headers: { 'x-toast-webhook-signature': 'anything' }, rawBody: '{}', url: '/' })).toMatchObject({ ok: false, status: 401 });
+    expect(
+      noSecret.parseReport!({ headers: { 'x-toast-webhook-signature': 'anything' }, rawBody: '{}', url: '/' }),
+    ).toMatchObject({ ok: false, status: 401 });
   });
 
   it("'static' signature mode compares the header with the configured signature", async () => {
     const staticFake = await startNhnFake({ signatureMode: 'static', webhookSecret: 'console-signature-value' });
-    const p = createNhnProvider({ baseUrl: staticFake.url, appKey: staticFake.appKey, secretKey: staticFake.secretKey, sendNo: '1', webhookSecret: 'console-signature-value', webhookSignatureMode: 'static', fetch });
+    const p = createNhnProvider({
+      baseUrl: staticFake.url,
+      appKey: staticFake.appKey,
+      secretKey: staticFake.secretKey,
+      sendNo: '1',
+      webhookSecret: 'console-signature-value',
+      webhookSignatureMode: 'static',
+      fetch,
+    });
     const got: DeliveryReport[] = [];
     const recv = await startWebhookReceiver((c) => {
       const r = p.parseReport!({ headers: c.headers, rawBody: c.rawBody, url: c.url });

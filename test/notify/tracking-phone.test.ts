@@ -19,9 +19,12 @@ describe('tracking tokens', () => {
     const [, sig] = t.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ v: 1, l: 'someone-else', p: 'read' })).toString('base64url');
     expect(verifyToken(secret, `${forgedPayload}.${sig}`, 'read')).toBeNull();
-    const forgedSig = signToken('attacker-secret-0123456789', { ledgerId: 'cm3ledger01', purpose: 'read' }).split('.')[1];
+    const forgedSig = signToken('attacker-secret-0123456789', { ledgerId: 'cm3ledger01', purpose: 'read' }).split(
+      '.',
+    )[1];
     expect(verifyToken(secret, `${t.split('.')[0]}.${forgedSig}`, 'read')).toBeNull();
-    for (const junk of ['', '.', 'abc', 'a.b.c', `${t}x`, '%%%.%%%']) expect(verifyToken(secret, junk, 'read')).toBeNull();
+    for (const junk of ['', '.', 'abc', 'a.b.c', `${t}x`, '%%%.%%%'])
+      expect(verifyToken(secret, junk, 'read')).toBeNull();
   });
 
   it('refuses short secrets and odd ledger ids', () => {

@@ -30,11 +30,18 @@ function listen(server: net.Server): Promise<Listening> {
     for (const s of sockets) s.destroy();
     server.close();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }),
+    ),
+  );
 }
 
 /** Sends `greeting` on connect (optionally answers lines with `reply`), then keeps or closes. */
-export function lineServer(greeting: string | Buffer | null, opts: { reply?: (line: string) => string | null; closeAfterGreeting?: boolean } = {}) {
+export function lineServer(
+  greeting: string | Buffer | null,
+  opts: { reply?: (line: string) => string | null; closeAfterGreeting?: boolean } = {},
+) {
   return listen(
     net.createServer((s) => {
       if (greeting !== null) s.write(greeting);
@@ -64,10 +71,17 @@ export async function tlsServer(cert: string, key: string): Promise<TlsServerInf
   const servernames: string[] = [];
   let connections = 0;
   const ctx = tls.createSecureContext({ cert, key });
-  const server = tls.createServer({ cert, key, SNICallback: (name, cb) => {
+  const server = tls.createServer(
+    {
+      cert,
+      key,
+      SNICallback: (name, cb) => {
         servernames.push(name);
         cb(null, ctx);
-      } }, (s) => s.end());
+      },
+    },
+    (s) => s.end(),
+  );
   server.on('connection', () => (connections += 1));
   return { ...(await listen(server)), servernames, connections: () => connections };
 }
@@ -80,7 +94,11 @@ export function startTlsServer(kind: Mail, cert: string, key: string, opts: { of
   const ctx = tls.createSecureContext({ cert, key });
   return listen(
     net.createServer((s) => {
-      const greeting = { SMTP: '220 mail.test ESMTP ready\r\n', IMAP: '* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n', POP3: '+OK POP3 ready\r\n' }[kind];
+      const greeting = {
+        SMTP: '220 mail.test ESMTP ready\r\n',
+        IMAP: '* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n',
+        POP3: '+OK POP3 ready\r\n',
+      }[kind];
       s.write(greeting);
       let pending = '';
       const onData = (d: Buffer): void => {
@@ -97,10 +115,14 @@ export function startTlsServer(kind: Mail, cert: string, key: string, opts: { of
               t.on('secure', () => t.end());
             });
           };
-          if (kind === 'SMTP' && /^EHLO /i.test(line)) s.write(`250-mail.test\r\n${offer ? '250-STARTTLS\r\n' : ''}250 8BITMIME\r\n`);
-          else if (kind === 'SMTP' && line === 'STARTTLS') offer ? upgrade('220 go ahead\r\n') : s.write('502 not implemented\r\n');
-          else if (kind === 'IMAP' && /^a1 STARTTLS$/i.test(line)) offer ? upgrade('a1 OK begin TLS\r\n') : s.write('a1 BAD unknown command\r\n');
-          else if (kind === 'POP3' && line === 'STLS') offer ? upgrade('+OK begin TLS\r\n') : s.write('-ERR unknown command\r\n');
+          if (kind === 'SMTP' && /^EHLO /i.test(line))
+            s.write(`250-mail.test\r\n${offer ? '250-STARTTLS\r\n' : ''}250 8BITMIME\r\n`);
+          else if (kind === 'SMTP' && line === 'STARTTLS')
+            offer ? upgrade('220 go ahead\r\n') : s.write('502 not implemented\r\n');
+          else if (kind === 'IMAP' && /^a1 STARTTLS$/i.test(line))
+            offer ? upgrade('a1 OK begin TLS\r\n') : s.write('a1 BAD unknown command\r\n');
+          else if (kind === 'POP3' && line === 'STLS')
+            offer ? upgrade('+OK begin TLS\r\n') : s.write('-ERR unknown command\r\n');
           else s.write(kind === 'SMTP' ? '500 what?\r\n' : kind === 'IMAP' ? '* BAD what?\r\n' : '-ERR what?\r\n');
         }
       };
@@ -118,11 +140,19 @@ export interface HttpSeen {
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-export async function httpServer(handler: Handler, tlsOpts?: { cert: string; key: string }): Promise<Listening & { seen: HttpSeen[]; aborted: () => number }> {
+export async function httpServer(
+  handler: Handler,
+  tlsOpts?: { cert: string; key: string },
+): Promise<Listening & { seen: HttpSeen[]; aborted: () => number }> {
   const seen: HttpSeen[] = [];
   let aborted = 0;
   const wrapped: Handler = (req, res) => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host, ...(tlsOpts ? { servername: (req.socket as tls.TLSSocket).servername ?? false } : {}) });
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      host: req.headers.host,
+      ...(tlsOpts ? { servername: (req.socket as tls.TLSSocket).servername ?? false } : {}),
+    });
     res.on('close', () => {
       if (!res.writableFinished) aborted += 1;
     });

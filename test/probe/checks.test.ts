@@ -7,11 +7,37 @@ import { issue } from './certs.ts';
 import { httpServer, lineServer, startTlsServer, tlsServer } from './check-servers.ts';
 
 const DAY = 86_400_000;
-const banner = (b: Partial<BannerSpec>): BannerSpec => ({ kind: 'BANNER', preset: null, send: null, match: 'STARTS_WITH', expect: '', maxBytes: 1024, ...b });
-const tlsSpec = (t: Partial<TlsSpec> = {}): TlsSpec => ({ kind: 'TLS', serverName: 'svc.example.test', verifyChain: true, verifyName: true, starttls: null, ...t });
+const banner = (b: Partial<BannerSpec>): BannerSpec => ({
+  kind: 'BANNER',
+  preset: null,
+  send: null,
+  match: 'STARTS_WITH',
+  expect: '',
+  maxBytes: 1024,
+  ...b,
+});
+const tlsSpec = (t: Partial<TlsSpec> = {}): TlsSpec => ({
+  kind: 'TLS',
+  serverName: 'svc.example.test',
+  verifyChain: true,
+  verifyName: true,
+  starttls: null,
+  ...t,
+});
 const httpSpec = (h: Partial<HttpSpec> = {}): HttpSpec => ({
-  kind: 'HTTP', method: 'GET', path: '/', hostHeader: null, tls: false, verifyChain: true, verifyName: true, statusMin: 200, statusMax: 399,
-  keyword: null, maxBodyBytes: 65_536, followRedirects: 0, ...h,
+  kind: 'HTTP',
+  method: 'GET',
+  path: '/',
+  hostHeader: null,
+  tls: false,
+  verifyChain: true,
+  verifyName: true,
+  statusMin: 200,
+  statusMax: 399,
+  keyword: null,
+  maxBodyBytes: 65_536,
+  followRedirects: 0,
+  ...h,
 });
 
 function failed(r: ProbeResult) {
@@ -20,11 +46,26 @@ function failed(r: ProbeResult) {
 }
 
 const ca = issue({ cn: 'portwatch test CA', ca: true });
-const good = issue({ cn: 'svc.example.test', names: ['svc.example.test', '127.0.0.1'], issuer: ca, notAfter: new Date(Date.now() + 40 * DAY) });
-const expired = issue({ cn: 'svc.example.test', names: ['svc.example.test'], issuer: ca, notBefore: new Date(Date.now() - 90 * DAY), notAfter: new Date(Date.UTC(2026, 0, 15)) });
+const good = issue({
+  cn: 'svc.example.test',
+  names: ['svc.example.test', '127.0.0.1'],
+  issuer: ca,
+  notAfter: new Date(Date.now() + 40 * DAY),
+});
+const expired = issue({
+  cn: 'svc.example.test',
+  names: ['svc.example.test'],
+  issuer: ca,
+  notBefore: new Date(Date.now() - 90 * DAY),
+  notAfter: new Date(Date.UTC(2026, 0, 15)),
+});
 const otherName = issue({ cn: 'other.example.test', names: ['other.example.test'], issuer: ca });
 const withCa = { timeoutMs: 5000, ca: [ca.cert] }; // generous: the machine may be loaded
-const run = (t: { host: string; port: number }, check: CheckTarget['check'], opts: { timeoutMs: number; ca?: string[] } = withCa) => runCheck({ host: t.host, port: t.port, check }, opts);
+const run = (
+  t: { host: string; port: number },
+  check: CheckTarget['check'],
+  opts: { timeoutMs: number; ca?: string[] } = withCa,
+) => runCheck({ host: t.host, port: t.port, check }, opts);
 
 describe('BANNER', () => {
   it('SSH preset: an SSH-2.0 banner passes; a server that accepts and closes at once fails BANNER_CLOSED', async () => {
@@ -36,7 +77,7 @@ describe('BANNER', () => {
     expect(r.message).toBe('closed by the server before answering (expected /^SSH-(2\\.0|1\\.99)-/)');
   });
 
-  it('SMTP preset: 220 passes, 421 fails with the server\'s words', async () => {
+  it("SMTP preset: 220 passes, 421 fails with the server's words", async () => {
     const ok = await lineServer('220 mail.example.test ESMTP Postfix\r\n');
     expect(await run(ok, banner({ preset: 'SMTP' }))).toMatchObject({ ok: true });
     const busy = await lineServer('421 Service not available\r\n', { closeAfterGreeting: true });
@@ -59,7 +100,10 @@ describe('BANNER', () => {
     const locked = await lineServer(null, { reply: () => '-NOAUTH Authentication required.\r\n' });
     expect(await run(locked, banner({ preset: 'REDIS' }))).toMatchObject({ ok: true });
     const other = await lineServer(null, { reply: () => '-ERR unknown command\r\n' });
-    expect(failed(await run(other, banner({ preset: 'REDIS' })))).toMatchObject({ code: 'BANNER_MISMATCH', message: 'expected /^(\\+PONG|-NOAUTH)/, got -ERR unknown command' });
+    expect(failed(await run(other, banner({ preset: 'REDIS' })))).toMatchObject({
+      code: 'BANNER_MISMATCH',
+      message: 'expected /^(\\+PONG|-NOAUTH)/, got -ERR unknown command',
+    });
   });
 
   it('MySQL preset reads the binary handshake; an error packet is reported with its number and text', async () => {
@@ -71,12 +115,16 @@ describe('BANNER', () => {
     const err = Buffer.concat([Buffer.from([errBody.length, 0, 0, 0]), errBody]);
     const r = failed(await run(await lineServer(err, { closeAfterGreeting: true }), banner({ preset: 'MYSQL' })));
     expect(r.code).toBe('BANNER_MISMATCH');
-    expect(r.message).toBe("expected a MySQL handshake (protocol 10), got MySQL error 1130: Host '10.0.0.9' is not allowed to connect to this MySQL server");
+    expect(r.message).toBe(
+      "expected a MySQL handshake (protocol 10), got MySQL error 1130: Host '10.0.0.9' is not allowed to connect to this MySQL server",
+    );
   });
 
   it('custom send + contains, and reading stops at maxBytes', async () => {
     const srv = await lineServer(null, { reply: (l) => (l === 'STATUS' ? `${'x'.repeat(5000)} ready\r\n` : null) });
-    expect(await run(srv, banner({ send: 'STATUS\r\n', match: 'CONTAINS', expect: 'ready', maxBytes: 8192 }))).toMatchObject({ ok: true });
+    expect(
+      await run(srv, banner({ send: 'STATUS\r\n', match: 'CONTAINS', expect: 'ready', maxBytes: 8192 })),
+    ).toMatchObject({ ok: true });
     const r = failed(await run(srv, banner({ send: 'STATUS\r\n', match: 'CONTAINS', expect: 'ready', maxBytes: 64 })));
     expect(r.code).toBe('BANNER_MISMATCH');
     expect(r.message).toBe(`expected text containing "ready", got ${'x'.repeat(64)}`);
@@ -92,7 +140,9 @@ describe('BANNER', () => {
   });
 
   it('unprintable bytes are shown escaped', async () => {
-    const r = failed(await run(await lineServer(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x0a])), banner({ preset: 'SSH' })));
+    const r = failed(
+      await run(await lineServer(Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x0a])), banner({ preset: 'SSH' })),
+    );
     expect(r.message).toBe('expected /^SSH-(2\\.0|1\\.99)-/, got \\x15\\x03\\x01\\x00\\x02');
   });
 });
@@ -103,8 +153,14 @@ describe('TLS', () => {
     const r = await run(srv, tlsSpec());
     expect(r.ok).toBe(true);
     expect(r.tls).toMatchObject({
-      protocol: 'TLSv1.3', subject: 'CN=svc.example.test', issuer: 'CN=portwatch test CA', sans: ['DNS:svc.example.test', 'IP Address:127.0.0.1'],
-      trusted: true, trustError: null, checkedName: 'svc.example.test', nameMatches: true,
+      protocol: 'TLSv1.3',
+      subject: 'CN=svc.example.test',
+      issuer: 'CN=portwatch test CA',
+      sans: ['DNS:svc.example.test', 'IP Address:127.0.0.1'],
+      trusted: true,
+      trustError: null,
+      checkedName: 'svc.example.test',
+      nameMatches: true,
     });
     expect(r.tls!.cipher).toMatch(/^TLS_/);
     expect(r.tls!.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
@@ -142,7 +198,10 @@ describe('TLS', () => {
 
   it('without a server name no SNI is sent and the name is checked against the IP', async () => {
     const srv = await tlsServer(good.cert, good.key);
-    expect(await run(srv, tlsSpec({ serverName: null }))).toMatchObject({ ok: true, tls: { checkedName: '127.0.0.1', nameMatches: true } });
+    expect(await run(srv, tlsSpec({ serverName: null }))).toMatchObject({
+      ok: true,
+      tls: { checkedName: '127.0.0.1', nameMatches: true },
+    });
     expect(srv.connections()).toBe(1);
     expect(srv.servernames).toEqual([]);
   });
@@ -156,18 +215,30 @@ describe('TLS', () => {
 
   it.each(['SMTP', 'IMAP', 'POP3'] as const)('STARTTLS over %s upgrades and checks the certificate', async (kind) => {
     const srv = await startTlsServer(kind, good.cert, good.key);
-    expect(await run(srv, tlsSpec({ starttls: kind }))).toMatchObject({ ok: true, tls: { subject: 'CN=svc.example.test', trusted: true } });
+    expect(await run(srv, tlsSpec({ starttls: kind }))).toMatchObject({
+      ok: true,
+      tls: { subject: 'CN=svc.example.test', trusted: true },
+    });
     const old = await startTlsServer(kind, expired.cert, expired.key);
     expect(failed(await run(old, tlsSpec({ starttls: kind })))).toMatchObject({ code: 'CERT_EXPIRED' });
   });
 
   it('a mail server that does not offer STARTTLS fails with the reason', async () => {
     const smtp = await startTlsServer('SMTP', good.cert, good.key, { offer: false });
-    expect(failed(await run(smtp, tlsSpec({ starttls: 'SMTP' })))).toMatchObject({ code: 'STARTTLS_UNSUPPORTED', message: 'SMTP STARTTLS: the SMTP server does not offer STARTTLS' });
+    expect(failed(await run(smtp, tlsSpec({ starttls: 'SMTP' })))).toMatchObject({
+      code: 'STARTTLS_UNSUPPORTED',
+      message: 'SMTP STARTTLS: the SMTP server does not offer STARTTLS',
+    });
     const pop = await startTlsServer('POP3', good.cert, good.key, { offer: false });
-    expect(failed(await run(pop, tlsSpec({ starttls: 'POP3' })))).toMatchObject({ code: 'STARTTLS_FAILED', message: 'POP3 STARTTLS: expected +OK to STLS, got -ERR unknown command' });
+    expect(failed(await run(pop, tlsSpec({ starttls: 'POP3' })))).toMatchObject({
+      code: 'STARTTLS_FAILED',
+      message: 'POP3 STARTTLS: expected +OK to STLS, got -ERR unknown command',
+    });
     const busy = await lineServer('421 too busy\r\n', { closeAfterGreeting: true });
-    expect(failed(await run(busy, tlsSpec({ starttls: 'SMTP' })))).toMatchObject({ code: 'STARTTLS_FAILED', message: 'SMTP STARTTLS: expected 220 greeting, got 421 too busy' });
+    expect(failed(await run(busy, tlsSpec({ starttls: 'SMTP' })))).toMatchObject({
+      code: 'STARTTLS_FAILED',
+      message: 'SMTP STARTTLS: expected 220 greeting, got 421 too busy',
+    });
   });
 });
 
@@ -214,9 +285,13 @@ describe('HTTP', () => {
   it('the keyword is looked for in the bounded body: found, missing, beyond the bound', async () => {
     const srv = await site();
     expect(await run(srv, httpSpec({ path: '/health', keyword: 'ok' }))).toMatchObject({ ok: true });
-    expect(failed(await run(srv, httpSpec({ path: '/health', keyword: 'healthy' })))).toMatchObject({ code: 'HTTP_KEYWORD', message: 'HTTP 200 OK, but the body does not contain "healthy"' });
+    expect(failed(await run(srv, httpSpec({ path: '/health', keyword: 'healthy' })))).toMatchObject({
+      code: 'HTTP_KEYWORD',
+      message: 'HTTP 200 OK, but the body does not contain "healthy"',
+    });
     expect(failed(await run(srv, httpSpec({ path: '/big', keyword: 'zzz', maxBodyBytes: 100_000 })))).toMatchObject({
-      code: 'HTTP_KEYWORD', message: 'HTTP 200 OK, but the body (first 100000 bytes) does not contain "zzz"',
+      code: 'HTTP_KEYWORD',
+      message: 'HTTP 200 OK, but the body (first 100000 bytes) does not contain "zzz"',
     });
   });
 
@@ -227,20 +302,30 @@ describe('HTTP', () => {
     await expect.poll(() => srv.aborted()).toBe(1);
   });
 
-  it('HEAD reads no body; the status range is the customer\'s', async () => {
+  it("HEAD reads no body; the status range is the customer's", async () => {
     const srv = await site();
-    expect(await run(srv, httpSpec({ method: 'HEAD', path: '/health', statusMin: 200, statusMax: 200 }))).toMatchObject({ ok: true });
+    expect(await run(srv, httpSpec({ method: 'HEAD', path: '/health', statusMin: 200, statusMax: 200 }))).toMatchObject(
+      { ok: true },
+    );
     expect(srv.seen[0]!.method).toBe('HEAD');
-    expect(failed(await run(srv, httpSpec({ path: '/missing', statusMin: 200, statusMax: 204 })))).toMatchObject({ message: 'HTTP 404 Not Found (expected 200–204)' });
+    expect(failed(await run(srv, httpSpec({ path: '/missing', statusMin: 200, statusMax: 204 })))).toMatchObject({
+      message: 'HTTP 404 Not Found (expected 200–204)',
+    });
   });
 
   it('redirects are not followed unless asked; followed only to the same server', async () => {
     const srv = await site();
-    expect(failed(await run(srv, httpSpec({ path: '/moved', statusMax: 299 })))).toMatchObject({ code: 'HTTP_STATUS', message: 'HTTP 302 Found (expected 200–299)' });
-    expect(await run(srv, httpSpec({ path: '/moved', statusMax: 299, followRedirects: 2, keyword: 'ok' }))).toMatchObject({ ok: true });
+    expect(failed(await run(srv, httpSpec({ path: '/moved', statusMax: 299 })))).toMatchObject({
+      code: 'HTTP_STATUS',
+      message: 'HTTP 302 Found (expected 200–299)',
+    });
+    expect(
+      await run(srv, httpSpec({ path: '/moved', statusMax: 299, followRedirects: 2, keyword: 'ok' })),
+    ).toMatchObject({ ok: true });
     expect(srv.seen.map((s) => s.url)).toEqual(['/moved', '/moved', '/health']);
     expect(failed(await run(srv, httpSpec({ path: '/away', followRedirects: 2 })))).toMatchObject({
-      code: 'HTTP_REDIRECT', message: 'redirect to http://elsewhere.example.test/ not followed: another host (elsewhere.example.test)',
+      code: 'HTTP_REDIRECT',
+      message: 'redirect to http://elsewhere.example.test/ not followed: another host (elsewhere.example.test)',
     });
   });
 
@@ -250,7 +335,10 @@ describe('HTTP', () => {
     expect(r).toMatchObject({ ok: true, tls: { subject: 'CN=svc.example.test', trusted: true } });
     expect(srv.seen[0]).toMatchObject({ host: 'svc.example.test', servername: 'svc.example.test' });
     const old = await httpServer((_q, s) => void s.end('hello'), { cert: expired.cert, key: expired.key });
-    expect(failed(await run(old, httpSpec({ tls: true, hostHeader: 'svc.example.test' })))).toMatchObject({ code: 'CERT_EXPIRED', message: 'certificate expired 2026-01-15 (CN=svc.example.test)' });
+    expect(failed(await run(old, httpSpec({ tls: true, hostHeader: 'svc.example.test' })))).toMatchObject({
+      code: 'CERT_EXPIRED',
+      message: 'certificate expired 2026-01-15 (CN=svc.example.test)',
+    });
   });
 
   it('a non-HTTP answer fails HTTP_PROTOCOL', async () => {

@@ -94,7 +94,10 @@ describe('scheduler: retry mode', () => {
     fast = true; // the next result (a normal check) turns retry mode on
     const switching = h.of('suspect').length;
     await h.clock.advance(15_000);
-    const fastPlanned = h.of('suspect').slice(switching).map((s) => s.plannedAt);
+    const fastPlanned = h
+      .of('suspect')
+      .slice(switching)
+      .map((s) => s.plannedAt);
     expect(fastPlanned.length).toBeGreaterThanOrEqual(5);
     expect(new Set(deltas(fastPlanned))).toEqual(new Set([1000]));
 
@@ -225,7 +228,10 @@ describe('scheduler: upsert and remove take effect at once', () => {
     h.scheduler.setRetryMode('k', false);
     h.scheduler.runNow('k');
     await h.clock.advance(20_000);
-    const kinds = h.of('k').map((s) => s.cause).join(' ');
+    const kinds = h
+      .of('k')
+      .map((s) => s.cause)
+      .join(' ');
     expect(kinds).toMatch(/^regular (retry ){2,3}extra( regular)+$/);
     const starts = h.of('k').map((s) => s.startedAt);
     for (const d of deltas(starts)) expect(d).toBeGreaterThanOrEqual(1_000);

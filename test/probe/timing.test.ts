@@ -6,17 +6,22 @@ import { alignedAfter, alignedAtOrAfter, hashKey, LatenessWindow, phaseOf } from
 describe('phase arithmetic', () => {
   it('alignedAtOrAfter / alignedAfter return the first grid point at/after `from`', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 45 }), fc.integer({ min: 1, max: 86_400_000 }), fc.nat(), (from, interval, h) => {
-        const phase = h % interval;
-        const a = alignedAtOrAfter(from, phase, interval);
-        expect(a % interval).toBe(phase);
-        expect(a).toBeGreaterThanOrEqual(from);
-        expect(a - from).toBeLessThan(interval);
-        const b = alignedAfter(from, phase, interval);
-        expect(b % interval).toBe(phase);
-        expect(b).toBeGreaterThan(from);
-        expect(b - from).toBeLessThanOrEqual(interval);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 45 }),
+        fc.integer({ min: 1, max: 86_400_000 }),
+        fc.nat(),
+        (from, interval, h) => {
+          const phase = h % interval;
+          const a = alignedAtOrAfter(from, phase, interval);
+          expect(a % interval).toBe(phase);
+          expect(a).toBeGreaterThanOrEqual(from);
+          expect(a - from).toBeLessThan(interval);
+          const b = alignedAfter(from, phase, interval);
+          expect(b % interval).toBe(phase);
+          expect(b).toBeGreaterThan(from);
+          expect(b - from).toBeLessThanOrEqual(interval);
+        },
+      ),
     );
   });
 

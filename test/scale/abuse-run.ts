@@ -20,7 +20,16 @@ export interface RunReport {
   known: Record<string, number>;
 }
 
-export const emptyReport = (): RunReport => ({ ops: 0, withData: 0, refused: 0, subscribed: 0, byStatus: {}, slowest: { ms: 0, query: '' }, problems: [], known: {} });
+export const emptyReport = (): RunReport => ({
+  ops: 0,
+  withData: 0,
+  refused: 0,
+  subscribed: 0,
+  byStatus: {},
+  slowest: { ms: 0, query: '' },
+  problems: [],
+  known: {},
+});
 
 const MASKED = 'Unexpected error.';
 
@@ -33,12 +42,17 @@ export const KNOWN_INTERNAL: Record<string, string> = {
 };
 
 /** The known bug behind every internal error of `body`, or null when one is unknown. */
-function knownCause(op: GeneratedOp, body: { errors?: { message: string; path?: (string | number)[] }[] }): string | null {
+function knownCause(
+  op: GeneratedOp,
+  body: { errors?: { message: string; path?: (string | number)[] }[] },
+): string | null {
   const causes = new Set<string>();
   for (const e of body.errors ?? []) {
     if (e.message !== MASKED) continue;
     // subscriptions fail before they have a path: the root field names the resolver
-    const field = e.path ? String(e.path.filter((p) => typeof p === 'string').at(-1)) : /^\s*subscription[^{]*\{\s*(?:\w+\s*:\s*)?(\w+)/.exec(op.query)?.[1];
+    const field = e.path
+      ? String(e.path.filter((p) => typeof p === 'string').at(-1))
+      : /^\s*subscription[^{]*\{\s*(?:\w+\s*:\s*)?(\w+)/.exec(op.query)?.[1];
     if (!field || !(field in KNOWN_INTERNAL)) return null;
     causes.add(field);
   }
@@ -52,17 +66,21 @@ export function malformed(body: unknown): string | null {
   if (keys.some((k) => !['data', 'errors', 'extensions'].includes(k))) return `unexpected keys ${keys.join(',')}`;
   const { data, errors } = body as { data?: unknown; errors?: unknown };
   if (data === undefined && errors === undefined) return 'neither data nor errors';
-  if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data))) return 'data is not an object';
+  if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data)))
+    return 'data is not an object';
   if (errors !== undefined) {
     if (!Array.isArray(errors) || errors.length === 0) return 'errors is not a non-empty list';
-    for (const e of errors) if (typeof e !== 'object' || e === null || typeof (e as { message?: unknown }).message !== 'string') return 'an error without a message';
+    for (const e of errors)
+      if (typeof e !== 'object' || e === null || typeof (e as { message?: unknown }).message !== 'string')
+        return 'an error without a message';
   }
   return null;
 }
 
 function classify(report: RunReport, op: GeneratedOp, role: string, body: unknown, forbidden: string[]) {
   const bad = malformed(body);
-  if (bad) return report.problems.push({ op, role, problem: `malformed: ${bad}: ${JSON.stringify(body).slice(0, 200)}` });
+  if (bad)
+    return report.problems.push({ op, role, problem: `malformed: ${bad}: ${JSON.stringify(body).slice(0, 200)}` });
   const text = JSON.stringify(body);
   if (text.includes(MASKED)) {
     // aliases hide the field name in the path: look the alias up in the query
@@ -90,7 +108,11 @@ export interface RawSocket {
 
 export async function rawSocket(url: string, cookie?: string): Promise<RawSocket> {
   type Message = { type: string; payload?: unknown };
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', cookie ? { headers: { cookie } } : {});
+  const ws = new WebSocket(
+    `${url.replace(/^http/, 'ws')}/graphql`,
+    'graphql-transport-ws',
+    cookie ? { headers: { cookie } } : {},
+  );
   const closes: { code: number; reason: string }[] = [];
   const waiting = new Map<string, (m: Message) => void>();
   let acked!: () => void;
@@ -129,7 +151,13 @@ export async function rawSocket(url: string, cookie?: string): Promise<RawSocket
           if (m.type === 'complete' || m.type === 'error') finish();
           else if (op.kind === 'subscription') stop();
         });
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: op.query, ...(op.variables ? { variables: op.variables } : {}) } }));
+        ws.send(
+          JSON.stringify({
+            id,
+            type: 'subscribe',
+            payload: { query: op.query, ...(op.variables ? { variables: op.variables } : {}) },
+          }),
+        );
         if (op.kind === 'subscription') timer = setTimeout(stop, 300);
       });
     },
@@ -140,7 +168,9 @@ export async function rawSocket(url: string, cookie?: string): Promise<RawSocket
 function unalias(op: GeneratedOp, body: Parameters<typeof knownCause>[1]): Parameters<typeof knownCause>[1] {
   const errors = body.errors?.map((e) => {
     if (!e.path) return e;
-    const path = e.path.map((p) => (typeof p === 'string' ? (new RegExp(`\\b${p}\\s*:\\s*(\\w+)`).exec(op.query)?.[1] ?? p) : p));
+    const path = e.path.map((p) =>
+      typeof p === 'string' ? (new RegExp(`\\b${p}\\s*:\\s*(\\w+)`).exec(op.query)?.[1] ?? p) : p,
+    );
     return { ...e, path };
   });
   return errors ? { errors } : {};
@@ -156,14 +186,25 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
   );
 }
 
-export async function httpOp(report: RunReport, url: string, op: GeneratedOp, role: string, headers: Record<string, string>, forbidden: string[]) {
+export async function httpOp(
+  report: RunReport,
+  url: string,
+  op: GeneratedOp,
+  role: string,
+  headers: Record<string, string>,
+  forbidden: string[],
+) {
   report.ops += 1;
   let res: Response;
   const started = performance.now();
   try {
     res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...headers,
+      },
       body: JSON.stringify({ query: op.query, ...(op.variables ? { variables: op.variables } : {}) }),
     });
   } catch (err) {
@@ -193,14 +234,17 @@ export async function httpOp(report: RunReport, url: string, op: GeneratedOp, ro
  * One operation on a raw socket: the answer must be `next` messages then `complete`, or one
  * `error` message with a list of GraphQL errors (a refused operation), never a closed socket.
  */
-export async function wsOp(report: RunReport, socket: RawSocket, op: GeneratedOp, role: string, forbidden: string[]): Promise<void> {
+export async function wsOp(
+  report: RunReport,
+  socket: RawSocket,
+  op: GeneratedOp,
+  role: string,
+  forbidden: string[],
+): Promise<void> {
   report.ops += 1;
   const closedBefore = socket.closes.length;
   const started = performance.now();
-  const messages = await Promise.race([
-    socket.run(op),
-    new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
-  ]);
+  const messages = await Promise.race([socket.run(op), new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
   if (socket.closes.length > closedBefore) {
     report.problems.push({ op, role, problem: `socket closed: ${JSON.stringify(socket.closes.at(-1))}` });
     return;
@@ -212,7 +256,12 @@ export async function wsOp(report: RunReport, socket: RawSocket, op: GeneratedOp
   const error = messages.find((m) => m.type === 'error');
   if (error) {
     if (nexts.length) report.problems.push({ op, role, problem: 'error after next' });
-    if (!Array.isArray(error.payload)) return void report.problems.push({ op, role, problem: `error payload is not a list: ${JSON.stringify(error.payload)}` });
+    if (!Array.isArray(error.payload))
+      return void report.problems.push({
+        op,
+        role,
+        problem: `error payload is not a list: ${JSON.stringify(error.payload)}`,
+      });
     return void classify(report, op, role, { errors: error.payload }, forbidden);
   }
   for (const n of nexts) classify(report, op, role, n.payload, forbidden);
@@ -220,7 +269,8 @@ export async function wsOp(report: RunReport, socket: RawSocket, op: GeneratedOp
     if (!nexts.length && !messages.some((m) => m.type === 'complete')) report.subscribed += 1;
     return;
   }
-  if (!nexts.length) report.problems.push({ op, role, problem: `completed without a result: ${JSON.stringify(messages)}` });
+  if (!nexts.length)
+    report.problems.push({ op, role, problem: `completed without a result: ${JSON.stringify(messages)}` });
 }
 
 export function summary(r: RunReport): string {

@@ -20,13 +20,30 @@ events.checkResult = (e) => {
   process.stdout.write(`CHECK ${e.monitorId} ${e.port} ${e.at.getTime()} ${e.ok ? 1 : 0}\n`);
   publish(e);
 };
-const node = createNodeRegistry({ prisma: db.prisma, nodeId, instance: process.env.NODE_NAME ?? null, probing: true, deadAfterMs: ttlMs, heartbeatMs: renewMs });
+const node = createNodeRegistry({
+  prisma: db.prisma,
+  nodeId,
+  instance: process.env.NODE_NAME ?? null,
+  probing: true,
+  deadAfterMs: ttlMs,
+  heartbeatMs: renewMs,
+});
 const wake = createClusterListener({ url, nodeId });
 const probe = createProbeRuntime({
-  prisma: db.prisma, events, nodeId, node, wake, leaseTtlMs: ttlMs, leaseRenewMs: renewMs, flushMs: 200, groupingDelayMs: 300, resyncMs: 1_000,
+  prisma: db.prisma,
+  events,
+  nodeId,
+  node,
+  wake,
+  leaseTtlMs: ttlMs,
+  leaseRenewMs: renewMs,
+  flushMs: 200,
+  groupingDelayMs: 300,
+  resyncMs: 1_000,
   guardPolicy: { minHosts: 1_000_000 },
   log: (level, msg, extra) => {
-    if (level !== "debug") process.stderr.write(`${Date.now()} [${nodeId}] ${level} ${msg} ${JSON.stringify(extra ?? {}).slice(0, 3000)}\n`);
+    if (level !== 'debug')
+      process.stderr.write(`${Date.now()} [${nodeId}] ${level} ${msg} ${JSON.stringify(extra ?? {}).slice(0, 3000)}\n`);
   },
 });
 await node.start();

@@ -15,7 +15,14 @@ import type { Database } from '../../server/db/index.ts';
 import { SHARDS } from '../../server/services/monitoring/model.ts';
 import { backend } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { incidentsOf, postgresBehindProxy, switchablePort, until, type Checked, type TcpProxy } from './fault-helpers.ts';
+import {
+  incidentsOf,
+  postgresBehindProxy,
+  switchablePort,
+  until,
+  type Checked,
+  type TcpProxy,
+} from './fault-helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const INTERVAL_MS = 8_000;
@@ -70,7 +77,10 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
   function worstGaps(from: number, to: number, ids = [...steady, ...flipping]) {
     const out = new Map<string, number>();
     for (const id of ids) {
-      const times = seen.filter((c) => c.monitorId === id).map((c) => c.at).sort((x, y) => x - y);
+      const times = seen
+        .filter((c) => c.monitorId === id)
+        .map((c) => c.at)
+        .sort((x, y) => x - y);
       const before = times.filter((t) => t < from).at(-1) ?? from;
       const inside = times.filter((t) => t >= from && t <= to);
       let prev = before;
@@ -91,13 +101,20 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     const checks = seen.filter((c) => c.at >= from && c.at <= to).length;
     for (const [id, gap] of gaps) {
       if (missed(gap) === 0) continue;
-      const times = seen.filter((c) => c.monitorId === id && c.at >= from - 2 * INTERVAL_MS && c.at <= to).map((c) => `${c.at - from}${c.by}`);
+      const times = seen
+        .filter((c) => c.monitorId === id && c.at >= from - 2 * INTERVAL_MS && c.at <= to)
+        .map((c) => `${c.at - from}${c.by}`);
       console.log(`[continuity]   ${id}: gap ${gap} ms; checks (ms from start, process) ${times.join(' ')}`);
     }
-    console.log(`[continuity] ${what}: ${((to - from) / 1000).toFixed(1)} s, ${checks} checks of ${gaps.size} ports (interval ${INTERVAL_MS / 1000} s), longest gap ${worst} ms, missed checks ${perPort.reduce((a, b) => a + b, 0)} (most on one port ${Math.max(...perPort)})`);
+    console.log(
+      `[continuity] ${what}: ${((to - from) / 1000).toFixed(1)} s, ${checks} checks of ${gaps.size} ports (interval ${INTERVAL_MS / 1000} s), longest gap ${worst} ms, missed checks ${perPort.reduce((a, b) => a + b, 0)} (most on one port ${Math.max(...perPort)})`,
+    );
     return { worst, perPort, checks };
   }
-  const total = () => procs.filter((p) => !p.stopped && p.child.exitCode === null && p.child.signalCode === null).reduce((n, p) => n + p.shards, 0);
+  const total = () =>
+    procs
+      .filter((p) => !p.stopped && p.child.exitCode === null && p.child.signalCode === null)
+      .reduce((n, p) => n + p.shards, 0);
 
   beforeAll(async () => {
     ({ direct, proxy, viaProxyUrl } = await postgresBehindProxy(cleanups));
@@ -105,11 +122,41 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     await answering.up();
     flip = await switchablePort();
     await flip.up();
-    cleanups.push(() => answering.down(), () => flip.down());
+    cleanups.push(
+      () => answering.down(),
+      () => flip.down(),
+    );
     const owner = await makeCustomer(direct.prisma, 'continuity');
-    const policy = { probeHost: '127.0.0.1', intervalSec: INTERVAL_MS / 1000, retryIntervalSec: 1, failureThreshold: 2, recoveryThreshold: 2, timeoutMs: 500 };
-    for (let i = 0; i < 24; i++) steady.push((await makeMonitor(direct.prisma, { accountId: owner.id, ip: `198.18.10.${i + 1}`, ports: [answering.port], ...policy })).id);
-    for (let i = 0; i < 4; i++) flipping.push((await makeMonitor(direct.prisma, { accountId: owner.id, ip: `198.18.11.${i + 1}`, ports: [flip.port], ...policy })).id);
+    const policy = {
+      probeHost: '127.0.0.1',
+      intervalSec: INTERVAL_MS / 1000,
+      retryIntervalSec: 1,
+      failureThreshold: 2,
+      recoveryThreshold: 2,
+      timeoutMs: 500,
+    };
+    for (let i = 0; i < 24; i++)
+      steady.push(
+        (
+          await makeMonitor(direct.prisma, {
+            accountId: owner.id,
+            ip: `198.18.10.${i + 1}`,
+            ports: [answering.port],
+            ...policy,
+          })
+        ).id,
+      );
+    for (let i = 0; i < 4; i++)
+      flipping.push(
+        (
+          await makeMonitor(direct.prisma, {
+            accountId: owner.id,
+            ip: `198.18.11.${i + 1}`,
+            ports: [flip.port],
+            ...policy,
+          })
+        ).id,
+      );
   }, 120_000);
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -131,7 +178,7 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
   it('a 10 s database cut during probing and an open incident: checking goes on, nothing stays open', async () => {
     const open = async () => (await incidentsOf(direct.prisma, flipping)).filter((i) => !i.resolvedAt).length;
     await flip.down();
-    await until('the flip hosts\' incidents', async () => (await open()) === flipping.length, 30_000);
+    await until("the flip hosts' incidents", async () => (await open()) === flipping.length, 30_000);
     proxy.cutOff();
     const cutAt = Date.now();
     await new Promise((r) => setTimeout(r, 3_000));
@@ -140,7 +187,10 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     proxy.restore();
     const restoredAt = Date.now();
     const during = report('10 s database cut (both processes)', cutAt, restoredAt);
-    expect(during.perPort.every((m) => m === 0), 'a port went unchecked during the cut').toBe(true);
+    expect(
+      during.perPort.every((m) => m === 0),
+      'a port went unchecked during the cut',
+    ).toBe(true);
     await until('the incidents to be resolved', async () => (await open()) === 0, 30_000);
     await until('the shards to settle', () => total() === SHARDS, 30_000);
     const after = report('database cut, then 10 s more', cutAt, Date.now() + 0);
@@ -150,7 +200,12 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     expect(incidents.length).toBe(flipping.length);
     for (const i of incidents) {
       expect(i.resolvedAt).not.toBeNull();
-      expect(i.notifications.map((n) => `${n.kind}/${n.channel}`).sort()).toEqual(['DOWN/EMAIL', 'DOWN/SMS', 'RECOVERED/EMAIL', 'RECOVERED/SMS']);
+      expect(i.notifications.map((n) => `${n.kind}/${n.channel}`).sort()).toEqual([
+        'DOWN/EMAIL',
+        'DOWN/SMS',
+        'RECOVERED/EMAIL',
+        'RECOVERED/SMS',
+      ]);
     }
     // the persisted state says UP, as the ports are
     const states = await direct.prisma.portState.findMany({ where: { monitorId: { in: flipping } } });
@@ -164,7 +219,11 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     const handoverMs = Date.now() - from;
     await a.exited;
     await new Promise((r) => setTimeout(r, INTERVAL_MS + 1_000));
-    const r = report(`SIGTERM handover (B held every shard ${handoverMs} ms after the signal)`, from - INTERVAL_MS, Date.now());
+    const r = report(
+      `SIGTERM handover (B held every shard ${handoverMs} ms after the signal)`,
+      from - INTERVAL_MS,
+      Date.now(),
+    );
     expect(r.perPort.every((m) => m === 0)).toBe(true);
   }, 120_000);
 
@@ -183,7 +242,11 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     b = b2;
     await until('B2 to take its share', () => a2.shards === SHARDS / 2 && b2.shards === SHARDS / 2, 150_000);
     await new Promise((r) => setTimeout(r, INTERVAL_MS + 1_000));
-    const r = report(`rolling restart (A2 took its half ${splitMs} ms after starting; B's shards moved ${handoverMs} ms after SIGTERM)`, from - INTERVAL_MS, Date.now());
+    const r = report(
+      `rolling restart (A2 took its half ${splitMs} ms after starting; B's shards moved ${handoverMs} ms after SIGTERM)`,
+      from - INTERVAL_MS,
+      Date.now(),
+    );
     expect(r.perPort.every((m) => m === 0)).toBe(true);
   }, 500_000);
 
@@ -194,7 +257,11 @@ describe.skipIf(backend !== 'postgres')('continuity of probing across processes 
     await until('A to hold every shard', () => a.shards === SHARDS, 30_000);
     const takeoverMs = Date.now() - from;
     await new Promise((r) => setTimeout(r, INTERVAL_MS + 1_000));
-    const r = report(`SIGKILL takeover (A held every shard ${takeoverMs} ms after the kill; lease ttl ${LEASE_TTL_MS} ms)`, from - INTERVAL_MS, Date.now());
+    const r = report(
+      `SIGKILL takeover (A held every shard ${takeoverMs} ms after the kill; lease ttl ${LEASE_TTL_MS} ms)`,
+      from - INTERVAL_MS,
+      Date.now(),
+    );
     expect(Math.max(...r.perPort)).toBeLessThanOrEqual(1);
     // nothing was opened for the answering hosts through all of this
     expect((await incidentsOf(direct.prisma, steady)).length).toBe(0);

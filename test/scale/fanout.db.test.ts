@@ -27,13 +27,27 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
 
   beforeAll(async () => {
     link = await proxiedRedis();
-    p1 = await startTestApp(link.env, { log: (level, msg, fields) => logs.push({ app: 1, level, msg, ...(fields ? { fields } : {}) }) });
-    p2 = await startTestApp(link.env, { shareDatabaseWith: p1, log: (level, msg, fields) => logs.push({ app: 2, level, msg, ...(fields ? { fields } : {}) }) });
+    p1 = await startTestApp(link.env, {
+      log: (level, msg, fields) => logs.push({ app: 1, level, msg, ...(fields ? { fields } : {}) }),
+    });
+    p2 = await startTestApp(link.env, {
+      shareDatabaseWith: p1,
+      log: (level, msg, fields) => logs.push({ app: 2, level, msg, ...(fields ? { fields } : {}) }),
+    });
     const alice = await makeCustomer(p1.db.prisma, 'alice');
     const m = await makeMonitor(p1.db.prisma, { accountId: alice.id, ip: '192.0.2.10', ports: [22] });
     event = (code) => ({
-      monitorId: m.id, accountId: alice.id, host: m.host, port: 22, phase: 'DOWN', since: new Date('2030-01-02T03:04:05.000Z'),
-      lastCheckAt: new Date(), lastOk: false, lastLatencyMs: 1, lastErrorCode: code, lastErrorMessage: 'refused',
+      monitorId: m.id,
+      accountId: alice.id,
+      host: m.host,
+      port: 22,
+      phase: 'DOWN',
+      since: new Date('2030-01-02T03:04:05.000Z'),
+      lastCheckAt: new Date(),
+      lastOk: false,
+      lastLatencyMs: 1,
+      lastErrorCode: code,
+      lastErrorMessage: 'refused',
     });
   });
   afterAll(async () => {
@@ -53,8 +67,10 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
     else await new Promise((r) => setTimeout(r, 500));
     return sub;
   }
-  const codes = (s: Subscription<Change>) => s.received.map((r) => r.monitorStatus.lastErrorCode).filter((c) => c?.startsWith('T-'));
-  const ready = async (app: TestApp) => (await (await fetch(`${app.url}/ready`)).json()) as { ok: boolean; checks: Record<string, { ok: boolean }> };
+  const codes = (s: Subscription<Change>) =>
+    s.received.map((r) => r.monitorStatus.lastErrorCode).filter((c) => c?.startsWith('T-'));
+  const ready = async (app: TestApp) =>
+    (await (await fetch(`${app.url}/ready`)).json()) as { ok: boolean; checks: Record<string, { ok: boolean }> };
 
   it('shares events both ways, degrades to local delivery while Redis is cut, and recovers', async () => {
     expect(p1.fanout?.status().ok).toBe(true);
@@ -71,17 +87,29 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
     await adminOn1.waitFor((c) => c.monitorStatus.lastErrorCode === 'T-2', 5_000);
     await adminOn1.waitFor((c) => c.monitorStatus.lastErrorCode === 'T-1', 5_000);
     // Dates survive the trip through Redis
-    expect(aliceOn2.received.find((c) => c.monitorStatus.lastErrorCode === 'T-1')?.monitorStatus).toMatchObject({ monitorId: monitorGid, phase: 'DOWN', since: '2030-01-02T03:04:05.000Z' });
+    expect(aliceOn2.received.find((c) => c.monitorStatus.lastErrorCode === 'T-1')?.monitorStatus).toMatchObject({
+      monitorId: monitorGid,
+      phase: 'DOWN',
+      since: '2030-01-02T03:04:05.000Z',
+    });
 
     // Redis away: each process still delivers its own events to its own subscribers
     link.proxy.cutOff();
     await until('both processes to notice', () => !p1.fanout!.status().ok && !p2.fanout!.status().ok, 10_000);
     const warnings = () => logs.filter((l) => l.level === 'warn' && /Redis unreachable/.test(l.msg));
-    await until('the warnings (they wait for the connection\'s error)', () => warnings().length >= 2, 5_000);
-    expect(warnings().map((l) => l.app).sort()).toEqual([1, 2]);
+    await until("the warnings (they wait for the connection's error)", () => warnings().length >= 2, 5_000);
+    expect(
+      warnings()
+        .map((l) => l.app)
+        .sort(),
+    ).toEqual([1, 2]);
     // the warning names what went wrong, not a placeholder
     for (const w of warnings()) expect(String(w.fields?.problem)).not.toMatch(/not connected yet|^$/);
-    console.log(`Redis warning problems: ${warnings().map((w) => String(w.fields?.problem)).join(' | ')}`);
+    console.log(
+      `Redis warning problems: ${warnings()
+        .map((w) => String(w.fields?.problem))
+        .join(' | ')}`,
+    );
     const r = await ready(p1);
     expect(r.ok).toBe(true); // reported, not required
     expect(r.checks.redis?.ok).toBe(false);
@@ -122,7 +150,10 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
     cut.proxy.cutOff();
     const a = createFanout({ url: cut.env.REDIS_URL, prefix: cut.env.REDIS_PREFIX });
     const b = createFanout({ url: cut.env.REDIS_URL, prefix: cut.env.REDIS_PREFIX });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const t0 = Date.now();
     expect(await a.start(500)).toBe(false);
     expect(Date.now() - t0).toBeLessThan(2_000);
@@ -147,7 +178,10 @@ describe.skipIf(!redis)(`Redis fan-out between two processes (${backend})`, () =
 
   it('keeps Date values through its JSON', () => {
     const at = new Date('2031-05-06T07:08:09.010Z');
-    const back = dateJson.parse(dateJson.stringify({ at, nested: [{ at }], s: 'x', n: null })) as { at: Date; nested: { at: Date }[] };
+    const back = dateJson.parse(dateJson.stringify({ at, nested: [{ at }], s: 'x', n: null })) as {
+      at: Date;
+      nested: { at: Date }[];
+    };
     expect(back.at).toBeInstanceOf(Date);
     expect(back.at.getTime()).toBe(at.getTime());
     expect(back.nested[0]!.at.toISOString()).toBe(at.toISOString());

@@ -78,7 +78,10 @@ export function recordingEvents(log: Checked[]): Events {
  * starts and ends on a failed check, and a port's runs never overlap (no check counted twice).
  */
 export async function expectFailuresLoggedOnce(prisma: PrismaClient, checks: Checked[], monitorIds: string[]) {
-  const runs = await prisma.failureRun.findMany({ where: { monitorId: { in: monitorIds } }, select: { monitorId: true, port: true, firstAt: true, lastAt: true, slots: true, count: true } });
+  const runs = await prisma.failureRun.findMany({
+    where: { monitorId: { in: monitorIds } },
+    select: { monitorId: true, port: true, firstAt: true, lastAt: true, slots: true, count: true },
+  });
   const failed = checks.filter((c) => !c.ok && monitorIds.includes(c.monitorId));
   const expected = new Map<string, number>();
   for (const c of failed) {
@@ -86,15 +89,34 @@ export async function expectFailuresLoggedOnce(prisma: PrismaClient, checks: Che
     expected.set(k, (expected.get(k) ?? 0) + 1);
   }
   const inDb = quarterCounts(runs);
-  const diff = [...new Set([...expected.keys(), ...inDb.keys()])].filter((k) => expected.get(k) !== inDb.get(k)).map((k) => [k, expected.get(k) ?? 0, inDb.get(k) ?? 0]);
+  const diff = [...new Set([...expected.keys(), ...inDb.keys()])]
+    .filter((k) => expected.get(k) !== inDb.get(k))
+    .map((k) => [k, expected.get(k) ?? 0, inDb.get(k) ?? 0]);
   expect(diff, 'failed checks vs runs per quarter hour [key, checks, counted]').toEqual([]);
-  expect(runs.filter((r) => r.slots.reduce((a, b) => a + b, 0) !== r.count), 'runs whose slots do not add up to their count').toEqual([]);
+  expect(
+    runs.filter((r) => r.slots.reduce((a, b) => a + b, 0) !== r.count),
+    'runs whose slots do not add up to their count',
+  ).toEqual([]);
   const checkAt = new Set(failed.map((c) => `${c.monitorId}:${c.port}:${c.at}`));
   const at = (r: (typeof runs)[number], d: Date) => `${r.monitorId}:${r.port}:${d.getTime()}`;
-  expect(runs.filter((r) => !checkAt.has(at(r, r.firstAt)) || !checkAt.has(at(r, r.lastAt))).map((r) => at(r, r.firstAt)), 'runs not bounded by failed checks').toEqual([]);
-  const sorted = [...runs].sort((a, b) => a.monitorId.localeCompare(b.monitorId) || a.port - b.port || a.firstAt.getTime() - b.firstAt.getTime());
-  const overlaps = sorted.filter((r, i) => i > 0 && sorted[i - 1]!.monitorId === r.monitorId && sorted[i - 1]!.port === r.port && sorted[i - 1]!.lastAt >= r.firstAt);
-  expect(overlaps.map((r) => at(r, r.firstAt)), 'overlapping runs (a check counted twice)').toEqual([]);
+  expect(
+    runs.filter((r) => !checkAt.has(at(r, r.firstAt)) || !checkAt.has(at(r, r.lastAt))).map((r) => at(r, r.firstAt)),
+    'runs not bounded by failed checks',
+  ).toEqual([]);
+  const sorted = [...runs].sort(
+    (a, b) => a.monitorId.localeCompare(b.monitorId) || a.port - b.port || a.firstAt.getTime() - b.firstAt.getTime(),
+  );
+  const overlaps = sorted.filter(
+    (r, i) =>
+      i > 0 &&
+      sorted[i - 1]!.monitorId === r.monitorId &&
+      sorted[i - 1]!.port === r.port &&
+      sorted[i - 1]!.lastAt >= r.firstAt,
+  );
+  expect(
+    overlaps.map((r) => at(r, r.firstAt)),
+    'overlapping runs (a check counted twice)',
+  ).toEqual([]);
   return failed.length;
 }
 
@@ -102,7 +124,12 @@ export async function expectFailuresLoggedOnce(prisma: PrismaClient, checks: Che
 export async function incidentsOf(prisma: PrismaClient, monitorIds: string[]) {
   const incidents = await prisma.incident.findMany({
     where: { monitorId: { in: monitorIds }, kind: 'HOST_DOWN' },
-    select: { id: true, monitorId: true, resolvedAt: true, notifications: { select: { kind: true, channel: true, recipient: true } } },
+    select: {
+      id: true,
+      monitorId: true,
+      resolvedAt: true,
+      notifications: { select: { kind: true, channel: true, recipient: true } },
+    },
   });
   return incidents;
 }
@@ -120,7 +147,9 @@ export async function until(what: string, ok: () => boolean | Promise<boolean>, 
  * proxy in front of it that a test can cut off: `viaProxyUrl` is what the processes under test
  * connect to. Everything it opens is pushed onto `cleanups` (run in reverse by the caller).
  */
-export async function postgresBehindProxy(cleanups: (() => unknown)[]): Promise<{ direct: Database; proxy: TcpProxy; viaProxyUrl: string }> {
+export async function postgresBehindProxy(
+  cleanups: (() => unknown)[],
+): Promise<{ direct: Database; proxy: TcpProxy; viaProxyUrl: string }> {
   const created = await createPostgresDatabase();
   cleanups.push(created.drop);
   const direct = await openDatabase({ kind: 'postgres', url: created.url, poolSize: 2 });

@@ -12,7 +12,14 @@ import { createProbeRuntime } from '../../server/services/monitoring/runtime.ts'
 import { SHARDS } from '../../server/services/monitoring/model.ts';
 import { backend, createPostgresDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { expectFailuresLoggedOnce, incidentsOf, recordingEvents, switchablePort, until, type Checked } from './fault-helpers.ts';
+import {
+  expectFailuresLoggedOnce,
+  incidentsOf,
+  recordingEvents,
+  switchablePort,
+  until,
+  type Checked,
+} from './fault-helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -32,12 +39,26 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     const upPort = await switchablePort();
     await flipPort.up();
     await upPort.up();
-    cleanups.push(() => flipPort.down(), () => upPort.down());
+    cleanups.push(
+      () => flipPort.down(),
+      () => upPort.down(),
+    );
     const owner = await makeCustomer(db.prisma, 'killed');
     const policy = { intervalSec: 2, retryIntervalSec: 1, failureThreshold: 2, recoveryThreshold: 2 };
     const make = async (group: string, n: number, port: number) => {
       const ids: string[] = [];
-      for (let i = 0; i < n; i++) ids.push((await makeMonitor(db.prisma, { accountId: owner.id, ip: `198.18.${group}.${i + 1}`, probeHost: '127.0.0.1', ports: [port], ...policy })).id);
+      for (let i = 0; i < n; i++)
+        ids.push(
+          (
+            await makeMonitor(db.prisma, {
+              accountId: owner.id,
+              ip: `198.18.${group}.${i + 1}`,
+              probeHost: '127.0.0.1',
+              ports: [port],
+              ...policy,
+            })
+          ).id,
+        );
       return ids;
     };
     const down = await make('3', 8, refused.port);
@@ -65,12 +86,15 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     });
     await until('process A to hold every shard', () => shardsA === SHARDS, 180_000);
     const open = async (ids: string[]) => (await incidentsOf(db.prisma, ids)).filter((i) => !i.resolvedAt).length;
-    await until('A to open the refusing hosts\' incidents', async () => (await open(down)) === down.length);
+    await until("A to open the refusing hosts' incidents", async () => (await open(down)) === down.length);
 
     // the flip ports stop answering; A is killed while those hosts are being decided
     await flipPort.down();
     const flipDownAt = Date.now();
-    await until('A to be mid-decision', () => seenA.filter((c) => flip.includes(c.monitorId) && c.at >= flipDownAt && !c.ok).length >= flip.length);
+    await until(
+      'A to be mid-decision',
+      () => seenA.filter((c) => flip.includes(c.monitorId) && c.at >= flipDownAt && !c.ok).length >= flip.length,
+    );
     child.kill('SIGKILL');
     const killedAt = Date.now();
     await new Promise((r) => child.once('exit', r));
@@ -78,7 +102,13 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     // process B takes over once A's leases expire
     const seenB: Checked[] = [];
     const b = createProbeRuntime({
-      prisma: db.prisma, events: recordingEvents(seenB), nodeId: 'B', leaseTtlMs: 4_000, leaseRenewMs: 1_000, flushMs: 200, groupingDelayMs: 300,
+      prisma: db.prisma,
+      events: recordingEvents(seenB),
+      nodeId: 'B',
+      leaseTtlMs: 4_000,
+      leaseRenewMs: 1_000,
+      flushMs: 200,
+      groupingDelayMs: 300,
       guardPolicy: { minHosts: 1_000_000 },
     });
     await b.start();
@@ -94,15 +124,26 @@ describe.skipIf(backend !== 'postgres')('probe process killed mid-round (postgre
     const incidents = await incidentsOf(db.prisma, all);
     expect(incidents.map((i) => i.monitorId).sort()).toEqual([...down, ...flip].sort());
     expect(incidents.every((i) => !i.resolvedAt)).toBe(true);
-    for (const i of incidents) expect(i.notifications.map((n) => `${n.kind}/${n.channel}`).sort()).toEqual(['DOWN/EMAIL', 'DOWN/SMS']);
+    for (const i of incidents)
+      expect(i.notifications.map((n) => `${n.kind}/${n.channel}`).sort()).toEqual(['DOWN/EMAIL', 'DOWN/SMS']);
 
     // failure runs: B's checks all once; A's all once except (possibly) its last write interval
     // (a check landed when a run of its port covers it: B's runs start after A died)
     const lastA = Math.max(...seenA.map((c) => c.at));
-    const runs = await db.prisma.failureRun.findMany({ where: { monitorId: { in: all } }, select: { monitorId: true, port: true, firstAt: true, lastAt: true } });
-    const landed = (c: Checked) => runs.some((r) => r.monitorId === c.monitorId && r.port === c.port && r.firstAt.getTime() <= c.at && c.at <= r.lastAt.getTime());
+    const runs = await db.prisma.failureRun.findMany({
+      where: { monitorId: { in: all } },
+      select: { monitorId: true, port: true, firstAt: true, lastAt: true },
+    });
+    const landed = (c: Checked) =>
+      runs.some(
+        (r) =>
+          r.monitorId === c.monitorId && r.port === c.port && r.firstAt.getTime() <= c.at && c.at <= r.lastAt.getTime(),
+      );
     const lostA = seenA.filter((c) => !c.ok && !landed(c));
-    expect(lostA.filter((c) => c.at < lastA - 1_000), 'A failures lost from before its last second').toEqual([]);
+    expect(
+      lostA.filter((c) => c.at < lastA - 1_000),
+      'A failures lost from before its last second',
+    ).toEqual([]);
     await expectFailuresLoggedOnce(db.prisma, [...seenA.filter((c) => !lostA.includes(c)), ...seenB], all);
     console.log(
       `SIGKILL: takeover in ${takeoverMs} ms (lease ttl 4 s); A logged ${seenA.filter((c) => !c.ok).length - lostA.length} failures, ` +

@@ -13,7 +13,13 @@ events.checkResult = (e) => {
   publish(e);
 };
 const probe = createProbeRuntime({
-  prisma: db.prisma, events, nodeId: 'A', leaseTtlMs: 4_000, leaseRenewMs: 1_000, flushMs: 200, groupingDelayMs: 300,
+  prisma: db.prisma,
+  events,
+  nodeId: 'A',
+  leaseTtlMs: 4_000,
+  leaseRenewMs: 1_000,
+  flushMs: 200,
+  groupingDelayMs: 300,
   guardPolicy: { minHosts: 1_000_000 },
 });
 await probe.start();

@@ -8,8 +8,21 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import {
-  buildSchema, getNamedType, isEnumType, isInputObjectType, isInterfaceType, isLeafType, isListType, isNonNullType, isObjectType,
-  isUnionType, type GraphQLField, type GraphQLInputType, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema,
+  buildSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isUnionType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
 } from 'graphql';
 
 export type OpKind = 'query' | 'mutation' | 'subscription';
@@ -29,9 +42,25 @@ export interface GenOptions {
 
 type G = fc.GeneratorValue;
 const root = path.resolve(import.meta.dirname, '../..');
-export const printedSchema = (): GraphQLSchema => buildSchema(readFileSync(path.join(root, 'server/schema.graphql'), 'utf8'));
+export const printedSchema = (): GraphQLSchema =>
+  buildSchema(readFileSync(path.join(root, 'server/schema.graphql'), 'utf8'));
 
-const IPS = ['127.0.0.1', '10.0.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', '224.0.0.1', '0.0.0.0', '255.255.255.255', '8.8.8.8', '203.0.113.5', '1.1.1.1', 'not-an-ip', '999.1.1.1'];
+const IPS = [
+  '127.0.0.1',
+  '10.0.0.1',
+  '192.168.1.1',
+  '169.254.169.254',
+  '::1',
+  'fe80::1',
+  '224.0.0.1',
+  '0.0.0.0',
+  '255.255.255.255',
+  '8.8.8.8',
+  '203.0.113.5',
+  '1.1.1.1',
+  'not-an-ip',
+  '999.1.1.1',
+];
 
 /** An input value: JSON-like, with enum values marked (they print bare in literals). */
 type Val = null | boolean | number | string | { enum: string } | Val[] | { obj: [string, Val][] };
@@ -55,7 +84,13 @@ function toJson(v: Val): unknown {
 class Builder {
   private vars: { decl: string; value: unknown }[] = [];
   /** Clean operations carry no deliberate mistakes (so they reach the resolvers). */
-  constructor(private g: G, private schema: GraphQLSchema, private opts: GenOptions, private maxDepth: number, private dirty: boolean) {}
+  constructor(
+    private g: G,
+    private schema: GraphQLSchema,
+    private opts: GenOptions,
+    private maxDepth: number,
+    private dirty: boolean,
+  ) {}
 
   int = (min: number, max: number) => this.g(() => fc.noBias(fc.integer({ min, max })));
   chance = (p: number) => this.int(0, 9_999) < p * 10_000;
@@ -68,7 +103,18 @@ class Builder {
       () => this.g(fc.string, { maxLength: 40 }),
       () => this.g(fc.string, { unit: 'grapheme', maxLength: 20 }),
       () => this.pick(IPS),
-      () => this.pick(['', ' ', 'admin', "' OR 1=1 --", '<script>alert(1)</script>', '../../etc/passwd', '%00', 'a'.repeat(300), '{"$gt":""}']),
+      () =>
+        this.pick([
+          '',
+          ' ',
+          'admin',
+          "' OR 1=1 --",
+          '<script>alert(1)</script>',
+          '../../etc/passwd',
+          '%00',
+          'a'.repeat(300),
+          '{"$gt":""}',
+        ]),
       () => this.pick(this.opts.ids.length ? this.opts.ids : ['x']),
     ])();
   }
@@ -93,7 +139,12 @@ class Builder {
     if (!this.dirty) return this.saneScalar(getNamedType(type).name);
     switch (getNamedType(type).name) {
       case 'Int':
-        return this.pick([this.int(-5, 200), this.int(0, 50), this.int(-2_147_483_648, 2_147_483_647), ...(this.dirty ? [2 ** 40] : [])]);
+        return this.pick([
+          this.int(-5, 200),
+          this.int(0, 50),
+          this.int(-2_147_483_648, 2_147_483_647),
+          ...(this.dirty ? [2 ** 40] : []),
+        ]);
       case 'Float':
         return this.pick([0.5, -1e300, 1e308, this.int(0, 1000) / 7]);
       case 'Boolean':
@@ -101,7 +152,12 @@ class Builder {
       case 'ID':
         return this.chance(0.6) && this.opts.ids.length ? this.pick(this.opts.ids) : this.randomString();
       case 'DateTime':
-        return this.pick([new Date(Date.UTC(2020 + this.int(0, 10), this.int(0, 11), 1)).toISOString(), 'yesterday', '2026-13-45T99:00:00Z', '']);
+        return this.pick([
+          new Date(Date.UTC(2020 + this.int(0, 10), this.int(0, 11), 1)).toISOString(),
+          'yesterday',
+          '2026-13-45T99:00:00Z',
+          '',
+        ]);
       case 'JSON':
         return this.pick<Val>([{ obj: [] }, { obj: [['a', 1]] }, [1, 'x', null], 's']);
       default:
@@ -140,7 +196,10 @@ class Builder {
       if (!(required ? !this.mistake(0.1) : this.chance(0.4))) continue;
       if (top && this.chance(0.2)) {
         const v = `$v${this.vars.length}`;
-        this.vars.push({ decl: `${v}: ${a.type.toString()}`, value: this.mistake(0.2) ? this.g(fc.jsonValue, { maxDepth: 2 }) : toJson(this.value(a.type)) });
+        this.vars.push({
+          decl: `${v}: ${a.type.toString()}`,
+          value: this.mistake(0.2) ? this.g(fc.jsonValue, { maxDepth: 2 }) : toJson(this.value(a.type)),
+        });
         parts.push(`${a.name}: ${v}`);
       } else parts.push(`${a.name}: ${this.mistake(0.03) ? '$undeclared' : toLiteral(this.value(a.type))}`);
     }
@@ -199,11 +258,30 @@ class Builder {
 
 /** One random operation of `kind`; `hostile` raises the share of limit-breaking shapes. */
 export function opArbitrary(schema: GraphQLSchema, kind: OpKind, opts: GenOptions): fc.Arbitrary<GeneratedOp> {
-  const rootType = kind === 'query' ? schema.getQueryType()! : kind === 'mutation' ? schema.getMutationType()! : schema.getSubscriptionType()!;
+  const rootType =
+    kind === 'query'
+      ? schema.getQueryType()!
+      : kind === 'mutation'
+        ? schema.getMutationType()!
+        : schema.getSubscriptionType()!;
   return fc.gen().map((g) => {
-    const b = new Builder(g, schema, opts, g(fc.integer, { min: 1, max: 9 }), g(() => fc.noBias(fc.integer({ min: 0, max: 9 }))) < 4);
+    const b = new Builder(
+      g,
+      schema,
+      opts,
+      g(fc.integer, { min: 1, max: 9 }),
+      g(() => fc.noBias(fc.integer({ min: 0, max: 9 }))) < 4,
+    );
     // 70 % schema-shaped selections (40 % of them with deliberate mistakes), 30 % hostile shapes
-    const shape = b.pick([...Array<string>(14).fill('fields'), 'deep', 'aliases', 'directives', 'tokens', 'truncated', 'random']);
+    const shape = b.pick([
+      ...Array<string>(14).fill('fields'),
+      'deep',
+      'aliases',
+      'directives',
+      'tokens',
+      'truncated',
+      'random',
+    ]);
     switch (shape) {
       case 'deep': {
         // down a self-referencing path (Account.servers.nodes.account…): 3 levels per step
@@ -212,7 +290,11 @@ export function opArbitrary(schema: GraphQLSchema, kind: OpKind, opts: GenOption
         return { kind, shape, query: `${kind} { monitors { nodes { server { ${q} } } } }` };
       }
       case 'aliases':
-        return { kind, shape, query: `${kind} { ${Array.from({ length: b.int(15, 80) }, (_, i) => `a${i}: ${b.pick(['__typename', 'viewer { id }', 'probeInfo { sourceAddresses }'])}`).join(' ')} }` };
+        return {
+          kind,
+          shape,
+          query: `${kind} { ${Array.from({ length: b.int(15, 80) }, (_, i) => `a${i}: ${b.pick(['__typename', 'viewer { id }', 'probeInfo { sourceAddresses }'])}`).join(' ')} }`,
+        };
       case 'directives':
         return { kind, shape, query: `${kind} { __typename ${'@include(if: true) '.repeat(b.int(10, 60))} }` };
       case 'tokens':
@@ -233,7 +315,10 @@ export function opArbitrary(schema: GraphQLSchema, kind: OpKind, opts: GenOption
 }
 
 /** `n` operations, mostly queries, some mutations (and subscriptions when `subscriptions`). */
-export function generateOps(schema: GraphQLSchema, opts: GenOptions & { n: number; seed: number; subscriptions: boolean }): GeneratedOp[] {
+export function generateOps(
+  schema: GraphQLSchema,
+  opts: GenOptions & { n: number; seed: number; subscriptions: boolean },
+): GeneratedOp[] {
   const arb = fc.oneof(
     { weight: 7, arbitrary: opArbitrary(schema, 'query', opts) },
     { weight: 2, arbitrary: opArbitrary(schema, 'mutation', opts) },

@@ -63,7 +63,14 @@ describe(`/metrics (${backend})`, () => {
   beforeAll(async () => {
     app = await startTestApp({ PROBE_ENABLED: 'true', METRICS_TOKEN: TOKEN });
     const owner = await makeCustomer(app.db.prisma, 'metered');
-    const m = await makeMonitor(app.db.prisma, { accountId: owner.id, ip: '127.0.0.1', ports: [await closedPort()], intervalSec: 10, retryIntervalSec: 1, failureThreshold: 2 });
+    const m = await makeMonitor(app.db.prisma, {
+      accountId: owner.id,
+      ip: '127.0.0.1',
+      ports: [await closedPort()],
+      intervalSec: 10,
+      retryIntervalSec: 1,
+      failureThreshold: 2,
+    });
     app.probe!.monitorChanged(m.id);
   });
   afterAll(() => app?.close());
@@ -78,16 +85,23 @@ describe(`/metrics (${backend})`, () => {
   it('needs the token when one is configured', async () => {
     expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await fetch(`${app.url}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
+    expect(
+      (await fetch(`${app.url}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(405);
   });
 
   it('counts checks, failures, the open incident and its ledger rows', async () => {
     await expect
-      .poll(async () => (await scrape()).get('portwatch_incidents_open', { kind: 'HOST_DOWN' }), { timeout: 30_000, interval: 1_000 })
+      .poll(async () => (await scrape()).get('portwatch_incidents_open', { kind: 'HOST_DOWN' }), {
+        timeout: 30_000,
+        interval: 1_000,
+      })
       .toBe(1);
     const m = await scrape();
     expect(m.get('portwatch_probe_checks_total', { outcome: 'ECONNREFUSED' })).toBeGreaterThanOrEqual(2);
-    expect(m.get('portwatch_probe_failures_total')).toBe(m.get('portwatch_probe_checks_total', { outcome: 'ECONNREFUSED' }));
+    expect(m.get('portwatch_probe_failures_total')).toBe(
+      m.get('portwatch_probe_checks_total', { outcome: 'ECONNREFUSED' }),
+    );
     expect(m.get('portwatch_probe_targets')).toBe(1);
     expect(m.get('portwatch_metrics_db_up')).toBe(1);
     const ledger = m.samples.filter((s) => s.name === 'portwatch_notifications').reduce((a, s) => a + s.value, 0);
@@ -102,11 +116,20 @@ describe(`/metrics (${backend})`, () => {
     await app.gql(`{ nope }`);
     await app.gql(`{ broken`);
     const after = await scrape();
-    const count = (p: typeof after) => p.get('portwatch_graphql_operation_duration_seconds_count', { operation: 'query' }) ?? 0;
+    const count = (p: typeof after) =>
+      p.get('portwatch_graphql_operation_duration_seconds_count', { operation: 'query' }) ?? 0;
     expect(count(after) - count(before)).toBe(3);
-    expect(after.get('portwatch_graphql_operation_duration_seconds_bucket', { operation: 'query', le: '+Inf' })).toBe(count(after));
-    expect((after.get('portwatch_graphql_rejected_total', { stage: 'validate' }) ?? 0) - (before.get('portwatch_graphql_rejected_total', { stage: 'validate' }) ?? 0)).toBe(1);
-    expect((after.get('portwatch_graphql_rejected_total', { stage: 'parse' }) ?? 0) - (before.get('portwatch_graphql_rejected_total', { stage: 'parse' }) ?? 0)).toBe(1);
+    expect(after.get('portwatch_graphql_operation_duration_seconds_bucket', { operation: 'query', le: '+Inf' })).toBe(
+      count(after),
+    );
+    expect(
+      (after.get('portwatch_graphql_rejected_total', { stage: 'validate' }) ?? 0) -
+        (before.get('portwatch_graphql_rejected_total', { stage: 'validate' }) ?? 0),
+    ).toBe(1);
+    expect(
+      (after.get('portwatch_graphql_rejected_total', { stage: 'parse' }) ?? 0) -
+        (before.get('portwatch_graphql_rejected_total', { stage: 'parse' }) ?? 0),
+    ).toBe(1);
   });
 
   it('uses only label values from fixed sets', async () => {

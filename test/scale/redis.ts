@@ -25,7 +25,8 @@ function ping(): Promise<boolean> {
 /** True when Redis answers; throws when REDIS_URL_TEST was set explicitly and it does not. */
 export async function haveRedis(): Promise<boolean> {
   const ok = await ping();
-  if (!ok && process.env.REDIS_URL_TEST) throw new Error(`REDIS_URL_TEST=${process.env.REDIS_URL_TEST} does not answer`);
+  if (!ok && process.env.REDIS_URL_TEST)
+    throw new Error(`REDIS_URL_TEST=${process.env.REDIS_URL_TEST} does not answer`);
   if (!ok) console.warn(`(Redis does not answer at ${redisTestUrl.host}: the Redis suites are skipped)`);
   return ok;
 }

@@ -45,19 +45,40 @@ describe.skipIf(!redis)(`tenancy over two processes (${backend})`, () => {
       a,
     );
     expect(r.body.errors).toBeUndefined();
-    expect(r.body.data).toEqual({ node: null, monitor: null, failureLog: { totalCount: 0 }, incidents: { totalCount: 0 }, monitors: { nodes: [{ host: '192.0.2.1' }] } });
-    const paused = await p2.gql<{ pauseMonitor: { __typename: string } }>(`mutation($m: ID!) { pauseMonitor(id: $m) { __typename } }`, { m: bMonitor }, a);
+    expect(r.body.data).toEqual({
+      node: null,
+      monitor: null,
+      failureLog: { totalCount: 0 },
+      incidents: { totalCount: 0 },
+      monitors: { nodes: [{ host: '192.0.2.1' }] },
+    });
+    const paused = await p2.gql<{ pauseMonitor: { __typename: string } }>(
+      `mutation($m: ID!) { pauseMonitor(id: $m) { __typename } }`,
+      { m: bMonitor },
+      a,
+    );
     expect(paused.body.data?.pauseMonitor.__typename).toBe('NotFoundError');
-    const deleted = await p2.gql<{ deleteMonitor: { __typename: string } }>(`mutation($m: ID!) { deleteMonitor(id: $m) { __typename } }`, { m: bMonitor }, a);
+    const deleted = await p2.gql<{ deleteMonitor: { __typename: string } }>(
+      `mutation($m: ID!) { deleteMonitor(id: $m) { __typename } }`,
+      { m: bMonitor },
+      a,
+    );
     expect(deleted.body.data?.deleteMonitor.__typename).toBe('NotFoundError');
-    expect(await p1.db.prisma.monitor.findUniqueOrThrow({ where: { id: ids.b } })).toMatchObject({ pausedAt: null, deletedAt: null });
+    expect(await p1.db.prisma.monitor.findUniqueOrThrow({ where: { id: ids.b } })).toMatchObject({
+      pausedAt: null,
+      deletedAt: null,
+    });
   });
 
   it("B's live events raised on process 1 reach B on process 2, never A", async () => {
     const watch = async (loginId: string, monitorId?: string) => {
       const client = wsClient(p2.url, { cookie: await p2.login(loginId, CUSTOMER_PASSWORD) });
       cleanups.push(() => client.dispose());
-      const sub: Subscription<Change> = subscribe<Change>(client, `subscription($m: ID) { monitorStatus(monitorId: $m) { monitorId lastErrorCode } }`, monitorId ? { m: monitorId } : {});
+      const sub: Subscription<Change> = subscribe<Change>(
+        client,
+        `subscription($m: ID) { monitorStatus(monitorId: $m) { monitorId lastErrorCode } }`,
+        monitorId ? { m: monitorId } : {},
+      );
       cleanups.push(() => sub.dispose());
       await sub.waitFor(() => true, 10_000); // the current state of its own ports first
       return sub;
@@ -65,11 +86,25 @@ describe.skipIf(!redis)(`tenancy over two processes (${backend})`, () => {
     const aAll = await watch('tenant-a');
     const bAll = await watch('tenant-b');
     // A asking for B's monitor by id gets nothing of it
-    const aPeek = subscribe<Change>(wsClient(p2.url, { cookie: await p2.login('tenant-a', CUSTOMER_PASSWORD) }), `subscription($m: ID) { monitorStatus(monitorId: $m) { monitorId lastErrorCode } }`, { m: gid('Monitor', ids.b) });
+    const aPeek = subscribe<Change>(
+      wsClient(p2.url, { cookie: await p2.login('tenant-a', CUSTOMER_PASSWORD) }),
+      `subscription($m: ID) { monitorStatus(monitorId: $m) { monitorId lastErrorCode } }`,
+      { m: gid('Monitor', ids.b) },
+    );
     cleanups.push(() => aPeek.dispose());
 
     const event = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
-      monitorId, accountId, host: '192.0.2.9', port: 22, phase: 'DOWN', since: new Date(), lastCheckAt: new Date(), lastOk: false, lastLatencyMs: 1, lastErrorCode: code, lastErrorMessage: 'x',
+      monitorId,
+      accountId,
+      host: '192.0.2.9',
+      port: 22,
+      phase: 'DOWN',
+      since: new Date(),
+      lastCheckAt: new Date(),
+      lastOk: false,
+      lastLatencyMs: 1,
+      lastErrorCode: code,
+      lastErrorMessage: 'x',
     });
     p1.services.events.portStatus(event(ids.b, ids.bAccount, 'FOR-B'));
     p1.services.events.portStatus(event(ids.a, ids.aAccount, 'FOR-A'));

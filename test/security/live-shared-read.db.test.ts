@@ -40,7 +40,8 @@ describe(`monitorStatus subscriptions share the read of the current state (${bac
     const alice = await makeCustomer(p, 'shared-alice');
     const bob = await makeCustomer(p, 'shared-bob');
     const mine: Awaited<ReturnType<typeof makeMonitor>>[] = [];
-    for (let i = 0; i < 5; i++) mine.push(await makeMonitor(p, { accountId: alice.id, ip: `198.51.100.${i + 1}`, ports: [22, 80] }));
+    for (let i = 0; i < 5; i++)
+      mine.push(await makeMonitor(p, { accountId: alice.id, ip: `198.51.100.${i + 1}`, ports: [22, 80] }));
     const foreign = await makeMonitor(p, { accountId: bob.id, ip: '198.51.100.99', ports: [22] });
     const cookie = await app.login('shared-alice', CUSTOMER_PASSWORD);
     const clients = Array.from({ length: 4 }, () => wsClient(app.url, { cookie }));
@@ -51,10 +52,12 @@ describe(`monitorStatus subscriptions share the read of the current state (${bac
       for (const w of warm) w.dispose();
       reads.length = 0;
 
-      const subs = clients.flatMap((c) => Array.from({ length: 10 }, (_, i) => {
-        const id = i === 9 ? null : mine[i % 5]!.id;
-        return { id, sub: subscribe<Status>(c, ONE, { id: id ? gid('Monitor', id) : null }) };
-      }));
+      const subs = clients.flatMap((c) =>
+        Array.from({ length: 10 }, (_, i) => {
+          const id = i === 9 ? null : mine[i % 5]!.id;
+          return { id, sub: subscribe<Status>(c, ONE, { id: id ? gid('Monitor', id) : null }) };
+        }),
+      );
       const stranger = subscribe<Status>(clients[0]!, ONE, { id: gid('Monitor', foreign.id) });
       for (const { id, sub } of subs) {
         const expected = id ? 2 : 10; // one monitor's two ports, or all five monitors' ports

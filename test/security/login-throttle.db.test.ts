@@ -8,19 +8,32 @@ import { backend } from '../helpers/db.ts';
 import { customer, PASSWORD } from '../graphql/api-helpers.ts';
 
 const LOGIN = `mutation($l: String!, $p: String!) { login(loginId: $l, password: $p) { __typename ... on AuthError { code message retryAfterSeconds retryAfterMinutes } } }`;
-type Answer = { login: { __typename: string; code?: string; message?: string; retryAfterSeconds?: number; retryAfterMinutes?: number } };
+type Answer = {
+  login: {
+    __typename: string;
+    code?: string;
+    message?: string;
+    retryAfterSeconds?: number;
+    retryAfterMinutes?: number;
+  };
+};
 
 async function attempt(app: TestApp, loginId: string, password: string, forwardedFor?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
-  const res = await fetch(`${app.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: LOGIN, variables: { l: loginId, p: password } }) });
+  const res = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: LOGIN, variables: { l: loginId, p: password } }),
+  });
   const body = (await res.json()) as { data?: Answer; errors?: unknown[] };
   if (!body.data) throw new Error(JSON.stringify(body));
   return body.data.login;
 }
 
 /** Evaluated = the password was checked (wrong: INVALID_CREDENTIALS, right: signed in); RATE_LIMITED is refused before the hash. */
-const evaluated = (answers: Answer['login'][]) => answers.filter((a) => a.__typename === 'MutationLoginSuccess' || a.code === 'INVALID_CREDENTIALS').length;
+const evaluated = (answers: Answer['login'][]) =>
+  answers.filter((a) => a.__typename === 'MutationLoginSuccess' || a.code === 'INVALID_CREDENTIALS').length;
 
 describe(`sign-in throttle (${backend})`, () => {
   let app: TestApp;
@@ -30,9 +43,16 @@ describe(`sign-in throttle (${backend})`, () => {
   beforeAll(async () => {
     app = await startTestApp({ LOGIN_MAX_FAILURES: '5', LOGIN_ADDRESS_MAX_FAILURES: '12' });
     // a second process on the same database: the reservation is shared through it
-    second = await startTestApp({ LOGIN_MAX_FAILURES: '5', LOGIN_ADDRESS_MAX_FAILURES: '12' }, { shareDatabaseWith: app });
-    proxied = await startTestApp({ LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '7', TRUST_PROXY: '1' }, { shareDatabaseWith: app });
-    for (const l of ['burst', 'victim', 'bystander', 'p1', 'p2', 'p3', 'p4', 'p5', 'behind-a', 'behind-b']) await customer(app.db.prisma, l);
+    second = await startTestApp(
+      { LOGIN_MAX_FAILURES: '5', LOGIN_ADDRESS_MAX_FAILURES: '12' },
+      { shareDatabaseWith: app },
+    );
+    proxied = await startTestApp(
+      { LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '7', TRUST_PROXY: '1' },
+      { shareDatabaseWith: app },
+    );
+    for (const l of ['burst', 'victim', 'bystander', 'p1', 'p2', 'p3', 'p4', 'p5', 'behind-a', 'behind-b'])
+      await customer(app.db.prisma, l);
   });
   afterAll(async () => {
     await proxied?.close();
@@ -53,7 +73,7 @@ describe(`sign-in throttle (${backend})`, () => {
     expect(await app.db.prisma.session.count({ where: { account: { loginId: 'burst' } } })).toBe(signedIn);
   }, 300_000);
 
-  it('one login id\'s failures hold that login only, and the wait is told in minutes', async () => {
+  it("one login id's failures hold that login only, and the wait is told in minutes", async () => {
     for (let i = 0; i < 5; i++) expect((await attempt(app, 'victim', `nope-${i}`)).code).toBe('INVALID_CREDENTIALS');
     const held = await attempt(app, 'victim', PASSWORD);
     expect(held.code).toBe('RATE_LIMITED');
@@ -64,10 +84,11 @@ describe(`sign-in throttle (${backend})`, () => {
     expect((await attempt(app, 'bystander', PASSWORD)).__typename).toBe('MutationLoginSuccess');
   });
 
-  it('the address limit needs several login ids\' failures (password spraying); behind a trusted proxy it keys on X-Forwarded-For', async () => {
+  it("the address limit needs several login ids' failures (password spraying); behind a trusted proxy it keys on X-Forwarded-For", async () => {
     // `proxied` trusts 1 hop, 3 failures per login id, 7 per address
     const spray = async (l: string, n: number, from: string) => {
-      for (let i = 0; i < n; i++) expect((await attempt(proxied, l, `spray-${i}`, from)).code, `${l} ${i}`).toBe('INVALID_CREDENTIALS');
+      for (let i = 0; i < n; i++)
+        expect((await attempt(proxied, l, `spray-${i}`, from)).code, `${l} ${i}`).toBe('INVALID_CREDENTIALS');
     };
     await spray('p1', 3, '198.51.100.7');
     // one login id's failures (its whole allowance) do not hold the address

@@ -12,15 +12,26 @@ const refused = { code: 'ECONNREFUSED', durationMs: 1 };
 const unreachable = { code: 'ENETUNREACH', durationMs: 1 };
 
 const sig = (e: PortStatusEvent) =>
-  JSON.stringify([e.phase, e.since.getTime(), e.lastCheckAt?.getTime() ?? null, e.lastErrorCode, e.alertsHeld ?? false, e.flap?.flapping ?? false]);
+  JSON.stringify([
+    e.phase,
+    e.since.getTime(),
+    e.lastCheckAt?.getTime() ?? null,
+    e.lastErrorCode,
+    e.alertsHeld ?? false,
+    e.flap?.flapping ?? false,
+  ]);
 
 /** Published port events of one port, in order. */
 function portEvents(h: ReturnType<typeof engineHarness>, monitorId: string, port: number): PortStatusEvent[] {
-  return h.published.filter((p) => p.kind === 'portStatus').map((p) => p.event as PortStatusEvent).filter((e) => e.monitorId === monitorId && e.port === port);
+  return h.published
+    .filter((p) => p.kind === 'portStatus')
+    .map((p) => p.event as PortStatusEvent)
+    .filter((e) => e.monitorId === monitorId && e.port === port);
 }
 
 function expectNoRepeats(events: PortStatusEvent[]) {
-  for (let i = 1; i < events.length; i++) expect(sig(events[i]!), `event ${i} repeats event ${i - 1}`).not.toBe(sig(events[i - 1]!));
+  for (let i = 1; i < events.length; i++)
+    expect(sig(events[i]!), `event ${i} repeats event ${i - 1}`).not.toBe(sig(events[i - 1]!));
 }
 
 describe('the engine publishes each port state once', () => {
@@ -50,8 +61,12 @@ describe('the engine publishes each port state once', () => {
   it('held alerts released: the ports that change are published once, the others once for the "held" mark', async () => {
     const from = 10 * MIN;
     const to = from + 20 * MIN;
-    const h = engineHarness({ world: (_host, _port, at) => (at >= from && at < to ? unreachable : null), guard: { maxHoldMs: 3 * MIN } });
-    for (const [i, x] of hosts(20, 7).entries()) h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
+    const h = engineHarness({
+      world: (_host, _port, at) => (at >= from && at < to ? unreachable : null),
+      guard: { maxHoldMs: 3 * MIN },
+    });
+    for (const [i, x] of hosts(20, 7).entries())
+      h.addMonitor({ id: `m${i}`, host: x.host, accountId: x.accountId, ports: [80] });
     h.start();
     await h.runUntil(to + 10 * MIN);
     expect(h.opened('PROBE_DEGRADED')).toHaveLength(1);

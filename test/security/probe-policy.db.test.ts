@@ -22,7 +22,10 @@ describe(`the prober re-checks the address policy before every connect (${backen
   const logged: { msg: string; extra?: Record<string, unknown> }[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp({ PROBE_ENABLED: 'true' }, { log: (_level, msg, extra) => logged.push({ msg, ...(extra ? { extra } : {}) }) });
+    app = await startTestApp(
+      { PROBE_ENABLED: 'true' },
+      { log: (_level, msg, extra) => logged.push({ msg, ...(extra ? { extra } : {}) }) },
+    );
     listener = net.createServer((s) => {
       connections += 1;
       s.on('error', () => {});
@@ -42,19 +45,29 @@ describe(`the prober re-checks the address policy before every connect (${backen
     const monitor = await makeMonitor(p, { accountId: alice.id, ports: [port], intervalSec: 10, retryIntervalSec: 2 });
     const id = gid('Monitor', monitor.id);
     app.services.onMonitorChanged?.(monitor.id);
-    const status = async () => (await ok<{ node: { portStatuses: Port[] } }>(app, admin, STATUS, { id })).node.portStatuses[0]!;
+    const status = async () =>
+      (await ok<{ node: { portStatuses: Port[] } }>(app, admin, STATUS, { id })).node.portStatuses[0]!;
     await until('the port is UP', async () => (await status()).phase === 'UP', 20_000);
     expect(connections).toBeGreaterThan(0);
 
-    const withdrawn = await ok<{ setServerAllowPrivate: { data: { allowPrivate: boolean } } }>(app, admin, ALLOW, { s: gid('Server', monitor.serverId), a: false });
+    const withdrawn = await ok<{ setServerAllowPrivate: { data: { allowPrivate: boolean } } }>(app, admin, ALLOW, {
+      s: gid('Server', monitor.serverId),
+      a: false,
+    });
     expect(withdrawn.setServerAllowPrivate.data.allowPrivate).toBe(false);
     const before = connections;
-    const refused = await until('the check is refused', async () => {
-      const s = await status();
-      return s.errorCode === 'EPOLICY' ? s : null;
-    }, 20_000);
+    const refused = await until(
+      'the check is refused',
+      async () => {
+        const s = await status();
+        return s.errorCode === 'EPOLICY' ? s : null;
+      },
+      20_000,
+    );
     expect(refused.phase).toBe('UNKNOWN');
-    expect(refused.error).toBe('not checked: 127.0.0.1 is a loopback address, which the address policy does not allow for this server (an administrator can allow it)');
+    expect(refused.error).toBe(
+      'not checked: 127.0.0.1 is a loopback address, which the address policy does not allow for this server (an administrator can allow it)',
+    );
     // the next refused check too: still no connection
     await until('another refused check', async () => (await status()).lastCheckAt !== refused.lastCheckAt, 20_000);
     expect(connections).toBe(before);

@@ -21,7 +21,9 @@ describe(`delivery reports are idempotent (${backend})`, () => {
 
   async function sentSms(providerMessageId: string) {
     const { incident } = await makeIncident(db.db.prisma);
-    const [sms] = await queueRows(db.db.prisma, incident, [{ channel: 'SMS', recipient: '+821012345678', status: 'YES' }]);
+    const [sms] = await queueRows(db.db.prisma, incident, [
+      { channel: 'SMS', recipient: '+821012345678', status: 'YES' },
+    ]);
     await db.db.prisma.notification.update({ where: { id: sms!.id }, data: { providerMessageId, sentAt: new Date() } });
     return sms!;
   }
@@ -37,7 +39,10 @@ describe(`delivery reports are idempotent (${backend})`, () => {
     const sms = await sentSms(id);
     const before = (await statusOf(db.db.prisma, sms.id)).events.length;
     const published = deps.published.length;
-    const results = await burst({ providerMessageId: id, status, detail: `${status.toLowerCase()} (test)`, raw: { MessageSid: id } }, 20);
+    const results = await burst(
+      { providerMessageId: id, status, detail: `${status.toLowerCase()} (test)`, raw: { MessageSid: id } },
+      20,
+    );
     expect(results.every((r) => r.matched)).toBe(true);
     const after = await statusOf(db.db.prisma, sms.id);
     expect(after.status).toBe(expected);

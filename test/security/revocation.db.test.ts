@@ -13,15 +13,21 @@ const SUB = 'subscription { incidentChanged { change } }';
 
 /** A raw graphql-transport-ws socket: connects, acks, subscribes; resolves its close code and when it closed. */
 async function openSocket(url: string, opts: { cookie?: string; token?: string }) {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { headers: opts.cookie ? { cookie: opts.cookie } : {} });
-  const closed = new Promise<{ code: number; at: number }>((resolve) => ws.once('close', (code) => resolve({ code, at: Date.now() })));
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+    headers: opts.cookie ? { cookie: opts.cookie } : {},
+  });
+  const closed = new Promise<{ code: number; at: number }>((resolve) =>
+    ws.once('close', (code) => resolve({ code, at: Date.now() })),
+  );
   const messages: { type: string; id?: string; payload?: unknown }[] = [];
   ws.on('message', (d) => messages.push(JSON.parse(String(d)) as never));
   await new Promise((r, j) => {
     ws.once('open', r);
     ws.once('error', j);
   });
-  ws.send(JSON.stringify({ type: 'connection_init', payload: opts.token ? { authorization: `Bearer ${opts.token}` } : {} }));
+  ws.send(
+    JSON.stringify({ type: 'connection_init', payload: opts.token ? { authorization: `Bearer ${opts.token}` } : {} }),
+  );
   await expect.poll(() => messages.some((m) => m.type === 'connection_ack'), { timeout: 20_000 }).toBe(true);
   ws.send(JSON.stringify({ id: 's1', type: 'subscribe', payload: { query: SUB } }));
   return { ws, closed, messages };
@@ -29,7 +35,11 @@ async function openSocket(url: string, opts: { cookie?: string; token?: string }
 
 async function createToken(app: TestApp, auth: Auth, name: string): Promise<{ secret: string; id: string }> {
   const d = await ok<{ createApiToken: { data: { secret: string; token: { id: string } } } }>(
-    app, auth, `mutation($n: String!) { createApiToken(name: $n) { ... on MutationCreateApiTokenSuccess { data { secret token { id } } } } }`, { n: name });
+    app,
+    auth,
+    `mutation($n: String!) { createApiToken(name: $n) { ... on MutationCreateApiTokenSuccess { data { secret token { id } } } } }`,
+    { n: name },
+  );
   return { secret: d.createApiToken.data.secret, id: d.createApiToken.data.token.id };
 }
 
@@ -54,7 +64,11 @@ describe(`revocation closes sockets and streams (${backend})`, () => {
     const sibling = await openSocket(app.url, { token: other.secret });
     const sse = await fetch(`${app.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token.secret}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token.secret}`,
+      },
       body: JSON.stringify({ query: SUB }),
     });
     expect(sse.status).toBe(200);
@@ -78,14 +92,16 @@ describe(`revocation closes sockets and streams (${backend})`, () => {
     // the sibling token's socket stays open and usable
     expect(sibling.ws.readyState).toBe(WebSocket.OPEN);
     sibling.ws.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ viewer { loginId } }' } }));
-    await expect.poll(() => sibling.messages.find((m) => m.id === 'q' && m.type === 'next')?.payload, { timeout: 10_000 }).toEqual({ data: { viewer: { loginId: 'rv-token' } } });
+    await expect
+      .poll(() => sibling.messages.find((m) => m.id === 'q' && m.type === 'next')?.payload, { timeout: 10_000 })
+      .toEqual({ data: { viewer: { loginId: 'rv-token' } } });
     sibling.ws.close();
     // and the revoked token reads as revoked, not as anonymous
     const r = await app.gql(`{ viewer { loginId } }`, {}, { token: token.secret });
     expect(r.body.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 
-  it('logging out closes the session\'s sockets within 1 s', async () => {
+  it("logging out closes the session's sockets within 1 s", async () => {
     const auth = await signIn(app, 'rv-logout');
     const sock = await openSocket(app.url, { cookie: auth.cookie });
     await ok(app, auth, `mutation { logout }`);
@@ -101,7 +117,9 @@ describe(`revocation closes sockets and streams (${backend})`, () => {
     const bySession = await openSocket(app.url, { cookie: auth.cookie });
     const byToken = await openSocket(app.url, { token: token.secret });
     const account = await app.db.prisma.account.findUniqueOrThrow({ where: { loginId: 'rv-disable' } });
-    await ok(app, admin, `mutation($id: ID!) { disableCustomer(id: $id) { __typename } }`, { id: gid('Account', account.id) });
+    await ok(app, admin, `mutation($id: ID!) { disableCustomer(id: $id) { __typename } }`, {
+      id: gid('Account', account.id),
+    });
     const t0 = Date.now();
     const [a, b] = await Promise.all([bySession.closed, byToken.closed]);
     expect([a.code, b.code]).toEqual([4403, 4403]);
@@ -109,13 +127,15 @@ describe(`revocation closes sockets and streams (${backend})`, () => {
     // a new socket with the token is refused
     const again = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     const code = await new Promise<number>((resolve) => {
-      again.once('open', () => again.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token.secret}` } })));
+      again.once('open', () =>
+        again.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token.secret}` } })),
+      );
       again.once('close', (c) => resolve(c));
     });
     expect(code).toBe(4403);
   });
 
-  it('closes a session\'s socket when the session expires', async () => {
+  it("closes a session's socket when the session expires", async () => {
     const auth = await signIn(app, 'rv-expiry');
     const id = (await app.db.prisma.session.findFirstOrThrow({ where: { account: { loginId: 'rv-expiry' } } })).id;
     const expiresAt = new Date(Date.now() + 2_500);
@@ -133,7 +153,13 @@ describe(`revocation closes sockets and streams (${backend})`, () => {
     const sock = await openSocket(app.url, { token: token.secret });
     // revoke behind the server's back (no event): the next operation finds out and closes the socket
     await app.db.prisma.apiToken.update({ where: { id: decodeId(token.id) }, data: { revokedAt: new Date() } });
-    sock.ws.send(JSON.stringify({ id: 'm', type: 'subscribe', payload: { query: 'mutation { createApiToken(name: "minted") { __typename } }' } }));
+    sock.ws.send(
+      JSON.stringify({
+        id: 'm',
+        type: 'subscribe',
+        payload: { query: 'mutation { createApiToken(name: "minted") { __typename } }' },
+      }),
+    );
     const { code } = await sock.closed;
     expect(code).toBe(4403);
     expect(sock.messages.some((m) => m.id === 'm' && m.type === 'next')).toBe(false);

@@ -24,7 +24,7 @@ async function readmeExample(): Promise<string> {
   return m[1];
 }
 
-describe('the README\'s typed-client example', () => {
+describe("the README's typed-client example", () => {
   let app: TestApp;
   let token: string;
 
@@ -33,8 +33,19 @@ describe('the README\'s typed-client example', () => {
     await customer(app.db.prisma, 'partner', { ips: ['203.0.113.21', '203.0.113.22'], allowPrivate: true });
     const auth = await signIn(app, 'partner');
     for (const host of ['203.0.113.21', '203.0.113.22'])
-      await ok(app, auth, `mutation($h: String!) { registerMonitor(input: { host: $h, ports: "22", useAccountContact: true }) { __typename } }`, { h: host });
-    token = (await ok<{ createApiToken: { data: { secret: string } } }>(app, auth, `mutation { createApiToken(name: "readme", scope: READ) { ... on MutationCreateApiTokenSuccess { data { secret } } } }`)).createApiToken.data.secret;
+      await ok(
+        app,
+        auth,
+        `mutation($h: String!) { registerMonitor(input: { host: $h, ports: "22", useAccountContact: true }) { __typename } }`,
+        { h: host },
+      );
+    token = (
+      await ok<{ createApiToken: { data: { secret: string } } }>(
+        app,
+        auth,
+        `mutation { createApiToken(name: "readme", scope: READ) { ... on MutationCreateApiTokenSuccess { data { secret } } } }`,
+      )
+    ).createApiToken.data.secret;
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
   });
@@ -46,28 +57,50 @@ describe('the README\'s typed-client example', () => {
   it('compiles with strict TypeScript and lists the monitors', async () => {
     const example = await readmeExample();
     expect(example).toContain("'https://monitor.example.net/graphql'");
-    await writeFile(path.join(dir, 'example.ts'), example.replace("'https://monitor.example.net/graphql'", JSON.stringify(`${app.url}/graphql`)));
+    await writeFile(
+      path.join(dir, 'example.ts'),
+      example.replace("'https://monitor.example.net/graphql'", JSON.stringify(`${app.url}/graphql`)),
+    );
     // codegen as docs/api.md says: client preset over the printed schema, DateTime as string
     await generate(
       {
         schema: path.join(root, 'server/schema.graphql'),
         documents: path.join(dir, 'example.ts'),
         silent: true,
-        generates: { [path.join(dir, 'gql/')]: { preset: 'client', config: { scalars: { DateTime: 'string', JSON: 'unknown', PortList: 'string | number[]' } } } },
+        generates: {
+          [path.join(dir, 'gql/')]: {
+            preset: 'client',
+            config: { scalars: { DateTime: 'string', JSON: 'unknown', PortList: 'string | number[]' } },
+          },
+        },
       },
       true,
     );
     await writeFile(
       path.join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')] },
+        compilerOptions: {
+          strict: true,
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [path.join(root, 'node_modules/@types')],
+        },
         include: ['**/*.ts'],
       }),
     );
-    await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')], { cwd: root }).catch((err: { stdout?: string }) => {
-      throw new Error(`the README example does not compile:\n${err.stdout}`);
+    await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'tsconfig.json')], { cwd: root }).catch(
+      (err: { stdout?: string }) => {
+        throw new Error(`the README example does not compile:\n${err.stdout}`);
+      },
+    );
+    const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(dir, 'example.ts')], {
+      cwd: root,
+      env: { ...process.env, PORTWATCH_TOKEN: token },
     });
-    const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(dir, 'example.ts')], { cwd: root, env: { ...process.env, PORTWATCH_TOKEN: token } });
     const lines = stdout.trim().split('\n').sort();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^203\.0\.113\.21 \w+ .+/);

@@ -21,12 +21,22 @@ describe('parseIp', () => {
     expect(parseIp(input)).toEqual({ ip, family });
   });
 
-  it.each(['', 'example.com', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.4/24', 'fe80::1%eth0', '1:2:3:4:5:6:7:8:9', '1::2::3', 'gggg::1', '1.2.3.4:80'])(
-    'refuses %j',
-    (input) => {
-      expect(parseIp(input)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'example.com',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3.4/24',
+    'fe80::1%eth0',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    'gggg::1',
+    '1.2.3.4:80',
+  ])('refuses %j', (input) => {
+    expect(parseIp(input)).toBeNull();
+  });
 });
 
 describe('restricted ranges', () => {
@@ -60,20 +70,40 @@ describe('restricted ranges', () => {
     expect(restrictedRange(parseIp(ip)!)).toBe(kind);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '172.15.255.255', '100.128.0.1', '11.0.0.1', '2606:4700::1111', '2001:4860:4860::8888', '223.255.255.255'])(
-    '%s is public',
-    (ip) => {
-      expect(restrictedRange(parseIp(ip)!)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '172.15.255.255',
+    '100.128.0.1',
+    '11.0.0.1',
+    '2606:4700::1111',
+    '2001:4860:4860::8888',
+    '223.255.255.255',
+  ])('%s is public', (ip) => {
+    expect(restrictedRange(parseIp(ip)!)).toBeNull();
+  });
 });
 
 describe('checkIp', () => {
   it('refuses restricted ranges unless an admin allowed them', () => {
-    expect(checkIp('10.0.0.5')).toEqual({ ok: false, message: '10.0.0.5 is a private address; only an administrator can allow monitoring it', code: 'IP_NOT_PUBLIC', params: { ip: '10.0.0.5', range: 'PRIVATE' } });
-    expect(checkIp('10.0.0.5', { allowPrivate: true })).toEqual({ ok: true, ip: '10.0.0.5', family: 4, range: 'PRIVATE' });
+    expect(checkIp('10.0.0.5')).toEqual({
+      ok: false,
+      message: '10.0.0.5 is a private address; only an administrator can allow monitoring it',
+      code: 'IP_NOT_PUBLIC',
+      params: { ip: '10.0.0.5', range: 'PRIVATE' },
+    });
+    expect(checkIp('10.0.0.5', { allowPrivate: true })).toEqual({
+      ok: true,
+      ip: '10.0.0.5',
+      family: 4,
+      range: 'PRIVATE',
+    });
     expect(checkIp('::ffff:8.8.8.8')).toEqual({ ok: true, ip: '8.8.8.8', family: 4, range: null });
-    expect(checkIp('server.example.com')).toMatchObject({ ok: false, message: expect.stringContaining('not a host name') });
+    expect(checkIp('server.example.com')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not a host name'),
+    });
   });
 });
 
@@ -101,8 +131,8 @@ describe('IPv6 forms that embed an IPv4 address (issue 12.10)', () => {
   });
 });
 
-describe('probeRefusal (the prober\'s connect-time check)', () => {
-  it('refuses a restricted address without the admin\'s permission, in any form that embeds it', () => {
+describe("probeRefusal (the prober's connect-time check)", () => {
+  it("refuses a restricted address without the admin's permission, in any form that embeds it", () => {
     expect(probeRefusal('127.0.0.1', false)).toMatch(/^not checked: 127\.0\.0\.1 is a loopback address/);
     expect(probeRefusal('64:ff9b::a9fe:a9fe', false)).toMatch(/is a link-local address/);
     expect(probeRefusal('::ffff:10.0.0.1', false)).toMatch(/^not checked: 10\.0\.0\.1 is a private address/);

@@ -39,7 +39,12 @@ describe('parsePorts', () => {
     expect(parsePorts([0], 3)).toMatchObject({ ok: false });
     expect(parsePorts([null], 3)).toMatchObject({ ok: false });
     expect(parsePorts({ port: 1 }, 3)).toMatchObject({ ok: false });
-    expect(parsePorts([1, 2], 1)).toEqual({ ok: false, message: 'At most 1 port per server (2 given)', code: 'PORTS_TOO_MANY', params: { max: 1, given: 2 } });
+    expect(parsePorts([1, 2], 1)).toEqual({
+      ok: false,
+      message: 'At most 1 port per server (2 given)',
+      code: 'PORTS_TOO_MANY',
+      params: { max: 1, given: 2 },
+    });
     expect(parsePorts('21,70000', 3)).toMatchObject({ ok: false, code: 'PORT_INVALID', params: { port: 70000 } });
   });
 });

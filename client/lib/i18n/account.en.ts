@@ -20,11 +20,14 @@ export const accountEn = {
   'profile.rateLimited': 'Too many wrong passwords: try again in {m} min.',
   'forgot.link': 'Forgot your password?',
   'forgot.title': 'Forgot password',
-  'forgot.lead': 'Enter your login id or e-mail address. If it belongs to an account, we mail it a link to choose a new password (valid 60 minutes, once).',
+  'forgot.lead':
+    'Enter your login id or e-mail address. If it belongs to an account, we mail it a link to choose a new password (valid 60 minutes, once).',
   'forgot.who': 'Login id or e-mail address',
   'forgot.submit': 'Send the link',
-  'forgot.sent': 'If that login id or address belongs to an account, a link is on its way. Check your mailbox (and spam folder).',
-  'forgot.noMail': 'This installation cannot send mail (no SMTP server configured). Ask your provider\'s administrator to reset your password.',
+  'forgot.sent':
+    'If that login id or address belongs to an account, a link is on its way. Check your mailbox (and spam folder).',
+  'forgot.noMail':
+    "This installation cannot send mail (no SMTP server configured). Ask your provider's administrator to reset your password.",
   'forgot.rateLimited': 'Too many requests: try again in {m} min.',
   'forgot.back': 'Back to sign-in',
   'reset.title': 'Choose a new password',
@@ -33,10 +36,12 @@ export const accountEn = {
   'reset.noToken': 'This page needs the link from the mail. Ask for a new one.',
   'reset.again': 'Ask for a new link',
   'adminReset.title': 'Password',
-  'adminReset.lead': 'The customer cannot sign in? Send a one-time link to {email}, or generate a password to pass on yourself.',
+  'adminReset.lead':
+    'The customer cannot sign in? Send a one-time link to {email}, or generate a password to pass on yourself.',
   'adminReset.mail': 'Mail a reset link',
   'adminReset.generate': 'Generate a password',
-  'adminReset.confirmGenerate': 'The current password stops working and the customer\'s sessions end. Generate a new password?',
+  'adminReset.confirmGenerate':
+    "The current password stops working and the customer's sessions end. Generate a new password?",
   'adminReset.sent': 'Link sent to {email}; it works once, until {at}.',
   'adminReset.generated': 'New password (shown only now; copy it and pass it on safely):',
   'adminReset.ended': 'Sessions signed out: {n}.',

@@ -22,11 +22,13 @@ export const accountKo: Record<keyof typeof accountEn, string> = {
   'profile.rateLimited': '틀린 비밀번호가 너무 많습니다. {m}분 뒤에 다시 시도하세요.',
   'forgot.link': '비밀번호를 잊으셨나요?',
   'forgot.title': '비밀번호 찾기',
-  'forgot.lead': '로그인 아이디나 이메일 주소를 입력하세요. 계정이 있으면 새 비밀번호를 정하는 링크를 메일로 보냅니다 (60분 동안 한 번 사용 가능).',
+  'forgot.lead':
+    '로그인 아이디나 이메일 주소를 입력하세요. 계정이 있으면 새 비밀번호를 정하는 링크를 메일로 보냅니다 (60분 동안 한 번 사용 가능).',
   'forgot.who': '로그인 아이디 또는 이메일 주소',
   'forgot.submit': '링크 보내기',
   'forgot.sent': '해당 아이디나 주소의 계정이 있으면 링크를 보냈습니다. 메일함(스팸함 포함)을 확인하세요.',
-  'forgot.noMail': '이 설치본은 메일을 보낼 수 없습니다 (SMTP 서버 미설정). 호스팅 업체 관리자에게 비밀번호 초기화를 요청하세요.',
+  'forgot.noMail':
+    '이 설치본은 메일을 보낼 수 없습니다 (SMTP 서버 미설정). 호스팅 업체 관리자에게 비밀번호 초기화를 요청하세요.',
   'forgot.rateLimited': '요청이 너무 많습니다. {m}분 뒤에 다시 시도하세요.',
   'forgot.back': '로그인으로 돌아가기',
   'reset.title': '새 비밀번호 정하기',
@@ -35,10 +37,12 @@ export const accountKo: Record<keyof typeof accountEn, string> = {
   'reset.noToken': '이 페이지는 메일의 링크로 열어야 합니다. 새 링크를 요청하세요.',
   'reset.again': '새 링크 요청',
   'adminReset.title': '비밀번호',
-  'adminReset.lead': '고객이 로그인하지 못하나요? {email} 로 일회용 링크를 보내거나, 비밀번호를 생성해 직접 전달하세요.',
+  'adminReset.lead':
+    '고객이 로그인하지 못하나요? {email} 로 일회용 링크를 보내거나, 비밀번호를 생성해 직접 전달하세요.',
   'adminReset.mail': '재설정 링크 메일 보내기',
   'adminReset.generate': '비밀번호 생성',
-  'adminReset.confirmGenerate': '현재 비밀번호가 더는 통하지 않고 고객의 로그인이 모두 끝납니다. 새 비밀번호를 생성할까요?',
+  'adminReset.confirmGenerate':
+    '현재 비밀번호가 더는 통하지 않고 고객의 로그인이 모두 끝납니다. 새 비밀번호를 생성할까요?',
   'adminReset.sent': '{email} 로 링크를 보냈습니다. {at} 까지 한 번 사용할 수 있습니다.',
   'adminReset.generated': '새 비밀번호 (지금만 표시됩니다. 복사해서 안전하게 전달하세요):',
   'adminReset.ended': '로그아웃된 로그인: {n}개.',

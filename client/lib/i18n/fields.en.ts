@@ -65,7 +65,7 @@ export const fieldsEn = {
   'field.ONE_OF': 'One of {values}',
   'field.WEBHOOK_ONLY': 'Only webhooks have a signing secret',
   'field.WARN_DAYS': 'At most {max} whole numbers of days, each from 1 to 365',
-  'field.PORT_NOT_MONITORED': 'Port {port} is not one of this monitor\'s ports',
+  'field.PORT_NOT_MONITORED': "Port {port} is not one of this monitor's ports",
   'field.PORT_TWICE': 'Port {port} is given twice',
   'field.HOSTNAME': 'Enter a host name such as www.example.com (it is sent, never looked up)',
   'field.BANNER_EXPECT': 'Enter what the answer must start with, contain or match, or pick a preset',
@@ -94,9 +94,10 @@ export const fieldsEn = {
   'request.range.DOCUMENTATION': 'Documentation address',
   'request.range.UNSPECIFIED': 'Unspecified address',
   'request.range.BROADCAST': 'Broadcast address',
-  'request.rangeHint': 'Not a public address: the prober reaches it only if it is on the same network. Approve only if you allow monitoring it.',
+  'request.rangeHint':
+    'Not a public address: the prober reaches it only if it is on the same network. Approve only if you allow monitoring it.',
   'request.allowPrivate': 'Allow monitoring this private address',
   'request.conflictHint': 'Already in the inventory of {loginId}: approving is refused until it is moved or removed.',
-  'request.publicHint': 'Public address, in no other customer\'s inventory.',
+  'request.publicHint': "Public address, in no other customer's inventory.",
   'request.privateCustomerHint': 'A private address: an administrator decides whether it can be monitored.',
 } as const;

@@ -95,7 +95,8 @@ export const fieldsKo: Record<keyof typeof fieldsEn, string> = {
   'request.range.DOCUMENTATION': '문서용 주소',
   'request.range.UNSPECIFIED': '지정되지 않은 주소',
   'request.range.BROADCAST': '브로드캐스트 주소',
-  'request.rangeHint': '공인 주소가 아닙니다. 프로브가 같은 네트워크에 있을 때만 닿습니다. 모니터링을 허용할 때만 승인하세요.',
+  'request.rangeHint':
+    '공인 주소가 아닙니다. 프로브가 같은 네트워크에 있을 때만 닿습니다. 모니터링을 허용할 때만 승인하세요.',
   'request.allowPrivate': '이 사설 주소의 모니터링 허용',
   'request.conflictHint': '이미 {loginId} 고객의 서버 목록에 있습니다. 옮기거나 지우기 전에는 승인할 수 없습니다.',
   'request.publicHint': '공인 주소이며 다른 고객의 서버 목록에 없습니다.',

@@ -4,9 +4,12 @@
 export const notesEn = {
   'note2.contactMailOff': 'not sent: mail to the contact is switched off on this monitor',
   'note2.contactSmsOff': 'not sent: SMS to the contact is switched off on this monitor',
-  'note2.adminMailOff': 'not sent: mail is switched off in this admin recipient\'s settings (the monitor\'s switches apply to its contact only)',
-  'note2.adminSmsOff': 'not sent: SMS is switched off in this admin recipient\'s settings (the monitor\'s switches apply to its contact only)',
-  'note2.smsFallbackOff': 'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)',
+  'note2.adminMailOff':
+    "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)",
+  'note2.adminSmsOff':
+    "not sent: SMS is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)",
+  'note2.smsFallbackOff':
+    'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)',
   'note2.noAlimtalk': 'not sent: KakaoTalk AlimTalk is not configured',
   'note2.noTelegram': 'not sent: no Telegram bot configured',
   'note2.slackOff': 'not sent: Slack is switched off on this server',

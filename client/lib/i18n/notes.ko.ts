@@ -4,7 +4,8 @@ import type { notesEn } from './notes.en';
 export const notesKo: Record<keyof typeof notesEn, string> = {
   'note2.contactMailOff': '발송 안 함: 이 감시에서 담당자 메일 발송이 꺼져 있습니다',
   'note2.contactSmsOff': '발송 안 함: 이 감시에서 담당자 SMS 발송이 꺼져 있습니다',
-  'note2.adminMailOff': '발송 안 함: 이 관리자 수신자 설정에서 메일이 꺼져 있습니다 (감시의 스위치는 담당자에게만 적용)',
+  'note2.adminMailOff':
+    '발송 안 함: 이 관리자 수신자 설정에서 메일이 꺼져 있습니다 (감시의 스위치는 담당자에게만 적용)',
   'note2.adminSmsOff': '발송 안 함: 이 관리자 수신자 설정에서 SMS 가 꺼져 있습니다 (감시의 스위치는 담당자에게만 적용)',
   'note2.smsFallbackOff': '발송 안 함: SMS 는 꺼져 있습니다 (카카오 알림톡이 실패할 때만 대체 발송)',
   'note2.noAlimtalk': '발송 안 함: 카카오 알림톡이 설정되지 않았습니다',

@@ -31,12 +31,15 @@ builder.queryField('viewer', (t) =>
   t.prismaField({
     type: 'Account',
     nullable: true,
-    description: 'The signed-in account (session cookie or API token), or null when none was sent. A bad or revoked API token is an error (TOKEN_INVALID, TOKEN_REVOKED), not anonymous.',
+    description:
+      'The signed-in account (session cookie or API token), or null when none was sent. A bad or revoked API token is an error (TOKEN_INVALID, TOKEN_REVOKED), not anonymous.',
     resolve: (query, _root, _args, ctx) => {
       const problem = ctx.authProblem;
       if (!ctx.viewer && problem && (problem.code === 'TOKEN_INVALID' || problem.code === 'TOKEN_REVOKED'))
         throw new UnauthorizedGraphQLError(problem.message, problem.code);
-      return ctx.viewer ? ctx.services.prisma.account.findUnique({ ...query, where: { id: ctx.viewer.accountId } }) : null;
+      return ctx.viewer
+        ? ctx.services.prisma.account.findUnique({ ...query, where: { id: ctx.viewer.accountId } })
+        : null;
     },
   }),
 );

@@ -17,7 +17,9 @@ builder.mutationField('acknowledgeIncident', (t) =>
     resolve: async (query, _root, args, ctx) => {
       const viewer = ctx.viewer;
       if (!viewer) throw new NotFoundError('incident');
-      const { id } = await acknowledgeIncident(ctx.services, viewer, { incidentId: requireNodeId(String(args.id), 'Incident', 'incident') });
+      const { id } = await acknowledgeIncident(ctx.services, viewer, {
+        incidentId: requireNodeId(String(args.id), 'Incident', 'incident'),
+      });
       return ctx.services.prisma.incident.findUniqueOrThrow({ ...readable(query), where: { id } });
     },
   }),

@@ -1,9 +1,23 @@
 // Admin: customers, global defaults, admin alert recipients, probe source addresses, audit log.
 // (monitorDefaults and probeInfo are readable by every signed-in user: the register form and
 // the firewall note need them.)
-import { countCustomers, createCustomerAccount, listCustomers, setCustomerDisabled, updateCustomer } from '../../services/admin-customers.ts';
 import {
-  countAudit, createAdminRecipient, deleteAdminRecipient, getProbeInfo, listAudit, setProbeSources, updateAdminRecipient, updateMonitorDefaults, type ProbeInfo,
+  countCustomers,
+  createCustomerAccount,
+  listCustomers,
+  setCustomerDisabled,
+  updateCustomer,
+} from '../../services/admin-customers.ts';
+import {
+  countAudit,
+  createAdminRecipient,
+  deleteAdminRecipient,
+  getProbeInfo,
+  listAudit,
+  setProbeSources,
+  updateAdminRecipient,
+  updateMonitorDefaults,
+  type ProbeInfo,
 } from '../../services/admin-settings.ts';
 import type { CustomerKind } from '../../generated/prisma/enums.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
@@ -21,13 +35,18 @@ builder.queryField('customers', (t) =>
     cursor: 'id',
     authScopes: { admin: true },
     description: 'Admin: every customer, by login id.',
-    args: { search: t.arg.string({ description: 'The start of a login id, or part of the name.' }), kind: t.arg({ type: CustomerKindEnum }), disabled: t.arg.boolean() },
+    args: {
+      search: t.arg.string({ description: 'The start of a login id, or part of the name.' }),
+      kind: t.arg({ type: CustomerKindEnum }),
+      disabled: t.arg.boolean(),
+    },
     resolve: (query, _r, args, ctx) => listCustomers(ctx.services, ctx.viewer, args, query),
     totalCount: (_p, args, ctx) => countCustomers(ctx.services, ctx.viewer, args),
   }),
 );
 
-const reloadAccount = (ctx: GraphQLContext, query: object, id: string) => ctx.services.prisma.account.findUniqueOrThrow({ ...readable(query), where: { id } });
+const reloadAccount = (ctx: GraphQLContext, query: object, id: string) =>
+  ctx.services.prisma.account.findUniqueOrThrow({ ...readable(query), where: { id } });
 
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   fields: (t) => ({
@@ -37,7 +56,9 @@ const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
     email: t.string({ required: true }),
     phone: t.string(),
     kind: t.field({ type: CustomerKindEnum, required: true }),
-    representativeIp: t.string({ description: 'Colocation customers: the representative IP (added to the inventory).' }),
+    representativeIp: t.string({
+      description: 'Colocation customers: the representative IP (added to the inventory).',
+    }),
     allowPrivate: t.boolean({ description: 'The representative IP may be private or reserved.' }),
     language: t.field({ type: LanguageEnum }),
     timeZone: t.string(),
@@ -52,7 +73,10 @@ builder.mutationField('createCustomer', (t) =>
     errors: { types: standardErrors },
     args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
-      const account = await createCustomerAccount(ctx.services, ctx.viewer!, { ...input, kind: input.kind as CustomerKind });
+      const account = await createCustomerAccount(ctx.services, ctx.viewer!, {
+        ...input,
+        kind: input.kind as CustomerKind,
+      });
       return reloadAccount(ctx, query, account.id);
     },
   }),
@@ -80,22 +104,37 @@ builder.mutationField('updateCustomer', (t) =>
     args: { input: t.arg({ type: UpdateCustomerInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const { account: gid, ...rest } = input;
-      const account = await updateCustomer(ctx.services, ctx.viewer!, requireNodeId(String(gid), 'Account', 'Customer'), rest);
+      const account = await updateCustomer(
+        ctx.services,
+        ctx.viewer!,
+        requireNodeId(String(gid), 'Account', 'Customer'),
+        rest,
+      );
       return reloadAccount(ctx, query, account.id);
     },
   }),
 );
 
-for (const [name, disabled] of [['disableCustomer', true], ['enableCustomer', false]] as const) {
+for (const [name, disabled] of [
+  ['disableCustomer', true],
+  ['enableCustomer', false],
+] as const) {
   builder.mutationField(name, (t) =>
     t.prismaField({
       type: 'Account',
       authScopes: { admin: true },
       errors: { types: standardErrors },
-      description: disabled ? 'Admin: disables a customer: sign-ins and API tokens stop working at once.' : 'Admin: enables a disabled customer.',
+      description: disabled
+        ? 'Admin: disables a customer: sign-ins and API tokens stop working at once.'
+        : 'Admin: enables a disabled customer.',
       args: { id: t.arg.id({ required: true }) },
       resolve: async (query, _r, args, ctx) => {
-        const account = await setCustomerDisabled(ctx.services, ctx.viewer!, requireNodeId(String(args.id), 'Account', 'Customer'), disabled);
+        const account = await setCustomerDisabled(
+          ctx.services,
+          ctx.viewer!,
+          requireNodeId(String(args.id), 'Account', 'Customer'),
+          disabled,
+        );
         return reloadAccount(ctx, query, account.id);
       },
     }),
@@ -111,15 +150,25 @@ const MonitorDefaultsRef = builder.objectRef<MonitorDefaults>('MonitorDefaults')
     failureThreshold: t.exposeInt('failureThreshold'),
     recoveryThreshold: t.exposeInt('recoveryThreshold'),
     portLimit: t.exposeInt('portLimit', { description: 'Port limit given to new customers.' }),
-    flapEnabled: t.exposeBoolean('flapEnabled', { description: 'Flapping rule on for monitors without their own setting.' }),
+    flapEnabled: t.exposeBoolean('flapEnabled', {
+      description: 'Flapping rule on for monitors without their own setting.',
+    }),
     flapWindow: t.exposeInt('flapWindow', { description: 'Checks in the flapping window (6–100).' }),
-    flapChanges: t.exposeInt('flapChanges', { description: 'State changes in the window that mean flapping (4 – window−1).' }),
-    flapFailedPercent: t.exposeInt('flapFailedPercent', { description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100).' }),
+    flapChanges: t.exposeInt('flapChanges', {
+      description: 'State changes in the window that mean flapping (4 – window−1).',
+    }),
+    flapFailedPercent: t.exposeInt('flapFailedPercent', {
+      description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100).',
+    }),
   }),
 });
 
 builder.queryField('monitorDefaults', (t) =>
-  t.field({ type: MonitorDefaultsRef, authScopes: { signedIn: true }, resolve: (_r, _a, ctx) => monitorDefaultsFor(ctx) }),
+  t.field({
+    type: MonitorDefaultsRef,
+    authScopes: { signedIn: true },
+    resolve: (_r, _a, ctx) => monitorDefaultsFor(ctx),
+  }),
 );
 
 const UpdateMonitorDefaultsInput = builder.inputType('UpdateMonitorDefaultsInput', {
@@ -154,14 +203,16 @@ builder.prismaNode('AdminRecipient', {
   // admins only: for anyone else every id is unknown
   findUnique: (id, ctx) => (isAdminViewer(ctx.viewer) ? { id } : { id, name: { in: [] } }),
   authScopes: { admin: true },
-  description: 'Someone on the provider\'s side who is alerted about every incident.',
+  description: "Someone on the provider's side who is alerted about every incident.",
   fields: (t) => ({
     name: t.exposeString('name'),
     email: t.exposeString('email', { nullable: true }),
     phone: t.exposeString('phone', { nullable: true }),
     mailEnabled: t.exposeBoolean('mailEnabled'),
     smsEnabled: t.exposeBoolean('smsEnabled'),
-    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', { description: 'KakaoTalk AlimTalk to the phone; the SMS is sent when AlimTalk fails.' }),
+    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', {
+      description: 'KakaoTalk AlimTalk to the phone; the SMS is sent when AlimTalk fails.',
+    }),
     language: t.expose('language', { type: LanguageEnum }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -172,7 +223,8 @@ builder.queryField('adminRecipients', (t) =>
     type: 'AdminRecipient',
     cursor: 'id',
     authScopes: { admin: true },
-    resolve: (query, _r, _a, ctx) => ctx.services.prisma.adminRecipient.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    resolve: (query, _r, _a, ctx) =>
+      ctx.services.prisma.adminRecipient.findMany({ ...query, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
   }),
 );
 
@@ -198,16 +250,22 @@ builder.mutationField('saveAdminRecipient', (t) =>
     args: { input: t.arg({ type: recipientFields, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const { recipient, ...opts } = input;
-      const saved = recipient == null
-        ? await createAdminRecipient(ctx.services, ctx.viewer!, opts)
-        : await updateAdminRecipient(ctx.services, ctx.viewer!, requireNodeId(String(recipient), 'AdminRecipient', 'Admin recipient'), opts);
+      const saved =
+        recipient == null
+          ? await createAdminRecipient(ctx.services, ctx.viewer!, opts)
+          : await updateAdminRecipient(
+              ctx.services,
+              ctx.viewer!,
+              requireNodeId(String(recipient), 'AdminRecipient', 'Admin recipient'),
+              opts,
+            );
       return ctx.services.prisma.adminRecipient.findUniqueOrThrow({ ...readable(query), where: { id: saved.id } });
     },
   }),
 );
 
 const DeletedRef = builder.objectRef<{ id: string }>('DeletedAdminRecipient').implement({
-  fields: (t) => ({ id: t.exposeID('id', { description: 'The deleted recipient\'s id.' }) }),
+  fields: (t) => ({ id: t.exposeID('id', { description: "The deleted recipient's id." }) }),
 });
 
 builder.mutationField('deleteAdminRecipient', (t) =>
@@ -217,17 +275,25 @@ builder.mutationField('deleteAdminRecipient', (t) =>
     errors: { types: standardErrors },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      await deleteAdminRecipient(ctx.services, ctx.viewer!, requireNodeId(String(args.id), 'AdminRecipient', 'Admin recipient'));
+      await deleteAdminRecipient(
+        ctx.services,
+        ctx.viewer!,
+        requireNodeId(String(args.id), 'AdminRecipient', 'Admin recipient'),
+      );
       return { id: String(args.id) };
     },
   }),
 );
 
 const ProbeInfoRef = builder.objectRef<ProbeInfo>('ProbeInfo').implement({
-  description: 'Where checks come from. Customers whose firewall drops them add these addresses to the INPUT / FORWARD allow rules.',
+  description:
+    'Where checks come from. Customers whose firewall drops them add these addresses to the INPUT / FORWARD allow rules.',
   fields: (t) => ({
     sourceAddresses: t.exposeStringList('sourceAddresses'),
-    discovered: t.exposeBoolean('discovered', { description: 'True when no address is configured and these were found from the probe host\'s routes (the local addresses it connects from).' }),
+    discovered: t.exposeBoolean('discovered', {
+      description:
+        "True when no address is configured and these were found from the probe host's routes (the local addresses it connects from).",
+    }),
   }),
 });
 
@@ -235,7 +301,11 @@ const ProbeInfoRef = builder.objectRef<ProbeInfo>('ProbeInfo').implement({
 const configuredSource = (services: AppServices) => services.probeSourceAddress ?? null;
 
 builder.queryField('probeInfo', (t) =>
-  t.field({ type: ProbeInfoRef, authScopes: { signedIn: true }, resolve: (_r, _a, ctx) => getProbeInfo(ctx.services, configuredSource(ctx.services)) }),
+  t.field({
+    type: ProbeInfoRef,
+    authScopes: { signedIn: true },
+    resolve: (_r, _a, ctx) => getProbeInfo(ctx.services, configuredSource(ctx.services)),
+  }),
 );
 
 builder.mutationField('setProbeSources', (t) =>
@@ -244,7 +314,14 @@ builder.mutationField('setProbeSources', (t) =>
     authScopes: { admin: true },
     errors: { types: standardErrors },
     description: 'Admin: the source addresses shown to customers (besides PROBE_SOURCE_ADDRESS).',
-    args: { input: t.arg({ type: builder.inputType('SetProbeSourcesInput', { fields: (f) => ({ addresses: f.stringList({ required: true }) }) }), required: true }) },
+    args: {
+      input: t.arg({
+        type: builder.inputType('SetProbeSourcesInput', {
+          fields: (f) => ({ addresses: f.stringList({ required: true }) }),
+        }),
+        required: true,
+      }),
+    },
     resolve: async (_r, { input }, ctx) => {
       await setProbeSources(ctx.services, ctx.viewer!, input.addresses);
       return getProbeInfo(ctx.services, configuredSource(ctx.services));
@@ -254,10 +331,13 @@ builder.mutationField('setProbeSources', (t) =>
 
 builder.prismaObject('AuditLog', {
   name: 'AuditEntry',
-  description: 'One recorded action (admin actions, and customers\' changes to their monitors and requests).',
+  description: "One recorded action (admin actions, and customers' changes to their monitors and requests).",
   fields: (t) => ({
-    id: t.id({ description: 'A stable global id of this entry (for client caches).', resolve: (a) => encodeGlobalID('AuditEntry', a.id.toString()) }),
-    number: t.string({ description: 'The entry\'s sequence number.', resolve: (a) => a.id.toString() }),
+    id: t.id({
+      description: 'A stable global id of this entry (for client caches).',
+      resolve: (a) => encodeGlobalID('AuditEntry', a.id.toString()),
+    }),
+    number: t.string({ description: "The entry's sequence number.", resolve: (a) => a.id.toString() }),
     at: t.expose('at', { type: 'DateTime' }),
     action: t.exposeString('action'),
     targetType: t.exposeString('targetType', { nullable: true }),
@@ -280,15 +360,17 @@ builder.queryField('auditLog', (t) =>
       from: t.arg({ type: 'DateTime' }),
       to: t.arg({ type: 'DateTime' }),
     },
-    resolve: (query, _r, args, ctx) => listAudit(ctx.services, ctx.viewer, { ...args, actorId: filterNodeId(args.actor, 'Account') }, query),
-    totalCount: (_p, args, ctx) => countAudit(ctx.services, ctx.viewer, { ...args, actorId: filterNodeId(args.actor, 'Account') }),
+    resolve: (query, _r, args, ctx) =>
+      listAudit(ctx.services, ctx.viewer, { ...args, actorId: filterNodeId(args.actor, 'Account') }, query),
+    totalCount: (_p, args, ctx) =>
+      countAudit(ctx.services, ctx.viewer, { ...args, actorId: filterNodeId(args.actor, 'Account') }),
   }),
 );
 
 builder.prismaObjectFields('Account', (t) => ({
   servers: t.relatedConnection('servers', {
     cursor: 'id',
-    description: 'The account\'s inventory, by IP.',
+    description: "The account's inventory, by IP.",
     query: { orderBy: [{ ip: 'asc' }, { id: 'asc' }] },
   }),
   serverCount: t.relationCount('servers'),

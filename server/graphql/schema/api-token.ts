@@ -29,14 +29,17 @@ builder.prismaObjectField(AccountRef, 'apiTokens', (t) =>
 
 const CreatedApiToken = builder.objectRef<{ secret: string; tokenId: string }>('CreatedApiToken').implement({
   fields: (t) => ({
-    secret: t.exposeString('secret', { description: 'The token itself. Shown once: store it now; only its hash is kept.' }),
+    secret: t.exposeString('secret', {
+      description: 'The token itself. Shown once: store it now; only its hash is kept.',
+    }),
   }),
 });
 
 builder.objectField(CreatedApiToken, 'token', (t) =>
   t.prismaField({
     type: 'ApiToken',
-    resolve: (query, p, _a, ctx) => ctx.services.prisma.apiToken.findUniqueOrThrow({ ...readable(query), where: { id: p.tokenId } }),
+    resolve: (query, p, _a, ctx) =>
+      ctx.services.prisma.apiToken.findUniqueOrThrow({ ...readable(query), where: { id: p.tokenId } }),
   }),
 );
 
@@ -44,15 +47,24 @@ builder.mutationField('createApiToken', (t) =>
   t.field({
     type: CreatedApiToken,
     authScopes: { signedIn: true },
-    description: 'Creates an API token for your own account, for `Authorization: Bearer <secret>`. Only from a signed-in session (INSUFFICIENT_SCOPE with a token).',
+    description:
+      'Creates an API token for your own account, for `Authorization: Bearer <secret>`. Only from a signed-in session (INSUFFICIENT_SCOPE with a token).',
     errors: { types: [ValidationError] },
     args: {
       name: t.arg.string({ required: true }),
       expiresInDays: t.arg.int({ required: false }),
-      scope: t.arg({ type: ApiTokenScopeEnum, required: false, description: 'Default READ_WRITE. A monitoring script needs only READ.' }),
+      scope: t.arg({
+        type: ApiTokenScopeEnum,
+        required: false,
+        description: 'Default READ_WRITE. A monitoring script needs only READ.',
+      }),
     },
     resolve: async (_r, args, ctx) => {
-      const { token, secret } = await createApiToken(ctx.services, ctx.viewer!, { name: args.name, expiresInDays: args.expiresInDays ?? null, scope: args.scope ?? 'READ_WRITE' });
+      const { token, secret } = await createApiToken(ctx.services, ctx.viewer!, {
+        name: args.name,
+        expiresInDays: args.expiresInDays ?? null,
+        scope: args.scope ?? 'READ_WRITE',
+      });
       return { secret, tokenId: token.id };
     },
   }),

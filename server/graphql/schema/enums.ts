@@ -1,6 +1,17 @@
 import {
-  Channel, CustomerKind, IncidentKind, Language, MaintenanceKind, NotificationKind, NotificationStatus,
-  PortPhase, RecipientRole, RequestStatus, Role, ServerSource, ApiTokenScope,
+  Channel,
+  CustomerKind,
+  IncidentKind,
+  Language,
+  MaintenanceKind,
+  NotificationKind,
+  NotificationStatus,
+  PortPhase,
+  RecipientRole,
+  RequestStatus,
+  Role,
+  ServerSource,
+  ApiTokenScope,
 } from '../../generated/prisma/enums.ts';
 import { builder } from '../builder.ts';
 
@@ -17,10 +28,11 @@ export const RecipientRoleEnum = builder.enumType(RecipientRole, { name: 'Recipi
 export const NotificationStatusEnum = builder.enumType(NotificationStatus, {
   name: 'NotificationStatus',
   description:
-    'The seed\'s MAIL/SMS column. YES sent; NO not sent because the switch was off; FAILED rejected, bounced or refused; READ the mail was opened; DELIVERED the carrier confirmed the SMS; QUEUED/SENDING on the way.',
+    "The seed's MAIL/SMS column. YES sent; NO not sent because the switch was off; FAILED rejected, bounced or refused; READ the mail was opened; DELIVERED the carrier confirmed the SMS; QUEUED/SENDING on the way.",
 });
 export const RequestStatusEnum = builder.enumType(RequestStatus, { name: 'RequestStatus' });
 export const ApiTokenScopeEnum = builder.enumType(ApiTokenScope, {
   name: 'ApiTokenScope',
-  description: 'READ: queries and subscriptions only. READ_WRITE: also mutations. Neither manages tokens (that needs a signed-in session).',
+  description:
+    'READ: queries and subscriptions only. READ_WRITE: also mutations. Neither manages tokens (that needs a signed-in session).',
 });

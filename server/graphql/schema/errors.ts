@@ -1,5 +1,13 @@
 // Typed, expected errors in the schema (errors plugin). Everything else is masked by Yoga.
-import { AuthError, ConflictError, type DomainError, ForbiddenError, NotFoundError, ValidationError, type FieldProblem } from '../../services/errors.ts';
+import {
+  AuthError,
+  ConflictError,
+  type DomainError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type FieldProblem,
+} from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 
 export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
@@ -14,9 +22,12 @@ const FieldError = builder.objectRef<FieldProblem>('FieldError').implement({
   description: 'One input field that was refused, with why.',
   fields: (t) => ({
     path: t.exposeStringList('path', { description: 'The input path, e.g. ["input","ports"].' }),
-    message: t.exposeString('message', { description: 'The reason in English (for logs and scripts); a client translates `code` with `params`.' }),
+    message: t.exposeString('message', {
+      description: 'The reason in English (for logs and scripts); a client translates `code` with `params`.',
+    }),
     code: t.string({
-      description: 'A stable code for the reason (docs/api.md "Field error codes"), e.g. REQUIRED, OUT_OF_RANGE, UNKNOWN_TIME_ZONE; INVALID when no finer code applies.',
+      description:
+        'A stable code for the reason (docs/api.md "Field error codes"), e.g. REQUIRED, OUT_OF_RANGE, UNKNOWN_TIME_ZONE; INVALID when no finer code applies.',
       resolve: (f) => f.code ?? 'INVALID',
     }),
     params: t.field({
@@ -49,9 +60,24 @@ builder.objectType(AuthError, {
   }),
 });
 
-builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface], isTypeOf: (v) => v instanceof NotFoundError, fields: () => ({}) });
-builder.objectType(ForbiddenError, { name: 'ForbiddenError', interfaces: [ErrorInterface], isTypeOf: (v) => v instanceof ForbiddenError, fields: () => ({}) });
-builder.objectType(ConflictError, { name: 'ConflictError', interfaces: [ErrorInterface], isTypeOf: (v) => v instanceof ConflictError, fields: () => ({}) });
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (v) => v instanceof NotFoundError,
+  fields: () => ({}),
+});
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (v) => v instanceof ForbiddenError,
+  fields: () => ({}),
+});
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (v) => v instanceof ConflictError,
+  fields: () => ({}),
+});
 
 /** The error set most mutations declare. */
 export const standardErrors = [ValidationError, NotFoundError, ForbiddenError, ConflictError];

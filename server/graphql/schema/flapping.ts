@@ -1,21 +1,30 @@
 // The flapping rule in the API: a port's FLAPPING flag and window figures (monitor detail and
 // list, live monitorStatus), the incident's flapping mark, and the monitor's flap policy.
 import type { PortFlapStatus } from '../../services/events.ts';
-import { flapStatusFromRow, restoreIncidentFlap as restoreIncidentFlapJson } from '../../services/monitoring/flapping.ts';
+import {
+  flapStatusFromRow,
+  restoreIncidentFlap as restoreIncidentFlapJson,
+} from '../../services/monitoring/flapping.ts';
 import type { PortStateRow } from '../../services/monitor-status.ts';
 import { builder } from '../builder.ts';
 import { PortStatusChange } from './live.ts';
 import { MonitorPolicyRef, PortStatusRef } from './monitor.ts';
 
 const PortFlapRef = builder.objectRef<PortFlapStatus>('PortFlap').implement({
-  description: 'The flapping rule\'s window of one port: its last checks (at most `window`).',
+  description: "The flapping rule's window of one port: its last checks (at most `window`).",
   fields: (t) => ({
-    flapping: t.exposeBoolean('flapping', { description: 'FLAPPING: the port fails and answers by turns (see the monitor\'s flap policy).' }),
-    since: t.expose('flappingSince', { type: 'DateTime', nullable: true, description: 'When it began to flap (null while stable).' }),
+    flapping: t.exposeBoolean('flapping', {
+      description: "FLAPPING: the port fails and answers by turns (see the monitor's flap policy).",
+    }),
+    since: t.expose('flappingSince', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it began to flap (null while stable).',
+    }),
     checks: t.exposeInt('checks', { description: 'Checks in the window so far.' }),
     failed: t.exposeInt('failed', { description: 'Failed checks among them.' }),
     changes: t.exposeInt('changes', { description: 'Changes between failed and answered among them.' }),
-    window: t.exposeInt('window', { description: 'Checks the window holds (the policy\'s flapWindow).' }),
+    window: t.exposeInt('window', { description: "Checks the window holds (the policy's flapWindow)." }),
   }),
 });
 
@@ -23,12 +32,24 @@ const PortFlapRef = builder.objectRef<PortFlapStatus>('PortFlap').implement({
 function flapOf(s: PortStateRow): PortFlapStatus | null {
   if (s.flap) return s.flap;
   if (s.flapHistory === undefined) return null;
-  return flapStatusFromRow({ flapHistory: s.flapHistory, flapping: s.flapping ?? false, flappingSince: s.flappingSince ?? null });
+  return flapStatusFromRow({
+    flapHistory: s.flapHistory,
+    flapping: s.flapping ?? false,
+    flappingSince: s.flappingSince ?? null,
+  });
 }
 
 builder.objectFields(PortStatusRef, (t) => ({
-  flapping: t.boolean({ description: 'The port is FLAPPING (shown as a FLAPPING badge).', resolve: (s) => flapOf(s)?.flapping ?? false }),
-  flap: t.field({ type: PortFlapRef, nullable: true, description: 'The flapping window\'s figures; null before any check.', resolve: (s) => flapOf(s) }),
+  flapping: t.boolean({
+    description: 'The port is FLAPPING (shown as a FLAPPING badge).',
+    resolve: (s) => flapOf(s)?.flapping ?? false,
+  }),
+  flap: t.field({
+    type: PortFlapRef,
+    nullable: true,
+    description: "The flapping window's figures; null before any check.",
+    resolve: (s) => flapOf(s),
+  }),
 }));
 
 builder.objectFields(PortStatusChange, (t) => ({
@@ -40,7 +61,9 @@ builder.objectFields(MonitorPolicyRef, (t) => ({
   flapEnabled: t.exposeBoolean('flapEnabled', { description: 'The flapping rule is on.' }),
   flapWindow: t.exposeInt('flapWindow', { description: 'Checks in the flapping window.' }),
   flapChanges: t.exposeInt('flapChanges', { description: 'Changes in the window that mean FLAPPING.' }),
-  flapFailedPercent: t.exposeInt('flapFailedPercent', { description: 'Percent failed in the window (with ≥ 3 failure runs) that means FLAPPING.' }),
+  flapFailedPercent: t.exposeInt('flapFailedPercent', {
+    description: 'Percent failed in the window (with ≥ 3 failure runs) that means FLAPPING.',
+  }),
 }));
 
 builder.prismaObjectFields('Monitor', (t) => ({
@@ -50,19 +73,24 @@ builder.prismaObjectFields('Monitor', (t) => ({
   flapFailedPercent: t.exposeInt('flapFailedPercent', { nullable: true }),
 }));
 
-const IncidentFlapPortRef = builder.objectRef<{ port: number; checks: number; failed: number; changes: number; at: string }>('IncidentFlapPort').implement({
-  description: 'A port of the incident that flapped: its window when it began ("port 22 failed 9 of the last 21 checks").',
-  fields: (t) => ({
-    port: t.exposeInt('port'),
-    checks: t.exposeInt('checks'),
-    failed: t.exposeInt('failed'),
-    changes: t.exposeInt('changes'),
-    at: t.field({ type: 'DateTime', resolve: (e) => new Date(e.at) }),
-  }),
-});
+const IncidentFlapPortRef = builder
+  .objectRef<{ port: number; checks: number; failed: number; changes: number; at: string }>('IncidentFlapPort')
+  .implement({
+    description:
+      'A port of the incident that flapped: its window when it began ("port 22 failed 9 of the last 21 checks").',
+    fields: (t) => ({
+      port: t.exposeInt('port'),
+      checks: t.exposeInt('checks'),
+      failed: t.exposeInt('failed'),
+      changes: t.exposeInt('changes'),
+      at: t.field({ type: 'DateTime', resolve: (e) => new Date(e.at) }),
+    }),
+  });
 
 builder.prismaObjectFields('Incident', (t) => ({
-  flapping: t.exposeBoolean('flapping', { description: 'A port of this incident was FLAPPING (the incident is marked flapping).' }),
+  flapping: t.exposeBoolean('flapping', {
+    description: 'A port of this incident was FLAPPING (the incident is marked flapping).',
+  }),
   flapPorts: t.field({
     type: [IncidentFlapPortRef],
     select: { flapFigures: true },

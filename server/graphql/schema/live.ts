@@ -2,7 +2,13 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { NotificationStatus, PortPhase } from '../../generated/prisma/enums.ts';
-import { ADMIN_SCOPE, type CheckEvent, type IncidentEvent, type NotificationChangeEvent, type PortStatusEvent } from '../../services/events.ts';
+import {
+  ADMIN_SCOPE,
+  type CheckEvent,
+  type IncidentEvent,
+  type NotificationChangeEvent,
+  type PortStatusEvent,
+} from '../../services/events.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { builder } from '../builder.ts';
 import { NotificationStatusEnum, PortPhaseEnum } from './enums.ts';
@@ -20,7 +26,10 @@ const IncidentChangeKind = builder.enumType('IncidentChangeKind', {
 
 export const IncidentChange = builder.objectRef<IncidentEvent>('IncidentChange').implement({
   fields: (t) => ({
-    incidentId: t.id({ description: 'The Incident node id.', resolve: (e) => encodeGlobalID('Incident', e.incidentId) }),
+    incidentId: t.id({
+      description: 'The Incident node id.',
+      resolve: (e) => encodeGlobalID('Incident', e.incidentId),
+    }),
     change: t.expose('change', { type: IncidentChangeKind }),
   }),
 });
@@ -54,7 +63,8 @@ export const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusCh
 // Subscriptions have no errors union: refusals are GraphQL errors with a code (not masked).
 function monitorIdArg(id: { typename: string; id: string } | null | undefined): string | null {
   if (!id) return null;
-  if (id.typename !== 'Monitor') throw new GraphQLError('monitorId is not a Monitor id', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (id.typename !== 'Monitor')
+    throw new GraphQLError('monitorId is not a Monitor id', { extensions: { code: 'BAD_USER_INPUT' } });
   return id.id;
 }
 
@@ -76,7 +86,8 @@ builder.subscriptionField('monitorStatus', (t) =>
       // its port is that overlap and is not sent again.
       const snapshot = new Map<string, string>();
       const key = (e: PortStatusEvent) => `${e.monitorId}:${e.port}`;
-      const state = (e: PortStatusEvent) => `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
+      const state = (e: PortStatusEvent) =>
+        `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
       try {
         if (viewer.role !== 'ADMIN' || monitorId) {
           // one read shared by the subscriptions that start together (services/live-status.ts);
@@ -106,7 +117,7 @@ builder.subscriptionField('monitorStatus', (t) =>
 );
 
 const CheckResultEvent = builder.objectRef<CheckEvent>('CheckResult').implement({
-  description: 'One check of one port (for a monitor\'s detail page).',
+  description: "One check of one port (for a monitor's detail page).",
   fields: (t) => ({
     port: t.exposeInt('port'),
     at: t.expose('at', { type: 'DateTime' }),
@@ -141,8 +152,14 @@ builder.subscriptionField('checkResults', (t) =>
 const NotificationChange = builder.objectRef<NotificationChangeEvent>('NotificationChange').implement({
   description: 'A message of the ledger changed status (sent, delivered, read, failed…).',
   fields: (t) => ({
-    notificationId: t.id({ description: 'The Notification node id.', resolve: (e) => encodeGlobalID('Notification', e.notificationId) }),
-    incidentId: t.id({ description: 'The Incident node id.', resolve: (e) => encodeGlobalID('Incident', e.incidentId) }),
+    notificationId: t.id({
+      description: 'The Notification node id.',
+      resolve: (e) => encodeGlobalID('Notification', e.notificationId),
+    }),
+    incidentId: t.id({
+      description: 'The Incident node id.',
+      resolve: (e) => encodeGlobalID('Incident', e.incidentId),
+    }),
     status: t.field({ type: NotificationStatusEnum, resolve: (e) => e.status as NotificationStatus }),
   }),
 });

@@ -1,7 +1,15 @@
 // Register, edit, delete, pause and resume monitors. Validation and tenancy live in
 // services/monitors.ts; here: input types, ID decoding and re-reading the result for the query.
 import { GraphQLError, Kind } from 'graphql';
-import { deleteMonitor, pauseMonitor, registerMonitor, resumeMonitor, updateMonitor, type MonitorContactOptions, type MonitorPolicyOptions } from '../../services/monitors.ts';
+import {
+  deleteMonitor,
+  pauseMonitor,
+  registerMonitor,
+  resumeMonitor,
+  updateMonitor,
+  type MonitorContactOptions,
+  type MonitorPolicyOptions,
+} from '../../services/monitors.ts';
 import type { MaintenanceWindowInput } from '../../services/monitor-input.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -12,7 +20,8 @@ import { standardErrors } from './errors.ts';
 import { inputNodeId, readable, requireNodeId } from './node-access.ts';
 
 builder.scalarType('PortList', {
-  description: 'Ports, as a list ([21, 22, 23]) or as the seed\'s text ("21,22,23", "21/22/23", "21 22 23"). Input only.',
+  description:
+    'Ports, as a list ([21, 22, 23]) or as the seed\'s text ("21,22,23", "21/22/23", "21 22 23"). Input only.',
   serialize: () => {
     throw new GraphQLError('PortList is an input type');
   },
@@ -23,13 +32,15 @@ builder.scalarType('PortList', {
   parseLiteral: (ast) => {
     if (ast.kind === Kind.STRING) return ast.value;
     if (ast.kind === Kind.INT) return [Number(ast.value)];
-    if (ast.kind === Kind.LIST) return ast.values.map((v) => (v.kind === Kind.INT || v.kind === Kind.STRING ? v.value : null));
+    if (ast.kind === Kind.LIST)
+      return ast.values.map((v) => (v.kind === Kind.INT || v.kind === Kind.STRING ? v.value : null));
     throw new GraphQLError('PortList must be a list of port numbers or a text like "21,22,23"');
   },
 });
 
 const MaintenanceWindowInputRef = builder.inputType('MaintenanceWindowInput', {
-  description: 'ONE_OFF: startsAt + endsAt. WEEKLY: weekday (0 = Sunday) + startMinute (after local midnight) + durationMin, in timeZone (default: your account\'s).',
+  description:
+    "ONE_OFF: startsAt + endsAt. WEEKLY: weekday (0 = Sunday) + startMinute (after local midnight) + durationMin, in timeZone (default: your account's).",
   fields: (t) => ({
     kind: t.field({ type: MaintenanceKindEnum, required: true }),
     startsAt: t.field({ type: 'DateTime' }),
@@ -47,13 +58,18 @@ type InputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject
 
 /** Contact and policy fields shared by the register and update inputs. */
 const sharedFields = (t: InputFieldBuilder) => ({
-  useAccountContact: t.boolean({ description: 'The seed\'s "use existing information": copy the account\'s name, e-mail and phone.' }),
+  useAccountContact: t.boolean({
+    description: 'The seed\'s "use existing information": copy the account\'s name, e-mail and phone.',
+  }),
   contactName: t.string(),
   contactEmail: t.string(),
   contactPhone: t.string({ description: 'A mobile number, with or without "-" (010-1234-5678, +82 10 1234 5678).' }),
   mailEnabled: t.boolean({ description: 'Send e-mail alerts (default on).' }),
   smsEnabled: t.boolean({ description: 'Send SMS alerts (default: on when there is a mobile number).' }),
-  alimtalkEnabled: t.boolean({ description: 'Send KakaoTalk AlimTalk alerts to the mobile number (default off); when AlimTalk fails, the SMS goes instead.' }),
+  alimtalkEnabled: t.boolean({
+    description:
+      'Send KakaoTalk AlimTalk alerts to the mobile number (default off); when AlimTalk fails, the SMS goes instead.',
+  }),
   intervalSec: t.int({ description: 'Seconds between checks (10–86400); null = the global default.' }),
   retryIntervalSec: t.int({ description: 'Seconds between re-checks while a port is failing; null = default.' }),
   timeoutMs: t.int({ description: 'Connect timeout (100–60000 ms, shorter than the intervals); null = default.' }),
@@ -63,10 +79,18 @@ const sharedFields = (t: InputFieldBuilder) => ({
   escalateAfterMin: t.int({ description: 'SMS the admins after this many minutes unacknowledged; null = off.' }),
   flapEnabled: t.boolean({ description: 'Flapping rule on/off; null = the default.' }),
   flapWindow: t.int({ description: 'Checks in the flapping window (6–100); null = default (21).' }),
-  flapChanges: t.int({ description: 'State changes in the window that mean flapping (4 – window−1); null = default (6).' }),
-  flapFailedPercent: t.int({ description: 'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100); null = default (30).' }),
+  flapChanges: t.int({
+    description: 'State changes in the window that mean flapping (4 – window−1); null = default (6).',
+  }),
+  flapFailedPercent: t.int({
+    description:
+      'Percent of failed checks in the window (with ≥ 3 failure runs) that means flapping (10–100); null = default (30).',
+  }),
   maintenanceWindows: t.field({ type: [MaintenanceWindowInputRef], description: 'Replaces all windows when given.' }),
-  checks: t.field({ type: [PortCheckInputRef], description: 'How ports are checked (ports not listed: TCP_CONNECT). Replaces every port\'s check when given.' }),
+  checks: t.field({
+    type: [PortCheckInputRef],
+    description: "How ports are checked (ports not listed: TCP_CONNECT). Replaces every port's check when given.",
+  }),
 });
 
 const RegisterMonitorInput = builder.inputType('RegisterMonitorInput', {
@@ -87,10 +111,22 @@ const UpdateMonitorInput = builder.inputType('UpdateMonitorInput', {
   }),
 });
 
-type SharedInput = MonitorContactOptions & MonitorPolicyOptions & {
-  checks?: readonly PortCheckInput[] | null;
-  maintenanceWindows?: readonly { kind: 'ONE_OFF' | 'WEEKLY'; startsAt?: Date | null; endsAt?: Date | null; weekday?: number | null; startMinute?: number | null; durationMin?: number | null; timeZone?: string | null; note?: string | null }[] | null;
-};
+type SharedInput = MonitorContactOptions &
+  MonitorPolicyOptions & {
+    checks?: readonly PortCheckInput[] | null;
+    maintenanceWindows?:
+      | readonly {
+          kind: 'ONE_OFF' | 'WEEKLY';
+          startsAt?: Date | null;
+          endsAt?: Date | null;
+          weekday?: number | null;
+          startMinute?: number | null;
+          durationMin?: number | null;
+          timeZone?: string | null;
+          note?: string | null;
+        }[]
+      | null;
+  };
 
 function sharedOptions(input: SharedInput) {
   const { maintenanceWindows, checks, ...rest } = input;
@@ -113,8 +149,18 @@ builder.mutationField('registerMonitor', (t) =>
     args: { input: t.arg({ type: RegisterMonitorInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const { server, host, ports, ...shared } = input;
-      const serverId = inputNodeId(server == null ? null : String(server), 'Server', ['input', 'server'], 'No such server in your inventory');
-      const monitor = await registerMonitor(ctx.services, ctx.viewer!, { serverId, host, ports, ...sharedOptions(shared) });
+      const serverId = inputNodeId(
+        server == null ? null : String(server),
+        'Server',
+        ['input', 'server'],
+        'No such server in your inventory',
+      );
+      const monitor = await registerMonitor(ctx.services, ctx.viewer!, {
+        serverId,
+        host,
+        ports,
+        ...sharedOptions(shared),
+      });
       return reload(ctx, query, monitor.id);
     },
   }),
@@ -129,7 +175,10 @@ builder.mutationField('updateMonitor', (t) =>
     args: { input: t.arg({ type: UpdateMonitorInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
       const { monitor: monitorGid, ports, ...shared } = input;
-      const monitor = await updateMonitor(ctx.services, ctx.viewer!, requireNodeId(String(monitorGid), 'Monitor'), { ports, ...sharedOptions(shared) });
+      const monitor = await updateMonitor(ctx.services, ctx.viewer!, requireNodeId(String(monitorGid), 'Monitor'), {
+        ports,
+        ...sharedOptions(shared),
+      });
       return reload(ctx, query, monitor.id);
     },
   }),

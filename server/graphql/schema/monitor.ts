@@ -1,9 +1,24 @@
 // Monitor (a server registered for monitoring): its ports with their current status, the seed's
 // status line, contact, policy and maintenance windows; the list and the detail.
 import type { PortPhase } from '../../generated/prisma/enums.ts';
-import { countMonitors, findMonitor, listMonitors, type ListMonitorsOptions, type MonitorStatusFilter } from '../../services/monitor-queries.ts';
+import {
+  countMonitors,
+  findMonitor,
+  listMonitors,
+  type ListMonitorsOptions,
+  type MonitorStatusFilter,
+} from '../../services/monitor-queries.ts';
 import { ALERTS_HELD_TEXT, monitorAlertsHeld } from '../../services/alerts-held.ts';
-import { describeMonitorStatus, hostState, hostStateText, latestCheck, portStatuses, type HostState, type PortStateRow, type StatusLine } from '../../services/monitor-status.ts';
+import {
+  describeMonitorStatus,
+  hostState,
+  hostStateText,
+  latestCheck,
+  portStatuses,
+  type HostState,
+  type PortStateRow,
+  type StatusLine,
+} from '../../services/monitor-status.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
@@ -20,8 +35,12 @@ export const PortStatusRef = builder.objectRef<PortStateRow>('PortStatus').imple
     lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
     lastOk: t.exposeBoolean('lastOk', { nullable: true }),
     latencyMs: t.float({ nullable: true, resolve: (s) => s.lastLatencyMs }),
-    errorCode: t.string({ nullable: true, description: 'The last failure\'s OS reason (ECONNREFUSED, ETIMEDOUT…).', resolve: (s) => s.lastErrorCode }),
-    error: t.string({ nullable: true, description: 'The last failure\'s message.', resolve: (s) => s.lastErrorMessage }),
+    errorCode: t.string({
+      nullable: true,
+      description: "The last failure's OS reason (ECONNREFUSED, ETIMEDOUT…).",
+      resolve: (s) => s.lastErrorCode,
+    }),
+    error: t.string({ nullable: true, description: "The last failure's message.", resolve: (s) => s.lastErrorMessage }),
   }),
 });
 
@@ -36,7 +55,8 @@ const MonitorHealthEnum = builder.enumType('MonitorHealth', {
 });
 
 const HostPhaseEnum = builder.enumType('HostPhase', {
-  description: 'The host\'s state as a whole, shown beside the status line (which only says whether the prober is checking).',
+  description:
+    "The host's state as a whole, shown beside the status line (which only says whether the prober is checking).",
   values: {
     UP: { description: 'Every port answered its last check.' },
     SUSPECT: { description: 'A port failed, not yet DOWN (re-checked at the retry interval).' },
@@ -50,33 +70,47 @@ const HostPhaseEnum = builder.enumType('HostPhase', {
 });
 
 const HostStateRef = builder.objectRef<HostState>('HostState').implement({
-  description: 'The host\'s state: "DOWN since 12:33 (ports 22, 80)". The worst state wins: DOWN, FLAPPING, SUSPECT, MAINTENANCE, UP.',
+  description:
+    'The host\'s state: "DOWN since 12:33 (ports 22, 80)". The worst state wins: DOWN, FLAPPING, SUSPECT, MAINTENANCE, UP.',
   fields: (t) => ({
     phase: t.expose('phase', { type: HostPhaseEnum }),
-    since: t.expose('since', { type: 'DateTime', nullable: true, description: 'The earliest phase change of the ports in that state (DOWN: when the first of them went DOWN); paused/deleted: when.' }),
+    since: t.expose('since', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'The earliest phase change of the ports in that state (DOWN: when the first of them went DOWN); paused/deleted: when.',
+    }),
     ports: t.exposeIntList('ports', { description: 'The ports in that state.' }),
   }),
 });
 
-const MonitorStatusRef = builder.objectRef<StatusLine & { alertsHeld: boolean; host: HostState }>('MonitorStatus').implement({
-  description: 'The seed\'s status line: "Monitoring your server normally (last check …)" or "Check delayed since …".',
-  fields: (t) => ({
-    state: t.expose('state', { type: MonitorHealthEnum }),
-    lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
-    delayedSince: t.expose('delayedSince', { type: 'DateTime', nullable: true }),
-    text: t.exposeString('text', { description: 'In English, local times in your account\'s time zone.' }),
-    host: t.field({ type: HostStateRef, description: 'The host\'s state beside the line: DOWN / FLAPPING / SUSPECT / MAINTENANCE since when, with the ports.', resolve: (s) => s.host }),
-    alertsHeld: t.exposeBoolean('alertsHeld', {
-      description:
-        'Alerts held: the prober is checking its own connectivity. A port went DOWN while the prober\'s self-outage guard holds customer alerts; it is announced when the hold ends (at most PROBE_MAX_HOLD_SECONDS later) if it is still down.',
+const MonitorStatusRef = builder
+  .objectRef<StatusLine & { alertsHeld: boolean; host: HostState }>('MonitorStatus')
+  .implement({
+    description:
+      'The seed\'s status line: "Monitoring your server normally (last check …)" or "Check delayed since …".',
+    fields: (t) => ({
+      state: t.expose('state', { type: MonitorHealthEnum }),
+      lastCheckAt: t.expose('lastCheckAt', { type: 'DateTime', nullable: true }),
+      delayedSince: t.expose('delayedSince', { type: 'DateTime', nullable: true }),
+      text: t.exposeString('text', { description: "In English, local times in your account's time zone." }),
+      host: t.field({
+        type: HostStateRef,
+        description:
+          "The host's state beside the line: DOWN / FLAPPING / SUSPECT / MAINTENANCE since when, with the ports.",
+        resolve: (s) => s.host,
+      }),
+      alertsHeld: t.exposeBoolean('alertsHeld', {
+        description:
+          "Alerts held: the prober is checking its own connectivity. A port went DOWN while the prober's self-outage guard holds customer alerts; it is announced when the hold ends (at most PROBE_MAX_HOLD_SECONDS later) if it is still down.",
+      }),
     }),
-  }),
-});
+  });
 
 type EffectivePolicy = MonitorDefaults & { reminderEveryMin: number | null; escalateAfterMin: number | null };
 
 export const MonitorPolicyRef = builder.objectRef<EffectivePolicy>('MonitorPolicy').implement({
-  description: 'The policy in force: the monitor\'s own values, else the global defaults.',
+  description: "The policy in force: the monitor's own values, else the global defaults.",
   fields: (t) => ({
     intervalSec: t.exposeInt('intervalSec'),
     retryIntervalSec: t.exposeInt('retryIntervalSec'),
@@ -105,7 +139,10 @@ builder.prismaObject('MaintenanceWindow', {
  * Live port states from the probe's memory when this process probes the monitor, else the saved
  * ones. A deleted monitor is checked no more: its ports are UNKNOWN (never a frozen SUSPECT).
  */
-function currentStates(ctx: GraphQLContext, m: { id: string; ports: number[]; createdAt: Date; deletedAt: Date | null; portStates: PortStateRow[] }): PortStateRow[] {
+function currentStates(
+  ctx: GraphQLContext,
+  m: { id: string; ports: number[]; createdAt: Date; deletedAt: Date | null; portStates: PortStateRow[] },
+): PortStateRow[] {
   if (m.deletedAt) {
     return portStatuses(m.ports, [], m.createdAt).map((s) => {
       const saved = m.portStates.find((p) => p.port === s.port);
@@ -130,7 +167,9 @@ export const MonitorRef = builder.prismaNode('Monitor', {
     contactPhone: t.exposeString('contactPhone', { nullable: true, description: 'E.164 (+821012345678).' }),
     mailEnabled: t.exposeBoolean('mailEnabled'),
     smsEnabled: t.exposeBoolean('smsEnabled'),
-    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', { description: 'KakaoTalk AlimTalk to the mobile number, the SMS being its fallback.' }),
+    alimtalkEnabled: t.exposeBoolean('alimtalkEnabled', {
+      description: 'KakaoTalk AlimTalk to the mobile number, the SMS being its fallback.',
+    }),
     intervalSec: t.exposeInt('intervalSec', { nullable: true, description: 'Own value; null = the global default.' }),
     retryIntervalSec: t.exposeInt('retryIntervalSec', { nullable: true }),
     timeoutMs: t.exposeInt('timeoutMs', { nullable: true }),
@@ -172,7 +211,8 @@ export const MonitorRef = builder.prismaNode('Monitor', {
     maintenanceWindows: t.relation('maintenance', { query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } }),
     portStatuses: t.field({
       type: [PortStatusRef],
-      description: 'Every configured port with its current status (UNKNOWN before the first check, and once the monitor is deleted).',
+      description:
+        'Every configured port with its current status (UNKNOWN before the first check, and once the monitor is deleted).',
       select: { portStates: true },
       resolve: (m, _a, ctx) => currentStates(ctx, m),
     }),
@@ -190,7 +230,9 @@ export const MonitorRef = builder.prismaNode('Monitor', {
           tz,
         );
         const alertsHeld = await monitorAlertsHeld(ctx.services, m);
-        const text = [line.text, hostStateText(host, tz), alertsHeld ? ALERTS_HELD_TEXT : null].filter((x) => x !== null).join('; ');
+        const text = [line.text, hostStateText(host, tz), alertsHeld ? ALERTS_HELD_TEXT : null]
+          .filter((x) => x !== null)
+          .join('; ');
         return { ...line, alertsHeld, host, text };
       },
     }),
@@ -212,12 +254,16 @@ builder.queryField('monitors', (t) =>
     type: 'Monitor',
     cursor: 'id',
     authScopes: { signedIn: true },
-    description: 'Your monitors (admins: every customer\'s, or one with `accountId`): failing hosts first (a port SUSPECT, DOWN, RECOVERING or FLAPPING), then by numeric IP (IPv4 before IPv6), on every page. `search` matches the start of an IP, server labels, contact names and (admins) login ids.',
+    description:
+      "Your monitors (admins: every customer's, or one with `accountId`): failing hosts first (a port SUSPECT, DOWN, RECOVERING or FLAPPING), then by numeric IP (IPv4 before IPv6), on every page. `search` matches the start of an IP, server labels, contact names and (admins) login ids.",
     args: {
-      search: t.arg.string({ description: 'The start of an IP (a whole IP also finds longer ones: 10.0.0.1 → 10.0.0.10), part of a server label or contact name, the start of a login id (admins).' }),
+      search: t.arg.string({
+        description:
+          'The start of an IP (a whole IP also finds longer ones: 10.0.0.1 → 10.0.0.10), part of a server label or contact name, the start of a login id (admins).',
+      }),
       status: t.arg({ type: MonitorStatusFilterEnum }),
       accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
-      account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s monitors.' }),
+      account: t.arg.id({ deprecationReason: 'Use accountId.', description: "Admins: one customer's monitors." }),
       includeDeleted: t.arg.boolean({ description: 'Also deleted monitors (for old logs and statistics).' }),
     },
     resolve: (query, _root, args, ctx) => listMonitors(ctx.services, ctx.viewer, listOptions(args), query),
@@ -225,7 +271,13 @@ builder.queryField('monitors', (t) =>
   }),
 );
 
-function listOptions(args: { search?: string | null; status?: MonitorStatusFilter | null; account?: string | number | null; accountId?: string | number | null; includeDeleted?: boolean | null }): ListMonitorsOptions {
+function listOptions(args: {
+  search?: string | null;
+  status?: MonitorStatusFilter | null;
+  account?: string | number | null;
+  accountId?: string | number | null;
+  includeDeleted?: boolean | null;
+}): ListMonitorsOptions {
   return {
     search: args.search ?? null,
     status: args.status ?? null,

@@ -35,7 +35,12 @@ export function requireNodeId(globalId: string, typename: string, what = typenam
 }
 
 /** Decodes an ID inside an input object; a bad one is a field error at `path`. */
-export function inputNodeId(globalId: string | null | undefined, typename: string, path: string[], message: string): string | null {
+export function inputNodeId(
+  globalId: string | null | undefined,
+  typename: string,
+  path: string[],
+  message: string,
+): string | null {
   if (globalId == null) return null;
   const id = decodeNodeId(globalId, typename);
   if (!id) throw ValidationError.field(path, message, 'UNKNOWN_ID');
@@ -48,7 +53,10 @@ export const monitorDefaultsFor = (ctx: GraphQLContext): Promise<MonitorDefaults
 
 const timeZoneCache = createContextCache(async (ctx: GraphQLContext) => {
   if (!ctx.viewer) return 'UTC';
-  const a = await ctx.services.prisma.account.findUnique({ where: { id: ctx.viewer.accountId }, select: { timeZone: true } });
+  const a = await ctx.services.prisma.account.findUnique({
+    where: { id: ctx.viewer.accountId },
+    select: { timeZone: true },
+  });
   return a?.timeZone ?? 'UTC';
 });
 /** The signed-in account's time zone (for local times and log buckets), read once per operation. */

@@ -4,12 +4,28 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { NotifyEndpoint } from '../../generated/prisma/client.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
-import { ALIMTALK_TEMPLATE_KEYS, ALIMTALK_TEMPLATES, templateVariables, type AlimtalkTemplateKey } from '../../notify/alimtalk/templates.ts';
+import {
+  ALIMTALK_TEMPLATE_KEYS,
+  ALIMTALK_TEMPLATES,
+  templateVariables,
+  type AlimtalkTemplateKey,
+} from '../../notify/alimtalk/templates.ts';
 import { recordAudit } from '../../services/audit.ts';
 import { ValidationError } from '../../services/errors.ts';
 import { endpointRecipient } from '../../services/notify-endpoints/info.ts';
-import { createEndpoint, deleteEndpoint, findEndpoint, listEndpoints, rotateEndpointSecret, updateEndpoint } from '../../services/notify-endpoints/endpoints.ts';
-import { ALIMTALK_TEMPLATES_KEY, getAlimtalkTemplateCodes, templateCodesSchema } from '../../services/notify-endpoints/templates.ts';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  findEndpoint,
+  listEndpoints,
+  rotateEndpointSecret,
+  updateEndpoint,
+} from '../../services/notify-endpoints/endpoints.ts';
+import {
+  ALIMTALK_TEMPLATES_KEY,
+  getAlimtalkTemplateCodes,
+  templateCodesSchema,
+} from '../../services/notify-endpoints/templates.ts';
 import type { TestResult } from '../../services/notify-endpoints/test-send.ts';
 import { builder } from '../builder.ts';
 import { ChannelEnum, LanguageEnum } from './enums.ts';
@@ -22,29 +38,53 @@ const NotifyEndpointRef = builder.objectRef<NotifyEndpoint>('NotifyEndpoint').im
     id: t.id({ resolve: (e) => encodeGlobalID('NotifyEndpoint', e.id) }),
     channel: t.expose('channel', { type: ChannelEnum }),
     label: t.exposeString('label'),
-    recipient: t.string({ description: 'How the ledger names it (no secret: a Slack URL without its token, a webhook URL without its query).', resolve: (e) => endpointRecipient(e.channel, e.target) }),
-    target: t.string({ description: 'The Telegram chat id or webhook URL; Slack URLs are not shown again (they are secrets).', resolve: (e) => (e.channel === 'SLACK' ? endpointRecipient(e.channel, e.target) : e.target) }),
+    recipient: t.string({
+      description:
+        'How the ledger names it (no secret: a Slack URL without its token, a webhook URL without its query).',
+      resolve: (e) => endpointRecipient(e.channel, e.target),
+    }),
+    target: t.string({
+      description: 'The Telegram chat id or webhook URL; Slack URLs are not shown again (they are secrets).',
+      resolve: (e) => (e.channel === 'SLACK' ? endpointRecipient(e.channel, e.target) : e.target),
+    }),
     enabled: t.exposeBoolean('enabled', { description: 'Off: alerts get a ledger row with status NO.' }),
-    allowPrivate: t.exposeBoolean('allowPrivate', { description: 'An admin allowed a private or reserved address (webhooks).' }),
-    adminRecipient: t.id({ nullable: true, resolve: (e) => (e.adminRecipientId ? encodeGlobalID('AdminRecipient', e.adminRecipientId) : null) }),
+    allowPrivate: t.exposeBoolean('allowPrivate', {
+      description: 'An admin allowed a private or reserved address (webhooks).',
+    }),
+    adminRecipient: t.id({
+      nullable: true,
+      resolve: (e) => (e.adminRecipientId ? encodeGlobalID('AdminRecipient', e.adminRecipientId) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
-const CreatedEndpointRef = builder.objectRef<{ endpoint: NotifyEndpoint; secret: string | null }>('NotifyEndpointWithSecret').implement({
-  fields: (t) => ({
-    endpoint: t.field({ type: NotifyEndpointRef, resolve: (r) => r.endpoint }),
-    secret: t.exposeString('secret', { nullable: true, description: 'Webhooks: the signing secret, shown this once (see docs/webhooks.md).' }),
-  }),
-});
+const CreatedEndpointRef = builder
+  .objectRef<{ endpoint: NotifyEndpoint; secret: string | null }>('NotifyEndpointWithSecret')
+  .implement({
+    fields: (t) => ({
+      endpoint: t.field({ type: NotifyEndpointRef, resolve: (r) => r.endpoint }),
+      secret: t.exposeString('secret', {
+        nullable: true,
+        description: 'Webhooks: the signing secret, shown this once (see docs/webhooks.md).',
+      }),
+    }),
+  });
 
 builder.queryField('notifyEndpoints', (t) =>
   t.field({
     type: [NotifyEndpointRef],
     authScopes: { signedIn: true },
-    description: 'Your account\'s Slack / Telegram / webhook destinations (used for every monitor). Admins: the admin recipients\' (one with `adminRecipient`).',
+    description:
+      "Your account's Slack / Telegram / webhook destinations (used for every monitor). Admins: the admin recipients' (one with `adminRecipient`).",
     args: { adminRecipient: t.arg.id() },
-    resolve: (_r, args, ctx) => listEndpoints(ctx.services, ctx.viewer, { adminRecipientId: args.adminRecipient != null ? requireNodeId(String(args.adminRecipient), 'AdminRecipient', 'Admin recipient') : null }),
+    resolve: (_r, args, ctx) =>
+      listEndpoints(ctx.services, ctx.viewer, {
+        adminRecipientId:
+          args.adminRecipient != null
+            ? requireNodeId(String(args.adminRecipient), 'AdminRecipient', 'Admin recipient')
+            : null,
+      }),
   }),
 );
 
@@ -54,7 +94,9 @@ const EndpointInput = builder.inputType('NotifyEndpointInput', {
     label: t.string({ description: 'A name for people ("ops channel").' }),
     target: t.string({ description: 'SLACK: the incoming-webhook URL; TELEGRAM: the chat id; WEBHOOK: the URL.' }),
     enabled: t.boolean(),
-    allowPrivate: t.boolean({ description: 'Admins: allow a webhook to a private/reserved address (their own systems).' }),
+    allowPrivate: t.boolean({
+      description: 'Admins: allow a webhook to a private/reserved address (their own systems).',
+    }),
     adminRecipient: t.id({ description: 'Admins: the admin recipient it belongs to (create only).' }),
   }),
 });
@@ -66,10 +108,24 @@ builder.mutationField('createNotifyEndpoint', (t) =>
     errors: { types: standardErrors },
     args: { input: t.arg({ type: EndpointInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      createEndpoint(ctx.services, ctx.viewer, {
-        channel: input.channel ?? null, label: input.label ?? null, target: input.target ?? null, enabled: input.enabled ?? null, allowPrivate: input.allowPrivate ?? null,
-        adminRecipientId: inputNodeId(input.adminRecipient != null ? String(input.adminRecipient) : null, 'AdminRecipient', ['input', 'adminRecipient'], 'No such admin recipient'),
-      }, ctx.services.channelOptions ?? {}),
+      createEndpoint(
+        ctx.services,
+        ctx.viewer,
+        {
+          channel: input.channel ?? null,
+          label: input.label ?? null,
+          target: input.target ?? null,
+          enabled: input.enabled ?? null,
+          allowPrivate: input.allowPrivate ?? null,
+          adminRecipientId: inputNodeId(
+            input.adminRecipient != null ? String(input.adminRecipient) : null,
+            'AdminRecipient',
+            ['input', 'adminRecipient'],
+            'No such admin recipient',
+          ),
+        },
+        ctx.services.channelOptions ?? {},
+      ),
   }),
 );
 
@@ -80,9 +136,18 @@ builder.mutationField('updateNotifyEndpoint', (t) =>
     errors: { types: standardErrors },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: EndpointInput, required: true }) },
     resolve: (_r, { id, input }, ctx) =>
-      updateEndpoint(ctx.services, ctx.viewer, requireNodeId(String(id), 'NotifyEndpoint', 'Destination'), {
-        label: input.label ?? null, target: input.target ?? null, enabled: input.enabled ?? null, allowPrivate: input.allowPrivate ?? null,
-      }, ctx.services.channelOptions ?? {}),
+      updateEndpoint(
+        ctx.services,
+        ctx.viewer,
+        requireNodeId(String(id), 'NotifyEndpoint', 'Destination'),
+        {
+          label: input.label ?? null,
+          target: input.target ?? null,
+          enabled: input.enabled ?? null,
+          allowPrivate: input.allowPrivate ?? null,
+        },
+        ctx.services.channelOptions ?? {},
+      ),
   }),
 );
 
@@ -93,11 +158,14 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     errors: { types: standardErrors },
     description: 'A new signing secret for a webhook (the old one stops working at once); shown once.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => rotateEndpointSecret(ctx.services, ctx.viewer, requireNodeId(String(id), 'NotifyEndpoint', 'Destination')),
+    resolve: (_r, { id }, ctx) =>
+      rotateEndpointSecret(ctx.services, ctx.viewer, requireNodeId(String(id), 'NotifyEndpoint', 'Destination')),
   }),
 );
 
-const DeletedEndpointRef = builder.objectRef<{ id: string }>('DeletedNotifyEndpoint').implement({ fields: (t) => ({ id: t.exposeID('id') }) });
+const DeletedEndpointRef = builder
+  .objectRef<{ id: string }>('DeletedNotifyEndpoint')
+  .implement({ fields: (t) => ({ id: t.exposeID('id') }) });
 
 builder.mutationField('deleteNotifyEndpoint', (t) =>
   t.field({
@@ -115,7 +183,7 @@ builder.mutationField('deleteNotifyEndpoint', (t) =>
 builder.prismaObjectField('AdminRecipient', 'endpoints', (t) =>
   t.field({
     type: [NotifyEndpointRef],
-    description: 'This recipient\'s Slack / Telegram / webhook destinations.',
+    description: "This recipient's Slack / Telegram / webhook destinations.",
     resolve: (r, _a, ctx) => listEndpoints(ctx.services, ctx.viewer, { adminRecipientId: r.id }),
   }),
 );
@@ -145,7 +213,13 @@ builder.queryField('notificationChannels', (t) =>
     authScopes: { signedIn: true },
     resolve: (_r, _a, ctx) => {
       const o = ctx.services.channelOptions;
-      return { email: o?.email ?? false, sms: o?.sms ?? 'none', alimtalk: o?.alimtalk ?? false, telegram: o?.telegram ?? false, slackPrefix: o?.slackPrefix ?? 'https://hooks.slack.com/' };
+      return {
+        email: o?.email ?? false,
+        sms: o?.sms ?? 'none',
+        alimtalk: o?.alimtalk ?? false,
+        telegram: o?.telegram ?? false,
+        slackPrefix: o?.slackPrefix ?? 'https://hooks.slack.com/',
+      };
     },
   }),
 );
@@ -160,7 +234,9 @@ const TemplateRef = builder.objectRef<TemplateRow>('AlimtalkTemplate').implement
   description: 'One AlimTalk template: the text to register with Kakao and the codes Kakao approved.',
   fields: (t) => ({
     key: t.exposeString('key', { description: 'DOWN, RECOVERED, CLOSED, REMINDER or CERT_EXPIRY.' }),
-    codeKo: t.exposeString('codeKo', { description: 'Approved template code, Korean ("" = not registered: those messages go by SMS).' }),
+    codeKo: t.exposeString('codeKo', {
+      description: 'Approved template code, Korean ("" = not registered: those messages go by SMS).',
+    }),
     codeEn: t.exposeString('codeEn'),
     textKo: t.string({ resolve: (r) => ALIMTALK_TEMPLATES[r.key].ko }),
     textEn: t.string({ resolve: (r) => ALIMTALK_TEMPLATES[r.key].en }),
@@ -174,7 +250,11 @@ async function templateRows(prisma: Parameters<typeof getAlimtalkTemplateCodes>[
 }
 
 builder.queryField('alimtalkTemplates', (t) =>
-  t.field({ type: [TemplateRef], authScopes: { admin: true }, resolve: (_r, _a, ctx) => templateRows(ctx.services.prisma) }),
+  t.field({
+    type: [TemplateRef],
+    authScopes: { admin: true },
+    resolve: (_r, _a, ctx) => templateRows(ctx.services.prisma),
+  }),
 );
 
 const TemplateCodeInput = builder.inputType('AlimtalkTemplateCodeInput', {
@@ -196,14 +276,36 @@ builder.mutationField('setAlimtalkTemplateCodes', (t) =>
       const current = await getAlimtalkTemplateCodes(ctx.services.prisma);
       const next: Record<string, { ko?: string; en?: string }> = { ...current };
       input.forEach((row, i) => {
-        if (!(ALIMTALK_TEMPLATE_KEYS as readonly string[]).includes(row.key)) throw ValidationError.field(['input', String(i), 'key'], `One of ${ALIMTALK_TEMPLATE_KEYS.join(', ')}`, 'ONE_OF', { values: ALIMTALK_TEMPLATE_KEYS.join(', ') });
-        next[row.key] = { ...(next[row.key] ?? {}), ...(row.codeKo != null ? { ko: row.codeKo.trim() } : {}), ...(row.codeEn != null ? { en: row.codeEn.trim() } : {}) };
+        if (!(ALIMTALK_TEMPLATE_KEYS as readonly string[]).includes(row.key))
+          throw ValidationError.field(
+            ['input', String(i), 'key'],
+            `One of ${ALIMTALK_TEMPLATE_KEYS.join(', ')}`,
+            'ONE_OF',
+            { values: ALIMTALK_TEMPLATE_KEYS.join(', ') },
+          );
+        next[row.key] = {
+          ...(next[row.key] ?? {}),
+          ...(row.codeKo != null ? { ko: row.codeKo.trim() } : {}),
+          ...(row.codeEn != null ? { en: row.codeEn.trim() } : {}),
+        };
       });
       const parsed = templateCodesSchema.safeParse(next);
-      if (!parsed.success) throw new ValidationError(parsed.error.issues.map((iss) => ({ path: ['input', ...iss.path.map(String)], message: iss.message })));
+      if (!parsed.success)
+        throw new ValidationError(
+          parsed.error.issues.map((iss) => ({ path: ['input', ...iss.path.map(String)], message: iss.message })),
+        );
       await ctx.services.prisma.$transaction(async (tx) => {
-        await tx.setting.upsert({ where: { key: ALIMTALK_TEMPLATES_KEY }, create: { key: ALIMTALK_TEMPLATES_KEY, value: parsed.data }, update: { value: parsed.data } });
-        await recordAudit(tx, ctx.viewer, { action: 'settings.alimtalkTemplates', targetType: 'Setting', targetId: ALIMTALK_TEMPLATES_KEY, detail: parsed.data });
+        await tx.setting.upsert({
+          where: { key: ALIMTALK_TEMPLATES_KEY },
+          create: { key: ALIMTALK_TEMPLATES_KEY, value: parsed.data },
+          update: { value: parsed.data },
+        });
+        await recordAudit(tx, ctx.viewer, {
+          action: 'settings.alimtalkTemplates',
+          targetType: 'Setting',
+          targetId: ALIMTALK_TEMPLATES_KEY,
+          detail: parsed.data,
+        });
       });
       return templateRows(ctx.services.prisma);
     },
@@ -215,8 +317,10 @@ const TestResultRef = builder.objectRef<TestResult>('TestNotificationResult').im
   fields: (t) => ({
     channel: t.expose('channel', { type: ChannelEnum }),
     recipient: t.exposeString('recipient'),
-    status: t.exposeString('status', { description: 'SENT, RETRY (temporary failure), FAILED or NOT_SENT (channel not configured).' }),
-    detail: t.exposeString('detail', { description: 'The provider\'s words.' }),
+    status: t.exposeString('status', {
+      description: 'SENT, RETRY (temporary failure), FAILED or NOT_SENT (channel not configured).',
+    }),
+    detail: t.exposeString('detail', { description: "The provider's words." }),
   }),
 });
 
@@ -224,7 +328,9 @@ const TestInput = builder.inputType('TestNotificationInput', {
   fields: (t) => ({
     channel: t.field({ type: ChannelEnum, required: true }),
     endpoint: t.id({ description: 'SLACK / TELEGRAM / WEBHOOK: the destination.' }),
-    to: t.string({ description: 'EMAIL / SMS / ALIMTALK: the address or number (default your own; customers: only their own).' }),
+    to: t.string({
+      description: 'EMAIL / SMS / ALIMTALK: the address or number (default your own; customers: only their own).',
+    }),
     language: t.field({ type: LanguageEnum }),
   }),
 });
@@ -237,10 +343,26 @@ builder.mutationField('sendTestNotification', (t) =>
     description: 'Sends a test message through one channel now and answers with the outcome.',
     args: { input: t.arg({ type: TestInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const endpointId = inputNodeId(input.endpoint != null ? String(input.endpoint) : null, 'NotifyEndpoint', ['input', 'endpoint'], 'No such destination');
+      const endpointId = inputNodeId(
+        input.endpoint != null ? String(input.endpoint) : null,
+        'NotifyEndpoint',
+        ['input', 'endpoint'],
+        'No such destination',
+      );
       if (endpointId) await findEndpoint(ctx.services, ctx.viewer, endpointId);
-      if (!ctx.services.testNotifier) return { channel: input.channel as Channel, recipient: '', status: 'NOT_SENT' as const, detail: 'not sent: this process does not send notifications' };
-      return ctx.services.testNotifier.send(ctx.viewer, { channel: input.channel, endpointId, to: input.to ?? null, language: input.language ?? null });
+      if (!ctx.services.testNotifier)
+        return {
+          channel: input.channel as Channel,
+          recipient: '',
+          status: 'NOT_SENT' as const,
+          detail: 'not sent: this process does not send notifications',
+        };
+      return ctx.services.testNotifier.send(ctx.viewer, {
+        channel: input.channel,
+        endpointId,
+        to: input.to ?? null,
+        language: input.language ?? null,
+      });
     },
   }),
 );

@@ -1,7 +1,13 @@
 // Your profile (password, language, time zone), an admin's password reset of a customer, and
 // "forgot password" (public: a one-time link by mail). services/account-password.ts does the work.
 import {
-  adminResetPassword, changePassword, requestPasswordReset, resetPasswordWithLink, updatePreferences, type AdminResetResult, type PasswordDeps,
+  adminResetPassword,
+  changePassword,
+  requestPasswordReset,
+  resetPasswordWithLink,
+  updatePreferences,
+  type AdminResetResult,
+  type PasswordDeps,
 } from '../../services/account-password.ts';
 import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
@@ -13,7 +19,9 @@ const deps = (ctx: GraphQLContext): PasswordDeps => ({ ...ctx.services, mailer: 
 
 const PasswordChanged = builder.objectRef<{ endedSessions: number }>('PasswordChanged').implement({
   fields: (t) => ({
-    endedSessions: t.exposeInt('endedSessions', { description: 'How many other sessions of the account were signed out.' }),
+    endedSessions: t.exposeInt('endedSessions', {
+      description: 'How many other sessions of the account were signed out.',
+    }),
   }),
 });
 
@@ -21,10 +29,12 @@ builder.mutationField('changePassword', (t) =>
   t.field({
     type: PasswordChanged,
     authScopes: { signedIn: true },
-    description: 'Changes your own password (with the current one), from a signed-in session. Your other sessions end. Wrong current passwords are throttled (RATE_LIMITED).',
+    description:
+      'Changes your own password (with the current one), from a signed-in session. Your other sessions end. Wrong current passwords are throttled (RATE_LIMITED).',
     errors: { types: [ValidationError, ForbiddenError, AuthError] },
     args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
-    resolve: (_r, args, ctx) => changePassword(deps(ctx), ctx.viewer!, { currentPassword: args.currentPassword, newPassword: args.newPassword }),
+    resolve: (_r, args, ctx) =>
+      changePassword(deps(ctx), ctx.viewer!, { currentPassword: args.currentPassword, newPassword: args.newPassword }),
   }),
 );
 
@@ -43,7 +53,10 @@ builder.mutationField('updatePreferences', (t) =>
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: PreferencesInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
-      const a = await updatePreferences(ctx.services, ctx.viewer!, { language: input.language ?? null, timeZone: input.timeZone ?? null });
+      const a = await updatePreferences(ctx.services, ctx.viewer!, {
+        language: input.language ?? null,
+        timeZone: input.timeZone ?? null,
+      });
       return ctx.services.prisma.account.findUniqueOrThrow({ ...query, where: { id: a.id } });
     },
   }),
@@ -51,17 +64,24 @@ builder.mutationField('updatePreferences', (t) =>
 
 const ResetMethodEnum = builder.enumType('PasswordResetMethod', {
   values: {
-    MAIL_LINK: { description: 'A one-time link to the account\'s e-mail address (needs SMTP), valid 24 hours.' },
-    GENERATE: { description: 'A new random password, shown once in the answer; the customer\'s sessions end.' },
+    MAIL_LINK: { description: "A one-time link to the account's e-mail address (needs SMTP), valid 24 hours." },
+    GENERATE: { description: "A new random password, shown once in the answer; the customer's sessions end." },
   } as const,
 });
 
 const AdminReset = builder.objectRef<AdminResetResult>('PasswordReset').implement({
   fields: (t) => ({
     method: t.field({ type: ResetMethodEnum, resolve: (r) => r.method }),
-    password: t.exposeString('password', { nullable: true, description: 'GENERATE: the new password. Shown once: it is never stored in clear.' }),
+    password: t.exposeString('password', {
+      nullable: true,
+      description: 'GENERATE: the new password. Shown once: it is never stored in clear.',
+    }),
     sentTo: t.exposeString('sentTo', { nullable: true, description: 'MAIL_LINK: the address the link went to.' }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'MAIL_LINK: when the link stops working.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'MAIL_LINK: when the link stops working.',
+    }),
     endedSessions: t.exposeInt('endedSessions'),
   }),
 });
@@ -70,17 +90,23 @@ builder.mutationField('resetCustomerPassword', (t) =>
   t.field({
     type: AdminReset,
     authScopes: { admin: true },
-    description: 'Admin: resets a customer\'s password: a one-time link by mail (MAIL_LINK) or a generated password shown once (GENERATE).',
+    description:
+      "Admin: resets a customer's password: a one-time link by mail (MAIL_LINK) or a generated password shown once (GENERATE).",
     errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
     args: { account: t.arg.id({ required: true }), method: t.arg({ type: ResetMethodEnum, required: true }) },
-    resolve: (_r, args, ctx) => adminResetPassword(deps(ctx), ctx.viewer!, { accountId: requireNodeId(String(args.account), 'Account', 'Customer'), method: args.method }),
+    resolve: (_r, args, ctx) =>
+      adminResetPassword(deps(ctx), ctx.viewer!, {
+        accountId: requireNodeId(String(args.account), 'Account', 'Customer'),
+        method: args.method,
+      }),
   }),
 );
 
 const ResetRequested = builder.objectRef<{ mailConfigured: boolean }>('PasswordResetRequested').implement({
   fields: (t) => ({
     mailConfigured: t.exposeBoolean('mailConfigured', {
-      description: 'False: this installation has no SMTP server, so no link can be mailed (ask your provider). True: if the login id or address belongs to an account, a link is on its way (the answer is the same when it does not).',
+      description:
+        'False: this installation has no SMTP server, so no link can be mailed (ask your provider). True: if the login id or address belongs to an account, a link is on its way (the answer is the same when it does not).',
     }),
   }),
 });
@@ -88,7 +114,8 @@ const ResetRequested = builder.objectRef<{ mailConfigured: boolean }>('PasswordR
 builder.mutationField('requestPasswordReset', (t) =>
   t.field({
     type: ResetRequested,
-    description: '"Forgot password" (no sign-in): mails a one-time link, valid 60 minutes, to the account with this login id or e-mail address. Never says whether one exists. Throttled (RATE_LIMITED).',
+    description:
+      '"Forgot password" (no sign-in): mails a one-time link, valid 60 minutes, to the account with this login id or e-mail address. Never says whether one exists. Throttled (RATE_LIMITED).',
     errors: { types: [ValidationError, AuthError] },
     args: { loginId: t.arg.string({ required: true, description: 'A login id or an e-mail address.' }) },
     resolve: (_r, args, ctx) => requestPasswordReset(deps(ctx), { who: args.loginId, address: ctx.address }),
@@ -96,15 +123,19 @@ builder.mutationField('requestPasswordReset', (t) =>
 );
 
 const ResetDone = builder.objectRef<{ loginId: string }>('PasswordResetDone').implement({
-  fields: (t) => ({ loginId: t.exposeString('loginId', { description: 'The account whose password was set (to sign in with).' }) }),
+  fields: (t) => ({
+    loginId: t.exposeString('loginId', { description: 'The account whose password was set (to sign in with).' }),
+  }),
 });
 
 builder.mutationField('resetPassword', (t) =>
   t.field({
     type: ResetDone,
-    description: 'Sets a new password with the secret of a reset link (no sign-in). The link works once; every session of the account ends. An expired, used or unknown link is a ValidationError on `token` (RESET_LINK_INVALID).',
+    description:
+      'Sets a new password with the secret of a reset link (no sign-in). The link works once; every session of the account ends. An expired, used or unknown link is a ValidationError on `token` (RESET_LINK_INVALID).',
     errors: { types: [ValidationError, AuthError] },
     args: { token: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
-    resolve: (_r, args, ctx) => resetPasswordWithLink(deps(ctx), { token: args.token, newPassword: args.newPassword, address: ctx.address }),
+    resolve: (_r, args, ctx) =>
+      resetPasswordWithLink(deps(ctx), { token: args.token, newPassword: args.newPassword, address: ctx.address }),
   }),
 );

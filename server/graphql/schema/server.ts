@@ -3,7 +3,16 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { standardErrors } from './errors.ts';
 import {
-  addServer, countServers, importServers, listServers, moveServer, removeServer, setRepresentativeIp, setServerAllowPrivate, type ImportLine, type ImportServersResult,
+  addServer,
+  countServers,
+  importServers,
+  listServers,
+  moveServer,
+  removeServer,
+  setRepresentativeIp,
+  setServerAllowPrivate,
+  type ImportLine,
+  type ImportServersResult,
 } from '../../services/inventory.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
@@ -15,12 +24,14 @@ export const ServerRef = builder.prismaNode('Server', {
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
   authScopes: (s, ctx) => isAdminViewer(ctx.viewer) || ctx.viewer?.accountId === s.accountId,
-  description: 'An IP address in the provider\'s inventory, owned by one customer.',
+  description: "An IP address in the provider's inventory, owned by one customer.",
   fields: (t) => ({
     ip: t.exposeString('ip'),
     source: t.expose('source', { type: ServerSourceEnum }),
     label: t.exposeString('label', { nullable: true }),
-    allowPrivate: t.exposeBoolean('allowPrivate', { description: 'An admin allowed monitoring this private or reserved address.' }),
+    allowPrivate: t.exposeBoolean('allowPrivate', {
+      description: 'An admin allowed monitoring this private or reserved address.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     account: t.relation('account'),
     registered: t.boolean({
@@ -31,8 +42,17 @@ export const ServerRef = builder.prismaNode('Server', {
   }),
 });
 
-type ServerListArgs = { unregistered?: boolean | null; account?: string | number | null; accountId?: string | number | null; search?: string | null };
-const serverOptions = (args: ServerListArgs) => ({ unregistered: args.unregistered, search: args.search, accountId: filterNodeId(args.accountId ?? args.account, 'Account') });
+type ServerListArgs = {
+  unregistered?: boolean | null;
+  account?: string | number | null;
+  accountId?: string | number | null;
+  search?: string | null;
+};
+const serverOptions = (args: ServerListArgs) => ({
+  unregistered: args.unregistered,
+  search: args.search,
+  accountId: filterNodeId(args.accountId ?? args.account, 'Account'),
+});
 
 builder.queryField('servers', (t) =>
   t.prismaConnection({
@@ -41,9 +61,11 @@ builder.queryField('servers', (t) =>
     authScopes: { signedIn: true },
     description: 'Your servers (every server for admins), ordered by IP.',
     args: {
-      unregistered: t.arg.boolean({ description: 'Only servers not yet registered for monitoring (the seed\'s drop-down).' }),
+      unregistered: t.arg.boolean({
+        description: "Only servers not yet registered for monitoring (the seed's drop-down).",
+      }),
       accountId: t.arg.id({ description: 'Admins: one customer (Account id).' }),
-      account: t.arg.id({ deprecationReason: 'Use accountId.', description: 'Admins: one customer\'s inventory.' }),
+      account: t.arg.id({ deprecationReason: 'Use accountId.', description: "Admins: one customer's inventory." }),
       search: t.arg.string({ description: 'The start of an IP address.' }),
     },
     resolve: (query, _root, args, ctx) => listServers(ctx.services, ctx.viewer, serverOptions(args), query),
@@ -56,21 +78,29 @@ const AddServerInput = builder.inputType('AddServerInput', {
     account: t.id({ required: true, description: 'The customer (Account id).' }),
     ip: t.string({ required: true }),
     label: t.string(),
-    allowPrivate: t.boolean({ description: 'Allow a private, loopback or reserved address (the probe will connect to it).' }),
+    allowPrivate: t.boolean({
+      description: 'Allow a private, loopback or reserved address (the probe will connect to it).',
+    }),
   }),
 });
 
-const accountArg = (id: string | number) => inputNodeId(String(id), 'Account', ['input', 'account'], 'No such customer')!;
+const accountArg = (id: string | number) =>
+  inputNodeId(String(id), 'Account', ['input', 'account'], 'No such customer')!;
 
 builder.mutationField('addServer', (t) =>
   t.prismaField({
     type: 'Server',
     authScopes: { admin: true },
     errors: { types: standardErrors },
-    description: 'Admin: adds an IP to a customer\'s inventory.',
+    description: "Admin: adds an IP to a customer's inventory.",
     args: { input: t.arg({ type: AddServerInput, required: true }) },
     resolve: async (query, _r, { input }, ctx) => {
-      const server = await addServer(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), ip: input.ip, label: input.label, allowPrivate: input.allowPrivate });
+      const server = await addServer(ctx.services, ctx.viewer!, {
+        accountId: accountArg(input.account),
+        ip: input.ip,
+        label: input.label,
+        allowPrivate: input.allowPrivate,
+      });
       return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
@@ -80,7 +110,7 @@ const ImportLineStatusEnum = builder.enumType('ImportLineStatus', {
   values: {
     CREATED: { description: 'Added to the inventory by this run.' },
     WOULD_CREATE: { description: 'A dry run: would be added.' },
-    UNCHANGED: { description: 'Already in this customer\'s inventory: nothing to do.' },
+    UNCHANGED: { description: "Already in this customer's inventory: nothing to do." },
     ERROR: { description: 'Refused: `code` (with `params`) and `message` say why; the other lines are not held back.' },
   } as const,
 });
@@ -92,14 +122,20 @@ const ImportLineRef = builder.objectRef<ImportLine>('ImportLine').implement({
     ip: t.exposeString('ip', { nullable: true, description: 'The canonical address.' }),
     status: t.expose('status', { type: ImportLineStatusEnum }),
     message: t.exposeString('message', { nullable: true, description: 'Why (English); translate `code`.' }),
-    code: t.exposeString('code', { nullable: true, description: 'ERROR / UNCHANGED: a field error code (docs/api.md), e.g. INVALID_IP, IP_NOT_PUBLIC, DUPLICATE_LINE, IP_OTHER_CUSTOMER, IP_IN_INVENTORY.' }),
+    code: t.exposeString('code', {
+      nullable: true,
+      description:
+        'ERROR / UNCHANGED: a field error code (docs/api.md), e.g. INVALID_IP, IP_NOT_PUBLIC, DUPLICATE_LINE, IP_OTHER_CUSTOMER, IP_IN_INVENTORY.',
+    }),
     params: t.field({ type: 'JSON', nullable: true, resolve: (l) => l.params }),
   }),
 });
 
 const ImportServersResultRef = builder.objectRef<ImportServersResult>('ImportServersResult').implement({
   fields: (t) => ({
-    applied: t.exposeBoolean('applied', { description: 'True when the valid lines were added (not a dry run, at least one line to add).' }),
+    applied: t.exposeBoolean('applied', {
+      description: 'True when the valid lines were added (not a dry run, at least one line to add).',
+    }),
     created: t.exposeInt('created'),
     refused: t.exposeInt('refused', { description: 'Lines in ERROR (skipped).' }),
     lines: t.field({ type: [ImportLineRef], resolve: (r) => r.lines }),
@@ -109,7 +145,10 @@ const ImportServersResultRef = builder.objectRef<ImportServersResult>('ImportSer
 const ImportServersInput = builder.inputType('ImportServersInput', {
   fields: (t) => ({
     account: t.id({ required: true }),
-    text: t.string({ required: true, description: 'One IP per line, optionally followed by a label; blank lines and "# comments" are skipped.' }),
+    text: t.string({
+      required: true,
+      description: 'One IP per line, optionally followed by a label; blank lines and "# comments" are skipped.',
+    }),
     allowPrivate: t.boolean(),
     dryRun: t.boolean({ description: 'Only report what would happen.' }),
   }),
@@ -120,10 +159,16 @@ builder.mutationField('importServers', (t) =>
     type: ImportServersResultRef,
     authScopes: { admin: true },
     errors: { types: standardErrors },
-    description: 'Admin: adds a pasted list of IPs to a customer\'s inventory: every valid line is added (in one transaction); every other line is reported with its reason (ERROR, code). dryRun only reports (WOULD_CREATE).',
+    description:
+      "Admin: adds a pasted list of IPs to a customer's inventory: every valid line is added (in one transaction); every other line is reported with its reason (ERROR, code). dryRun only reports (WOULD_CREATE).",
     args: { input: t.arg({ type: ImportServersInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      importServers(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), text: input.text, allowPrivate: input.allowPrivate, dryRun: input.dryRun }),
+      importServers(ctx.services, ctx.viewer!, {
+        accountId: accountArg(input.account),
+        text: input.text,
+        allowPrivate: input.allowPrivate,
+        dryRun: input.dryRun,
+      }),
   }),
 );
 
@@ -133,9 +178,19 @@ builder.mutationField('moveServer', (t) =>
     authScopes: { admin: true },
     errors: { types: standardErrors },
     description: 'Admin: moves an unmonitored server to another customer.',
-    args: { input: t.arg({ type: builder.inputType('MoveServerInput', { fields: (f) => ({ server: f.id({ required: true }), account: f.id({ required: true }) }) }), required: true }) },
+    args: {
+      input: t.arg({
+        type: builder.inputType('MoveServerInput', {
+          fields: (f) => ({ server: f.id({ required: true }), account: f.id({ required: true }) }),
+        }),
+        required: true,
+      }),
+    },
     resolve: async (query, _r, { input }, ctx) => {
-      const server = await moveServer(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(input.server), 'Server'), accountId: accountArg(input.account) });
+      const server = await moveServer(ctx.services, ctx.viewer!, {
+        serverId: requireNodeId(String(input.server), 'Server'),
+        accountId: accountArg(input.account),
+      });
       return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
@@ -147,15 +202,20 @@ builder.mutationField('setServerAllowPrivate', (t) =>
     authScopes: { admin: true },
     errors: { types: standardErrors },
     description:
-      'Admin: allows or withdraws monitoring of a server\'s private or reserved address. The prober re-checks the address before every connect: once withdrawn, its ports are not checked and say why (lastErrorCode EPOLICY).',
+      "Admin: allows or withdraws monitoring of a server's private or reserved address. The prober re-checks the address before every connect: once withdrawn, its ports are not checked and say why (lastErrorCode EPOLICY).",
     args: {
       input: t.arg({
-        type: builder.inputType('SetServerAllowPrivateInput', { fields: (f) => ({ serverId: f.id({ required: true }), allowPrivate: f.boolean({ required: true }) }) }),
+        type: builder.inputType('SetServerAllowPrivateInput', {
+          fields: (f) => ({ serverId: f.id({ required: true }), allowPrivate: f.boolean({ required: true }) }),
+        }),
         required: true,
       }),
     },
     resolve: async (query, _r, { input }, ctx) => {
-      const server = await setServerAllowPrivate(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(input.serverId), 'Server'), allowPrivate: input.allowPrivate });
+      const server = await setServerAllowPrivate(ctx.services, ctx.viewer!, {
+        serverId: requireNodeId(String(input.serverId), 'Server'),
+        allowPrivate: input.allowPrivate,
+      });
       return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),
@@ -163,7 +223,7 @@ builder.mutationField('setServerAllowPrivate', (t) =>
 
 const RemovedServer = builder.objectRef<{ id: string; ip: string }>('RemovedServer').implement({
   fields: (t) => ({
-    id: t.id({ description: 'The removed Server\'s id.', resolve: (s) => encodeGlobalID('Server', s.id) }),
+    id: t.id({ description: "The removed Server's id.", resolve: (s) => encodeGlobalID('Server', s.id) }),
     ip: t.exposeString('ip'),
   }),
 });
@@ -173,9 +233,14 @@ builder.mutationField('removeServer', (t) =>
     type: RemovedServer,
     authScopes: { admin: true },
     errors: { types: standardErrors },
-    description: 'Admin: removes an unmonitored server from the inventory (with purgeHistory, also its old monitoring logs).',
+    description:
+      'Admin: removes an unmonitored server from the inventory (with purgeHistory, also its old monitoring logs).',
     args: { id: t.arg.id({ required: true }), purgeHistory: t.arg.boolean() },
-    resolve: (_r, args, ctx) => removeServer(ctx.services, ctx.viewer!, { serverId: requireNodeId(String(args.id), 'Server'), purgeHistory: args.purgeHistory }),
+    resolve: (_r, args, ctx) =>
+      removeServer(ctx.services, ctx.viewer!, {
+        serverId: requireNodeId(String(args.id), 'Server'),
+        purgeHistory: args.purgeHistory,
+      }),
   }),
 );
 
@@ -184,15 +249,25 @@ builder.mutationField('setRepresentativeIp', (t) =>
     type: 'Server',
     authScopes: { admin: true },
     errors: { types: standardErrors },
-    description: 'Admin: sets a colocation customer\'s representative IP (added to its inventory).',
+    description: "Admin: sets a colocation customer's representative IP (added to its inventory).",
     args: {
       input: t.arg({
-        type: builder.inputType('SetRepresentativeIpInput', { fields: (f) => ({ account: f.id({ required: true }), ip: f.string({ required: true }), allowPrivate: f.boolean() }) }),
+        type: builder.inputType('SetRepresentativeIpInput', {
+          fields: (f) => ({
+            account: f.id({ required: true }),
+            ip: f.string({ required: true }),
+            allowPrivate: f.boolean(),
+          }),
+        }),
         required: true,
       }),
     },
     resolve: async (query, _r, { input }, ctx) => {
-      const server = await setRepresentativeIp(ctx.services, ctx.viewer!, { accountId: accountArg(input.account), ip: input.ip, allowPrivate: input.allowPrivate });
+      const server = await setRepresentativeIp(ctx.services, ctx.viewer!, {
+        accountId: accountArg(input.account),
+        ip: input.ip,
+        allowPrivate: input.allowPrivate,
+      });
       return ctx.services.prisma.server.findUniqueOrThrow({ ...readable(query), where: { id: server.id } });
     },
   }),

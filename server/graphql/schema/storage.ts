@@ -6,10 +6,15 @@ import { builder } from '../builder.ts';
 import { standardErrors } from './errors.ts';
 
 const RetentionPolicyRef = builder.objectRef<RetentionPolicy>('RetentionPolicy').implement({
-  description: 'How long detailed rows are kept. Daily rollups, incidents and the notification ledger are kept for years.',
+  description:
+    'How long detailed rows are kept. Daily rollups, incidents and the notification ledger are kept for years.',
   fields: (t) => ({
-    failureRunMonths: t.exposeInt('failureRunMonths', { description: 'Failure runs whose first check is older than this are deleted (2–120 months; default 13).' }),
-    hourlyRollupMonths: t.exposeInt('hourlyRollupMonths', { description: 'Hourly rollups older than this are folded into daily rollups per host (2–120 months; default 13).' }),
+    failureRunMonths: t.exposeInt('failureRunMonths', {
+      description: 'Failure runs whose first check is older than this are deleted (2–120 months; default 13).',
+    }),
+    hourlyRollupMonths: t.exposeInt('hourlyRollupMonths', {
+      description: 'Hourly rollups older than this are folded into daily rollups per host (2–120 months; default 13).',
+    }),
   }),
 });
 
@@ -17,7 +22,11 @@ const TableSizeRef = builder.objectRef<TableSize>('TableSize').implement({
   fields: (t) => ({
     table: t.exposeString('table'),
     bytes: t.exposeFloat('bytes', { description: 'On disk: data, indexes and TOAST (pg_total_relation_size).' }),
-    rows: t.exposeFloat('rows', { nullable: true, description: 'The planner\'s estimate (updated by VACUUM / ANALYZE), not a count; null before the table was first analyzed.' }),
+    rows: t.exposeFloat('rows', {
+      nullable: true,
+      description:
+        "The planner's estimate (updated by VACUUM / ANALYZE), not a count; null before the table was first analyzed.",
+    }),
   }),
 });
 
@@ -28,14 +37,21 @@ const RetentionPreviewRef = builder.objectRef<RetentionPreview>('RetentionPrevie
     failureRuns: t.exposeInt('failureRuns'),
     hourlyRollupsBefore: t.expose('hourlyRollupsBefore', { type: 'DateTime' }),
     hourlyRollups: t.exposeInt('hourlyRollups'),
-    bytes: t.exposeFloat('bytes', { description: 'Estimated bytes freed for reuse (rows × the table\'s average row size).' }),
+    bytes: t.exposeFloat('bytes', {
+      description: "Estimated bytes freed for reuse (rows × the table's average row size).",
+    }),
   }),
 });
 
 const RetentionRunRef = builder.objectRef<LastRun>('RetentionRun').implement({
   fields: (t) => ({
     startedAt: t.field({ type: 'DateTime', resolve: (r) => new Date(r.startedAt) }),
-    finishedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null while it runs (or when it stopped early).', resolve: (r) => (r.finishedAt ? new Date(r.finishedAt) : null) }),
+    finishedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Null while it runs (or when it stopped early).',
+      resolve: (r) => (r.finishedAt ? new Date(r.finishedAt) : null),
+    }),
     failureRunsDeleted: t.int({ nullable: true, resolve: (r) => r.failureRunsDeleted ?? null }),
     hourlyRowsFolded: t.int({ nullable: true, resolve: (r) => r.hourlyRowsFolded ?? null }),
   }),
@@ -54,7 +70,12 @@ const StorageReportRef = builder.objectRef<StorageReport>('StorageReport').imple
     tables: t.field({ type: [TableSizeRef], description: 'Largest first.', resolve: (s) => s.tables }),
     totalBytes: t.float({ resolve: (s) => s.tables.reduce((n, x) => n + x.bytes, 0) }),
     willFree: t.field({ type: RetentionPreviewRef, resolve: (s) => s.preview }),
-    lastRun: t.field({ type: RetentionRunRef, nullable: true, description: 'The latest nightly run (at 03:00 Korea time, 18:00 UTC).', resolve: (s) => s.lastRun }),
+    lastRun: t.field({
+      type: RetentionRunRef,
+      nullable: true,
+      description: 'The latest nightly run (at 03:00 Korea time, 18:00 UTC).',
+      resolve: (s) => s.lastRun,
+    }),
   }),
 });
 
@@ -66,7 +87,12 @@ builder.queryField('storage', (t) =>
     resolve: async (_r, _a, ctx) => {
       const prisma = ctx.services.prisma;
       const policy = await getRetentionPolicy(prisma);
-      return { policy, tables: await tableSizes(prisma), preview: await previewRetention(prisma, policy, ctx.services.now()), lastRun: await lastRetentionRun(prisma) };
+      return {
+        policy,
+        tables: await tableSizes(prisma),
+        preview: await previewRetention(prisma, policy, ctx.services.now()),
+        lastRun: await lastRetentionRun(prisma),
+      };
     },
   }),
 );

@@ -87,13 +87,21 @@ export function createAlimtalkProvider(opts: AlimtalkOptions): AlimtalkProvider 
     assertLedgerId(req.ledgerId);
     const pn = parsePhoneNumberFromString(req.to, 'KR');
     if (!pn?.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
-    if (pn.countryCallingCode !== '82') return { status: 'FAILED', detail: 'AlimTalk is sent to Korean mobile numbers only', raw: null };
-    if (!req.templateCode) return { status: 'FAILED', detail: 'no AlimTalk template code registered for this message', raw: null };
+    if (pn.countryCallingCode !== '82')
+      return { status: 'FAILED', detail: 'AlimTalk is sent to Korean mobile numbers only', raw: null };
+    if (!req.templateCode)
+      return { status: 'FAILED', detail: 'no AlimTalk template code registered for this message', raw: null };
     const payload = {
       senderKey: opts.senderKey,
       templateCode: req.templateCode,
       senderGroupingKey: req.ledgerId,
-      recipientList: [{ recipientNo: pn.formatNational().replace(/\D/g, ''), templateParameter: req.templateParameter, recipientGroupingKey: req.ledgerId }],
+      recipientList: [
+        {
+          recipientNo: pn.formatNational().replace(/\D/g, ''),
+          templateParameter: req.templateParameter,
+          recipientGroupingKey: req.ledgerId,
+        },
+      ],
     };
     const r = await httpCall(opts.fetch, base, { method: 'POST', headers, body: JSON.stringify(payload) }, timeoutMs);
     if (r.kind === 'error') return r.outcome;
@@ -103,10 +111,21 @@ export function createAlimtalkProvider(opts: AlimtalkOptions): AlimtalkProvider 
     const apiMessage = str(head.resultMessage);
     if (r.status === 429 || r.status >= 500) {
       const retryAfterMs = parseRetryAfter(r.headers.get('retry-after'));
-      return { status: 'RETRY', detail: `NHN AlimTalk HTTP ${r.status}${apiMessage ? `: ${apiMessage}` : ''}`, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        status: 'RETRY',
+        detail: `NHN AlimTalk HTTP ${r.status}${apiMessage ? `: ${apiMessage}` : ''}`,
+        raw,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     }
-    if (r.status < 200 || r.status >= 300) return { status: 'FAILED', detail: `NHN AlimTalk HTTP ${r.status}: ${apiMessage ?? (r.body.slice(0, 200) || 'no body')}`, raw };
-    if (typeof head.isSuccessful !== 'boolean') return { status: 'RETRY', detail: 'NHN AlimTalk answered 200 with an unreadable body', raw };
+    if (r.status < 200 || r.status >= 300)
+      return {
+        status: 'FAILED',
+        detail: `NHN AlimTalk HTTP ${r.status}: ${apiMessage ?? (r.body.slice(0, 200) || 'no body')}`,
+        raw,
+      };
+    if (typeof head.isSuccessful !== 'boolean')
+      return { status: 'RETRY', detail: 'NHN AlimTalk answered 200 with an unreadable body', raw };
     if (!head.isSuccessful) {
       const code = Number(head.resultCode);
       const detail = `NHN AlimTalk ${code}: ${apiMessage ?? 'request refused'}`;
@@ -115,32 +134,60 @@ export function createAlimtalkProvider(opts: AlimtalkOptions): AlimtalkProvider 
     const message = rec(rec(json).message);
     const results = Array.isArray(message.sendResults) ? message.sendResults : [];
     const first = rec(results[0]);
-    if (results.length === 0) return { status: 'FAILED', detail: 'NHN AlimTalk accepted the request but returned no recipient result', raw };
+    if (results.length === 0)
+      return { status: 'FAILED', detail: 'NHN AlimTalk accepted the request but returned no recipient result', raw };
     const rc = first.resultCode;
-    if (rc !== 0 && rc !== '0') return { status: 'FAILED', detail: `NHN AlimTalk ${str(rc) ?? '?'}: ${str(first.resultMessage) ?? 'recipient refused'}`, raw };
+    if (rc !== 0 && rc !== '0')
+      return {
+        status: 'FAILED',
+        detail: `NHN AlimTalk ${str(rc) ?? '?'}: ${str(first.resultMessage) ?? 'recipient refused'}`,
+        raw,
+      };
     const requestId = str(message.requestId);
     const seq = str(first.recipientSeq);
-    return { status: 'SENT', providerMessageId: requestId && seq ? `${requestId}:${seq}` : (requestId ?? null), detail: `accepted by NHN AlimTalk (template ${req.templateCode})`, raw };
+    return {
+      status: 'SENT',
+      providerMessageId: requestId && seq ? `${requestId}:${seq}` : (requestId ?? null),
+      detail: `accepted by NHN AlimTalk (template ${req.templateCode})`,
+      raw,
+    };
   }
 
   async function queryResult(providerMessageId: string): Promise<AlimtalkResult> {
     const [requestId, seq] = providerMessageId.split(':');
-    if (!requestId || !seq) return { state: 'UNKNOWN', detail: `no recipient sequence in ${providerMessageId}`, raw: null };
-    const r = await httpCall(opts.fetch, `${base}/${encodeURIComponent(requestId)}/${encodeURIComponent(seq)}`, { method: 'GET', headers }, timeoutMs);
+    if (!requestId || !seq)
+      return { state: 'UNKNOWN', detail: `no recipient sequence in ${providerMessageId}`, raw: null };
+    const r = await httpCall(
+      opts.fetch,
+      `${base}/${encodeURIComponent(requestId)}/${encodeURIComponent(seq)}`,
+      { method: 'GET', headers },
+      timeoutMs,
+    );
     if (r.kind === 'error') return { state: 'UNKNOWN', detail: r.outcome.detail, raw: r.outcome.raw };
     const json = tryJson(r.body);
     const head = rec(rec(json).header);
-    if (r.status !== 200 || head.isSuccessful !== true) return { state: 'UNKNOWN', detail: `NHN AlimTalk result query HTTP ${r.status}: ${str(head.resultMessage) ?? 'no answer'}`, raw: json ?? null };
+    if (r.status !== 200 || head.isSuccessful !== true)
+      return {
+        state: 'UNKNOWN',
+        detail: `NHN AlimTalk result query HTTP ${r.status}: ${str(head.resultMessage) ?? 'no answer'}`,
+        raw: json ?? null,
+      };
     const m = rec(rec(json).message);
     const status = (str(m.messageStatus) ?? '').toUpperCase();
     const code = str(m.resultCode);
-    const raw = { messageStatus: status, resultCode: code ?? null, resultCodeName: str(m.resultCodeName) ?? null, receiveDate: str(m.receiveDate) ?? null };
+    const raw = {
+      messageStatus: status,
+      resultCode: code ?? null,
+      resultCodeName: str(m.resultCodeName) ?? null,
+      receiveDate: str(m.receiveDate) ?? null,
+    };
     if (status === 'COMPLETED') {
       return !code || code === '1000'
         ? { state: 'DELIVERED', detail: `COMPLETED: ${describe(code ?? '1000')}`, raw }
         : { state: 'FAILED', detail: `COMPLETED: ${describe(code)}`, raw };
     }
-    if (status === 'FAILED' || status === 'CANCEL') return { state: 'FAILED', detail: `${status}: ${describe(code)}`, raw };
+    if (status === 'FAILED' || status === 'CANCEL')
+      return { state: 'FAILED', detail: `${status}: ${describe(code)}`, raw };
     return { state: 'PENDING', detail: status || 'no status yet', raw };
   }
 

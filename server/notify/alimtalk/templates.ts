@@ -77,7 +77,10 @@ function clean(s: string, max = 60): string {
 }
 
 /** templateParameter for a message: exactly the variables of its template. */
-export function alimtalkParameters(c: AlertContent, key: AlimtalkTemplateKey = templateKeyFor(c.kind) ?? 'DOWN'): Record<string, string> {
+export function alimtalkParameters(
+  c: AlertContent,
+  key: AlimtalkTemplateKey = templateKeyFor(c.kind) ?? 'DOWN',
+): Record<string, string> {
   const t = zonedTime(c.at, c.timeZone || ZONE[c.lang]);
   const secs = incidentSeconds(c);
   const all: Record<string, string> = {

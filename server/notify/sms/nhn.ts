@@ -11,8 +11,18 @@ import type { DeliveryReport, SendOutcome } from '../types.ts';
 import { LEDGER_ID_PATTERN, assertLedgerId } from '../types.ts';
 import { LMS_MAX_BYTES, SMS_MAX_BYTES, eucKrByteLength, truncateEucKr, LMS_TITLE_MAX_BYTES } from '../euckr.ts';
 import {
-  DEFAULT_TIMEOUT_MS, header, httpCall, parseRetryAfter, rec, str, tryJson,
-  type FetchLike, type ParseReportResult, type SmsProvider, type SmsSendRequest, type WebhookRequest,
+  DEFAULT_TIMEOUT_MS,
+  header,
+  httpCall,
+  parseRetryAfter,
+  rec,
+  str,
+  tryJson,
+  type FetchLike,
+  type ParseReportResult,
+  type SmsProvider,
+  type SmsSendRequest,
+  type WebhookRequest,
 } from './provider.ts';
 
 /**
@@ -43,17 +53,39 @@ const TRANSIENT_API_CODES = new Set([-9999, -2021]);
 
 /** 수신 결과 코드 (delivery result codes) → English meaning, from NHN's error-code table. */
 const RESULT_CODES: Record<string, string> = {
-  '1000': 'delivered', '1001': 'carrier server busy', '1002': 'invalid recipient number format',
-  '1003': 'invalid sender number format', '1019': 'TTL exceeded', '2000': 'delivery timed out',
-  '2001': 'transmission failed (radio network)', '2002': 'transmission failed (network to handset)',
-  '2003': 'handset switched off', '2004': 'handset message buffer full', '2005': 'out of coverage',
-  '2006': 'message deleted', '2007': 'temporary handset problem', '3000': 'cannot be delivered',
-  '3001': 'no such subscriber', '3003': 'invalid or unassigned number', '3004': 'service suspended on handset',
-  '3005': 'handset busy (call processing)', '3006': 'rejected by recipient', '3008': 'other handset problem',
-  '3009': 'message format error', '3011': 'carrier server error', '3012': 'spam', '3013': 'service refused',
-  '3014': 'other', '3015': 'no route', '3017': 'sender number format blocked (anti-spoofing)',
-  '3018': 'sender number is a personal number protected against spoofing', '3019': 'sender number blocked by KISA',
-  'E900': 'other sending error', 'E915': 'duplicate message', 'E919': 'sending time restriction', 'E999': 'other error',
+  '1000': 'delivered',
+  '1001': 'carrier server busy',
+  '1002': 'invalid recipient number format',
+  '1003': 'invalid sender number format',
+  '1019': 'TTL exceeded',
+  '2000': 'delivery timed out',
+  '2001': 'transmission failed (radio network)',
+  '2002': 'transmission failed (network to handset)',
+  '2003': 'handset switched off',
+  '2004': 'handset message buffer full',
+  '2005': 'out of coverage',
+  '2006': 'message deleted',
+  '2007': 'temporary handset problem',
+  '3000': 'cannot be delivered',
+  '3001': 'no such subscriber',
+  '3003': 'invalid or unassigned number',
+  '3004': 'service suspended on handset',
+  '3005': 'handset busy (call processing)',
+  '3006': 'rejected by recipient',
+  '3008': 'other handset problem',
+  '3009': 'message format error',
+  '3011': 'carrier server error',
+  '3012': 'spam',
+  '3013': 'service refused',
+  '3014': 'other',
+  '3015': 'no route',
+  '3017': 'sender number format blocked (anti-spoofing)',
+  '3018': 'sender number is a personal number protected against spoofing',
+  '3019': 'sender number blocked by KISA',
+  E900: 'other sending error',
+  E915: 'duplicate message',
+  E919: 'sending time restriction',
+  E999: 'other error',
 };
 
 const FAILED_STATUSES = new Set(['FAILED', 'FAILED_AD', 'CANCEL', 'DUPLICATED']);
@@ -88,9 +120,18 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
     const bytes = eucKrByteLength(req.text);
     const long = bytes > SMS_MAX_BYTES;
     if (long && !domestic) {
-      return { status: 'FAILED', detail: `message is ${bytes} bytes; NHN sends long messages (LMS) only within Korea`, raw: null };
+      return {
+        status: 'FAILED',
+        detail: `message is ${bytes} bytes; NHN sends long messages (LMS) only within Korea`,
+        raw: null,
+      };
     }
-    if (bytes > LMS_MAX_BYTES) return { status: 'FAILED', detail: `message is ${bytes} bytes, over the LMS limit of ${LMS_MAX_BYTES}`, raw: null };
+    if (bytes > LMS_MAX_BYTES)
+      return {
+        status: 'FAILED',
+        detail: `message is ${bytes} bytes, over the LMS limit of ${LMS_MAX_BYTES}`,
+        raw: null,
+      };
     const recipient = domestic
       ? { recipientNo: pn.formatNational().replace(/\D/g, ''), recipientGroupingKey: req.ledgerId }
       : { internationalRecipientNo: pn.number.slice(1), recipientGroupingKey: req.ledgerId };
@@ -102,11 +143,16 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
       recipientList: [recipient],
     };
     const url = `${base}/sms/v3.0/appKeys/${encodeURIComponent(opts.appKey)}/sender/${long ? 'mms' : 'sms'}`;
-    const r = await httpCall(opts.fetch, url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Secret-Key': opts.secretKey },
-      body: JSON.stringify(payload),
-    }, timeoutMs);
+    const r = await httpCall(
+      opts.fetch,
+      url,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Secret-Key': opts.secretKey },
+        body: JSON.stringify(payload),
+      },
+      timeoutMs,
+    );
     if (r.kind === 'error') return r.outcome;
     const json = tryJson(r.body);
     const head = rec(rec(json).header);
@@ -114,12 +160,22 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
     const apiMessage = str(head.resultMessage);
     if (r.status === 429 || r.status >= 500) {
       const retryAfterMs = parseRetryAfter(r.headers.get('retry-after'));
-      return { status: 'RETRY', detail: `NHN HTTP ${r.status}${apiMessage ? `: ${apiMessage}` : ''}`, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        status: 'RETRY',
+        detail: `NHN HTTP ${r.status}${apiMessage ? `: ${apiMessage}` : ''}`,
+        raw,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     }
     if (r.status < 200 || r.status >= 300) {
-      return { status: 'FAILED', detail: `NHN HTTP ${r.status}: ${apiMessage ?? (r.body.slice(0, 200) || 'no body')}`, raw };
+      return {
+        status: 'FAILED',
+        detail: `NHN HTTP ${r.status}: ${apiMessage ?? (r.body.slice(0, 200) || 'no body')}`,
+        raw,
+      };
     }
-    if (typeof head.isSuccessful !== 'boolean') return { status: 'RETRY', detail: 'NHN answered 200 with an unreadable body', raw };
+    if (typeof head.isSuccessful !== 'boolean')
+      return { status: 'RETRY', detail: 'NHN answered 200 with an unreadable body', raw };
     if (!head.isSuccessful) {
       const code = typeof head.resultCode === 'number' ? head.resultCode : Number(head.resultCode);
       const detail = `NHN ${code}: ${apiMessage ?? 'request refused'}`;
@@ -128,14 +184,20 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
     const data = rec(rec(rec(json).body).data);
     const list = Array.isArray(data.sendResultList) ? data.sendResultList : [];
     const first = rec(list[0]);
-    if (list.length === 0) return { status: 'FAILED', detail: 'NHN accepted the request but returned no recipient result', raw };
+    if (list.length === 0)
+      return { status: 'FAILED', detail: 'NHN accepted the request but returned no recipient result', raw };
     const rc = first.resultCode;
-    if (rc !== 0 && rc !== '0') return { status: 'FAILED', detail: `NHN ${str(rc) ?? '?'}: ${str(first.resultMessage) ?? 'recipient refused'}`, raw };
+    if (rc !== 0 && rc !== '0')
+      return {
+        status: 'FAILED',
+        detail: `NHN ${str(rc) ?? '?'}: ${str(first.resultMessage) ?? 'recipient refused'}`,
+        raw,
+      };
     const requestId = str(data.requestId);
     const seq = str(first.recipientSeq);
     return {
       status: 'SENT',
-      providerMessageId: requestId && seq ? `${requestId}:${seq}` : requestId ?? null,
+      providerMessageId: requestId && seq ? `${requestId}:${seq}` : (requestId ?? null),
       detail: `accepted by NHN as ${long ? 'LMS' : 'SMS'} (${bytes} bytes)`,
       raw,
     };
@@ -148,7 +210,8 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
     const expected = mode === 'static' ? opts.webhookSecret : nhnWebhookSignature(opts.webhookSecret, req.rawBody);
     if (!sameSecret(sig.trim(), expected)) return { ok: false, status: 401, reason: 'bad X-Toast-Webhook-Signature' };
     const json = tryJson(req.rawBody);
-    if (json === undefined || typeof json !== 'object' || json === null) return { ok: false, status: 400, reason: 'body is not a JSON object' };
+    if (json === undefined || typeof json !== 'object' || json === null)
+      return { ok: false, status: 400, reason: 'body is not a JSON object' };
     const event = str(rec(json).event);
     if (event !== 'MESSAGE_RESULT_UPDATE') return { ok: true, reports: [] };
     const hooks = rec(json).hooks;
@@ -161,11 +224,16 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
       if (!requestId || !seq) continue;
       const messageStatus = (str(hook.messageStatus) ?? '').toUpperCase();
       const code = str(hook.resultCode);
-      const status: DeliveryReport['status'] =
-        FAILED_STATUSES.has(messageStatus) ? 'FAILED'
-        : messageStatus === 'COMPLETED' ? (!code || code === '1000' ? 'DELIVERED' : 'FAILED')
-        : 'SENT';
-      const key = [hook.senderGroupingKey, hook.recipientGroupingKey, hook.recipientGropuingKey].map(str).find((k) => k && LEDGER_ID_PATTERN.test(k));
+      const status: DeliveryReport['status'] = FAILED_STATUSES.has(messageStatus)
+        ? 'FAILED'
+        : messageStatus === 'COMPLETED'
+          ? !code || code === '1000'
+            ? 'DELIVERED'
+            : 'FAILED'
+          : 'SENT';
+      const key = [hook.senderGroupingKey, hook.recipientGroupingKey, hook.recipientGropuingKey]
+        .map(str)
+        .find((k) => k && LEDGER_ID_PATTERN.test(k));
       reports.push({
         providerMessageId: `${requestId}:${seq}`,
         status,

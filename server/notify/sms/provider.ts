@@ -53,7 +53,12 @@ export type HttpResult =
   | { kind: 'error'; outcome: Extract<SendOutcome, { status: 'RETRY' }> };
 
 /** fetch with a timeout; network errors and timeouts become RETRY outcomes. */
-export async function httpCall(fetchFn: FetchLike, url: string, init: RequestInit, timeoutMs: number): Promise<HttpResult> {
+export async function httpCall(
+  fetchFn: FetchLike,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<HttpResult> {
   try {
     const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     const body = await res.text();
@@ -64,7 +69,10 @@ export async function httpCall(fetchFn: FetchLike, url: string, init: RequestIni
     const detail = timedOut
       ? `timeout after ${timeoutMs} ms (the provider may still have accepted the message)`
       : `network error: ${err.cause?.code ?? err.cause?.message ?? err.message ?? String(e)}`;
-    return { kind: 'error', outcome: { status: 'RETRY', detail, raw: { error: err.name ?? null, message: err.message ?? null } } };
+    return {
+      kind: 'error',
+      outcome: { status: 'RETRY', detail, raw: { error: err.name ?? null, message: err.message ?? null } },
+    };
   }
 }
 

@@ -8,8 +8,18 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DeliveryReport, SendOutcome } from '../types.ts';
 import { assertLedgerId } from '../types.ts';
 import {
-  DEFAULT_TIMEOUT_MS, header, httpCall, parseRetryAfter, rec, str, tryJson,
-  type FetchLike, type ParseReportResult, type SmsProvider, type SmsSendRequest, type WebhookRequest,
+  DEFAULT_TIMEOUT_MS,
+  header,
+  httpCall,
+  parseRetryAfter,
+  rec,
+  str,
+  tryJson,
+  type FetchLike,
+  type ParseReportResult,
+  type SmsProvider,
+  type SmsSendRequest,
+  type WebhookRequest,
 } from './provider.ts';
 
 export interface TwilioProviderOptions {
@@ -33,10 +43,17 @@ export function twilioSignature(authToken: string, url: string, params: Iterable
 }
 
 const ERROR_CODES: Record<string, string> = {
-  '30001': 'queue overflow', '30002': 'account suspended', '30003': 'unreachable destination handset',
-  '30004': 'message blocked', '30005': 'unknown destination handset', '30006': 'landline or unreachable carrier',
-  '30007': 'carrier filtered the message', '30008': 'unknown error', '30010': 'message price exceeds max price',
-  '21610': 'recipient unsubscribed (STOP)', '21614': 'not a mobile number',
+  '30001': 'queue overflow',
+  '30002': 'account suspended',
+  '30003': 'unreachable destination handset',
+  '30004': 'message blocked',
+  '30005': 'unknown destination handset',
+  '30006': 'landline or unreachable carrier',
+  '30007': 'carrier filtered the message',
+  '30008': 'unknown error',
+  '30010': 'message price exceeds max price',
+  '21610': 'recipient unsubscribed (STOP)',
+  '21614': 'not a mobile number',
 };
 
 const SENT_STATUSES = new Set(['accepted', 'scheduled', 'queued', 'sending', 'sent']);
@@ -49,7 +66,8 @@ export function createTwilioProvider(opts: TwilioProviderOptions): SmsProvider {
 
   async function send(req: SmsSendRequest): Promise<SendOutcome> {
     assertLedgerId(req.ledgerId);
-    if (!/^\+[1-9]\d{6,14}$/.test(req.to)) return { status: 'FAILED', detail: `recipient ${req.to} is not E.164`, raw: null };
+    if (!/^\+[1-9]\d{6,14}$/.test(req.to))
+      return { status: 'FAILED', detail: `recipient ${req.to} is not E.164`, raw: null };
     const form = new URLSearchParams();
     form.set('To', req.to);
     if (/^MG[0-9a-f]{32}$/i.test(opts.from)) form.set('MessagingServiceSid', opts.from);
@@ -57,18 +75,34 @@ export function createTwilioProvider(opts: TwilioProviderOptions): SmsProvider {
     form.set('Body', req.text);
     form.set('StatusCallback', opts.statusCallbackUrl);
     const url = `${base}/2010-04-01/Accounts/${encodeURIComponent(opts.accountSid)}/Messages.json`;
-    const r = await httpCall(opts.fetch, url, {
-      method: 'POST',
-      headers: { Authorization: auth, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: form.toString(),
-    }, timeoutMs);
+    const r = await httpCall(
+      opts.fetch,
+      url,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: auth,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: form.toString(),
+      },
+      timeoutMs,
+    );
     if (r.kind === 'error') return r.outcome;
     const json = rec(tryJson(r.body));
     const raw = Object.keys(json).length ? json : r.body.slice(0, 2000);
-    const twilioError = str(json.code) ? `Twilio ${str(json.code)}: ${str(json.message) ?? 'error'}` : str(json.message);
+    const twilioError = str(json.code)
+      ? `Twilio ${str(json.code)}: ${str(json.message) ?? 'error'}`
+      : str(json.message);
     if (r.status === 429 || r.status >= 500) {
       const retryAfterMs = parseRetryAfter(r.headers.get('retry-after'));
-      return { status: 'RETRY', detail: `Twilio HTTP ${r.status}${twilioError ? ` (${twilioError})` : ''}`, raw, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        status: 'RETRY',
+        detail: `Twilio HTTP ${r.status}${twilioError ? ` (${twilioError})` : ''}`,
+        raw,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     }
     if (r.status < 200 || r.status >= 300) {
       return { status: 'FAILED', detail: twilioError ?? `Twilio HTTP ${r.status}`, raw };
@@ -78,7 +112,11 @@ export function createTwilioProvider(opts: TwilioProviderOptions): SmsProvider {
     const status = str(json.status) ?? 'queued';
     if (FAILED_STATUSES.has(status)) {
       const code = str(json.error_code);
-      return { status: 'FAILED', detail: `Twilio ${status}${code ? ` ${code}` : ''}: ${str(json.error_message) ?? ERROR_CODES[code ?? ''] ?? 'refused'}`, raw };
+      return {
+        status: 'FAILED',
+        detail: `Twilio ${status}${code ? ` ${code}` : ''}: ${str(json.error_message) ?? ERROR_CODES[code ?? ''] ?? 'refused'}`,
+        raw,
+      };
     }
     return { status: 'SENT', providerMessageId: sid, detail: `accepted by Twilio (${status})`, raw };
   }

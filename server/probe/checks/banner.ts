@@ -26,16 +26,31 @@ export function describeExpectation(spec: BannerSpec): string {
 }
 
 function mysqlVerdict(buf: Buffer, final: boolean): Verdict {
-  if (buf.length < 5) return final ? { ok: false, code: 'BANNER_MISMATCH', message: `expected a MySQL handshake (protocol 10), got ${printable(buf) || 'nothing'}` } : null;
+  if (buf.length < 5)
+    return final
+      ? {
+          ok: false,
+          code: 'BANNER_MISMATCH',
+          message: `expected a MySQL handshake (protocol 10), got ${printable(buf) || 'nothing'}`,
+        }
+      : null;
   if (buf[4] === 0x0a) return { ok: true };
   if (buf[4] === 0xff) {
     const length = buf.readUIntLE(0, 3);
     if (buf.length < 4 + length && !final) return null;
     const errno = buf.length >= 7 ? buf.readUInt16LE(5) : 0;
     const text = buf.subarray(7, 4 + length).toString('utf8');
-    return { ok: false, code: 'BANNER_MISMATCH', message: `expected a MySQL handshake (protocol 10), got MySQL error ${errno}: ${text.replace(/^#\w{5}/, '')}` };
+    return {
+      ok: false,
+      code: 'BANNER_MISMATCH',
+      message: `expected a MySQL handshake (protocol 10), got MySQL error ${errno}: ${text.replace(/^#\w{5}/, '')}`,
+    };
   }
-  return { ok: false, code: 'BANNER_MISMATCH', message: `expected a MySQL handshake (protocol 10), got ${printable(buf)}` };
+  return {
+    ok: false,
+    code: 'BANNER_MISMATCH',
+    message: `expected a MySQL handshake (protocol 10), got ${printable(buf)}`,
+  };
 }
 
 /** Judges what has arrived: ok, a failure, or null (wait for more). */
@@ -48,14 +63,24 @@ export function judgeBanner(spec: BannerSpec, buf: Buffer, final: boolean): Verd
   else if (e.match === 'CONTAINS') matched = text.includes(e.expect);
   else {
     const r = boundedTest(e.expect, text);
-    if (r === 'timeout') return { ok: false, code: 'BANNER_REGEX', message: `the regular expression /${e.expect}/ ran out of time on the answer (${buf.length} bytes)` };
-    if (r === 'invalid') return { ok: false, code: 'BANNER_REGEX', message: `/${e.expect}/ is not a valid regular expression` };
+    if (r === 'timeout')
+      return {
+        ok: false,
+        code: 'BANNER_REGEX',
+        message: `the regular expression /${e.expect}/ ran out of time on the answer (${buf.length} bytes)`,
+      };
+    if (r === 'invalid')
+      return { ok: false, code: 'BANNER_REGEX', message: `/${e.expect}/ is not a valid regular expression` };
     matched = r === 'match';
   }
   if (matched) return { ok: true };
   const decided = final || text.includes('\n') || (e.match === 'STARTS_WITH' && text.length >= e.expect.length);
   if (!decided) return null;
-  return { ok: false, code: 'BANNER_MISMATCH', message: `expected ${describeExpectation(spec)}, got ${printable(buf) || 'nothing'}` };
+  return {
+    ok: false,
+    code: 'BANNER_MISMATCH',
+    message: `expected ${describeExpectation(spec)}, got ${printable(buf) || 'nothing'}`,
+  };
 }
 
 export function bannerCheck(target: ProbeTarget, spec: BannerSpec, opts: CheckOptions): Promise<ProbeResult> {
@@ -84,7 +109,8 @@ export function bannerCheck(target: ProbeTarget, spec: BannerSpec, opts: CheckOp
     });
     s.socket.on('end', () => {
       if (s.settled) return;
-      if (size === 0) return s.fail('BANNER_CLOSED', `closed by the server before answering (expected ${describeExpectation(spec)})`);
+      if (size === 0)
+        return s.fail('BANNER_CLOSED', `closed by the server before answering (expected ${describeExpectation(spec)})`);
       judge(true);
     });
     const send = effectiveBanner(spec).send;

@@ -24,7 +24,11 @@ function hostHeader(target: ProbeTarget, spec: HttpSpec): string {
 }
 
 /** The path to fetch next when `location` points back at this same server; else why not. */
-export function sameServerPath(target: ProbeTarget, spec: HttpSpec, location: string): { path: string } | { refused: string } {
+export function sameServerPath(
+  target: ProbeTarget,
+  spec: HttpSpec,
+  location: string,
+): { path: string } | { refused: string } {
   const base = `${spec.tls ? 'https' : 'http'}://${hostHeader(target, spec)}`;
   let url: URL;
   try {
@@ -47,13 +51,25 @@ function once(target: ProbeTarget, spec: HttpSpec, path: string, opts: CheckOpti
   let location: string | undefined;
   const result = socketCheck(target, opts, (s) => {
     const request = (sock: net.Socket): void => exchange(s, sock, target, spec, path, (l) => (location = l));
-    if (spec.tls) upgradeToTls(s, { serverName: spec.hostHeader, verifyChain: spec.verifyChain, verifyName: spec.verifyName, starttls: null }, request);
+    if (spec.tls)
+      upgradeToTls(
+        s,
+        { serverName: spec.hostHeader, verifyChain: spec.verifyChain, verifyName: spec.verifyName, starttls: null },
+        request,
+      );
     else request(s.socket);
   });
   return result.then((r) => ({ result: r, ...(location !== undefined ? { location } : {}) }));
 }
 
-function exchange(s: Session, sock: net.Socket, target: ProbeTarget, spec: HttpSpec, path: string, redirect: (l: string) => void): void {
+function exchange(
+  s: Session,
+  sock: net.Socket,
+  target: ProbeTarget,
+  spec: HttpSpec,
+  path: string,
+  redirect: (l: string) => void,
+): void {
   s.phase = 'HTTP response headers';
   s.timeoutCode = 'HTTP_TIMEOUT';
   const req = http.request({
@@ -68,7 +84,8 @@ function exchange(s: Session, sock: net.Socket, target: ProbeTarget, spec: HttpS
     if (s.settled) return;
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('HPE_')) return s.fail('HTTP_PROTOCOL', `not an HTTP answer: ${err.message}`);
-    if (err.message === 'socket hang up') return s.fail('HTTP_PROTOCOL', 'the server closed the connection without an HTTP answer');
+    if (err.message === 'socket hang up')
+      return s.fail('HTTP_PROTOCOL', 'the server closed the connection without an HTTP answer');
     s.fail(code || 'EUNKNOWN', `${err.message} while waiting for the ${s.phase}`);
   });
   req.on('response', (res) => {
@@ -79,7 +96,10 @@ function exchange(s: Session, sock: net.Socket, target: ProbeTarget, spec: HttpS
       return s.ok();
     }
     if (status < spec.statusMin || status > spec.statusMax) {
-      return s.fail('HTTP_STATUS', `${statusText} (expected ${spec.statusMin === spec.statusMax ? spec.statusMin : `${spec.statusMin}–${spec.statusMax}`})`);
+      return s.fail(
+        'HTTP_STATUS',
+        `${statusText} (expected ${spec.statusMin === spec.statusMax ? spec.statusMin : `${spec.statusMin}–${spec.statusMax}`})`,
+      );
     }
     if (spec.method === 'HEAD') return s.ok();
     const keyword = spec.keyword ? Buffer.from(spec.keyword, 'utf8') : null;
@@ -91,7 +111,10 @@ function exchange(s: Session, sock: net.Socket, target: ProbeTarget, spec: HttpS
       if (!keyword) return s.ok();
       const body = Buffer.concat(chunks, size);
       if (body.includes(keyword)) return s.ok();
-      s.fail('HTTP_KEYWORD', `${statusText}, but the body ${complete ? '' : `(first ${size} bytes) `}does not contain "${spec.keyword}"`);
+      s.fail(
+        'HTTP_KEYWORD',
+        `${statusText}, but the body ${complete ? '' : `(first ${size} bytes) `}does not contain "${spec.keyword}"`,
+      );
     };
     res.on('data', (chunk: Buffer) => {
       if (s.settled) return;
@@ -119,15 +142,33 @@ export async function httpCheck(target: ProbeTarget, spec: HttpSpec, opts: Check
   for (let hop = 0; ; hop += 1) {
     const left = Math.max(1, opts.timeoutMs - (performance.now() - t0));
     const { result, location } = await once(target, spec, path, { ...opts, timeoutMs: left });
-    const total = { ...result, at: first?.at ?? result.at, latencyMs: Math.round((performance.now() - t0) * 1000) / 1000 };
+    const total = {
+      ...result,
+      at: first?.at ?? result.at,
+      latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
+    };
     first ??= result;
     if (location === undefined) return total;
     if (hop >= spec.followRedirects) {
-      return { ok: false, at: total.at, latencyMs: total.latencyMs, code: 'HTTP_REDIRECT', message: `more than ${spec.followRedirects} redirects (the last to ${location})`, ...(total.tls ? { tls: total.tls } : {}) };
+      return {
+        ok: false,
+        at: total.at,
+        latencyMs: total.latencyMs,
+        code: 'HTTP_REDIRECT',
+        message: `more than ${spec.followRedirects} redirects (the last to ${location})`,
+        ...(total.tls ? { tls: total.tls } : {}),
+      };
     }
     const next = sameServerPath(target, spec, location);
     if ('refused' in next) {
-      return { ok: false, at: total.at, latencyMs: total.latencyMs, code: 'HTTP_REDIRECT', message: `redirect to ${location} not followed: ${next.refused}`, ...(total.tls ? { tls: total.tls } : {}) };
+      return {
+        ok: false,
+        at: total.at,
+        latencyMs: total.latencyMs,
+        code: 'HTTP_REDIRECT',
+        message: `redirect to ${location} not followed: ${next.refused}`,
+        ...(total.tls ? { tls: total.tls } : {}),
+      };
     }
     path = next.path;
   }

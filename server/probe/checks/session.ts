@@ -37,13 +37,19 @@ export interface Session {
 export const addr = (t: ProbeTarget): string => (net.isIPv6(t.host) ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
 
 /** Runs `start` once the TCP connection to target is up; resolves with the check's one result. */
-export function socketCheck(target: ProbeTarget, opts: CheckOptions, start: (s: Session) => void): Promise<ProbeResult> {
+export function socketCheck(
+  target: ProbeTarget,
+  opts: CheckOptions,
+  start: (s: Session) => void,
+): Promise<ProbeResult> {
   const at = Date.now();
   const t0 = performance.now();
   const where = `${target.host}:${target.port}`;
-  const early = (code: string, message: string): Promise<ProbeResult> => Promise.resolve({ ok: false, latencyMs: elapsedSince(t0), at, code, message });
+  const early = (code: string, message: string): Promise<ProbeResult> =>
+    Promise.resolve({ ok: false, latencyMs: elapsedSince(t0), at, code, message });
   if (net.isIP(target.host) === 0) return early('EINVAL', `connect EINVAL ${where} (host is not an IP literal)`);
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) return early('EINVAL', `connect EINVAL ${where} (port out of range)`);
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535)
+    return early('EINVAL', `connect EINVAL ${where} (port out of range)`);
   if (opts.signal?.aborted) return early('ABORT_ERR', `connect ABORT_ERR ${where} (aborted before start)`);
 
   return new Promise<ProbeResult>((resolve) => {
@@ -91,7 +97,14 @@ export function socketCheck(target: ProbeTarget, opts: CheckOptions, start: (s: 
         finish({ ok: true, latencyMs: elapsedSince(t0), at, ...(session.tls ? { tls: session.tls } : {}) });
       },
       fail(code, message) {
-        finish({ ok: false, latencyMs: elapsedSince(t0), at, code, message, ...(session.tls ? { tls: session.tls } : {}) });
+        finish({
+          ok: false,
+          latencyMs: elapsedSince(t0),
+          at,
+          code,
+          message,
+          ...(session.tls ? { tls: session.tls } : {}),
+        });
       },
       remainingMs: () => Math.max(0, opts.timeoutMs - (performance.now() - t0)),
       onCleanup(fn) {
@@ -99,15 +112,27 @@ export function socketCheck(target: ProbeTarget, opts: CheckOptions, start: (s: 
       },
     };
 
-    const onAbort = (): void => session.fail('ABORT_ERR', `${connected ? 'check' : 'connect'} ABORT_ERR ${where} (aborted)`);
-    const timer = setTimeout(() => {
-      if (!connected) return session.fail('ETIMEDOUT', `connect ETIMEDOUT ${where} (no answer within ${opts.timeoutMs} ms)`);
-      const more = session.progress();
-      session.fail(session.timeoutCode, `no ${session.phase} within ${Math.round(opts.timeoutMs)} ms${more ? ` (${more})` : ''}`);
-    }, Math.max(0, opts.timeoutMs));
+    const onAbort = (): void =>
+      session.fail('ABORT_ERR', `${connected ? 'check' : 'connect'} ABORT_ERR ${where} (aborted)`);
+    const timer = setTimeout(
+      () => {
+        if (!connected)
+          return session.fail('ETIMEDOUT', `connect ETIMEDOUT ${where} (no answer within ${opts.timeoutMs} ms)`);
+        const more = session.progress();
+        session.fail(
+          session.timeoutCode,
+          `no ${session.phase} within ${Math.round(opts.timeoutMs)} ms${more ? ` (${more})` : ''}`,
+        );
+      },
+      Math.max(0, opts.timeoutMs),
+    );
 
     try {
-      socket = net.connect({ host: target.host, port: target.port, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
+      socket = net.connect({
+        host: target.host,
+        port: target.port,
+        ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
+      });
     } catch (err) {
       const code = osCode(err);
       socket = new net.Socket();

@@ -19,7 +19,9 @@ interface Step {
 const smtpLast = (l: string) => /^\d{3}(?: |$)/.test(l);
 const want = (what: string, ok: (l: string) => boolean) => (lines: string[]) => {
   const l = lines[lines.length - 1] ?? '';
-  return ok(l) ? null : { code: 'STARTTLS_FAILED', message: `expected ${what}, got ${printable(Buffer.from(l, 'latin1')) || 'nothing'}` };
+  return ok(l)
+    ? null
+    : { code: 'STARTTLS_FAILED', message: `expected ${what}, got ${printable(Buffer.from(l, 'latin1')) || 'nothing'}` };
 };
 
 const STEPS: Record<StartTls, Step[]> = {
@@ -30,14 +32,26 @@ const STEPS: Record<StartTls, Step[]> = {
       what: 'EHLO reply',
       last: smtpLast,
       accept: (lines) =>
-        !lines[lines.length - 1]?.startsWith('250') ? want('250 to EHLO', () => false)(lines)
-        : lines.some((l) => /^250[ -]STARTTLS\b/i.test(l)) ? null
-        : { code: 'STARTTLS_UNSUPPORTED', message: 'the SMTP server does not offer STARTTLS' },
+        !lines[lines.length - 1]?.startsWith('250')
+          ? want('250 to EHLO', () => false)(lines)
+          : lines.some((l) => /^250[ -]STARTTLS\b/i.test(l))
+            ? null
+            : { code: 'STARTTLS_UNSUPPORTED', message: 'the SMTP server does not offer STARTTLS' },
     },
-    { send: 'STARTTLS\r\n', what: 'STARTTLS reply', last: smtpLast, accept: want('220 to STARTTLS', (l) => l.startsWith('220')) },
+    {
+      send: 'STARTTLS\r\n',
+      what: 'STARTTLS reply',
+      last: smtpLast,
+      accept: want('220 to STARTTLS', (l) => l.startsWith('220')),
+    },
   ],
   IMAP: [
-    { send: null, what: 'greeting', last: (l) => l.startsWith('* '), accept: want('* OK greeting', (l) => /^\* (OK|PREAUTH)\b/i.test(l)) },
+    {
+      send: null,
+      what: 'greeting',
+      last: (l) => l.startsWith('* '),
+      accept: want('* OK greeting', (l) => /^\* (OK|PREAUTH)\b/i.test(l)),
+    },
     {
       send: 'a1 STARTTLS\r\n',
       what: 'STARTTLS reply',
@@ -45,7 +59,11 @@ const STEPS: Record<StartTls, Step[]> = {
       accept: (lines) => {
         const l = lines[lines.length - 1] ?? '';
         if (/^a1 OK\b/i.test(l)) return null;
-        if (/^a1 BAD\b/i.test(l)) return { code: 'STARTTLS_UNSUPPORTED', message: `the IMAP server does not offer STARTTLS: ${printable(Buffer.from(l, 'latin1'))}` };
+        if (/^a1 BAD\b/i.test(l))
+          return {
+            code: 'STARTTLS_UNSUPPORTED',
+            message: `the IMAP server does not offer STARTTLS: ${printable(Buffer.from(l, 'latin1'))}`,
+          };
         return want('a1 OK to STARTTLS', () => false)(lines);
       },
     },
@@ -65,7 +83,10 @@ export function startTls(s: Session, protocol: StartTls, then: () => void): void
   let lines: string[] = [];
   let total = 0;
   s.timeoutCode = 'STARTTLS_TIMEOUT';
-  s.progress = () => (pending || lines.length ? `got ${printable(Buffer.from(lines[lines.length - 1] ?? pending, 'latin1'))}` : 'nothing received');
+  s.progress = () =>
+    pending || lines.length
+      ? `got ${printable(Buffer.from(lines[lines.length - 1] ?? pending, 'latin1'))}`
+      : 'nothing received';
 
   const begin = (): void => {
     const step = steps[i]!;
@@ -98,7 +119,8 @@ export function startTls(s: Session, protocol: StartTls, then: () => void): void
     }
   };
   const onEnd = (): void => {
-    if (!s.settled) s.fail('STARTTLS_FAILED', `${protocol} STARTTLS: closed by the server while waiting for the ${steps[i]!.what}`);
+    if (!s.settled)
+      s.fail('STARTTLS_FAILED', `${protocol} STARTTLS: closed by the server while waiting for the ${steps[i]!.what}`);
   };
   s.socket.on('data', onData);
   s.socket.on('end', onEnd);

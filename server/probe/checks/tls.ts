@@ -40,10 +40,20 @@ function facts(sock: tls.TLSSocket, cert: PeerCertificate, checkedName: string):
 }
 
 /** The failure a handshake's facts mean under the options, or null. */
-export function tlsVerdict(f: TlsFacts, o: { verifyChain: boolean; verifyName: boolean }, now: number): { code: string; message: string } | null {
-  if (now > f.validTo) return { code: 'CERT_EXPIRED', message: `certificate expired ${isoDay(f.validTo)} (${f.subject})` };
-  if (now < f.validFrom) return { code: 'CERT_NOT_YET_VALID', message: `certificate not valid before ${isoDay(f.validFrom)} (${f.subject})` };
-  if (o.verifyChain && !f.trusted) return { code: 'CERT_UNTRUSTED', message: `certificate not trusted: ${f.trustError} (issuer ${f.issuer})` };
+export function tlsVerdict(
+  f: TlsFacts,
+  o: { verifyChain: boolean; verifyName: boolean },
+  now: number,
+): { code: string; message: string } | null {
+  if (now > f.validTo)
+    return { code: 'CERT_EXPIRED', message: `certificate expired ${isoDay(f.validTo)} (${f.subject})` };
+  if (now < f.validFrom)
+    return {
+      code: 'CERT_NOT_YET_VALID',
+      message: `certificate not valid before ${isoDay(f.validFrom)} (${f.subject})`,
+    };
+  if (o.verifyChain && !f.trusted)
+    return { code: 'CERT_UNTRUSTED', message: `certificate not trusted: ${f.trustError} (issuer ${f.issuer})` };
   if (o.verifyName && !f.nameMatches) {
     const names = f.sans.length ? f.sans.join(', ') : f.subject;
     return { code: 'CERT_NAME_MISMATCH', message: `certificate does not match ${f.checkedName}: it names ${names}` };

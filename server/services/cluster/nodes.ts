@@ -66,9 +66,16 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
   async function register(): Promise<string[]> {
     await upsert();
     const gone = opts.exclusive
-      ? await prisma.$queryRawUnsafe<{ id: string }[]>(`DELETE FROM "ProbeNode" WHERE "id" <> $1 RETURNING "id"`, nodeId)
+      ? await prisma.$queryRawUnsafe<{ id: string }[]>(
+          `DELETE FROM "ProbeNode" WHERE "id" <> $1 RETURNING "id"`,
+          nodeId,
+        )
       : instance()
-        ? await prisma.$queryRawUnsafe<{ id: string }[]>(`DELETE FROM "ProbeNode" WHERE "instance" = $1 AND "id" <> $2 RETURNING "id"`, instance(), nodeId)
+        ? await prisma.$queryRawUnsafe<{ id: string }[]>(
+            `DELETE FROM "ProbeNode" WHERE "instance" = $1 AND "id" <> $2 RETURNING "id"`,
+            instance(),
+            nodeId,
+          )
         : [];
     const ids = gone.map((g) => g.id);
     if (ids.length) {
@@ -77,7 +84,10 @@ export function createNodeRegistry(opts: NodeRegistryOptions): NodeRegistry {
         `UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = ANY($1::text[])`,
         ids,
       );
-      opts.log?.('info', 'earlier run of this process found: its probe shards and message claims are taken over now', { nodeId, predecessors: ids });
+      opts.log?.('info', 'earlier run of this process found: its probe shards and message claims are taken over now', {
+        nodeId,
+        predecessors: ids,
+      });
     }
     stopped = false;
     const loop = () => {

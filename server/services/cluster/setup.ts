@@ -24,7 +24,12 @@ export function startCluster(input: {
   /** Only one process can use the database (PGlite opened by this process). */
   exclusive: boolean;
   /** The relevant settings (from server/config.ts, passed in by main.ts). */
-  config: { NODE_NAME?: string | undefined; PROBE_LEASE_SECONDS: number; PROBE_ENABLED: boolean; DATABASE_URL?: string | undefined };
+  config: {
+    NODE_NAME?: string | undefined;
+    PROBE_LEASE_SECONDS: number;
+    PROBE_ENABLED: boolean;
+    DATABASE_URL?: string | undefined;
+  };
   log: Logger;
 }): Cluster {
   const { config, log } = input;
@@ -33,10 +38,19 @@ export function startCluster(input: {
   const ttlMs = config.PROBE_LEASE_SECONDS * 1000;
   const renewMs = Math.max(500, Math.round(ttlMs / 3));
   const node = createNodeRegistry({
-    prisma: input.prisma, nodeId, instance: () => instance, probing: config.PROBE_ENABLED, exclusive: input.exclusive,
-    deadAfterMs: ttlMs, heartbeatMs: renewMs, log,
+    prisma: input.prisma,
+    nodeId,
+    instance: () => instance,
+    probing: config.PROBE_ENABLED,
+    exclusive: input.exclusive,
+    deadAfterMs: ttlMs,
+    heartbeatMs: renewMs,
+    log,
   });
-  const listener = input.kind === 'postgres' && config.DATABASE_URL ? createClusterListener({ url: config.DATABASE_URL, nodeId, log }) : null;
+  const listener =
+    input.kind === 'postgres' && config.DATABASE_URL
+      ? createClusterListener({ url: config.DATABASE_URL, nodeId, log })
+      : null;
   return {
     nodeId,
     node,

@@ -24,7 +24,12 @@ export async function announce(prisma: PrismaClient, nodeId: string): Promise<vo
   await prisma.$queryRawUnsafe(`SELECT pg_notify('${CLUSTER_CHANNEL}', $1)::text AS sent`, nodeId);
 }
 
-export function createClusterListener(opts: { url: string; nodeId: string; log?: Logger; retryMs?: number }): ClusterListener {
+export function createClusterListener(opts: {
+  url: string;
+  nodeId: string;
+  log?: Logger;
+  retryMs?: number;
+}): ClusterListener {
   const subscribers: (() => void)[] = [];
   let client: pg.Client | null = null;
   let closed = false;
@@ -53,7 +58,8 @@ export function createClusterListener(opts: { url: string; nodeId: string; log?:
       for (const cb of subscribers) cb();
     } catch (err) {
       failures += 1;
-      if (failures === 1) opts.log?.('warn', 'cluster wake-ups: cannot LISTEN (lease rounds still run on their timer)', { err });
+      if (failures === 1)
+        opts.log?.('warn', 'cluster wake-ups: cannot LISTEN (lease rounds still run on their timer)', { err });
       await c.end().catch(() => {});
       schedule();
     }

@@ -32,7 +32,16 @@ async function markAcknowledged(deps: Deps, incident: AckTarget, by: string): Pr
     });
     const rows = hooks.length
       ? await tx.notification.createManyAndReturn({
-          data: hooks.map((h) => ({ ...h, incidentId: incident.id, kind: 'ACKNOWLEDGED' as const, seq: 0, channel: 'WEBHOOK' as const, status: 'QUEUED' as const, nextAttemptAt: now, createdAt: now })),
+          data: hooks.map((h) => ({
+            ...h,
+            incidentId: incident.id,
+            kind: 'ACKNOWLEDGED' as const,
+            seq: 0,
+            channel: 'WEBHOOK' as const,
+            status: 'QUEUED' as const,
+            nextAttemptAt: now,
+            createdAt: now,
+          })),
           skipDuplicates: true,
           select: { id: true, accountId: true },
         })
@@ -41,7 +50,13 @@ async function markAcknowledged(deps: Deps, incident: AckTarget, by: string): Pr
   });
   if (count === 1) {
     deps.events.incident({ incidentId: incident.id, accountId: incident.accountId, change: 'ACKNOWLEDGED' });
-    for (const r of queued) deps.events.notification({ notificationId: r.id, incidentId: incident.id, accountId: r.accountId, status: 'QUEUED' });
+    for (const r of queued)
+      deps.events.notification({
+        notificationId: r.id,
+        incidentId: incident.id,
+        accountId: r.accountId,
+        status: 'QUEUED',
+      });
     if (queued.length) deps.onNotificationsQueued?.();
     return 'ACKNOWLEDGED';
   }
@@ -58,40 +73,89 @@ export interface AcknowledgeIncidentOptions {
  * acknowledging twice changes nothing. Acknowledging a resolved, never-acknowledged incident is a
  * ConflictError (there is nothing left to stop). acknowledgedBy = the viewer's login id.
  */
-export async function acknowledgeIncident(deps: Deps, viewer: Viewer, opts: AcknowledgeIncidentOptions): Promise<{ id: string; outcome: AcknowledgeOutcome }> {
-  const incident = await deps.prisma.incident.findUnique({ where: { id: opts.incidentId }, select: { id: true, accountId: true } });
-  if (!incident || (viewer.role !== 'ADMIN' && incident.accountId !== viewer.accountId)) throw new NotFoundError('incident');
-  const outcome = await markAcknowledged(deps, incident, acknowledgerText({ by: 'session', admin: viewer.role === 'ADMIN', who: viewer.loginId }));
+export async function acknowledgeIncident(
+  deps: Deps,
+  viewer: Viewer,
+  opts: AcknowledgeIncidentOptions,
+): Promise<{ id: string; outcome: AcknowledgeOutcome }> {
+  const incident = await deps.prisma.incident.findUnique({
+    where: { id: opts.incidentId },
+    select: { id: true, accountId: true },
+  });
+  if (!incident || (viewer.role !== 'ADMIN' && incident.accountId !== viewer.accountId))
+    throw new NotFoundError('incident');
+  const outcome = await markAcknowledged(
+    deps,
+    incident,
+    acknowledgerText({ by: 'session', admin: viewer.role === 'ADMIN', who: viewer.loginId }),
+  );
   if (outcome === 'RESOLVED') throw new ConflictError('the incident is already resolved');
   return { id: incident.id, outcome };
 }
 
 export interface AckLinkView {
   language: Language;
-  incident: { id: string; host: string | null; ports: number[]; openedAt: Date; resolvedAt: Date | null; acknowledgedAt: Date | null; acknowledgedBy: string | null };
+  incident: {
+    id: string;
+    host: string | null;
+    ports: number[];
+    openedAt: Date;
+    resolvedAt: Date | null;
+    acknowledgedAt: Date | null;
+    acknowledgedBy: string | null;
+  };
 }
 
 export interface LinkAcknowledgement extends AckLinkView {
   outcome: AcknowledgeOutcome;
 }
 
-const incidentView = { id: true, host: true, ports: true, openedAt: true, resolvedAt: true, acknowledgedAt: true, acknowledgedBy: true } as const;
+const incidentView = {
+  id: true,
+  host: true,
+  ports: true,
+  openedAt: true,
+  resolvedAt: true,
+  acknowledgedAt: true,
+  acknowledgedBy: true,
+} as const;
 
 /**
  * The signed ack link of ledger row `notificationId` (token already verified by the route).
  * Also counts as a read of that message. acknowledgedBy = "link: <recipient>". Null when the
  * row or its incident is gone.
  */
-export async function acknowledgeByLink(deps: Deps, opts: { notificationId: string; userAgent?: string | null }): Promise<LinkAcknowledgement | null> {
+export async function acknowledgeByLink(
+  deps: Deps,
+  opts: { notificationId: string; userAgent?: string | null },
+): Promise<LinkAcknowledgement | null> {
   const row = await deps.prisma.notification.findUnique({
     where: { id: opts.notificationId },
-    select: { recipient: true, recipientRole: true, language: true, incident: { select: { id: true, accountId: true } } },
+    select: {
+      recipient: true,
+      recipientRole: true,
+      language: true,
+      incident: { select: { id: true, accountId: true } },
+    },
   });
   if (!row) return null;
-  const outcome = await markAcknowledged(deps, row.incident, acknowledgerText({ by: 'link', admin: row.recipientRole === 'ADMIN', who: row.recipient }));
+  const outcome = await markAcknowledged(
+    deps,
+    row.incident,
+    acknowledgerText({ by: 'link', admin: row.recipientRole === 'ADMIN', who: row.recipient }),
+  );
   await recordRead(deps, { notificationId: opts.notificationId, via: 'ack', userAgent: opts.userAgent ?? null });
   const incident = await deps.prisma.incident.findUnique({ where: { id: row.incident.id }, select: incidentView });
-  return incident ? { outcome, language: row.language, incident: { ...incident, acknowledgedBy: shownAcknowledger(incident.acknowledgedBy, row.recipientRole === 'ADMIN') } } : null;
+  return incident
+    ? {
+        outcome,
+        language: row.language,
+        incident: {
+          ...incident,
+          acknowledgedBy: shownAcknowledger(incident.acknowledgedBy, row.recipientRole === 'ADMIN'),
+        },
+      }
+    : null;
 }
 
 /**
@@ -99,8 +163,22 @@ export async function acknowledgeByLink(deps: Deps, opts: { notificationId: stri
  * mail security scanners (Safe Links and the like) fetch every link in incoming mail, and would
  * silently acknowledge every incident, stopping its reminders and escalation.
  */
-export async function describeAckLink(deps: Pick<ServiceDeps, 'prisma'>, notificationId: string): Promise<AckLinkView | null> {
-  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { language: true, recipientRole: true, incident: { select: incidentView } } });
+export async function describeAckLink(
+  deps: Pick<ServiceDeps, 'prisma'>,
+  notificationId: string,
+): Promise<AckLinkView | null> {
+  const row = await deps.prisma.notification.findUnique({
+    where: { id: notificationId },
+    select: { language: true, recipientRole: true, incident: { select: incidentView } },
+  });
   // the page is seen by whoever holds the link: a contact sees the operator by role only
-  return row ? { language: row.language, incident: { ...row.incident, acknowledgedBy: shownAcknowledger(row.incident.acknowledgedBy, row.recipientRole === 'ADMIN') } } : null;
+  return row
+    ? {
+        language: row.language,
+        incident: {
+          ...row.incident,
+          acknowledgedBy: shownAcknowledger(row.incident.acknowledgedBy, row.recipientRole === 'ADMIN'),
+        },
+      }
+    : null;
 }

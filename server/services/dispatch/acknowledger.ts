@@ -10,7 +10,8 @@ export function acknowledgerText(opts: { by: 'session' | 'link'; admin: boolean;
   return opts.by === 'link' ? `link: ${opts.who}` : opts.who;
 }
 
-export const byOperator = (stored: string | null): boolean => !!stored && (stored.startsWith(`${OPERATOR}: `) || stored.startsWith(`${OPERATOR} link: `));
+export const byOperator = (stored: string | null): boolean =>
+  !!stored && (stored.startsWith(`${OPERATOR}: `) || stored.startsWith(`${OPERATOR} link: `));
 
 /** The stored value for admins; for anyone else an operator's identity is replaced by the role ("operator"). */
 export function shownAcknowledger(stored: string | null, audienceIsAdmin: boolean): string | null {

@@ -19,11 +19,17 @@ export interface ResultPassOptions {
   limit?: number;
 }
 
-export async function pollAlimtalkResults(deps: Deps, provider: AlimtalkProvider, opts: ResultPassOptions = {}): Promise<{ asked: number; delivered: number; failed: number }> {
+export async function pollAlimtalkResults(
+  deps: Deps,
+  provider: AlimtalkProvider,
+  opts: ResultPassOptions = {},
+): Promise<{ asked: number; delivered: number; failed: number }> {
   const now = deps.now().getTime();
   const rows = await deps.prisma.notification.findMany({
     where: {
-      channel: 'ALIMTALK', status: 'YES', providerMessageId: { not: null },
+      channel: 'ALIMTALK',
+      status: 'YES',
+      providerMessageId: { not: null },
       sentAt: { lte: new Date(now - (opts.minAgeMs ?? 5_000)), gte: new Date(now - (opts.windowMs ?? 30 * 60_000)) },
     },
     select: { id: true, providerMessageId: true },
@@ -52,16 +58,23 @@ export interface ResultPoller {
   runOnce(): Promise<void>;
 }
 
-export function createAlimtalkResultPoller(deps: Deps, provider: AlimtalkProvider, opts: ResultPassOptions & { intervalMs?: number; log?: Logger; onFailed?: () => void } = {}): ResultPoller {
+export function createAlimtalkResultPoller(
+  deps: Deps,
+  provider: AlimtalkProvider,
+  opts: ResultPassOptions & { intervalMs?: number; log?: Logger; onFailed?: () => void } = {},
+): ResultPoller {
   const log = opts.log ?? (() => {});
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   const runOnce = (): Promise<void> => {
     if (running) return running;
     running = pollAlimtalkResults(deps, provider, opts)
-      .then((r) => {
-        if (r.failed) opts.onFailed?.();
-      }, (err: unknown) => log('warn', 'alimtalk: result pass failed', { err }))
+      .then(
+        (r) => {
+          if (r.failed) opts.onFailed?.();
+        },
+        (err: unknown) => log('warn', 'alimtalk: result pass failed', { err }),
+      )
       .finally(() => (running = null));
     return running;
   };

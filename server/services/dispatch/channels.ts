@@ -15,7 +15,8 @@ import { parseIp, restrictedRange } from '../ip-policy.ts';
 import { getAlimtalkTemplateCodes } from '../notify-endpoints/templates.ts';
 import type { ClaimedRow } from './claim.ts';
 
-export const NO_ALIMTALK_DETAIL = 'not sent: KakaoTalk AlimTalk is not configured (NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY, NHN_ALIMTALK_SENDER_KEY)';
+export const NO_ALIMTALK_DETAIL =
+  'not sent: KakaoTalk AlimTalk is not configured (NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY, NHN_ALIMTALK_SENDER_KEY)';
 export const NO_TELEGRAM_DETAIL = 'not sent: no Telegram bot configured (TELEGRAM_BOT_TOKEN)';
 export const ENDPOINT_REMOVED_DETAIL = 'the destination was removed before the message was sent';
 
@@ -32,7 +33,9 @@ export function webhookAddressPolicy(allowPrivate: boolean): AddressPolicy {
     const parsed = parseIp(ip);
     if (!parsed) return 'not an IP address';
     const range = restrictedRange(parsed);
-    return range && !allowPrivate ? `in a restricted range (${range.toLowerCase().replace('_', '-')}); an administrator may allow private ranges for this webhook` : null;
+    return range && !allowPrivate
+      ? `in a restricted range (${range.toLowerCase().replace('_', '-')}); an administrator may allow private ranges for this webhook`
+      : null;
   };
 }
 
@@ -40,11 +43,16 @@ export interface ExtraSender {
   send(row: ClaimedRow, content: AlertContent): Promise<SendOutcome>;
 }
 
-export function createExtraSender(prisma: PrismaClient, ch: ExtraChannels, opts: { templateCacheMs?: number } = {}): ExtraSender {
+export function createExtraSender(
+  prisma: PrismaClient,
+  ch: ExtraChannels,
+  opts: { templateCacheMs?: number } = {},
+): ExtraSender {
   const cacheMs = opts.templateCacheMs ?? 30_000;
   let codes: { at: number; value: AlimtalkTemplateCodes } | null = null;
   async function templateCode(kind: ClaimedRow['kind'], lang: Language): Promise<string> {
-    if (!codes || Date.now() - codes.at > cacheMs) codes = { at: Date.now(), value: await getAlimtalkTemplateCodes(prisma) };
+    if (!codes || Date.now() - codes.at > cacheMs)
+      codes = { at: Date.now(), value: await getAlimtalkTemplateCodes(prisma) };
     const key = templateKeyFor(kind);
     return key ? (codes.value[key]?.[lang]?.trim() ?? '') : '';
   }
@@ -57,9 +65,20 @@ export function createExtraSender(prisma: PrismaClient, ch: ExtraChannels, opts:
           const code = await templateCode(row.kind, row.language);
           if (!code) {
             const key = templateKeyFor(row.kind);
-            return { status: 'FAILED', detail: key ? `no AlimTalk template code registered for ${key} (${row.language}): set it in the dashboard's settings` : `no AlimTalk template for ${row.kind} messages: sent by SMS`, raw: null };
+            return {
+              status: 'FAILED',
+              detail: key
+                ? `no AlimTalk template code registered for ${key} (${row.language}): set it in the dashboard's settings`
+                : `no AlimTalk template for ${row.kind} messages: sent by SMS`,
+              raw: null,
+            };
           }
-          return ch.alimtalk.send({ ledgerId: row.id, to: row.recipient, templateCode: code, templateParameter: alimtalkParameters(content) });
+          return ch.alimtalk.send({
+            ledgerId: row.id,
+            to: row.recipient,
+            templateCode: code,
+            templateParameter: alimtalkParameters(content),
+          });
         }
         case 'SLACK':
           if (!row.endpoint) return { status: 'FAILED', detail: ENDPOINT_REMOVED_DETAIL, raw: null };
@@ -73,8 +92,11 @@ export function createExtraSender(prisma: PrismaClient, ch: ExtraChannels, opts:
           if (!row.endpoint) return { status: 'FAILED', detail: ENDPOINT_REMOVED_DETAIL, raw: null };
           if (!ch.webhook) return { status: 'NOT_SENT', detail: 'not sent: webhooks are switched off on this server' };
           return ch.webhook.send({
-            ledgerId: row.id, url: row.endpoint.target, secret: row.endpoint.secret ?? '',
-            event: buildWebhookEvent(row.id, content), policy: webhookAddressPolicy(row.endpoint.allowPrivate),
+            ledgerId: row.id,
+            url: row.endpoint.target,
+            secret: row.endpoint.secret ?? '',
+            event: buildWebhookEvent(row.id, content),
+            policy: webhookAddressPolicy(row.endpoint.allowPrivate),
           });
         default:
           return { status: 'FAILED', detail: `internal error: ${row.channel} is not sent here`, raw: null };

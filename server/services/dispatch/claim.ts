@@ -4,7 +4,15 @@
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
 import { deadNodeSql } from '../cluster/nodes.ts';
-import type { Channel, IncidentCloseReason, IncidentKind, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
+import type {
+  Channel,
+  IncidentCloseReason,
+  IncidentKind,
+  Language,
+  NotificationKind,
+  NotificationStatus,
+  RecipientRole,
+} from '../../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
   id: string;
@@ -61,9 +69,13 @@ export interface ClaimOptions {
   nodeId?: string | null;
 }
 
-type ClaimResult = ClaimedRow & Omit<IncidentForMessage, 'id' | 'kind'> & {
-  incidentKind: IncidentKind; endpointTarget: string | null; endpointSecret: string | null; endpointAllowPrivate: boolean | null;
-};
+type ClaimResult = ClaimedRow &
+  Omit<IncidentForMessage, 'id' | 'kind'> & {
+    incidentKind: IncidentKind;
+    endpointTarget: string | null;
+    endpointSecret: string | null;
+    endpointAllowPrivate: boolean | null;
+  };
 
 /**
  * Claims up to `limit` due QUEUED rows of one channel, oldest due first, and returns them with
@@ -98,14 +110,38 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     LEFT JOIN "Certificate" cert ON cert."incidentId" = i.id`;
   return rows.map((r) => ({
     row: {
-      id: r.id, incidentId: r.incidentId, accountId: r.accountId, kind: r.kind, seq: r.seq, channel: r.channel, recipient: r.recipient,
-      recipientRole: r.recipientRole, language: r.language, attempts: r.attempts, createdAt: r.createdAt,
-      endpoint: r.endpointTarget !== null ? { target: r.endpointTarget, secret: r.endpointSecret, allowPrivate: r.endpointAllowPrivate ?? false } : null,
+      id: r.id,
+      incidentId: r.incidentId,
+      accountId: r.accountId,
+      kind: r.kind,
+      seq: r.seq,
+      channel: r.channel,
+      recipient: r.recipient,
+      recipientRole: r.recipientRole,
+      language: r.language,
+      attempts: r.attempts,
+      createdAt: r.createdAt,
+      endpoint:
+        r.endpointTarget !== null
+          ? { target: r.endpointTarget, secret: r.endpointSecret, allowPrivate: r.endpointAllowPrivate ?? false }
+          : null,
     },
     incident: {
-      id: r.incidentId, kind: r.incidentKind, host: r.host, ports: r.ports, reason: r.reason, openedAt: r.openedAt,
-      resolvedAt: r.resolvedAt, closeReason: r.closeReason, acknowledgedAt: r.acknowledgedAt, acknowledgedBy: r.acknowledgedBy ?? null, label: r.label, timeZone: r.timeZone, flapFigures: r.flapFigures,
-      certSubject: r.certSubject ?? null, certValidTo: r.certValidTo ?? null,
+      id: r.incidentId,
+      kind: r.incidentKind,
+      host: r.host,
+      ports: r.ports,
+      reason: r.reason,
+      openedAt: r.openedAt,
+      resolvedAt: r.resolvedAt,
+      closeReason: r.closeReason,
+      acknowledgedAt: r.acknowledgedAt,
+      acknowledgedBy: r.acknowledgedBy ?? null,
+      label: r.label,
+      timeZone: r.timeZone,
+      flapFigures: r.flapFigures,
+      certSubject: r.certSubject ?? null,
+      certValidTo: r.certValidTo ?? null,
     },
   }));
 }
@@ -138,7 +174,8 @@ export async function reclaimExpired(
   prisma: PrismaClient,
   opts: { now: Date; maxAttempts: number; limit?: number; nodeId?: string | null; deadAfterMs?: number },
 ): Promise<ReclaimedRow[]> {
-  const interrupted = 'the previous attempt was interrupted (its process stopped or hung before recording the result); it may have been delivered';
+  const interrupted =
+    'the previous attempt was interrupted (its process stopped or hung before recording the result); it may have been delivered';
   const deadNode = opts.deadAfterMs
     ? Prisma.sql`OR ("lockedBy" IS NOT NULL AND "lockedBy" IS DISTINCT FROM ${opts.nodeId ?? null} AND ${Prisma.raw(deadNodeSql('"Notification"."lockedBy"', opts.deadAfterMs))})`
     : Prisma.empty;

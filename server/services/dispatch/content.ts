@@ -49,7 +49,8 @@ export function flapLines(json: unknown): FlapLine[] {
   for (const e of json as unknown[]) {
     if (typeof e !== 'object' || e === null) continue;
     const { port, failed, checks } = e as Record<string, unknown>;
-    if (typeof port === 'number' && typeof failed === 'number' && typeof checks === 'number') out.push({ port, failed, checks });
+    if (typeof port === 'number' && typeof failed === 'number' && typeof checks === 'number')
+      out.push({ port, failed, checks });
   }
   return out;
 }
@@ -62,22 +63,37 @@ export interface BuildOptions {
 }
 
 /** The content of one row's message. */
-export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls: TrackingUrls | null, opts: BuildOptions): AlertContent {
+export function alertContent(
+  row: ClaimedRow,
+  incident: IncidentForMessage,
+  urls: TrackingUrls | null,
+  opts: BuildOptions,
+): AlertContent {
   const lang: Language = row.language;
   const at =
-    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' || row.kind === 'CLOSED' ? (incident.resolvedAt ?? row.createdAt)
-    : row.kind === 'TEST' ? row.createdAt
-    : row.kind === 'REMINDER' ? row.createdAt
-    : row.kind === 'ACKNOWLEDGED' ? (incident.acknowledgedAt ?? row.createdAt)
-    : incident.openedAt;
-  const ackable = ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
+    row.kind === 'RECOVERED' || row.kind === 'PROBE_RECOVERED' || row.kind === 'STABLE' || row.kind === 'CLOSED'
+      ? (incident.resolvedAt ?? row.createdAt)
+      : row.kind === 'TEST'
+        ? row.createdAt
+        : row.kind === 'REMINDER'
+          ? row.createdAt
+          : row.kind === 'ACKNOWLEDGED'
+            ? (incident.acknowledgedAt ?? row.createdAt)
+            : incident.openedAt;
+  const ackable =
+    ACKABLE.has(row.kind) && incident.kind === 'HOST_DOWN' && !incident.resolvedAt && !incident.acknowledgedAt;
   const withAck = ackable && urls && (row.channel !== 'SMS' || opts.smsAckLink);
   const error = row.kind === 'CERT_EXPIRING' ? undefined : errorFromReason(incident.reason);
   const zone = row.recipientRole === 'CONTACT' ? incident.timeZone : null;
   const flap = flapLines(incident.flapFigures);
-  const cert = row.kind === 'CERT_EXPIRING' && incident.certValidTo
-    ? { subject: incident.certSubject ?? '', validTo: incident.certValidTo, daysLeft: Math.max(0, Math.floor((incident.certValidTo.getTime() - row.createdAt.getTime()) / 86_400_000)) }
-    : null;
+  const cert =
+    row.kind === 'CERT_EXPIRING' && incident.certValidTo
+      ? {
+          subject: incident.certSubject ?? '',
+          validTo: incident.certValidTo,
+          daysLeft: Math.max(0, Math.floor((incident.certValidTo.getTime() - row.createdAt.getTime()) / 86_400_000)),
+        }
+      : null;
   return {
     kind: row.kind,
     lang,
@@ -88,7 +104,12 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
     incidentId: incident.id,
     ...(cert ? { certificate: cert } : {}),
     ...(incident.label ? { monitorName: incident.label } : {}),
-    ...(row.kind === 'CLOSED' && incident.closeReason && incident.closeReason !== 'RECOVERED' && incident.closeReason !== 'STABLE' ? { closeReason: incident.closeReason } : {}),
+    ...(row.kind === 'CLOSED' &&
+    incident.closeReason &&
+    incident.closeReason !== 'RECOVERED' &&
+    incident.closeReason !== 'STABLE'
+      ? { closeReason: incident.closeReason }
+      : {}),
     logUrl: `${opts.publicUrl.replace(/\/+$/, '')}${incidentLogPath(incident.id)}`,
     ...(withAck ? { ackUrl: urls.ack } : {}),
     ...(zone ? { timeZone: zone } : {}),
@@ -102,7 +123,10 @@ export function alertContent(row: ClaimedRow, incident: IncidentForMessage, urls
 
 export function buildEmail(row: ClaimedRow, incident: IncidentForMessage, opts: BuildOptions): RenderedEmail {
   const urls = trackingUrls(opts.publicUrl, opts.secret, row.id);
-  return renderEmail(alertContent(row, incident, urls, opts), { trackingPixelUrl: urls.pixel, readLinkUrl: urls.readLink });
+  return renderEmail(alertContent(row, incident, urls, opts), {
+    trackingPixelUrl: urls.pixel,
+    readLinkUrl: urls.readLink,
+  });
 }
 
 export function buildSms(row: ClaimedRow, incident: IncidentForMessage, opts: BuildOptions): string {

@@ -9,7 +9,15 @@ import type { EmailChannel } from '../../notify/email.ts';
 import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { SendOutcome } from '../../notify/types.ts';
 import type { ServiceDeps } from '../types.ts';
-import { claimDue, nextDueAt, reclaimExpired, releaseClaims, type Claimed, type ClaimedRow, type IncidentForMessage } from './claim.ts';
+import {
+  claimDue,
+  nextDueAt,
+  reclaimExpired,
+  releaseClaims,
+  type Claimed,
+  type ClaimedRow,
+  type IncidentForMessage,
+} from './claim.ts';
 import { alertContent, buildEmail, buildSms, trackingUrls } from './content.ts';
 import { createExtraSender, type ExtraChannels } from './channels.ts';
 import { runAlimtalkFallback } from './fallback.ts';
@@ -115,12 +123,20 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
         if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
         return await opts.email.send({ ledgerId: row.id, to: row.recipient, ...buildEmail(row, incident, build) });
       }
-      if (row.channel === 'SMS') return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
-      return await extra.send(row, alertContent(row, incident, trackingUrls(build.publicUrl, build.secret, row.id), build));
+      if (row.channel === 'SMS')
+        return await opts.sms.send({ ledgerId: row.id, to: row.recipient, text: buildSms(row, incident, build) });
+      return await extra.send(
+        row,
+        alertContent(row, incident, trackingUrls(build.publicUrl, build.secret, row.id), build),
+      );
     } catch (err) {
       // channels return outcomes for provider trouble; a throw is our bug (or bad data): do not loop on it
       log('error', 'dispatch: channel threw', { err, notificationId: row.id });
-      return { status: 'FAILED', detail: `internal error while sending: ${err instanceof Error ? err.message : String(err)}`, raw: null };
+      return {
+        status: 'FAILED',
+        detail: `internal error while sending: ${err instanceof Error ? err.message : String(err)}`,
+        raw: null,
+      };
     }
   }
 
@@ -128,10 +144,21 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     const outcome = await send(row, incident);
     const decided = decideOutcome(row, outcome, deps.now(), policy, opts.random);
     if (decided.status === 'FAILED' || decided.status === 'QUEUED') {
-      log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', { notificationId: row.id, channel: lane.channel, attempt: row.attempts, detail: decided.statusDetail });
+      log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', {
+        notificationId: row.id,
+        channel: lane.channel,
+        attempt: row.attempts,
+        detail: decided.statusDetail,
+      });
     }
-    const written = writer.write(decided).catch((err: unknown) => log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', { err, notificationId: row.id }));
-    if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NOT_SENT')) void written.then(() => fallback());
+    const written = writer.write(decided).catch((err: unknown) =>
+      log('error', 'dispatch: outcome lost (the lease will expire and the row be resent)', {
+        err,
+        notificationId: row.id,
+      }),
+    );
+    if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NOT_SENT'))
+      void written.then(() => fallback());
     // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
     if (writer.pending() > MAX_UNWRITTEN) await written;
   }
@@ -141,14 +168,26 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     // claimed row waits at most a few dozen sends for its slot, well inside its lease
     const want = Math.max(lane.limit * CLAIM_AHEAD, 128) - lane.queue.length;
     lane.lastClaimAt = Date.now();
-    const rows = await claimDue(deps.prisma, { channel: lane.channel, limit: want, now: deps.now(), leaseMs, nodeId: opts.node?.nodeId ?? null });
+    const rows = await claimDue(deps.prisma, {
+      channel: lane.channel,
+      limit: want,
+      now: deps.now(),
+      leaseMs,
+      nodeId: opts.node?.nodeId ?? null,
+    });
     if (rows.length < want) {
       lane.dry = true;
       void planWake(lane);
     }
     if (rows.length === 0) return;
     claimedTotal += rows.length;
-    for (const { row: r } of rows) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: 'SENDING' });
+    for (const { row: r } of rows)
+      deps.events.notification({
+        notificationId: r.id,
+        incidentId: r.incidentId,
+        accountId: r.accountId,
+        status: 'SENDING',
+      });
     lane.queue.push(...rows);
   }
 
@@ -212,7 +251,8 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   function pollLanes(): void {
     const now = Date.now();
     for (const lane of lanes) {
-      if (lane.channel !== 'EMAIL' && lane.channel !== 'SMS' && lane.dry && now - lane.lastClaimAt < extraPollMs) continue;
+      if (lane.channel !== 'EMAIL' && lane.channel !== 'SMS' && lane.dry && now - lane.lastClaimAt < extraPollMs)
+        continue;
       lane.dry = false;
       pump(lane);
     }
@@ -225,7 +265,10 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   function fallback(): Promise<void> {
     if (fallingBack || stopping) return fallingBack ?? Promise.resolve();
     fallingBack = runAlimtalkFallback({ ...deps, onNotificationsQueued: kick })
-      .then(() => undefined, (err: unknown) => log('error', 'dispatch: AlimTalk fallback pass failed; next poll retries', { err }))
+      .then(
+        () => undefined,
+        (err: unknown) => log('error', 'dispatch: AlimTalk fallback pass failed; next poll retries', { err }),
+      )
       .finally(() => (fallingBack = null));
     return fallingBack;
   }
@@ -235,11 +278,22 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     ticking = true;
     try {
       const reclaimed = await reclaimExpired(deps.prisma, {
-        now: deps.now(), maxAttempts: policy.maxAttempts, ...(opts.node ? { nodeId: opts.node.nodeId, deadAfterMs: opts.node.deadAfterMs } : {}),
+        now: deps.now(),
+        maxAttempts: policy.maxAttempts,
+        ...(opts.node ? { nodeId: opts.node.nodeId, deadAfterMs: opts.node.deadAfterMs } : {}),
       });
       for (const r of reclaimed) {
-        log('warn', 'dispatch: interrupted send reclaimed (lease expired or its process is gone)', { notificationId: r.id, attempts: r.attempts, status: r.status });
-        deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: r.status });
+        log('warn', 'dispatch: interrupted send reclaimed (lease expired or its process is gone)', {
+          notificationId: r.id,
+          attempts: r.attempts,
+          status: r.status,
+        });
+        deps.events.notification({
+          notificationId: r.id,
+          incidentId: r.incidentId,
+          accountId: r.accountId,
+          status: r.status,
+        });
       }
     } catch (err) {
       log('error', 'dispatch: reclaiming expired rows failed', { err });
@@ -254,7 +308,10 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     }
   }
 
-  const quiet = () => lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) && writer.pending() === 0 && !fallingBack;
+  const quiet = () =>
+    lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) &&
+    writer.pending() === 0 &&
+    !fallingBack;
 
   return {
     start() {
@@ -287,10 +344,15 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       if (timer) clearInterval(timer);
       timer = null;
       for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
-      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking || fallingBack) await new Promise((r) => setTimeout(r, 10));
+      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking || fallingBack)
+        await new Promise((r) => setTimeout(r, 10));
       await writer.stop();
-      const unstarted = lanes.flatMap((l) => l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })));
-      await releaseClaims(deps.prisma, unstarted).catch((err: unknown) => log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }));
+      const unstarted = lanes.flatMap((l) =>
+        l.queue.splice(0).map((q) => ({ id: q.row.id, attempts: q.row.attempts })),
+      );
+      await releaseClaims(deps.prisma, unstarted).catch((err: unknown) =>
+        log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }),
+      );
       running = false;
     },
   };

@@ -33,8 +33,23 @@ interface Candidate {
 
 export async function runAlimtalkFallback(deps: Deps, opts: { limit?: number } = {}): Promise<FallbackResult> {
   const rows = await deps.prisma.notification.findMany({
-    where: { channel: 'ALIMTALK', fallbackAt: null, OR: [{ status: 'FAILED' }, { status: 'NOT_SENT', attempts: { gt: 0 } }] },
-    select: { id: true, incidentId: true, accountId: true, kind: true, seq: true, recipient: true, recipientRole: true, language: true, statusDetail: true, status: true },
+    where: {
+      channel: 'ALIMTALK',
+      fallbackAt: null,
+      OR: [{ status: 'FAILED' }, { status: 'NOT_SENT', attempts: { gt: 0 } }],
+    },
+    select: {
+      id: true,
+      incidentId: true,
+      accountId: true,
+      kind: true,
+      seq: true,
+      recipient: true,
+      recipientRole: true,
+      language: true,
+      statusDetail: true,
+      status: true,
+    },
     orderBy: { updatedAt: 'asc' },
     take: opts.limit ?? 200,
   });
@@ -45,7 +60,12 @@ export async function runAlimtalkFallback(deps: Deps, opts: { limit?: number } =
     result.decided += 1;
     if (out.queued) {
       result.queued += 1;
-      deps.events.notification({ notificationId: out.queued, incidentId: at.incidentId, accountId: at.accountId, status: 'QUEUED' });
+      deps.events.notification({
+        notificationId: out.queued,
+        incidentId: at.incidentId,
+        accountId: at.accountId,
+        status: 'QUEUED',
+      });
     }
   }
   if (result.queued) deps.onNotificationsQueued?.();
@@ -56,9 +76,18 @@ async function decideOne(deps: Deps, at: Candidate): Promise<{ queued: string | 
   const now = deps.now();
   const reason = at.statusDetail ?? 'AlimTalk failed';
   return deps.prisma.$transaction(async (tx) => {
-    const mine = await tx.notification.updateMany({ where: { id: at.id, fallbackAt: null }, data: { fallbackAt: now } });
+    const mine = await tx.notification.updateMany({
+      where: { id: at.id, fallbackAt: null },
+      data: { fallbackAt: now },
+    });
     if (mine.count === 0) return null;
-    const key = { incidentId: at.incidentId, kind: at.kind, seq: at.seq, channel: 'SMS' as const, recipient: at.recipient };
+    const key = {
+      incidentId: at.incidentId,
+      kind: at.kind,
+      seq: at.seq,
+      channel: 'SMS' as const,
+      recipient: at.recipient,
+    };
     const sms = await tx.notification.findUnique({
       where: { incidentId_kind_seq_channel_recipient: key },
       select: { id: true, status: true, attempts: true, fallbackForId: true },
@@ -66,7 +95,16 @@ async function decideOne(deps: Deps, at: Candidate): Promise<{ queued: string | 
     const detail = `SMS fallback for KakaoTalk AlimTalk: ${reason}`;
     if (!sms) {
       const created = await tx.notification.create({
-        data: { ...key, accountId: at.accountId, recipientRole: at.recipientRole, language: at.language, status: 'QUEUED', nextAttemptAt: now, createdAt: now, fallbackForId: at.id },
+        data: {
+          ...key,
+          accountId: at.accountId,
+          recipientRole: at.recipientRole,
+          language: at.language,
+          status: 'QUEUED',
+          nextAttemptAt: now,
+          createdAt: now,
+          fallbackForId: at.id,
+        },
         select: { id: true },
       });
       await tx.notificationEvent.createMany({
@@ -93,7 +131,12 @@ async function decideOne(deps: Deps, at: Candidate): Promise<{ queued: string | 
       }
     }
     await tx.notificationEvent.create({
-      data: { notificationId: at.id, at: now, status: at.status, detail: `no SMS fallback needed: this number's SMS is already ${sms.status}` },
+      data: {
+        notificationId: at.id,
+        at: now,
+        status: at.status,
+        detail: `no SMS fallback needed: this number's SMS is already ${sms.status}`,
+      },
     });
     return { queued: null };
   });

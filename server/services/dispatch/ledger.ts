@@ -18,7 +18,14 @@ export interface ApplySignalOptions {
 
 export type ApplySignalResult =
   | { found: false }
-  | { found: true; changed: boolean; from: NotificationStatus; status: NotificationStatus; channel: Channel; incidentId: string };
+  | {
+      found: true;
+      changed: boolean;
+      from: NotificationStatus;
+      status: NotificationStatus;
+      channel: Channel;
+      incidentId: string;
+    };
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
 
@@ -52,7 +59,13 @@ export async function applySignal(deps: Deps, opts: ApplySignalOptions): Promise
     if (!canApply(opts.signal, row.status, row.sentAt !== null)) {
       if (opts.recordIgnored !== false) {
         await deps.prisma.notificationEvent.create({
-          data: { notificationId: opts.notificationId, at: now, status: row.status, detail: `ignored (already ${row.status}): ${opts.detail}`, ...(raw !== undefined ? { raw } : {}) },
+          data: {
+            notificationId: opts.notificationId,
+            at: now,
+            status: row.status,
+            detail: `ignored (already ${row.status}): ${opts.detail}`,
+            ...(raw !== undefined ? { raw } : {}),
+          },
         });
       }
       return { ...base, changed: false, status: row.status };
@@ -70,16 +83,39 @@ export async function applySignal(deps: Deps, opts: ApplySignalOptions): Promise
       const u = await tx.notification.updateMany({ where: { id: opts.notificationId, status: row.status }, data });
       if (u.count === 0) return false;
       await tx.notificationEvent.create({
-        data: { notificationId: opts.notificationId, at: now, status: to, detail: opts.detail, ...(raw !== undefined ? { raw } : {}) },
+        data: {
+          notificationId: opts.notificationId,
+          at: now,
+          status: to,
+          detail: opts.detail,
+          ...(raw !== undefined ? { raw } : {}),
+        },
       });
       return true;
     });
     if (!changed) continue;
-    deps.events.notification({ notificationId: opts.notificationId, incidentId: row.incidentId, accountId: row.accountId, status: to });
+    deps.events.notification({
+      notificationId: opts.notificationId,
+      incidentId: row.incidentId,
+      accountId: row.accountId,
+      status: to,
+    });
     return { ...base, changed: true, status: to };
   }
-  const row = await deps.prisma.notification.findUnique({ where: { id: opts.notificationId }, select: { status: true, channel: true, incidentId: true } });
-  return row ? { found: true, changed: false, from: row.status, status: row.status, channel: row.channel, incidentId: row.incidentId } : { found: false };
+  const row = await deps.prisma.notification.findUnique({
+    where: { id: opts.notificationId },
+    select: { status: true, channel: true, incidentId: true },
+  });
+  return row
+    ? {
+        found: true,
+        changed: false,
+        from: row.status,
+        status: row.status,
+        channel: row.channel,
+        incidentId: row.incidentId,
+      }
+    : { found: false };
 }
 
 /** A timeline entry that changes nothing (e.g. an SMS "sent" report, a "delayed" DSN). */
@@ -89,7 +125,10 @@ export async function appendEvent(
   detail: string,
   raw?: unknown,
 ): Promise<{ status: NotificationStatus; incidentId: string } | null> {
-  const row = await deps.prisma.notification.findUnique({ where: { id: notificationId }, select: { status: true, incidentId: true } });
+  const row = await deps.prisma.notification.findUnique({
+    where: { id: notificationId },
+    select: { status: true, incidentId: true },
+  });
   if (!row) return null;
   const json = toJson(raw);
   await deps.prisma.notificationEvent.create({

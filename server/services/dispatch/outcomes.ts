@@ -35,14 +35,32 @@ export function decideOutcome(
   random: () => number = Math.random,
 ): OutcomeRow {
   const n = item.attempts;
-  const base = { id: item.id, attempt: n, at, providerMessageId: null, nextAttemptAt: null, raw: 'raw' in outcome ? outcome.raw : null };
+  const base = {
+    id: item.id,
+    attempt: n,
+    at,
+    providerMessageId: null,
+    nextAttemptAt: null,
+    raw: 'raw' in outcome ? outcome.raw : null,
+  };
   switch (outcome.status) {
     case 'SENT':
-      return { ...base, status: 'YES', statusDetail: outcome.detail, eventDetail: `attempt ${n}: sent — ${outcome.detail}`, providerMessageId: outcome.providerMessageId };
+      return {
+        ...base,
+        status: 'YES',
+        statusDetail: outcome.detail,
+        eventDetail: `attempt ${n}: sent — ${outcome.detail}`,
+        providerMessageId: outcome.providerMessageId,
+      };
     case 'NOT_SENT':
       return { ...base, status: 'NOT_SENT', statusDetail: outcome.detail, eventDetail: outcome.detail };
     case 'FAILED':
-      return { ...base, status: 'FAILED', statusDetail: outcome.detail, eventDetail: `attempt ${n}: failed — ${outcome.detail}` };
+      return {
+        ...base,
+        status: 'FAILED',
+        statusDetail: outcome.detail,
+        eventDetail: `attempt ${n}: failed — ${outcome.detail}`,
+      };
     case 'RETRY': {
       if (n >= policy.maxAttempts) {
         const detail = `gave up after ${n} attempts: ${outcome.detail}`;
@@ -81,7 +99,9 @@ export async function writeOutcomes(prisma: PrismaClient, rows: OutcomeRow[]): P
   if (rows.length === 0) return [];
   const values = Prisma.join(
     rows.map(
-      (r) => Prisma.sql`(${r.id}, ${r.attempt}::int, ${r.status}::"NotificationStatus", ${r.statusDetail}::text, ${r.eventDetail}::text,
+      (
+        r,
+      ) => Prisma.sql`(${r.id}, ${r.attempt}::int, ${r.status}::"NotificationStatus", ${r.statusDetail}::text, ${r.eventDetail}::text,
         ${r.providerMessageId}::text, ${r.nextAttemptAt}::timestamp(3), ${rawJson(r.raw)}::jsonb, ${r.at}::timestamp(3))`,
     ),
   );
@@ -144,8 +164,17 @@ export function createOutcomeWriter(opts: {
     buffer = buffer.slice(batch.length);
     writing = batch.length;
     try {
-      const changed = await writeOutcomes(opts.prisma, batch.map((p) => p.row));
-      for (const c of changed) opts.events.notification({ notificationId: c.id, incidentId: c.incidentId, accountId: c.accountId, status: c.status });
+      const changed = await writeOutcomes(
+        opts.prisma,
+        batch.map((p) => p.row),
+      );
+      for (const c of changed)
+        opts.events.notification({
+          notificationId: c.id,
+          incidentId: c.incidentId,
+          accountId: c.accountId,
+          status: c.status,
+        });
       for (const p of batch) p.done();
     } catch (err) {
       opts.onError?.(err, batch.length);

@@ -19,7 +19,11 @@ type Created = { id: string; incidentId: string; accountId: string | null; statu
 const MINUTE = 60_000;
 const createdSelect = { id: true, incidentId: true, accountId: true, status: true } as const;
 
-async function remindOne(deps: Deps, inc: { id: string; accountId: string | null; reminderCount: number }, now: Date): Promise<Created[]> {
+async function remindOne(
+  deps: Deps,
+  inc: { id: string; accountId: string | null; reminderCount: number },
+  now: Date,
+): Promise<Created[]> {
   const seq = inc.reminderCount + 1;
   return deps.prisma.$transaction(async (tx) => {
     const u = await tx.incident.updateMany({
@@ -29,17 +33,41 @@ async function remindOne(deps: Deps, inc: { id: string; accountId: string | null
     if (u.count === 0) return [];
     const down = await tx.notification.findMany({
       where: { incidentId: inc.id, kind: { in: ['DOWN', 'FLAPPING'] } }, // the opening message's recipients
-      select: { accountId: true, channel: true, recipient: true, recipientRole: true, language: true, status: true, statusDetail: true, attempts: true, endpointId: true, fallbackForId: true },
+      select: {
+        accountId: true,
+        channel: true,
+        recipient: true,
+        recipientRole: true,
+        language: true,
+        status: true,
+        statusDetail: true,
+        attempts: true,
+        endpointId: true,
+        fallbackForId: true,
+      },
     });
     // an SMS that went out as an AlimTalk fallback stays a fallback (NO until this reminder's AlimTalk fails);
     // AlimTalk rows exist only for recipients who chose it, so they are queued again even if the last one was NO
-    const off = (d: (typeof down)[number]) => d.channel !== 'ALIMTALK' && (d.status === 'NO' || d.fallbackForId !== null);
+    const off = (d: (typeof down)[number]) =>
+      d.channel !== 'ALIMTALK' && (d.status === 'NO' || d.fallbackForId !== null);
     const data: Prisma.NotificationCreateManyInput[] = down.map((d) => ({
-      incidentId: inc.id, accountId: d.accountId, kind: 'REMINDER', seq, channel: d.channel, recipient: d.recipient,
-      recipientRole: d.recipientRole, language: d.language, nextAttemptAt: now, createdAt: now, endpointId: d.endpointId,
-      status: off(d) ? 'NO' : 'QUEUED', statusDetail: !off(d) ? null : d.fallbackForId !== null ? SMS_OFF_FALLBACK : d.statusDetail,
+      incidentId: inc.id,
+      accountId: d.accountId,
+      kind: 'REMINDER',
+      seq,
+      channel: d.channel,
+      recipient: d.recipient,
+      recipientRole: d.recipientRole,
+      language: d.language,
+      nextAttemptAt: now,
+      createdAt: now,
+      endpointId: d.endpointId,
+      status: off(d) ? 'NO' : 'QUEUED',
+      statusDetail: !off(d) ? null : d.fallbackForId !== null ? SMS_OFF_FALLBACK : d.statusDetail,
     }));
-    return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
+    return data.length
+      ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect })
+      : [];
   });
 }
 
@@ -50,13 +78,27 @@ async function escalateOne(deps: Deps, inc: { id: string }, now: Date): Promise<
       data: { escalatedAt: now },
     });
     if (u.count === 0) return [];
-    const admins = await tx.adminRecipient.findMany({ where: { phone: { not: null } }, select: { phone: true, smsEnabled: true, language: true } });
+    const admins = await tx.adminRecipient.findMany({
+      where: { phone: { not: null } },
+      select: { phone: true, smsEnabled: true, language: true },
+    });
     const data: Prisma.NotificationCreateManyInput[] = admins.map((a) => ({
-      incidentId: inc.id, accountId: null, kind: 'ESCALATION', seq: 0, channel: 'SMS', recipient: a.phone ?? '',
-      recipientRole: 'ADMIN', language: a.language, nextAttemptAt: now, createdAt: now,
-      status: a.smsEnabled ? 'QUEUED' : 'NO', statusDetail: a.smsEnabled ? null : ADMIN_SMS_OFF,
+      incidentId: inc.id,
+      accountId: null,
+      kind: 'ESCALATION',
+      seq: 0,
+      channel: 'SMS',
+      recipient: a.phone ?? '',
+      recipientRole: 'ADMIN',
+      language: a.language,
+      nextAttemptAt: now,
+      createdAt: now,
+      status: a.smsEnabled ? 'QUEUED' : 'NO',
+      statusDetail: a.smsEnabled ? null : ADMIN_SMS_OFF,
     }));
-    return data.length ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect }) : [];
+    return data.length
+      ? tx.notification.createManyAndReturn({ data, skipDuplicates: true, select: createdSelect })
+      : [];
   });
 }
 
@@ -67,13 +109,24 @@ export interface RunRemindersResult {
 }
 
 /** One pass: creates the reminder and escalation rows that are due at `now`. */
-export async function runReminders(deps: Deps, now: Date = deps.now(), log: Logger = () => {}): Promise<RunRemindersResult> {
+export async function runReminders(
+  deps: Deps,
+  now: Date = deps.now(),
+  log: Logger = () => {},
+): Promise<RunRemindersResult> {
   const open = { kind: 'HOST_DOWN' as const, resolvedAt: null, acknowledgedAt: null };
   const live = { deletedAt: null, pausedAt: null };
   const [remind, escalate] = await Promise.all([
     deps.prisma.incident.findMany({
       where: { ...open, monitor: { ...live, reminderEveryMin: { not: null } } },
-      select: { id: true, accountId: true, openedAt: true, lastReminderAt: true, reminderCount: true, monitor: { select: { reminderEveryMin: true } } },
+      select: {
+        id: true,
+        accountId: true,
+        openedAt: true,
+        lastReminderAt: true,
+        reminderCount: true,
+        monitor: { select: { reminderEveryMin: true } },
+      },
     }),
     deps.prisma.incident.findMany({
       where: { ...open, escalatedAt: null, monitor: { ...live, escalateAfterMin: { not: null } } },
@@ -102,7 +155,13 @@ export async function runReminders(deps: Deps, now: Date = deps.now(), log: Logg
   }
   result.rows = created.length;
   for (const [incidentId, accountId] of touched) deps.events.incident({ incidentId, accountId, change: 'UPDATED' });
-  for (const r of created) deps.events.notification({ notificationId: r.id, incidentId: r.incidentId, accountId: r.accountId, status: r.status });
+  for (const r of created)
+    deps.events.notification({
+      notificationId: r.id,
+      incidentId: r.incidentId,
+      accountId: r.accountId,
+      status: r.status,
+    });
   if (created.some((r) => r.status === 'QUEUED')) deps.onNotificationsQueued?.();
   return result;
 }
@@ -113,14 +172,20 @@ export interface ReminderScheduler {
 }
 
 /** Runs `runReminders` every `intervalMs` (default 30 s); a pass never overlaps the previous one. */
-export function createReminderScheduler(deps: Deps, opts: { intervalMs?: number; log?: Logger } = {}): ReminderScheduler {
+export function createReminderScheduler(
+  deps: Deps,
+  opts: { intervalMs?: number; log?: Logger } = {},
+): ReminderScheduler {
   const log = opts.log ?? (() => {});
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   const pass = () => {
     if (running) return;
     running = runReminders(deps, deps.now(), log)
-      .then(() => undefined, (err: unknown) => log('error', 'reminders: pass failed', { err }))
+      .then(
+        () => undefined,
+        (err: unknown) => log('error', 'reminders: pass failed', { err }),
+      )
       .finally(() => {
         running = null;
       });

@@ -62,7 +62,11 @@ export interface Notifications {
   stop(): Promise<void>;
 }
 
-export function createNotifications(deps: ServiceDeps, settings: NotificationSettings, log: Logger = () => {}): Notifications {
+export function createNotifications(
+  deps: ServiceDeps,
+  settings: NotificationSettings,
+  log: Logger = () => {},
+): Notifications {
   const transporter: Transporter | null = settings.smtpUrl
     ? nodemailer.createTransport({
         url: settings.smtpUrl,
@@ -94,11 +98,20 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
   };
   const dispatcher = createDispatcher(deps, { ...settings.dispatch, email, sms, extra, log });
   const alimtalkResults = extra.alimtalk
-    ? createAlimtalkResultPoller(deps, extra.alimtalk, { log, onFailed: () => void dispatcher.fallbackNow(), ...(x.alimtalkResultIntervalMs ? { intervalMs: x.alimtalkResultIntervalMs } : {}) })
+    ? createAlimtalkResultPoller(deps, extra.alimtalk, {
+        log,
+        onFailed: () => void dispatcher.fallbackNow(),
+        ...(x.alimtalkResultIntervalMs ? { intervalMs: x.alimtalkResultIntervalMs } : {}),
+      })
     : null;
-  const reminders = createReminderScheduler(deps, { log, ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}) });
+  const reminders = createReminderScheduler(deps, {
+    log,
+    ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}),
+  });
   let bounce: BounceReceiver | null = null;
-  let smtpState: { ok: boolean; detail?: string } = transporter ? { ok: true, detail: 'not checked yet' } : { ok: true, detail: 'not configured: mail rows say "not sent"' };
+  let smtpState: { ok: boolean; detail?: string } = transporter
+    ? { ok: true, detail: 'not checked yet' }
+    : { ok: true, detail: 'not configured: mail rows say "not sent"' };
   let smtpCheckedAt = 0;
   let checking = false;
 
@@ -106,10 +119,13 @@ export function createNotifications(deps: ServiceDeps, settings: NotificationSet
     if (!transporter || checking || Date.now() - smtpCheckedAt < 60_000) return;
     checking = true;
     smtpCheckedAt = Date.now();
-    transporter.verify().then(
-      () => (smtpState = { ok: true }),
-      (err: unknown) => (smtpState = { ok: false, detail: err instanceof Error ? err.message : String(err) }),
-    ).finally(() => (checking = false));
+    transporter
+      .verify()
+      .then(
+        () => (smtpState = { ok: true }),
+        (err: unknown) => (smtpState = { ok: false, detail: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => (checking = false));
   }
 
   return {

@@ -34,7 +34,8 @@ interface Pending {
 }
 
 /** The facts that, when they change, are written at once. */
-const shape = (f: TlsFacts) => `${f.fingerprint}|${f.protocol}|${f.cipher}|${f.trusted}|${f.trustError}|${f.checkedName}|${f.nameMatches}`;
+const shape = (f: TlsFacts) =>
+  `${f.fingerprint}|${f.protocol}|${f.cipher}|${f.trusted}|${f.trustError}|${f.checkedName}|${f.nameMatches}`;
 
 export interface CertTrackerOptions {
   prisma: PrismaClient;
@@ -109,7 +110,11 @@ export class CertTracker {
         // keep it for the next flush unless a newer observation replaced it
         const key = `${p.monitor.id}:${p.port}`;
         if (!this.pending.has(key)) this.pending.set(key, p);
-        this.o.log?.('warn', 'certificate write failed; kept for retry', { err, monitorId: p.monitor.id, port: p.port });
+        this.o.log?.('warn', 'certificate write failed; kept for retry', {
+          err,
+          monitorId: p.monitor.id,
+          port: p.port,
+        });
       }
     }
     if (queued) {
@@ -125,9 +130,20 @@ export class CertTracker {
     const at = new Date(p.at);
     const { warned, queued } = await this.o.prisma.$transaction(async (tx) => {
       const data = {
-        subject: f.subject, issuer: f.issuer, sans: f.sans, serialNumber: f.serialNumber, validFrom: new Date(f.validFrom), validTo: new Date(f.validTo),
-        protocol: f.protocol, cipher: f.cipher, trusted: f.trusted, trustError: f.trustError, checkedName: f.checkedName, nameMatches: f.nameMatches,
-        lastSeenAt: at, current: true,
+        subject: f.subject,
+        issuer: f.issuer,
+        sans: f.sans,
+        serialNumber: f.serialNumber,
+        validFrom: new Date(f.validFrom),
+        validTo: new Date(f.validTo),
+        protocol: f.protocol,
+        cipher: f.cipher,
+        trusted: f.trusted,
+        trustError: f.trustError,
+        checkedName: f.checkedName,
+        nameMatches: f.nameMatches,
+        lastSeenAt: at,
+        current: true,
       };
       const cert = await tx.certificate.upsert({
         where: { monitorId_port_fingerprint: { monitorId: m.id, port, fingerprint: f.fingerprint } },
@@ -135,11 +151,15 @@ export class CertTracker {
         update: data,
       });
       // the port now shows this certificate: the others are history, their warnings closed
-      const replaced = await tx.certificate.findMany({ where: { monitorId: m.id, port, current: true, id: { not: cert.id } }, select: { id: true, incidentId: true } });
+      const replaced = await tx.certificate.findMany({
+        where: { monitorId: m.id, port, current: true, id: { not: cert.id } },
+        select: { id: true, incidentId: true },
+      });
       if (replaced.length) {
         await tx.certificate.updateMany({ where: { id: { in: replaced.map((r) => r.id) } }, data: { current: false } });
         const anchors = replaced.flatMap((r) => (r.incidentId ? [r.incidentId] : []));
-        if (anchors.length) await tx.incident.updateMany({ where: { id: { in: anchors }, resolvedAt: null }, data: { resolvedAt: at } });
+        if (anchors.length)
+          await tx.incident.updateMany({ where: { id: { in: anchors }, resolvedAt: null }, data: { resolvedAt: at } });
       }
       const due = dueThreshold(days, f.validTo, p.at, cert.warnedDays);
       if (due === null) return { warned: cert.warnedDays, queued: 0 };
@@ -148,17 +168,36 @@ export class CertTracker {
         incidentId = randomUUID();
         await tx.incident.create({
           data: {
-            id: incidentId, kind: 'CERT_EXPIRY', monitorId: m.id, accountId: m.accountId, host: m.host, ports: [port], openedAt: at,
+            id: incidentId,
+            kind: 'CERT_EXPIRY',
+            monitorId: m.id,
+            accountId: m.accountId,
+            host: m.host,
+            ports: [port],
+            openedAt: at,
             reason: `certificate ${f.subject} (issuer ${f.issuer}) expires ${new Date(f.validTo).toISOString()}`,
           },
         });
       }
-      const rows = ledgerRows({ incidentId, kind: 'CERT_EXPIRING', accountId: m.accountId, contact: m.contact, admins: [], sendAfter: at }).map((r) => ({ ...r, seq: due, createdAt: at }));
+      const rows = ledgerRows({
+        incidentId,
+        kind: 'CERT_EXPIRING',
+        accountId: m.accountId,
+        contact: m.contact,
+        admins: [],
+        sendAfter: at,
+      }).map((r) => ({ ...r, seq: due, createdAt: at }));
       const made = await tx.notification.createMany({ data: rows, skipDuplicates: true });
       await tx.certificate.update({ where: { id: cert.id }, data: { incidentId, warnedDays: due } });
       return { warned: due, queued: rows.filter((r) => r.status === 'QUEUED').length && made.count };
     });
-    this.known.set(`${m.id}:${port}`, { fingerprint: f.fingerprint, shape: shape(f), writtenAt: p.at, validTo: f.validTo, warned });
+    this.known.set(`${m.id}:${port}`, {
+      fingerprint: f.fingerprint,
+      shape: shape(f),
+      writtenAt: p.at,
+      validTo: f.validTo,
+      warned,
+    });
     return queued;
   }
 }

@@ -37,7 +37,10 @@ export interface OpenIncidentRow {
 
 /** Open HOST_DOWN incidents (few: one per host at most). */
 export async function loadOpenIncidents(prisma: PrismaClient): Promise<OpenIncidentRow[]> {
-  const rows = await prisma.incident.findMany({ where: { kind: 'HOST_DOWN', openMonitorId: { not: null } }, select: { id: true, monitorId: true } });
+  const rows = await prisma.incident.findMany({
+    where: { kind: 'HOST_DOWN', openMonitorId: { not: null } },
+    select: { id: true, monitorId: true },
+  });
   return rows.flatMap((r) => (r.monitorId ? [{ id: r.id, monitorId: r.monitorId }] : []));
 }
 
@@ -70,13 +73,24 @@ export function reconcileIncidents(
       out.adopted.push(id);
       continue;
     }
-    const recovered = !m.state.host.incidentOpen && m.ports.every((p) => {
-      const s = m.state.ports[p];
-      return s?.phase === 'UP' && s.consecutiveSuccesses >= m.policy.recoveryThreshold;
-    });
+    const recovered =
+      !m.state.host.incidentOpen &&
+      m.ports.every((p) => {
+        const s = m.state.ports[p];
+        return s?.phase === 'UP' && s.consecutiveSuccesses >= m.policy.recoveryThreshold;
+      });
     if (!recovered) continue;
     engine.batch.resolved.push({ id, at: new Date(ctx.now), reason: 'RECOVERED' });
-    engine.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'RECOVERED', accountId: m.accountId, contact: m.contact, admins: ctx.admins, sendAfter: new Date(ctx.now) }));
+    engine.batch.ledger.push(
+      ...ledgerRows({
+        incidentId: id,
+        kind: 'RECOVERED',
+        accountId: m.accountId,
+        contact: m.contact,
+        admins: ctx.admins,
+        sendAfter: new Date(ctx.now),
+      }),
+    );
     engine.afterCommit.push(() => ctx.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }));
     out.resolved.push(id);
   }

@@ -3,9 +3,30 @@
 // awaits the database: the runtime flushes the batch on its own timer.
 import { randomUUID } from 'node:crypto';
 import {
-  deleteMonitor, effectiveThreshold, evaluateWithFlapping, flapAwarePhases, initialGuardState, initialPortState, isFlapping, isHeld,
-  isIncidentPhase, isInMaintenance, pauseMonitor, reconcileWithFlapping, recordCanary, recordCheck, releaseHeld, resumeMonitor, setMonitorPorts, tickGuard,
-  type FlapMonitorAction, type GuardAction, type GuardPolicy, type GuardSnapshot, type GuardState, type PortState,
+  deleteMonitor,
+  effectiveThreshold,
+  evaluateWithFlapping,
+  flapAwarePhases,
+  initialGuardState,
+  initialPortState,
+  isFlapping,
+  isHeld,
+  isIncidentPhase,
+  isInMaintenance,
+  pauseMonitor,
+  reconcileWithFlapping,
+  recordCanary,
+  recordCheck,
+  releaseHeld,
+  resumeMonitor,
+  setMonitorPorts,
+  tickGuard,
+  type FlapMonitorAction,
+  type GuardAction,
+  type GuardPolicy,
+  type GuardSnapshot,
+  type GuardState,
+  type PortState,
 } from '../../alerting/index.ts';
 import type { CheckCause, ProbeResult } from '../../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events.ts';
@@ -79,9 +100,18 @@ export class Engine {
     const s = m.state.ports[port];
     if (!s) return null;
     return {
-      monitorId: m.id, accountId: m.accountId, host: m.host, port, phase: s.phase, since: new Date(s.since),
-      lastCheckAt: s.lastCheckAt === null ? null : new Date(s.lastCheckAt), lastOk: s.lastOk, lastLatencyMs: s.lastLatencyMs,
-      lastErrorCode: s.lastErrorCode, lastErrorMessage: s.lastErrorMessage, flap: flapStatus(s, m.policy.flapping),
+      monitorId: m.id,
+      accountId: m.accountId,
+      host: m.host,
+      port,
+      phase: s.phase,
+      since: new Date(s.since),
+      lastCheckAt: s.lastCheckAt === null ? null : new Date(s.lastCheckAt),
+      lastOk: s.lastOk,
+      lastLatencyMs: s.lastLatencyMs,
+      lastErrorCode: s.lastErrorCode,
+      lastErrorMessage: s.lastErrorMessage,
+      flap: flapStatus(s, m.policy.flapping),
       alertsHeld: m.state.host.heldPorts.includes(port),
     };
   }
@@ -112,10 +142,15 @@ export class Engine {
     const now = r.at;
     if (!r.ok && r.code === ADDRESS_REFUSED_CODE) return this.onRefused(m, port, r.message, now);
     if (kind === 'regular') {
-      this.onGuardStep(recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now), now);
+      this.onGuardStep(
+        recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now),
+        now,
+      );
     }
 
-    const result = r.ok ? { ok: true as const, latencyMs: r.latencyMs } : { ok: false as const, latencyMs: r.latencyMs, code: r.code, message: r.message };
+    const result = r.ok
+      ? { ok: true as const, latencyMs: r.latencyMs }
+      : { ok: false as const, latencyMs: r.latencyMs, code: r.code, message: r.message };
     const step = evaluateWithFlapping(m.state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
     m.state = step.next;
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
@@ -132,11 +167,20 @@ export class Engine {
     // a phase change was already written and published by its PHASE_CHANGED action (once)
     if (persisted.has(port)) {
       // written and published with its phase change
-    } else if (after && (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))) this.persistPort(m, port);
+    } else if (
+      after &&
+      (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))
+    )
+      this.persistPort(m, port);
     else m.dirtyPorts.add(port);
     this.deps.events.checkResult({
-      monitorId: m.id, port, at: new Date(now), ok: r.ok, latencyMs: r.latencyMs,
-      errorCode: r.ok ? null : r.code, errorMessage: r.ok ? null : r.message,
+      monitorId: m.id,
+      port,
+      at: new Date(now),
+      ok: r.ok,
+      latencyMs: r.latencyMs,
+      errorCode: r.ok ? null : r.code,
+      errorMessage: r.ok ? null : r.message,
     });
   }
 
@@ -157,8 +201,14 @@ export class Engine {
         ...m.state.ports,
         [port]: {
           ...s,
-          ...(keepPhase || s.phase === 'UNKNOWN' ? {} : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
-          lastCheckAt: now, lastOk: null, lastLatencyMs: null, lastErrorCode: ADDRESS_REFUSED_CODE, lastErrorMessage: message,
+          ...(keepPhase || s.phase === 'UNKNOWN'
+            ? {}
+            : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
+          lastCheckAt: now,
+          lastOk: null,
+          lastLatencyMs: null,
+          lastErrorCode: ADDRESS_REFUSED_CODE,
+          lastErrorMessage: message,
         },
       },
     };
@@ -169,19 +219,30 @@ export class Engine {
       return;
     }
     this.persistPort(m, port);
-    this.deps.log?.('warn', 'probe refused by the address policy', { nodeId: this.deps.nodeId, monitorId: m.id, host: m.host, port, reason: message });
+    this.deps.log?.('warn', 'probe refused by the address policy', {
+      nodeId: this.deps.nodeId,
+      monitorId: m.id,
+      host: m.host,
+      port,
+      reason: message,
+    });
   }
 
   /** Ports of the host other than `except` that are undecided: SUSPECT, or an extra check in flight. */
   private undecided(m: LiveMonitor, except: readonly number[]): number[] {
     const pending = this.extraPending.get(m.id);
-    return m.ports.filter((p) => !except.includes(p) && (m.state.ports[p]?.phase === 'SUSPECT' || pending?.has(p) === true));
+    return m.ports.filter(
+      (p) => !except.includes(p) && (m.state.ports[p]?.phase === 'SUSPECT' || pending?.has(p) === true),
+    );
   }
 
   /** How long a new incident's DOWN messages wait for the host's undecided ports (0: send now). */
   private groupingWait(m: LiveMonitor, incidentPorts: readonly number[]): number {
     if (this.undecided(m, incidentPorts).length === 0) return 0;
-    return this.deps.groupingWaitMaxMs ?? (effectiveThreshold(m.policy.failureThreshold) - 1) * m.retryIntervalMs + 2 * m.timeoutMs;
+    return (
+      this.deps.groupingWaitMaxMs ??
+      (effectiveThreshold(m.policy.failureThreshold) - 1) * m.retryIntervalMs + 2 * m.timeoutMs
+    );
   }
 
   /** A waiting DOWN message goes out as soon as no port of its host is undecided. */
@@ -217,7 +278,8 @@ export class Engine {
           this.persistPort(m, a.port);
           persisted.add(a.port);
           // the first step out of UP (SUSPECT, or straight to DOWN with a threshold of 1)
-          if (a.to === 'SUSPECT' || (a.to === 'DOWN' && !isIncidentPhase(a.from) && a.from !== 'SUSPECT')) this.recheckSiblings(m, a.port);
+          if (a.to === 'SUSPECT' || (a.to === 'DOWN' && !isIncidentPhase(a.from) && a.from !== 'SUSPECT'))
+            this.recheckSiblings(m, a.port);
           break;
         case 'FAST_RETRY':
           this.deps.setRetryMode(targetKey(m.id, a.port), a.on);
@@ -229,16 +291,31 @@ export class Engine {
           const trigger = a.ports.map((p) => m.state.ports[p]).find((s) => s?.lastErrorMessage);
           m.incidentFlap = flapEntriesOf(a.ports, m.state.ports, now);
           this.batch.opened.push({
-            id, kind: 'HOST_DOWN', monitorId: m.id, accountId: m.accountId, host: m.host, ports: [...a.ports],
-            reason: trigger?.lastErrorMessage ?? null, openedAt: new Date(now), flapFigures: m.incidentFlap,
+            id,
+            kind: 'HOST_DOWN',
+            monitorId: m.id,
+            accountId: m.accountId,
+            host: m.host,
+            ports: [...a.ports],
+            reason: trigger?.lastErrorMessage ?? null,
+            openedAt: new Date(now),
+            flapFigures: m.incidentFlap,
           });
           const wait = this.groupingWait(m, a.ports);
           if (wait > 0) this.grouping.set(m.id, id);
-          this.batch.ledger.push(...ledgerRows({
-            incidentId: id, kind: openingKind(a.ports, m.state.ports), accountId: m.accountId, contact: m.contact, admins: this.deps.admins(),
-            sendAfter: new Date(now + wait),
-          }));
-          this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'OPENED' }));
+          this.batch.ledger.push(
+            ...ledgerRows({
+              incidentId: id,
+              kind: openingKind(a.ports, m.state.ports),
+              accountId: m.accountId,
+              contact: m.contact,
+              admins: this.deps.admins(),
+              sendAfter: new Date(now + wait),
+            }),
+          );
+          this.afterCommit.push(() =>
+            this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'OPENED' }),
+          );
           break;
         }
         case 'ADD_PORT': {
@@ -246,7 +323,9 @@ export class Engine {
           const id = m.openIncidentId;
           if (!m.incidentPorts.includes(a.port)) m.incidentPorts = [...m.incidentPorts, a.port].sort((x, y) => x - y);
           this.batch.portsChanged.set(id, [...m.incidentPorts]);
-          this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'UPDATED' }));
+          this.afterCommit.push(() =>
+            this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'UPDATED' }),
+          );
           break;
         }
         case 'RESOLVE_INCIDENT': {
@@ -260,13 +339,22 @@ export class Engine {
           this.batch.resolved.push({ id, at: new Date(now), reason: a.reason });
           // closed for another reason (ports edited, paused, deleted): the recipients who heard
           // DOWN hear the end too, and it never says "recovered" (the reason is on the incident)
-          this.batch.ledger.push(...ledgerRows({
-            incidentId: id, kind: a.reason === 'RECOVERED' || a.reason === 'STABLE' ? a.reason : 'CLOSED', accountId: m.accountId, contact: m.contact, admins: this.deps.admins(), sendAfter: new Date(now),
-          }));
+          this.batch.ledger.push(
+            ...ledgerRows({
+              incidentId: id,
+              kind: a.reason === 'RECOVERED' || a.reason === 'STABLE' ? a.reason : 'CLOSED',
+              accountId: m.accountId,
+              contact: m.contact,
+              admins: this.deps.admins(),
+              sendAfter: new Date(now),
+            }),
+          );
           m.openIncidentId = null;
           m.incidentPorts = [];
           m.incidentFlap = [];
-          this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }));
+          this.afterCommit.push(() =>
+            this.deps.events.incident({ incidentId: id, accountId: m.accountId, change: 'RESOLVED' }),
+          );
           break;
         }
         case 'LOG_FAILURE': // below, once the incident id is known
@@ -284,8 +372,13 @@ export class Engine {
       switch (a.type) {
         case 'LOG_FAILURE': {
           const run = this.runs.fail({
-            monitorId: m.id, port: a.port, at: now, code: a.code, message: a.message,
-            latencyMs: m.state.ports[a.port]?.lastLatencyMs ?? 0, incidentId: m.openIncidentId,
+            monitorId: m.id,
+            port: a.port,
+            at: now,
+            code: a.code,
+            message: a.message,
+            latencyMs: m.state.ports[a.port]?.lastLatencyMs ?? 0,
+            incidentId: m.openIncidentId,
             flapping: isFlapping(m.state.ports[a.port] ?? initialPortState(now)),
             maintenance: isInMaintenance(m.policy.maintenance, now),
           });
@@ -329,13 +422,17 @@ export class Engine {
           break;
         case 'HOLD_EXPIRED':
           this.deps.log?.('warn', 'customer alerts held too long: held incidents are raised anyway', {
-            nodeId: this.deps.nodeId, heldForMs: now - a.degradedSince,
+            nodeId: this.deps.nodeId,
+            heldForMs: now - a.degradedSince,
           });
           this.releaseAllHeld(now);
           break;
         case 'RECOVERED':
           this.resolveProbeIncident(now);
-          this.deps.log?.('info', 'prober connectivity is back: customer alerts flow again', { nodeId: this.deps.nodeId, degradedForMs: now - a.degradedSince });
+          this.deps.log?.('info', 'prober connectivity is back: customer alerts flow again', {
+            nodeId: this.deps.nodeId,
+            degradedForMs: now - a.degradedSince,
+          });
           if (!a.holdExpired) this.releaseAllHeld(now);
           break;
         default:
@@ -346,16 +443,39 @@ export class Engine {
 
   private openProbeIncident(reason: 'CANARY' | 'MASS_FAILURE', s: GuardSnapshot, now: number): void {
     const maxMin = Math.round(this.deps.guardPolicy.maxHoldMs / 60_000);
-    const what = reason === 'CANARY'
-      ? `canary targets failing (${s.failingCanaries.join(', ')})`
-      : `${s.failingHosts} of ${s.hosts} hosts (${s.failingNetworks} of ${s.networks} networks, ${s.failingAccounts} customers) answered none of their regular checks in ${Math.round(this.deps.guardPolicy.windowMs / 1000)} s`;
+    const what =
+      reason === 'CANARY'
+        ? `canary targets failing (${s.failingCanaries.join(', ')})`
+        : `${s.failingHosts} of ${s.hosts} hosts (${s.failingNetworks} of ${s.networks} networks, ${s.failingAccounts} customers) answered none of their regular checks in ${Math.round(this.deps.guardPolicy.windowMs / 1000)} s`;
     const text = `probe ${this.deps.nodeId}: ${what}; customer alerts held for at most ${maxMin} min while the prober checks its own connectivity`;
-    this.deps.log?.('warn', 'customer alerts held: the prober is checking its own connectivity', { nodeId: this.deps.nodeId, reason, ...s });
+    this.deps.log?.('warn', 'customer alerts held: the prober is checking its own connectivity', {
+      nodeId: this.deps.nodeId,
+      reason,
+      ...s,
+    });
     if (this.probeIncidentId) return;
     const id = randomUUID();
     this.probeIncidentId = id;
-    this.batch.opened.push({ id, kind: 'PROBE_DEGRADED', monitorId: null, accountId: null, host: null, ports: [], reason: text, openedAt: new Date(now) });
-    this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_DEGRADED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
+    this.batch.opened.push({
+      id,
+      kind: 'PROBE_DEGRADED',
+      monitorId: null,
+      accountId: null,
+      host: null,
+      ports: [],
+      reason: text,
+      openedAt: new Date(now),
+    });
+    this.batch.ledger.push(
+      ...ledgerRows({
+        incidentId: id,
+        kind: 'PROBE_DEGRADED',
+        accountId: null,
+        contact: null,
+        admins: this.deps.admins(),
+        sendAfter: new Date(now),
+      }),
+    );
     this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'OPENED' }));
   }
 
@@ -364,7 +484,16 @@ export class Engine {
     if (!id) return;
     this.probeIncidentId = null;
     this.batch.resolved.push({ id, at: new Date(now), reason: 'RECOVERED' });
-    this.batch.ledger.push(...ledgerRows({ incidentId: id, kind: 'PROBE_RECOVERED', accountId: null, contact: null, admins: this.deps.admins(), sendAfter: new Date(now) }));
+    this.batch.ledger.push(
+      ...ledgerRows({
+        incidentId: id,
+        kind: 'PROBE_RECOVERED',
+        accountId: null,
+        contact: null,
+        admins: this.deps.admins(),
+        sendAfter: new Date(now),
+      }),
+    );
     this.afterCommit.push(() => this.deps.events.incident({ incidentId: id, accountId: null, change: 'RESOLVED' }));
   }
 
@@ -407,8 +536,15 @@ export class Engine {
     for (const p of cur.ports) if (!fresh.ports.includes(p) || fresh.state.paused) this.runs.end(cur.id, p);
     for (const p of added) if (!persisted.has(p)) this.persistPort(cur, p);
     Object.assign(cur, {
-      host: fresh.host, ports: fresh.ports, intervalMs: fresh.intervalMs, retryIntervalMs: fresh.retryIntervalMs,
-      timeoutMs: fresh.timeoutMs, policy: fresh.policy, contact: fresh.contact, checks: fresh.checks, allowPrivate: fresh.allowPrivate,
+      host: fresh.host,
+      ports: fresh.ports,
+      intervalMs: fresh.intervalMs,
+      retryIntervalMs: fresh.retryIntervalMs,
+      timeoutMs: fresh.timeoutMs,
+      policy: fresh.policy,
+      contact: fresh.contact,
+      checks: fresh.checks,
+      allowPrivate: fresh.allowPrivate,
     });
     this.sendWhenDecided(cur, now);
     return added;

@@ -2,8 +2,15 @@
 // flap policy, the persisted flap window of a port, and what an incident records about its
 // flapping ports (the figures its messages quote: "port 22 failed 9 of the last 21 checks").
 import {
-  currentFlap, effectiveFlapPolicy, flapFigures, isFlapping, isIncidentPhase,
-  type FlapFigures, type FlapPolicy, type FlapState, type PortState,
+  currentFlap,
+  effectiveFlapPolicy,
+  flapFigures,
+  isFlapping,
+  isIncidentPhase,
+  type FlapFigures,
+  type FlapPolicy,
+  type FlapState,
+  type PortState,
 } from '../../alerting/index.ts';
 import type { PortFlapStatus } from '../events.ts';
 import type { MonitorDefaults } from '../settings.ts';
@@ -51,7 +58,9 @@ export function flapColumns(s: PortState): FlapColumns {
 export function restoreFlap(row: FlapColumns): { flap?: FlapState } {
   if (row.flapHistory === '' && !row.flapping) return {};
   const history = /^[01]*$/.test(row.flapHistory) ? row.flapHistory : '';
-  return { flap: { history, flapping: row.flapping, since: row.flapping ? (row.flappingSince?.getTime() ?? null) : null } };
+  return {
+    flap: { history, flapping: row.flapping, since: row.flapping ? (row.flappingSince?.getTime() ?? null) : null },
+  };
 }
 
 function isEntry(v: unknown): v is IncidentFlap {
@@ -66,7 +75,13 @@ export function restoreIncidentFlap(json: unknown): IncidentFlap[] {
 }
 
 export function flapEntry(port: number, figures: FlapFigures, at: number): IncidentFlap {
-  return { port, checks: figures.checks, failed: figures.failed, changes: figures.changes, at: new Date(at).toISOString() };
+  return {
+    port,
+    checks: figures.checks,
+    failed: figures.failed,
+    changes: figures.changes,
+    at: new Date(at).toISOString(),
+  };
 }
 
 /** Adds (or keeps the first) entry per port, sorted by port. */
@@ -76,7 +91,11 @@ export function mergeFlap(list: readonly IncidentFlap[], entry: IncidentFlap): I
 }
 
 /** Entries for the ports of a new incident that are flapping now. */
-export function flapEntriesOf(ports: readonly number[], states: Readonly<Record<number, PortState>>, at: number): IncidentFlap[] {
+export function flapEntriesOf(
+  ports: readonly number[],
+  states: Readonly<Record<number, PortState>>,
+  at: number,
+): IncidentFlap[] {
   const out: IncidentFlap[] = [];
   for (const p of ports) {
     const s = states[p];
@@ -86,11 +105,16 @@ export function flapEntriesOf(ports: readonly number[], states: Readonly<Record<
 }
 
 /** The message an opening incident sends: FLAPPING when every port only flaps, else DOWN. */
-export function openingKind(ports: readonly number[], states: Readonly<Record<number, PortState>>): 'FLAPPING' | 'DOWN' {
-  const allFlapOnly = ports.length > 0 && ports.every((p) => {
-    const s = states[p];
-    return s !== undefined && isFlapping(s) && !isIncidentPhase(s.phase);
-  });
+export function openingKind(
+  ports: readonly number[],
+  states: Readonly<Record<number, PortState>>,
+): 'FLAPPING' | 'DOWN' {
+  const allFlapOnly =
+    ports.length > 0 &&
+    ports.every((p) => {
+      const s = states[p];
+      return s !== undefined && isFlapping(s) && !isIncidentPhase(s.phase);
+    });
   return allFlapOnly ? 'FLAPPING' : 'DOWN';
 }
 

@@ -53,7 +53,16 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
   const ttlMs = opts.ttlMs ?? 15_000;
   const ttlSec = ttlMs / 1000;
   const renewMs = opts.renewMs ?? 5_000;
-  const node = opts.node ?? createNodeRegistry({ prisma, nodeId, probing: true, deadAfterMs: ttlMs, heartbeatMs: renewMs, ...(opts.log ? { log: opts.log } : {}) });
+  const node =
+    opts.node ??
+    createNodeRegistry({
+      prisma,
+      nodeId,
+      probing: true,
+      deadAfterMs: ttlMs,
+      heartbeatMs: renewMs,
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   const owned = new Set<number>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -64,7 +73,8 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
   let seeded = false;
   let joined = false;
 
-  const tell = () => announce(prisma, nodeId).catch((err: unknown) => opts.log?.('debug', 'cluster announce failed', { err }));
+  const tell = () =>
+    announce(prisma, nodeId).catch((err: unknown) => opts.log?.('debug', 'cluster announce failed', { err }));
 
   async function round() {
     if (!seeded) {
@@ -98,7 +108,10 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
     let changed = false;
     if (keptSet.size > fair) {
       // give the excess back: stop probing it and write its state first, then free the leases
-      const released = [...keptSet].sort((a, b) => b - a).slice(0, keptSet.size - fair).sort((a, b) => a - b);
+      const released = [...keptSet]
+        .sort((a, b) => b - a)
+        .slice(0, keptSet.size - fair)
+        .sort((a, b) => a - b);
       const mine = released.filter((s) => owned.has(s));
       for (const s of mine) owned.delete(s);
       for (const s of released) keptSet.delete(s);
@@ -147,7 +160,12 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
       .catch((err: unknown) => {
         failed += 1;
         // keep probing what we hold: nobody is proven to hold it instead
-        if (failed === 1 || failed % 20 === 0) opts.log?.('warn', 'probe lease round failed; keeping the shards held', { err, owned: owned.size, failures: failed });
+        if (failed === 1 || failed % 20 === 0)
+          opts.log?.('warn', 'probe lease round failed; keeping the shards held', {
+            err,
+            owned: owned.size,
+            failures: failed,
+          });
       })
       .finally(() => {
         running = undefined;
@@ -193,7 +211,10 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
       }
       if (written) {
         await prisma
-          .$executeRawUnsafe(`UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = $1`, nodeId)
+          .$executeRawUnsafe(
+            `UPDATE "ProbeLease" SET "holder" = '', "expiresAt" = ${UTC_NOW} - interval '1 second' WHERE "holder" = $1`,
+            nodeId,
+          )
           .catch(() => {});
         await tell();
       }

@@ -1,7 +1,13 @@
 // Which notification ledger rows an incident event creates (pure). One row per recipient
 // and channel; a switched-off mail/SMS channel or Slack/Telegram/webhook destination still gets a
 // row with status NO, as the seed's log shows. AlimTalk rows exist only for recipients who chose it.
-import type { Channel, Language, NotificationKind, NotificationStatus, RecipientRole } from '../../generated/prisma/enums.ts';
+import type {
+  Channel,
+  Language,
+  NotificationKind,
+  NotificationStatus,
+  RecipientRole,
+} from '../../generated/prisma/enums.ts';
 import type { Contact } from './model.ts';
 
 /** A Slack / Telegram / webhook destination of a contact's account or of an admin recipient. */
@@ -50,21 +56,39 @@ export interface LedgerInput {
   sendAfter: Date;
 }
 
-const CHANNEL_NAME: Record<Channel, string> = { EMAIL: 'mail', SMS: 'SMS', ALIMTALK: 'AlimTalk', SLACK: 'Slack', TELEGRAM: 'Telegram', WEBHOOK: 'webhook' };
+const CHANNEL_NAME: Record<Channel, string> = {
+  EMAIL: 'mail',
+  SMS: 'SMS',
+  ALIMTALK: 'AlimTalk',
+  SLACK: 'Slack',
+  TELEGRAM: 'Telegram',
+  WEBHOOK: 'webhook',
+};
 
 /** Detail of a switched-off SMS row whose recipient gets AlimTalk: the row becomes the fallback when AlimTalk fails. */
-export const SMS_OFF_FALLBACK = 'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)';
+export const SMS_OFF_FALLBACK =
+  'not sent: SMS is switched off (it is sent only as the fallback when KakaoTalk AlimTalk fails)';
 
 // The NO reasons say whose switch it was: the monitor's switches govern its contact only.
-export const CONTACT_MAIL_OFF = "not sent: mail to the contact is switched off on this monitor";
-export const CONTACT_SMS_OFF = "not sent: SMS to the contact is switched off on this monitor";
-export const ADMIN_MAIL_OFF = "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
-export const ADMIN_SMS_OFF = "not sent: SMS is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+export const CONTACT_MAIL_OFF = 'not sent: mail to the contact is switched off on this monitor';
+export const CONTACT_SMS_OFF = 'not sent: SMS to the contact is switched off on this monitor';
+export const ADMIN_MAIL_OFF =
+  "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
+export const ADMIN_SMS_OFF =
+  "not sent: SMS is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)";
 
 export function ledgerRows(input: LedgerInput): LedgerRow[] {
   const rows: LedgerRow[] = [];
   const base = { incidentId: input.incidentId, kind: input.kind, seq: 0, nextAttemptAt: input.sendAfter };
-  const add = (channel: Channel, recipient: string, role: RecipientRole, language: Language, enabled: boolean, offDetail: string, endpointId: string | null = null) => {
+  const add = (
+    channel: Channel,
+    recipient: string,
+    role: RecipientRole,
+    language: Language,
+    enabled: boolean,
+    offDetail: string,
+    endpointId: string | null = null,
+  ) => {
     if (rows.some((r) => r.channel === channel && r.recipient === recipient)) return; // same person twice: one message
     rows.push({
       ...(endpointId ? { endpointId } : {}),
@@ -80,7 +104,16 @@ export function ledgerRows(input: LedgerInput): LedgerRow[] {
   };
   const c = input.contact;
   const addEndpoints = (list: EndpointInfo[] | undefined, role: RecipientRole, language: Language, whose: string) => {
-    for (const e of list ?? []) add(e.channel, e.recipient, role, language, e.enabled, `not sent: this ${CHANNEL_NAME[e.channel]} destination is switched off for ${whose}`, e.id);
+    for (const e of list ?? [])
+      add(
+        e.channel,
+        e.recipient,
+        role,
+        language,
+        e.enabled,
+        `not sent: this ${CHANNEL_NAME[e.channel]} destination is switched off for ${whose}`,
+        e.id,
+      );
   };
   if (c) {
     add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, CONTACT_MAIL_OFF);

@@ -1,5 +1,10 @@
 // What the probe runtime keeps in memory per monitor, and how it is built from database rows.
-import type { FlapMonitorPolicy, MaintenanceWindow, MonitorAlertState, PortState as AlertPortState } from '../../alerting/index.ts';
+import type {
+  FlapMonitorPolicy,
+  MaintenanceWindow,
+  MonitorAlertState,
+  PortState as AlertPortState,
+} from '../../alerting/index.ts';
 import { countsAsDown, initialHostState } from '../../alerting/index.ts';
 import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from './flapping.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -71,7 +76,13 @@ export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindo
     if (w.kind === 'ONE_OFF' && w.startsAt && w.endsAt) {
       out.push({ kind: 'once', startsAt: w.startsAt.getTime(), endsAt: w.endsAt.getTime() });
     } else if (w.kind === 'WEEKLY' && w.weekday != null && w.startMinute != null && w.durationMin != null) {
-      out.push({ kind: 'weekly', days: [w.weekday], startMinute: w.startMinute, durationMinutes: w.durationMin, timeZone: w.timeZone });
+      out.push({
+        kind: 'weekly',
+        days: [w.weekday],
+        startMinute: w.startMinute,
+        durationMinutes: w.durationMin,
+        timeZone: w.timeZone,
+      });
     }
   }
   return out;

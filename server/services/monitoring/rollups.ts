@@ -16,7 +16,19 @@ export class RollupBuffer {
     const key = `${monitorId}:${port}:${hour}`;
     let r = this.rows.get(key);
     if (!r) {
-      r = { monitorId, port, hour: new Date(hour), checks: 0, failures: 0, latencySumMs: 0, latencyCount: 0, latencyMinMs: null, latencyMaxMs: null, downSeconds: 0, flapSeconds: 0 };
+      r = {
+        monitorId,
+        port,
+        hour: new Date(hour),
+        checks: 0,
+        failures: 0,
+        latencySumMs: 0,
+        latencyCount: 0,
+        latencyMinMs: null,
+        latencyMaxMs: null,
+        downSeconds: 0,
+        flapSeconds: 0,
+      };
       this.rows.set(key, r);
     }
     r.checks += 1;
@@ -70,8 +82,18 @@ export class RollupBuffer {
       cur.failures += r.failures;
       cur.latencySumMs += r.latencySumMs;
       cur.latencyCount += r.latencyCount;
-      cur.latencyMinMs = cur.latencyMinMs === null ? r.latencyMinMs : r.latencyMinMs === null ? cur.latencyMinMs : Math.min(cur.latencyMinMs, r.latencyMinMs);
-      cur.latencyMaxMs = cur.latencyMaxMs === null ? r.latencyMaxMs : r.latencyMaxMs === null ? cur.latencyMaxMs : Math.max(cur.latencyMaxMs, r.latencyMaxMs);
+      cur.latencyMinMs =
+        cur.latencyMinMs === null
+          ? r.latencyMinMs
+          : r.latencyMinMs === null
+            ? cur.latencyMinMs
+            : Math.min(cur.latencyMinMs, r.latencyMinMs);
+      cur.latencyMaxMs =
+        cur.latencyMaxMs === null
+          ? r.latencyMaxMs
+          : r.latencyMaxMs === null
+            ? cur.latencyMaxMs
+            : Math.max(cur.latencyMaxMs, r.latencyMaxMs);
       cur.downSeconds += r.downSeconds;
       cur.flapSeconds += r.flapSeconds;
     }

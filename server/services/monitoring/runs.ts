@@ -43,7 +43,8 @@ export interface FailedCheck {
   maintenance: boolean;
 }
 
-export const runKey = (r: Pick<RunRow, 'monitorId' | 'port' | 'firstAt'>) => `${r.monitorId}:${r.port}:${r.firstAt.getTime()}`;
+export const runKey = (r: Pick<RunRow, 'monitorId' | 'port' | 'firstAt'>) =>
+  `${r.monitorId}:${r.port}:${r.firstAt.getTime()}`;
 
 function continues(run: RunRow, f: FailedCheck): boolean {
   return (
@@ -78,8 +79,18 @@ export class RunTracker {
       return cur;
     }
     const run: RunRow = {
-      monitorId: f.monitorId, port: f.port, firstAt: new Date(f.at), lastAt: new Date(f.at), count: 1, slots: [1],
-      code: f.code, message: f.message, latencyMs: f.latencyMs, incidentId: f.incidentId, flapping: f.flapping, maintenance: f.maintenance,
+      monitorId: f.monitorId,
+      port: f.port,
+      firstAt: new Date(f.at),
+      lastAt: new Date(f.at),
+      count: 1,
+      slots: [1],
+      code: f.code,
+      message: f.message,
+      latencyMs: f.latencyMs,
+      incidentId: f.incidentId,
+      flapping: f.flapping,
+      maintenance: f.maintenance,
     };
     this.open.set(key, run);
     return run;

@@ -6,7 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../../alerting/index.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
-import { createScheduler, runCheck, type CheckSpec, type Clock, type ProbeResult, type ScheduledTarget, type SchedulerCheck } from '../../probe/index.ts';
+import {
+  createScheduler,
+  runCheck,
+  type CheckSpec,
+  type Clock,
+  type ProbeResult,
+  type ScheduledTarget,
+  type SchedulerCheck,
+} from '../../probe/index.ts';
 import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
 import { ADDRESS_REFUSED_CODE, probeRefusal } from '../ip-policy.ts';
@@ -108,11 +116,17 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   const check: SchedulerCheck<Target> = (t, o) => {
     const m = t.monitorId === null ? undefined : engine.monitors.get(t.monitorId);
     const refusal = m ? probeRefusal(t.host, m.allowPrivate ?? false) : null;
-    if (refusal) return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
+    if (refusal)
+      return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
     return connect(t, o);
   };
 
-  const certs = new CertTracker({ prisma, log, ...(clock ? { now: () => clock.now() } : {}), ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}) });
+  const certs = new CertTracker({
+    prisma,
+    log,
+    ...(clock ? { now: () => clock.now() } : {}),
+    ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}),
+  });
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
     check,
@@ -146,7 +160,16 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         scheduler.remove(key);
         continue;
       }
-      scheduler.upsert({ key, monitorId: m.id, host: m.host, port, intervalMs: m.intervalMs, retryIntervalMs: m.retryIntervalMs, timeoutMs: m.timeoutMs, check: m.checks?.get(port) });
+      scheduler.upsert({
+        key,
+        monitorId: m.id,
+        host: m.host,
+        port,
+        intervalMs: m.intervalMs,
+        retryIntervalMs: m.retryIntervalMs,
+        timeoutMs: m.timeoutMs,
+        check: m.checks?.get(port),
+      });
       if (wantsFastRetry(s)) scheduler.setRetryMode(key, true);
     }
   }
@@ -179,7 +202,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         schedule(fresh);
         // a monitor just registered shows a status at once instead of waiting for its phase
         // (not on bulk loads: a restart or a taken-over shard must not turn into a burst)
-        if (checkNewNow) for (const p of fresh.ports) if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
+        if (checkNewNow)
+          for (const p of fresh.ports)
+            if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
         continue;
       }
       const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
@@ -204,9 +229,17 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       const rows = await loadMonitors(prisma, shards);
       applyRows(rows);
       // every port whose slot passed since its last recorded check is checked now
-      const late = catchUpKeys(rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []), now());
+      const late = catchUpKeys(
+        rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
+        now(),
+      );
       for (const key of late) scheduler.runNow(key);
-      log('info', 'probe shards taken', { nodeId, shards: shards.length, monitors: engine.monitors.size, checkedAtOnce: late.length });
+      log('info', 'probe shards taken', {
+        nodeId,
+        shards: shards.length,
+        monitors: engine.monitors.size,
+        checkedAtOnce: late.length,
+      });
     },
     onLose: async (shards) => {
       const lost = new Set(shards);
@@ -239,7 +272,12 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         if (batch.dueNow.length > 0 || batch.ledger.some((l) => l.status === 'QUEUED')) opts.onNotificationsQueued?.();
       } catch (err) {
         flushFailures += 1;
-        if (flushFailures === 1 || flushFailures % 20 === 0) log('warn', 'probe writes failed; kept for retry', { err, pending: batchSize(batch), attempts: flushFailures });
+        if (flushFailures === 1 || flushFailures % 20 === 0)
+          log('warn', 'probe writes failed; kept for retry', {
+            err,
+            pending: batchSize(batch),
+            attempts: flushFailures,
+          });
         engine.batch = mergeBatch(batch, engine.batch);
         engine.afterCommit = [...afterCommit, ...engine.afterCommit];
         const excess = engine.batch.runs.size - 500_000;
@@ -258,7 +296,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   async function flushNow(): Promise<void> {
     await flushing;
     await flush();
-    if (flushFailures > 0) throw new Error(`probe writes pending (${batchSize(engine.batch)} rows): the database did not take them`);
+    if (flushFailures > 0)
+      throw new Error(`probe writes pending (${batchSize(engine.batch)} rows): the database did not take them`);
   }
 
   async function flushRollups() {
@@ -281,7 +320,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
     lastResync = started;
     const fixed = reconcileIncidents(engine, await loadOpenIncidents(prisma), { events, admins, now: now() });
-    if (fixed.resolved.length || fixed.adopted.length) log('warn', 'incidents reconciled with the ports\' state', { nodeId, ...fixed });
+    if (fixed.resolved.length || fixed.adopted.length)
+      log('warn', "incidents reconciled with the ports' state", { nodeId, ...fixed });
   }
 
   // admin recipients and defaults take effect at once: changes made in this process are applied
@@ -307,14 +347,27 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   return {
     async start() {
       stopSettings = events.onSettingsChanged((e) =>
-        onSettingsChanged(e).catch((err: unknown) => log('warn', 'settings reload failed (the resync loop will retry)', { err, what: e.what })),
+        onSettingsChanged(e).catch((err: unknown) =>
+          log('warn', 'settings reload failed (the resync loop will retry)', { err, what: e.what }),
+        ),
       );
       await refreshReferenceData();
-      const open = await prisma.incident.findFirst({ where: { kind: 'PROBE_DEGRADED', resolvedAt: null }, select: { id: true } });
+      const open = await prisma.incident.findFirst({
+        where: { kind: 'PROBE_DEGRADED', resolvedAt: null },
+        select: { id: true },
+      });
       engine.probeIncidentId = open?.id ?? null;
       lastResync = new Date(now() - 2_000);
       for (const c of opts.canaries ?? []) {
-        scheduler.upsert({ key: `canary:${c.host}:${c.port}`, monitorId: null, host: c.host, port: c.port, intervalMs: 10_000, retryIntervalMs: 10_000, timeoutMs: 3_000 });
+        scheduler.upsert({
+          key: `canary:${c.host}:${c.port}`,
+          monitorId: null,
+          host: c.host,
+          port: c.port,
+          intervalMs: 10_000,
+          retryIntervalMs: 10_000,
+          timeoutMs: 3_000,
+        });
       }
       // running before the first shards arrive, so their catch-up checks are not re-planned away
       scheduler.start();
@@ -345,7 +398,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       void (async () => {
         defaults ??= await getMonitorDefaults(prisma);
         applyRows(await loadMonitors(prisma, leases.owned(), { ids: [monitorId], includeDeleted: true }), true);
-      })().catch((err: unknown) => log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }));
+      })().catch((err: unknown) =>
+        log('warn', 'monitor reload failed (the resync loop will retry)', { err, monitorId }),
+      );
     },
     pendingRollups(monitorIds) {
       return engine.rollups.pending(new Set(monitorIds));
@@ -363,9 +418,19 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     stats() {
       const s = scheduler.stats();
       return {
-        monitors: engine.monitors.size, targets: s.targets, ownedShards: leases.owned().length, checksDone: s.checksDone,
-        inFlight: s.inFlight, queued: s.queued, lateness: s.lateness, dbRowsWritten, rollupRowsWritten, dbStatements,
-        pendingWrites: batchSize(engine.batch), lastFlushOkAt, degraded: engine.guard.degraded,
+        monitors: engine.monitors.size,
+        targets: s.targets,
+        ownedShards: leases.owned().length,
+        checksDone: s.checksDone,
+        inFlight: s.inFlight,
+        queued: s.queued,
+        lateness: s.lateness,
+        dbRowsWritten,
+        rollupRowsWritten,
+        dbStatements,
+        pendingWrites: batchSize(engine.batch),
+        lastFlushOkAt,
+        degraded: engine.guard.degraded,
       };
     },
     healthy() {

@@ -55,10 +55,28 @@ export interface Batch {
   portStates: Map<string, PortStateRow>;
 }
 
-export const emptyBatch = (): Batch => ({ opened: [], portsChanged: new Map(), flapChanged: new Map(), resolved: [], ledger: [], dueNow: [], runs: new Map(), portStates: new Map() });
+export const emptyBatch = (): Batch => ({
+  opened: [],
+  portsChanged: new Map(),
+  flapChanged: new Map(),
+  resolved: [],
+  ledger: [],
+  dueNow: [],
+  runs: new Map(),
+  portStates: new Map(),
+});
 
 export function batchSize(b: Batch): number {
-  return b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length + b.ledger.length + b.dueNow.length + b.runs.size + b.portStates.size;
+  return (
+    b.opened.length +
+    b.portsChanged.size +
+    b.flapChanged.size +
+    b.resolved.length +
+    b.ledger.length +
+    b.dueNow.length +
+    b.runs.size +
+    b.portStates.size
+  );
 }
 
 /** Appends `later` to `earlier` (a failed flush is retried together with what came since). */
@@ -87,7 +105,9 @@ type Tx = Prisma.TransactionClient;
 
 function portStateSql(rows: PortStateRow[]) {
   const values = rows.map(
-    (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.phase}::"PortPhase", ${r.consecutiveFailures}, ${r.consecutiveSuccesses},
+    (
+      r,
+    ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.phase}::"PortPhase", ${r.consecutiveFailures}, ${r.consecutiveSuccesses},
       ${r.since}, ${r.lastCheckAt}, ${r.lastOk}, ${r.lastLatencyMs}, ${r.lastErrorCode}, ${r.lastErrorMessage},
       ${r.flapHistory}, ${r.flapping}, ${r.flappingSince}, now())`,
   );
@@ -105,7 +125,9 @@ function portStateSql(rows: PortStateRow[]) {
 /** Upserts runs with their absolute state; a stale state never overwrites a newer one. */
 function runSql(rows: RunRow[], incidents: Set<string>) {
   const values = rows.map(
-    (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.firstAt}, ${r.lastAt}, ${r.count}, ${r.slots}::smallint[], ${r.code}, ${r.message},
+    (
+      r,
+    ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.firstAt}, ${r.lastAt}, ${r.count}, ${r.slots}::smallint[], ${r.code}, ${r.message},
       ${r.latencyMs}, ${r.flapping}, ${r.maintenance}, ${r.incidentId && incidents.has(r.incidentId) ? r.incidentId : null})`,
   );
   return Prisma.sql`INSERT INTO "FailureRun" ("monitorId","port","firstAt","lastAt","count","slots","code","message","latencyMs",
@@ -128,19 +150,30 @@ async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
       data: b.opened.map(({ flapFigures, ...o }) => ({
         ...o,
         openMonitorId: o.kind === 'HOST_DOWN' ? o.monitorId : null,
-        ...(flapFigures?.length ? { flapping: true, flapFigures: flapFigures as unknown as Prisma.InputJsonValue } : {}),
+        ...(flapFigures?.length
+          ? { flapping: true, flapFigures: flapFigures as unknown as Prisma.InputJsonValue }
+          : {}),
       })),
       skipDuplicates: true,
     });
   }
   for (const [id, ports] of b.portsChanged) await tx.incident.updateMany({ where: { id }, data: { ports } });
   for (const [id, figures] of b.flapChanged) {
-    await tx.incident.updateMany({ where: { id }, data: { flapping: true, flapFigures: figures as unknown as Prisma.InputJsonValue } });
+    await tx.incident.updateMany({
+      where: { id },
+      data: { flapping: true, flapFigures: figures as unknown as Prisma.InputJsonValue },
+    });
   }
   for (const r of b.resolved) {
-    await tx.incident.updateMany({ where: { id: r.id, resolvedAt: null }, data: { resolvedAt: r.at, openMonitorId: null, closeReason: r.reason } });
+    await tx.incident.updateMany({
+      where: { id: r.id, resolvedAt: null },
+      data: { resolvedAt: r.at, openMonitorId: null, closeReason: r.reason },
+    });
   }
-  const referenced = new Set<string>([...b.ledger.map((l) => l.incidentId), ...[...b.runs.values()].flatMap((f) => (f.incidentId ? [f.incidentId] : []))]);
+  const referenced = new Set<string>([
+    ...b.ledger.map((l) => l.incidentId),
+    ...[...b.runs.values()].flatMap((f) => (f.incidentId ? [f.incidentId] : [])),
+  ]);
   if (referenced.size === 0) return referenced;
   const found = await tx.incident.findMany({ where: { id: { in: [...referenced] } }, select: { id: true } });
   return new Set(found.map((f) => f.id));
@@ -190,10 +223,13 @@ export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Pro
   let n = 0;
   for (const part of chunks(rows, 1000)) {
     const values = part.map(
-      (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.hour}, ${r.checks}, ${r.failures}, ${r.latencySumMs}, ${r.latencyCount},
+      (
+        r,
+      ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.hour}, ${r.checks}, ${r.failures}, ${r.latencySumMs}, ${r.latencyCount},
         ${r.latencyMinMs}, ${r.latencyMaxMs}, ${r.downSeconds}, ${r.flapSeconds})`,
     );
-    n += await prisma.$executeRaw`INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs",
+    n +=
+      await prisma.$executeRaw`INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs",
         "latencyCount","latencyMinMs","latencyMaxMs","downSeconds","flapSeconds")
       VALUES ${Prisma.join(values)}
       ON CONFLICT ("monitorId","port","hour") DO UPDATE SET
@@ -224,7 +260,10 @@ export async function loadMonitors(
     SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard FROM "Monitor" WHERE ${Prisma.join(conds, ' AND ')}`;
   const shardOf = new Map(idRows.map((r) => [r.id, r.shard]));
   const out: { row: MonitorRow; shard: number }[] = [];
-  for (const part of chunks(idRows.map((r) => r.id), 2000)) {
+  for (const part of chunks(
+    idRows.map((r) => r.id),
+    2000,
+  )) {
     for (const row of await prisma.monitor.findMany({ where: { id: { in: part } }, include: monitorInclude })) {
       out.push({ row, shard: shardOf.get(row.id) ?? 0 });
     }

@@ -6,20 +6,47 @@ import type { Channel, Notification } from '../../generated/prisma/client.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { isAdmin, type ServiceDeps, type Viewer } from '../types.ts';
 
-export async function queueRecipientTest(deps: ServiceDeps, viewer: Viewer | null, opts: { recipientId: string; channel: Channel }): Promise<Notification> {
+export async function queueRecipientTest(
+  deps: ServiceDeps,
+  viewer: Viewer | null,
+  opts: { recipientId: string; channel: Channel },
+): Promise<Notification> {
   if (!isAdmin(viewer)) throw new ForbiddenError('Only an administrator may do this');
   const r = await deps.prisma.adminRecipient.findUnique({ where: { id: opts.recipientId } });
   if (!r) throw new NotFoundError('Admin recipient');
-  const to = opts.channel === 'EMAIL' ? r.email : opts.channel === 'SMS' || opts.channel === 'ALIMTALK' ? r.phone : null;
+  const to =
+    opts.channel === 'EMAIL' ? r.email : opts.channel === 'SMS' || opts.channel === 'ALIMTALK' ? r.phone : null;
   if (opts.channel !== 'EMAIL' && opts.channel !== 'SMS' && opts.channel !== 'ALIMTALK') {
-    throw ValidationError.field(['channel'], 'Choose EMAIL, SMS or ALIMTALK (destinations have their own test)', 'ONE_OF', { values: 'EMAIL, SMS, ALIMTALK' });
+    throw ValidationError.field(
+      ['channel'],
+      'Choose EMAIL, SMS or ALIMTALK (destinations have their own test)',
+      'ONE_OF',
+      { values: 'EMAIL, SMS, ALIMTALK' },
+    );
   }
-  if (!to) throw ValidationError.field(['channel'], opts.channel === 'EMAIL' ? 'This recipient has no e-mail address' : 'This recipient has no mobile number', 'REQUIRED');
+  if (!to)
+    throw ValidationError.field(
+      ['channel'],
+      opts.channel === 'EMAIL' ? 'This recipient has no e-mail address' : 'This recipient has no mobile number',
+      'REQUIRED',
+    );
   const now = deps.now();
   const row = await deps.prisma.$transaction(async (tx) => {
-    const incident = await tx.incident.create({ data: { kind: 'TEST', host: 'test', ports: [], openedAt: now, resolvedAt: now } });
+    const incident = await tx.incident.create({
+      data: { kind: 'TEST', host: 'test', ports: [], openedAt: now, resolvedAt: now },
+    });
     return tx.notification.create({
-      data: { incidentId: incident.id, kind: 'TEST', channel: opts.channel, recipient: to, recipientRole: 'ADMIN', language: r.language, status: 'QUEUED', nextAttemptAt: now, createdAt: now },
+      data: {
+        incidentId: incident.id,
+        kind: 'TEST',
+        channel: opts.channel,
+        recipient: to,
+        recipientRole: 'ADMIN',
+        language: r.language,
+        status: 'QUEUED',
+        nextAttemptAt: now,
+        createdAt: now,
+      },
     });
   });
   deps.onNotificationsQueued?.();

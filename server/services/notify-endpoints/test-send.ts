@@ -12,7 +12,12 @@ import { renderEmail, renderSms } from '../../notify/render.ts';
 import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { AlertContent, SendOutcome } from '../../notify/types.ts';
 import { buildWebhookEvent } from '../../notify/webhook.ts';
-import { NO_ALIMTALK_DETAIL, NO_TELEGRAM_DETAIL, webhookAddressPolicy, type ExtraChannels } from '../dispatch/channels.ts';
+import {
+  NO_ALIMTALK_DETAIL,
+  NO_TELEGRAM_DETAIL,
+  webhookAddressPolicy,
+  type ExtraChannels,
+} from '../dispatch/channels.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { normalizeMobile } from '../../notify/phone.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
@@ -49,7 +54,13 @@ export interface TestNotifier {
 export function testContent(deps: Pick<ServiceDeps, 'publicUrl' | 'now'>, lang: Language): AlertContent {
   const at = deps.now();
   return {
-    kind: 'DOWN', lang, host: lang === 'ko' ? '테스트' : 'test', ports: [], at, openedAt: at, incidentId: 'test',
+    kind: 'DOWN',
+    lang,
+    host: lang === 'ko' ? '테스트' : 'test',
+    ports: [],
+    at,
+    openedAt: at,
+    incidentId: 'test',
     monitorName: lang === 'ko' ? 'portwatch 테스트 알림' : 'portwatch test notification',
     logUrl: `${deps.publicUrl.replace(/\/+$/, '')}/`,
   };
@@ -60,9 +71,17 @@ const testId = () => `test-${Date.now().toString(36)}`;
 export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNotifier {
   async function target(viewer: Viewer, req: TestRequest): Promise<string> {
     const admin = viewer.role === 'ADMIN';
-    const me = await deps.prisma.account.findUniqueOrThrow({ where: { id: viewer.accountId }, select: { email: true, phone: true } });
+    const me = await deps.prisma.account.findUniqueOrThrow({
+      where: { id: viewer.accountId },
+      select: { email: true, phone: true },
+    });
     const wanted = req.to?.trim() || (req.channel === 'EMAIL' ? me.email : me.phone) || '';
-    if (!wanted) throw ValidationError.field(['input', 'to'], req.channel === 'EMAIL' ? 'Enter an e-mail address' : 'Enter a mobile number', 'REQUIRED');
+    if (!wanted)
+      throw ValidationError.field(
+        ['input', 'to'],
+        req.channel === 'EMAIL' ? 'Enter an e-mail address' : 'Enter a mobile number',
+        'REQUIRED',
+      );
     if (req.channel === 'EMAIL') {
       if (!admin && wanted !== me.email) throw new ForbiddenError('You can test only with your own e-mail address');
       return wanted;
@@ -82,26 +101,59 @@ export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNot
       let recipient = '';
       let outcome: SendOutcome;
       if (req.channel === 'SLACK' || req.channel === 'TELEGRAM' || req.channel === 'WEBHOOK') {
-        if (!req.endpointId) throw ValidationError.field(['input', 'endpoint'], 'Choose the destination to test', 'REQUIRED');
+        if (!req.endpointId)
+          throw ValidationError.field(['input', 'endpoint'], 'Choose the destination to test', 'REQUIRED');
         const e = await findEndpoint(deps, viewer, req.endpointId);
-        if (e.channel !== req.channel) throw ValidationError.field(['input', 'channel'], `That destination is a ${e.channel} destination`, 'CHANNEL_MISMATCH', { channel: e.channel });
+        if (e.channel !== req.channel)
+          throw ValidationError.field(
+            ['input', 'channel'],
+            `That destination is a ${e.channel} destination`,
+            'CHANNEL_MISMATCH',
+            { channel: e.channel },
+          );
         recipient = e.label;
-        if (e.channel === 'SLACK') outcome = ch.extra.slack ? await ch.extra.slack.send({ ledgerId: id, webhookUrl: e.target, message: renderSlack(content) }) : { status: 'NOT_SENT', detail: 'not sent: Slack is switched off on this server' };
-        else if (e.channel === 'TELEGRAM') outcome = ch.extra.telegram ? await ch.extra.telegram.send({ ledgerId: id, chatId: e.target, text: renderTelegram(content) }) : { status: 'NOT_SENT', detail: NO_TELEGRAM_DETAIL };
-        else outcome = ch.extra.webhook
-          ? await ch.extra.webhook.send({ ledgerId: id, url: e.target, secret: e.secret ?? '', event: buildWebhookEvent(id, content, { test: true }), policy: webhookAddressPolicy(e.allowPrivate) })
-          : { status: 'NOT_SENT', detail: 'not sent: webhooks are switched off on this server' };
+        if (e.channel === 'SLACK')
+          outcome = ch.extra.slack
+            ? await ch.extra.slack.send({ ledgerId: id, webhookUrl: e.target, message: renderSlack(content) })
+            : { status: 'NOT_SENT', detail: 'not sent: Slack is switched off on this server' };
+        else if (e.channel === 'TELEGRAM')
+          outcome = ch.extra.telegram
+            ? await ch.extra.telegram.send({ ledgerId: id, chatId: e.target, text: renderTelegram(content) })
+            : { status: 'NOT_SENT', detail: NO_TELEGRAM_DETAIL };
+        else
+          outcome = ch.extra.webhook
+            ? await ch.extra.webhook.send({
+                ledgerId: id,
+                url: e.target,
+                secret: e.secret ?? '',
+                event: buildWebhookEvent(id, content, { test: true }),
+                policy: webhookAddressPolicy(e.allowPrivate),
+              })
+            : { status: 'NOT_SENT', detail: 'not sent: webhooks are switched off on this server' };
       } else {
         recipient = await target(viewer, req);
         if (req.channel === 'EMAIL') {
-          outcome = ch.email ? await ch.email.send({ ledgerId: id, to: recipient, ...renderEmail(content) }) : { status: 'NOT_SENT', detail: 'not sent: no SMTP server configured' };
+          outcome = ch.email
+            ? await ch.email.send({ ledgerId: id, to: recipient, ...renderEmail(content) })
+            : { status: 'NOT_SENT', detail: 'not sent: no SMTP server configured' };
         } else if (req.channel === 'SMS') {
           outcome = await ch.sms.send({ ledgerId: id, to: recipient, text: renderSms(content) });
         } else {
           const code = (await getAlimtalkTemplateCodes(deps.prisma)).DOWN?.[lang]?.trim() ?? '';
-          outcome = !ch.extra.alimtalk ? { status: 'NOT_SENT', detail: NO_ALIMTALK_DETAIL }
-            : !code ? { status: 'FAILED', detail: `no AlimTalk template code registered for DOWN (${lang}): the test uses the DOWN template`, raw: null }
-            : await ch.extra.alimtalk.send({ ledgerId: id, to: recipient, templateCode: code, templateParameter: alimtalkParameters(content) });
+          outcome = !ch.extra.alimtalk
+            ? { status: 'NOT_SENT', detail: NO_ALIMTALK_DETAIL }
+            : !code
+              ? {
+                  status: 'FAILED',
+                  detail: `no AlimTalk template code registered for DOWN (${lang}): the test uses the DOWN template`,
+                  raw: null,
+                }
+              : await ch.extra.alimtalk.send({
+                  ledgerId: id,
+                  to: recipient,
+                  templateCode: code,
+                  templateParameter: alimtalkParameters(content),
+                });
         }
       }
       return { channel: req.channel, recipient, status: outcome.status, detail: outcome.detail };

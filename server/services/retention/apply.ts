@@ -29,7 +29,11 @@ async function deleteRunsBatch(prisma: PrismaClient, before: Date, n: number): P
 }
 
 /** Folds the hourly rows of up to `groups` (monitor, UTC day) pairs before the cutoff into daily rows, in one statement. */
-async function foldBatch(prisma: PrismaClient, before: Date, groups: number): Promise<{ hourly: number; daily: number }> {
+async function foldBatch(
+  prisma: PrismaClient,
+  before: Date,
+  groups: number,
+): Promise<{ hourly: number; daily: number }> {
   const rows = await prisma.$queryRaw<{ hourly: bigint | number; daily: bigint | number }[]>`
     WITH grp AS (
       SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "hour" < ${before} LIMIT ${groups}
@@ -57,7 +61,12 @@ async function foldBatch(prisma: PrismaClient, before: Date, groups: number): Pr
 }
 
 /** Applies the policy as of `now`: returns what it removed. */
-export async function applyRetention(prisma: PrismaClient, policy: RetentionPolicy, now: Date, opts: ApplyOptions = {}): Promise<RetentionResult> {
+export async function applyRetention(
+  prisma: PrismaClient,
+  policy: RetentionPolicy,
+  now: Date,
+  opts: ApplyOptions = {},
+): Promise<RetentionResult> {
   const n = Math.max(10, opts.batchSize ?? 2_000);
   const pause = opts.pause ?? nextTurn;
   const out: RetentionResult = { failureRunsDeleted: 0, hourlyRowsFolded: 0, dailyRowsWritten: 0, batches: 0 };
@@ -97,7 +106,11 @@ export async function tableSizes(prisma: PrismaClient): Promise<TableSize[]> {
     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
     WHERE ns.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> '_prisma_migrations'
     ORDER BY pg_total_relation_size(c.oid) DESC, c.relname`;
-  return rows.map((r) => ({ table: r.table, bytes: Number(r.bytes), rows: r.rows === null ? null : Math.round(Number(r.rows)) }));
+  return rows.map((r) => ({
+    table: r.table,
+    bytes: Number(r.bytes),
+    rows: r.rows === null ? null : Math.round(Number(r.rows)),
+  }));
 }
 
 export interface RetentionPreview {
@@ -110,7 +123,11 @@ export interface RetentionPreview {
 }
 
 /** What the policy would remove if it ran at `now`. */
-export async function previewRetention(prisma: PrismaClient, policy: RetentionPolicy, now: Date): Promise<RetentionPreview> {
+export async function previewRetention(
+  prisma: PrismaClient,
+  policy: RetentionPolicy,
+  now: Date,
+): Promise<RetentionPreview> {
   const runsBefore = cutoff(now, policy.failureRunMonths);
   const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
   const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number }[]>`
@@ -122,7 +139,10 @@ export async function previewRetention(prisma: PrismaClient, policy: RetentionPo
   const per = async (table: 'FailureRun' | 'HourlyRollup') => {
     const t = sizes.get(table);
     if (!t) return 0;
-    const rows = t.rows !== null && t.rows > 0 ? t.rows : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
+    const rows =
+      t.rows !== null && t.rows > 0
+        ? t.rows
+        : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
     return rows > 0 ? t.bytes / rows : 0;
   };
   const runs = Number(counts?.runs ?? 0);
@@ -135,4 +155,3 @@ export async function previewRetention(prisma: PrismaClient, policy: RetentionPo
     bytes: Math.round(runs * (await per('FailureRun')) + hourly * (await per('HourlyRollup'))),
   };
 }
-

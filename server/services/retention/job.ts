@@ -34,7 +34,9 @@ export async function claimRun(prisma: PrismaClient, now: Date): Promise<boolean
 
 export async function lastRetentionRun(prisma: PrismaClient): Promise<LastRun | null> {
   const row = await prisma.setting.findUnique({ where: { key: LAST_RUN } });
-  return row && typeof row.value === 'object' && row.value !== null && 'startedAt' in row.value ? (row.value as unknown as LastRun) : null;
+  return row && typeof row.value === 'object' && row.value !== null && 'startedAt' in row.value
+    ? (row.value as unknown as LastRun)
+    : null;
 }
 
 export function startRetentionJob(opts: RetentionJobOptions): { stop(): Promise<void> } {
@@ -46,7 +48,9 @@ export function startRetentionJob(opts: RetentionJobOptions): { stop(): Promise<
     const at = now();
     if (at.getUTCHours() !== hour || !(await claimRun(opts.prisma, at))) return;
     const started = Date.now();
-    const result = await applyRetention(opts.prisma, await getRetentionPolicy(opts.prisma), at, { stopped: () => stopped });
+    const result = await applyRetention(opts.prisma, await getRetentionPolicy(opts.prisma), at, {
+      stopped: () => stopped,
+    });
     const finished: LastRun = { startedAt: at.toISOString(), finishedAt: now().toISOString(), ...result };
     await opts.prisma.setting.update({ where: { key: LAST_RUN }, data: { value: { ...finished } } });
     opts.log('info', 'retention applied', { ...result, ms: Date.now() - started });

@@ -37,14 +37,21 @@ export function validateRetention(input: Partial<RetentionPolicy>): FieldProblem
     const v = input[key];
     if (v === undefined) continue;
     if (!Number.isInteger(v) || v < RETENTION_LIMITS.minMonths || v > RETENTION_LIMITS.maxMonths) {
-      problems.push({ path: ['input', key], message: `A whole number of months from ${RETENTION_LIMITS.minMonths} to ${RETENTION_LIMITS.maxMonths}` });
+      problems.push({
+        path: ['input', key],
+        message: `A whole number of months from ${RETENTION_LIMITS.minMonths} to ${RETENTION_LIMITS.maxMonths}`,
+      });
     }
   }
   return problems;
 }
 
 /** Admin: changes the policy (fields left out stay); audited. */
-export async function setRetentionPolicy(prisma: PrismaClient, viewer: Viewer | null, input: Partial<RetentionPolicy>): Promise<RetentionPolicy> {
+export async function setRetentionPolicy(
+  prisma: PrismaClient,
+  viewer: Viewer | null,
+  input: Partial<RetentionPolicy>,
+): Promise<RetentionPolicy> {
   if (!isAdminViewer(viewer)) throw new ForbiddenError();
   const problems = validateRetention(input);
   if (problems.length) throw new ValidationError(problems);

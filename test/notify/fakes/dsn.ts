@@ -32,7 +32,9 @@ function fold(v: string, width: number): string {
 export function buildDsn(spec: DsnSpec): string {
   const b = 'DSN-BOUNDARY-7d1f';
   const mta = spec.reportingMta ?? 'mx.example.net';
-  const diag = spec.diagnosticCode ?? `smtp; 550 5.1.1 <${spec.recipient}>: Recipient address rejected: User unknown in virtual mailbox table`;
+  const diag =
+    spec.diagnosticCode ??
+    `smtp; 550 5.1.1 <${spec.recipient}>: Recipient address rejected: User unknown in virtual mailbox table`;
   const lines = [
     `From: Mail Delivery System <MAILER-DAEMON@${mta}>`,
     `To: ${spec.to ?? 'bounces@portwatch.test'}`,
@@ -91,8 +93,19 @@ export function buildDsn(spec: DsnSpec): string {
 }
 
 /** Delivers `raw` to host:port over SMTP with the null reverse-path (MAIL FROM:<>). */
-export async function deliverRaw(opts: { host: string; port: number; raw: string | Buffer; to: string }): Promise<void> {
-  const t = nodemailer.createTransport({ host: opts.host, port: opts.port, secure: false, ignoreTLS: true, connectionTimeout: 3000 });
+export async function deliverRaw(opts: {
+  host: string;
+  port: number;
+  raw: string | Buffer;
+  to: string;
+}): Promise<void> {
+  const t = nodemailer.createTransport({
+    host: opts.host,
+    port: opts.port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 3000,
+  });
   try {
     await t.sendMail({ envelope: { from: '', to: opts.to }, raw: opts.raw });
   } finally {
@@ -116,6 +129,11 @@ export async function bounceReceived(
     to: mail.mailFrom,
     ...spec,
   });
-  await deliverRaw({ host: target.host ?? '127.0.0.1', port: target.port, raw, to: mail.mailFrom || 'bounces@portwatch.test' });
+  await deliverRaw({
+    host: target.host ?? '127.0.0.1',
+    port: target.port,
+    raw,
+    to: mail.mailFrom || 'bounces@portwatch.test',
+  });
   return raw;
 }

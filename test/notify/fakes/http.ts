@@ -60,7 +60,12 @@ export async function startWebhookReceiver(
   let base = '';
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const call: WebhookCall = { method: req.method ?? 'GET', url: base + (req.url ?? '/'), headers: flatHeaders(req), rawBody: await readBody(req) };
+      const call: WebhookCall = {
+        method: req.method ?? 'GET',
+        url: base + (req.url ?? '/'),
+        headers: flatHeaders(req),
+        rawBody: await readBody(req),
+      };
       calls.push(call);
       try {
         const out = await handle(call);

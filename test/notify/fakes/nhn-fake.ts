@@ -21,7 +21,12 @@ export interface NhnSendBody {
   body: string;
   sendNo: string;
   senderGroupingKey?: string;
-  recipientList: { recipientNo?: string; internationalRecipientNo?: string; countryCode?: string; recipientGroupingKey?: string }[];
+  recipientList: {
+    recipientNo?: string;
+    internationalRecipientNo?: string;
+    countryCode?: string;
+    recipientGroupingKey?: string;
+  }[];
 }
 
 export interface NhnReceived {
@@ -91,7 +96,9 @@ export async function startNhnFake(opts: NhnFakeOptions = {}): Promise<NhnFake> 
       const raw = await readBody(req);
       const m = /^\/sms\/v3\.0\/appKeys\/([^/]+)\/sender\/(sms|mms)$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !m) {
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end(json({ isSuccessful: false, resultCode: -9998, resultMessage: 'Not exist API.' }));
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(json({ isSuccessful: false, resultCode: -9998, resultMessage: 'Not exist API.' }));
         return;
       }
       const headers = flatHeaders(req);
@@ -99,10 +106,20 @@ export async function startNhnFake(opts: NhnFakeOptions = {}): Promise<NhnFake> 
       try {
         body = JSON.parse(raw) as NhnSendBody;
       } catch {
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(json({ isSuccessful: false, resultCode: -9997, resultMessage: 'Invalid API parameters.' }));
+        res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(json({ isSuccessful: false, resultCode: -9997, resultMessage: 'Invalid API parameters.' }));
         return;
       }
-      const entry: NhnReceived = { type: m[2] as 'sms' | 'mms', appKey: decodeURIComponent(m[1] ?? ''), secretKey: headers['x-secret-key'], contentType: headers['content-type'], body, requestId: null, recipientSeq: null };
+      const entry: NhnReceived = {
+        type: m[2] as 'sms' | 'mms',
+        appKey: decodeURIComponent(m[1] ?? ''),
+        secretKey: headers['x-secret-key'],
+        contentType: headers['content-type'],
+        body,
+        requestId: null,
+        recipientSeq: null,
+      };
       received.push(entry);
       const b = queue.shift() ?? persistent;
       if (b.kind === 'hang') return; // leave the request open
@@ -111,11 +128,19 @@ export async function startNhnFake(opts: NhnFakeOptions = {}): Promise<NhnFake> 
         return;
       }
       if (entry.appKey !== appKey || entry.secretKey !== secretKey) {
-        res.writeHead(401, { 'Content-Type': 'application/json' }).end(json({ isSuccessful: false, resultCode: -1000, resultMessage: 'Invalid appKey or secretKey.' }));
+        res
+          .writeHead(401, { 'Content-Type': 'application/json' })
+          .end(json({ isSuccessful: false, resultCode: -1000, resultMessage: 'Invalid appKey or secretKey.' }));
         return;
       }
       if (b.kind === 'headerFailure') {
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(json({ isSuccessful: false, resultCode: b.resultCode ?? -2019, resultMessage: b.resultMessage ?? 'RecipientNo is invalid.' }));
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+          json({
+            isSuccessful: false,
+            resultCode: b.resultCode ?? -2019,
+            resultMessage: b.resultMessage ?? 'RecipientNo is invalid.',
+          }),
+        );
         return;
       }
       const requestId = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomBytes(6).toString('base64url')}0`;
@@ -132,9 +157,14 @@ export async function startNhnFake(opts: NhnFakeOptions = {}): Promise<NhnFake> 
       });
       entry.requestId = requestId;
       entry.recipientSeq = sendResultList[0]?.recipientSeq ?? null;
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' }).end(
-        json({ isSuccessful: true, resultCode: 0, resultMessage: 'SUCCESS' }, { requestId, statusCode: '2', senderGroupingKey: body.senderGroupingKey ?? null, sendResultList }),
-      );
+      res
+        .writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' })
+        .end(
+          json(
+            { isSuccessful: true, resultCode: 0, resultMessage: 'SUCCESS' },
+            { requestId, statusCode: '2', senderGroupingKey: body.senderGroupingKey ?? null, sendResultList },
+          ),
+        );
     })();
   });
   const port = await listen(server);
@@ -165,11 +195,14 @@ export async function startNhnFake(opts: NhnFakeOptions = {}): Promise<NhnFake> 
             senderGroupingKey: last?.body.senderGroupingKey ?? null,
             resultCode: spec.resultCode ?? '1000',
             messageCount: 1,
-            _links: { self: { href: `http://127.0.0.1:${port}/sms/v3.0/appKeys/${appKey}/sender/sms/${last?.requestId ?? ''}` } },
+            _links: {
+              self: { href: `http://127.0.0.1:${port}/sms/v3.0/appKeys/${appKey}/sender/sms/${last?.requestId ?? ''}` },
+            },
           },
         ],
       });
-    const sign = (secret: string) => (mode === 'static' ? secret : createHmac('sha256', secret).update(body, 'utf8').digest('base64'));
+    const sign = (secret: string) =>
+      mode === 'static' ? secret : createHmac('sha256', secret).update(body, 'utf8').digest('base64');
     const sig = spec.signature ?? 'valid';
     const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8' };
     if (sig === 'valid') headers['X-Toast-Webhook-Signature'] = sign(webhookSecret);

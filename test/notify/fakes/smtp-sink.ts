@@ -48,7 +48,15 @@ export interface SmtpSink {
   /** smtp://127.0.0.1:PORT */
   url: string;
   /** Options for nodemailer.createTransport: plain SMTP, no STARTTLS, short timeouts. */
-  transportOptions: { host: string; port: number; secure: false; ignoreTLS: true; connectionTimeout: number; greetingTimeout: number; socketTimeout: number };
+  transportOptions: {
+    host: string;
+    port: number;
+    secure: false;
+    ignoreTLS: true;
+    connectionTimeout: number;
+    greetingTimeout: number;
+    socketTimeout: number;
+  };
   received: ReceivedMail[];
   setBehaviour(b: SmtpSinkBehaviour): void;
   /** Resolves once `count` messages have been received (rejects after timeoutMs). */
@@ -101,7 +109,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           const env = session.envelope;
           received.push({
             mailFrom: env.mailFrom ? env.mailFrom.address : '',
-            rcptTo: env.rcptTo.map((a) => ({ address: a.address, notify: a.dsn?.notify ?? [], orcpt: a.dsn?.orcpt ?? null })),
+            rcptTo: env.rcptTo.map((a) => ({
+              address: a.address,
+              notify: a.dsn?.notify ?? [],
+              orcpt: a.dsn?.orcpt ?? null,
+            })),
             envid: env.dsn?.envid ?? null,
             ret: env.dsn?.ret ?? null,
             raw,
@@ -132,7 +144,15 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     host,
     port,
     url: `smtp://${host}:${port}`,
-    transportOptions: { host, port, secure: false, ignoreTLS: true, connectionTimeout: 3000, greetingTimeout: 3000, socketTimeout: 5000 },
+    transportOptions: {
+      host,
+      port,
+      secure: false,
+      ignoreTLS: true,
+      connectionTimeout: 3000,
+      greetingTimeout: 3000,
+      socketTimeout: 5000,
+    },
     received,
     setBehaviour(b) {
       behaviour = b;

@@ -37,7 +37,8 @@ export async function startTelegramFake(opts: { token?: string } = {}): Promise<
       const raw = await readBody(req);
       const m = /^\/bot([^/]+)\/sendMessage$/.exec(req.url ?? '');
       if (!m) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-      if (decodeURIComponent(m[1] ?? '') !== token) return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      if (decodeURIComponent(m[1] ?? '') !== token)
+        return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       let body: TelegramReceived['body'];
       try {
         body = JSON.parse(raw) as TelegramReceived['body'];
@@ -48,14 +49,36 @@ export async function startTelegramFake(opts: { token?: string } = {}): Promise<
       const b = queue.shift() ?? persistent;
       if (b.kind === 'hang') return;
       if (b.kind === 'error') {
-        return send(res, b.code, { ok: false, error_code: b.code, description: b.description, ...(b.retryAfter !== undefined ? { parameters: { retry_after: b.retryAfter } } : {}) });
+        return send(res, b.code, {
+          ok: false,
+          error_code: b.code,
+          description: b.description,
+          ...(b.retryAfter !== undefined ? { parameters: { retry_after: b.retryAfter } } : {}),
+        });
       }
-      if (!body.chat_id) return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: chat_id is empty' });
-      if (!body.text) return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+      if (!body.chat_id)
+        return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: chat_id is empty' });
+      if (!body.text)
+        return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
       messageId += 1;
-      send(res, 200, { ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id) || body.chat_id, type: 'private' }, text: body.text } });
+      send(res, 200, {
+        ok: true,
+        result: {
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(body.chat_id) || body.chat_id, type: 'private' },
+          text: body.text,
+        },
+      });
     })();
   });
   const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, token, received, setBehaviour: (b) => (persistent = b), enqueue: (...b) => queue.push(...b), close: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    received,
+    setBehaviour: (b) => (persistent = b),
+    enqueue: (...b) => queue.push(...b),
+    close: () => closeServer(server),
+  };
 }

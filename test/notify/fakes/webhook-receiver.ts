@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import { verifyWebhookSignature, type WebhookEvent } from '../../../server/notify/webhook.ts';
 import { closeServer, flatHeaders, listen, readBody } from './http.ts';
 
-export type ReceiverBehaviour = { kind: 'accept' } | { kind: 'http'; status: number; body?: string; headers?: Record<string, string> } | { kind: 'hang' };
+export type ReceiverBehaviour =
+  | { kind: 'accept' }
+  | { kind: 'http'; status: number; body?: string; headers?: Record<string, string> }
+  | { kind: 'hang' };
 
 export interface ReceivedAttempt {
   headers: Record<string, string | undefined>;
@@ -29,7 +32,9 @@ export interface SignedWebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startSignedWebhookReceiver(opts: { secret?: string; toleranceSec?: number } = {}): Promise<SignedWebhookReceiver> {
+export async function startSignedWebhookReceiver(
+  opts: { secret?: string; toleranceSec?: number } = {},
+): Promise<SignedWebhookReceiver> {
   const secret = opts.secret ?? 'whsec_test_0123456789abcdef';
   let persistent: ReceiverBehaviour = { kind: 'accept' };
   const queue: ReceiverBehaviour[] = [];
@@ -50,7 +55,13 @@ export async function startSignedWebhookReceiver(opts: { secret?: string; tolera
         res.writeHead(b.status, { 'Content-Type': 'text/plain', ...(b.headers ?? {}) }).end(b.body ?? '');
         return;
       }
-      const v = verifyWebhookSignature({ secrets: [secret], header: headers['x-portwatch-signature'], rawBody, nowMs: now(), ...(opts.toleranceSec ? { toleranceSec: opts.toleranceSec } : {}) });
+      const v = verifyWebhookSignature({
+        secrets: [secret],
+        header: headers['x-portwatch-signature'],
+        rawBody,
+        nowMs: now(),
+        ...(opts.toleranceSec ? { toleranceSec: opts.toleranceSec } : {}),
+      });
       if (!v.ok) {
         attempt.answered = 401;
         attempt.reason = v.reason;
@@ -72,7 +83,9 @@ export async function startSignedWebhookReceiver(opts: { secret?: string; tolera
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}/hooks/portwatch`,
-    secret, events, attempts,
+    secret,
+    events,
+    attempts,
     setBehaviour: (b) => (persistent = b),
     enqueue: (...b) => queue.push(...b),
     setNow: (f) => (now = f),
