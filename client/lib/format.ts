@@ -1,24 +1,6 @@
 // Formatting in the viewer's language and time zone (see i18n).
 import { i18n, locale, t } from './i18n/index.svelte';
-
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-function partsFormat(tz: string): Intl.DateTimeFormat {
-  let f = partsCache.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsCache.set(tz, f);
-  }
-  return f;
-}
+import { partsFormat } from './tz';
 
 function parts(value: string | Date, tz = i18n.timeZone): Record<string, string> {
   const d = typeof value === 'string' ? new Date(value) : value;

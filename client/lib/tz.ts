@@ -1,15 +1,26 @@
 // Wall-clock time in a named time zone ⇄ instants, for <input type="datetime-local">.
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+/** A cached formatter that gives a time zone's wall-clock parts (24-hour, two digits). */
+export function partsFormat(tz: string): Intl.DateTimeFormat {
+  let f = partsCache.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsCache.set(tz, f);
+  }
+  return f;
+}
+
 function offsetMs(instant: number, timeZone: string): number {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  const f = partsFormat(timeZone);
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(new Date(instant))) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
