@@ -128,6 +128,13 @@ describe(`passwords (${backend})`, () => {
       cookie,
     );
     expect(ok.data).toEqual({ language: 'ko', timeZone: 'Europe/Berlin' });
+    // a selection without the success type (a partner asking only for errors) is answered too
+    const errorsOnly = await gql(
+      `mutation { updatePreferences(input: { language: en, timeZone: "Asia/Seoul" }) { __typename ... on ValidationError { code } } }`,
+      {},
+      cookie,
+    );
+    expect(errorsOnly.__typename).toBe('MutationUpdatePreferencesSuccess');
   });
 
   it("forgot password: the same answer for a known and an unknown login; a one-time, expiring link in the account's language", async () => {

@@ -206,14 +206,27 @@ export async function httpOp(
         ...headers,
       },
       body: JSON.stringify({ query: op.query, ...(op.variables ? { variables: op.variables } : {}) }),
+      // an operation that never answers is a finding (named with its query), not a stalled run
+      signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
-    report.problems.push({ op, role, problem: `connection failed: ${cause?.code ?? String(err)}` });
+    const timedOut = (err as { name?: string }).name === 'TimeoutError';
+    report.problems.push({
+      op,
+      role,
+      problem: timedOut ? 'no answer within 30 s' : `connection failed: ${cause?.code ?? String(err)}`,
+    });
     return;
   }
   report.byStatus[res.status] = (report.byStatus[res.status] ?? 0) + 1;
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch {
+    report.problems.push({ op, role, problem: `HTTP ${res.status}: the body never ended within 30 s` });
+    return;
+  }
   const ms = performance.now() - started;
   if (ms > report.slowest.ms) report.slowest = { ms: Math.round(ms), query: op.query.slice(0, 200) };
   if (res.status >= 500 || (res.status !== 200 && res.status !== 400)) {

@@ -11,6 +11,7 @@ import {
 } from '../../services/account-password.ts';
 import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
+import { AccountRef } from './account.ts';
 import type { GraphQLContext } from '../context.ts';
 import { LanguageEnum } from './enums.ts';
 import { requireNodeId } from './node-access.ts';
@@ -46,19 +47,19 @@ const PreferencesInput = builder.inputType('PreferencesInput', {
 });
 
 builder.mutationField('updatePreferences', (t) =>
-  t.prismaField({
-    type: 'Account',
+  t.field({
+    type: AccountRef,
     authScopes: { signedIn: true },
     description: 'Your language and time zone (pages, dates and the messages sent to you).',
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: PreferencesInput, required: true }) },
-    resolve: async (query, _r, { input }, ctx) => {
-      const a = await updatePreferences(ctx.services, ctx.viewer!, {
+    // a plain field returning the updated row: a prismaField would hand Prisma an empty selection
+    // when the caller asks only for the error types
+    resolve: (_r, { input }, ctx) =>
+      updatePreferences(ctx.services, ctx.viewer!, {
         language: input.language ?? null,
         timeZone: input.timeZone ?? null,
-      });
-      return ctx.services.prisma.account.findUniqueOrThrow({ ...query, where: { id: a.id } });
-    },
+      }),
   }),
 );
 
