@@ -81,9 +81,12 @@ describe('tcpCheck closes with a reset', () => {
 
   it('leaves no TIME_WAIT sockets, where a FIN close does', async () => {
     const rst = await openTarget();
+    // a port number may still carry another test's old TIME_WAIT entry (the listener could bind
+    // it through SO_REUSEADDR): what counts is that the checks add none
+    const before = await timeWaitCount(rst.port);
     for (let i = 0; i < 20; i++) expect((await tcpCheck(rst, { timeoutMs: 2000 })).ok).toBe(true);
     await until(() => rst.accepted() === 20);
-    expect(await timeWaitCount(rst.port)).toBe(0);
+    expect(await timeWaitCount(rst.port)).toBeLessThanOrEqual(before);
 
     // Control: the detector does see TIME_WAIT left by a FIN close.
     const fin = await openTarget();
@@ -95,7 +98,7 @@ describe('tcpCheck closes with a reset', () => {
       });
     }
     await until(() => fin.accepted() === 3);
-    expect(await timeWaitCount(fin.port)).toBeGreaterThan(0);
+    expect(await timeWaitCount(fin.port)).toBeGreaterThanOrEqual(3);
   });
 });
 
