@@ -1,8 +1,3 @@
-// Issue 13 item 15: the admin console is split from what a customer downloads, and the admin
-// header stays on one row at 1280 px. The built chunks (Vite's manifest and SvelteKit's route
-// dictionary) say which files only admin routes need; a customer who walks every page of their
-// own menu in real Chromium must request none of them.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/client');
@@ -62,8 +57,7 @@ describe.skipIf(!chromiumAvailable())('admin console split, admin header at 1280
   let adminOnly: Set<string>;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     adminOnly = adminOnlyFiles();
     app = await startTestApp({ PROBE_ENABLED: 'false' });
     await makeCustomer(app.db.prisma, 'hanbit');

@@ -1,6 +1,9 @@
 // Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core. Never a downloaded
 // browser. Each launch gets a fresh temporary profile (playwright's own --user-data-dir).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -39,4 +42,11 @@ export async function newUser(
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   return { context, page };
+}
+
+/** Builds the dashboard the e2e suites serve (scripts/prepare.mjs client: skipped when it is current). */
+export function buildClient(): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
 }

@@ -1,12 +1,3 @@
-// End-to-end: the built dashboard in real Chromium (Debian's /usr/bin/chromium through
-// playwright-core) against the real server (probe loop on, a local SMTP sink, PGlite) and real
-// local TCP targets. Screenshots of the main pages go to docs/screenshots/ (shown in README).
-//
-// Flows: sign in, language (account default, switch), register a monitor on a local listener
-// (with a typed field error first), the port turning DOWN live when the listener closes and the
-// incident reaching the admin's live feed, the failure in the log with its MAIL column, a
-// colocation IP approval request filed and approved, then the other pages and a phone width.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'docs/screenshots');
@@ -76,8 +67,7 @@ const sel = {
 describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
   beforeAll(async () => {
     // The server serves build/client: build it when missing or older than its sources.
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     mkdirSync(shots, { recursive: true });
 
     smtp = await startSmtpSink();

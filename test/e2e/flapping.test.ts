@@ -1,25 +1,16 @@
-// The FLAPPING badge in real Chromium: a port whose saved state is FLAPPING (between failures its
-// phase is UP) shows the FLAPPING badge instead of a green UP on the monitor list and the detail
-// page, with the window's figures; in the Korean UI the badge and the figures are Korean.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 describe.skipIf(!chromiumAvailable())('FLAPPING badge in Chromium', () => {
   let app: TestApp;
   let browser: Browser;
   let monitorId = '';
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     app = await startTestApp({ PROBE_ENABLED: 'false' });
     const p = app.db.prisma;
     const owner = await makeCustomer(p, 'flappy');

@@ -1,9 +1,3 @@
-// Issue 13, done-when: the alert mail's "view the log" link, followed in real Chromium, lands
-// on the incident page (after signing in), and the page shows each message's timeline: the
-// DOWN mail sent then read (the link itself is the read signal), the SMS sent then delivered
-// (a signed NHN delivery report) — as the customer and as an admin, in Korean. Real server,
-// probe loop, dispatcher, a real SMTP server and an NHN-shaped SMS server.
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +7,7 @@ import { createProbeRuntime, type ProbeRuntime } from '../../server/services/mon
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { startNhnFake, startSmtpSink, type NhnFake, type SmtpSink } from '../notify/fakes/index.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 import { until } from '../helpers/poll.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,8 +22,7 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
   let probe: ProbeRuntime | undefined;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     [smtp, nhn] = await Promise.all([startSmtpSink(), startNhnFake()]);
     // a known port, so that PUBLIC_URL (the mail's links and the read link's redirect) is right
     const free = net.createServer();

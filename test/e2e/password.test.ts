@@ -1,8 +1,3 @@
-// Issue 13 item 13 in real Chromium, in Korean: "forgot password" from the sign-in page, the
-// link from the mail (a real SMTP server) to a new password; the profile page (a wrong current
-// password is a Korean field error, then the change); the admin's generated password shown
-// once on the customer's page. Screenshots for the README.
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { makeCustomer } from '../helpers/fixtures.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'docs/screenshots');
@@ -23,8 +18,7 @@ describe.skipIf(!chromiumAvailable())('passwords in Chromium, in Korean', () => 
   let customerId: string;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     smtp = await startSmtpSink();
     const free = net.createServer();
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));

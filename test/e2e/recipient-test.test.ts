@@ -1,14 +1,10 @@
-// Issue 13 item 11: the settings page has a "send test" button per admin recipient and channel;
-// the message goes through the ledger and the dispatcher (a real SMTP server), and its status is
-// shown from the ledger as it moves, in Korean.
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -18,8 +14,7 @@ describe.skipIf(!chromiumAvailable())('a test message per admin recipient, in Ko
   let browser: Browser;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     smtp = await startSmtpSink();
     app = await startTestApp({
       DISPATCH_ENABLED: 'true',

@@ -1,15 +1,10 @@
-// Issue 13 item 14 in real Chromium, in Korean: a colocation customer requests a private IP
-// (accepted, marked private); the admin's request page says it is private and approving needs
-// the explicit permission (a Korean, coded refusal without it); the inventory import labels
-// dry-run lines "추가 예정", explains each refused line in Korean and adds the valid ones.
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'docs/screenshots');
@@ -20,8 +15,7 @@ describe.skipIf(!chromiumAvailable())('private IP requests and the inventory imp
   let hostingId: string;
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     app = await startTestApp({});
     const p = app.db.prisma;
     const colo = await makeCustomer(p, 'saebyeok', { kind: 'COLOCATION' });

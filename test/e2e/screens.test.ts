@@ -1,20 +1,11 @@
-// What the screens say, in real Chromium and in Korean (issue 13 items 4–9): the host's state in
-// red beside the "monitoring normally" line, failing hosts first even when their IP would put
-// them on page 2, summary cards over the whole account (and updated live), deleted monitors
-// without a frozen phase, switches or Edit, statistics with their definitions and figures that
-// agree, "not sent" with its reason in the log, a toast and a ticking duration naming the host.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
-import { chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOWN_HOST = '10.0.9.250'; // by IP order the last of 61 servers: page 2 at 50 a page
 const FLIP_HOST = '10.0.1.7';
 
@@ -27,8 +18,7 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
   let incidentId = '';
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/prepare.mjs', 'client'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`client build failed:\n${build.stdout}\n${build.stderr}`);
+    buildClient();
     app = await startTestApp({ PROBE_ENABLED: 'false' });
     const p = app.db.prisma;
     const owner = await makeCustomer(p, 'screens');
