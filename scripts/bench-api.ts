@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compactChecks } from '../server/services/monitoring/runs.ts';
+import { compactChecks } from '../server/monitoring/runs.ts';
 import { benchDatabase } from './bench-db.ts';
 
 const self = fileURLToPath(import.meta.url);

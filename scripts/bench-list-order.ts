@@ -11,7 +11,7 @@
 // server's work shows as wall time).
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../server/db/index.ts';
-import { emptyBatch, writeBatch, type PortStateRow } from '../server/services/monitoring/store.ts';
+import { emptyBatch, writeBatch, type PortStateRow } from '../server/monitoring/store.ts';
 import { MONITOR_ORDER } from '../server/services/monitor-queries.ts';
 import { benchDatabase } from './bench-db.ts';
 

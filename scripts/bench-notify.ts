@@ -29,8 +29,8 @@ import { openDatabase, type Database } from '../server/db/index.ts';
 import { createEmailChannel } from '../server/notify/email.ts';
 import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
-import { createDispatcher } from '../server/services/dispatch/dispatcher.ts';
-import { createEvents } from '../server/services/events.ts';
+import { createDispatcher } from '../server/dispatch/dispatcher.ts';
+import { createEvents } from '../server/events/events.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';
 
 type SinkInfo = { smtpPort: number; nhnUrl: string; appKey: string; secretKey: string };

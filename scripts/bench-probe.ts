@@ -21,8 +21,8 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
-import { createEvents } from '../server/services/events.ts';
-import { createProbeRuntime } from '../server/services/monitoring/runtime.ts';
+import { createEvents } from '../server/events/events.ts';
+import { createProbeRuntime } from '../server/monitoring/runtime.ts';
 
 const { values: a } = parseArgs({
   options: {

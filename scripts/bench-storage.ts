@@ -10,10 +10,10 @@ import pg from 'pg';
 import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState } from '../server/alerting/index.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../server/probe/index.ts';
-import { createEvents } from '../server/services/events.ts';
-import { Engine, targetKey } from '../server/services/monitoring/engine.ts';
-import type { LiveMonitor } from '../server/services/monitoring/model.ts';
-import { writeBatch, writeRollups } from '../server/services/monitoring/store.ts';
+import { createEvents } from '../server/events/events.ts';
+import { Engine, targetKey } from '../server/monitoring/engine.ts';
+import type { LiveMonitor } from '../server/monitoring/model.ts';
+import { writeBatch, writeRollups } from '../server/monitoring/store.ts';
 import { benchDatabase } from './bench-db.ts';
 
 const { values } = parseArgs({

@@ -1,6 +1,7 @@
 // The README's dependency rule, enforced: `npm run check:boundaries` (and CI) fails when a file
 // under server/ imports a room it may not. A "room" is a top-level folder of server/ (probe,
-// alerting, notify, db, services, graphql, http, metrics, generated) or a top-level file (app, main,
+// alerting, notify, db, events, cluster, services, monitoring, dispatch, graphql, http, metrics,
+// generated) or a top-level file (app, main,
 // config, log). Relative imports are resolved to rooms; bare imports of the core rooms are
 // checked against a small list (the core must not reach for the database or the API).
 //
@@ -22,17 +23,23 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   log: [],
   generated: ['generated'],
   db: ['generated', 'log'],
-  // domain operations: Prisma, the core, logging
-  services: ['alerting', 'probe', 'notify', 'db', 'generated', 'log'],
-  // the API: services and the generated types
-  graphql: ['services', 'generated', 'log', 'alerting', 'probe', 'notify'],
+  // the event fan-out (in-process pub/sub, Redis between processes) and the process registry
+  events: ['log'],
+  cluster: ['db', 'log'],
+  // domain operations: Prisma, the core, logging, publishing events
+  services: ['alerting', 'probe', 'notify', 'db', 'generated', 'log', 'events'],
+  // background subsystems beside the services: the probe runtime and the dispatcher
+  monitoring: ['alerting', 'probe', 'notify', 'db', 'generated', 'log', 'events', 'cluster', 'services'],
+  dispatch: ['notify', 'db', 'generated', 'log', 'events', 'cluster', 'services'],
+  // the API: services, the live events and the generated types
+  graphql: ['services', 'events', 'generated', 'log', 'alerting', 'probe', 'notify'],
   http: ['services', 'notify', 'generated', 'log'],
   // /metrics: reads the database, the probe runtime and the GraphQL timings; answers as an http route
-  metrics: ['db', 'generated', 'graphql', 'probe', 'services', 'http', 'log'],
+  metrics: ['db', 'generated', 'graphql', 'probe', 'services', 'monitoring', 'events', 'http', 'log'],
   // composition roots, and the configuration → notification settings mapping main.ts uses
   app: '*',
   main: '*',
-  'notification-settings': ['config', 'notify', 'services'],
+  'notification-settings': ['config', 'notify', 'services', 'dispatch'],
 };
 
 /** Bare (package) imports allowed in the core rooms: node built-ins always, plus these. */

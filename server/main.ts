@@ -9,21 +9,21 @@ import type { AppServices } from './graphql/context.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureFirstAdmin } from './services/accounts.ts';
 import { seedDemo } from './services/demo.ts';
-import { createEvents } from './services/events.ts';
+import { createEvents } from './events/events.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
-import { createProbeRuntime, type ProbeRuntime } from './services/monitoring/runtime.ts';
+import { createProbeRuntime, type ProbeRuntime } from './monitoring/runtime.ts';
 import { startRetentionJob } from './services/retention/job.ts';
 import { notificationSettings } from './notification-settings.ts';
-import { createNotifications, type Notifications } from './services/dispatch/setup.ts';
+import { createNotifications, type Notifications } from './dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
 import { createTestNotifier } from './services/notify-endpoints/test-send.ts';
-import { createFanout, type Fanout } from './services/fanout.ts';
+import { createFanout, type Fanout } from './events/fanout.ts';
 import { createMetrics, createProbeCounters } from './metrics/metrics.ts';
 import { createGraphqlTimings } from './graphql/metrics-plugin.ts';
 import { tcpCheck } from './probe/index.ts';
-import { startCluster } from './services/cluster/setup.ts';
+import { startCluster } from './cluster/setup.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -2,7 +2,7 @@
 // builds the notifications with it, so services/ never reads the configuration itself.
 import type { Config } from './config.ts';
 import type { SmsProviderConfig } from './notify/sms/index.ts';
-import type { NotificationSettings } from './services/dispatch/setup.ts';
+import type { NotificationSettings } from './dispatch/setup.ts';
 
 /** Maps the validated configuration to the delivery side's settings. */
 export function notificationSettings(config: Config): NotificationSettings {

@@ -22,7 +22,7 @@ export function createDeliveryNote(t: Translate, hasKey: (key: string) => boolea
     'read: tracking pixel fetched': 'note.readPixel',
     'read: log link opened': 'note.readLink',
     'read: acknowledgement link opened': 'note.readAck',
-    // the current wording of the NO / NOT_SENT reasons (server/services/monitoring/ledger.ts, dispatch/)
+    // the current wording of the NO / NOT_SENT reasons (server/services/notifications/rows.ts, server/dispatch/)
     'not sent: mail to the contact is switched off on this monitor': 'note2.contactMailOff',
     'not sent: SMS to the contact is switched off on this monitor': 'note2.contactSmsOff',
     "not sent: mail is switched off in this admin recipient's settings (the monitor's switches apply to its contact only)":

@@ -2,8 +2,8 @@
 // logging out, revoking a token, disabling an account or a session's expiry ends them within a
 // second, in every process (the revocation travels as a `credentialRevoked` event, through
 // Redis when configured). Also counts sockets per client address and per account (caps).
-import type { CredentialRevokedEvent, Events } from '../services/events.ts';
-import { CREDENTIAL_SCOPE } from '../services/events.ts';
+import type { CredentialRevokedEvent, Events } from '../events/events.ts';
+import { CREDENTIAL_SCOPE } from '../events/events.ts';
 import type { Viewer } from '../services/types.ts';
 
 /** Close codes: 4403 the credential ended; 4429 too many connections. */

@@ -1,8 +1,8 @@
 // The small HTML pages of the acknowledgement link (no script; one form button), ko or en.
 import type { Language } from '../generated/prisma/enums.ts';
 import { escapeHtml, formatPorts, zonedTime } from '../notify/render.ts';
-import type { AckLinkView, AcknowledgeOutcome } from '../services/dispatch/acknowledge.ts';
-import { OPERATOR } from '../services/dispatch/acknowledger.ts';
+import type { AckLinkView, AcknowledgeOutcome } from '../services/notifications/acknowledge.ts';
+import { OPERATOR } from '../services/notifications/acknowledger.ts';
 
 const T = {
   en: {

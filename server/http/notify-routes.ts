@@ -10,9 +10,9 @@ import type { RouteHandler } from './route.ts';
 import type { Logger } from '../log.ts';
 import type { SmsProvider } from '../notify/sms/provider.ts';
 import { verifyToken } from '../notify/tracking.ts';
-import { acknowledgeByLink, describeAckLink } from '../services/dispatch/acknowledge.ts';
-import { incidentLogPath } from '../services/dispatch/content.ts';
-import { recordDeliveryReport, recordRead } from '../services/dispatch/delivery.ts';
+import { acknowledgeByLink, describeAckLink } from '../services/notifications/acknowledge.ts';
+import { incidentLogPath } from '../notify/tracking.ts';
+import { recordDeliveryReport, recordRead } from '../services/notifications/delivery.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { ackPage, notFoundPage } from './notify-pages.ts';
 

@@ -10,8 +10,8 @@ import type { RouteHandler } from '../http/route.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DURATION_BUCKETS, OPERATION_TYPES, type GraphqlTimings } from '../graphql/metrics-plugin.ts';
 import type { ProbeResult, SchedulerCheck, ScheduledTarget } from '../probe/index.ts';
-import type { Fanout } from '../services/fanout.ts';
-import type { ProbeRuntime } from '../services/monitoring/runtime.ts';
+import type { Fanout } from '../events/fanout.ts';
+import type { ProbeRuntime } from '../monitoring/runtime.ts';
 
 /** Failure codes kept as label values; any other code counts as OTHER. */
 const KNOWN_CODES = [

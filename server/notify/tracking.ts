@@ -51,3 +51,8 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
   if (v !== 1 || p !== purpose || typeof l !== 'string' || !LEDGER_ID_PATTERN.test(l)) return null;
   return { ledgerId: l };
 }
+
+/** Path of the incident's log page in the dashboard (the read link redirects there). */
+export function incidentLogPath(incidentId: string): string {
+  return `/incidents/${encodeURIComponent(incidentId)}`;
+}

@@ -5,7 +5,7 @@
 // two writers agree on one message per recipient and channel.
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { IncidentCloseReason } from '../generated/prisma/enums.ts';
-import { ledgerRows, type AdminRecipientInfo } from './monitoring/ledger.ts';
+import { ledgerRows, type AdminRecipientInfo } from './notifications/rows.ts';
 import { endpointInfoSelect, toEndpointInfo } from './notify-endpoints/info.ts';
 
 type Tx = Prisma.TransactionClient;

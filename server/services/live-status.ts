@@ -6,8 +6,8 @@
 // the next turn of the event loop and answered from one query. Every request has subscribed to
 // changes before it asks, and the shared read starts after it asked, so none misses a change.
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { PortStatusEvent } from './events.ts';
-import { flapStatusFromRow } from './monitoring/flapping.ts';
+import type { PortStatusEvent } from '../events/events.ts';
+import { flapStatusFromRow } from './flapping.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 /** Monitors read for one subscription at most (a customer's whole account). */

@@ -1,6 +1,6 @@
 // The seed's status line ("Monitoring your server normally (check time: …)") and the
 // per-port status list, computed from the persisted port states. Pure: `now` is an argument.
-import type { PortFlapStatus } from './events.ts';
+import type { PortFlapStatus } from '../events/events.ts';
 
 export type MonitorHealth = 'NORMAL' | 'DELAYED' | 'WAITING' | 'PAUSED' | 'DELETED';
 

@@ -1,7 +1,6 @@
 import type { PrismaClient } from '../db/index.ts';
 import type { CustomerKind, Language, Role } from '../generated/prisma/enums.ts';
-import type { Events, PortStatusEvent } from './events.ts';
-import type { RollupRow } from './monitoring/store.ts';
+import type { Events, PortStatusEvent } from '../events/events.ts';
 
 /** Who is calling: resolved from a session cookie or an API token. */
 export interface Viewer {
@@ -38,3 +37,18 @@ export interface ServiceDeps {
 }
 
 export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';
+
+/** One port's counters for one hour (the hourly rollup), as written and as kept in memory. */
+export interface RollupRow {
+  monitorId: string;
+  port: number;
+  hour: Date;
+  checks: number;
+  failures: number;
+  latencySumMs: number;
+  latencyCount: number;
+  latencyMinMs: number | null;
+  latencyMaxMs: number | null;
+  downSeconds: number;
+  flapSeconds: number;
+}

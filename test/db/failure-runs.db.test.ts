@@ -2,10 +2,10 @@
 // JavaScript) and the failure runs the runtime writes (its RunTracker and writeBatch, upserted as
 // runs grow). The logs by hour, day and month must show identical figures in every kind of zone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/services/events.ts';
+import { createEvents } from '../../server/events/events.ts';
 import { getMonitorLog, type LogGranularity } from '../../server/services/logs.ts';
-import { RunTracker, runKey, snapshotRun } from '../../server/services/monitoring/runs.ts';
-import { emptyBatch, writeBatch } from '../../server/services/monitoring/store.ts';
+import { RunTracker, runKey, snapshotRun } from '../../server/monitoring/runs.ts';
+import { emptyBatch, writeBatch } from '../../server/monitoring/store.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

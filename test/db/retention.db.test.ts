@@ -2,7 +2,7 @@
 // limit, hourly rollups older than theirs (folded into daily rollups without changing the yearly
 // statistics); nothing newer, and nothing of incidents or the ledger. In small batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/services/events.ts';
+import { createEvents } from '../../server/events/events.ts';
 import { applyRetention, previewRetention, tableSizes } from '../../server/services/retention/apply.ts';
 import { claimRun } from '../../server/services/retention/job.ts';
 import { cutoff, getRetentionPolicy, setRetentionPolicy } from '../../server/services/retention/policy.ts';

@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel } from '../../server/notify/email.ts';
 import { createNhnProvider } from '../../server/notify/sms/nhn.ts';
-import { createDispatcher, type Dispatcher } from '../../server/services/dispatch/dispatcher.ts';
+import { createDispatcher, type Dispatcher } from '../../server/dispatch/dispatcher.ts';
 import type { PrismaClient } from '../../server/db/index.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startNhnFake, startSmtpSink, type NhnFake, type SmtpSink } from '../notify/fakes/index.ts';

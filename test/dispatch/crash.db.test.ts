@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel, type EmailChannel } from '../../server/notify/email.ts';
 import { createNoneProvider } from '../../server/notify/sms/none.ts';
 import { openDatabase } from '../../server/db/index.ts';
-import { createDispatcher } from '../../server/services/dispatch/dispatcher.ts';
+import { createDispatcher } from '../../server/dispatch/dispatcher.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';
 import { makeDeps, makeIncident, queueRows, waitFor } from './helpers.ts';

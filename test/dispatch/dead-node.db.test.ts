@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel } from '../../server/notify/email.ts';
 import { createNoneProvider } from '../../server/notify/sms/none.ts';
-import { createDispatcher } from '../../server/services/dispatch/dispatcher.ts';
-import { createNodeRegistry } from '../../server/services/cluster/nodes.ts';
+import { createDispatcher } from '../../server/dispatch/dispatcher.ts';
+import { createNodeRegistry } from '../../server/cluster/nodes.ts';
 import nodemailer from 'nodemailer';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createEmailChannel } from '../../server/notify/email.ts';
 import { createNoneProvider } from '../../server/notify/sms/none.ts';
 import { verifyToken } from '../../server/notify/tracking.ts';
-import { createDispatcher, type DispatcherOptions } from '../../server/services/dispatch/dispatcher.ts';
+import { createDispatcher, type DispatcherOptions } from '../../server/dispatch/dispatcher.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { startSmtpSink, type SmtpSink } from '../notify/fakes/index.ts';

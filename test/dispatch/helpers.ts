@@ -9,7 +9,7 @@ import type {
   NotificationStatus,
   RecipientRole,
 } from '../../server/generated/prisma/enums.ts';
-import { createEvents, type NotificationChangeEvent } from '../../server/services/events.ts';
+import { createEvents, type NotificationChangeEvent } from '../../server/events/events.ts';
 import type { ServiceDeps } from '../../server/services/types.ts';
 
 export const SECRET = 'test-installation-secret-0123456789';

@@ -1,9 +1,9 @@
 // Reminders, escalation and acknowledgement (service level), with a controlled clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgeIncident } from '../../server/services/dispatch/acknowledge.ts';
-import { runReminders } from '../../server/services/dispatch/reminders.ts';
+import { acknowledgeIncident } from '../../server/services/notifications/acknowledge.ts';
+import { runReminders } from '../../server/dispatch/reminders.ts';
 import { ConflictError, NotFoundError } from '../../server/services/errors.ts';
-import type { IncidentEvent } from '../../server/services/events.ts';
+import type { IncidentEvent } from '../../server/events/events.ts';
 import type { Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeDeps, makeIncident, queueRows } from './helpers.ts';

@@ -3,17 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { ackPage } from '../../server/http/notify-pages.ts';
 import { verifyToken } from '../../server/notify/tracking.ts';
-import { retryDelayMs } from '../../server/services/dispatch/backoff.ts';
-import type { ClaimedRow } from '../../server/services/dispatch/claim.ts';
-import {
-  alertContent,
-  errorFromReason,
-  trackingUrls,
-  type IncidentForMessage,
-} from '../../server/services/dispatch/content.ts';
-import { decideOutcome } from '../../server/services/dispatch/outcomes.ts';
+import { retryDelayMs } from '../../server/dispatch/backoff.ts';
+import type { ClaimedRow } from '../../server/dispatch/claim.ts';
+import { alertContent, errorFromReason, trackingUrls, type IncidentForMessage } from '../../server/dispatch/content.ts';
+import { decideOutcome } from '../../server/dispatch/outcomes.ts';
 import { notificationSettings } from '../../server/notification-settings.ts';
-import { canApply } from '../../server/services/dispatch/transitions.ts';
+import { canApply } from '../../server/services/notifications/transitions.ts';
 
 const policy = { retryBaseMs: 10_000, retryMaxMs: 900_000, maxAttempts: 5 };
 const at = new Date('2025-11-24T09:00:00Z');

@@ -4,7 +4,7 @@ import { createNhnProvider } from '../../server/notify/sms/nhn.ts';
 import { createNoneProvider } from '../../server/notify/sms/none.ts';
 import type { SmsProvider } from '../../server/notify/sms/provider.ts';
 import { createTwilioProvider } from '../../server/notify/sms/twilio.ts';
-import { createDispatcher, type DispatcherOptions } from '../../server/services/dispatch/dispatcher.ts';
+import { createDispatcher, type DispatcherOptions } from '../../server/dispatch/dispatcher.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   startNhnFake,

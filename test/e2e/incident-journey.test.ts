@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { startNhnFake, startSmtpSink, type NhnFake, type SmtpSink } from '../notify/fakes/index.ts';

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
-import { RollupBuffer } from '../../server/services/monitoring/rollups.ts';
-import { writeRollups } from '../../server/services/monitoring/store.ts';
+import { RollupBuffer } from '../../server/monitoring/rollups.ts';
+import { writeRollups } from '../../server/monitoring/store.ts';
 import { at, customer, errorPaths, gid, list, ok, signIn, type Auth } from './api-helpers.ts';
 
 const T = (iso: string) => new Date(iso);

@@ -1,7 +1,7 @@
 // Test fixtures written as failed checks (the seed's per-check log) and stored as the product
 // stores them: compacted into failure runs by the runtime's own RunTracker.
 import type { PrismaClient } from '../../server/db/index.ts';
-import { compactChecks as compactRuns, QUARTER_MS, type RunRow } from '../../server/services/monitoring/runs.ts';
+import { compactChecks as compactRuns, QUARTER_MS, type RunRow } from '../../server/monitoring/runs.ts';
 
 export interface FailedCheckFixture {
   monitorId: string;

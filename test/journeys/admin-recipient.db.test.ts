@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { ensureDefaultAdminRecipient } from '../../server/services/admin-default-recipient.ts';
 import { adminRecipientInfo } from '../../server/services/incident-close.ts';
-import { ledgerRows } from '../../server/services/monitoring/ledger.ts';
+import { ledgerRows } from '../../server/services/notifications/rows.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { signInAdmin } from '../graphql/api-helpers.ts';

@@ -4,7 +4,7 @@
 // checked at once, not an interval later. Real probe loop, real sockets, a real SMTP server.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

@@ -11,12 +11,12 @@ import {
   type MaintenanceWindow,
 } from '../../server/alerting/index.ts';
 import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
-import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/services/events.ts';
-import { Engine, targetKey } from '../../server/services/monitoring/engine.ts';
-import type { AdminRecipientInfo, LedgerRow } from '../../server/services/monitoring/ledger.ts';
-import type { LiveMonitor } from '../../server/services/monitoring/model.ts';
-import type { FailedCheck, RunRow } from '../../server/services/monitoring/runs.ts';
-import type { Batch, IncidentOpen } from '../../server/services/monitoring/store.ts';
+import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/events/events.ts';
+import { Engine, targetKey } from '../../server/monitoring/engine.ts';
+import type { AdminRecipientInfo, LedgerRow } from '../../server/services/notifications/rows.ts';
+import type { LiveMonitor } from '../../server/monitoring/model.ts';
+import type { FailedCheck, RunRow } from '../../server/monitoring/runs.ts';
+import type { Batch, IncidentOpen } from '../../server/monitoring/store.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 export const S = 1000;

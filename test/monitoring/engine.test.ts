@@ -3,7 +3,7 @@
 // Minutes of probing run in milliseconds.
 import { describe, expect, it } from 'vitest';
 import { phaseOf } from '../../server/probe/index.ts';
-import { targetKey } from '../../server/services/monitoring/engine.ts';
+import { targetKey } from '../../server/monitoring/engine.ts';
 import { engineHarness, hosts, S, T0, type World } from './engine-harness.ts';
 
 const MIN = 60 * S;

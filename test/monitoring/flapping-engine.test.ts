@@ -9,9 +9,9 @@ import {
   type MaintenanceWindow,
 } from '../../server/alerting/index.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { Engine } from '../../server/services/monitoring/engine.ts';
-import type { LiveMonitor } from '../../server/services/monitoring/model.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { Engine } from '../../server/monitoring/engine.ts';
+import type { LiveMonitor } from '../../server/monitoring/model.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const STEP = 180_000;

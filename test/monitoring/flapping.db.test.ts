@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

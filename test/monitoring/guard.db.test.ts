@@ -5,8 +5,8 @@
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { monitorAlertsHeld } from '../../server/services/alerts-held.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 

@@ -2,8 +2,8 @@
 // prints one line per check ("CHECK <key>") and its shard count ("SHARDS <n>").
 import { openDatabase } from '../../server/db/index.ts';
 import { tcpCheck } from '../../server/probe/index.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { createProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createProbeRuntime } from '../../server/monitoring/runtime.ts';
 
 const db = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 3 }, { migrate: false });
 const probe = createProbeRuntime({

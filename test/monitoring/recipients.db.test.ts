@@ -8,8 +8,8 @@ import {
   deleteAdminRecipient,
   updateAdminRecipient,
 } from '../../server/services/admin-settings.ts';
-import { createEvents, type Events } from '../../server/services/events.ts';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createEvents, type Events } from '../../server/events/events.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

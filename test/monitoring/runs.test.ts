@@ -1,7 +1,7 @@
 // Failure runs on a manual clock: the real scheduler, alerting core and engine, with every failed
 // check recorded as it is counted; the committed runs must compact those checks exactly.
 import { describe, expect, it } from 'vitest';
-import { QUARTER_MS, type RunRow } from '../../server/services/monitoring/runs.ts';
+import { QUARTER_MS, type RunRow } from '../../server/monitoring/runs.ts';
 import { quarterCounts } from '../helpers/failure-runs.ts';
 import { engineHarness, S, T0 } from './engine-harness.ts';
 

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/index.ts';
 import { tcpCheck } from '../../server/probe/index.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { createProbeRuntime, type ProbeRuntime } from '../../server/services/monitoring/runtime.ts';
-import { SHARDS } from '../../server/services/monitoring/model.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
+import { SHARDS } from '../../server/monitoring/model.ts';
 import { backend, createPostgresDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 

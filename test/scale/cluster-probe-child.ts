@@ -4,10 +4,10 @@
 // ("CHECK <monitorId> <port> <at> <ok>") and its shard count ("SHARDS <n>"). SIGTERM stops it
 // gracefully (hands the shards over), as systemd does.
 import { openDatabase } from '../../server/db/index.ts';
-import { createNodeRegistry } from '../../server/services/cluster/nodes.ts';
-import { createClusterListener } from '../../server/services/cluster/signal.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { createProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createNodeRegistry } from '../../server/cluster/nodes.ts';
+import { createClusterListener } from '../../server/cluster/signal.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createProbeRuntime } from '../../server/monitoring/runtime.ts';
 
 const url = process.env.DATABASE_URL!;
 const nodeId = `${process.env.NODE_NAME ?? 'node'}-${process.pid}`;

@@ -4,8 +4,8 @@
 // restoring it brings sharing back without a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLevel } from '../../server/log.ts';
-import type { PortStatusEvent } from '../../server/services/events.ts';
-import { createFanout, dateJson } from '../../server/services/fanout.ts';
+import type { PortStatusEvent } from '../../server/events/events.ts';
+import { createFanout, dateJson } from '../../server/events/fanout.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

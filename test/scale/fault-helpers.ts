@@ -4,13 +4,13 @@
 import net from 'node:net';
 import { expect } from 'vitest';
 import { openDatabase, type Database, type PrismaClient } from '../../server/db/index.ts';
-import { QUARTER_MS } from '../../server/services/monitoring/runs.ts';
+import { QUARTER_MS } from '../../server/monitoring/runs.ts';
 import { createPostgresDatabase } from '../helpers/db.ts';
 import { quarterCounts } from '../helpers/failure-runs.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
-import { createEvents, type Events } from '../../server/services/events.ts';
+import { createEvents, type Events } from '../../server/events/events.ts';
 
 /**
  * A free port under Linux's ephemeral range (32768+): a port taken from that range and later

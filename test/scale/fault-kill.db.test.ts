@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/index.ts';
-import { createProbeRuntime } from '../../server/services/monitoring/runtime.ts';
-import { SHARDS } from '../../server/services/monitoring/model.ts';
+import { createProbeRuntime } from '../../server/monitoring/runtime.ts';
+import { SHARDS } from '../../server/monitoring/model.ts';
 import { backend, createPostgresDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import {

@@ -2,8 +2,8 @@
 // every check result as it is processed ("CHECK <monitorId> <port> <at> <ok>") and its shard
 // count ("SHARDS <n>"). Linux writes to a pipe synchronously, so a line printed is a line read.
 import { openDatabase } from '../../server/db/index.ts';
-import { createEvents } from '../../server/services/events.ts';
-import { createProbeRuntime } from '../../server/services/monitoring/runtime.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createProbeRuntime } from '../../server/monitoring/runtime.ts';
 
 const db = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: 3 }, { migrate: false });
 const events = createEvents();

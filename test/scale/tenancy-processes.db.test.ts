@@ -2,7 +2,7 @@
 // monitor (which process 1 serves too), and live events raised on process 1 for B's monitor reach
 // B on process 2 through Redis, never A.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortStatusEvent } from '../../server/services/events.ts';
+import type { PortStatusEvent } from '../../server/events/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';

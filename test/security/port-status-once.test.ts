@@ -4,7 +4,7 @@
 // manual clock (no database) through an outage, its recovery and a prober outage with held
 // alerts; no port state may follow itself in the published stream.
 import { describe, expect, it } from 'vitest';
-import type { PortStatusEvent } from '../../server/services/events.ts';
+import type { PortStatusEvent } from '../../server/events/events.ts';
 import { engineHarness, hosts, S } from '../monitoring/engine-harness.ts';
 
 const MIN = 60 * S;

@@ -2,7 +2,7 @@
 // arrives (a replay, or a provider retrying while the first delivery is still being written).
 // Identical reports sent at the same moment add one timeline row, on both backends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordDeliveryReport } from '../../server/services/dispatch/delivery.ts';
+import { recordDeliveryReport } from '../../server/services/notifications/delivery.ts';
 import type { DeliveryReport } from '../../server/notify/types.ts';
 import { createTestDatabase, backend, type TestDatabase } from '../helpers/db.ts';
 import { makeDeps, makeIncident, queueRows, statusOf, type TestDeps } from '../dispatch/helpers.ts';

@@ -1,6 +1,6 @@
 // Mutation acknowledgeIncident. The Incident object type itself lives in incident.ts; this module
 // refers to it by its Prisma model name only. The id is the Incident's global (relay) ID.
-import { acknowledgeIncident } from '../../services/dispatch/acknowledge.ts';
+import { acknowledgeIncident } from '../../services/notifications/acknowledge.ts';
 import { ConflictError, NotFoundError } from '../../services/errors.ts';
 import { builder } from '../builder.ts';
 import { readable } from './node-access.ts';

@@ -1,10 +1,7 @@
 // The flapping rule in the API: a port's FLAPPING flag and window figures (monitor detail and
 // list, live monitorStatus), the incident's flapping mark, and the monitor's flap policy.
-import type { PortFlapStatus } from '../../services/events.ts';
-import {
-  flapStatusFromRow,
-  restoreIncidentFlap as restoreIncidentFlapJson,
-} from '../../services/monitoring/flapping.ts';
+import type { PortFlapStatus } from '../../events/events.ts';
+import { flapStatusFromRow, restoreIncidentFlap as restoreIncidentFlapJson } from '../../services/flapping.ts';
 import type { PortStateRow } from '../../services/monitor-status.ts';
 import { builder } from '../builder.ts';
 import { PortStatusChange } from './live.ts';

@@ -9,7 +9,7 @@ import {
 } from '../../generated/prisma/enums.ts';
 import { countIncidents, countNotifications, listIncidents, listNotifications } from '../../services/incidents.ts';
 import { incidentWhere, isAdminViewer, notificationWhere } from '../../services/tenancy.ts';
-import { byOperator, shownAcknowledger } from '../../services/dispatch/acknowledger.ts';
+import { byOperator, shownAcknowledger } from '../../services/notifications/acknowledger.ts';
 import { builder } from '../builder.ts';
 import {
   ChannelEnum,

@@ -8,7 +8,7 @@ import {
   type IncidentEvent,
   type NotificationChangeEvent,
   type PortStatusEvent,
-} from '../../services/events.ts';
+} from '../../events/events.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { builder } from '../builder.ts';
 import { NotificationStatusEnum, PortPhaseEnum } from './enums.ts';

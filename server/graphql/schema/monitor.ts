@@ -181,7 +181,7 @@ export const MonitorRef = builder.prismaNode('Monitor', {
       type: MonitorPolicyRef,
       resolve: async (m, _a, ctx) => {
         const d = await monitorDefaultsFor(ctx);
-        // the values the probe applies (services/monitoring/model.ts): the retry interval never
+        // the values the probe applies (monitoring/model.ts): the retry interval never
         // exceeds the interval, the timeout stays under it
         const intervalSec = m.intervalSec ?? d.intervalSec;
         return {

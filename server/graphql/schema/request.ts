@@ -10,7 +10,7 @@ import {
   openApprovalRequest,
   rejectApprovalRequest,
 } from '../../services/requests.ts';
-import type { ApprovalRequestEvent } from '../../services/events.ts';
+import type { ApprovalRequestEvent } from '../../events/events.ts';
 import type { RequestStatus } from '../../generated/prisma/enums.ts';
 import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';

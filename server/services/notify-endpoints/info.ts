@@ -2,7 +2,7 @@
 // (a Slack webhook URL without its token segment, a webhook URL without query or user info).
 import type { Channel } from '../../generated/prisma/enums.ts';
 import { slackRecipient } from '../../notify/slack.ts';
-import type { EndpointInfo } from '../monitoring/ledger.ts';
+import type { EndpointInfo } from '../notifications/rows.ts';
 
 export const endpointInfoSelect = { id: true, channel: true, target: true, enabled: true } as const;
 

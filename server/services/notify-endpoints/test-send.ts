@@ -12,12 +12,7 @@ import { renderEmail, renderSms } from '../../notify/render.ts';
 import type { SmsProvider } from '../../notify/sms/provider.ts';
 import type { AlertContent, SendOutcome } from '../../notify/types.ts';
 import { buildWebhookEvent } from '../../notify/webhook.ts';
-import {
-  NO_ALIMTALK_DETAIL,
-  NO_TELEGRAM_DETAIL,
-  webhookAddressPolicy,
-  type ExtraChannels,
-} from '../dispatch/channels.ts';
+import { NO_ALIMTALK_DETAIL, NO_TELEGRAM_DETAIL, webhookAddressPolicy, type ExtraChannels } from './channel-set.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { normalizeMobile } from '../../notify/phone.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';

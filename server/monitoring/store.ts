@@ -1,12 +1,13 @@
 // Database I/O of the probe runtime: loading monitors by shard, and writing a batch of
 // changes (incidents, ledger rows, failure runs, port states) in one transaction.
 // DB writes scale with failures and state changes; successful checks only feed rollups.
-import { Prisma } from '../../generated/prisma/client.ts';
-import type { PrismaClient } from '../../db/index.ts';
-import type { IncidentCloseReason, PortPhase } from '../../generated/prisma/enums.ts';
-import type { IncidentFlap } from './flapping.ts';
-import type { LedgerRow } from './ledger.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { IncidentCloseReason, PortPhase } from '../generated/prisma/enums.ts';
+import type { IncidentFlap } from '../services/flapping.ts';
+import type { LedgerRow } from '../services/notifications/rows.ts';
 import type { RunRow } from './runs.ts';
+import type { RollupRow } from '../services/types.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
 export interface IncidentOpen {
@@ -202,20 +203,6 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
     },
     { timeout: 30_000, maxWait: 10_000 },
   );
-}
-
-export interface RollupRow {
-  monitorId: string;
-  port: number;
-  hour: Date;
-  checks: number;
-  failures: number;
-  latencySumMs: number;
-  latencyCount: number;
-  latencyMinMs: number | null;
-  latencyMaxMs: number | null;
-  downSeconds: number;
-  flapSeconds: number;
 }
 
 /** Adds the rows' counters to the hourly rollups (insert or add). */

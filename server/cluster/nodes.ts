@@ -7,8 +7,8 @@
 //   cannot listen on one host and port), so its shards and claims are taken without waiting;
 // - on PGlite (`exclusive`) only one process can open the database: every other row is dead.
 import { hostname } from 'node:os';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
 
 export const UTC_NOW = `(now() AT TIME ZONE 'UTC')`;
 

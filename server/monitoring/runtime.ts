@@ -1,11 +1,11 @@
 // The probe runtime: scheduler + engine + batched persistence + shard leases + resync.
 // The probe path (scheduler → engine) never waits on the database or on sending anything;
 // writes go out in batches on a timer and are retried when the database is away.
-import { adminRecipientInfo } from '../incident-close.ts';
+import { adminRecipientInfo } from '../services/incident-close.ts';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../../alerting/index.ts';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
+import { DEFAULT_GUARD_POLICY, wantsFastRetry, isCheckable, type GuardPolicy } from '../alerting/index.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
 import {
   createScheduler,
   runCheck,
@@ -14,19 +14,20 @@ import {
   type ProbeResult,
   type ScheduledTarget,
   type SchedulerCheck,
-} from '../../probe/index.ts';
-import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events.ts';
-import { getMonitorDefaults, type MonitorDefaults } from '../settings.ts';
-import { ADDRESS_REFUSED_CODE, probeRefusal } from '../ip-policy.ts';
+} from '../probe/index.ts';
+import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events/events.ts';
+import { getMonitorDefaults, type MonitorDefaults } from '../services/settings.ts';
+import { ADDRESS_REFUSED_CODE, probeRefusal } from '../services/ip-policy.ts';
 import { Engine, targetKey } from './engine.ts';
-import type { AdminRecipientInfo } from './ledger.ts';
+import type { AdminRecipientInfo } from '../services/notifications/rows.ts';
 import { CertTracker } from './certs.ts';
 import { createLeaseManager, type LeaseManager } from './leases.ts';
 import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
-import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups, type RollupRow } from './store.ts';
+import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+import type { RollupRow } from '../services/types.ts';
 
 interface Target extends ScheduledTarget {
   monitorId: string | null; // null: a canary

@@ -2,42 +2,26 @@
 // dispatcher.ts). Each channel is optional: a channel that is not configured makes its rows NO
 // with the reason, never a silent skip. AlimTalk template codes are an admin setting, read with a
 // short cache.
-import type { Language } from '../../generated/prisma/enums.ts';
-import type { AlimtalkProvider } from '../../notify/alimtalk/nhn.ts';
-import { alimtalkParameters, templateKeyFor, type AlimtalkTemplateCodes } from '../../notify/alimtalk/templates.ts';
-import { renderSlack, renderTelegram } from '../../notify/chat.ts';
-import type { SlackChannel } from '../../notify/slack.ts';
-import type { TelegramChannel } from '../../notify/telegram.ts';
-import type { AlertContent, SendOutcome } from '../../notify/types.ts';
-import { buildWebhookEvent, type AddressPolicy, type WebhookChannel } from '../../notify/webhook.ts';
-import type { PrismaClient } from '../../db/index.ts';
-import { parseIp, restrictedRange } from '../ip-policy.ts';
-import { getAlimtalkTemplateCodes } from '../notify-endpoints/templates.ts';
+import type { Language } from '../generated/prisma/enums.ts';
+import type { AlimtalkProvider } from '../notify/alimtalk/nhn.ts';
+import { alimtalkParameters, templateKeyFor, type AlimtalkTemplateCodes } from '../notify/alimtalk/templates.ts';
+import { renderSlack, renderTelegram } from '../notify/chat.ts';
+import type { SlackChannel } from '../notify/slack.ts';
+import type { TelegramChannel } from '../notify/telegram.ts';
+import type { AlertContent, SendOutcome } from '../notify/types.ts';
+import { buildWebhookEvent, type AddressPolicy, type WebhookChannel } from '../notify/webhook.ts';
+import type { PrismaClient } from '../db/index.ts';
+import {
+  ENDPOINT_REMOVED_DETAIL,
+  NO_ALIMTALK_DETAIL,
+  NO_TELEGRAM_DETAIL,
+  webhookAddressPolicy,
+  type ExtraChannels,
+} from '../services/notify-endpoints/channel-set.ts';
+import { getAlimtalkTemplateCodes } from '../services/notify-endpoints/templates.ts';
 import type { ClaimedRow } from './claim.ts';
 
-export const NO_ALIMTALK_DETAIL =
-  'not sent: KakaoTalk AlimTalk is not configured (NHN_ALIMTALK_APP_KEY, NHN_ALIMTALK_SECRET_KEY, NHN_ALIMTALK_SENDER_KEY)';
-export const NO_TELEGRAM_DETAIL = 'not sent: no Telegram bot configured (TELEGRAM_BOT_TOKEN)';
-export const ENDPOINT_REMOVED_DETAIL = 'the destination was removed before the message was sent';
-
-export interface ExtraChannels {
-  alimtalk?: AlimtalkProvider | null;
-  slack?: SlackChannel | null;
-  telegram?: TelegramChannel | null;
-  webhook?: WebhookChannel | null;
-}
-
-/** The IP policy for webhook calls: public addresses always; private ranges only where an admin allowed them. */
-export function webhookAddressPolicy(allowPrivate: boolean): AddressPolicy {
-  return (ip) => {
-    const parsed = parseIp(ip);
-    if (!parsed) return 'not an IP address';
-    const range = restrictedRange(parsed);
-    return range && !allowPrivate
-      ? `in a restricted range (${range.toLowerCase().replace('_', '-')}); an administrator may allow private ranges for this webhook`
-      : null;
-  };
-}
+export { ENDPOINT_REMOVED_DETAIL, NO_ALIMTALK_DETAIL, NO_TELEGRAM_DETAIL, webhookAddressPolicy, type ExtraChannels };
 
 export interface ExtraSender {
   send(row: ClaimedRow, content: AlertContent): Promise<SendOutcome>;

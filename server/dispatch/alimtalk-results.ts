@@ -4,10 +4,10 @@
 // last `windowMs` and applies the answer like an SMS delivery report: DELIVERED, or FAILED with
 // Kakao's reason (then the SMS fallback follows, fallback.ts). Rows still pending are asked again
 // at the next pass; after the window they stay YES ("sent", no result).
-import type { AlimtalkProvider } from '../../notify/alimtalk/nhn.ts';
-import type { Logger } from '../../log.ts';
-import type { ServiceDeps } from '../types.ts';
-import { applySignal } from './ledger.ts';
+import type { AlimtalkProvider } from '../notify/alimtalk/nhn.ts';
+import type { Logger } from '../log.ts';
+import type { ServiceDeps } from '../services/types.ts';
+import { applySignal } from '../services/notifications/ledger.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'>;
 

@@ -3,10 +3,10 @@
 // write was running goes in the next single statement (row update, fenced by the attempt
 // number, plus one NotificationEvent per attempt), so the ledger keeps up with hundreds of
 // sends a second on PGlite as on PostgreSQL. Live events are published after the commit.
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
-import type { NotificationStatus } from '../../generated/prisma/enums.ts';
-import type { SendOutcome } from '../../notify/types.ts';
-import type { Events } from '../events.ts';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { NotificationStatus } from '../generated/prisma/enums.ts';
+import type { SendOutcome } from '../notify/types.ts';
+import type { Events } from '../events/events.ts';
 import { retryDelayMs, type BackoffPolicy } from './backoff.ts';
 
 export interface OutcomeRow {

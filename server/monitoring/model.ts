@@ -4,16 +4,16 @@ import type {
   MaintenanceWindow,
   MonitorAlertState,
   PortState as AlertPortState,
-} from '../../alerting/index.ts';
-import { countsAsDown, initialHostState } from '../../alerting/index.ts';
-import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from './flapping.ts';
-import type { Prisma } from '../../generated/prisma/client.ts';
-import type { Language } from '../../generated/prisma/enums.ts';
-import type { CheckSpec } from '../../probe/index.ts';
-import { readChecks } from '../check-input.ts';
-import type { MonitorDefaults } from '../settings.ts';
-import { endpointInfoSelect, toEndpointInfo } from '../notify-endpoints/info.ts';
-import type { EndpointInfo } from './ledger.ts';
+} from '../alerting/index.ts';
+import { countsAsDown, initialHostState } from '../alerting/index.ts';
+import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from '../services/flapping.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Language } from '../generated/prisma/enums.ts';
+import type { CheckSpec } from '../probe/index.ts';
+import { readChecks } from '../services/check-input.ts';
+import type { MonitorDefaults } from '../services/settings.ts';
+import { endpointInfoSelect, toEndpointInfo } from '../services/notify-endpoints/info.ts';
+import type { Contact } from '../services/notifications/rows.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
 export const SHARDS = 64;
@@ -31,19 +31,6 @@ export const monitorInclude = {
 } satisfies Prisma.MonitorInclude;
 
 export type MonitorRow = Prisma.MonitorGetPayload<{ include: typeof monitorInclude }>;
-
-export interface Contact {
-  name: string;
-  email: string;
-  phone: string | null;
-  mailEnabled: boolean;
-  smsEnabled: boolean;
-  /** KakaoTalk AlimTalk to the phone, the SMS being its fallback. */
-  alimtalkEnabled?: boolean;
-  /** The account's Slack / Telegram / webhook destinations. */
-  endpoints?: EndpointInfo[];
-  language: Language;
-}
 
 export interface LiveMonitor {
   id: string;

@@ -1,18 +1,13 @@
 // What a ledger row says: the incident (one per host, naming all its ports as they are at send
 // time), the recipient's language and time zone, and the signed links (read pixel, read link,
 // acknowledgement). Pure.
-import type { Language } from '../../generated/prisma/enums.ts';
-import { renderEmail, renderSms, type RenderedEmail } from '../../notify/render.ts';
-import { signToken } from '../../notify/tracking.ts';
-import type { AlertContent, FlapLine } from '../../notify/types.ts';
+import type { Language } from '../generated/prisma/enums.ts';
+import { renderEmail, renderSms, type RenderedEmail } from '../notify/render.ts';
+import { incidentLogPath, signToken } from '../notify/tracking.ts';
+import type { AlertContent, FlapLine } from '../notify/types.ts';
 import type { ClaimedRow, IncidentForMessage } from './claim.ts';
 
 export type { IncidentForMessage } from './claim.ts';
-
-/** Path of the incident's log page in the dashboard (the read link redirects there). */
-export function incidentLogPath(incidentId: string): string {
-  return `/incidents/${encodeURIComponent(incidentId)}`;
-}
 
 export interface TrackingUrls {
   pixel: string;

@@ -27,12 +27,12 @@ import {
   type GuardSnapshot,
   type GuardState,
   type PortState,
-} from '../../alerting/index.ts';
-import type { CheckCause, ProbeResult } from '../../probe/index.ts';
-import type { Events, PortStatusEvent } from '../events.ts';
-import { ADDRESS_REFUSED_CODE } from '../ip-policy.ts';
-import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from './flapping.ts';
-import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
+} from '../alerting/index.ts';
+import type { CheckCause, ProbeResult } from '../probe/index.ts';
+import type { Events, PortStatusEvent } from '../events/events.ts';
+import { ADDRESS_REFUSED_CODE } from '../services/ip-policy.ts';
+import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from '../services/flapping.ts';
+import { ledgerRows, type AdminRecipientInfo } from '../services/notifications/rows.ts';
 import type { LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
 import { runKey, RunTracker, snapshotRun } from './runs.ts';

@@ -8,10 +8,10 @@
 // Both advance the incident (reminderCount / escalatedAt) with a conditional update and create
 // the rows in the same transaction; the ledger's unique key (incident, kind, seq, channel,
 // recipient) makes a second process or a restart unable to create them twice.
-import type { Prisma } from '../../generated/prisma/client.ts';
-import type { Logger } from '../../log.ts';
-import type { ServiceDeps } from '../types.ts';
-import { ADMIN_SMS_OFF, SMS_OFF_FALLBACK } from '../monitoring/ledger.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Logger } from '../log.ts';
+import type { ServiceDeps } from '../services/types.ts';
+import { ADMIN_SMS_OFF, SMS_OFF_FALLBACK } from '../services/notifications/rows.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
 type Created = { id: string; incidentId: string; accountId: string | null; status: string };

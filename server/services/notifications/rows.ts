@@ -8,7 +8,20 @@ import type {
   NotificationStatus,
   RecipientRole,
 } from '../../generated/prisma/enums.ts';
-import type { Contact } from './model.ts';
+
+/** Whom a monitor's alerts go to, and by which channels. */
+export interface Contact {
+  name: string;
+  email: string;
+  phone: string | null;
+  mailEnabled: boolean;
+  smsEnabled: boolean;
+  /** KakaoTalk AlimTalk to the phone, the SMS being its fallback. */
+  alimtalkEnabled?: boolean;
+  /** The account's Slack / Telegram / webhook destinations. */
+  endpoints?: EndpointInfo[];
+  language: Language;
+}
 
 /** A Slack / Telegram / webhook destination of a contact's account or of an admin recipient. */
 export interface EndpointInfo {
@@ -118,7 +131,7 @@ export function ledgerRows(input: LedgerInput): LedgerRow[] {
   if (c) {
     add('EMAIL', c.email, 'CONTACT', c.language, c.mailEnabled, CONTACT_MAIL_OFF);
     if (c.phone) {
-      // the SMS row of an AlimTalk recipient is its fallback: NO until AlimTalk fails (server/services/dispatch/fallback.ts)
+      // the SMS row of an AlimTalk recipient is its fallback: NO until AlimTalk fails (server/dispatch/fallback.ts)
       add('SMS', c.phone, 'CONTACT', c.language, c.smsEnabled, c.alimtalkEnabled ? SMS_OFF_FALLBACK : CONTACT_SMS_OFF);
       if (c.alimtalkEnabled) add('ALIMTALK', c.phone, 'CONTACT', c.language, true, '');
     }

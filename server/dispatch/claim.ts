@@ -2,7 +2,7 @@
 // several processes claim disjoint rows; PGlite (one process) runs the same SQL. A claim sets
 // SENDING, a lease (lockedUntil) and attempts + 1 — that attempts value is the fencing token the
 // outcome write checks, so a dispatcher whose lease was taken over cannot overwrite the new owner.
-import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { deadNodeSql } from '../cluster/nodes.ts';
 import type {
   Channel,
@@ -12,7 +12,7 @@ import type {
   NotificationKind,
   NotificationStatus,
   RecipientRole,
-} from '../../generated/prisma/enums.ts';
+} from '../generated/prisma/enums.ts';
 
 export interface ClaimedRow {
   id: string;

@@ -15,8 +15,8 @@
 //   onGain leaves the lease ours in the database, and the next round adopts it again.
 // - A dead process's leases expire after the ttl; a restarted one's are freed at its successor's
 //   start (see ../cluster/nodes.ts).
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
 import { createNodeRegistry, UTC_NOW, type NodeRegistry } from '../cluster/nodes.ts';
 import { announce, type ClusterWake } from '../cluster/signal.ts';
 import { SHARDS } from './model.ts';

@@ -2,12 +2,12 @@
 // shard (check at once every port whose slot passed since its last recorded check) and the
 // reconciliation of incidents the database shows open while the ports are UP (left behind by a
 // handover, an outage or a kill), whichever process holds the shard now.
-import { alignedAfter, phaseOf } from '../../probe/index.ts';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Events } from '../events.ts';
+import { alignedAfter, phaseOf } from '../probe/index.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Events } from '../events/events.ts';
 import type { Engine } from './engine.ts';
 import { targetKey } from './engine.ts';
-import { ledgerRows, type AdminRecipientInfo } from './ledger.ts';
+import { ledgerRows, type AdminRecipientInfo } from '../services/notifications/rows.ts';
 import type { LiveMonitor } from './model.ts';
 
 /** True when a slot of the port's schedule fell between its last recorded check and `now`. */

@@ -11,9 +11,9 @@ import {
   type FlapPolicy,
   type FlapState,
   type PortState,
-} from '../../alerting/index.ts';
-import type { PortFlapStatus } from '../events.ts';
-import type { MonitorDefaults } from '../settings.ts';
+} from '../alerting/index.ts';
+import type { PortFlapStatus } from '../events/events.ts';
+import type { MonitorDefaults } from './settings.ts';
 
 /** One flapping port of an incident, with its window figures when it began to flap. */
 export interface IncidentFlap {

@@ -4,8 +4,8 @@
 // needs its own client, reconnected after a failure. Without it (PGlite: one process) the lease
 // rounds still converge on their timer.
 import pg from 'pg';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
 
 export const CLUSTER_CHANNEL = 'portwatch_cluster';
 

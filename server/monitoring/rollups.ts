@@ -1,7 +1,7 @@
 // In-memory hourly rollups per port, fed by every check and flushed in batches. Until a flush
 // has landed, the rows (those being written included) are readable through pending(), so
 // statistics include the hour still in memory.
-import type { RollupRow } from './store.ts';
+import type { RollupRow } from '../services/types.ts';
 
 const HOUR = 3_600_000;
 

@@ -3,8 +3,8 @@
 // PostgreSQL the LISTEN connection that wakes the lease rounds when shards change hands.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
 import { createNodeRegistry, type NodeRegistry } from './nodes.ts';
 import { createClusterListener, type ClusterWake } from './signal.ts';
 

@@ -5,11 +5,11 @@
 // is sent twice: the certificate row keeps the last threshold warned, and the ledger's unique key
 // (incident, kind, seq = threshold, channel, recipient) refuses a second row.
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '../../db/index.ts';
-import type { Logger } from '../../log.ts';
-import type { TlsFacts } from '../../probe/index.ts';
-import { dueThreshold, warnDaysFor } from '../cert-warnings.ts';
-import { ledgerRows } from './ledger.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+import type { TlsFacts } from '../probe/index.ts';
+import { dueThreshold, warnDaysFor } from '../services/cert-warnings.ts';
+import { ledgerRows } from '../services/notifications/rows.ts';
 import type { LiveMonitor } from './model.ts';
 
 const REFRESH_MS = 3_600_000;

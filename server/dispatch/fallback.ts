@@ -8,8 +8,8 @@
 // A sweep finds such AlimTalk rows (fallbackAt IS NULL) and decides each once, in a transaction
 // that first sets fallbackAt with a conditional update: two processes, a restart or a crash between
 // the AlimTalk outcome and the fallback never lose nor double the SMS.
-import type { Prisma } from '../../generated/prisma/client.ts';
-import type { ServiceDeps } from '../types.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { ServiceDeps } from '../services/types.ts';
 
 type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
 

@@ -3,12 +3,12 @@
 // It runs on its own timer, wakes early on kick() (the probe runtime's onNotificationsQueued),
 // and keeps a bounded number of sends in flight per channel, so a slow or dead provider only
 // slows its own channel and never the probe loop. Delivery is at least once; see README.
-import type { Channel } from '../../generated/prisma/enums.ts';
-import type { Logger } from '../../log.ts';
-import type { EmailChannel } from '../../notify/email.ts';
-import type { SmsProvider } from '../../notify/sms/provider.ts';
-import type { SendOutcome } from '../../notify/types.ts';
-import type { ServiceDeps } from '../types.ts';
+import type { Channel } from '../generated/prisma/enums.ts';
+import type { Logger } from '../log.ts';
+import type { EmailChannel } from '../notify/email.ts';
+import type { SmsProvider } from '../notify/sms/provider.ts';
+import type { SendOutcome } from '../notify/types.ts';
+import type { ServiceDeps } from '../services/types.ts';
 import {
   claimDue,
   nextDueAt,

@@ -3,22 +3,22 @@
 // it with `notificationSettings(config)` (server/notification-settings.ts: this room reads no
 // configuration), passes `sms` to the HTTP routes, and starts/stops it.
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Logger } from '../../log.ts';
-import { startBounceReceiver, type BounceReceiver } from '../../notify/bounce.ts';
-import { addressOf, createEmailChannel } from '../../notify/email.ts';
-import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../../notify/sms/index.ts';
-import type { ServiceDeps } from '../types.ts';
-import { recordBounce } from './delivery.ts';
+import type { Logger } from '../log.ts';
+import { startBounceReceiver, type BounceReceiver } from '../notify/bounce.ts';
+import { addressOf, createEmailChannel } from '../notify/email.ts';
+import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../notify/sms/index.ts';
+import type { ServiceDeps } from '../services/types.ts';
+import { recordBounce } from '../services/notifications/delivery.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { createReminderScheduler } from './reminders.ts';
-import { createAlimtalkProvider } from '../../notify/alimtalk/nhn.ts';
-import { createSlackChannel } from '../../notify/slack.ts';
-import { createTelegramChannel } from '../../notify/telegram.ts';
-import { createWebhookChannel } from '../../notify/webhook.ts';
+import { createAlimtalkProvider } from '../notify/alimtalk/nhn.ts';
+import { createSlackChannel } from '../notify/slack.ts';
+import { createTelegramChannel } from '../notify/telegram.ts';
+import { createWebhookChannel } from '../notify/webhook.ts';
 import { createAlimtalkResultPoller } from './alimtalk-results.ts';
 import type { ExtraChannels } from './channels.ts';
-import type { FetchLike } from '../../notify/sms/provider.ts';
-import { providerFetch } from '../../notify/keepalive-fetch.ts';
+import type { FetchLike } from '../notify/sms/provider.ts';
+import { providerFetch } from '../notify/keepalive-fetch.ts';
 
 export interface ExtraChannelSettings {
   alimtalk: { baseUrl: string; appKey: string; secretKey: string; senderKey: string } | null;
