@@ -31,6 +31,7 @@ import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { createDispatcher } from '../server/dispatch/dispatcher.ts';
 import { createEvents } from '../server/events/events.ts';
+import { createSignals } from '../server/events/signals.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';
 
 type SinkInfo = { smtpPort: number; nhnUrl: string; appKey: string; secretKey: string };
@@ -241,6 +242,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     const deps = {
       prisma,
       events: createEvents(),
+      signals: createSignals(),
       now: () => new Date(),
       secret: randomBytes(24).toString('base64url'),
       publicUrl: 'https://pw.example.com',

@@ -1,6 +1,7 @@
 // `npm test`: the whole suite on PGlite; then, when TEST_DATABASE_URL is set, every database
 // suite (files named *.db.test.ts) again on real PostgreSQL, each file in its own database.
-// It ends with one plain line over both runs, alone on its line:
+// It ends with the totals over both runs as TAP comments (# tests, # pass, # fail, # skipped) and
+// then one plain line, alone on its line, the last of the output:
 //   tests: N passed, N failed, N skipped
 // counted from vitest's JSON report of each run (a run that crashed before reporting counts
 // as one failure, so the line never claims a clean run that did not happen).
@@ -57,6 +58,10 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 for (const { counts } of runs) for (const k of Object.keys(total)) total[k] += counts[k];
 console.log(
   `\nPGlite run: ${runs[0].status === 0 ? 'passed' : 'FAILED'}${runs[1] ? `; PostgreSQL run: ${runs[1].status === 0 ? 'passed' : 'FAILED'}` : ''}`,
+);
+// the totals as TAP comments too (what node's test runner closes with), then the plain line, last
+console.log(
+  `# tests ${total.passed + total.failed + total.skipped}\n# pass ${total.passed}\n# fail ${total.failed}\n# skipped ${total.skipped}`,
 );
 console.log(
   `tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
-import type { AppServices } from './graphql/context.ts';
+import type { AppServices } from './services/app-services.ts';
 import { createLiveConnections } from './graphql/live-connections.ts';
 import { createSchemaRoute } from './graphql/schema-route.ts';
 import { attachGraphqlWs } from './graphql/ws.ts';

@@ -1,15 +1,18 @@
-// Composition root: config → db → services → (probe, notifiers) → app.start(); SIGTERM → stop.
+// Composition root: config → db → events and signals → probe → services → notifiers → app.start();
+// SIGTERM → stop. Every part gets what it needs at construction; nothing is wired in afterwards.
 import { ensureDefaultAdminRecipient } from './services/admin-default-recipient.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type App, type ReadinessReport } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase, type Database } from './db/index.ts';
-import type { AppServices } from './graphql/context.ts';
+import type { AppServices } from './services/app-services.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureFirstAdmin } from './services/accounts.ts';
 import { seedDemo } from './services/demo.ts';
 import { createEvents } from './events/events.ts';
+import { createSignals } from './events/signals.ts';
+import type { ServiceDeps } from './services/types.ts';
 import { createRateLimiter } from './services/rate-limit.ts';
 import { createLoginThrottle } from './services/login-throttle.ts';
 import { createProbeRuntime, type ProbeRuntime } from './monitoring/runtime.ts';
@@ -84,21 +87,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         `\n  Demo accounts:\n${logins.map((l) => `    ${l.kind.padEnd(10)} login "${l.loginId}" password "${l.password}"`).join('\n')}\n\n`,
       );
     }
-    const services: AppServices = {
-      prisma: db.prisma,
-      events: createEvents(fanout?.eventTarget),
-      now: opts.now ?? (() => new Date()),
-      secret: await getInstallationSecret(db.prisma),
-      publicUrl: config.publicUrl,
-      loginThrottle: createLoginThrottle(db.prisma, config.LOGIN_WINDOW_SECONDS * 1000),
-      loginLimits: { perLogin: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_ADDRESS_MAX_FAILURES },
-      mutationLimiter: createRateLimiter({ max: 600, windowMs: 60_000 }),
-      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
-      secureCookies: config.publicUrl.startsWith('https:'),
-      probeSourceAddress: config.PROBE_SOURCE_ADDRESS ?? null,
-    };
-    // the probe loop runs in this process (unless PROBE_ENABLED=false); services tell it
-    // about monitor edits so they take effect at once
+    const events = createEvents(fanout?.eventTarget);
+    // monitor edits reach the probe at once; queued alerts wake the dispatcher (events/signals.ts)
+    const signals = createSignals();
     const probeCounters = createProbeCounters();
     // this process in the registry: heartbeats, restart detection, handover wake-ups (cluster/)
     // (PGlite opened here: this is the only process; a test sharing one PGlite between runtimes is not)
@@ -109,11 +100,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       config,
       log,
     });
+    // the probe loop runs in this process (unless PROBE_ENABLED=false)
     const probe = config.PROBE_ENABLED
       ? createProbeRuntime({
           check: probeCounters.wrap((t, o) => tcpCheck(t, o)),
           prisma: db.prisma,
-          events: services.events,
+          events,
+          signals,
           log,
           canaries: config.PROBE_CANARIES,
           guardPolicy: {
@@ -123,31 +116,42 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
           },
           ...(config.PROBE_CONCURRENCY ? { concurrency: config.PROBE_CONCURRENCY } : {}),
           ...(config.PROBE_SOURCE_ADDRESS ? { localAddress: config.PROBE_SOURCE_ADDRESS } : {}),
-          onNotificationsQueued: () => services.onNotificationsQueued?.(),
           ...cluster.probeOptions,
         })
       : null;
-    if (probe) {
-      services.onMonitorChanged = (id) => probe.monitorChanged(id);
-      services.probeStatus = (id) => probe.status(id);
-      services.probeRollups = (ids) => probe.pendingRollups(ids);
-    }
+    const deps: ServiceDeps = {
+      prisma: db.prisma,
+      events,
+      signals,
+      probe,
+      now: opts.now ?? (() => new Date()),
+      secret: await getInstallationSecret(db.prisma),
+      publicUrl: config.publicUrl,
+    };
     // the delivery side (dispatcher, reminders, bounce receiver); queued ledger rows wake it
     const settings = notificationSettings(config);
     const notifications = createNotifications(
-      services,
+      deps,
       { ...settings, dispatch: { ...settings.dispatch, node: cluster.dispatchNode } },
       log,
     );
-    services.onNotificationsQueued = () => notifications.dispatcher.kick();
-    services.testNotifier = createTestNotifier(services, notifications);
-    services.mailer = notifications.email;
-    services.channelOptions = {
-      slackPrefix: config.SLACK_WEBHOOK_PREFIX,
-      alimtalk: notifications.extra.alimtalk != null,
-      telegram: notifications.extra.telegram != null,
-      sms: notifications.sms.name,
-      email: notifications.email !== null,
+    const services: AppServices = {
+      ...deps,
+      loginThrottle: createLoginThrottle(db.prisma, config.LOGIN_WINDOW_SECONDS * 1000),
+      loginLimits: { perLogin: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_ADDRESS_MAX_FAILURES },
+      mutationLimiter: createRateLimiter({ max: 600, windowMs: 60_000 }),
+      sessionTtlMs: config.SESSION_TTL_HOURS * 3_600_000,
+      secureCookies: config.publicUrl.startsWith('https:'),
+      probeSourceAddress: config.PROBE_SOURCE_ADDRESS ?? null,
+      testNotifier: createTestNotifier(deps, notifications),
+      mailer: notifications.email,
+      channelOptions: {
+        slackPrefix: config.SLACK_WEBHOOK_PREFIX,
+        alimtalk: notifications.extra.alimtalk != null,
+        telegram: notifications.extra.telegram != null,
+        sms: notifications.sms.name,
+        email: notifications.email !== null,
+      },
     };
     const readiness = async (): Promise<ReadinessReport> => {
       const checks: ReadinessReport['checks'] = {};

@@ -1,6 +1,6 @@
 // The dispatcher: claims due ledger rows (claim.ts), renders them (content.ts), sends them
 // through its channel (e-mail, SMS, AlimTalk, Slack, Telegram, webhook), and records each attempt (outcomes.ts).
-// It runs on its own timer, wakes early on kick() (the probe runtime's onNotificationsQueued),
+// It runs on its own timer, wakes early on kick() (the notificationsQueued signal: the probe runtime, the services),
 // and keeps a bounded number of sends in flight per channel, so a slow or dead provider only
 // slows its own channel and never the probe loop. Delivery is at least once; see README.
 import type { Channel } from '../generated/prisma/enums.ts';
@@ -112,6 +112,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     onError: (err, rows) => log('error', 'dispatch: writing send outcomes failed; will retry', { err, rows }),
   });
   let timer: NodeJS.Timeout | null = null;
+  let stopSignal: (() => void) | undefined;
   let running = false;
   let stopping = false;
   let ticking = false;
@@ -264,7 +265,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   /** AlimTalk rows that failed get their SMS (fallback.ts); runs after such an outcome and on every poll. */
   function fallback(): Promise<void> {
     if (fallingBack || stopping) return fallingBack ?? Promise.resolve();
-    fallingBack = runAlimtalkFallback({ ...deps, onNotificationsQueued: kick })
+    fallingBack = runAlimtalkFallback(deps)
       .then(
         () => undefined,
         (err: unknown) => log('error', 'dispatch: AlimTalk fallback pass failed; next poll retries', { err }),
@@ -317,6 +318,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     start() {
       if (running) return;
       running = true;
+      stopSignal = deps.signals.notificationsQueued.on(kick);
       stopping = false;
       timer = setInterval(() => void tick(), pollMs);
       timer.unref();
@@ -341,6 +343,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     async stop() {
       if (!running) return;
       stopping = true;
+      stopSignal?.();
       if (timer) clearInterval(timer);
       timer = null;
       for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);

@@ -11,7 +11,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ServiceDeps } from '../services/types.ts';
 
-type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
+type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'signals'>;
 
 export interface FallbackResult {
   decided: number;
@@ -68,7 +68,7 @@ export async function runAlimtalkFallback(deps: Deps, opts: { limit?: number } =
       });
     }
   }
-  if (result.queued) deps.onNotificationsQueued?.();
+  if (result.queued) deps.signals.notificationsQueued.emit();
   return result;
 }
 

@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { ADMIN_SMS_OFF, SMS_OFF_FALLBACK } from '../services/notifications/rows.ts';
 
-type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'onNotificationsQueued'>;
+type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'signals'>;
 type Created = { id: string; incidentId: string; accountId: string | null; status: string };
 
 const MINUTE = 60_000;
@@ -162,7 +162,7 @@ export async function runReminders(
       accountId: r.accountId,
       status: r.status,
     });
-  if (created.some((r) => r.status === 'QUEUED')) deps.onNotificationsQueued?.();
+  if (created.some((r) => r.status === 'QUEUED')) deps.signals.notificationsQueued.emit();
   return result;
 }
 

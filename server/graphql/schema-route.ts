@@ -2,7 +2,7 @@
 // (production too); 401 with a coded error otherwise.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './authenticate.ts';
-import type { AppServices } from './context.ts';
+import type { AppServices } from '../services/app-services.ts';
 import { printSchemaFile } from './print.ts';
 
 export function createSchemaRoute(opts: {

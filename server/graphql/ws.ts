@@ -5,7 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { AppServices } from './context.ts';
+import type { AppServices } from '../services/app-services.ts';
 import { authenticate } from './authenticate.ts';
 import { codedError, codedResult } from './edge.ts';
 import { CLOSE_TOO_MANY, type LiveConnections } from './live-connections.ts';

@@ -11,6 +11,7 @@ import type { TlsFacts } from '../probe/index.ts';
 import { dueThreshold, warnDaysFor } from '../services/cert-warnings.ts';
 import { ledgerRows } from '../services/notifications/rows.ts';
 import type { LiveMonitor } from './model.ts';
+import type { Signals } from '../events/signals.ts';
 
 const REFRESH_MS = 3_600_000;
 /** Observations written per flush (the rest wait for the next one): a first start with many
@@ -41,7 +42,7 @@ export interface CertTrackerOptions {
   prisma: PrismaClient;
   log?: Logger;
   now?: () => number;
-  onNotificationsQueued?: () => void;
+  signals?: Signals;
 }
 
 export class CertTracker {
@@ -119,7 +120,7 @@ export class CertTracker {
     }
     if (queued) {
       this.warningsQueued += queued;
-      this.o.onNotificationsQueued?.();
+      this.o.signals?.notificationsQueued.emit();
     }
   }
 

@@ -28,6 +28,7 @@ import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
 import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
 import type { RollupRow } from '../services/types.ts';
+import type { Signals } from '../events/signals.ts';
 
 interface Target extends ScheduledTarget {
   monitorId: string | null; // null: a canary
@@ -57,7 +58,8 @@ export interface ProbeRuntimeOptions {
   node?: NodeRegistry;
   /** Wake-ups when shards change hands elsewhere (LISTEN/NOTIFY). */
   wake?: ClusterWake;
-  onNotificationsQueued?: () => void;
+  /** In-process signals: monitor edits reach the probe at once, queued alerts wake the dispatcher. */
+  signals?: Signals;
 }
 
 export interface ProbeRuntimeStats {
@@ -126,7 +128,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     prisma,
     log,
     ...(clock ? { now: () => clock.now() } : {}),
-    ...(opts.onNotificationsQueued ? { onNotificationsQueued: opts.onNotificationsQueued } : {}),
+    ...(opts.signals ? { signals: opts.signals } : {}),
   });
   const scheduler = createScheduler<Target>({
     ...(clock ? { clock } : {}),
@@ -270,7 +272,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         lastFlushOkAt = now();
         flushFailures = 0;
         for (const f of afterCommit) f();
-        if (batch.dueNow.length > 0 || batch.ledger.some((l) => l.status === 'QUEUED')) opts.onNotificationsQueued?.();
+        if (batch.dueNow.length > 0 || batch.ledger.some((l) => l.status === 'QUEUED'))
+          opts.signals?.notificationsQueued.emit();
       } catch (err) {
         flushFailures += 1;
         if (flushFailures === 1 || flushFailures % 20 === 0)
@@ -328,6 +331,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   // admin recipients and defaults take effect at once: changes made in this process are applied
   // before the saving mutation answers, those of other processes arrive through the fan-out
   let stopSettings: (() => void) | undefined;
+  let stopChanges: (() => void) | undefined;
   async function onSettingsChanged(e: SettingsChangedEvent) {
     await refreshReferenceData();
     if (e.what === 'monitorDefaults') applyRows(await loadMonitors(prisma, leases.owned()));
@@ -347,6 +351,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   const startedAt = now();
   return {
     async start() {
+      stopChanges = opts.signals?.monitorChanged.on((id) => this.monitorChanged(id));
       stopSettings = events.onSettingsChanged((e) =>
         onSettingsChanged(e).catch((err: unknown) =>
           log('warn', 'settings reload failed (the resync loop will retry)', { err, what: e.what }),
@@ -385,6 +390,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       });
     },
     async stop() {
+      stopChanges?.();
       stopSettings?.();
       for (const t of timers) clearInterval(t);
       await scheduler.stop();

@@ -7,11 +7,11 @@ import type { ServiceDeps } from './types.ts';
 export const ALERTS_HELD_TEXT = 'alerts held: the prober is checking its own connectivity';
 
 export async function monitorAlertsHeld(
-  deps: Pick<ServiceDeps, 'prisma' | 'probeStatus'>,
+  deps: Pick<ServiceDeps, 'prisma' | 'probe'>,
   m: { id: string; pausedAt: Date | null; deletedAt: Date | null; portStates: { phase: string }[] },
 ): Promise<boolean> {
   if (m.pausedAt || m.deletedAt) return false;
-  const live = deps.probeStatus?.(m.id);
+  const live = deps.probe?.status(m.id);
   if (live) return live.some((e) => e.alertsHeld === true);
   if (!m.portStates.some((p) => p.phase === 'DOWN' || p.phase === 'RECOVERING')) return false;
   const [open, degraded] = await Promise.all([

@@ -300,7 +300,7 @@ export async function setServerAllowPrivate(
     });
     return s;
   });
-  if (monitorId) deps.onMonitorChanged?.(monitorId);
+  if (monitorId) deps.signals.monitorChanged.emit(monitorId);
   return updated;
 }
 

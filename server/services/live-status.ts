@@ -30,7 +30,7 @@ const queues = new WeakMap<ServiceDeps, Wanted[]>();
 function events(deps: ServiceDeps, rows: Row[]): PortStatusEvent[] {
   const out: PortStatusEvent[] = [];
   for (const m of rows) {
-    const live = deps.probeStatus?.(m.id);
+    const live = deps.probe?.status(m.id);
     if (live) {
       out.push(...live);
       continue;

@@ -235,7 +235,7 @@ export async function registerMonitor(
     if (isUniqueViolation(err)) throw new ConflictError(`${server.ip} is already registered for monitoring`);
     throw err;
   }
-  deps.onMonitorChanged?.(monitor.id);
+  deps.signals.monitorChanged.emit(monitor.id);
   return monitor;
 }
 
@@ -297,7 +297,7 @@ export async function updateMonitor(
     });
     return updated;
   });
-  deps.onMonitorChanged?.(monitor.id);
+  deps.signals.monitorChanged.emit(monitor.id);
   return monitor;
 }
 
@@ -324,7 +324,7 @@ export async function deleteMonitor(deps: ServiceDeps, viewer: Viewer, monitorId
     return { monitor, closed: open };
   });
   for (const i of closed) deps.events.incident({ incidentId: i.id, accountId: monitor.accountId, change: 'RESOLVED' });
-  deps.onMonitorChanged?.(monitor.id);
+  deps.signals.monitorChanged.emit(monitor.id);
   return monitor;
 }
 
@@ -343,7 +343,7 @@ async function setPaused(deps: ServiceDeps, viewer: Viewer, monitorId: string, p
     });
     return updated;
   });
-  deps.onMonitorChanged?.(monitor.id);
+  deps.signals.monitorChanged.emit(monitor.id);
   return monitor;
 }
 

@@ -79,7 +79,7 @@ export async function getYearlyStatistics(
       : Prisma.sql`AND ${col} >= (make_timestamp(${opts.year}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'
                    AND ${col} < (make_timestamp(${opts.year + 1}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'`;
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
-  const inMemory = deps.probeRollups?.(monitors.map((m) => m.id)) ?? [];
+  const inMemory = deps.probe?.pendingRollups(monitors.map((m) => m.id)) ?? [];
   const pending = inMemory.length
     ? Prisma.sql`SELECT * FROM (VALUES ${Prisma.join(
         inMemory.map(

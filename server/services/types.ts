@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/index.ts';
 import type { CustomerKind, Language, Role } from '../generated/prisma/enums.ts';
 import type { Events, PortStatusEvent } from '../events/events.ts';
+import type { Signals } from '../events/signals.ts';
 
 /** Who is calling: resolved from a session cookie or an API token. */
 export interface Viewer {
@@ -26,14 +27,18 @@ export interface ServiceDeps {
   /** Secret for HMAC-signed links (tracking pixel, acknowledge); per installation. */
   secret: string;
   publicUrl: string;
-  /** Called after a monitor was created, changed, paused, resumed or deleted (the probe re-reads it at once). */
-  onMonitorChanged?: (monitorId: string) => void;
-  /** The live status of a monitor's ports from the probe runtime's memory (null: not probed by this process). */
-  probeStatus?: (monitorId: string) => PortStatusEvent[] | null;
+  /** In-process signals to the background subsystems (monitor edits, queued notifications). */
+  signals: Signals;
+  /** This process's probe runtime, read-only (absent when the probe does not run here). */
+  probe?: ProbeView | null;
+}
+
+/** What the API reads of the probe runtime's memory. */
+export interface ProbeView {
+  /** The live status of a monitor's ports (null: not probed by this process). */
+  status(monitorId: string): PortStatusEvent[] | null;
   /** This process's hourly rollups of these monitors not yet flushed (statistics include the hour in memory). */
-  probeRollups?: (monitorIds: readonly string[]) => RollupRow[];
-  /** Called after notification ledger rows were queued (wakes the dispatcher). */
-  onNotificationsQueued?: () => void;
+  pendingRollups(monitorIds: readonly string[]): RollupRow[];
 }
 
 export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';

@@ -3,6 +3,7 @@
 // runs grow). The logs by hour, day and month must show identical figures in every kind of zone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvents } from '../../server/events/events.ts';
+import { createSignals } from '../../server/events/signals.ts';
 import { getMonitorLog, type LogGranularity } from '../../server/services/logs.ts';
 import { RunTracker, runKey, snapshotRun } from '../../server/monitoring/runs.ts';
 import { emptyBatch, writeBatch } from '../../server/monitoring/store.ts';
@@ -84,6 +85,7 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
     deps = {
       prisma: p,
       events: createEvents(),
+      signals: createSignals(),
       now: () => new Date(),
       secret: 'test-installation-secret-0123456789',
       publicUrl: 'https://pw.example.com',

@@ -3,6 +3,7 @@
 // statistics); nothing newer, and nothing of incidents or the ledger. In small batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvents } from '../../server/events/events.ts';
+import { createSignals } from '../../server/events/signals.ts';
 import { applyRetention, previewRetention, tableSizes } from '../../server/services/retention/apply.ts';
 import { claimRun } from '../../server/services/retention/job.ts';
 import { cutoff, getRetentionPolicy, setRetentionPolicy } from '../../server/services/retention/policy.ts';
@@ -29,6 +30,7 @@ describe(`retention (${backend})`, () => {
     deps = {
       prisma: p,
       events: createEvents(),
+      signals: createSignals(),
       now: () => NOW,
       secret: 'test-installation-secret-0123456789',
       publicUrl: 'https://pw.example.com',

@@ -211,7 +211,7 @@ describe(`every channel (${backend})`, () => {
       prisma: p,
       events: deps.events,
       resyncMs: 1_000,
-      onNotificationsQueued: () => d.kick(),
+      signals: deps.signals,
     });
     const d = dispatcher();
     await probe.start();
@@ -577,7 +577,7 @@ describe(`every channel (${backend})`, () => {
       language: 'en',
       via: 'session',
     };
-    await acknowledgeIncident({ ...deps, onNotificationsQueued: () => d.kick() }, viewer, { incidentId: incident.id });
+    await acknowledgeIncident(deps, viewer, { incidentId: incident.id });
     await acknowledgeIncident(deps, viewer, { incidentId: incident.id }); // twice: still one event
     await waitFor(
       async () =>

@@ -10,6 +10,7 @@ import type {
   RecipientRole,
 } from '../../server/generated/prisma/enums.ts';
 import { createEvents, type NotificationChangeEvent } from '../../server/events/events.ts';
+import { createSignals } from '../../server/events/signals.ts';
 import type { ServiceDeps } from '../../server/services/types.ts';
 
 export const SECRET = 'test-installation-secret-0123456789';
@@ -33,6 +34,7 @@ export function makeDeps(prisma: PrismaClient, over: Partial<ServiceDeps> = {}):
         events.notification(e);
       },
     },
+    signals: createSignals(),
     now: () => new Date(),
     secret: SECRET,
     publicUrl: PUBLIC_URL,
@@ -40,9 +42,9 @@ export function makeDeps(prisma: PrismaClient, over: Partial<ServiceDeps> = {}):
     queuedCalls: 0,
     ...over,
   };
-  deps.onNotificationsQueued = () => {
+  deps.signals.notificationsQueued.on(() => {
     deps.queuedCalls += 1;
-  };
+  });
   return deps;
 }
 

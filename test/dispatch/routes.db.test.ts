@@ -68,7 +68,7 @@ describe(`notification routes with NHN (${backend})`, () => {
       { channel: 'SMS', recipient: '+821012345678' },
     ]);
     const before = sink.received.length;
-    app.services.onNotificationsQueued?.();
+    app.services.signals.notificationsQueued.emit();
     const mails = await sink.waitFor(before + 1);
     await waitFor(
       async () =>
@@ -235,7 +235,7 @@ describe(`notification routes with Twilio (${backend})`, () => {
     const prisma = app.testDb.db.prisma;
     const { incident } = await makeIncident(prisma);
     const [sms] = await queueRows(prisma, incident, [{ channel: 'SMS', recipient: '+821012345678' }]);
-    app.services.onNotificationsQueued?.();
+    app.services.signals.notificationsQueued.emit();
     return waitFor(async () => {
       const r = await statusOf(prisma, sms!.id);
       return r.status === 'YES' ? r : null;

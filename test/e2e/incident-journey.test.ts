@@ -58,11 +58,15 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
     const dead = (s.address() as net.AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
     await app.probe!.stop(); // a probe that reads the admin recipient when it starts
-    probe = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
+    probe = createProbeRuntime({
+      prisma: p,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 1_000,
+    });
     await probe.start();
     const running = probe;
-    app.services.onMonitorChanged = (id) => running.monitorChanged(id);
-    app.services.probeStatus = (id) => running.status(id);
+    app.services.probe = running;
     const monitor = await makeMonitor(p, {
       accountId: customer.id,
       ports: [dead],
@@ -72,7 +76,7 @@ describe.skipIf(!chromiumAvailable())('from the alert mail to the incident timel
       failureThreshold: 1,
       smsEnabled: true,
     });
-    app.services.onMonitorChanged?.(monitor.id);
+    app.services.signals.monitorChanged.emit(monitor.id);
     const incident = await until('the incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }));
     incidentId = incident.id;
     // DOWN: mail and SMS to the contact and to the admin recipient, all sent

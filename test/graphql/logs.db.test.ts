@@ -329,7 +329,7 @@ describe(`logs and statistics (${backend})`, () => {
     buf.add(m.id, 80, hour + 31_000, false, 0, 0);
     buf.add(m.id, 80, hour + 61_000, false, 0, 60_000);
     buf.add(m.id, 22, hour + 2_000, true, 4, 0);
-    app.services.probeRollups = (ids) => buf.pending(new Set(ids));
+    app.services.probe = { status: () => null, pendingRollups: (ids) => buf.pending(new Set(ids)) };
     try {
       const expected = {
         checks: before.checks! + 4,
@@ -356,7 +356,7 @@ describe(`logs and statistics (${backend})`, () => {
         expected,
       );
     } finally {
-      delete app.services.probeRollups;
+      app.services.probe = null;
     }
   });
   it('an incident opened by a flapping port shows its FLAPPING message in the MAIL / SMS columns', async () => {

@@ -23,7 +23,7 @@ describe(`monitors (${backend})`, () => {
 
   beforeAll(async () => {
     app = await startTestApp({}, { now: () => new Date(clock) });
-    app.services.onMonitorChanged = (id) => changed.push(id);
+    app.services.signals.monitorChanged.on((id) => changed.push(id));
     const a = await customer(app.db.prisma, 'alice', { ips: ['203.0.113.10', '198.51.100.7', '8.8.4.4', '1.1.1.1'] });
     // 203.0.113.10 and 198.51.100.7 are documentation ranges: allowed only when an admin said so
     await app.db.prisma.server.updateMany({ where: { ip: '198.51.100.7' }, data: { allowPrivate: true } });

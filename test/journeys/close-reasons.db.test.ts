@@ -35,11 +35,15 @@ describe(`incidents closed without recovery (${backend})`, () => {
   let open: net.Server;
   let probe: ProbeRuntime | null = null;
   async function startProbe() {
-    probe = createProbeRuntime({ prisma: app.db.prisma, events: app.services.events, resyncMs: 1_000 });
+    probe = createProbeRuntime({
+      prisma: app.db.prisma,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 1_000,
+    });
     await probe.start();
     const running = probe;
-    app.services.onMonitorChanged = (id) => running.monitorChanged(id);
-    app.services.probeStatus = (id) => running.status(id);
+    app.services.probe = running;
   }
   beforeAll(async () => {
     smtp = await startSmtpSink();
@@ -74,7 +78,7 @@ describe(`incidents closed without recovery (${backend})`, () => {
       probeHost: '127.0.0.1',
       ip: `127.0.0.${10 + (await p.monitor.count())}`,
     });
-    app.services.onMonitorChanged?.(monitor.id);
+    app.services.signals.monitorChanged.emit(monitor.id);
     const incident = await until('the incident', () => p.incident.findFirst({ where: { monitorId: monitor.id } }));
     // the DOWN mails went out first
     await until(
@@ -182,7 +186,6 @@ describe(`incidents closed without recovery (${backend})`, () => {
     const { monitor, incident, cookie } = await downMonitor('delete-it');
     await probe!.stop(); // the API side closes it and queues the messages itself
     probe = null;
-    app.services.onMonitorChanged = () => {};
     try {
       const r = await app.gql(
         `mutation($id: ID!) { deleteMonitor(id: $id) { __typename } }`,

@@ -61,10 +61,10 @@ describe(`check kinds through the runtime (${backend})`, () => {
     probe = createProbeRuntime({
       prisma: p,
       events: app.services.events,
+      signals: app.services.signals,
       check: (t, o) => runCheck(t, { ...o, ca: [ca.cert] }),
     });
     await probe.start();
-    app.services.onMonitorChanged = (id) => probe!.monitorChanged(id);
     const cookie = await app.login('alice', CUSTOMER_PASSWORD);
 
     const base = {

@@ -57,11 +57,15 @@ describe(`core loop (${backend})`, () => {
     });
     // the admin recipient list is read when the probe starts and on its resync
     await app.probe!.stop();
-    probe2 = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
+    probe2 = createProbeRuntime({
+      prisma: p,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 1_000,
+    });
     await probe2.start();
-    app.services.onMonitorChanged = (id) => probe2!.monitorChanged(id);
-    app.services.probeStatus = (id) => probe2!.status(id);
-    app.services.onMonitorChanged(monitor.id);
+    app.services.probe = probe2;
+    app.services.signals.monitorChanged.emit(monitor.id);
 
     const aliceWs = wsClient(app.url, { cookie: await app.login('alice', CUSTOMER_PASSWORD) });
     const bobWs = wsClient(app.url, { cookie: await app.login('bob', CUSTOMER_PASSWORD) });
@@ -118,7 +122,12 @@ describe(`core loop (${backend})`, () => {
     // restart mid-incident: state reloads from the database, nothing is opened or sent twice
     const ledgerBefore = await p.notification.count();
     await probe2.stop();
-    probe2 = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000 });
+    probe2 = createProbeRuntime({
+      prisma: p,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 1_000,
+    });
     await probe2.start();
     expect(probe2.status(monitor.id)?.map((s) => s.phase)).toEqual(['DOWN', 'DOWN']);
     await new Promise((r) => setTimeout(r, 11_000)); // at least one more failed check each

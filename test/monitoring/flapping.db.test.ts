@@ -103,11 +103,16 @@ describe(`flapping in real time (${backend})`, () => {
       data: { flapWindow: 6, flapChanges: 4, flapFailedPercent: 30 },
     });
     await app.probe!.stop();
-    probe = createProbeRuntime({ prisma: p, events: app.services.events, resyncMs: 1_000, rollupFlushMs: 1_000 });
+    probe = createProbeRuntime({
+      prisma: p,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 1_000,
+      rollupFlushMs: 1_000,
+    });
     await probe.start();
-    app.services.onMonitorChanged = (id) => probe!.monitorChanged(id);
-    app.services.probeStatus = (id) => probe!.status(id);
-    app.services.onMonitorChanged(monitor.id);
+    app.services.probe = probe;
+    app.services.signals.monitorChanged.emit(monitor.id);
 
     const cookie = await app.login('alice', CUSTOMER_PASSWORD);
     const ws = wsClient(app.url, { cookie });

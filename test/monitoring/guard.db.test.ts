@@ -85,7 +85,7 @@ describe(`prober self-outage guard (${backend})`, () => {
       where: { id: { in: ids }, portStates: { some: { phase: 'DOWN' } } },
       include: { portStates: true },
     });
-    expect(await monitorAlertsHeld({ prisma: p, probeStatus: (id) => probe!.status(id) }, row)).toBe(true);
+    expect(await monitorAlertsHeld({ prisma: p, probe }, row)).toBe(true);
     expect(await monitorAlertsHeld({ prisma: p }, row)).toBe(true);
 
     // the "outage" ends: the ports answer; the guard clears; held alerts find the ports UP
@@ -101,6 +101,6 @@ describe(`prober self-outage guard (${backend})`, () => {
     expect(await p.notification.count({ where: { incidentId: degraded.id, kind: 'PROBE_RECOVERED' } })).toBe(1);
     expect(await p.notification.count({ where: { recipientRole: 'CONTACT' } })).toBe(0);
     const after = await p.monitor.findUniqueOrThrow({ where: { id: row.id }, include: { portStates: true } });
-    expect(await monitorAlertsHeld({ prisma: p, probeStatus: (id) => probe!.status(id) }, after)).toBe(false);
+    expect(await monitorAlertsHeld({ prisma: p, probe }, after)).toBe(false);
   }, 120_000);
 });

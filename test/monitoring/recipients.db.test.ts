@@ -9,6 +9,7 @@ import {
   updateAdminRecipient,
 } from '../../server/services/admin-settings.ts';
 import { createEvents, type Events } from '../../server/events/events.ts';
+import { createSignals } from '../../server/events/signals.ts';
 import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -61,6 +62,7 @@ describe(`admin recipients take effect at once (${backend})`, () => {
     const deps: ServiceDeps = {
       prisma: p,
       events: here,
+      signals: createSignals(),
       now: () => new Date(),
       secret: 'test-installation-secret-0123456789',
       publicUrl: 'https://pw.example.com',

@@ -44,7 +44,7 @@ describe(`the prober re-checks the address policy before every connect (${backen
     const port = (listener.address() as net.AddressInfo).port;
     const monitor = await makeMonitor(p, { accountId: alice.id, ports: [port], intervalSec: 10, retryIntervalSec: 2 });
     const id = gid('Monitor', monitor.id);
-    app.services.onMonitorChanged?.(monitor.id);
+    app.services.signals.monitorChanged.emit(monitor.id);
     const status = async () =>
       (await ok<{ node: { portStatuses: Port[] } }>(app, admin, STATUS, { id })).node.portStatuses[0]!;
     await until('the port is UP', async () => (await status()).phase === 'UP', 20_000);

@@ -149,7 +149,7 @@ function currentStates(
       return { ...s, lastCheckAt: saved?.lastCheckAt ?? null, since: m.deletedAt ?? s.since };
     });
   }
-  const live = ctx.services.probeStatus?.(m.id);
+  const live = ctx.services.probe?.status(m.id);
   return portStatuses(m.ports, live ?? m.portStates, m.createdAt);
 }
 

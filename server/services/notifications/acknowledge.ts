@@ -7,7 +7,7 @@ import type { ServiceDeps, Viewer } from '../types.ts';
 import { recordRead } from './delivery.ts';
 import { acknowledgerText, shownAcknowledger } from './acknowledger.ts';
 
-type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now'> & Partial<Pick<ServiceDeps, 'onNotificationsQueued'>>;
+type Deps = Pick<ServiceDeps, 'prisma' | 'events' | 'now' | 'signals'>;
 
 export type AcknowledgeOutcome = 'ACKNOWLEDGED' | 'ALREADY_ACKNOWLEDGED' | 'RESOLVED';
 
@@ -57,7 +57,7 @@ async function markAcknowledged(deps: Deps, incident: AckTarget, by: string): Pr
         accountId: r.accountId,
         status: 'QUEUED',
       });
-    if (queued.length) deps.onNotificationsQueued?.();
+    if (queued.length) deps.signals.notificationsQueued.emit();
     return 'ACKNOWLEDGED';
   }
   const row = await deps.prisma.incident.findUnique({ where: { id: incident.id }, select: { acknowledgedAt: true } });

@@ -135,7 +135,7 @@ async function touchMonitors(deps: ServiceDeps, accountId: string | null): Promi
     where: { id: { in: monitors.map((m) => m.id) } },
     data: { updatedAt: deps.now() },
   });
-  for (const m of monitors) deps.onMonitorChanged?.(m.id);
+  for (const m of monitors) deps.signals.monitorChanged.emit(m.id);
 }
 
 export function listEndpoints(

@@ -49,6 +49,6 @@ export async function queueRecipientTest(
       },
     });
   });
-  deps.onNotificationsQueued?.();
+  deps.signals.notificationsQueued.emit();
   return row;
 }
