@@ -1,5 +1,6 @@
-// `npm test`: the whole suite on PGlite; then, when TEST_DATABASE_URL is set, every database
-// suite (files named *.db.test.ts) again on real PostgreSQL, each file in its own database.
+// `npm test`: the whole suite on PGlite; then, when TEST_DATABASE_URL is set, the database
+// suites (files named *.db.test.ts) again on real PostgreSQL, each file in its own database,
+// except the few that cannot depend on the backend (BACKEND_NEUTRAL in vitest.config.ts).
 // It ends with one plain line over both runs, alone on its line:
 //   tests: N passed, N failed, N skipped
 // counted from vitest's JSON report of each run (a run that crashed before reporting counts
@@ -48,6 +49,8 @@ if (process.env.TEST_DATABASE_URL) {
   runs.push(
     run(`database suites on PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})`, 'postgres', ['.db.test.ts'], {
       TEST_DB_BACKEND: 'postgres',
+      // the suites that cannot depend on the backend ran on PGlite (vitest.config.ts, BACKEND_NEUTRAL)
+      TEST_SKIP_BACKEND_NEUTRAL: '1',
     }),
   );
 } else {
