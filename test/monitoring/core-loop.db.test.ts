@@ -112,7 +112,8 @@ describe(`core loop (${backend})`, () => {
     const failedChecks = failures.reduce((n, f) => n + f.count, 0);
     expect(failedChecks).toBeGreaterThanOrEqual(3);
     // compacted: per port, the checks before the incident and those inside it (at most a run more per port)
-    expect(failures.length).toBeLessThanOrEqual(2 * 2);
+    const shown = failures.map((f) => [f.port, f.count, f.firstAt.toISOString(), f.incidentId, f.flapping, f.message]);
+    expect(failures.length, JSON.stringify(shown)).toBeLessThanOrEqual(2 * 2);
     expect(failures.every((f) => f.code === 'ECONNREFUSED' && f.message.includes('ECONNREFUSED'))).toBe(true);
     expect(failures.some((f) => f.incidentId === incident.id)).toBe(true);
 

@@ -39,7 +39,9 @@ describe(`prober self-outage guard (${backend})`, () => {
     const port = (probeSock.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probeSock.close(() => r()));
     // 24 hosts (each its own /24, three customers) on a 6 s interval: the mass rule (10 hosts in a
-    // 6 s window) decides within ~3 s, before any port's 3rd failure (first failure + 2 × 3 s retry)
+    // 6 s window) decides within ~3 s, before any port's 3rd failure (first failure + 2 × 3 s retry);
+    // it clears after recoveryThreshold (2) × interval, when the ports it held are UP again
+    // (the tuning rule in server/alerting/guard.ts)
     const ids: string[] = [];
     for (let i = 0; i < 24; i++) {
       const host = `127.0.${i + 1}.1`;
@@ -57,7 +59,7 @@ describe(`prober self-outage guard (${backend})`, () => {
     probe = createProbeRuntime({
       prisma: p,
       events: createEvents(),
-      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 6_000, clearAfterMs: 7_000 },
+      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 6_000, clearAfterMs: 12_000 },
     });
     await probe.start();
 
@@ -103,6 +105,12 @@ describe(`prober self-outage guard (${backend})`, () => {
       'the degraded incident to resolve',
       async () => (await p.incident.findUniqueOrThrow({ where: { id: degraded.id } })).resolvedAt !== null,
       60_000,
+    );
+    // a held port that answered once (RECOVERING) stays pending until its recovery completes
+    await until(
+      "the held monitor's ports to be UP",
+      async () => probe!.status(row.id)?.every((s) => s.phase === 'UP') === true,
+      30_000,
     );
     await probe.flush();
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
