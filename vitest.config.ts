@@ -60,7 +60,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...TIMED, ...skipped],
           // most waiting is on sockets and databases: three files at a time on two cores
-          maxWorkers: 3,
+          // (scripts/test.mjs sets two per backend when both backends run side by side)
+          maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
           sequence: { groupOrder: 0 },
         },
       },

@@ -67,7 +67,7 @@ function counts(report, status) {
  * One vitest run of a backend (all groups, or one `project`). Its output goes to the terminal,
  * or into `log` (a file, printed later by the caller) when given.
  */
-function run(backend, project, log) {
+function run(backend, project, log, env = {}) {
   const name = project ? `${backend.name}-${project}` : backend.name;
   const report = path.join(reportDir, `${name}.json`);
   rmSync(report, { force: true });
@@ -80,7 +80,7 @@ function run(backend, project, log) {
     const child = spawn(vitest, args, {
       cwd: root,
       stdio: out ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-      env: { ...process.env, ...plain, ...backend.env },
+      env: { ...process.env, ...plain, ...backend.env, ...env },
     });
     if (out) {
       child.stdout.pipe(out, { end: false });
@@ -113,7 +113,9 @@ if (!POSTGRES || mode === 'sequential') {
       `\n=== ${group} group: all suites on ${PGLITE.label}, database suites on ${POSTGRES.label} alongside ===`,
     );
     const log = path.join(reportDir, `${POSTGRES.name}-${group}.log`);
-    const pair = await Promise.all([run(PGLITE, group), run(POSTGRES, group, log)]);
+    // two parallel files per backend side by side (four in all; three when one backend runs alone)
+    const workers = { TEST_PARALLEL_WORKERS: process.env.TEST_PARALLEL_WORKERS ?? '2' };
+    const pair = await Promise.all([run(PGLITE, group, null, workers), run(POSTGRES, group, log, workers)]);
     console.log(`\n=== ${group} group on ${POSTGRES.label} (ran alongside) ===`);
     printLog(pair[1]);
     console.log(`\n(${group} group: PGlite ${pair[0].seconds} s, PostgreSQL ${pair[1].seconds} s, side by side)`);
