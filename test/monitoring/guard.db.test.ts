@@ -40,8 +40,8 @@ describe(`prober self-outage guard (${backend})`, () => {
     await new Promise<void>((r) => probeSock.close(() => r()));
     // 24 hosts (each its own /24, three customers) on a 6 s interval: the mass rule (10 hosts in a
     // 6 s window) decides within ~3 s, before any port's 3rd failure (first failure + 2 × 3 s retry);
-    // it clears after recoveryThreshold (2) × interval, when the ports it held are UP again
-    // (the tuning rule in server/alerting/guard.ts)
+    // one good check makes a port UP again (recoveryThreshold 1), so the guard may clear after one
+    // interval (the tuning rule in server/alerting/guard.ts: clearAfterMs ≥ recoveryThreshold × interval)
     const ids: string[] = [];
     for (let i = 0; i < 24; i++) {
       const host = `127.0.${i + 1}.1`;
@@ -53,13 +53,14 @@ describe(`prober self-outage guard (${backend})`, () => {
         intervalSec: 6,
         retryIntervalSec: 3,
         failureThreshold: 3,
+        recoveryThreshold: 1,
       });
       ids.push(m.id);
     }
     probe = createProbeRuntime({
       prisma: p,
       events: createEvents(),
-      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 6_000, clearAfterMs: 12_000 },
+      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 6_000, clearAfterMs: 6_000 },
     });
     await probe.start();
 
