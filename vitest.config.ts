@@ -60,7 +60,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...TIMED, ...skipped],
           // most waiting is on sockets and databases: three files at a time on two cores
-          // (scripts/test.mjs sets two per backend when both backends run side by side)
+          // (scripts/test.mjs gives the PostgreSQL run two while it runs beside PGlite)
           maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
           sequence: { groupOrder: 0 },
         },
