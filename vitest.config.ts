@@ -15,6 +15,25 @@ const TIMED = [
   'test/app/process.test.ts',
 ];
 
+// Database suites whose outcome cannot depend on the backend: they check what the API answers
+// to input, identity and documents (validation codes, limits, headers, tenancy, the number of
+// Prisma operations), one request at a time, with no SQL of their own, no ordering of text, no
+// locking, no LISTEN/NOTIFY and no second process. PGlite is PostgreSQL itself (compiled to
+// WASM), so the SQL behind them is the same on both. `npm test` runs them on PGlite only: its
+// PostgreSQL pass sets TEST_SKIP_BACKEND_NEUTRAL=1 (scripts/test.mjs). Every other database
+// suite runs on both. Run one of these on PostgreSQL by hand as any other file.
+const BACKEND_NEUTRAL = [
+  'test/graphql/field-codes.db.test.ts',
+  'test/graphql/limits.db.test.ts',
+  'test/graphql/certificates-input.db.test.ts',
+  'test/graphql/tenancy.db.test.ts',
+  'test/graphql/query-count.db.test.ts',
+  'test/journeys/client-documents.db.test.ts',
+  'test/security/edge.db.test.ts',
+  'test/security/disclosure.db.test.ts',
+];
+const skipped = process.env.TEST_SKIP_BACKEND_NEUTRAL === '1' ? BACKEND_NEUTRAL : [];
+
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
@@ -39,9 +58,10 @@ export default defineConfig({
           ...shared,
           name: 'parallel',
           include: ['test/**/*.test.ts'],
-          exclude: TIMED,
+          exclude: [...TIMED, ...skipped],
           // most waiting is on sockets and databases: three files at a time on two cores
-          maxWorkers: 3,
+          // (scripts/test.mjs gives the PostgreSQL run two while it runs beside PGlite)
+          maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
           sequence: { groupOrder: 0 },
         },
       },
@@ -51,6 +71,7 @@ export default defineConfig({
           ...shared,
           name: 'timed',
           include: TIMED,
+          exclude: skipped,
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
         },

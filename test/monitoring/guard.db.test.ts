@@ -38,8 +38,10 @@ describe(`prober self-outage guard (${backend})`, () => {
     await new Promise<void>((r) => probeSock.listen(0, '127.0.0.1', r));
     const port = (probeSock.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probeSock.close(() => r()));
-    // 24 hosts (each its own /24, three customers) on a 10 s interval: the mass rule (10 hosts in a
-    // 10 s window) decides within ~5 s, before any port's 3rd failure (first failure + 2 × 5 s retry)
+    // 24 hosts (each its own /24, three customers) on a 6 s interval: the mass rule (10 hosts in a
+    // 6 s window) decides within ~3 s, before any port's 3rd failure (first failure + 2 × 3 s retry);
+    // one good check makes a port UP again (recoveryThreshold 1), so the guard may clear after one
+    // interval (the tuning rule in server/alerting/guard.ts: clearAfterMs ≥ recoveryThreshold × interval)
     const ids: string[] = [];
     for (let i = 0; i < 24; i++) {
       const host = `127.0.${i + 1}.1`;
@@ -48,16 +50,17 @@ describe(`prober self-outage guard (${backend})`, () => {
         ip: host,
         probeHost: host,
         ports: [port],
-        intervalSec: 10,
-        retryIntervalSec: 5,
+        intervalSec: 6,
+        retryIntervalSec: 3,
         failureThreshold: 3,
+        recoveryThreshold: 1,
       });
       ids.push(m.id);
     }
     probe = createProbeRuntime({
       prisma: p,
       events: createEvents(),
-      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 10_000, clearAfterMs: 12_000 },
+      guardPolicy: { massFailureShare: 0.5, minHosts: 10, windowMs: 6_000, clearAfterMs: 6_000 },
     });
     await probe.start();
 
@@ -66,9 +69,17 @@ describe(`prober self-outage guard (${backend})`, () => {
       async () => (await p.incident.count({ where: { kind: 'PROBE_DEGRADED' } })) === 1,
       30_000,
     );
-    // every port keeps failing past its threshold; no customer incident, no customer message
-    await new Promise((r) => setTimeout(r, 12_000));
-    await probe.flush();
+    // every port keeps failing past its threshold (3 failed checks each); no customer incident,
+    // no customer message
+    await until(
+      'every port past its failure threshold',
+      async () => {
+        await probe!.flush();
+        const runs = await p.failureRun.groupBy({ by: ['monitorId'], _sum: { count: true } });
+        return runs.length === ids.length && runs.every((r) => (r._sum.count ?? 0) >= 3);
+      },
+      30_000,
+    );
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
     expect(await p.notification.count({ where: { recipientRole: 'CONTACT' } })).toBe(0);
     const degraded = await p.incident.findFirstOrThrow({
@@ -79,7 +90,7 @@ describe(`prober self-outage guard (${backend})`, () => {
       /\d+ of \d+ hosts \(\d+ of \d+ networks, [23] customers\) answered none of their regular checks/,
     );
     expect(degraded.notifications.map((n) => [n.kind, n.recipient])).toEqual([['PROBE_DEGRADED', 'noc@example.com']]);
-    expect((await p.failureRun.aggregate({ _sum: { count: true } }))._sum.count ?? 0).toBeGreaterThanOrEqual(24 * 2); // failures are still logged
+    expect((await p.failureRun.aggregate({ _sum: { count: true } }))._sum.count ?? 0).toBeGreaterThanOrEqual(24 * 3); // failures are still logged
     // the monitors say their alerts are held: from the probing process, and from the database alone
     const row = await p.monitor.findFirstOrThrow({
       where: { id: { in: ids }, portStates: { some: { phase: 'DOWN' } } },
@@ -95,6 +106,12 @@ describe(`prober self-outage guard (${backend})`, () => {
       'the degraded incident to resolve',
       async () => (await p.incident.findUniqueOrThrow({ where: { id: degraded.id } })).resolvedAt !== null,
       60_000,
+    );
+    // a held port that answered once (RECOVERING) stays pending until its recovery completes
+    await until(
+      "the held monitor's ports to be UP",
+      async () => probe!.status(row.id)?.every((s) => s.phase === 'UP') === true,
+      30_000,
     );
     await probe.flush();
     expect(await p.incident.count({ where: { kind: 'HOST_DOWN' } })).toBe(0);
