@@ -6,10 +6,10 @@ import type { Language } from '../generated/prisma/enums.ts';
 import { normalizeMobile } from '../notify/phone.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem, type ProblemParams } from './errors.ts';
-import { requireAdmin } from './inventory.ts';
 import { parseIp } from './ip-policy.ts';
 import { isEmailAddress } from '../notify/email-address.ts';
 import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './settings.ts';
+import { requireAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 /** A zod bound as a field error code: NOT_BELOW / NOT_ABOVE with the bound. */

@@ -36,5 +36,3 @@ export interface ServiceDeps {
   /** Called after notification ledger rows were queued (wakes the dispatcher). */
   onNotificationsQueued?: () => void;
 }
-
-export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';

@@ -20,6 +20,7 @@ import {
 } from '../dispatch/channels.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { normalizeMobile } from '../../notify/phone.ts';
+import { isAdmin } from '../tenancy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
 import { findEndpoint } from './endpoints.ts';
 import { getAlimtalkTemplateCodes } from './templates.ts';
@@ -70,7 +71,7 @@ const testId = () => `test-${Date.now().toString(36)}`;
 
 export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNotifier {
   async function target(viewer: Viewer, req: TestRequest): Promise<string> {
-    const admin = viewer.role === 'ADMIN';
+    const admin = isAdmin(viewer);
     const me = await deps.prisma.account.findUniqueOrThrow({
       where: { id: viewer.accountId },
       select: { email: true, phone: true },
