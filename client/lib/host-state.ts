@@ -2,22 +2,15 @@
 // checking): the same rule as the server's MonitorStatus.host (server/services/monitor-status.ts
 // hostState), applied to the live port views so it changes the moment a port does.
 import { dateOnly, timeOnly } from './format';
-
-export type HostPhase = 'UP' | 'SUSPECT' | 'DOWN' | 'FLAPPING' | 'MAINTENANCE' | 'PAUSED' | 'DELETED' | 'UNKNOWN';
+import type { HostPhase, PortStatus } from './port-status';
 
 export interface HostStateView {
-  phase: HostPhase | string;
+  phase: HostPhase;
   since: string | null;
   ports: readonly number[];
 }
 
-interface PortLike {
-  port: number;
-  phase: string;
-  since: string;
-  flapping?: boolean | null;
-  flap?: { since?: string | null } | null;
-}
+type PortLike = Pick<PortStatus, 'port' | 'phase' | 'since' | 'flapping' | 'flap'>;
 
 /** DOWN (DOWN or RECOVERING ports) before FLAPPING before SUSPECT before MAINTENANCE; UP when every port answered. */
 export function hostStateOf(ports: readonly PortLike[], m: { paused: boolean; deleted: boolean }): HostStateView {

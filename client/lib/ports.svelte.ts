@@ -2,21 +2,16 @@
 // monitorStatus subscription's events, plus the recent check latencies for sparklines.
 import { SvelteMap } from 'svelte/reactivity';
 import type { ApiClient } from './client';
-import {
-  CheckResultsDocument,
-  MonitorStatusDocument,
-  type MonitorStatusSubscription,
-  type PortStatusFieldsFragment,
-} from './api';
+import { CheckResultsDocument, MonitorStatusDocument, type MonitorStatusSubscription } from './api';
+import type { PortCheck, PortStatus } from './port-status';
 
-export type PortView = PortStatusFieldsFragment;
 type Change = MonitorStatusSubscription['monitorStatus'];
 
 const SAMPLES = 30;
 
 export class LivePorts {
   /** key: `${monitorId}:${port}` */
-  states = new SvelteMap<string, PortView>();
+  states = new SvelteMap<string, PortStatus>();
   samples = new SvelteMap<string, (number | null)[]>();
 
   static key(monitorId: string, port: number) {
@@ -24,7 +19,7 @@ export class LivePorts {
   }
 
   /** The freshest view of a port: the live event when it is newer than the query's row. */
-  port(monitorId: string, base: PortView): PortView {
+  port(monitorId: string, base: PortStatus): PortStatus {
     const live = this.states.get(LivePorts.key(monitorId, base.port));
     if (!live) return base;
     const liveAt = Date.parse(live.lastCheckAt ?? live.since);
@@ -33,7 +28,7 @@ export class LivePorts {
   }
 
   apply(c: Change) {
-    const view: PortView = {
+    const view: PortStatus = {
       port: c.port,
       phase: c.phase,
       since: c.since,
@@ -58,7 +53,7 @@ export class LivePorts {
     this.samples.set(key, list.slice(-SAMPLES));
   }
 
-  seed(monitorId: string, ports: readonly PortView[]) {
+  seed(monitorId: string, ports: readonly PortStatus[]) {
     for (const p of ports) {
       const key = LivePorts.key(monitorId, p.port);
       if (!this.samples.has(key) && p.lastCheckAt) this.samples.set(key, [p.lastOk === false ? null : p.latencyMs]);
@@ -71,18 +66,7 @@ export class LivePorts {
   }
 
   /** Follows every check of one monitor (sparklines, detail page). */
-  followChecks(
-    api: ApiClient,
-    monitorId: string,
-    onCheck?: (c: {
-      port: number;
-      at: string;
-      ok: boolean;
-      latencyMs: number;
-      errorCode: string | null;
-      errorMessage: string | null;
-    }) => void,
-  ): () => void {
+  followChecks(api: ApiClient, monitorId: string, onCheck?: (c: PortCheck) => void): () => void {
     return api.follow(CheckResultsDocument, { monitorId }, (d) => {
       const c = d.checkResults;
       this.sample(monitorId, c.port, c.ok ? c.latencyMs : null);

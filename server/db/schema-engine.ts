@@ -1,5 +1,6 @@
 // Prisma's own migration engine (WASM), driven through a driver adapter: no native binary,
-// no download. See ../shared/notes/prisma-offline.md for the recipe this follows.
+// no download. The recipe: load @prisma/schema-engine-wasm's .wasm by hand (loadWasm), hand it
+// the app's driver adapter (PGlite or pg), and let it apply prisma/migrations/ in order.
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -7,6 +7,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import { isAdmin } from '../services/tenancy.ts';
 import type { GraphQLContext } from './context.ts';
 
 export const builder = new SchemaBuilder<{
@@ -29,7 +30,7 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       signedIn: ctx.viewer !== null,
-      admin: ctx.viewer?.role === 'ADMIN',
+      admin: isAdmin(ctx.viewer),
       customer: ctx.viewer?.role === 'CUSTOMER',
       colocation: ctx.viewer?.role === 'CUSTOMER' && ctx.viewer.kind === 'COLOCATION',
     }),

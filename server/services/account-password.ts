@@ -12,7 +12,8 @@ import { AuthError, ForbiddenError, NotFoundError, ValidationError } from './err
 import { waitMinutes, type LoginThrottle, type ThrottleKey } from './login-throttle.ts';
 import { isTimeZone } from './logs.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { isAdmin, type ServiceDeps, type Viewer } from './types.ts';
+import { requireAdmin } from './tenancy.ts';
+import type { ServiceDeps, Viewer } from './types.ts';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1000;
@@ -164,7 +165,7 @@ export async function adminResetPassword(
   viewer: Viewer,
   opts: { accountId: string; method: ResetMethod },
 ): Promise<AdminResetResult> {
-  if (!isAdmin(viewer)) throw new ForbiddenError('Only an administrator may do this');
+  requireAdmin(viewer);
   const account = await deps.prisma.account.findUnique({ where: { id: opts.accountId } });
   if (account?.role !== 'CUSTOMER') throw new NotFoundError('Customer');
   if (opts.method === 'MAIL_LINK') {

@@ -1,6 +1,7 @@
 // Accounts: the first admin at start, and the demo data for `npm run demo`.
 import { randomBytes } from 'node:crypto';
 import type { CustomerKind, Language } from '../generated/prisma/enums.ts';
+import { isEmailAddress } from '../notify/email-address.ts';
 import { recordAudit } from './audit.ts';
 import { ConflictError, isUniqueViolation, ValidationError, type FieldProblem } from './errors.ts';
 import { hashPassword } from './passwords.ts';
@@ -58,7 +59,6 @@ export interface CreateCustomerOptions {
 }
 
 const LOGIN_RE = /^[a-z0-9][a-z0-9._-]{2,39}$/i;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/;
 
 export async function createCustomer(
   deps: Pick<ServiceDeps, 'prisma'>,
@@ -76,7 +76,7 @@ export async function createCustomer(
       params: { min: 8 },
     });
   if (!opts.name.trim()) problems.push({ path: ['name'], message: 'Enter a name', code: 'REQUIRED' });
-  if (!EMAIL_RE.test(opts.email))
+  if (!isEmailAddress(opts.email))
     problems.push({ path: ['email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
   const limit = opts.portLimit ?? 3;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)

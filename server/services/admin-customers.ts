@@ -6,11 +6,11 @@ import { normalizeMobile } from '../notify/phone.ts';
 import { createCustomer } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
-import { requireAdmin } from './inventory.ts';
 import { checkIp, problemOf } from './ip-policy.ts';
 import { isTimeZone } from './logs.ts';
-import { EMAIL_RE } from './monitor-input.ts';
+import { isEmailAddress } from '../notify/email-address.ts';
 import { getMonitorDefaults } from './settings.ts';
+import { requireAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export interface ListCustomersOptions {
@@ -166,7 +166,7 @@ export async function updateCustomer(
   }
   if (opts.email != null) {
     const email = opts.email.trim();
-    if (!EMAIL_RE.test(email) || email.length > 254)
+    if (!isEmailAddress(email))
       problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
     data.email = email;
   }

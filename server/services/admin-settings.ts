@@ -6,10 +6,10 @@ import type { Language } from '../generated/prisma/enums.ts';
 import { normalizeMobile } from '../notify/phone.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem, type ProblemParams } from './errors.ts';
-import { requireAdmin } from './inventory.ts';
 import { parseIp } from './ip-policy.ts';
-import { EMAIL_RE } from './monitor-input.ts';
+import { isEmailAddress } from '../notify/email-address.ts';
 import { defaultsSchema, getMonitorDefaults, type MonitorDefaults } from './settings.ts';
+import { requireAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 /** A zod bound as a field error code: NOT_BELOW / NOT_ABOVE with the bound. */
@@ -91,7 +91,7 @@ function recipientData(opts: AdminRecipientOptions, current: AdminRecipient | nu
       ...(name ? { code: 'TOO_LONG', params: { max: 100 } } : { code: 'REQUIRED' }),
     });
   const email = opts.email !== undefined ? opts.email?.trim() || null : (current?.email ?? null);
-  if (email && (!EMAIL_RE.test(email) || email.length > 254))
+  if (email && !isEmailAddress(email))
     problems.push({ path: ['input', 'email'], message: 'Enter an e-mail address with @', code: 'INVALID_EMAIL' });
   let phone = opts.phone !== undefined ? opts.phone?.trim() || null : (current?.phone ?? null);
   if (phone && opts.phone !== undefined) {

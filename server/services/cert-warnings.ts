@@ -4,8 +4,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { requireAdmin } from './inventory.ts';
-import { ownedWhere } from './tenancy.ts';
+import { ownedWhere, requireAdmin, seesAccount } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export const DAY_MS = 86_400_000;
@@ -92,7 +91,7 @@ export async function setAccountWarnDays(
   accountId: string,
   days: readonly number[] | null,
 ): Promise<number[] | null> {
-  if (viewer.role !== 'ADMIN' && viewer.accountId !== accountId) throw new NotFoundError('Account');
+  if (!seesAccount(viewer, accountId)) throw new NotFoundError('Account');
   const value = days === null ? null : days.length === 0 ? [] : validated(days, ['days']);
   const found = await deps.prisma.account.findUnique({ where: { id: accountId }, select: { id: true } });
   if (!found) throw new NotFoundError('Account');

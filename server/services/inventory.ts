@@ -2,9 +2,9 @@
 // own; admins add, import, move and remove servers and set colocation representative IPs.
 import type { Prisma, Server } from '../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from './errors.ts';
 import { checkIp, problemOf } from './ip-policy.ts';
-import { isAdminViewer, ownedWhere } from './tenancy.ts';
+import { isAdmin, ownedWhere, requireAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export interface ListServersOptions {
@@ -18,7 +18,7 @@ export interface ListServersOptions {
 
 export function serverListWhere(viewer: Viewer | null, opts: ListServersOptions): Prisma.ServerWhereInput {
   const and: Prisma.ServerWhereInput[] = [ownedWhere(viewer)];
-  if (isAdminViewer(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
+  if (isAdmin(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
   if (opts.unregistered) and.push({ activeMonitor: { is: null } });
   const search = opts.search?.trim().toLowerCase().slice(0, 45);
   if (search) and.push({ ip: { startsWith: search } });
@@ -37,10 +37,6 @@ export function listServers(deps: ServiceDeps, viewer: Viewer | null, opts: List
 
 export function countServers(deps: ServiceDeps, viewer: Viewer | null, opts: ListServersOptions) {
   return deps.prisma.server.count({ where: serverListWhere(viewer, opts) });
-}
-
-export function requireAdmin(viewer: Viewer | null): asserts viewer is Viewer {
-  if (!isAdminViewer(viewer)) throw new ForbiddenError('Only an administrator may do this');
 }
 
 async function requireCustomer(deps: ServiceDeps, accountId: string | null | undefined, path: string[]) {

@@ -8,6 +8,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { PortStatusEvent } from '../events/events.ts';
 import { flapStatusFromRow } from './flapping.ts';
+import { isAdmin, seesAccount } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 /** Monitors read for one subscription at most (a customer's whole account). */
@@ -58,11 +59,10 @@ function events(deps: ServiceDeps, rows: Row[]): PortStatusEvent[] {
 }
 
 const scope = (w: Pick<Wanted, 'viewer' | 'monitorId'>): Prisma.MonitorWhereInput => ({
-  ...(w.viewer.role === 'ADMIN' ? {} : { accountId: w.viewer.accountId }),
+  ...(isAdmin(w.viewer) ? {} : { accountId: w.viewer.accountId }),
   ...(w.monitorId ? { id: w.monitorId } : {}),
 });
-const matches = (w: Wanted, r: Row) =>
-  (w.viewer.role === 'ADMIN' || r.accountId === w.viewer.accountId) && (!w.monitorId || r.id === w.monitorId);
+const matches = (w: Wanted, r: Row) => seesAccount(w.viewer, r.accountId) && (!w.monitorId || r.id === w.monitorId);
 
 async function readBatch(deps: ServiceDeps, batch: Wanted[]): Promise<void> {
   const where = new Map<string, Prisma.MonitorWhereInput>();
@@ -94,7 +94,7 @@ export function currentPortStatus(
   viewer: Viewer,
   monitorId: string | null,
 ): Promise<PortStatusEvent[] | null> {
-  if (viewer.role === 'ADMIN' && !monitorId) {
+  if (isAdmin(viewer) && !monitorId) {
     // every monitor of the installation: its own bounded read, never merged into others
     return deps.prisma.monitor
       .findMany({ where: { deletedAt: null }, select, take: MAX_MONITORS })
@@ -119,7 +119,7 @@ export function currentPortStatus(
 export async function canWatchMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string): Promise<boolean> {
   return (
     (await deps.prisma.monitor.count({
-      where: { id: monitorId, deletedAt: null, ...(viewer.role === 'ADMIN' ? {} : { accountId: viewer.accountId }) },
+      where: { id: monitorId, deletedAt: null, ...(isAdmin(viewer) ? {} : { accountId: viewer.accountId }) },
     })) > 0
   );
 }

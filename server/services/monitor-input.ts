@@ -2,11 +2,11 @@
 // Problems are collected (not thrown) so one answer can name every bad field.
 import { maintenanceProblems } from '../alerting/maintenance.ts';
 import type { MaintenanceWindow as AlertWindow } from '../alerting/types.ts';
+import { EMAIL_MAX_LENGTH, hasEmailShape } from '../notify/email-address.ts';
 import { normalizeMobile } from '../notify/phone.ts';
 import type { FieldProblem, ProblemParams } from './errors.ts';
 import type { MonitorDefaults } from './settings.ts';
 
-export const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 export const MAX_WINDOWS = 20;
 
 const p = (
@@ -38,8 +38,9 @@ export function validateContact(c: ContactInput): { value: ContactInput; problem
   if (!name) problems.push(p('contactName', 'Enter the contact person', 'REQUIRED'));
   else if (name.length > 100) problems.push(p('contactName', 'At most 100 characters', 'TOO_LONG', { max: 100 }));
   const email = c.contactEmail.trim();
-  if (!EMAIL_RE.test(email)) problems.push(p('contactEmail', 'Enter an e-mail address with @', 'INVALID_EMAIL'));
-  else if (email.length > 254) problems.push(p('contactEmail', 'At most 254 characters', 'TOO_LONG', { max: 254 }));
+  if (!hasEmailShape(email)) problems.push(p('contactEmail', 'Enter an e-mail address with @', 'INVALID_EMAIL'));
+  else if (email.length > EMAIL_MAX_LENGTH)
+    problems.push(p('contactEmail', `At most ${EMAIL_MAX_LENGTH} characters`, 'TOO_LONG', { max: EMAIL_MAX_LENGTH }));
   let phone: string | null = null;
   const rawPhone = c.contactPhone?.trim() ?? '';
   if (rawPhone) {

@@ -6,7 +6,7 @@
 // Read services take Pothos's `query` (take/skip/cursor/include) and spread it into Prisma.
 import type { Prisma } from '../generated/prisma/client.ts';
 import { parseIp } from './ip-policy.ts';
-import { isAdminViewer, ownedWhere } from './tenancy.ts';
+import { isAdmin, ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export type MonitorStatusFilter = 'OK' | 'PROBLEM' | 'DOWN' | 'PAUSED' | 'DELETED';
@@ -26,7 +26,7 @@ type MonitorQuery = Omit<Prisma.MonitorFindManyArgs, 'where' | 'orderBy'>;
 /** The where-clause of a monitor list: tenancy first, then the filters. */
 export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOptions): Prisma.MonitorWhereInput {
   const and: Prisma.MonitorWhereInput[] = [ownedWhere(viewer)];
-  if (isAdminViewer(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
+  if (isAdmin(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
   const status = opts.status ?? null;
   if (status === 'DELETED') and.push({ deletedAt: { not: null } });
   else if (!opts.includeDeleted) and.push({ deletedAt: null });
@@ -43,7 +43,7 @@ export function monitorListWhere(viewer: Viewer | null, opts: ListMonitorsOption
     const ip = parseIp(search);
     if (ip) or.push({ host: ip.ip });
     if (/^[0-9a-f.:]+$/i.test(search)) or.push({ host: { startsWith: search.toLowerCase() } });
-    if (isAdminViewer(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
+    if (isAdmin(viewer)) or.push({ account: { loginId: { startsWith: search, mode: 'insensitive' } } });
     // labels and contact names always ("db-1", and "db" or "cafe" look like hex IPv6 too)
     or.push({ contactName: { contains: search, mode: 'insensitive' } });
     or.push({ server: { label: { contains: search, mode: 'insensitive' } } });

@@ -3,7 +3,7 @@
 // filter. Port figures count configured ports only (ports removed by an edit are gone), from
 // the stored port states (phase changes are written within the probe's 0.5 s batch).
 import { Prisma } from '../generated/prisma/client.ts';
-import { isAdminViewer } from './tenancy.ts';
+import { isAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export interface MonitorSummary {
@@ -40,7 +40,7 @@ export async function monitorSummary(
   viewer: Viewer | null,
   accountId: string | null = null,
 ): Promise<MonitorSummary> {
-  const account = isAdminViewer(viewer) ? accountId : (viewer?.accountId ?? '');
+  const account = isAdmin(viewer) ? accountId : (viewer?.accountId ?? '');
   const scope = account === null ? Prisma.empty : Prisma.sql`AND m."accountId" = ${account}`;
   const [r] = await deps.prisma.$queryRaw<Row[]>`
     SELECT count(*) AS monitors,

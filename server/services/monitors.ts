@@ -303,10 +303,11 @@ export async function updateMonitor(
 
 /**
  * Stops monitoring at once and frees the server for a new registration; the monitor row and
- * its logs stay (deletedAt). An open incident is closed with reason MONITOR_DELETED and a CLOSED
+ * its logs stay (deletedAt; the probe runtime then applies alerting's pure deleteMonitor).
+ * The `mark…` names of this file's database operations keep them apart from those pure steps. An open incident is closed with reason MONITOR_DELETED and a CLOSED
  * message (never a recovery message).
  */
-export async function deleteMonitor(deps: ServiceDeps, viewer: Viewer, monitorId: string): Promise<Monitor> {
+export async function markMonitorDeleted(deps: ServiceDeps, viewer: Viewer, monitorId: string): Promise<Monitor> {
   const current = await findLiveMonitor(deps, viewer, monitorId);
   const now = deps.now();
   const { monitor, closed } = await deps.prisma.$transaction(async (tx) => {
@@ -347,7 +348,9 @@ async function setPaused(deps: ServiceDeps, viewer: Viewer, monitorId: string, p
   return monitor;
 }
 
-export const pauseMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
+/** Sets pausedAt (the probe runtime then applies alerting's pure pauseMonitor). */
+export const markMonitorPaused = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
   setPaused(deps, viewer, monitorId, true);
-export const resumeMonitor = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
+/** Clears pausedAt (the probe runtime then applies alerting's pure resumeMonitor). */
+export const markMonitorResumed = (deps: ServiceDeps, viewer: Viewer, monitorId: string) =>
   setPaused(deps, viewer, monitorId, false);

@@ -12,9 +12,8 @@ import {
   ValidationError,
   type FieldProblem,
 } from './errors.ts';
-import { requireAdmin } from './inventory.ts';
 import { checkIp, ipRangeOf, problemOf } from './ip-policy.ts';
-import { isAdminViewer, ownedWhere } from './tenancy.ts';
+import { isAdmin, ownedWhere, requireAdmin } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
 export const MAX_TITLE = 200;
@@ -30,7 +29,7 @@ export interface ListRequestsOptions {
 
 export function requestListWhere(viewer: Viewer | null, opts: ListRequestsOptions): Prisma.ApprovalRequestWhereInput {
   const and: Prisma.ApprovalRequestWhereInput[] = [ownedWhere(viewer)];
-  if (isAdminViewer(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
+  if (isAdmin(viewer) && opts.accountId != null) and.push({ accountId: opts.accountId });
   if (opts.status) and.push({ status: opts.status });
   const search = opts.search?.trim().slice(0, MAX_TITLE);
   if (search) and.push({ title: { contains: search, mode: 'insensitive' } });

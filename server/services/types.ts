@@ -41,8 +41,6 @@ export interface ProbeView {
   pendingRollups(monitorIds: readonly string[]): RollupRow[];
 }
 
-export const isAdmin = (v: Viewer | null | undefined): v is Viewer => v?.role === 'ADMIN';
-
 /** One port's counters for one hour (the hourly rollup), as written and as kept in memory. */
 export interface RollupRow {
   monitorId: string;

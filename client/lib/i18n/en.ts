@@ -198,9 +198,6 @@ export const en = {
   'delivery.READ.long': 'Read: the recipient opened the mail (tracking image or link).',
   'delivery.DELIVERED.long': "Delivered: the carrier's delivery report confirmed the SMS. SMS has no read receipt.",
 
-  'gated.title': 'Not available yet',
-  'gated.body': 'This page needs a part of the API ("{feature}") that this server does not offer yet.',
-
   'pager.label': 'Pages',
   'pager.previous': 'Previous',
   'pager.next': 'Next',
@@ -376,8 +373,6 @@ export const en = {
   'admin.oneCustomer': 'one customer',
   'admin.matching': '{n} found',
   'admin.customer': 'Customer',
-  'admin.customerId': 'Customer (account ID)',
-  'admin.customerIdHint': "The customer's Account id.",
   'admin.customerSearch': 'Login ID or name',
   'admin.chooseCustomer': 'Choose a customer ({n})',
   'audit.action': 'Action',

@@ -200,9 +200,6 @@ export const ko: Record<MessageKey, string> = {
   'delivery.READ.long': 'READ: 수신자가 메일을 열어 보았습니다 (추적 이미지 또는 링크).',
   'delivery.DELIVERED.long': 'DELIVERED: 통신사 전달 보고로 SMS 수신이 확인되었습니다. SMS 에는 읽음 확인이 없습니다.',
 
-  'gated.title': '아직 사용할 수 없습니다',
-  'gated.body': '이 화면에 필요한 API ("{feature}") 를 이 서버가 아직 제공하지 않습니다.',
-
   'pager.label': '페이지',
   'pager.previous': '이전',
   'pager.next': '다음',
@@ -377,8 +374,6 @@ export const ko: Record<MessageKey, string> = {
   'admin.oneCustomer': '특정 고객',
   'admin.matching': '{n}건',
   'admin.customer': '고객',
-  'admin.customerId': '고객 (계정 ID)',
-  'admin.customerIdHint': '고객 계정의 ID 입니다.',
   'admin.customerSearch': '아이디 또는 이름',
   'admin.chooseCustomer': '고객 선택 ({n})',
   'audit.action': '작업',

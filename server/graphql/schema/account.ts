@@ -1,6 +1,6 @@
 import { loginWithPassword, logout, SESSION_COOKIE } from '../../services/auth.ts';
 import { AuthError, ValidationError } from '../../services/errors.ts';
-import { accountWhere } from '../../services/tenancy.ts';
+import { accountWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder, UnauthorizedGraphQLError } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { CustomerKindEnum, LanguageEnum, RoleEnum } from './enums.ts';
@@ -10,7 +10,7 @@ export const AccountRef = builder.prismaNode('Account', {
   // tenancy: another customer's account is simply not found (node(id) answers null)
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accountWhere(ctx.viewer)] }),
-  authScopes: (account, ctx) => ctx.viewer?.role === 'ADMIN' || ctx.viewer?.accountId === account.id,
+  authScopes: (account, ctx) => seesAccount(ctx.viewer, account.id),
   fields: (t) => ({
     loginId: t.exposeString('loginId'),
     name: t.exposeString('name'),

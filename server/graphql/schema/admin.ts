@@ -21,7 +21,7 @@ import {
 } from '../../services/admin-settings.ts';
 import type { CustomerKind } from '../../generated/prisma/enums.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
-import { isAdminViewer } from '../../services/tenancy.ts';
+import { isAdmin } from '../../services/tenancy.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { AppServices } from '../../services/app-services.ts';
@@ -202,7 +202,7 @@ builder.prismaNode('AdminRecipient', {
   id: { field: 'id' },
   nullable: true,
   // admins only: for anyone else every id is unknown
-  findUnique: (id, ctx) => (isAdminViewer(ctx.viewer) ? { id } : { id, name: { in: [] } }),
+  findUnique: (id, ctx) => (isAdmin(ctx.viewer) ? { id } : { id, name: { in: [] } }),
   authScopes: { admin: true },
   description: "Someone on the provider's side who is alerted about every incident.",
   fields: (t) => ({

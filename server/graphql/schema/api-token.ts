@@ -1,6 +1,6 @@
 import { createApiToken, revokeApiToken } from '../../services/auth.ts';
 import { NotFoundError, ValidationError } from '../../services/errors.ts';
-import { ownedWhere } from '../../services/tenancy.ts';
+import { ownedWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { AccountRef } from './account.ts';
 import { ApiTokenScopeEnum } from './enums.ts';
@@ -11,7 +11,7 @@ const ApiTokenRef = builder.prismaNode('ApiToken', {
   // tenancy: another account's token is simply not found (node(id) answers null)
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
-  authScopes: (token, ctx) => ctx.viewer?.role === 'ADMIN' || ctx.viewer?.accountId === token.accountId,
+  authScopes: (token, ctx) => seesAccount(ctx.viewer, token.accountId),
   fields: (t) => ({
     name: t.exposeString('name'),
     prefix: t.exposeString('prefix', { description: 'The first characters of the token, to recognise it.' }),

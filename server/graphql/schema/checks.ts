@@ -12,7 +12,7 @@ import {
   setAccountWarnDays,
   setDefaultWarnDays,
 } from '../../services/cert-warnings.ts';
-import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
+import { isAdmin, ownedWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { standardErrors } from './errors.ts';
 import { filterNodeId, requireNodeId } from './node-access.ts';
@@ -145,7 +145,7 @@ export const CertificateRef = builder.prismaNode('Certificate', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
-  authScopes: (c, ctx) => isAdminViewer(ctx.viewer) || ctx.viewer?.accountId === c.accountId,
+  authScopes: (c, ctx) => seesAccount(ctx.viewer, c.accountId),
   description: 'A certificate a TLS or HTTPS check saw on a port: the facts of its last recorded handshake.',
   fields: (t) => ({
     port: t.exposeInt('port'),
@@ -251,9 +251,9 @@ builder.queryField('certificateWarningDays', (t) =>
     resolve: async (_r, args, ctx) => {
       const viewer = ctx.viewer!;
       const accountId =
-        args.account != null && isAdminViewer(viewer)
+        args.account != null && isAdmin(viewer)
           ? requireNodeId(String(args.account), 'Account')
-          : isAdminViewer(viewer)
+          : isAdmin(viewer)
             ? null
             : viewer.accountId;
       return readWarnDays(ctx.services.prisma, accountId);

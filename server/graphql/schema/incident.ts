@@ -8,7 +8,7 @@ import {
   type NotificationStatus,
 } from '../../generated/prisma/enums.ts';
 import { countIncidents, countNotifications, listIncidents, listNotifications } from '../../services/incidents.ts';
-import { incidentWhere, isAdminViewer, notificationWhere } from '../../services/tenancy.ts';
+import { incidentWhere, isAdmin, notificationWhere, seesAccount } from '../../services/tenancy.ts';
 import { byOperator, shownAcknowledger } from '../../services/notifications/acknowledger.ts';
 import { builder } from '../builder.ts';
 import {
@@ -28,7 +28,7 @@ export const IncidentRef = builder.prismaNode('Incident', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [incidentWhere(ctx.viewer)] }),
-  authScopes: (i, ctx) => isAdminViewer(ctx.viewer) || (i.accountId !== null && ctx.viewer?.accountId === i.accountId),
+  authScopes: (i, ctx) => seesAccount(ctx.viewer, i.accountId),
   description: 'One outage of a host (every failing port of a monitor joins it), or of the prober itself (admins).',
   fields: (t) => ({
     kind: t.expose('kind', { type: IncidentKindEnum }),
@@ -44,7 +44,7 @@ export const IncidentRef = builder.prismaNode('Incident', {
       nullable: true,
       description:
         'Who acknowledged: a login id, "link: <recipient>" (an alert link). When the provider\'s staff acknowledged, customers see "operator" (never their login, e-mail or phone).',
-      resolve: (i, _a, ctx) => shownAcknowledger(i.acknowledgedBy, ctx.viewer?.role === 'ADMIN'),
+      resolve: (i, _a, ctx) => shownAcknowledger(i.acknowledgedBy, isAdmin(ctx.viewer)),
     }),
     acknowledgedByOperator: t.boolean({
       description: "True when the provider's staff acknowledged (by sign-in or by their alert link).",
@@ -93,7 +93,7 @@ export const NotificationRef = builder.prismaNode('Notification', {
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [notificationWhere(ctx.viewer)] }),
   authScopes: (n, ctx) =>
-    isAdminViewer(ctx.viewer) ||
+    isAdmin(ctx.viewer) ||
     (n.recipientRole === 'CONTACT' && n.accountId !== null && ctx.viewer?.accountId === n.accountId),
   description: "One message (e-mail or SMS) in the notification ledger: the seed's MAIL / SMS columns.",
   fields: (t) => ({

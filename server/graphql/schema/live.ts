@@ -10,6 +10,7 @@ import {
   type PortStatusEvent,
 } from '../../events/events.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
+import { isAdmin } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { NotificationStatusEnum, PortPhaseEnum } from './enums.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -17,7 +18,7 @@ import type { GraphQLContext } from '../context.ts';
 /** The pubsub scope the viewer may listen on: its own account, or everything for admins. */
 export function viewerScope(ctx: GraphQLContext): string {
   if (!ctx.viewer) throw new Error('viewerScope needs a signed-in viewer');
-  return ctx.viewer.role === 'ADMIN' ? ADMIN_SCOPE : ctx.viewer.accountId;
+  return isAdmin(ctx.viewer) ? ADMIN_SCOPE : ctx.viewer.accountId;
 }
 
 const IncidentChangeKind = builder.enumType('IncidentChangeKind', {
@@ -89,7 +90,7 @@ builder.subscriptionField('monitorStatus', (t) =>
       const state = (e: PortStatusEvent) =>
         `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
       try {
-        if (viewer.role !== 'ADMIN' || monitorId) {
+        if (!isAdmin(viewer) || monitorId) {
           // one read shared by the subscriptions that start together (services/live-status.ts);
           // a mistyped, deleted or foreign monitor is NOT_FOUND at once, not a silent wait
           const current = await currentPortStatus(ctx.services, viewer, monitorId);

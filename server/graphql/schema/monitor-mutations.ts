@@ -2,10 +2,10 @@
 // services/monitors.ts; here: input types, ID decoding and re-reading the result for the query.
 import { GraphQLError, Kind } from 'graphql';
 import {
-  deleteMonitor,
-  pauseMonitor,
+  markMonitorDeleted,
+  markMonitorPaused,
+  markMonitorResumed,
   registerMonitor,
-  resumeMonitor,
   updateMonitor,
   type MonitorContactOptions,
   type MonitorPolicyOptions,
@@ -184,7 +184,7 @@ builder.mutationField('updateMonitor', (t) =>
   }),
 );
 
-const simple = (name: string, description: string, run: typeof deleteMonitor) =>
+const simple = (name: string, description: string, run: typeof markMonitorDeleted) =>
   builder.mutationField(name, (t) =>
     t.prismaField({
       type: 'Monitor',
@@ -199,6 +199,10 @@ const simple = (name: string, description: string, run: typeof deleteMonitor) =>
     }),
   );
 
-simple('deleteMonitor', 'Stops monitoring at once. The logs stay; the server can be registered again.', deleteMonitor);
-simple('pauseMonitor', 'Pauses checks and alerts (idempotent).', pauseMonitor);
-simple('resumeMonitor', 'Resumes a paused monitor (idempotent).', resumeMonitor);
+simple(
+  'deleteMonitor',
+  'Stops monitoring at once. The logs stay; the server can be registered again.',
+  markMonitorDeleted,
+);
+simple('pauseMonitor', 'Pauses checks and alerts (idempotent).', markMonitorPaused);
+simple('resumeMonitor', 'Resumes a paused monitor (idempotent).', markMonitorResumed);

@@ -20,7 +20,7 @@ import {
   type StatusLine,
 } from '../../services/monitor-status.ts';
 import type { MonitorDefaults } from '../../services/settings.ts';
-import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
+import { ownedWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { MaintenanceKindEnum, PortPhaseEnum } from './enums.ts';
@@ -157,7 +157,7 @@ export const MonitorRef = builder.prismaNode('Monitor', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
-  authScopes: (m, ctx) => isAdminViewer(ctx.viewer) || ctx.viewer?.accountId === m.accountId,
+  authScopes: (m, ctx) => seesAccount(ctx.viewer, m.accountId),
   description: 'A server registered for monitoring: its IP, ports, contact and policy.',
   fields: (t) => ({
     host: t.exposeString('host', { description: 'The IP address (copied at registration; logs keep it).' }),

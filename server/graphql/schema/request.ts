@@ -12,7 +12,7 @@ import {
 } from '../../services/requests.ts';
 import type { ApprovalRequestEvent } from '../../events/events.ts';
 import type { RequestStatus } from '../../generated/prisma/enums.ts';
-import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
+import { ownedWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { RequestStatusEnum } from './enums.ts';
@@ -24,7 +24,7 @@ export const ApprovalRequestRef = builder.prismaNode('ApprovalRequest', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
-  authScopes: (r, ctx) => isAdminViewer(ctx.viewer) || ctx.viewer?.accountId === r.accountId,
+  authScopes: (r, ctx) => seesAccount(ctx.viewer, r.accountId),
   description: "A colocation customer's request to add an IP to its inventory.",
   fields: (t) => ({
     number: t.exposeInt('number', { description: "The board's NUM." }),

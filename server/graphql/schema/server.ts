@@ -14,7 +14,7 @@ import {
   type ImportLine,
   type ImportServersResult,
 } from '../../services/inventory.ts';
-import { isAdminViewer, ownedWhere } from '../../services/tenancy.ts';
+import { ownedWhere, seesAccount } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
 import { ServerSourceEnum } from './enums.ts';
 import { filterNodeId, inputNodeId, readable, requireNodeId } from './node-access.ts';
@@ -23,7 +23,7 @@ export const ServerRef = builder.prismaNode('Server', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, ...ownedWhere(ctx.viewer) }),
-  authScopes: (s, ctx) => isAdminViewer(ctx.viewer) || ctx.viewer?.accountId === s.accountId,
+  authScopes: (s, ctx) => seesAccount(ctx.viewer, s.accountId),
   description: "An IP address in the provider's inventory, owned by one customer.",
   fields: (t) => ({
     ip: t.exposeString('ip'),

@@ -3,6 +3,7 @@
 // acknowledges only its own accounts' incidents (others look like "not found"); admins any.
 import type { Language } from '../../generated/prisma/enums.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import { isAdmin, seesAccount } from '../tenancy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
 import { recordRead } from './delivery.ts';
 import { acknowledgerText, shownAcknowledger } from './acknowledger.ts';
@@ -82,12 +83,11 @@ export async function acknowledgeIncident(
     where: { id: opts.incidentId },
     select: { id: true, accountId: true },
   });
-  if (!incident || (viewer.role !== 'ADMIN' && incident.accountId !== viewer.accountId))
-    throw new NotFoundError('incident');
+  if (!incident || !seesAccount(viewer, incident.accountId)) throw new NotFoundError('incident');
   const outcome = await markAcknowledged(
     deps,
     incident,
-    acknowledgerText({ by: 'session', admin: viewer.role === 'ADMIN', who: viewer.loginId }),
+    acknowledgerText({ by: 'session', admin: isAdmin(viewer), who: viewer.loginId }),
   );
   if (outcome === 'RESOLVED') throw new ConflictError('the incident is already resolved');
   return { id: incident.id, outcome };

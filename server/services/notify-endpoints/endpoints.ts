@@ -11,9 +11,8 @@ import { isTelegramChatId } from '../../notify/telegram.ts';
 import { recordAudit } from '../audit.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldProblem, type ProblemParams } from '../errors.ts';
 import { checkIp } from '../ip-policy.ts';
+import { isAdmin } from '../tenancy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
-
-const isAdmin = (v: Viewer): boolean => v.role === 'ADMIN';
 
 export const ENDPOINT_CHANNELS = ['SLACK', 'TELEGRAM', 'WEBHOOK'] as const satisfies readonly Channel[];
 export type EndpointChannel = (typeof ENDPOINT_CHANNELS)[number];

@@ -3,15 +3,16 @@
 // the settings page can follow it as it moves (QUEUED → SENDING → YES → DELIVERED / READ, or
 // FAILED / NOT_SENT with the reason) and its timeline is the real one.
 import type { Channel, Notification } from '../../generated/prisma/client.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { isAdmin, type ServiceDeps, type Viewer } from '../types.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { requireAdmin } from '../tenancy.ts';
+import type { ServiceDeps, Viewer } from '../types.ts';
 
 export async function queueRecipientTest(
   deps: ServiceDeps,
   viewer: Viewer | null,
   opts: { recipientId: string; channel: Channel },
 ): Promise<Notification> {
-  if (!isAdmin(viewer)) throw new ForbiddenError('Only an administrator may do this');
+  requireAdmin(viewer);
   const r = await deps.prisma.adminRecipient.findUnique({ where: { id: opts.recipientId } });
   if (!r) throw new NotFoundError('Admin recipient');
   const to =

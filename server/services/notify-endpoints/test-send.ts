@@ -15,6 +15,7 @@ import { buildWebhookEvent } from '../../notify/webhook.ts';
 import { NO_ALIMTALK_DETAIL, NO_TELEGRAM_DETAIL, webhookAddressPolicy, type ExtraChannels } from './channel-set.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { normalizeMobile } from '../../notify/phone.ts';
+import { isAdmin } from '../tenancy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
 import { findEndpoint } from './endpoints.ts';
 import { getAlimtalkTemplateCodes } from './templates.ts';
@@ -65,7 +66,7 @@ const testId = () => `test-${Date.now().toString(36)}`;
 
 export function createTestNotifier(deps: ServiceDeps, ch: TestChannels): TestNotifier {
   async function target(viewer: Viewer, req: TestRequest): Promise<string> {
-    const admin = viewer.role === 'ADMIN';
+    const admin = isAdmin(viewer);
     const me = await deps.prisma.account.findUniqueOrThrow({
       where: { id: viewer.accountId },
       select: { email: true, phone: true },

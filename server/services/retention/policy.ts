@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db/index.ts';
 import { recordAudit } from '../audit.ts';
 import { ForbiddenError, ValidationError, type FieldProblem } from '../errors.ts';
-import { isAdminViewer } from '../tenancy.ts';
+import { isAdmin } from '../tenancy.ts';
 import type { Viewer } from '../types.ts';
 
 export const RETENTION_LIMITS = { minMonths: 2, maxMonths: 120 } as const;
@@ -52,7 +52,7 @@ export async function setRetentionPolicy(
   viewer: Viewer | null,
   input: Partial<RetentionPolicy>,
 ): Promise<RetentionPolicy> {
-  if (!isAdminViewer(viewer)) throw new ForbiddenError();
+  if (!isAdmin(viewer)) throw new ForbiddenError();
   const problems = validateRetention(input);
   if (problems.length) throw new ValidationError(problems);
   const next = retentionSchema.parse({ ...(await getRetentionPolicy(prisma)), ...input });
