@@ -3,13 +3,10 @@
 // with the reason, never a silent skip. AlimTalk template codes are an admin setting, read with a
 // short cache.
 import type { Language } from '../generated/prisma/enums.ts';
-import type { AlimtalkProvider } from '../notify/alimtalk/nhn.ts';
 import { alimtalkParameters, templateKeyFor, type AlimtalkTemplateCodes } from '../notify/alimtalk/templates.ts';
 import { renderSlack, renderTelegram } from '../notify/chat.ts';
-import type { SlackChannel } from '../notify/slack.ts';
-import type { TelegramChannel } from '../notify/telegram.ts';
 import type { AlertContent, SendOutcome } from '../notify/types.ts';
-import { buildWebhookEvent, type AddressPolicy, type WebhookChannel } from '../notify/webhook.ts';
+import { buildWebhookEvent } from '../notify/webhook.ts';
 import type { PrismaClient } from '../db/index.ts';
 import {
   ENDPOINT_REMOVED_DETAIL,

@@ -8,7 +8,6 @@ import type {
 import { countsAsDown, initialHostState } from '../alerting/index.ts';
 import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from '../services/flapping.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { Language } from '../generated/prisma/enums.ts';
 import type { CheckSpec } from '../probe/index.ts';
 import { readChecks } from '../services/check-input.ts';
 import type { MonitorDefaults } from '../services/settings.ts';
