@@ -1,0 +1,3 @@
+-- Monthly SLA report (issue 17): a per-account availability target and the opt-in monthly e-mail.
+ALTER TABLE "Account" ADD COLUMN "slaTargetPercent" DOUBLE PRECISION;
+ALTER TABLE "Account" ADD COLUMN "slaReportMail" BOOLEAN NOT NULL DEFAULT false;
