@@ -61,4 +61,10 @@ export const uptimeEn = {
   'sla.hostsBreached': '{n} of {total} hosts below target',
   'sla.open': 'Open report',
   'sla.more': 'More',
+  'stats.periods': 'Months and days (time-based availability, last 366 days)',
+  'stats.byMonth': 'By month',
+  'stats.byDay': 'By day',
+  'stats.period': 'Period',
+  'stats.pickHost': 'Choose a host to see its months and days.',
+  'stats.periodIncidents': 'Incidents',
 } as const;

@@ -63,4 +63,10 @@ export const uptimeKo: Record<keyof typeof uptimeEn, string> = {
   'sla.hostsBreached': '호스트 {total}개 중 {n}개 목표 미달',
   'sla.open': '보고서 열기',
   'sla.more': '더 보기',
+  'stats.periods': '월별·일별 (시간 기준 가용성, 최근 366일)',
+  'stats.byMonth': '월별',
+  'stats.byDay': '일별',
+  'stats.period': '기간',
+  'stats.pickHost': '호스트를 고르면 월별·일별 수치가 나옵니다.',
+  'stats.periodIncidents': '장애',
 };

@@ -79,6 +79,7 @@ const DayBarRef = builder.objectRef<DayBar>('DayBar').implement({
     ratio: t.exposeFloat('ratio', { nullable: true }),
     downSeconds: t.exposeInt('downSeconds'),
     excludedSeconds: t.exposeInt('excludedSeconds'),
+    observedSeconds: t.exposeInt('observedSeconds'),
     incidents: t.field({ type: [DayBarIncidentRef], resolve: (b) => b.incidents }),
   }),
 });

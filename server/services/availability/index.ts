@@ -22,6 +22,7 @@ export interface DayBar {
   ratio: number | null;
   downSeconds: number;
   excludedSeconds: number;
+  observedSeconds: number;
   incidents: { id: string; openedAt: Date; resolvedAt: Date | null; cause: string }[];
 }
 
@@ -78,6 +79,7 @@ export async function dailyBars(
           ratio: host?.ratio ?? null,
           downSeconds: host?.downSeconds ?? 0,
           excludedSeconds: host?.excludedSeconds ?? 0,
+          observedSeconds: host?.observedSeconds ?? 0,
           incidents: incidentsIn(h, window).map((i) => ({
             id: i.id,
             openedAt: i.openedAt,
