@@ -111,6 +111,14 @@ try {
   }
   const windows = [1, 7, 30, 90, 365].map((d) => ({ from: new Date(now.getTime() - d * DAY), to: now }));
   const results = [
+    await time('list page (50 hosts) alone', () =>
+      p.monitor.findMany({
+        where: { accountId: account.id, deletedAt: null },
+        orderBy: MONITOR_ORDER,
+        take: 50,
+        select: { id: true },
+      }),
+    ),
     await time('list page (50 hosts) + uptime x5', async () => {
       const page = await p.monitor.findMany({
         where: { accountId: account.id, deletedAt: null },
