@@ -108,7 +108,7 @@ describe(`uptime and SLA reports over the API (${backend})`, () => {
     alice = await signIn(app, 'alice');
     bob = await signIn(app, 'bob');
     admin = await signInAdmin(app);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await app?.stop();
