@@ -315,7 +315,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     mark('committed');
     const cpu0 = process.cpuUsage();
     const stopLateness = lateness();
-    dispatcher.kick(); // what onNotificationsQueued does after the probe's commit
+    dispatcher.kick(); // what the notificationsQueued signal does after the probe's commit
     await dispatcher.settle(300_000);
     const wallMs = Date.now() - t0.getTime();
     const cpu = process.cpuUsage(cpu0);

@@ -2,11 +2,13 @@
 import { accountEn } from './account.en';
 import { fieldsEn } from './fields.en';
 import { notesEn } from './notes.en';
+import { uptimeEn } from './uptime.en';
 
 export const en = {
   ...accountEn,
   ...fieldsEn,
   ...notesEn,
+  ...uptimeEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',

@@ -16,6 +16,8 @@ import './acknowledge.ts';
 import './request.ts';
 import './logs.ts';
 import './statistics.ts';
+import './uptime.ts';
+import './sla.ts';
 import './flapping.ts';
 import './admin.ts';
 import './notify-channels.ts';
