@@ -18,7 +18,7 @@ export async function tableSizes(prisma: PrismaClient): Promise<TableSize[]> {
     SELECT c.relname AS table, sum(pg_total_relation_size(l.relid))::bigint AS bytes,
       CASE WHEN bool_and(lc.reltuples < 0) THEN NULL ELSE sum(greatest(lc.reltuples, 0))::float8 END AS rows
     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
-    CROSS JOIN LATERAL (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf) l
+    CROSS JOIN LATERAL (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf UNION ALL SELECT c.oid WHERE c.relkind = 'r') l
     JOIN pg_class lc ON lc.oid = l.relid
     WHERE ns.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> '_prisma_migrations'
     GROUP BY c.relname
