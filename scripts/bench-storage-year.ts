@@ -43,7 +43,7 @@ const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(
 try {
   // partitions for the simulated year (the product keeps three months ahead; a year back is filled here)
   await ensurePartitions(db.prisma, new Date(Date.UTC(YEAR, 0, 1)), 12);
-  const account = 'c' + 'bench'.padEnd(24, '0');
+  const account = `c${'bench'.padEnd(24, '0')}`;
   await c.query(
     `INSERT INTO "Account" ("id","loginId","name","email","passwordHash","kind","language","updatedAt","role")
      VALUES ($1,'bench','Bench','bench@example.com','x','HOSTING','en',now(),'ADMIN')`,
