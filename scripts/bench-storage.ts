@@ -1,11 +1,17 @@
 // Storage per port-day, from PostgreSQL's own size counters: healthy, flapping and always-down
 // ports driven through the real write path (scheduler → alerting → engine → writeBatch /
 // writeRollups) for a simulated day on a manual clock, one fresh database per kind.
+// With --year: a simulated year of 10,000 ports instead (scripts/bench-storage-year.ts).
 // Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24] [--kinds healthy,flapping,down] [--fillfactor 100]
 // Needs TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 // A VACUUM every simulated hour stands in for autovacuum (the simulated day lasts minutes).
 // Prints a line per kind (bytes per port-day by table, after a final VACUUM), the last line JSON.
 import { parseArgs } from 'node:util';
+
+if (process.argv.includes('--year')) {
+  await import('./bench-storage-year.ts');
+  process.exit(process.exitCode ?? 0);
+}
 import pg from 'pg';
 import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState } from '../server/alerting/index.ts';
 import { openDatabase } from '../server/db/index.ts';
@@ -51,7 +57,10 @@ async function hotShare(url: string): Promise<Record<string, number>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = await c.query<{ relname: string; upd: string; hot: string }>(
-    `SELECT relname, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot FROM pg_stat_user_tables WHERE relname = ANY($1::text[]) AND n_tup_upd > 0`,
+    // partitions ("FailureRun_default", "HourlyRollup_p2026_06") counted into their table
+    `SELECT relname, sum(n_tup_upd)::text AS upd, sum(n_tup_hot_upd)::text AS hot FROM (
+       SELECT regexp_replace(relname, '_(default|pd{4}_d{2})$', '') AS relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables) s
+     WHERE relname = ANY($1::text[]) GROUP BY relname HAVING sum(n_tup_upd) > 0`,
     [TABLES],
   );
   await c.end();
@@ -63,7 +72,9 @@ async function sizes(url: string): Promise<Record<string, number>> {
   await c.connect();
   await c.query('VACUUM ANALYZE');
   const r = await c.query<{ relname: string; bytes: string }>(
-    `SELECT relname, pg_total_relation_size(oid)::text AS bytes FROM pg_class WHERE relname = ANY($1::text[]) AND relkind = 'r'`,
+    `SELECT c.relname, sum(pg_total_relation_size(l.relid))::text AS bytes
+     FROM pg_class c CROSS JOIN LATERAL (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf UNION ALL SELECT c.oid WHERE c.relkind = 'r') l
+     WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition GROUP BY c.relname`,
     [TABLES],
   );
   await c.end();
@@ -111,7 +122,10 @@ async function runKind(kind: Kind) {
       // compare with another fill factor than the migrations' 70 (e.g. 100, PostgreSQL's default)
       const ff = Math.min(100, Math.max(10, Number(values.fillfactor)));
       for (const tb of ['FailureRun', 'HourlyRollup', 'PortState'])
-        await p.$executeRawUnsafe(`ALTER TABLE "${tb}" SET (fillfactor = ${ff})`);
+        for (const leaf of await p.$queryRawUnsafe<{ name: string }[]>(
+          `SELECT relid::regclass::text AS name FROM pg_partition_tree('"${tb}"') WHERE isleaf`,
+        ))
+          await p.$executeRawUnsafe(`ALTER TABLE ${leaf.name} SET (fillfactor = ${ff})`);
     }
     const before = await sizes(url);
 

@@ -7,6 +7,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations } from './migrate.ts';
+import { ensurePartitions } from './partitions.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -53,6 +54,16 @@ export async function openDatabase(target: DatabaseTarget, opts: { migrate?: boo
     throw err;
   }
   const prisma = new PrismaClient({ adapter: factory });
+  if (opts.migrate !== false) {
+    // this month's and the next two months' partitions (docs/storage.md); the retention job keeps them ahead
+    try {
+      await ensurePartitions(prisma, new Date());
+    } catch (err) {
+      await prisma.$disconnect().catch(() => {});
+      if (ownsPglite) await pglite?.close().catch(() => {});
+      throw err;
+    }
+  }
   let closed = false;
   return {
     prisma,

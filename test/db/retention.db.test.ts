@@ -1,10 +1,13 @@
-// Retention removes exactly what the policy says: failure runs whose first check is older than the
-// limit, hourly rollups older than theirs (folded into daily rollups without changing the yearly
-// statistics); nothing newer, and nothing of incidents or the ledger. In small batches.
+// Retention removes exactly what the policy says: failure runs of the UTC months entirely older than
+// the limit (monthly partitions dropped, rows of the DEFAULT partition deleted), hourly rollups
+// older than theirs (folded into daily rollups without changing the yearly statistics; emptied
+// months dropped); nothing newer, and nothing of incidents or the ledger. In small batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvents } from '../../server/events/events.ts';
 import { createSignals } from '../../server/events/signals.ts';
-import { applyRetention, previewRetention, tableSizes } from '../../server/services/retention/apply.ts';
+import { createMonthPartition, listPartitions, PARTITIONED } from '../../server/db/partitions.ts';
+import { applyRetention, failureRunsBefore } from '../../server/services/retention/apply.ts';
+import { previewRetention, tableSizes } from '../../server/services/retention/sizes.ts';
 import { claimRun } from '../../server/services/retention/job.ts';
 import { cutoff, getRetentionPolicy, setRetentionPolicy } from '../../server/services/retention/policy.ts';
 import { getYearlyStatistics } from '../../server/services/statistics.ts';
@@ -47,6 +50,13 @@ describe(`retention (${backend})`, () => {
     const root = await p.account.update({ where: { id: (await makeCustomer(p, 'root')).id }, data: { role: 'ADMIN' } });
     admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80] })).id;
+    // monthly partitions from 2025-11 to 2027-04, except 2025-12 and 2026-06: those months' rows
+    // stay in the DEFAULT partitions (one month before the limit, one after)
+    for (let m = 0; m < 18; m++) {
+      const month = new Date(Date.UTC(2025, 10 + m, 1));
+      if (m === 1 || m === 7) continue;
+      for (const spec of PARTITIONED) await createMonthPartition(p, spec, month);
+    }
     // a failed check every 6 hours on each port, over 16 months, each its own run (reasons alternate)
     const checks = [];
     for (let at = Date.UTC(2025, 10, 1); at < NOW.getTime(); at += 6 * HOUR) {
@@ -112,9 +122,16 @@ describe(`retention (${backend})`, () => {
   it('removes exactly the rows the policy names, in batches, keeping the yearly statistics', async () => {
     const p = t.db.prisma;
     const policy = await getRetentionPolicy(p);
-    const runsBefore = cutoff(NOW, policy.failureRunMonths);
+    const runsBefore = failureRunsBefore(NOW, policy);
     const hoursBefore = cutoff(NOW, policy.hourlyRollupMonths);
-    expect(runsBefore.toISOString()).toBe('2026-02-15T00:00:00.000Z');
+    // runs go by whole months: before the month the cutoff (2026-02-15) falls in
+    expect(cutoff(NOW, policy.failureRunMonths).toISOString()).toBe('2026-02-15T00:00:00.000Z');
+    expect(runsBefore.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    const partitionsBefore = new Map(
+      await Promise.all(
+        PARTITIONED.map(async (s) => [s.table, (await listPartitions(p, s.table)).map((x) => x.name)] as const),
+      ),
+    );
     const allRuns = await p.failureRun.findMany({ select: { id: true, firstAt: true } });
     const allHours = await p.hourlyRollup.findMany();
     const keptRuns = allRuns
@@ -138,6 +155,18 @@ describe(`retention (${backend})`, () => {
       hourlyRowsFolded: allHours.length - keptHours.length,
     });
     expect(result.batches).toBeGreaterThan(10);
+    // 2025-11 and 2026-01 of both tables dropped (2025-12 was in the DEFAULT partition: deleted / folded)
+    expect(result.partitionsDropped).toBe(4);
+    for (const table of ['FailureRun', 'HourlyRollup'] as const) {
+      expect((await listPartitions(p, table)).map((x) => x.name)).toEqual(
+        partitionsBefore.get(table)?.filter((n) => n !== `${table}_p2025_11` && n !== `${table}_p2026_01`),
+      );
+    }
+    // the ledger's timeline is kept for years: no partition dropped
+    expect((await listPartitions(p, 'NotificationEvent')).map((x) => x.name)).toEqual(
+      partitionsBefore.get('NotificationEvent'),
+    );
+    expect(await p.failureRun.count({ where: { firstAt: { gte: new Date('2025-12-01'), lt: runsBefore } } })).toBe(0);
     expect((await p.failureRun.findMany({ select: { id: true } })).map((r) => r.id).sort()).toEqual(keptRuns);
     expect(await p.hourlyRollup.count()).toBe(keptHours.length);
     expect(await p.hourlyRollup.count({ where: { hour: { lt: hoursBefore } } })).toBe(0);
@@ -155,7 +184,10 @@ describe(`retention (${backend})`, () => {
       hourlyRowsFolded: 0,
     });
     const sizes = await tableSizes(p);
+    // partitioned tables are reported with their partitions summed, plain tables as they are
     expect(sizes.find((s) => s.table === 'FailureRun')?.bytes).toBeGreaterThan(0);
+    expect(sizes.find((s) => s.table === 'Incident')?.bytes).toBeGreaterThan(0);
+    expect(sizes.some((s) => /_(default|p\d{4}_\d{2})$/.test(s.table))).toBe(false);
   });
 
   it("one process claims the night's run; the next night can be claimed again", async () => {

@@ -248,7 +248,7 @@ const failureOptions = (args: {
 builder.queryField('failureLog', (t) =>
   t.prismaConnection({
     type: 'FailureRun',
-    cursor: 'id',
+    cursor: 'id_firstAt',
     authScopes: { signedIn: true },
     description:
       "A monitor's failed checks as runs (FailureLog.count checks each), newest first, with the MAIL and SMS columns (empty for another customer's monitor). from/to select the runs that overlap [from, to); totalCount counts runs: monitorLog gives the failed checks per hour, day, month or year.",

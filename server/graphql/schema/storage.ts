@@ -1,5 +1,5 @@
 // Admin: the database's size per table, the retention policy and what it will free (docs/storage.md).
-import { previewRetention, tableSizes, type RetentionPreview, type TableSize } from '../../services/retention/apply.ts';
+import { previewRetention, tableSizes, type RetentionPreview, type TableSize } from '../../services/retention/sizes.ts';
 import { lastRetentionRun, type LastRun } from '../../services/retention/job.ts';
 import { getRetentionPolicy, setRetentionPolicy, type RetentionPolicy } from '../../services/retention/policy.ts';
 import { builder } from '../builder.ts';
@@ -10,7 +10,8 @@ const RetentionPolicyRef = builder.objectRef<RetentionPolicy>('RetentionPolicy')
     'How long detailed rows are kept. Daily rollups, incidents and the notification ledger are kept for years.',
   fields: (t) => ({
     failureRunMonths: t.exposeInt('failureRunMonths', {
-      description: 'Failure runs whose first check is older than this are deleted (2–120 months; default 13).',
+      description:
+        'Failure runs are removed by whole UTC months: a month goes once all of it is older than this (2–120 months; default 13).',
     }),
     hourlyRollupMonths: t.exposeInt('hourlyRollupMonths', {
       description: 'Hourly rollups older than this are folded into daily rollups per host (2–120 months; default 13).',
@@ -38,7 +39,8 @@ const RetentionPreviewRef = builder.objectRef<RetentionPreview>('RetentionPrevie
     hourlyRollupsBefore: t.expose('hourlyRollupsBefore', { type: 'DateTime' }),
     hourlyRollups: t.exposeInt('hourlyRollups'),
     bytes: t.exposeFloat('bytes', {
-      description: "Estimated bytes freed for reuse (rows × the table's average row size).",
+      description:
+        "Bytes the run frees: the size of the monthly partitions it drops, plus rows deleted elsewhere × the table's average row size (space reused, not returned).",
     }),
   }),
 });
@@ -54,6 +56,11 @@ const RetentionRunRef = builder.objectRef<LastRun>('RetentionRun').implement({
     }),
     failureRunsDeleted: t.int({ nullable: true, resolve: (r) => r.failureRunsDeleted ?? null }),
     hourlyRowsFolded: t.int({ nullable: true, resolve: (r) => r.hourlyRowsFolded ?? null }),
+    partitionsDropped: t.int({
+      nullable: true,
+      description: 'Monthly partitions dropped (their files returned to the system).',
+      resolve: (r) => r.partitionsDropped ?? null,
+    }),
   }),
 });
 

@@ -1,6 +1,12 @@
-// Applies the retention policy in bounded batches: each batch is one short statement (on PGlite
-// the database runs in this process, so a long statement would hold the probe loop), and the job
-// yields between batches. Deleted monitors' rows follow the same policy (they are rows like any).
+// Applies the retention policy (docs/storage.md). Failure runs go by whole UTC months: a month's
+// partition is dropped once the entire month is older than the limit (no row is read or deleted;
+// the files go back to the system at once); rows of such months in the DEFAULT partition are
+// deleted in bounded batches. Hourly rollups have to be read to be folded into daily rollups:
+// they are folded and deleted in the same statement, a bounded batch at a time (a crash never
+// folds a row twice), and a month's partition emptied that way is dropped. Each batch is one
+// short statement (on PGlite the database runs in this process, so a long statement would hold
+// the probe loop), and the job yields between batches. Deleted monitors' rows follow the same rules.
+import { dropPartition, listPartitions, monthStart } from '../../db/partitions.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import { cutoff, type RetentionPolicy } from './policy.ts';
 
@@ -8,6 +14,8 @@ export interface RetentionResult {
   failureRunsDeleted: number;
   hourlyRowsFolded: number;
   dailyRowsWritten: number;
+  /** Monthly partitions dropped (failure runs and emptied hourly rollups). */
+  partitionsDropped: number;
   batches: number;
 }
 
@@ -22,10 +30,15 @@ export interface ApplyOptions {
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
-/** Deletes failure runs whose first check is before the cutoff; returns the rows deleted. */
+/** Failure runs are removed by whole UTC months: everything before the month the cutoff falls in. */
+export function failureRunsBefore(now: Date, policy: RetentionPolicy): Date {
+  return monthStart(cutoff(now, policy.failureRunMonths));
+}
+
+/** Deletes failure runs before `before` from the DEFAULT partition; returns the rows deleted. */
 async function deleteRunsBatch(prisma: PrismaClient, before: Date, n: number): Promise<number> {
-  return prisma.$executeRaw`DELETE FROM "FailureRun" WHERE "id" IN (
-    SELECT "id" FROM "FailureRun" WHERE "firstAt" < ${before} ORDER BY "firstAt" LIMIT ${n})`;
+  return prisma.$executeRaw`DELETE FROM "FailureRun_default" WHERE ("id", "firstAt") IN (
+    SELECT "id", "firstAt" FROM "FailureRun_default" WHERE "firstAt" < ${before} ORDER BY "firstAt" LIMIT ${n})`;
 }
 
 /** Folds the hourly rows of up to `groups` (monitor, UTC day) pairs before the cutoff into daily rows, in one statement. */
@@ -60,6 +73,11 @@ async function foldBatch(
   return { hourly: Number(rows[0]?.hourly ?? 0), daily: Number(rows[0]?.daily ?? 0) };
 }
 
+async function countRows(prisma: PrismaClient, table: string): Promise<number> {
+  const [row] = await prisma.$queryRawUnsafe<{ n: bigint | number }[]>(`SELECT count(*) AS n FROM "${table}"`);
+  return Number(row?.n ?? 0);
+}
+
 /** Applies the policy as of `now`: returns what it removed. */
 export async function applyRetention(
   prisma: PrismaClient,
@@ -69,8 +87,23 @@ export async function applyRetention(
 ): Promise<RetentionResult> {
   const n = Math.max(10, opts.batchSize ?? 2_000);
   const pause = opts.pause ?? nextTurn;
-  const out: RetentionResult = { failureRunsDeleted: 0, hourlyRowsFolded: 0, dailyRowsWritten: 0, batches: 0 };
-  const runsBefore = cutoff(now, policy.failureRunMonths);
+  const out: RetentionResult = {
+    failureRunsDeleted: 0,
+    hourlyRowsFolded: 0,
+    dailyRowsWritten: 0,
+    partitionsDropped: 0,
+    batches: 0,
+  };
+  const runsBefore = failureRunsBefore(now, policy);
+  for (const part of await listPartitions(prisma, 'FailureRun')) {
+    if (opts.stopped?.()) return out;
+    if (part.to > runsBefore) continue;
+    out.failureRunsDeleted += await countRows(prisma, part.name);
+    await dropPartition(prisma, part.name);
+    out.partitionsDropped += 1;
+    out.batches += 1;
+    await pause();
+  }
   for (;;) {
     if (opts.stopped?.()) return out;
     const deleted = await deleteRunsBatch(prisma, runsBefore, n);
@@ -89,69 +122,12 @@ export async function applyRetention(
     if (hourly === 0) break;
     await pause();
   }
+  // months folded entirely: their partitions are empty now (a row written since stays for the next night)
+  for (const part of await listPartitions(prisma, 'HourlyRollup')) {
+    if (opts.stopped?.()) return out;
+    if (part.to > hoursBefore || (await countRows(prisma, part.name)) > 0) continue;
+    await dropPartition(prisma, part.name);
+    out.partitionsDropped += 1;
+  }
   return out;
-}
-
-export interface TableSize {
-  table: string;
-  bytes: number;
-  /** The planner's estimate (pg_class.reltuples), not a count; null before the table's first ANALYZE. */
-  rows: number | null;
-}
-
-/** The product's tables with their size on disk (data, indexes and TOAST), largest first. */
-export async function tableSizes(prisma: PrismaClient): Promise<TableSize[]> {
-  const rows = await prisma.$queryRaw<{ table: string; bytes: bigint | number; rows: number | null }[]>`
-    SELECT c.relname AS table, pg_total_relation_size(c.oid) AS bytes, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS rows
-    FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
-    WHERE ns.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> '_prisma_migrations'
-    ORDER BY pg_total_relation_size(c.oid) DESC, c.relname`;
-  return rows.map((r) => ({
-    table: r.table,
-    bytes: Number(r.bytes),
-    rows: r.rows === null ? null : Math.round(Number(r.rows)),
-  }));
-}
-
-export interface RetentionPreview {
-  failureRunsBefore: Date;
-  failureRuns: number;
-  hourlyRollupsBefore: Date;
-  hourlyRollups: number;
-  /** Estimated bytes freed (rows × the table's average bytes per row; the daily rows written are small). */
-  bytes: number;
-}
-
-/** What the policy would remove if it ran at `now`. */
-export async function previewRetention(
-  prisma: PrismaClient,
-  policy: RetentionPolicy,
-  now: Date,
-): Promise<RetentionPreview> {
-  const runsBefore = cutoff(now, policy.failureRunMonths);
-  const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
-  const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number }[]>`
-    SELECT (SELECT count(*) FROM "FailureRun" WHERE "firstAt" < ${runsBefore}) AS runs,
-      (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly`;
-  // bytes per row from the table's size and the planner's row estimate (a table not analyzed yet,
-  // so small, is counted instead: no count of whole large tables)
-  const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s]));
-  const per = async (table: 'FailureRun' | 'HourlyRollup') => {
-    const t = sizes.get(table);
-    if (!t) return 0;
-    const rows =
-      t.rows !== null && t.rows > 0
-        ? t.rows
-        : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
-    return rows > 0 ? t.bytes / rows : 0;
-  };
-  const runs = Number(counts?.runs ?? 0);
-  const hourly = Number(counts?.hourly ?? 0);
-  return {
-    failureRunsBefore: runsBefore,
-    failureRuns: runs,
-    hourlyRollupsBefore: hoursBefore,
-    hourlyRollups: hourly,
-    bytes: Math.round(runs * (await per('FailureRun')) + hourly * (await per('HourlyRollup'))),
-  };
 }

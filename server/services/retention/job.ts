@@ -2,6 +2,7 @@
 // one of them claims the night's run through the Setting table (a conditional upsert: exactly one
 // process wins, even with several on one PostgreSQL) and applies the policy in bounded batches.
 import type { PrismaClient } from '../../db/index.ts';
+import { ensurePartitions } from '../../db/partitions.ts';
 import { applyRetention, type RetentionResult } from './apply.ts';
 import { getRetentionPolicy } from './policy.ts';
 
@@ -46,6 +47,9 @@ export function startRetentionJob(opts: RetentionJobOptions): { stop(): Promise<
   let running: Promise<void> | undefined;
   const tick = async () => {
     const at = now();
+    // every process keeps the next months' partitions created (cheap when they exist)
+    const created = await ensurePartitions(opts.prisma, at);
+    if (created.length) opts.log('info', 'partitions created', { created });
     if (at.getUTCHours() !== hour || !(await claimRun(opts.prisma, at))) return;
     const started = Date.now();
     const result = await applyRetention(opts.prisma, await getRetentionPolicy(opts.prisma), at, {
@@ -55,14 +59,16 @@ export function startRetentionJob(opts: RetentionJobOptions): { stop(): Promise<
     await opts.prisma.setting.update({ where: { key: LAST_RUN }, data: { value: { ...finished } } });
     opts.log('info', 'retention applied', { ...result, ms: Date.now() - started });
   };
-  const timer = setInterval(() => {
+  const run = () => {
     if (running) return;
     running = tick()
       .catch((err: unknown) => opts.log('warn', 'retention run failed (tried again tomorrow night)', { err }))
       .finally(() => {
         running = undefined;
       });
-  }, opts.checkEveryMs ?? 600_000);
+  };
+  run(); // at start: the partitions at once (the run itself only in its hour)
+  const timer = setInterval(run, opts.checkEveryMs ?? 600_000);
   timer.unref();
   return {
     async stop() {
