@@ -3,6 +3,7 @@
 // deterministic Message-ID <ledgerId@domain> so a resend after a crash is the same message,
 // and an X-Portwatch-Ledger header so a bounce can be matched even without ENVID.
 import type { SendMailOptions, SentMessageInfo, Transporter } from 'nodemailer';
+import { composeAlertMail } from './mime.ts';
 import { assertLedgerId, type SendOutcome } from './types.ts';
 
 export interface EmailChannelOptions {
@@ -112,18 +113,34 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
           ? msg.messageId
           : `<${msg.messageId}>`
         : ledgerMessageId(msg.ledgerId, domain);
-      const mail: SendMailOptions = {
+      const headers = { [LEDGER_HEADER]: msg.ledgerId, 'Auto-Submitted': 'auto-generated' };
+      const envelope = { from: envelopeFrom, to: msg.to };
+      // ORCPT (nodemailer's `recipient`) is the original recipient per RFC 3461, hence `to`.
+      const dsn = { id: msg.ledgerId, return: 'headers' as const, notify: ['failure' as const], recipient: msg.to };
+      // composed here in one string when the message has the usual shape (mime.ts), else by nodemailer
+      const composed = composeAlertMail({
         from: opts.from,
         to: msg.to,
         subject: msg.subject,
         text: msg.text,
         html: msg.html,
         messageId,
-        envelope: { from: envelopeFrom, to: msg.to },
-        headers: { [LEDGER_HEADER]: msg.ledgerId, 'Auto-Submitted': 'auto-generated' },
-        // ORCPT (nodemailer's `recipient`) is the original recipient per RFC 3461, hence `to`.
-        dsn: { id: msg.ledgerId, return: 'headers', notify: ['failure'], recipient: msg.to },
-      };
+        headers,
+        date: new Date(),
+      });
+      const mail: SendMailOptions = composed
+        ? { raw: composed, messageId, envelope, dsn }
+        : {
+            from: opts.from,
+            to: msg.to,
+            subject: msg.subject,
+            text: msg.text,
+            html: msg.html,
+            messageId,
+            envelope,
+            headers,
+            dsn,
+          };
       let info: SentMessageInfo;
       try {
         info = await opts.transporter.sendMail(mail);

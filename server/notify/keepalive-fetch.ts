@@ -2,10 +2,12 @@
 // APIs (SMS, AlimTalk, Slack, Telegram). The global fetch (undici) keeps connections alive too, but
 // its WHATWG machinery (Request, streams, AbortSignal plumbing) cost about 0.7 ms of CPU per SMS
 // in a 1,000-incident burst — more than rendering the message. Requests and answers here are
-// small: the answer's body is read whole into a string and handed back as a Response.
+// small: the answer's body is read whole into a string and handed back as a Response — or, on
+// httpCall's plain path (`plain`), as a status, a header getter and the string, with one timer for
+// the timeout instead of an AbortSignal.
 import http from 'node:http';
 import https from 'node:https';
-import type { FetchLike } from './sms/provider.ts';
+import type { FetchLike, PlainHttp, PlainResponse } from './sms/provider.ts';
 
 export interface KeepAliveFetchOptions {
   /** Connections kept per host (default 32; the dispatcher sends at most 16 SMS at once). */
@@ -30,7 +32,19 @@ function bodyOf(init: RequestInit): string | Buffer | null {
   throw new TypeError('keepAliveFetch sends string, URLSearchParams or byte bodies only');
 }
 
-export function createKeepAliveFetch(opts: KeepAliveFetchOptions = {}): FetchLike & { close(): void } {
+/** The answer's headers as Headers.get reads them (names case-insensitive, repeated values joined). */
+function headerGetter(h: http.IncomingHttpHeaders): PlainResponse['headers'] {
+  return {
+    get(name: string): string | null {
+      const v = h[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+export function createKeepAliveFetch(
+  opts: KeepAliveFetchOptions = {},
+): FetchLike & { plain: PlainHttp; close(): void } {
   const agentOpts = {
     keepAlive: true,
     maxSockets: opts.maxSockets ?? 32,
@@ -41,19 +55,26 @@ export function createKeepAliveFetch(opts: KeepAliveFetchOptions = {}): FetchLik
   const httpsAgent = new https.Agent(agentOpts);
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
 
-  const fetchLike = (input: string, init: RequestInit): Promise<Response> =>
-    new Promise<Response>((resolve, reject) => {
+  /**
+   * One exchange. `abort` is wired by the caller (a signal or a timer); the answer's body is read
+   * whole. Network errors reject as fetch's do: TypeError('fetch failed') with the cause.
+   */
+  function exchange(
+    input: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Buffer | null,
+    onRequest: (abort: (reason: unknown) => void) => void,
+  ): Promise<{ res: http.IncomingMessage; body: Buffer }> {
+    return new Promise((resolve, reject) => {
       const url = new URL(input);
       const secure = url.protocol === 'https:';
       if (!secure && url.protocol !== 'http:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
-      const signal = init.signal ?? undefined;
-      if (signal?.aborted) return reject(signal.reason ?? new DOMException('aborted', 'AbortError'));
-      const body = bodyOf(init);
-      const headers = headerPairs(init);
       if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+      let settled = false;
       const req = (secure ? https : http).request(
         url,
-        { method: init.method ?? 'GET', headers, agent: secure ? httpsAgent : httpAgent },
+        { method, headers, agent: secure ? httpsAgent : httpAgent },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -63,39 +84,77 @@ export function createKeepAliveFetch(opts: KeepAliveFetchOptions = {}): FetchLik
             else chunks.push(c);
           });
           res.on('end', () => {
-            signal?.removeEventListener('abort', onAbort);
-            const h = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (Array.isArray(v)) for (const x of v) h.append(k, x);
-              else if (v !== undefined) h.set(k, v);
-            }
-            const status = res.statusCode ?? 0;
-            const nullBody = status === 204 || status === 205 || status === 304;
-            resolve(
-              new Response(nullBody ? null : Buffer.concat(chunks).toString('utf8'), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: h,
-              }),
-            );
+            if (settled) return;
+            settled = true;
+            resolve({ res, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
           });
           res.on('error', fail);
         },
       );
       function fail(err: unknown): void {
-        signal?.removeEventListener('abort', onAbort);
+        if (settled) return;
+        settled = true;
         reject(err instanceof Error ? Object.assign(new TypeError('fetch failed'), { cause: err }) : err);
       }
-      function onAbort(): void {
+      onRequest((reason) => {
+        if (settled) return;
+        settled = true;
         req.destroy();
-        signal?.removeEventListener('abort', onAbort);
-        reject(signal?.reason ?? new DOMException('aborted', 'AbortError'));
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
+        reject(reason);
+      });
       req.on('error', fail);
       req.end(body ?? undefined);
     });
+  }
+
+  const fetchLike = async (input: string, init: RequestInit): Promise<Response> => {
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+    let onAbort: (() => void) | null = null;
+    try {
+      const { res, body } = await exchange(input, init.method ?? 'GET', headerPairs(init), bodyOf(init), (abort) => {
+        if (!signal) return;
+        onAbort = () => abort(signal.reason ?? new DOMException('aborted', 'AbortError'));
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      const h = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (Array.isArray(v)) for (const x of v) h.append(k, x);
+        else if (v !== undefined) h.set(k, v);
+      }
+      const status = res.statusCode ?? 0;
+      const nullBody = status === 204 || status === 205 || status === 304;
+      return new Response(nullBody ? null : body.toString('utf8'), {
+        status,
+        statusText: res.statusMessage ?? '',
+        headers: h,
+      });
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  // the providers' path (httpCall): no Headers, Response, AbortSignal or web streams, one timer
+  const plain: PlainHttp = async (input, req) => {
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      const { res, body } = await exchange(input, req.method, { ...req.headers }, req.body, (abort) => {
+        timer = setTimeout(
+          () =>
+            abort(
+              Object.assign(new Error(`The operation timed out after ${req.timeoutMs} ms`), { name: 'TimeoutError' }),
+            ),
+          req.timeoutMs,
+        );
+      });
+      return { status: res.statusCode ?? 0, headers: headerGetter(res.headers), body: body.toString('utf8') };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+
   return Object.assign(fetchLike, {
+    plain,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

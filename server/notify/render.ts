@@ -238,13 +238,27 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   return fmt;
 }
 
+// formatToParts is still ~0.1 ms; a burst's messages share a handful of instants (the incidents'
+// openedAt), so the last few hundred answers are kept (pure: same instant and zone, same parts).
+const zonedCache = new Map<string, ZonedTime>();
+
 export function zonedTime(at: Date, timeZone: string): ZonedTime {
+  const key = `${timeZone}|${Math.floor(at.getTime() / 1000)}`;
+  const hit = zonedCache.get(key);
+  if (hit) return hit;
+  const t = zonedTimeUncached(at, timeZone);
+  if (zonedCache.size >= 512) zonedCache.clear();
+  zonedCache.set(key, Object.freeze(t));
+  return t;
+}
+
+function zonedTimeUncached(at: Date, timeZone: string): ZonedTime {
   let fmt: Intl.DateTimeFormat;
   try {
     fmt = zoneFormatter(timeZone);
   } catch {
     if (timeZone === 'UTC') throw new RangeError('no UTC time zone support');
-    return zonedTime(at, 'UTC');
+    return zonedTimeUncached(at, 'UTC');
   }
   const parts = Object.fromEntries(fmt.formatToParts(at).map((p) => [p.type, p.value]));
   const [y, mo, d, h, mi, s] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map((k) => parts[k] ?? '00');

@@ -55,6 +55,29 @@ describe('keep-alive provider client', () => {
     expect(seen.at(-1)?.port).toBe(seen.at(-2)?.port); // the same client socket: kept alive
   });
 
+  it("httpCall's plain path (no Request/Response) hands back what the fetch path does", async () => {
+    const viaFetch: typeof f = Object.assign((u: string, i: RequestInit) => f(u, i), {
+      plain: undefined as never,
+      close() {},
+    });
+    const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"b":"복구"}' };
+    const fast = await httpCall(f, `${base}/busy`, init, 2_000);
+    const slow = await httpCall(viaFetch, `${base}/busy`, init, 2_000);
+    expect(seen.slice(-2).map((s) => [s.method, s.url, s.body, s.type])).toEqual([
+      ['POST', '/busy', '{"b":"복구"}', 'application/json'],
+      ['POST', '/busy', '{"b":"복구"}', 'application/json'],
+    ]);
+    if (fast.kind !== 'response' || slow.kind !== 'response') throw new Error('expected answers');
+    expect([fast.status, fast.body, fast.headers.get('Retry-After'), fast.headers.get('content-type')]).toEqual([
+      slow.status,
+      slow.body,
+      slow.headers.get('Retry-After'),
+      slow.headers.get('content-type'),
+    ]);
+    expect(fast.status).toBe(429);
+    expect(JSON.parse(fast.body)).toEqual({ echo: '{"b":"복구"}', 한글: '확인' });
+  });
+
   it('a timeout and a refused connection become RETRY outcomes naming why', async () => {
     const timedOut = await httpCall(f, `${base}/hang`, { method: 'POST', body: '{}' }, 200);
     expect(timedOut).toMatchObject({

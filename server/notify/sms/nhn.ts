@@ -106,6 +106,30 @@ export function nhnWebhookSignature(secret: string, rawBody: string): string {
   return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
 }
 
+interface NhnNumber {
+  domestic: boolean;
+  /** Domestic: the national number's digits; otherwise the E.164 number without '+'. */
+  digits: string;
+}
+
+// Parsing a number with libphonenumber's full metadata costs ~0.3 ms; a burst sends to the same
+// on-call numbers again and again, so the last few thousand answers are kept (pure).
+const numbers = new Map<string, NhnNumber | null>();
+
+function nhnNumber(to: string): NhnNumber | null {
+  const hit = numbers.get(to);
+  if (hit !== undefined) return hit;
+  const pn = parsePhoneNumberFromString(to, 'KR');
+  const out = !pn?.isValid()
+    ? null
+    : pn.countryCallingCode === '82'
+      ? { domestic: true, digits: pn.formatNational().replace(/\D/g, '') }
+      : { domestic: false, digits: pn.number.slice(1) };
+  if (numbers.size >= 4_096) numbers.clear();
+  numbers.set(to, out);
+  return out;
+}
+
 export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -114,9 +138,9 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
 
   async function send(req: SmsSendRequest): Promise<SendOutcome> {
     assertLedgerId(req.ledgerId);
-    const pn = parsePhoneNumberFromString(req.to, 'KR');
-    if (!pn?.isValid()) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
-    const domestic = pn.countryCallingCode === '82';
+    const pn = nhnNumber(req.to);
+    if (!pn) return { status: 'FAILED', detail: `invalid recipient number ${req.to}`, raw: null };
+    const { domestic } = pn;
     const bytes = eucKrByteLength(req.text);
     const long = bytes > SMS_MAX_BYTES;
     if (long && !domestic) {
@@ -133,8 +157,8 @@ export function createNhnProvider(opts: NhnProviderOptions): SmsProvider {
         raw: null,
       };
     const recipient = domestic
-      ? { recipientNo: pn.formatNational().replace(/\D/g, ''), recipientGroupingKey: req.ledgerId }
-      : { internationalRecipientNo: pn.number.slice(1), recipientGroupingKey: req.ledgerId };
+      ? { recipientNo: pn.digits, recipientGroupingKey: req.ledgerId }
+      : { internationalRecipientNo: pn.digits, recipientGroupingKey: req.ledgerId };
     const payload = {
       ...(long ? { title } : {}),
       body: req.text,

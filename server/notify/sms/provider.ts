@@ -4,6 +4,28 @@ import type { DeliveryReport, SendOutcome } from '../types.ts';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/** A request without the WHATWG objects: string body, plain headers, a timeout in milliseconds. */
+export interface PlainRequest {
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+}
+
+export interface PlainResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: string;
+}
+
+/**
+ * A FetchLike may also answer plain requests (keepalive-fetch.ts does): httpCall then skips
+ * Request/Response/AbortSignal, which cost more CPU than the exchange itself in a burst. A
+ * timeout rejects with an error named 'TimeoutError', a network error with a TypeError whose
+ * cause is the socket's error — as fetch does.
+ */
+export type PlainHttp = (url: string, req: PlainRequest) => Promise<PlainResponse>;
+
 export interface SmsSendRequest {
   ledgerId: string;
   /** E.164, as normalizeMobile() returns it. */
@@ -49,7 +71,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 }
 
 export type HttpResult =
-  | { kind: 'response'; status: number; headers: Headers; body: string }
+  | { kind: 'response'; status: number; headers: { get(name: string): string | null }; body: string }
   | { kind: 'error'; outcome: Extract<SendOutcome, { status: 'RETRY' }> };
 
 /** fetch with a timeout; network errors and timeouts become RETRY outcomes. */
@@ -60,6 +82,22 @@ export async function httpCall(
   timeoutMs: number,
 ): Promise<HttpResult> {
   try {
+    const plain = (fetchFn as FetchLike & { plain?: PlainHttp }).plain;
+    const headers = init.headers;
+    if (
+      plain &&
+      (init.body === undefined || init.body === null || typeof init.body === 'string') &&
+      (headers === undefined ||
+        (typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers)))
+    ) {
+      const res = await plain(url, {
+        method: init.method ?? 'GET',
+        headers: { ...(headers as Record<string, string> | undefined) },
+        body: init.body ?? null,
+        timeoutMs,
+      });
+      return { kind: 'response', ...res };
+    }
     const res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     const body = await res.text();
     return { kind: 'response', status: res.status, headers: res.headers, body };
