@@ -19,7 +19,7 @@ export interface StatusWords {
   note: string;
   noHosts: string;
   updated: string;
-  dayTitle: (day: string, ratio: string, downMinutes: number, incidents: number) => string;
+  dayTitle: (day: string, ratio: string, downMinutes: number, incidents: number | null) => string;
   live: string;
   notFound: string;
   poweredBy: string;
@@ -56,7 +56,7 @@ export const STATUS_WORDS: Record<StatusLang, StatusWords> = {
     note: '안내',
     noHosts: '표시할 서버가 없습니다.',
     updated: '갱신 시각',
-    dayTitle: (day, ratio, m, n) => `${day} · 가용률 ${ratio} · 장애 ${m}분 · 장애 ${n}건`,
+    dayTitle: (day, ratio, m, n) => `${day} · 가용률 ${ratio} · 장애 시간 ${m}분${n === null ? '' : ` · 장애 ${n}건`}`,
     live: '실시간 갱신 중',
     notFound: '페이지를 찾을 수 없습니다',
     poweredBy: 'portwatch 상태 페이지',
@@ -91,7 +91,8 @@ export const STATUS_WORDS: Record<StatusLang, StatusWords> = {
     note: 'Update',
     noHosts: 'Nothing to show yet.',
     updated: 'Updated',
-    dayTitle: (day, ratio, m, n) => `${day} · uptime ${ratio} · down ${m} min · ${n} incident${n === 1 ? '' : 's'}`,
+    dayTitle: (day, ratio, m, n) =>
+      `${day} · uptime ${ratio} · down ${m} min${n === null ? '' : ` · ${n} incident${n === 1 ? '' : 's'}`}`,
     live: 'Live',
     notFound: 'Page not found',
     poweredBy: 'portwatch status page',
