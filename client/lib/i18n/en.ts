@@ -2,11 +2,13 @@
 import { accountEn } from './account.en';
 import { fieldsEn } from './fields.en';
 import { notesEn } from './notes.en';
+import { statusPagesEn } from './statuspages.en';
 
 export const en = {
   ...accountEn,
   ...fieldsEn,
   ...notesEn,
+  ...statusPagesEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',

@@ -4,11 +4,13 @@ import type { MessageKey } from './en';
 import { accountKo } from './account.ko';
 import { fieldsKo } from './fields.ko';
 import { notesKo } from './notes.ko';
+import { statusPagesKo } from './statuspages.ko';
 
 export const ko: Record<MessageKey, string> = {
   ...accountKo,
   ...fieldsKo,
   ...notesKo,
+  ...statusPagesKo,
   'common.loading': '불러오는 중…',
   'common.cancel': '취소',
   'common.save': '저장',
