@@ -21,7 +21,10 @@ interface Page {
   path: string;
   items: { id: string; label: string; badgePath: string }[];
 }
-type Result<K extends string> = Record<K, { __typename: string; code?: string; data?: Page; fields?: { path: string[]; code: string }[] }>;
+type Result<K extends string> = Record<
+  K,
+  { __typename: string; code?: string; data?: Page; fields?: { path: string[]; code: string }[] }
+>;
 
 function get(url: string, headers: Record<string, string> = {}) {
   return fetch(url, { headers, redirect: 'manual' });
@@ -45,8 +48,7 @@ describe(`status pages (${backend})`, () => {
     shown = await makeMonitor(prisma, { accountId: a.account.id, ip: '203.0.113.10', ports: [80, 443] });
     hidden = await makeMonitor(prisma, { accountId: a.account.id, ip: '203.0.113.11', ports: [22] });
     bobMonitor = await makeMonitor(prisma, { accountId: b.account.id, ip: '198.51.100.7', ports: [25] });
-    for (const port of [80, 443])
-      await prisma.portState.create({ data: { monitorId: shown.id, port, phase: 'UP' } });
+    for (const port of [80, 443]) await prisma.portState.create({ data: { monitorId: shown.id, port, phase: 'UP' } });
     await prisma.portState.create({ data: { monitorId: hidden.id, port: 22, phase: 'DOWN' } });
     alice = await signIn(app, 'alice');
     bob = await signIn(app, 'bob');
@@ -61,14 +63,18 @@ describe(`status pages (${backend})`, () => {
       'input.slug:SLUG_FORMAT',
       'input.title:REQUIRED',
     ]);
-    const reserved = await ok<Result<'createStatusPage'>>(app, alice, CREATE, { input: { slug: 'assets', title: 'x' } });
+    const reserved = await ok<Result<'createStatusPage'>>(app, alice, CREATE, {
+      input: { slug: 'assets', title: 'x' },
+    });
     expect(reserved.createStatusPage.fields?.[0]?.code).toBe('SLUG_RESERVED');
     const created = await ok<Result<'createStatusPage'>>(app, alice, CREATE, {
       input: { slug: 'Alice-Hosting', title: 'Alice <Hosting> & "Co"' },
     });
     expect(created.createStatusPage.data?.slug).toBe('alice-hosting');
     page = created.createStatusPage.data as Page;
-    const taken = await ok<Result<'createStatusPage'>>(app, bob, CREATE, { input: { slug: 'alice-hosting', title: 'x' } });
+    const taken = await ok<Result<'createStatusPage'>>(app, bob, CREATE, {
+      input: { slug: 'alice-hosting', title: 'x' },
+    });
     expect(taken.createStatusPage.fields?.[0]?.code).toBe('SLUG_TAKEN');
   });
 
@@ -207,13 +213,20 @@ describe(`status pages (${backend})`, () => {
         lastErrorCode: null,
         lastErrorMessage: null,
       });
-    await prisma.portState.update({ where: { monitorId_port: { monitorId: hidden.id, port: 22 } }, data: { phase: 'UP' } });
+    await prisma.portState.update({
+      where: { monitorId_port: { monitorId: hidden.id, port: 22 } },
+      data: { phase: 'UP' },
+    });
     event(hidden.id, 22, 'UP');
-    await prisma.portState.update({ where: { monitorId_port: { monitorId: shown.id, port: 443 } }, data: { phase: 'DOWN' } });
+    await prisma.portState.update({
+      where: { monitorId_port: { monitorId: shown.id, port: 443 } },
+      data: { phase: 'DOWN' },
+    });
     const sentAt = Date.now();
     event(shown.id, 443, 'DOWN');
     const deadline = Date.now() + 5_000;
-    while (!frames.join('').includes('event: update') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!frames.join('').includes('event: update') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     const text = frames.join('');
     expect(text).toContain('event: update');
     expect(Date.now() - sentAt).toBeLessThan(2_000);
@@ -229,7 +242,13 @@ describe(`status pages (${backend})`, () => {
   it('shows an incident with its public note, written only by its owner', async () => {
     const { prisma } = app.db;
     const inc = await prisma.incident.create({
-      data: { monitorId: shown.id, accountId: (await prisma.monitor.findUniqueOrThrow({ where: { id: shown.id } })).accountId, host: '203.0.113.10', ports: [443], reason: 'ECONNREFUSED secret-detail' },
+      data: {
+        monitorId: shown.id,
+        accountId: (await prisma.monitor.findUniqueOrThrow({ where: { id: shown.id } })).accountId,
+        host: '203.0.113.10',
+        ports: [443],
+        reason: 'ECONNREFUSED secret-detail',
+      },
     });
     const byBob = await ok<{ setIncidentPublicNote: { __typename: string } }>(app, bob, NOTE, {
       incident: gid('Incident', inc.id),
