@@ -55,16 +55,25 @@ export function percent(r: number | null, words: StatusWords): string {
   return `${v.toFixed(2)}%`;
 }
 
+// Intl formatters are costly to build: one per language and time zone, kept
+const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatTime(d: Date, lang: StatusLang, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(d);
+  const key = `${lang} ${timeZone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
+    if (formatters.size > 500) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f.format(d);
 }
 
 const pill = (state: PublicState, words: StatusWords) =>
