@@ -23,7 +23,9 @@ main{max-width:860px;margin:0 auto;padding:24px 16px}h1{font-size:26px;margin:8p
 @media (prefers-color-scheme:dark){body{background:#111318;color:#e5e7eb}.item,.incident{background:#1a1d24;border-color:#2a2f3a}.desc,.uptime{color:#a1a8b6}}`;
 
 /** Reads data-events from #status and swaps in the fragments the server sends (no other behaviour). */
-const SCRIPT = `(function(){var m=document.getElementById("status");if(!m||!window.EventSource)return;var es=new EventSource(m.getAttribute("data-events"));es.addEventListener("update",function(e){try{var d=JSON.parse(e.data);m.innerHTML=d.html;document.title=d.title;m.setAttribute("data-state",d.state)}catch(x){}});})();`;
+// Live fragments leave out the 90-day strips (the bulk of the page, which a status change does
+// not alter until the day's figures are re-read): each placeholder takes the strip already shown.
+const SCRIPT = `(function(){var m=document.getElementById("status");if(!m||!window.EventSource)return;var es=new EventSource(m.getAttribute("data-events"));es.addEventListener("update",function(e){try{var d=JSON.parse(e.data),old={};m.querySelectorAll(".strip[id]").forEach(function(s){old[s.id]=s});m.innerHTML=d.html;m.querySelectorAll(".strip[data-keep]").forEach(function(p){var o=old[p.getAttribute("data-keep")];if(o)p.replaceWith(o)});document.title=d.title;m.setAttribute("data-state",d.state)}catch(x){}});})();`;
 
 export const SCRIPT_HASH = `'sha256-${createHash('sha256').update(SCRIPT, 'utf8').digest('base64')}'`;
 const CSS_HASH = `'sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}'`;
@@ -80,7 +82,7 @@ const pill = (state: PublicState, words: StatusWords) =>
   `<span class="pill s-${state}">${escapeHtml(words.state[state])}</span>`;
 
 /** The part of the page that live updates replace (inside <main id="status">). */
-export function renderFragment(view: PublicPage, lang: StatusLang): string {
+export function renderFragment(view: PublicPage, lang: StatusLang, opts: { strips?: boolean } = {}): string {
   const w = STATUS_WORDS[lang];
   const out: string[] = [];
   out.push(`<h1>${escapeHtml(view.title)}</h1>`);
@@ -96,8 +98,10 @@ export function renderFragment(view: PublicPage, lang: StatusLang): string {
     out.push(
       `<div class="uptime">${escapeHtml(w.uptime(STRIP_DAYS))}: <strong>${escapeHtml(percent(item.uptime, w))}</strong></div>`,
     );
-    if (item.bars.length) {
-      out.push('<div class="strip">');
+    const stripId = `strip-${escapeHtml(item.id)}`;
+    if (item.bars.length && opts.strips === false) out.push(`<div class="strip" data-keep="${stripId}"></div>`);
+    else if (item.bars.length) {
+      out.push(`<div class="strip" id="${stripId}">`);
       for (const b of item.bars) {
         const title = w.dayTitle(b.day, percent(b.ratio, w), Math.round(b.downSeconds / 60), b.incidents);
         out.push(`<span class="bar ${ratioClass(b.ratio)}" title="${escapeHtml(title)}"></span>`);

@@ -71,7 +71,7 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
     for (const v of room.viewers) {
       let frame = frames.get(v.lang);
       if (frame === undefined) {
-        const html = renderFragment(view, v.lang);
+        const html = renderFragment(view, v.lang, { strips: false });
         const body = bodyOf(html);
         frame =
           room.last.get(v.lang) === body
