@@ -48,6 +48,8 @@ export function createStatusCache(deps: ServiceDeps, opts: StatusCacheOptions = 
   const byPage = new Map<string, string>();
   const phases = new Map<string, string>();
   const listeners = new Set<(slug: string) => void>();
+  // views replaced by a port's phase change: the next read keeps their uptime and strips
+  const replaced = new Map<string, { at: number; view: Promise<PublicPage | null> }>();
 
   // entries known to hold null (no such published page): dropped on any page change
   const nulls = new Set<Entry>();
@@ -76,7 +78,12 @@ export function createStatusCache(deps: ServiceDeps, opts: StatusCacheOptions = 
         if (phases.get(key) === c.phase) return; // a check that changed nothing shown
         phases.set(key, c.phase);
       }
-      for (const slug of slugs) drop(slug);
+      for (const slug of slugs) {
+        const old = entries.get(slug);
+        if (c.phase !== undefined && old) replaced.set(slug, { at: old.at, view: old.view });
+        else replaced.delete(slug);
+        drop(slug);
+      }
       return;
     }
     const slug = byPage.get(c.pageId);
@@ -92,7 +99,15 @@ export function createStatusCache(deps: ServiceDeps, opts: StatusCacheOptions = 
     const hit = entries.get(slug);
     if (hit && clock() - hit.at < ttl) return hit;
     if (hit) entries.delete(slug);
-    const e: Entry = { at: clock(), view: loadPublicPage(deps, slug), html: new Map() };
+    const prev = replaced.get(slug);
+    replaced.delete(slug);
+    // the strips are kept at most one TTL past their own read
+    const reuse = prev && clock() - prev.at < 2 * ttl ? prev.view.catch(() => null) : Promise.resolve(null);
+    const e: Entry = {
+      at: prev && clock() - prev.at < 2 * ttl ? prev.at : clock(),
+      view: reuse.then((p) => loadPublicPage(deps, slug, p)),
+      html: new Map(),
+    };
     entries.set(slug, e);
     if (entries.size > max) {
       const oldest = entries.keys().next().value;

@@ -70,7 +70,16 @@ export function overallState(states: PublicState[]): PublicState {
   return states.includes('PAUSED') ? 'PAUSED' : 'UNKNOWN';
 }
 
-export async function loadPublicPage(deps: ServiceDeps, slug: string): Promise<PublicPage | null> {
+/**
+ * `previous`: the view this one replaces after a port's phase change (no incident event): its
+ * uptime and strips are kept (a phase change alone does not alter them), so only the states,
+ * incidents and the page are re-read.
+ */
+export async function loadPublicPage(
+  deps: ServiceDeps,
+  slug: string,
+  previous?: PublicPage | null,
+): Promise<PublicPage | null> {
   // same query for an unknown and an unpublished page: the answer cannot tell them apart
   const page = await deps.prisma.statusPage.findUnique({
     where: { slug: slugShaped(slug) ? slug : '' },
@@ -91,14 +100,19 @@ export async function loadPublicPage(deps: ServiceDeps, slug: string): Promise<P
   const shownPorts = (i: (typeof items)[number]) =>
     i.ports.length ? i.ports.filter((p) => i.monitor.ports.includes(p)) : i.monitor.ports;
   const since = new Date(now.getTime() - RECENT_DAYS * 86_400_000);
+  const kept =
+    previous && previous.id === page.id && items.every((i) => previous.items.some((p) => p.id === i.id))
+      ? new Map(previous.items.map((p) => [p.id, { uptime: p.uptime, bars: p.bars }]))
+      : null;
   const [availability, incidents] = await Promise.all([
-    itemAvailability(
-      deps,
-      items.map((i) => ({ key: i.id, monitorId: i.monitorId, ports: i.ports })),
-      STRIP_DAYS,
-      page.timeZone,
-      now,
-    ),
+    kept ??
+      itemAvailability(
+        deps,
+        items.map((i) => ({ key: i.id, monitorId: i.monitorId, ports: i.ports })),
+        STRIP_DAYS,
+        page.timeZone,
+        now,
+      ),
     items.length
       ? deps.prisma.incident.findMany({
           where: {
