@@ -20,6 +20,7 @@ import { startRetentionJob } from './services/retention/job.ts';
 import { notificationSettings } from './notification-settings.ts';
 import { createNotifications, type Notifications } from './dispatch/setup.ts';
 import { createNotifyRoutes } from './http/notify-routes.ts';
+import { createStatusRoutes } from './http/status-routes.ts';
 import { getInstallationSecret } from './services/settings.ts';
 import { createTestNotifier } from './services/notify-endpoints/test-send.ts';
 import { createFanout, type Fanout } from './events/fanout.ts';
@@ -188,8 +189,13 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       graphql: graphqlTimings,
       ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}),
     });
+    const statusRoutes = createStatusRoutes({ deps: services, log });
     const app = buildApp({
-      routes: [metrics.route, ...createNotifyRoutes({ deps: services, sms: notifications.sms, log })],
+      routes: [
+        metrics.route,
+        ...createNotifyRoutes({ deps: services, sms: notifications.sms, log }),
+        statusRoutes.route,
+      ],
       plugins: [graphqlTimings.plugin],
       services,
       graphiql: config.graphiql,
@@ -227,6 +233,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       stop() {
         stopping ??= (async () => {
           await app.stop();
+          statusRoutes.stop();
           await retention.stop();
           await probe?.stop();
           await notifications.stop();

@@ -80,6 +80,15 @@ export interface SettingsChangedEvent {
   what: 'adminRecipients' | 'monitorDefaults';
 }
 
+/** A status page or what it shows changed (page edited, items chosen, a public note written). */
+export interface StatusPageChangedEvent {
+  pageId: string | null;
+  /** Set when a public note changed: every page showing this incident changes. */
+  incidentId?: string;
+}
+
+export const STATUS_PAGE_SCOPE = 'all';
+
 export type Topics = {
   credentialRevoked: [scope: string, payload: CredentialRevokedEvent];
   portStatus: [scope: string, payload: PortStatusEvent];
@@ -87,6 +96,7 @@ export type Topics = {
   incident: [scope: string, payload: IncidentEvent];
   notification: [scope: string, payload: NotificationChangeEvent];
   approvalRequest: [scope: string, payload: ApprovalRequestEvent];
+  statusPage: [scope: string, payload: StatusPageChangedEvent];
   /** `origin`: the Events instance that published it (its own handlers ran directly). */
   settingsChanged: [payload: SettingsChangedEvent & { origin: string }];
 };
@@ -103,6 +113,7 @@ export interface Events {
   notification(e: NotificationChangeEvent): void;
   approvalRequest(e: ApprovalRequestEvent): void;
   credentialRevoked(e: CredentialRevokedEvent): void;
+  statusPageChanged(e: StatusPageChangedEvent): void;
   /**
    * After the change has committed: runs this process's handlers (awaited, so the change is in
    * force here when the mutation answers) and fans the event out to the other processes.
@@ -154,5 +165,6 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     notification: (e) => scoped('notification', e.accountId, e),
     approvalRequest: (e) => scoped('approvalRequest', e.accountId, e),
     credentialRevoked: (e) => pubsub.publish('credentialRevoked', CREDENTIAL_SCOPE, e),
+    statusPageChanged: (e) => pubsub.publish('statusPage', STATUS_PAGE_SCOPE, e),
   };
 }

@@ -3,12 +3,14 @@ import { accountEn } from './account.en';
 import { fieldsEn } from './fields.en';
 import { notesEn } from './notes.en';
 import { uptimeEn } from './uptime.en';
+import { statusPagesEn } from './statuspages.en';
 
 export const en = {
   ...accountEn,
   ...fieldsEn,
   ...notesEn,
   ...uptimeEn,
+  ...statusPagesEn,
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
   'common.save': 'Save',

@@ -5,12 +5,14 @@ import { accountKo } from './account.ko';
 import { fieldsKo } from './fields.ko';
 import { notesKo } from './notes.ko';
 import { uptimeKo } from './uptime.ko';
+import { statusPagesKo } from './statuspages.ko';
 
 export const ko: Record<MessageKey, string> = {
   ...accountKo,
   ...fieldsKo,
   ...notesKo,
   ...uptimeKo,
+  ...statusPagesKo,
   'common.loading': '불러오는 중…',
   'common.cancel': '취소',
   'common.save': '저장',

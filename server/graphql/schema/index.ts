@@ -24,5 +24,6 @@ import './notify-channels.ts';
 import './profile.ts';
 import './test-ledger.ts';
 import './storage.ts';
+import './status-page.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

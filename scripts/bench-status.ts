@@ -1,0 +1,242 @@
+// npm run bench:status -- [--hosts 20] [--requests 300] [--viewers 1000] [--changes 20] [--db pglite|postgres]
+// A public status page under load: one page showing `hosts` hosts (2 ports each, every one with
+// an incident every 3 days over the last 120 days, some with public notes), served by the real
+// status routes (server/http/status-routes.ts) on the real services and database.
+//  - server time per request, cached (the default cache) and uncached (a cache with TTL 0: every
+//    request reads the database and renders), measured from the request's arrival to its last byte;
+//  - `viewers` SSE viewers of the page (one process, loopback), then `changes` status changes of
+//    a shown port (DOWN/UP alternately, through the real events path); every viewer measures each
+//    update's delay (arrival − the change's publish time).
+// CPU time per unit: the process's CPU (user + system) over the phase / requests or deliveries.
+// Last line: JSON.
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchDatabase } from './bench-db.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '20' },
+    requests: { type: 'string', default: '300' },
+    viewers: { type: 'string', default: '1000' },
+    changes: { type: 'string', default: '20' },
+    db: { type: 'string', default: 'pglite' },
+  },
+});
+const say = (m: string) => process.stderr.write(`${m}\n`);
+const HOSTS = Number(a.hosts);
+const REQUESTS = Number(a.requests);
+const VIEWERS = Number(a.viewers);
+const CHANGES = Number(a.changes);
+
+const { loadConfig } = await import('../server/config.ts');
+const { startRuntime } = await import('../server/main.ts');
+const { createStatusRoutes } = await import('../server/http/status-routes.ts');
+const database = await benchDatabase(a.db, 'pw-bench-status');
+const config = loadConfig({
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  PROBE_ENABLED: 'false',
+  DISPATCH_ENABLED: 'false',
+  ADMIN_LOGIN: 'bench',
+  ADMIN_PASSWORD: 'bench-password',
+  ...database.env,
+});
+const rt = await startRuntime(config, { log: (level, msg) => level !== 'info' && say(`server ${level}: ${msg}`) });
+const p = rt.db.prisma;
+
+// ── seed ──
+say(`seeding ${HOSTS} hosts…`);
+const account = await p.account.create({
+  data: { loginId: 'bench-customer', name: 'Bench', email: 'b@example.com', passwordHash: 'x', kind: 'HOSTING' },
+});
+const now = Date.now();
+const monitorIds: string[] = [];
+for (let h = 0; h < HOSTS; h++) {
+  const ip = `198.18.${Math.floor(h / 250)}.${(h % 250) + 1}`;
+  const server = await p.server.create({ data: { ip, accountId: account.id, source: 'HOSTING_INVENTORY' } });
+  const m = await p.monitor.create({
+    data: {
+      accountId: account.id,
+      serverId: server.id,
+      activeServerId: server.id,
+      host: ip,
+      ports: [80, 443],
+      contactName: 'c',
+      contactEmail: 'c@example.com',
+      createdAt: new Date(now - 400 * 86_400_000),
+    },
+  });
+  monitorIds.push(m.id);
+  await p.portState.createMany({
+    data: [80, 443].map((port) => ({ monitorId: m.id, port, phase: 'UP' as const })),
+  });
+  const incidents = [];
+  for (let d = 120; d > 0; d -= 3) {
+    const openedAt = new Date(now - d * 86_400_000 + h * 60_000);
+    incidents.push({
+      monitorId: m.id,
+      accountId: account.id,
+      host: ip,
+      ports: [443],
+      reason: 'ECONNREFUSED',
+      openedAt,
+      resolvedAt: new Date(openedAt.getTime() + 10 * 60_000),
+      closeReason: 'RECOVERED' as const,
+    });
+  }
+  await p.incident.createMany({ data: incidents });
+}
+const some = await p.incident.findMany({ where: { accountId: account.id }, select: { id: true }, take: 10 });
+await p.incidentPublicNote.createMany({
+  data: some.map((i) => ({ incidentId: i.id, body: 'A switch was replaced.' })),
+});
+const page = await p.statusPage.create({
+  data: { accountId: account.id, slug: 'bench', title: 'Bench status', published: true, language: 'en' },
+});
+await p.statusPageItem.createMany({
+  data: monitorIds.map((monitorId, k) => ({
+    pageId: page.id,
+    monitorId,
+    label: `Server ${k + 1}`,
+    ports: k % 2 ? [443] : [],
+    position: k,
+  })),
+});
+
+// ── the routes under test, each on its own server, timed inside ──
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+};
+const round = (v: number) => Math.round(v * 100) / 100;
+
+async function serve(ttlMs: number | undefined) {
+  const routes = createStatusRoutes({ deps: rt.services, cache: ttlMs === undefined ? {} : { ttlMs } });
+  const times: number[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    res.on('finish', () => times.push(performance.now() - t0));
+    void routes.route(req, res, new URL(req.url ?? '/', 'http://x'));
+  });
+  server.maxConnections = 100_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { routes, server, times, url };
+}
+
+async function measurePage(ttlMs: number | undefined, label: string) {
+  const s = await serve(ttlMs);
+  await (await fetch(`${s.url}/status/bench`)).text(); // warm-up (and, cached, the fill)
+  s.times.length = 0;
+  const cpu0 = process.cpuUsage();
+  for (let k = 0; k < REQUESTS; k++) {
+    const r = await fetch(`${s.url}/status/bench`);
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    await r.text();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const out = {
+    p50Ms: round(quantile(s.times, 0.5)),
+    p99Ms: round(quantile(s.times, 0.99)),
+    cpuMsPerRequest: round((cpu.user + cpu.system) / 1000 / REQUESTS),
+  };
+  say(`${label}: server time p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms; CPU ${out.cpuMsPerRequest} ms/request`);
+  s.routes.stop();
+  s.server.closeAllConnections();
+  s.server.close();
+  return out;
+}
+
+const bytes = (await (await fetch(`http://127.0.0.1:${rt.port}/status/bench`)).text()).length;
+const uncached = await measurePage(0, 'uncached');
+const cached = await measurePage(undefined, 'cached');
+
+// ── SSE viewers ──
+const s = await serve(undefined);
+say(`opening ${VIEWERS} SSE viewers…`);
+const delays: number[] = [];
+let received = 0;
+let sentAt = 0;
+const sockets: IncomingMessage[] = [];
+await Promise.all(
+  Array.from(
+    { length: VIEWERS },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(`${s.url}/status/bench/events`, { agent: false });
+        req.on('response', (res) => {
+          sockets.push(res);
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (chunk.includes('event: update')) {
+              delays.push(performance.now() - sentAt);
+              received++;
+            }
+          });
+          resolve();
+        });
+        req.on('error', reject);
+        req.end();
+      }),
+  ),
+);
+const target = monitorIds[0] as string;
+const cpu0 = process.cpuUsage();
+for (let c = 0; c < CHANGES; c++) {
+  const phase = c % 2 === 0 ? 'DOWN' : 'UP';
+  await p.portState.update({ where: { monitorId_port: { monitorId: target, port: 443 } }, data: { phase } });
+  const expected = (c + 1) * VIEWERS;
+  sentAt = performance.now();
+  rt.services.events.portStatus({
+    monitorId: target,
+    accountId: account.id,
+    host: 'x',
+    port: 443,
+    phase,
+    since: new Date(),
+    lastCheckAt: new Date(),
+    lastOk: phase === 'UP',
+    lastLatencyMs: null,
+    lastErrorCode: null,
+    lastErrorMessage: null,
+  });
+  const deadline = performance.now() + 10_000;
+  while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  await new Promise((r) => setTimeout(r, 50));
+}
+const sseCpu = process.cpuUsage(cpu0);
+const sse = {
+  viewers: VIEWERS,
+  changes: CHANGES,
+  delivered: received,
+  expected: VIEWERS * CHANGES,
+  p50Ms: round(quantile(delays, 0.5)),
+  p99Ms: round(quantile(delays, 0.99)),
+  maxMs: round(Math.max(...delays)),
+  cpuUsPerDelivery: round((sseCpu.user + sseCpu.system) / Math.max(1, received)),
+};
+say(
+  `SSE: ${received}/${VIEWERS * CHANGES} updates delivered; delay p50 ${sse.p50Ms} ms, p99 ${sse.p99Ms} ms, max ${sse.maxMs} ms; CPU ${sse.cpuUsPerDelivery} µs/delivery (viewers in the same process)`,
+);
+for (const sock of sockets) sock.destroy();
+s.routes.stop();
+s.server.closeAllConnections();
+s.server.close();
+await rt.stop();
+await database.drop();
+console.log(
+  JSON.stringify({
+    bench: 'status',
+    db: a.db,
+    hosts: HOSTS,
+    requests: REQUESTS,
+    pageBytes: bytes,
+    cached,
+    uncached,
+    sse,
+    loadavg: loadavg()[0],
+  }),
+);
+process.exit(0);
