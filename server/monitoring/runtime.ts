@@ -26,7 +26,15 @@ import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
-import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+import {
+  batchSize,
+  loadMonitors,
+  mergeBatch,
+  monitorPages,
+  writeBatch,
+  writeRollups,
+  type LoadedMonitor,
+} from './store.ts';
 import type { RollupRow } from '../services/types.ts';
 
 interface Target extends ScheduledTarget {
@@ -90,6 +98,8 @@ export interface ProbeRuntime {
   /** Writes everything pending now (tests, shutdown). */
   flush(): Promise<void>;
   stats(): ProbeRuntimeStats;
+  /** Seconds between rollup writes (each writes one row per port checked since the last). */
+  rollupPeriodS(): number;
   /** True while the lease loop and the write loop are healthy (readiness). */
   healthy(): boolean;
 }
@@ -116,7 +126,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   const connect: SchedulerCheck<Target> = opts.check ?? ((t, o) => runCheck(t, o));
   const check: SchedulerCheck<Target> = (t, o) => {
     const m = t.monitorId === null ? undefined : engine.monitors.get(t.monitorId);
-    const refusal = m ? probeRefusal(t.host, m.allowPrivate ?? false) : null;
+    const refusal = !m ? null : m.refusal !== undefined ? m.refusal : probeRefusal(t.host, m.allowPrivate ?? false);
     if (refusal)
       return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
     return connect(t, o);
@@ -185,7 +195,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   }
 
   /** Applies fresh rows (a load, a change, a resync) to the running state. */
-  function applyRows(rows: Awaited<ReturnType<typeof loadMonitors>>, checkNewNow = false) {
+  function applyRows(rows: readonly LoadedMonitor[], checkNewNow = false) {
     const t = now();
     for (const { row, shard } of rows) {
       shardOf.set(row.id, shard);
@@ -227,19 +237,23 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     onGain: async (shards) => {
       // rebuilt from state that includes our own pending writes (they land first, or we wait)
       await flushNow();
-      const rows = await loadMonitors(prisma, shards);
-      applyRows(rows);
-      // every port whose slot passed since its last recorded check is checked now
-      const late = catchUpKeys(
-        rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
-        now(),
-      );
-      for (const key of late) scheduler.runNow(key);
+      // page by page: the loop checks the ports of the first pages while the next ones load
+      let checkedAtOnce = 0;
+      for await (const rows of monitorPages(prisma, shards)) {
+        applyRows(rows);
+        // every port whose slot passed since its last recorded check is checked now
+        const late = catchUpKeys(
+          rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
+          now(),
+        );
+        for (const key of late) scheduler.runNow(key);
+        checkedAtOnce += late.length;
+      }
       log('info', 'probe shards taken', {
         nodeId,
         shards: shards.length,
         monitors: engine.monitors.size,
-        checkedAtOnce: late.length,
+        checkedAtOnce,
       });
     },
     onLose: async (shards) => {
@@ -318,7 +332,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   async function resync() {
     const started = new Date(now() - 2_000);
     await refreshReferenceData();
-    applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
+    // a bulk import arrives in pages too: the loop runs between them
+    for await (const rows of monitorPages(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }))
+      applyRows(rows);
     lastResync = started;
     const fixed = reconcileIncidents(engine, await loadOpenIncidents(prisma), { events, admins, now: now() });
     if (fixed.resolved.length || fixed.adopted.length)
@@ -330,7 +346,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let stopSettings: (() => void) | undefined;
   async function onSettingsChanged(e: SettingsChangedEvent) {
     await refreshReferenceData();
-    if (e.what === 'monitorDefaults') applyRows(await loadMonitors(prisma, leases.owned()));
+    if (e.what === 'monitorDefaults') for await (const rows of monitorPages(prisma, leases.owned())) applyRows(rows);
   }
 
   const timers: NodeJS.Timeout[] = [];
@@ -434,6 +450,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         degraded: engine.guard.degraded,
       };
     },
+    rollupPeriodS: () => (opts.rollupFlushMs ?? 300_000) / 1000,
     healthy() {
       const leaseOk = Date.now() - leases.lastOkAt() < 30_000; // the lease manager keeps wall-clock time
       return leaseOk && now() - lastFlushOkAt < 60_000 + flushMs;
