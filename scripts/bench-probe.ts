@@ -178,8 +178,7 @@ for (let i = 0; i < N; i += 20_000) {
      FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS t(id, port, checks)`,
     [ids, ports, checks, account.id, intervalS, Math.min(30, intervalS)],
   );
-  // steady state, as after a restart: every port was last seen UP, and recently (its slot has
-  // not passed yet, so the restart does not turn into a catch-up burst)
+  // steady state, as after a restart: every port was last seen UP (lastCheckAt: see below)
   await sql.query(
     `INSERT INTO "PortState" ("monitorId","port","phase","consecutiveSuccesses","since","lastCheckAt","lastOk")
      SELECT id, port, 'UP', 1, now() - interval '1 hour', now() - interval '1 second', true
@@ -266,12 +265,25 @@ const settle = async () => {
   await new Promise((r) => setTimeout(r, 200));
   gc?.();
 };
-/** WAL position (bytes): what the database writes, from its own counter (PostgreSQL only). */
-const walNow = async (): Promise<bigint | null> => {
+/**
+ * The bench database's size on disk, from PostgreSQL's own counter (pg_database_size; the WAL
+ * position is cluster-wide and would count other databases' writes). PostgreSQL only.
+ */
+const dbSize = async (): Promise<number | null> => {
   if (db.kind !== 'postgres') return null;
-  const [r] = await p.$queryRawUnsafe<[{ lsn: string }]>(`SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`);
-  return BigInt(r.lsn.split('.')[0]!);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [r] = await p.$queryRawUnsafe<[{ n: string }]>(`SELECT pg_database_size(current_database())::text AS n`);
+      return Number(r.n);
+    } catch (err) {
+      say(`database size not read (attempt ${attempt}): ${String(err)}`);
+      if (attempt === 3) return null;
+    }
+  }
 };
+// a restart of a few seconds: the last checks were just before it (only the ports whose slot
+// fell in those seconds are caught up at once, as the continuity rule says)
+await sql.query(`UPDATE "PortState" SET "lastCheckAt" = now() - interval '2 seconds'`, []);
 await settle();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
@@ -293,7 +305,7 @@ clearInterval(firstWatch);
 const s0 = probe.stats(); // resets the lateness window
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const wal0 = await walNow();
+const size0 = await dbSize();
 const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 let rssMax = 0;
@@ -302,7 +314,7 @@ await new Promise((r) => setTimeout(r, durationS * 1000));
 const s1 = probe.stats();
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-const wal1 = await walNow();
+const size1 = await dbSize();
 clearInterval(rssTimer);
 await settle();
 const heapLive = process.memoryUsage().heapUsed - heapBefore;
@@ -310,23 +322,28 @@ if (a['heap-snapshot']) {
   say(`writing heap snapshot ${a['heap-snapshot']}…`);
   writeHeapSnapshot(a['heap-snapshot']);
 }
-// the rollups held in memory are written once per rollup period: what one flush writes per row
-const r0 = probe.stats().rollupRowsWritten;
-const walF0 = await walNow();
+// the rollups held in memory: written now, then measured as stored (bytes per row, indexes included)
 await probe.flush();
-const walF1 = await walNow();
-const rollupRows = probe.stats().rollupRowsWritten - r0;
+const rollupBytesPerRow =
+  db.kind === 'postgres'
+    ? await p
+        .$queryRawUnsafe<[{ bytes: string; n: string }]>(
+          `SELECT pg_total_relation_size('"HourlyRollup"')::text AS bytes, count(*)::text AS n FROM "HourlyRollup"`,
+        )
+        .then(([r]) => (Number(r.n) > 0 ? Number(r.bytes) / Number(r.n) : null))
+        .catch(() => null)
+    : null;
 await probe.stop();
 
+const DAY_S = 86_400;
 const checksPerSec = (s1.checksDone - s0.checksDone) / elapsed;
 const cpuUsPerCheck = (cpu.user + cpu.system) / Math.max(1, s1.checksDone - s0.checksDone);
-const DAY_S = 86_400;
+// per port and day: what the window added to the database (failures, state rows), scaled to a
+// day, plus one stored rollup row per port and hour (24 a day; a rewrite of the hour's row
+// replaces it, vacuum takes the old version back)
 const dbBytesPerPortDay =
-  wal0 !== null && wal1 !== null && walF0 !== null && walF1 !== null
-    ? Math.round(
-        (Number(wal1 - wal0) * (DAY_S / elapsed)) / N +
-          (rollupRows > 0 ? (Number(walF1 - walF0) / rollupRows) * (DAY_S / probe.rollupPeriodS()) : 0),
-      )
+  size0 !== null && size1 !== null && rollupBytesPerRow !== null
+    ? Math.round((Math.max(0, size1 - size0) * (DAY_S / elapsed)) / N + 24 * rollupBytesPerRow)
     : null;
 const result = {
   ports: N,

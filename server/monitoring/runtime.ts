@@ -98,8 +98,6 @@ export interface ProbeRuntime {
   /** Writes everything pending now (tests, shutdown). */
   flush(): Promise<void>;
   stats(): ProbeRuntimeStats;
-  /** Seconds between rollup writes (each writes one row per port checked since the last). */
-  rollupPeriodS(): number;
   /** True while the lease loop and the write loop are healthy (readiness). */
   healthy(): boolean;
 }
@@ -450,7 +448,6 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         degraded: engine.guard.degraded,
       };
     },
-    rollupPeriodS: () => (opts.rollupFlushMs ?? 300_000) / 1000,
     healthy() {
       const leaseOk = Date.now() - leases.lastOkAt() < 30_000; // the lease manager keeps wall-clock time
       return leaseOk && now() - lastFlushOkAt < 60_000 + flushMs;
