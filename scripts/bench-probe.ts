@@ -295,7 +295,9 @@ let firstCheckMs: number | null = null;
 const firstWatch = setInterval(() => {
   if (firstCheckMs === null && probe.stats().checksDone > 0) firstCheckMs = Date.now() - loadStart;
 }, 5);
-await probe.start(); // resolves once every page is loaded (checks run from the first page on)
+await probe.start(); // checks run from the first page on
+// the leases hand the shards over in rounds: loaded = every registered monitor is in memory
+while (probe.stats().monitors < N && Date.now() - loadStart < 30 * 60_000) await new Promise((r) => setTimeout(r, 50));
 const loadMs = Date.now() - loadStart;
 say(
   `loaded ${probe.stats().monitors} monitors in ${loadMs} ms (first check at ${firstCheckMs} ms); warming up ${warmupS} s`,
