@@ -185,7 +185,6 @@ async function runKind(kind: Kind) {
         openIncidentId: null,
         incidentPorts: [],
         incidentFlap: [],
-        dirtyPorts: new Set(),
       };
       engine.adopt(m, clock.now());
       scheduler.upsert({

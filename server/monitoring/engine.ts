@@ -93,6 +93,8 @@ export class Engine {
   private readonly grouping = new Map<string, string>();
   /** Ports asked for an extra check (runNow) whose result has not come back, per monitor id. */
   private readonly extraPending = new Map<string, Set<number>>();
+  /** Monitors with port counters changed since the last periodic state batch (their ports are written then). */
+  private readonly dirty = new Set<LiveMonitor>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -126,7 +128,6 @@ export class Engine {
     const s = m.state.ports[port];
     if (!s) return;
     this.batch.portStates.set(targetKey(m.id, port), toPortStateRow(m.id, port, s));
-    m.dirtyPorts.delete(port);
     const ev = this.statusEvent(m, port);
     if (ev) this.afterCommit.push(() => this.deps.events.portStatus(ev));
   }
@@ -172,7 +173,7 @@ export class Engine {
       (!r.ok || after.phase !== 'UP' || before.phase !== 'UP' || isFlapping(after) || isFlapping(before))
     )
       this.persistPort(m, port);
-    else m.dirtyPorts.add(port);
+    else this.dirty.add(m);
     this.deps.events.checkResult({
       monitorId: m.id,
       port,
@@ -215,7 +216,7 @@ export class Engine {
     this.deps.setRetryMode(targetKey(m.id, port), false);
     this.runs.end(m.id, port); // not a failed check: a failure after it starts a new run
     if (!first) {
-      m.dirtyPorts.add(port);
+      this.dirty.add(m);
       return;
     }
     this.persistPort(m, port);
@@ -545,6 +546,7 @@ export class Engine {
       contact: fresh.contact,
       checks: fresh.checks,
       allowPrivate: fresh.allowPrivate,
+      refusal: fresh.refusal,
     });
     this.sendWhenDecided(cur, now);
     return added;
@@ -552,11 +554,7 @@ export class Engine {
 
   /** The shard moved to another process: flush-ready, dropped without any state change. */
   release(m: LiveMonitor, now: number): void {
-    for (const p of m.dirtyPorts) {
-      const s = m.state.ports[p];
-      if (s) this.batch.portStates.set(targetKey(m.id, p), toPortStateRow(m.id, p, s));
-    }
-    m.dirtyPorts.clear();
+    if (this.dirty.has(m)) this.writePorts(m);
     this.forget(m, now);
   }
 
@@ -570,6 +568,7 @@ export class Engine {
 
   private forget(m: LiveMonitor, now: number): void {
     this.monitors.delete(m.id);
+    this.dirty.delete(m);
     this.runs.forget(m.id);
     this.extraPending.delete(m.id);
     const waiting = this.grouping.get(m.id);
@@ -581,12 +580,15 @@ export class Engine {
 
   /** Port states whose counters changed since the last periodic batch. */
   collectDirty(): void {
-    for (const m of this.monitors.values()) {
-      for (const p of m.dirtyPorts) {
-        const s = m.state.ports[p];
-        if (s) this.batch.portStates.set(targetKey(m.id, p), toPortStateRow(m.id, p, s));
-      }
-      m.dirtyPorts.clear();
+    for (const m of this.dirty) if (this.monitors.get(m.id) === m) this.writePorts(m);
+    this.dirty.clear();
+  }
+
+  /** Every port's state of `m` into the batch (a port that did not change writes the same row again). */
+  private writePorts(m: LiveMonitor): void {
+    for (const p of m.ports) {
+      const s = m.state.ports[p];
+      if (s) this.batch.portStates.set(targetKey(m.id, p), toPortStateRow(m.id, p, s));
     }
   }
 

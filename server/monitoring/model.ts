@@ -10,6 +10,7 @@ import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } fro
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { CheckSpec } from '../probe/index.ts';
 import { readChecks } from '../services/check-input.ts';
+import { probeRefusal } from '../services/ip-policy.ts';
 import type { MonitorDefaults } from '../services/settings.ts';
 import { endpointInfoSelect, toEndpointInfo } from '../services/notify-endpoints/info.ts';
 import type { Contact } from '../services/notifications/rows.ts';
@@ -48,13 +49,34 @@ export interface LiveMonitor {
   incidentPorts: number[];
   /** The open incident's flapping ports and their figures when each began to flap (Incident.flapFigures). */
   incidentFlap: IncidentFlap[];
-  /** Ports whose counters changed since the last periodic state batch. */
-  dirtyPorts: Set<number>;
-  /** Check kind per port (absent: TCP connect). */
+  /** Check kind per port (absent: every port is a TCP connect). */
   checks?: Map<number, CheckSpec>;
   /** An admin allowed its server's private or reserved address (re-checked before every connect). */
   allowPrivate?: boolean;
+  /** probeRefusal(host, allowPrivate), worked out once per load (absent: worked out per check). */
+  refusal?: string | null;
 }
+
+/**
+ * Values many monitors share (an account's contact and endpoints, the default policy, the host
+ * text, a port list) are kept once: a million monitors of a few thousand accounts hold a few
+ * thousand contact and policy objects, not a million copies. Shared values are never mutated
+ * (an edit replaces the monitor's reference). Bounded: the table starts over when it is full.
+ */
+class Interner {
+  private readonly table = new Map<string, unknown>();
+  constructor(private readonly max: number) {}
+  get<T>(key: string, value: T): T {
+    const hit = this.table.get(key);
+    if (hit !== undefined) return hit as T;
+    if (this.table.size >= this.max) this.table.clear();
+    this.table.set(key, value);
+    return value;
+  }
+}
+const shared = new Interner(50_000);
+const intern = (s: string): string => shared.get(`s\u0000${s}`, s);
+const internJson = <T>(kind: string, value: T): T => shared.get(`${kind}\u0000${JSON.stringify(value)}`, value);
 
 export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
   const out: MaintenanceWindow[] = [];
@@ -117,21 +139,23 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     host.downPorts = row.ports.filter((p) => ports[p] && countsAsDown(ports[p])).sort((a, b) => a - b);
   }
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
+  const checks = readChecks(row.checks);
+  const allowPrivate = row.server.allowPrivate;
   return {
     id: row.id,
-    accountId: row.accountId,
-    host: row.host,
-    ports: [...row.ports],
+    accountId: intern(row.accountId),
+    host: intern(row.host),
+    ports: internJson('ports', [...row.ports]),
     intervalMs: intervalSec * 1000,
     retryIntervalMs: Math.min(row.retryIntervalSec ?? defaults.retryIntervalSec, intervalSec) * 1000,
     timeoutMs: Math.min(row.timeoutMs ?? defaults.timeoutMs, intervalSec * 1000 - 1),
-    policy: {
+    policy: internJson('policy', {
       failureThreshold: row.failureThreshold ?? defaults.failureThreshold,
       recoveryThreshold: row.recoveryThreshold ?? defaults.recoveryThreshold,
       maintenance: toMaintenance(row.maintenance),
       flapping: flapPolicyOf(row, defaults),
-    },
-    contact: {
+    }),
+    contact: internJson('contact', {
       name: row.contactName,
       email: row.contactEmail,
       phone: row.contactPhone,
@@ -140,13 +164,13 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       alimtalkEnabled: row.alimtalkEnabled,
       endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
       language: row.account.language,
-    },
+    }),
     state: { paused, ports, host },
     openIncidentId: open?.id ?? null,
     incidentPorts: open ? [...open.ports] : [],
     incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : [],
-    dirtyPorts: new Set(),
-    checks: readChecks(row.checks),
-    allowPrivate: row.server.allowPrivate,
+    ...(checks.size > 0 ? { checks } : {}),
+    allowPrivate,
+    refusal: probeRefusal(row.host, allowPrivate),
   };
 }

@@ -5,32 +5,46 @@ import type { RollupRow } from '../services/types.ts';
 
 const HOUR = 3_600_000;
 
+interface Hour {
+  date: Date;
+  /** Monitor id → its ports' rows (no key string is built per check; one Date per hour). */
+  byMonitor: Map<string, RollupRow[]>;
+}
+
 export class RollupBuffer {
-  private rows = new Map<string, RollupRow>();
+  private hours = new Map<number, Hour>();
+  private count = 0;
   /** Drained for a write that has not landed yet. */
   private writing: RollupRow[] = [];
 
+  /** The row of (monitor, port, hour), made when absent. */
+  private row(monitorId: string, port: number, hour: number): { row: RollupRow; fresh: boolean } {
+    let h = this.hours.get(hour);
+    if (!h) this.hours.set(hour, (h = { date: new Date(hour), byMonitor: new Map() }));
+    let list = h.byMonitor.get(monitorId);
+    if (!list) h.byMonitor.set(monitorId, (list = []));
+    for (const r of list) if (r.port === port) return { row: r, fresh: false };
+    const r: RollupRow = {
+      monitorId,
+      port,
+      hour: h.date,
+      checks: 0,
+      failures: 0,
+      latencySumMs: 0,
+      latencyCount: 0,
+      latencyMinMs: null,
+      latencyMaxMs: null,
+      downSeconds: 0,
+      flapSeconds: 0,
+    };
+    list.push(r);
+    this.count += 1;
+    return { row: r, fresh: true };
+  }
+
   /** `flapMs`: time since the previous check spent flapping (counted apart from down time). */
   add(monitorId: string, port: number, at: number, ok: boolean, latencyMs: number, downMs: number, flapMs = 0): void {
-    const hour = Math.floor(at / HOUR) * HOUR;
-    const key = `${monitorId}:${port}:${hour}`;
-    let r = this.rows.get(key);
-    if (!r) {
-      r = {
-        monitorId,
-        port,
-        hour: new Date(hour),
-        checks: 0,
-        failures: 0,
-        latencySumMs: 0,
-        latencyCount: 0,
-        latencyMinMs: null,
-        latencyMaxMs: null,
-        downSeconds: 0,
-        flapSeconds: 0,
-      };
-      this.rows.set(key, r);
-    }
+    const { row: r } = this.row(monitorId, port, Math.floor(at / HOUR) * HOUR);
     r.checks += 1;
     if (!ok) r.failures += 1;
     else {
@@ -43,14 +57,19 @@ export class RollupBuffer {
     r.flapSeconds += Math.round(flapMs / 1000);
   }
 
+  private *all(): Generator<RollupRow> {
+    for (const h of this.hours.values()) for (const list of h.byMonitor.values()) yield* list;
+  }
+
   size(): number {
-    return this.rows.size;
+    return this.count;
   }
 
   /** Takes every row out of the buffer (still counted by pending() until landed() or restore()). */
   drain(): RollupRow[] {
-    const out = [...this.rows.values()];
-    this.rows.clear();
+    const out = [...this.all()];
+    this.hours.clear();
+    this.count = 0;
     this.writing = [...this.writing, ...out];
     return out;
   }
@@ -64,7 +83,9 @@ export class RollupBuffer {
   /** Copies of the rows not yet in the database for these monitors (written or being written). */
   pending(monitorIds: ReadonlySet<string>): RollupRow[] {
     const out: RollupRow[] = [];
-    for (const r of [...this.writing, ...this.rows.values()]) if (monitorIds.has(r.monitorId)) out.push({ ...r });
+    for (const r of this.writing) if (monitorIds.has(r.monitorId)) out.push({ ...r });
+    for (const h of this.hours.values())
+      for (const id of monitorIds) for (const r of h.byMonitor.get(id) ?? []) out.push({ ...r });
     return out;
   }
 
@@ -72,10 +93,9 @@ export class RollupBuffer {
   restore(rows: RollupRow[]): void {
     this.landed(rows);
     for (const r of rows) {
-      const key = `${r.monitorId}:${r.port}:${r.hour.getTime()}`;
-      const cur = this.rows.get(key);
-      if (!cur) {
-        this.rows.set(key, r);
+      const { row: cur, fresh } = this.row(r.monitorId, r.port, r.hour.getTime());
+      if (fresh) {
+        Object.assign(cur, r, { hour: cur.hour });
         continue;
       }
       cur.checks += r.checks;

@@ -26,7 +26,15 @@ import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
-import { batchSize, loadMonitors, mergeBatch, writeBatch, writeRollups } from './store.ts';
+import {
+  batchSize,
+  loadMonitors,
+  mergeBatch,
+  monitorPages,
+  writeBatch,
+  writeRollups,
+  type LoadedMonitor,
+} from './store.ts';
 import type { RollupRow } from '../services/types.ts';
 import type { Signals } from '../events/signals.ts';
 
@@ -118,7 +126,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   const connect: SchedulerCheck<Target> = opts.check ?? ((t, o) => runCheck(t, o));
   const check: SchedulerCheck<Target> = (t, o) => {
     const m = t.monitorId === null ? undefined : engine.monitors.get(t.monitorId);
-    const refusal = m ? probeRefusal(t.host, m.allowPrivate ?? false) : null;
+    const refusal = !m ? null : m.refusal !== undefined ? m.refusal : probeRefusal(t.host, m.allowPrivate ?? false);
     if (refusal)
       return Promise.resolve({ ok: false, code: ADDRESS_REFUSED_CODE, message: refusal, latencyMs: 0, at: now() });
     return connect(t, o);
@@ -187,7 +195,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   }
 
   /** Applies fresh rows (a load, a change, a resync) to the running state. */
-  function applyRows(rows: Awaited<ReturnType<typeof loadMonitors>>, checkNewNow = false) {
+  function applyRows(rows: readonly LoadedMonitor[], checkNewNow = false) {
     const t = now();
     for (const { row, shard } of rows) {
       shardOf.set(row.id, shard);
@@ -229,19 +237,23 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     onGain: async (shards) => {
       // rebuilt from state that includes our own pending writes (they land first, or we wait)
       await flushNow();
-      const rows = await loadMonitors(prisma, shards);
-      applyRows(rows);
-      // every port whose slot passed since its last recorded check is checked now
-      const late = catchUpKeys(
-        rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
-        now(),
-      );
-      for (const key of late) scheduler.runNow(key);
+      // page by page: the loop checks the ports of the first pages while the next ones load
+      let checkedAtOnce = 0;
+      for await (const rows of monitorPages(prisma, shards)) {
+        applyRows(rows);
+        // every port whose slot passed since its last recorded check is checked now
+        const late = catchUpKeys(
+          rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
+          now(),
+        );
+        for (const key of late) scheduler.runNow(key);
+        checkedAtOnce += late.length;
+      }
       log('info', 'probe shards taken', {
         nodeId,
         shards: shards.length,
         monitors: engine.monitors.size,
-        checkedAtOnce: late.length,
+        checkedAtOnce,
       });
     },
     onLose: async (shards) => {
@@ -321,7 +333,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   async function resync() {
     const started = new Date(now() - 2_000);
     await refreshReferenceData();
-    applyRows(await loadMonitors(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }));
+    // a bulk import arrives in pages too: the loop runs between them
+    for await (const rows of monitorPages(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }))
+      applyRows(rows);
     lastResync = started;
     const fixed = reconcileIncidents(engine, await loadOpenIncidents(prisma), { events, admins, now: now() });
     if (fixed.resolved.length || fixed.adopted.length)
@@ -334,7 +348,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   let stopChanges: (() => void) | undefined;
   async function onSettingsChanged(e: SettingsChangedEvent) {
     await refreshReferenceData();
-    if (e.what === 'monitorDefaults') applyRows(await loadMonitors(prisma, leases.owned()));
+    if (e.what === 'monitorDefaults') for await (const rows of monitorPages(prisma, leases.owned())) applyRows(rows);
   }
 
   const timers: NodeJS.Timeout[] = [];

@@ -232,28 +232,53 @@ export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Pro
   return n;
 }
 
-/** Live (not deleted) monitors in the given shards, optionally only those changed since `since`. */
-export async function loadMonitors(
+/** Monitors per page of a load: small enough that a page's rows are garbage long before the next. */
+export const LOAD_PAGE = 2_000;
+
+export interface LoadedMonitor {
+  row: MonitorRow;
+  shard: number;
+}
+
+/**
+ * Live (not deleted) monitors in the given shards, optionally only those changed since `since`,
+ * in pages in id order (keyset: each page asks for ids after the last one seen). The caller
+ * applies a page before the next is read, so the rows of a million monitors are never in
+ * memory at once and the probe loop runs between pages.
+ */
+export async function* monitorPages(
   prisma: PrismaClient,
   shards: number[],
-  opts: { ids?: string[]; changedSince?: Date; includeDeleted?: boolean } = {},
-): Promise<{ row: MonitorRow; shard: number }[]> {
-  if (shards.length === 0) return [];
+  opts: { ids?: string[]; changedSince?: Date; includeDeleted?: boolean; pageSize?: number } = {},
+): AsyncGenerator<LoadedMonitor[]> {
+  if (shards.length === 0) return;
+  const pageSize = opts.pageSize ?? LOAD_PAGE;
   const conds = [Prisma.sql`${Prisma.raw(SHARD_SQL)} = ANY(${shards}::int[])`];
   if (!opts.includeDeleted) conds.push(Prisma.sql`"deletedAt" IS NULL`);
   if (opts.ids) conds.push(Prisma.sql`"id" = ANY(${opts.ids}::text[])`);
   if (opts.changedSince) conds.push(Prisma.sql`"updatedAt" >= ${opts.changedSince}`);
-  const idRows = await prisma.$queryRaw<{ id: string; shard: number }[]>`
-    SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard FROM "Monitor" WHERE ${Prisma.join(conds, ' AND ')}`;
-  const shardOf = new Map(idRows.map((r) => [r.id, r.shard]));
-  const out: { row: MonitorRow; shard: number }[] = [];
-  for (const part of chunks(
-    idRows.map((r) => r.id),
-    2000,
-  )) {
-    for (const row of await prisma.monitor.findMany({ where: { id: { in: part } }, include: monitorInclude })) {
-      out.push({ row, shard: shardOf.get(row.id) ?? 0 });
-    }
+  let after: string | null = null;
+  for (;;) {
+    const page: { id: string; shard: number }[] = await prisma.$queryRaw<{ id: string; shard: number }[]>`
+      SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard FROM "Monitor"
+      WHERE ${Prisma.join(after === null ? conds : [...conds, Prisma.sql`"id" > ${after}`], ' AND ')}
+      ORDER BY "id" LIMIT ${pageSize}`;
+    if (page.length === 0) return;
+    after = page[page.length - 1]!.id;
+    const shardOf = new Map(page.map((r) => [r.id, r.shard]));
+    const rows = await prisma.monitor.findMany({ where: { id: { in: [...shardOf.keys()] } }, include: monitorInclude });
+    yield rows.map((row) => ({ row, shard: shardOf.get(row.id) ?? 0 }));
+    if (page.length < pageSize) return;
   }
+}
+
+/** Every page of monitorPages at once (a few monitors: an edit, a test). */
+export async function loadMonitors(
+  prisma: PrismaClient,
+  shards: number[],
+  opts: { ids?: string[]; changedSince?: Date; includeDeleted?: boolean } = {},
+): Promise<LoadedMonitor[]> {
+  const out: LoadedMonitor[] = [];
+  for await (const page of monitorPages(prisma, shards, opts)) out.push(...page);
   return out;
 }

@@ -173,7 +173,6 @@ export function engineHarness(opts: {
       openIncidentId: null,
       incidentPorts: [],
       incidentFlap: [],
-      dirtyPorts: new Set(),
     };
     engine.adopt(m, clock.now());
     for (const port of m.ports) {

@@ -47,7 +47,6 @@ function setup(maintenance: MaintenanceWindow[] = []) {
     openIncidentId: null,
     incidentPorts: [],
     incidentFlap: [],
-    dirtyPorts: new Set(),
   };
   engine.monitors.set(m.id, m);
   let t = T0;
