@@ -12,6 +12,7 @@ import type {
 import { createEvents, type NotificationChangeEvent } from '../../server/events/events.ts';
 import { createSignals } from '../../server/events/signals.ts';
 import type { ServiceDeps } from '../../server/services/types.ts';
+import { until as pollUntil } from '../helpers/poll.ts';
 
 export const SECRET = 'test-installation-secret-0123456789';
 export const PUBLIC_URL = 'https://pw.example.com';
@@ -157,13 +158,7 @@ export async function waitFor<T>(
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return pollUntil(what, check, timeoutMs, 25);
 }
 
 export async function statusOf(prisma: PrismaClient, id: string) {

@@ -1,8 +1,9 @@
 // One polling helper for the real-time tests: calls `fn` every `everyMs` until it returns a
-// truthy value (returned) or `ms` have passed (throws, naming what it waited for).
+// truthy value (returned) or `ms` have passed (throws, naming what it waited for). Every suite
+// polls through it (some with their own defaults for `ms` and `everyMs`).
 export async function until<T>(
   what: string,
-  fn: () => Promise<T | null | undefined | false>,
+  fn: () => T | null | undefined | false | Promise<T | null | undefined | false>,
   ms = 30_000,
   everyMs = 200,
 ): Promise<T> {

@@ -9,14 +9,7 @@ import { createEvents } from '../../server/events/events.ts';
 import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/runtime.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-
-const until = async (what: string, ok: () => Promise<boolean>, ms: number) => {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+import { until } from '../helpers/poll.ts';
 
 describe(`prober self-outage guard (${backend})`, () => {
   let t: TestDatabase;

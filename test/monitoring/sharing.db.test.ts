@@ -12,6 +12,7 @@ import { createProbeRuntime, type ProbeRuntime } from '../../server/monitoring/r
 import { SHARDS } from '../../server/monitoring/model.ts';
 import { backend, createPostgresDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { until } from '../helpers/poll.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const MONITORS = 40;
@@ -66,13 +67,6 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
         if (l.startsWith('SHARDS ')) shardsA = Number(l.slice(7));
       }
     });
-    const until = async (what: string, ok: () => boolean, ms: number) => {
-      const end = Date.now() + ms;
-      while (!ok()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
     await until('process A to hold every shard', () => shardsA === SHARDS, 180_000);
 
     // process B: in this test process

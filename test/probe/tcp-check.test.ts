@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tcpCheck } from '../../server/probe/tcp-check.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
 import { ipv6Loopback, openTarget, refusingPort, timeoutTarget, timeWaitCount } from './helpers.ts';
+import { until as pollUntil } from '../helpers/poll.ts';
 
 const hasIpv6 = await ipv6Loopback();
 const NO_IPV6 = '::1 cannot be bound on this machine (no IPv6 loopback), IPv6 probing not testable here';
@@ -12,13 +13,7 @@ function failure(r: ProbeResult): Extract<ProbeResult, { ok: false }> {
   return r;
 }
 
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (cond: () => boolean, ms = 2000): Promise<boolean> => pollUntil('the condition', cond, ms, 5);
 
 describe.each([
   { family: 'IPv4', host: '127.0.0.1' },

@@ -11,6 +11,7 @@ import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
 import { createEvents, type Events } from '../../server/events/events.ts';
+import { until as pollUntil } from '../helpers/poll.ts';
 
 /**
  * A free port under Linux's ephemeral range (32768+): a port taken from that range and later
@@ -134,13 +135,8 @@ export async function incidentsOf(prisma: PrismaClient, monitorIds: string[]) {
   return incidents;
 }
 
-export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export const until = (what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> =>
+  pollUntil(what, ok, ms, 100);
 
 /**
  * A fresh PostgreSQL database with a direct connection (for the test's own reads) and a TCP

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { until as pollUntil } from '../helpers/poll.ts';
 
 export const redisTestUrl = new URL(process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379');
 
@@ -41,10 +42,5 @@ export async function proxiedRedis() {
   return { proxy, env: { REDIS_URL: url.toString(), REDIS_PREFIX: testPrefix() } };
 }
 
-export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const until = (what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> =>
+  pollUntil(what, ok, ms, 50);
