@@ -11,15 +11,12 @@
 // Last line: JSON. Only loopback addresses are probed.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
-import pg from 'pg';
+import { benchDatabase } from './bench-db.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
@@ -110,33 +107,17 @@ const kindOf = (j: number): Kind => {
 };
 
 // ── database ──
-let db: Database;
-let cleanup: () => Promise<void>;
-if (a.db === 'postgres') {
-  const admin = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `portwatch_bench_${randomUUID().slice(0, 8)}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  db = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
-  cleanup = async () => {
-    await db.close();
-    const d = new pg.Client({ connectionString: admin });
-    await d.connect();
-    await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await d.end();
-  };
-} else {
-  const dir = await mkdtemp(path.join(tmpdir(), 'portwatch-bench-'));
-  db = await openDatabase({ kind: 'pglite', dataDir: dir });
-  cleanup = async () => {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-}
+// a throwaway database (scripts/bench-db.ts, the one helper every bench uses)
+const bench = await benchDatabase(a.db === 'postgres' ? 'postgres' : 'pglite', 'portwatch-bench-probe');
+const db: Database = await openDatabase(
+  bench.env.DATABASE_URL
+    ? { kind: 'postgres', url: bench.env.DATABASE_URL, poolSize: 10 }
+    : { kind: 'pglite', dataDir: bench.env.DATA_DIR! },
+);
+const cleanup = async (): Promise<void> => {
+  await db.close();
+  await bench.drop();
+};
 const p = db.prisma;
 
 // ── N monitored ports (bulk insert: one port per monitor, inventory IPs are placeholders,
