@@ -1,6 +1,7 @@
 // Pure rendering of alert messages: e-mail (subject, text, HTML) and SMS, in Korean or English.
 // Everything user-provided is HTML-escaped; URLs that are not http(s) are never made links.
 import type { AlertContent, CloseReason, FlapLine, Lang, MessageKind } from './types.ts';
+import { zoneFormatter } from './time-zone.ts';
 
 export interface EmailRenderOptions {
   /** Signed tracking pixel URL (records READ). Omitted → no pixel. */
@@ -215,33 +216,11 @@ export interface ZonedTime {
   zone: string; // Asia/Seoul
 }
 
-/** Wall-clock parts of `at` in `timeZone` (falls back to UTC for an unknown zone). */
-// Building an Intl.DateTimeFormat costs far more than formatting with one (it was the largest
-// self-time item of a 1,000-incident burst): one per time zone, kept (zones are few).
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    if (formatters.size < 1_000) formatters.set(timeZone, fmt);
-  }
-  return fmt;
-}
-
 // formatToParts is still ~0.1 ms; a burst's messages share a handful of instants (the incidents'
 // openedAt), so the last few hundred answers are kept (pure: same instant and zone, same parts).
 const zonedCache = new Map<string, ZonedTime>();
 
+/** Wall-clock parts of `at` in `timeZone` (falls back to UTC for an unknown zone). */
 export function zonedTime(at: Date, timeZone: string): ZonedTime {
   const key = `${timeZone}|${Math.floor(at.getTime() / 1000)}`;
   const hit = zonedCache.get(key);

@@ -1,24 +1,7 @@
 // Calendar days in an IANA time zone ⇄ instants (no clock; daylight saving followed).
+import { zoneFormatter } from '../../notify/time-zone.ts';
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function partsFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
+const partsFormat = zoneFormatter;
 
 interface Parts {
   year: number;
