@@ -74,24 +74,31 @@ export async function createMonthPartition(
   const q = (s: string) => `"${s}"`;
   const range = `FOR VALUES FROM (${sqlTime(from)}) TO (${sqlTime(to)})`;
   const inRange = `${q(spec.column)} >= ${sqlTime(from)} AND ${q(spec.column)} < ${sqlTime(to)}`;
-  return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('portwatch.partitions'))`;
-    const [exists] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT to_regclass(${q(name)}) IS NOT NULL AS ok`;
-    if (exists?.ok) return false;
-    const [stray] = await tx.$queryRawUnsafe<{ ok: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM ${q(`${spec.table}_default`)} WHERE ${inRange}) AS ok`,
-    );
-    if (!stray?.ok) {
-      await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} PARTITION OF ${q(spec.table)} ${range}${spec.withClause}`);
+  return prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('portwatch.partitions'))`;
+      const [exists] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT to_regclass(${q(name)}) IS NOT NULL AS ok`;
+      if (exists?.ok) return false;
+      const [stray] = await tx.$queryRawUnsafe<{ ok: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM ${q(`${spec.table}_default`)} WHERE ${inRange}) AS ok`,
+      );
+      if (!stray?.ok) {
+        await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} PARTITION OF ${q(spec.table)} ${range}${spec.withClause}`);
+        return true;
+      }
+      await tx.$executeRawUnsafe(
+        `CREATE TABLE ${q(name)} (LIKE ${q(spec.table)} INCLUDING DEFAULTS)${spec.withClause}`,
+      );
+      await tx.$executeRawUnsafe(
+        `WITH moved AS (DELETE FROM ${q(`${spec.table}_default`)} WHERE ${inRange} RETURNING *) INSERT INTO ${q(name)} SELECT * FROM moved`,
+      );
+      await tx.$executeRawUnsafe(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ${q(name)} ${range}`);
       return true;
-    }
-    await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} (LIKE ${q(spec.table)} INCLUDING DEFAULTS)${spec.withClause}`);
-    await tx.$executeRawUnsafe(
-      `WITH moved AS (DELETE FROM ${q(`${spec.table}_default`)} WHERE ${inRange} RETURNING *) INSERT INTO ${q(name)} SELECT * FROM moved`,
-    );
-    await tx.$executeRawUnsafe(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ${q(name)} ${range}`);
-    return true;
-  });
+      // moving a month of rows out of DEFAULT (the first start after the upgrade) may take far
+      // longer than Prisma's 5 s default for an interactive transaction
+    },
+    { timeout: 30 * 60_000, maxWait: 60_000 },
+  );
 }
 
 /** Makes sure every partitioned table has the partitions of `now`'s month and the next `ahead` months; returns the names created. */

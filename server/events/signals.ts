@@ -20,7 +20,14 @@ export function topic<T>(): Topic<T> {
   const listeners = new Set<(value: T) => void>();
   return {
     emit(value) {
-      for (const l of [...listeners]) l(value);
+      // a listener's failure is its own: the service that emitted has already committed
+      for (const l of [...listeners]) {
+        try {
+          l(value);
+        } catch (err) {
+          process.emitWarning(`signal listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
     },
     on(listener) {
       listeners.add(listener);

@@ -363,9 +363,10 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   };
 
   const startedAt = now();
-  return {
+  const runtime: ProbeRuntime = {
     async start() {
-      stopChanges = opts.signals?.monitorChanged.on((id) => this.monitorChanged(id));
+      // an edit before the first lease round reloads nothing; the resync picks it up
+      stopChanges = opts.signals?.monitorChanged.on((id) => runtime.monitorChanged(id));
       stopSettings = events.onSettingsChanged((e) =>
         onSettingsChanged(e).catch((err: unknown) =>
           log('warn', 'settings reload failed (the resync loop will retry)', { err, what: e.what }),
@@ -459,4 +460,5 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       return leaseOk && now() - lastFlushOkAt < 60_000 + flushMs;
     },
   };
+  return runtime;
 }

@@ -325,6 +325,8 @@ export async function markMonitorDeleted(deps: ServiceDeps, viewer: Viewer, moni
     return { monitor, closed: open };
   });
   for (const i of closed) deps.events.incident({ incidentId: i.id, accountId: monitor.accountId, change: 'RESOLVED' });
+  // the closed incidents' messages are queued: wake the dispatcher now, not at its next poll
+  if (closed.length > 0) deps.signals.notificationsQueued.emit();
   deps.signals.monitorChanged.emit(monitor.id);
   return monitor;
 }

@@ -47,9 +47,14 @@ export function startRetentionJob(opts: RetentionJobOptions): { stop(): Promise<
   let running: Promise<void> | undefined;
   const tick = async () => {
     const at = now();
-    // every process keeps the next months' partitions created (cheap when they exist)
-    const created = await ensurePartitions(opts.prisma, at);
-    if (created.length) opts.log('info', 'partitions created', { created });
+    // every process keeps the next months' partitions created (cheap when they exist); a failure
+    // here is logged and tried again at the next tick, and does not skip the nightly run
+    try {
+      const created = await ensurePartitions(opts.prisma, at);
+      if (created.length) opts.log('info', 'partitions created', { created });
+    } catch (err) {
+      opts.log('warn', 'creating the next partitions failed (tried again in 10 minutes)', { err });
+    }
     if (at.getUTCHours() !== hour || !(await claimRun(opts.prisma, at))) return;
     const started = Date.now();
     const result = await applyRetention(opts.prisma, await getRetentionPolicy(opts.prisma), at, {
