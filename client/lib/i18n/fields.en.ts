@@ -100,4 +100,13 @@ export const fieldsEn = {
   'request.conflictHint': 'Already in the inventory of {loginId}: approving is refused until it is moved or removed.',
   'request.publicHint': "Public address, in no other customer's inventory.",
   'request.privateCustomerHint': 'A private address: an administrator decides whether it can be monitored.',
+  'field.INVALID_MONTH': 'A month as YYYY-MM',
+  'field.FUTURE_MONTH': 'A month that has begun',
+  'field.LENGTH': 'From {min} to {max} characters',
+  'field.SLUG_FORMAT': 'Lower-case letters, digits and single hyphens (not at the start or end)',
+  'field.SLUG_RESERVED': '"{slug}" is reserved',
+  'field.SLUG_TAKEN': 'The address "{slug}" is taken',
+  'field.CONTROL_CHARACTERS': 'Control characters are not allowed',
+  'field.DUPLICATE': 'Listed twice',
+  'field.UNKNOWN_PORT': 'Not a port of this monitor: {ports}',
 } as const;

@@ -101,4 +101,13 @@ export const fieldsKo: Record<keyof typeof fieldsEn, string> = {
   'request.conflictHint': '이미 {loginId} 고객의 서버 목록에 있습니다. 옮기거나 지우기 전에는 승인할 수 없습니다.',
   'request.publicHint': '공인 주소이며 다른 고객의 서버 목록에 없습니다.',
   'request.privateCustomerHint': '사설 주소입니다. 모니터링 가능 여부는 관리자가 정합니다.',
+  'field.INVALID_MONTH': 'YYYY-MM 형식의 월을 입력하세요',
+  'field.FUTURE_MONTH': '이미 시작된 월을 입력하세요',
+  'field.LENGTH': '{min}~{max}자로 입력하세요',
+  'field.SLUG_FORMAT': '영문 소문자, 숫자, 하이픈(처음과 끝 제외, 연속 불가)만 쓸 수 있습니다',
+  'field.SLUG_RESERVED': '"{slug}"은(는) 예약된 주소입니다',
+  'field.SLUG_TAKEN': '"{slug}" 주소는 이미 사용 중입니다',
+  'field.CONTROL_CHARACTERS': '제어 문자는 쓸 수 없습니다',
+  'field.DUPLICATE': '두 번 들어 있습니다',
+  'field.UNKNOWN_PORT': '이 모니터의 포트가 아닙니다: {ports}',
 };
