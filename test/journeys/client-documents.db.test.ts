@@ -160,6 +160,8 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
   const variables = (): Record<string, Record<string, unknown>> => {
     const day = new Date();
     const from = new Date(day.getTime() - 86_400_000).toISOString();
+    const prev = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() - 1, 1));
+    const lastMonth = `${prev.getUTCFullYear()}-${String(prev.getUTCMonth() + 1).padStart(2, '0')}`;
     return {
       AuditLog: { first: 50 },
       CustomerOptions: { search: 'ali' },
@@ -196,6 +198,12 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       Certificates: { first: 50, after: null, expiringWithinDays: null },
       CertificateWarningDays: {},
       Storage: {},
+      StatusPages: {},
+      MonitorUptime: { id: ids.monitor, range: 'DAY', days: 90 },
+      SlaReport: { month: lastMonth, accountId: ids.account },
+      SlaReports: { month: lastMonth, first: 50, after: null },
+      SlaSettings: {},
+      StatsPeriods: { id: ids.monitor, timeZone: 'Asia/Seoul' },
     };
   };
 
