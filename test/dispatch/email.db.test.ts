@@ -240,14 +240,14 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     await waitFor(
       async () =>
         (await t.db.prisma.notification.count({ where: { id: { in: ids }, attempts: { gte: 2 } } })) === ids.length,
-      15_000,
+      45_000,
       'a failed attempt each',
     );
     expect(sink.received).toHaveLength(0);
     proxy.restore();
     await waitFor(
       async () => (await t.db.prisma.notification.count({ where: { id: { in: ids }, status: 'YES' } })) === ids.length,
-      15_000,
+      45_000,
       'all sent',
     );
     await d.settle();
@@ -261,5 +261,5 @@ describe(`dispatcher → SMTP (${backend})`, () => {
     });
     expect(events.find((e) => e.status === 'YES')?._count).toBe(20);
     expect(events.find((e) => e.status === 'QUEUED')?._count).toBeGreaterThanOrEqual(20);
-  }, 40_000);
+  }, 120_000);
 });

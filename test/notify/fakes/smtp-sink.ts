@@ -157,7 +157,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     setBehaviour(b) {
       behaviour = b;
     },
-    waitFor(count, timeoutMs = 5000) {
+    waitFor(count, timeoutMs = 20_000) {
       if (received.length >= count) return Promise.resolve(received.slice());
       return new Promise((resolve, reject) => {
         const w = { count, resolve };
