@@ -6,10 +6,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 function startMain(env: Record<string, string>) {
-  const child = spawn(tsx, ['server/main.ts'], {
+  // what `npm start` runs: node itself with tsx as its loader, so a signal reaches the server
+  // directly (the tsx CLI relays signals and SIGKILLs a child that has not answered in 60 ms)
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PROBE_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

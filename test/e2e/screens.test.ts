@@ -139,7 +139,7 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     return { page, close: () => context.close() };
   }
 
-  test('the list: the DOWN host first, in red beside the green line; cards over the whole account, live', async () => {
+  test('the list: the DOWN host first, in red, its monitoring line not green; cards over the whole account, live', async () => {
     const { page, close } = await signIn();
     await page.goto(`${app.url}/monitors`);
     const first = page.locator('[data-testid=monitor-row]').first();
@@ -161,6 +161,17 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
       await page.evaluate(() => {
         const probe = document.createElement('span');
         probe.style.color = 'var(--down)';
+        document.body.append(probe);
+        const c = getComputedStyle(probe).color;
+        probe.remove();
+        return c;
+      }),
+    );
+    // and the monitoring line beside that red is not green (never green next to red)
+    expect(await line.evaluate((el) => getComputedStyle(el).color)).not.toBe(
+      await page.evaluate(() => {
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--up)';
         document.body.append(probe);
         const c = getComputedStyle(probe).color;
         probe.remove();
