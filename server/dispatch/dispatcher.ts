@@ -25,8 +25,6 @@ import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcome
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 
-/** Unwritten outcomes beyond which a finished send keeps its slot until its outcome is written. */
-const MAX_UNWRITTEN = 1_000;
 
 /** Rows claimed per statement, as a multiple of the lane's sends in flight. */
 const CLAIM_AHEAD = 16;
@@ -75,6 +73,13 @@ interface Lane {
   limit: number;
   queue: Claimed[];
   inFlight: number;
+  /**
+   * Outcomes of this lane's finished sends that are not yet written and no longer hold a slot. A
+   * message in flight or in here left without its ledger saying so: a crash resends it. Sends wait
+   * while this reaches the lane's limit, so at most twice the limit can be resent after a crash,
+   * however far the ledger writes fall behind (a starved database, a slow disk).
+   */
+  unwritten: number;
   claiming: boolean;
   /** The last claim found fewer rows than it asked for: wait for a kick, the poll or the wake timer. */
   dry: boolean;
@@ -100,6 +105,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8)),
     queue: [],
     inFlight: 0,
+    unwritten: 0,
     claiming: false,
     dry: false,
     wakeTimer: null,
@@ -160,8 +166,18 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     );
     if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NOT_SENT'))
       void written.then(() => fallback());
-    // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
-    if (writer.pending() > MAX_UNWRITTEN) await written;
+    // the slot is free once the outcome is buffered, unless the lane's unwritten outcomes already
+    // number its limit: then this send keeps its slot until its outcome is written (the ledger must
+    // not fall behind the sends by more than that, see Lane.unwritten)
+    if (lane.unwritten >= lane.limit) {
+      await written;
+      return;
+    }
+    lane.unwritten += 1;
+    void written.finally(() => {
+      lane.unwritten -= 1;
+      pump(lane);
+    });
   }
 
   async function claim(lane: Lane): Promise<void> {
@@ -194,7 +210,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
 
   function pump(lane: Lane): void {
     if (!running) return;
-    while (!stopping && lane.inFlight < lane.limit && lane.queue.length > 0) {
+    while (!stopping && lane.inFlight < lane.limit && lane.unwritten < lane.limit && lane.queue.length > 0) {
       const next = lane.queue.shift()!;
       lane.inFlight += 1;
       void handle(lane, next).finally(() => {
