@@ -21,12 +21,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { createEmailChannel } from '../server/notify/email.ts';
+import { createSmtpPool } from '../server/notify/smtp-pool.ts';
 import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { createDispatcher } from '../server/dispatch/dispatcher.ts';
@@ -198,12 +198,8 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
   const emailConcurrency = Number(arg('email-concurrency') ?? 8);
-  const transporter = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: sinks.smtpPort,
-    secure: false,
-    ignoreTLS: true,
-    pool: true,
+  const smtp = createSmtpPool({
+    url: `smtp://127.0.0.1:${sinks.smtpPort}`,
     maxConnections: emailConcurrency,
     maxMessages: 1000,
   }); // as setup.ts
@@ -249,7 +245,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     };
     const dispatcher = createDispatcher(deps, {
       email: createEmailChannel({
-        transporter,
+        smtp,
         from: 'portwatch <alerts@pw.example.com>',
         messageIdDomain: 'pw.example.com',
       }),
@@ -374,7 +370,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     );
     return figures;
   } finally {
-    transporter.close();
+    smtp.close();
     fetchLike.close();
     await drop();
   }

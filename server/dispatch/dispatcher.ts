@@ -25,7 +25,6 @@ import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcome
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 
-
 /** Rows claimed per statement, as a multiple of the lane's sends in flight. */
 const CLAIM_AHEAD = 16;
 
