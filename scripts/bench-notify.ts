@@ -5,9 +5,11 @@
 // from the ledger's sentAt. CPU per message = this (portwatch's) process's CPU from the commit to
 // the last outcome written, divided by the messages (the commit itself is the probe's work and is
 // reported apart). Runs on PGlite, then on PostgreSQL; last line: JSON
-// {incidents, slowRcptMs, pglite: {...}, postgres: {...}} with hand-off p50/p99, CPU ms per
-// message, failures, duplicates and the lateness of a 100 ms timer in this process (what the
-// in-process probe loop's schedule would suffer) per backend.
+// {incidents, slowRcptMs, pglite: {...}, postgres: {...}} with hand-off p50/p99 (and p99 counted
+// from the end of the commit), CPU ms per message (and the receiving process's), failures,
+// duplicates and the lateness of a 100 ms timer in this process (what the in-process probe
+// loop's schedule would suffer) per backend. Mail goes through the SMTP pool and SMS through the
+// providers' keep-alive client, as setup.ts builds them.
 //   --incidents N          (default 1000)
 //   --postgres URL         the PostgreSQL server (a database is created there and dropped after;
 //                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
