@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHttp1Client } from './http1.ts';
-import type { FetchLike, PlainHttp, PlainResponse } from './sms/provider.ts';
+import type { FetchLike, PlainHttp } from './sms/provider.ts';
 
 export interface KeepAliveFetchOptions {
   /** Connections kept per host (default 32; the dispatcher sends at most 16 SMS at once). */
@@ -31,16 +31,6 @@ function bodyOf(init: RequestInit): string | Buffer | null {
   if (b instanceof ArrayBuffer) return Buffer.from(b);
   if (ArrayBuffer.isView(b)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   throw new TypeError('keepAliveFetch sends string, URLSearchParams or byte bodies only');
-}
-
-/** The answer's headers as Headers.get reads them (names case-insensitive, repeated values joined). */
-function headerGetter(h: http.IncomingHttpHeaders): PlainResponse['headers'] {
-  return {
-    get(name: string): string | null {
-      const v = h[name.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-    },
-  };
 }
 
 export function createKeepAliveFetch(
