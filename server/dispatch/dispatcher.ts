@@ -25,9 +25,6 @@ import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcome
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 
-/** Unwritten outcomes beyond which a finished send keeps its slot until its outcome is written. */
-const MAX_UNWRITTEN = 1_000;
-
 /** Rows claimed per statement, as a multiple of the lane's sends in flight. */
 const CLAIM_AHEAD = 16;
 
@@ -70,11 +67,32 @@ export interface Dispatcher {
   fallbackNow(): Promise<void>;
 }
 
+/**
+ * A claimed row waiting for a slot. It is started only while at least half its lease is left: a row
+ * that waited longer (a starved process, a slow channel) is handed back unsent, because its lease
+ * may run out mid-send and the row be reclaimed and sent again — by another process or by this one.
+ */
+interface Queued extends Claimed {
+  startBy: number;
+}
+
 interface Lane {
   channel: Channel;
   limit: number;
-  queue: Claimed[];
+  /** Claimed rows waiting for a slot, each with the time after which it must not be started. */
+  queue: Queued[];
   inFlight: number;
+  /**
+   * Outcomes of this lane's finished sends that are not yet written and no longer hold a slot. A
+   * message in flight or in here left without its ledger saying so: a crash resends it. Sends wait
+   * while this reaches the lane's limit, so at most twice the limit can be resent after a crash,
+   * however far the ledger writes fall behind (a starved database, a slow disk).
+   */
+  unwritten: number;
+  /** Rows claimed per statement, as a multiple of `limit` (CLAIM_AHEAD; 1 after a hand-back, growing again). */
+  ahead: number;
+  /** Hand-backs of stale claims under way (the lane claims again after them). */
+  handingBack: number;
   claiming: boolean;
   /** The last claim found fewer rows than it asked for: wait for a kick, the poll or the wake timer. */
   dry: boolean;
@@ -100,6 +118,9 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8)),
     queue: [],
     inFlight: 0,
+    unwritten: 0,
+    handingBack: 0,
+    ahead: CLAIM_AHEAD,
     claiming: false,
     dry: false,
     wakeTimer: null,
@@ -160,19 +181,33 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     );
     if (row.channel === 'ALIMTALK' && (decided.status === 'FAILED' || decided.status === 'NOT_SENT'))
       void written.then(() => fallback());
-    // the slot is free once the outcome is buffered; only a backlog of unwritten outcomes holds it
-    if (writer.pending() > MAX_UNWRITTEN) await written;
+    // the slot is free once the outcome is buffered, unless the lane's unwritten outcomes already
+    // number its limit: then this send keeps its slot until its outcome is written (the ledger must
+    // not fall behind the sends by more than that, see Lane.unwritten)
+    if (lane.unwritten >= lane.limit) {
+      await written;
+      return;
+    }
+    lane.unwritten += 1;
+    void written.finally(() => {
+      lane.unwritten -= 1;
+      pump(lane);
+    });
   }
 
   async function claim(lane: Lane): Promise<void> {
     // claim ahead (fewer, larger statements: each claim is one round trip whatever its size); a
     // claimed row waits at most a few dozen sends for its slot, well inside its lease
-    const want = Math.max(lane.limit * CLAIM_AHEAD, 128) - lane.queue.length;
+    // rows handed back stale (handBack) shrink the claim-ahead; claims that drain in time grow it back
+    const want = Math.max(lane.limit, lane.limit * lane.ahead) - lane.queue.length;
+    if (want <= 0) return;
+    lane.ahead = Math.min(CLAIM_AHEAD, lane.ahead + 1);
     lane.lastClaimAt = Date.now();
+    const now = deps.now();
     const rows = await claimDue(deps.prisma, {
       channel: lane.channel,
       limit: want,
-      now: deps.now(),
+      now,
       leaseMs,
       nodeId: opts.node?.nodeId ?? null,
     });
@@ -189,20 +224,49 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
         accountId: r.accountId,
         status: 'SENDING',
       });
-    lane.queue.push(...rows);
+    const startBy = now.getTime() + leaseMs / 2;
+    for (const r of rows) lane.queue.push({ ...r, startBy });
+  }
+
+  /** Rows that waited past their start-by time go back to QUEUED unsent (attempt not counted), due now. */
+  function handBack(lane: Lane, stale: Queued[]): void {
+    log('warn', 'dispatch: claimed rows waited too long for a slot; handed back unsent', {
+      channel: lane.channel,
+      rows: stale.length,
+    });
+    lane.handingBack += 1;
+    lane.ahead = 1;
+    void releaseClaims(
+      deps.prisma,
+      stale.map((q) => ({ id: q.row.id, attempts: q.row.attempts })),
+    )
+      .catch((err: unknown) =>
+        log('warn', 'dispatch: handing back claimed rows failed; their lease will expire', { err }),
+      )
+      .finally(() => {
+        lane.handingBack -= 1;
+        lane.dry = false;
+        pump(lane);
+      });
   }
 
   function pump(lane: Lane): void {
     if (!running) return;
-    while (!stopping && lane.inFlight < lane.limit && lane.queue.length > 0) {
+    const stale: Queued[] = [];
+    while (!stopping && lane.inFlight < lane.limit && lane.unwritten < lane.limit && lane.queue.length > 0) {
       const next = lane.queue.shift()!;
+      if (deps.now().getTime() > next.startBy) {
+        stale.push(next);
+        continue;
+      }
       lane.inFlight += 1;
       void handle(lane, next).finally(() => {
         lane.inFlight -= 1;
         pump(lane);
       });
     }
-    if (stopping || lane.claiming || lane.dry || lane.queue.length >= lane.limit) return;
+    if (stale.length > 0) handBack(lane, stale);
+    if (stopping || lane.claiming || lane.dry || lane.handingBack > 0 || lane.queue.length >= lane.limit) return;
     lane.claiming = true;
     void claim(lane)
       .catch((err: unknown) => {
@@ -310,7 +374,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   }
 
   const quiet = () =>
-    lanes.every((l) => l.dry && !l.claiming && l.inFlight === 0 && l.queue.length === 0) &&
+    lanes.every((l) => l.dry && !l.claiming && l.handingBack === 0 && l.inFlight === 0 && l.queue.length === 0) &&
     writer.pending() === 0 &&
     !fallingBack;
 
@@ -347,7 +411,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       if (timer) clearInterval(timer);
       timer = null;
       for (const lane of lanes) if (lane.wakeTimer) clearTimeout(lane.wakeTimer);
-      while (lanes.some((l) => l.inFlight > 0 || l.claiming) || ticking || fallingBack)
+      while (lanes.some((l) => l.inFlight > 0 || l.claiming || l.handingBack > 0) || ticking || fallingBack)
         await new Promise((r) => setTimeout(r, 10));
       await writer.stop();
       const unstarted = lanes.flatMap((l) =>

@@ -1,11 +1,11 @@
-// Builds the delivery side from configuration: the e-mail channel (pooled SMTP), the SMS provider,
+// Builds the delivery side from configuration: the e-mail channel (pooled SMTP, smtp-pool.ts), the SMS provider,
 // the dispatcher, the reminder scheduler and the optional bounce receiver. main.ts constructs
 // it with `notificationSettings(config)` (server/notification-settings.ts: this room reads no
 // configuration), passes `sms` to the HTTP routes, and starts/stops it.
-import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../log.ts';
 import { startBounceReceiver, type BounceReceiver } from '../notify/bounce.ts';
 import { addressOf, createEmailChannel } from '../notify/email.ts';
+import { createSmtpPool, type SmtpPool } from '../notify/smtp-pool.ts';
 import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../notify/sms/index.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { recordBounce } from '../services/notifications/delivery.ts';
@@ -67,21 +67,20 @@ export function createNotifications(
   settings: NotificationSettings,
   log: Logger = () => {},
 ): Notifications {
-  const transporter: Transporter | null = settings.smtpUrl
-    ? nodemailer.createTransport({
+  const smtp: SmtpPool | null = settings.smtpUrl
+    ? createSmtpPool({
         url: settings.smtpUrl,
-        pool: true,
         maxConnections: settings.dispatch.concurrency?.EMAIL ?? 8,
         maxMessages: 1000,
         // well below the dispatcher's lease, so a hung server cannot outlive a claim
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 30_000,
+        connectionTimeoutMs: 10_000,
+        greetingTimeoutMs: 10_000,
+        socketTimeoutMs: 30_000,
       })
     : null;
-  const email = transporter
+  const email = smtp
     ? createEmailChannel({
-        transporter,
+        smtp,
         from: settings.mailFrom,
         envelopeFrom: settings.bounceAddress ?? addressOf(settings.mailFrom),
         messageIdDomain: settings.messageIdDomain,
@@ -109,17 +108,17 @@ export function createNotifications(
     ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}),
   });
   let bounce: BounceReceiver | null = null;
-  let smtpState: { ok: boolean; detail?: string } = transporter
+  let smtpState: { ok: boolean; detail?: string } = smtp
     ? { ok: true, detail: 'not checked yet' }
     : { ok: true, detail: 'not configured: mail rows say "not sent"' };
   let smtpCheckedAt = 0;
   let checking = false;
 
   function refreshSmtp(): void {
-    if (!transporter || checking || Date.now() - smtpCheckedAt < 60_000) return;
+    if (!smtp || checking || Date.now() - smtpCheckedAt < 60_000) return;
     checking = true;
     smtpCheckedAt = Date.now();
-    transporter
+    smtp
       .verify()
       .then(
         () => (smtpState = { ok: true }),
@@ -166,7 +165,7 @@ export function createNotifications(
       await alimtalkResults?.stop();
       await dispatcher.stop();
       await bounce?.close();
-      transporter?.close();
+      smtp?.close();
     },
   };
 }

@@ -3,11 +3,16 @@
 // deterministic Message-ID <ledgerId@domain> so a resend after a crash is the same message,
 // and an X-Portwatch-Ledger header so a bounce can be matched even without ENVID.
 import type { SendMailOptions, SentMessageInfo, Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { composeAlertMail } from './mime.ts';
+import type { SmtpPool } from './smtp-pool.ts';
 import { assertLedgerId, type SendOutcome } from './types.ts';
 
 export interface EmailChannelOptions {
-  transporter: Transporter;
+  /** Sends through a nodemailer Transporter (tests, other transports)… */
+  transporter?: Transporter;
+  /** …or through portwatch's SMTP pool (smtp-pool.ts; production, the benchmark). One of the two. */
+  smtp?: SmtpPool;
   /** Header From, e.g. 'portwatch <alerts@example.com>'. */
   from: string;
   /**
@@ -102,9 +107,35 @@ export function classifySmtpError(err: SmtpErrorLike): Exclude<SendOutcome, { st
   return { status: 'FAILED', detail: err.code ? `${err.code}: ${text}` : text, raw };
 }
 
+/** What the sending step answered: nodemailer's SentMessageInfo fields the outcome reads. */
+interface Sent {
+  messageId?: string;
+  accepted?: unknown[];
+  rejected?: unknown[];
+  rejectedErrors?: unknown;
+  response?: string;
+}
+
 export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
   const domain = opts.messageIdDomain ?? 'portwatch';
   const envelopeFrom = opts.envelopeFrom ?? addressOf(opts.from);
+  const { smtp, transporter } = opts;
+  if (!smtp && !transporter) throw new Error('createEmailChannel needs a transporter or an SMTP pool');
+
+  /** Through the pool: the composed string, or nodemailer's composition for an unusual shape. */
+  async function viaPool(pool: SmtpPool, msg: EmailMessage, raw: string | null, mail: SendMailOptions): Promise<Sent> {
+    const message = raw ?? (await new MailComposer(mail).compile().build());
+    const sent = await pool.send(
+      {
+        from: envelopeFrom,
+        to: msg.to,
+        dsn: { ret: 'HDRS', envid: msg.ledgerId, notify: ['FAILURE'], orcpt: msg.to },
+      },
+      message,
+    );
+    return { ...sent, messageId: mail.messageId as string };
+  }
+
   return {
     async send(msg: EmailMessage): Promise<SendOutcome> {
       assertLedgerId(msg.ledgerId);
@@ -128,22 +159,24 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
         headers,
         date: new Date(),
       });
-      const mail: SendMailOptions = composed
-        ? { raw: composed, messageId, envelope, dsn }
-        : {
-            from: opts.from,
-            to: msg.to,
-            subject: msg.subject,
-            text: msg.text,
-            html: msg.html,
-            messageId,
-            envelope,
-            headers,
-            dsn,
-          };
-      let info: SentMessageInfo;
+      const full: SendMailOptions = {
+        from: opts.from,
+        to: msg.to,
+        subject: msg.subject,
+        text: msg.text,
+        html: msg.html,
+        messageId,
+        envelope,
+        headers,
+        dsn,
+      };
+      let info: Sent;
       try {
-        info = await opts.transporter.sendMail(mail);
+        if (smtp) info = await viaPool(smtp, msg, composed, full);
+        else {
+          const mail: SendMailOptions = composed ? { raw: composed, messageId, envelope, dsn } : full;
+          info = (await transporter!.sendMail(mail)) as SentMessageInfo;
+        }
       } catch (e) {
         return classifySmtpError(e as SmtpErrorLike);
       }

@@ -3,11 +3,12 @@
 // its WHATWG machinery (Request, streams, AbortSignal plumbing) cost about 0.7 ms of CPU per SMS
 // in a 1,000-incident burst — more than rendering the message. Requests and answers here are
 // small: the answer's body is read whole into a string and handed back as a Response — or, on
-// httpCall's plain path (`plain`), as a status, a header getter and the string, with one timer for
-// the timeout instead of an AbortSignal.
+// httpCall's plain path (`plain`, http1.ts: one write per request, no node:http client), as a
+// status, a header getter and the string, with one timer for the timeout instead of an AbortSignal.
 import http from 'node:http';
 import https from 'node:https';
-import type { FetchLike, PlainHttp, PlainResponse } from './sms/provider.ts';
+import { createHttp1Client } from './http1.ts';
+import type { FetchLike, PlainHttp } from './sms/provider.ts';
 
 export interface KeepAliveFetchOptions {
   /** Connections kept per host (default 32; the dispatcher sends at most 16 SMS at once). */
@@ -30,16 +31,6 @@ function bodyOf(init: RequestInit): string | Buffer | null {
   if (b instanceof ArrayBuffer) return Buffer.from(b);
   if (ArrayBuffer.isView(b)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   throw new TypeError('keepAliveFetch sends string, URLSearchParams or byte bodies only');
-}
-
-/** The answer's headers as Headers.get reads them (names case-insensitive, repeated values joined). */
-function headerGetter(h: http.IncomingHttpHeaders): PlainResponse['headers'] {
-  return {
-    get(name: string): string | null {
-      const v = h[name.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-    },
-  };
 }
 
 export function createKeepAliveFetch(
@@ -134,28 +125,15 @@ export function createKeepAliveFetch(
     }
   };
 
-  // the providers' path (httpCall): no Headers, Response, AbortSignal or web streams, one timer
-  const plain: PlainHttp = async (input, req) => {
-    let timer: NodeJS.Timeout | null = null;
-    try {
-      const { res, body } = await exchange(input, req.method, { ...req.headers }, req.body, (abort) => {
-        timer = setTimeout(
-          () =>
-            abort(
-              Object.assign(new Error(`The operation timed out after ${req.timeoutMs} ms`), { name: 'TimeoutError' }),
-            ),
-          req.timeoutMs,
-        );
-      });
-      return { status: res.statusCode ?? 0, headers: headerGetter(res.headers), body: body.toString('utf8') };
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-  };
+  // the providers' path (httpCall): no Headers, Response, AbortSignal or web streams, and not
+  // node:http's client either — one write per request and the answer parsed as it comes (http1.ts)
+  const lean = createHttp1Client({ maxSockets: agentOpts.maxSockets, maxBodyBytes: maxBody });
+  const plain: PlainHttp = lean.plain;
 
   return Object.assign(fetchLike, {
     plain,
     close() {
+      lean.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },

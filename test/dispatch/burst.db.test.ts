@@ -3,9 +3,10 @@
 // timelines and delivered messages that dispatching the same incidents one at a time leaves.
 // Two databases, one per way; what differs by nature (ids, times, signed tokens, the provider's
 // request ids) is normalised, everything else is compared whole.
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel } from '../../server/notify/email.ts';
+import { createKeepAliveFetch } from '../../server/notify/keepalive-fetch.ts';
+import { createSmtpPool } from '../../server/notify/smtp-pool.ts';
 import { createNhnProvider } from '../../server/notify/sms/nhn.ts';
 import { createDispatcher, type Dispatcher } from '../../server/dispatch/dispatcher.ts';
 import type { PrismaClient } from '../../server/db/index.ts';
@@ -40,17 +41,18 @@ function normalise(text: string, ids: Map<string, string>): string {
 async function world(db: PrismaClient, smtp: SmtpSink, nhn: NhnFake, mode: 'burst' | 'one-by-one') {
   const deps = makeDeps(db);
   // generous timeouts: on a loaded machine a timeout would be a retry, which is not what is compared here
-  const transporter = nodemailer.createTransport({
-    ...smtp.transportOptions,
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 30_000,
-    pool: true,
+  // the production path: portwatch's SMTP pool and the providers' keep-alive client (setup.ts)
+  const smtpPool = createSmtpPool({
+    url: smtp.url,
     maxConnections: 8,
+    connectionTimeoutMs: 30_000,
+    greetingTimeoutMs: 30_000,
+    socketTimeoutMs: 30_000,
   });
+  const providerClient = createKeepAliveFetch();
   const d: Dispatcher = createDispatcher(deps, {
     email: createEmailChannel({
-      transporter,
+      smtp: smtpPool,
       from: 'portwatch <alerts@pw.example.com>',
       messageIdDomain: 'pw.example.com',
     }),
@@ -59,7 +61,7 @@ async function world(db: PrismaClient, smtp: SmtpSink, nhn: NhnFake, mode: 'burs
       appKey: nhn.appKey,
       secretKey: nhn.secretKey,
       sendNo: '15446859',
-      fetch,
+      fetch: providerClient,
       timeoutMs: 30_000,
     }),
     retryBaseMs: 20,
@@ -188,7 +190,8 @@ async function world(db: PrismaClient, smtp: SmtpSink, nhn: NhnFake, mode: 'burs
     console.log(`[burst] ${mode}: ${N} incidents dispatched in ${Date.now() - t0} ms`);
   } finally {
     await d.stop();
-    transporter.close();
+    smtpPool.close();
+    providerClient.close();
   }
 
   // incident ids → the incident's host, so both worlds name rows alike
