@@ -184,6 +184,17 @@ export async function monthlySlaReport(
   return report!;
 }
 
+/**
+ * One account's report without a viewer: the monthly e-mail (the dispatcher renders it when it
+ * sends; the account asked for it). null when the account is gone.
+ */
+export async function accountSlaReport(deps: ServiceDeps, accountId: string, month: string): Promise<SlaReport | null> {
+  const account = await deps.prisma.account.findUnique({ where: { id: accountId }, select: accountSelect });
+  if (!account) return null;
+  const [report] = await reportsFor(deps, [account], month);
+  return report ?? null;
+}
+
 /** Admins: every customer's report for the month, worst overall availability first (no data last). */
 export async function allSlaReports(deps: ServiceDeps, viewer: Viewer, month: string): Promise<SlaReport[]> {
   if (!isAdmin(viewer)) throw new NotFoundError('Account');
