@@ -63,7 +63,8 @@ export const uptimeEn = {
   'sla.pdf': 'Download PDF',
   'sla.pdfFailed': 'The PDF could not be made: {reason}',
   'sla.mail': 'Monthly report by e-mail',
-  'sla.mailLead': 'On the 1st of each month, after midnight in your time zone ({tz}), last month\'s report (with the PDF) goes to {email}, in your language.',
+  'sla.mailLead':
+    "On the 1st of each month, after midnight in your time zone ({tz}), last month's report (with the PDF) goes to {email}, in your language.",
   'sla.mailOn': 'Send me the report every month',
   'sla.mailSince': 'On since {at}: the first e-mail is the one for the month that ends after that.',
   'sla.mailSaved': 'Saved.',

@@ -65,7 +65,8 @@ export const uptimeKo: Record<keyof typeof uptimeEn, string> = {
   'sla.pdf': 'PDF 내려받기',
   'sla.pdfFailed': 'PDF를 만들지 못했습니다: {reason}',
   'sla.mail': '월간 보고서 메일',
-  'sla.mailLead': '매월 1일 자정({tz}) 이후에 지난달 보고서(PDF 첨부)를 {email}(으)로 보내 드립니다. 계정의 언어로 작성됩니다.',
+  'sla.mailLead':
+    '매월 1일 자정({tz}) 이후에 지난달 보고서(PDF 첨부)를 {email}(으)로 보내 드립니다. 계정의 언어로 작성됩니다.',
   'sla.mailOn': '매월 보고서를 메일로 받기',
   'sla.mailSince': '{at}부터 켜져 있습니다. 그 뒤에 끝나는 달의 보고서부터 보내 드립니다.',
   'sla.mailSaved': '저장했습니다.',

@@ -141,7 +141,7 @@ export class PdfDocument {
       ]);
     };
     // fixed numbers: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, 6 ToUnicode, 7 info
-    add('<< /Type /Catalog /Pages 2 0 R /Lang ' + infoString(this.info.lang) + ' >>');
+    add(`<< /Type /Catalog /Pages 2 0 R /Lang ${infoString(this.info.lang)} >>`);
     add(''); // page tree, written below once the pages have numbers
     add(
       '<< /Type /Font /Subtype /Type0 /BaseFont /HYGoThic-Medium /Encoding /UniKS-UCS2-H /DescendantFonts [4 0 R] /ToUnicode 6 0 R >>',

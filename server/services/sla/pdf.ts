@@ -181,6 +181,6 @@ export function slaPdf(r: SlaTextReport, lang: Lang, generatedAt: Date): Buffer 
     color: GREY,
   });
 
-  doc.pages.forEach((p, i) => footer(p, i + 1));
+  for (const [i, p] of doc.pages.entries()) footer(p, i + 1);
   return doc.finish();
 }
