@@ -15,6 +15,8 @@ import {
 import type { Lang } from './types.ts';
 
 export const MAX_MAIL_INCIDENTS = 30;
+/** Host lines in the mail (the worst first); the PDF and the page have them all. */
+export const MAX_MAIL_HOSTS = 50;
 
 export interface SlaMailOptions {
   lang: Lang;
@@ -39,6 +41,11 @@ export function renderSlaMail(r: SlaTextReport, opts: SlaMailOptions): RenderedE
   const incidents = r.hosts.flatMap((h) => h.incidents.map((i) => ({ h, i })));
   const shown = incidents.slice(0, MAX_MAIL_INCIDENTS);
   const hostName = (h: SlaTextReport['hosts'][number]) => oneLine(h.label ? `${h.host} (${h.label})` : h.host);
+  const hosts =
+    r.hosts.length <= MAX_MAIL_HOSTS
+      ? r.hosts
+      : [...r.hosts].sort((a, b) => (a.availability.ratio ?? 2) - (b.availability.ratio ?? 2)).slice(0, MAX_MAIL_HOSTS);
+  const moreHosts = r.hosts.length - hosts.length;
 
   const facts: [string, string][] = [
     [w.customer, oneLine(`${r.accountName} (${r.loginId})`)],
@@ -58,12 +65,13 @@ export function renderSlaMail(r: SlaTextReport, opts: SlaMailOptions): RenderedE
     ...facts.map(([k, v]) => `${k}: ${v}`),
     '',
     `${w.host} — ${w.availability} — ${w.downMinutes} — ${w.status}`,
-    ...(r.hosts.length
-      ? r.hosts.map(
+    ...(hosts.length
+      ? hosts.map(
           (h) =>
             `${hostName(h)} — ${slaPercent(lang, h.availability.ratio)} — ${slaMinutes(h.availability.downSeconds)} — ${slaStatus(lang, h)}`,
         )
       : [w.noHosts]),
+    ...(moreHosts > 0 ? [w.moreHosts(moreHosts)] : []),
     '',
     `${w.incidents}:`,
     ...(incidents.length ? shown.map(incidentLine) : [w.noIncidents]),
@@ -84,7 +92,7 @@ export function renderSlaMail(r: SlaTextReport, opts: SlaMailOptions): RenderedE
   const th = 'style="padding:4px 8px;text-align:left;color:#4b5563;font-weight:normal;border-bottom:1px solid #9ca3af"';
   const status = (h: { breached: boolean; availability: { ratio: number | null } }) =>
     `<span style="color:${h.breached ? '#b91c1c' : '#15803d'}">${e(slaStatus(lang, h))}</span>`;
-  const hostRows = r.hosts
+  const hostRows = hosts
     .map(
       (h) =>
         `<tr><td ${cell}>${e(hostName(h))}</td><td ${num}>${e(slaPercent(lang, h.availability.ratio))}</td><td ${num}>${e(slaMinutes(h.availability.downSeconds))}</td><td ${cell}>${status(h)}</td></tr>`,
@@ -115,7 +123,7 @@ ${
     ? `<table cellspacing="0" style="border-collapse:collapse;margin-bottom:16px">
 <tr><th ${th}>${e(w.host)}</th><th ${th}>${e(w.availability)}</th><th ${th}>${e(w.downMinutes)}</th><th ${th}>${e(w.status)}</th></tr>
 ${hostRows}
-</table>`
+</table>${moreHosts > 0 ? `<p>${e(w.moreHosts(moreHosts))}</p>` : ''}`
     : `<p>${e(w.noHosts)}</p>`
 }
 <h2 style="font-size:16px;margin:0 0 8px">${e(w.incidents)}</h2>

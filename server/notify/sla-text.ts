@@ -72,6 +72,7 @@ export interface SlaWords {
   /** The e-mail's lead sentence. */
   lead(month: string): string;
   more(n: number): string;
+  moreHosts(n: number): string;
   open: string;
   attached: string;
   footer: string;
@@ -129,6 +130,8 @@ export const SLA_WORDS: Record<Lang, SlaWords> = {
       'Availability = (observed time − down time) ÷ observed time; down time runs from an incident’s opening to its resolution; maintenance windows and the prober’s own outages are excluded.',
     lead: (m) => `Your monthly SLA report for ${monthName('en', m)}.`,
     more: (n) => `… and ${n} more incidents (see the report page).`,
+    moreHosts: (n) =>
+      `… and ${n} more hosts, each at least as available as those above (see the PDF or the report page).`,
     open: 'Open the report',
     attached: 'The report is attached as a PDF.',
     footer: 'You receive this because the monthly SLA report e-mail is switched on (SLA report page).',
@@ -164,6 +167,7 @@ export const SLA_WORDS: Record<Lang, SlaWords> = {
       '가용성 = (관측 시간 − 장애 시간) ÷ 관측 시간. 장애 시간은 장애 발생부터 복구까지이며, 점검 시간과 감시 서버 자체의 장애 시간은 제외합니다.',
     lead: (m) => `${monthName('ko', m)} 월간 SLA 보고서입니다.`,
     more: (n) => `… 외 장애 ${n}건 (보고서 화면에서 확인하십시오).`,
+    moreHosts: (n) => `… 외 호스트 ${n}개는 위의 호스트보다 가용성이 높습니다 (PDF 또는 보고서 화면에서 확인하십시오).`,
     open: '보고서 열기',
     attached: '보고서 PDF 파일을 첨부했습니다.',
     footer: '월간 SLA 보고서 메일 수신을 켜 두셨기 때문에 보내 드리는 메일입니다 (SLA 보고서 화면).',
