@@ -3,13 +3,7 @@
 // A host shown with all its ports uses the host's figures; one shown with some ports uses those
 // ports' own figures (each day the worst of them), so a port the owner did not publish never
 // colours the strip, and its incidents are not counted there.
-import {
-  type Availability,
-  barsOf,
-  computeAvailability,
-  dayWindows,
-  loadHistories,
-} from '../availability/index.ts';
+import { type Availability, barsOf, computeAvailability, dayWindows, loadHistories } from '../availability/index.ts';
 import type { ServiceDeps } from '../types.ts';
 
 export interface ItemRef {
