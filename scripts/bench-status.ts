@@ -1,4 +1,5 @@
 // npm run bench:status -- [--hosts 20] [--requests 300] [--viewers 1000] [--changes 20] [--db pglite|postgres]
+//   [--profile DIR]: a V8 CPU profile of each measured phase (uncached, cached, sse) into DIR
 // A public status page under load: one page showing `hosts` hosts (2 ports each, every one with
 // an incident every 3 days over the last 120 days, some with public notes), served by the real
 // status routes (server/http/status-routes.ts) on the real services and database.
@@ -22,6 +23,7 @@ const { values: a } = parseArgs({
     viewers: { type: 'string', default: '1000' },
     changes: { type: 'string', default: '20' },
     db: { type: 'string', default: 'pglite' },
+    profile: { type: 'string' },
   },
 });
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -29,6 +31,25 @@ const HOSTS = Number(a.hosts);
 const REQUESTS = Number(a.requests);
 const VIEWERS = Number(a.viewers);
 const CHANGES = Number(a.changes);
+
+/** Profiles `fn` into DIR/<name>.cpuprofile when --profile DIR is given. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!a.profile) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await mkdir(a.profile, { recursive: true });
+    await writeFile(`${a.profile}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 const { loadConfig } = await import('../server/config.ts');
 const { startRuntime } = await import('../server/main.ts');
@@ -150,8 +171,8 @@ async function measurePage(ttlMs: number | undefined, label: string) {
 }
 
 const bytes = (await (await fetch(`http://127.0.0.1:${rt.port}/status/bench`)).text()).length;
-const uncached = await measurePage(0, 'uncached');
-const cached = await measurePage(undefined, 'cached');
+const uncached = await profiled('uncached', () => measurePage(0, 'uncached'));
+const cached = await profiled('cached', () => measurePage(undefined, 'cached'));
 
 // ── SSE viewers ──
 const s = await serve(undefined);
@@ -184,28 +205,30 @@ await Promise.all(
 );
 const target = monitorIds[0] as string;
 const cpu0 = process.cpuUsage();
-for (let c = 0; c < CHANGES; c++) {
-  const phase = c % 2 === 0 ? 'DOWN' : 'UP';
-  await p.portState.update({ where: { monitorId_port: { monitorId: target, port: 443 } }, data: { phase } });
-  const expected = (c + 1) * VIEWERS;
-  sentAt = performance.now();
-  rt.services.events.portStatus({
-    monitorId: target,
-    accountId: account.id,
-    host: 'x',
-    port: 443,
-    phase,
-    since: new Date(),
-    lastCheckAt: new Date(),
-    lastOk: phase === 'UP',
-    lastLatencyMs: null,
-    lastErrorCode: null,
-    lastErrorMessage: null,
-  });
-  const deadline = performance.now() + 10_000;
-  while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-  await new Promise((r) => setTimeout(r, 50));
-}
+await profiled('sse', async () => {
+  for (let c = 0; c < CHANGES; c++) {
+    const phase = c % 2 === 0 ? 'DOWN' : 'UP';
+    await p.portState.update({ where: { monitorId_port: { monitorId: target, port: 443 } }, data: { phase } });
+    const expected = (c + 1) * VIEWERS;
+    sentAt = performance.now();
+    rt.services.events.portStatus({
+      monitorId: target,
+      accountId: account.id,
+      host: 'x',
+      port: 443,
+      phase,
+      since: new Date(),
+      lastCheckAt: new Date(),
+      lastOk: phase === 'UP',
+      lastLatencyMs: null,
+      lastErrorCode: null,
+      lastErrorMessage: null,
+    });
+    const deadline = performance.now() + 10_000;
+    while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
 const sseCpu = process.cpuUsage(cpu0);
 const sse = {
   viewers: VIEWERS,

@@ -31,7 +31,7 @@ export function createExtraSender(
 ): ExtraSender {
   const cacheMs = opts.templateCacheMs ?? 30_000;
   let codes: { at: number; value: AlimtalkTemplateCodes } | null = null;
-  async function templateCode(kind: ClaimedRow['kind'], lang: Language): Promise<string> {
+  async function templateCode(kind: AlertContent['kind'], lang: Language): Promise<string> {
     if (!codes || Date.now() - codes.at > cacheMs)
       codes = { at: Date.now(), value: await getAlimtalkTemplateCodes(prisma) };
     const key = templateKeyFor(kind);
@@ -43,9 +43,9 @@ export function createExtraSender(
       switch (row.channel) {
         case 'ALIMTALK': {
           if (!ch.alimtalk) return { status: 'NOT_SENT', detail: NO_ALIMTALK_DETAIL };
-          const code = await templateCode(row.kind, row.language);
+          const code = await templateCode(content.kind, row.language);
           if (!code) {
-            const key = templateKeyFor(row.kind);
+            const key = templateKeyFor(content.kind);
             return {
               status: 'FAILED',
               detail: key

@@ -35,6 +35,12 @@ export function errorFromReason(reason: string | null): AlertContent['error'] {
   return { code, message: text };
 }
 
+/** The alert kinds; an SLA_REPORT row is never an alert (sla-mail.ts renders it). */
+export function alertKind(kind: ClaimedRow['kind']): AlertContent['kind'] {
+  if (kind === 'SLA_REPORT') throw new TypeError('an SLA_REPORT row is not an alert (dispatch/sla-mail.ts renders it)');
+  return kind;
+}
+
 const ACKABLE = new Set(['DOWN', 'FLAPPING', 'REMINDER', 'ESCALATION']);
 
 /** Incident.flapFigures (JSON) → the lines a message quotes; malformed entries are skipped. */
@@ -90,7 +96,7 @@ export function alertContent(
         }
       : null;
   return {
-    kind: row.kind,
+    kind: alertKind(row.kind),
     lang,
     host: incident.host ?? (lang === 'ko' ? '감시 서버' : 'probe'),
     ports: incident.ports,

@@ -21,6 +21,7 @@ import {
 import { alertContent, buildEmail, buildSms, trackingUrls } from './content.ts';
 import { createExtraSender, type ExtraChannels } from './channels.ts';
 import { runAlimtalkFallback } from './fallback.ts';
+import { slaReportEmail } from './sla-mail.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
@@ -143,6 +144,10 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     try {
       if (row.channel === 'EMAIL') {
         if (!opts.email) return { status: 'NOT_SENT', detail: NO_SMTP_DETAIL };
+        if (row.kind === 'SLA_REPORT') {
+          const msg = await slaReportEmail(deps, row);
+          return 'status' in msg ? msg : await opts.email.send(msg);
+        }
         return await opts.email.send({ ledgerId: row.id, to: row.recipient, ...buildEmail(row, incident, build) });
       }
       if (row.channel === 'SMS')

@@ -1,5 +1,5 @@
 // Builds the delivery side from configuration: the e-mail channel (pooled SMTP, smtp-pool.ts), the SMS provider,
-// the dispatcher, the reminder scheduler and the optional bounce receiver. main.ts constructs
+// the dispatcher, the reminder scheduler, the monthly SLA e-mail scheduler and the optional bounce receiver. main.ts constructs
 // it with `notificationSettings(config)` (server/notification-settings.ts: this room reads no
 // configuration), passes `sms` to the HTTP routes, and starts/stops it.
 import type { Logger } from '../log.ts';
@@ -11,6 +11,7 @@ import type { ServiceDeps } from '../services/types.ts';
 import { recordBounce } from '../services/notifications/delivery.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { createReminderScheduler } from './reminders.ts';
+import { createSlaMailScheduler } from './sla-mail.ts';
 import { createAlimtalkProvider } from '../notify/alimtalk/nhn.ts';
 import { createSlackChannel } from '../notify/slack.ts';
 import { createTelegramChannel } from '../notify/telegram.ts';
@@ -43,6 +44,8 @@ export interface NotificationSettings {
   extra?: ExtraChannelSettings;
   dispatch: Omit<DispatcherOptions, 'email' | 'sms' | 'log' | 'extra'> & { enabled: boolean };
   reminderIntervalMs?: number;
+  /** How often the monthly SLA e-mails due are looked for (default 5 min). */
+  slaMailIntervalMs?: number;
 }
 
 export interface Notifications {
@@ -107,6 +110,10 @@ export function createNotifications(
     log,
     ...(settings.reminderIntervalMs ? { intervalMs: settings.reminderIntervalMs } : {}),
   });
+  const slaMail = createSlaMailScheduler(deps, {
+    log,
+    ...(settings.slaMailIntervalMs ? { intervalMs: settings.slaMailIntervalMs } : {}),
+  });
   let bounce: BounceReceiver | null = null;
   let smtpState: { ok: boolean; detail?: string } = smtp
     ? { ok: true, detail: 'not checked yet' }
@@ -157,11 +164,13 @@ export function createNotifications(
       if (settings.dispatch.enabled) {
         dispatcher.start();
         reminders.start();
+        slaMail.start();
         alimtalkResults?.start();
       }
     },
     async stop() {
       await reminders.stop();
+      await slaMail.stop();
       await alimtalkResults?.stop();
       await dispatcher.stop();
       await bounce?.close();

@@ -1,11 +1,12 @@
 // A short server-side cache of public status pages, per slug: the page's view (one read) and
 // its HTML per language with an ETag. An entry lives TTL ms at most and is dropped at once when
-// something it shows changes: a port of one of its monitors changes phase, an incident of one
-// opens, changes or closes, a public note is written, the page is edited (events, so every
-// process drops it). Unknown and unpublished slugs are cached alike (null), so the two cannot
+// something it shows changes: an incident of one of its monitors opens, changes or closes, a
+// public note is written, the page is edited (events, so every process drops it). A shown port's
+// phase change is applied to the cached view in memory (public-view.ts: patchPhase), without a
+// read; a change of a port the page does not show changes nothing. Unknown and unpublished slugs are cached alike (null), so the two cannot
 // be told apart by timing either.
 import { createHash } from 'node:crypto';
-import { loadPublicPage, type PublicPage } from '../services/status-pages/public-view.ts';
+import { loadPublicPage, type PublicPage, patchPhase } from '../services/status-pages/public-view.ts';
 import { type StatusChange, watchStatusChanges } from '../services/status-pages/watch.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { renderPage } from './status-html.ts';
@@ -19,6 +20,8 @@ export interface RenderedPage {
 interface Entry {
   at: number;
   view: Promise<PublicPage | null>;
+  /** The view once read (undefined while the read runs). */
+  resolved?: PublicPage | null;
   html: Map<StatusLang, RenderedPage>;
 }
 
@@ -80,6 +83,20 @@ export function createStatusCache(deps: ServiceDeps, opts: StatusCacheOptions = 
       }
       for (const slug of slugs) {
         const old = entries.get(slug);
+        // a phase change is applied to the view in memory (no read): only a page showing the port changes
+        if (old?.resolved && c.port !== undefined && c.phase !== undefined && clock() - old.at < ttl) {
+          const [phase = 'UNKNOWN', flap] = c.phase.split(':');
+          const next = patchPhase(
+            old.resolved,
+            { monitorId: c.monitorId, port: c.port, phase, flapping: flap === 'flapping' },
+            deps.now(),
+          );
+          if (next) {
+            entries.set(slug, { at: old.at, view: Promise.resolve(next), resolved: next, html: new Map() });
+            for (const fn of listeners) fn(slug);
+          }
+          continue;
+        }
         if (c.phase !== undefined && old) replaced.set(slug, { at: old.at, view: old.view });
         else replaced.delete(slug);
         drop(slug);
@@ -115,6 +132,7 @@ export function createStatusCache(deps: ServiceDeps, opts: StatusCacheOptions = 
     }
     e.view.then(
       (v) => {
+        e.resolved = v;
         if (v === null) nulls.add(e);
         index(slug, v);
       },

@@ -22,7 +22,7 @@ interface Room {
 export interface StatusLiveOptions {
   /** Viewers of one page at most (more get 503; default 10,000). */
   maxViewersPerPage?: number;
-  /** Changes within this many ms are sent as one (default 20). */
+  /** Changes within this many ms are sent as one (default 10). */
   debounceMs?: number;
   heartbeatMs?: number;
 }
@@ -39,7 +39,7 @@ const bodyOf = (fragment: string) => fragment.replace(/<footer>[\s\S]*<\/footer>
 export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {}): StatusLive {
   const rooms = new Map<string, Room>();
   const maxViewers = opts.maxViewersPerPage ?? 10_000;
-  const debounce = opts.debounceMs ?? 20;
+  const debounce = opts.debounceMs ?? 10;
   let count = 0;
 
   const heartbeat = setInterval(() => {
@@ -67,7 +67,8 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
       }
       return;
     }
-    const frames = new Map<StatusLang, string | null>();
+    // one encoded frame per language, the same bytes written to every viewer
+    const frames = new Map<StatusLang, Buffer | null>();
     for (const v of room.viewers) {
       let frame = frames.get(v.lang);
       if (frame === undefined) {
@@ -76,7 +77,9 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
         frame =
           room.last.get(v.lang) === body
             ? null
-            : `event: update\ndata: ${JSON.stringify({ html, title: pageTitle(view, v.lang), state: view.state })}\n\n`;
+            : Buffer.from(
+                `event: update\ndata: ${JSON.stringify({ html, title: pageTitle(view, v.lang), state: view.state })}\n\n`,
+              );
         if (frame) room.last.set(v.lang, body);
         frames.set(v.lang, frame);
       }

@@ -32,6 +32,8 @@ export interface EmailMessage {
   html: string;
   /** Override the Message-ID (with or without <>); default <ledgerId@messageIdDomain>. */
   messageId?: string;
+  /** Files to attach (the monthly SLA report's PDF); such a message is composed by nodemailer. */
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
 }
 
 export interface EmailChannel {
@@ -149,16 +151,18 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
       // ORCPT (nodemailer's `recipient`) is the original recipient per RFC 3461, hence `to`.
       const dsn = { id: msg.ledgerId, return: 'headers' as const, notify: ['failure' as const], recipient: msg.to };
       // composed here in one string when the message has the usual shape (mime.ts), else by nodemailer
-      const composed = composeAlertMail({
-        from: opts.from,
-        to: msg.to,
-        subject: msg.subject,
-        text: msg.text,
-        html: msg.html,
-        messageId,
-        headers,
-        date: new Date(),
-      });
+      const composed = msg.attachments?.length
+        ? null
+        : composeAlertMail({
+            from: opts.from,
+            to: msg.to,
+            subject: msg.subject,
+            text: msg.text,
+            html: msg.html,
+            messageId,
+            headers,
+            date: new Date(),
+          });
       const full: SendMailOptions = {
         from: opts.from,
         to: msg.to,
@@ -169,6 +173,7 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
         envelope,
         headers,
         dsn,
+        ...(msg.attachments?.length ? { attachments: msg.attachments } : {}),
       };
       let info: Sent;
       try {

@@ -20,7 +20,7 @@ export function incidentListWhere(viewer: Viewer | null, opts: ListIncidentsOpti
       opts.monitorId != null ? { monitorId: opts.monitorId } : {},
       opts.open == null ? {} : opts.open ? { resolvedAt: null } : { resolvedAt: { not: null } },
       // certificate expiry warnings are not outages: listed only when asked for by kind
-      opts.kind ? { kind: opts.kind } : { kind: { notIn: ['CERT_EXPIRY', 'TEST'] } },
+      opts.kind ? { kind: opts.kind } : { kind: { notIn: ['CERT_EXPIRY', 'TEST', 'SLA_REPORT'] } },
       opts.from ? { openedAt: { gte: opts.from } } : {},
       opts.to ? { openedAt: { lt: opts.to } } : {},
     ],

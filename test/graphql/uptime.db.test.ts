@@ -7,6 +7,7 @@ import { availabilityFor } from '../../server/services/availability/index.ts';
 import { monthSpan } from '../../server/services/availability/zone.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
+import { parsePdf } from '../helpers/pdf.ts';
 import { at, customer, gid, list, ok, signIn, signInAdmin, type Auth } from './api-helpers.ts';
 
 const D = (iso: string) => new Date(iso);
@@ -193,6 +194,28 @@ describe(`uptime and SLA reports over the API (${backend})`, () => {
       '120.0',
       'ECONNREFUSED',
     ]);
+  });
+
+  it('gives the same figures as a PDF: in the language asked for, else the customer’s (English here)', async () => {
+    const PDF = `query($month: String!, $accountId: ID, $language: Language) { slaReport(month: $month, accountId: $accountId) {
+      __typename ... on QuerySlaReportSuccess { data { pdf(language: $language) overall { ratio } } } } }`;
+    const mine = await ok(app, alice, PDF, { month: '2026-02', language: 'ko' });
+    const ratio = at(mine, 'slaReport.data.overall.ratio') as number;
+    const ko = parsePdf(Buffer.from(String(at(mine, 'slaReport.data.pdf')), 'base64'));
+    expect(ko.pages).toHaveLength(1);
+    expect(ko.text).toContain('2026년 2월 SLA 보고서');
+    expect(ko.text).toContain(`${(ratio * 100).toFixed(3)} %`);
+    expect(ko.text).toContain('2026-02-28 10:00'); // 01:00 UTC in Seoul
+    expect(ko.text).toContain('2시간');
+    expect(ko.text).toContain('ECONNREFUSED');
+    const theirs = await ok(app, admin, PDF, { month: '2026-02', accountId: gid('Account', aliceId) });
+    const en = parsePdf(Buffer.from(String(at(theirs, 'slaReport.data.pdf')), 'base64'));
+    expect(en.text).toContain('SLA report February 2026');
+    expect(en.text).toContain(`${(ratio * 100).toFixed(3)} %`);
+    expect(en.text).toContain('2 h');
+    // another customer: not found, no PDF
+    const denied = await ok(app, bob, PDF, { month: '2026-02', accountId: gid('Account', aliceId) });
+    expect(at(denied, 'slaReport.__typename')).toBe('NotFoundError');
   });
 
   it('follows a target the admin sets; a customer cannot set its own', async () => {

@@ -148,6 +148,7 @@ export const en = {
   'ledger.timelineEmpty': 'No step recorded yet',
   'ledger.kindName.CLOSED': 'Closed (not recovered)',
   'ledger.kindName.TEST': 'Test',
+  'ledger.kindName.SLA_REPORT': 'Monthly SLA report',
   'delivery.NOT_SENT': 'Not sent',
   'delivery.NOT_SENT.long':
     'Not sent: nothing was attempted for another reason than the switch (for example no mail server or SMS provider configured); the reason is shown.',

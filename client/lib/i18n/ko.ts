@@ -150,6 +150,7 @@ export const ko: Record<MessageKey, string> = {
   'ledger.timelineEmpty': '기록된 단계가 아직 없습니다',
   'ledger.kindName.CLOSED': '종료(복구 아님)',
   'ledger.kindName.TEST': '테스트',
+  'ledger.kindName.SLA_REPORT': '월간 SLA 보고서',
   'delivery.NOT_SENT': '발송 안 함',
   'delivery.NOT_SENT.long':
     '발송 안 함: 스위치 외의 이유로 발송을 시도하지 않았습니다(예: 메일 서버나 SMS 업체가 설정되지 않음). 사유가 함께 표시됩니다.',

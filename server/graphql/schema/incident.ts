@@ -134,7 +134,7 @@ builder.prismaObjectField('Monitor', 'incidents', (t) =>
     args: { open: t.arg.boolean({ description: 'Only open (true) or only resolved (false) incidents.' }) },
     query: (args) => ({
       where: {
-        kind: { notIn: ['CERT_EXPIRY', 'TEST'] },
+        kind: { notIn: ['CERT_EXPIRY', 'TEST', 'SLA_REPORT'] },
         ...(args.open == null ? {} : args.open ? { resolvedAt: null } : { resolvedAt: { not: null } }),
       },
       orderBy: [{ openedAt: 'desc' }, { id: 'desc' }],

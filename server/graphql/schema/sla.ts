@@ -4,6 +4,7 @@
 import { encodeGlobalID, resolveArrayConnection } from '@pothos/plugin-relay';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { slaCsv } from '../../services/sla/csv.ts';
+import { slaPdf } from '../../services/sla/pdf.ts';
 import {
   allSlaReports,
   monthlySlaReport,
@@ -18,6 +19,7 @@ import {
   updateSlaSettings,
 } from '../../services/sla/settings.ts';
 import { builder } from '../builder.ts';
+import { LanguageEnum } from './enums.ts';
 import { filterNodeId } from './node-access.ts';
 import { AVAILABILITY_DEFINITION, AvailabilityRef } from './uptime.ts';
 
@@ -74,6 +76,12 @@ export const SlaReportRef = builder.objectRef<SlaReport>('SlaReport').implement(
     breached: t.exposeBoolean('breached', { description: 'A host is below the target.' }),
     hosts: t.field({ type: [SlaHostRef], resolve: (r) => r.hosts }),
     csv: t.string({ description: 'The report as CSV (HOST and INCIDENT rows).', resolve: (r) => slaCsv(r) }),
+    pdf: t.string({
+      description:
+        "The report as a PDF (A4, base64), in the language asked for (default: the customer's). Generated on the server; its Korean text uses the reader's standard Korean font (HYGoThic-Medium, not embedded).",
+      args: { language: t.arg({ type: LanguageEnum }) },
+      resolve: (r, args, ctx) => slaPdf(r, args.language ?? r.language, ctx.services.now()).toString('base64'),
+    }),
   }),
 });
 
@@ -88,7 +96,13 @@ const SlaSettingsRef = builder.objectRef<SlaSettings>('SlaSettings').implement({
     defaultTargetPercent: t.exposeFloat('defaultTargetPercent'),
     reportMail: t.exposeBoolean('reportMail', {
       description:
-        'Opt-in: the report by e-mail on the 1st of each month. Stored only: the monthly sender is not built yet (issue 17 follow-up), so nothing is sent.',
+        "Opt-in: last month's report by e-mail (with its PDF) after midnight of the 1st in the customer's time zone, in the customer's language, through the notification ledger. Switched on mid-month: the first is the one for this month.",
+    }),
+    reportMailTo: t.exposeString('reportMailTo', { description: "Where it goes: the account's e-mail address." }),
+    reportMailSince: t.expose('reportMailSince', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was switched on (null: off).',
     }),
   }),
 });

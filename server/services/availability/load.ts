@@ -20,6 +20,9 @@ export function causeOf(i: { reason: string | null; flapping: boolean }): string
   return i.flapping ? 'FLAPPING' : 'UNKNOWN';
 }
 
+/** Monitors per load: a bound on each statement's parameters (PostgreSQL takes 65,535 at most). */
+export const LOAD_CHUNK = 5_000;
+
 export async function loadHistories(
   deps: Pick<ServiceDeps, 'prisma'>,
   monitorIds: readonly string[],
@@ -29,6 +32,13 @@ export async function loadHistories(
 ): Promise<MonitorHistory[]> {
   if (monitorIds.length === 0) return [];
   const ids = [...new Set(monitorIds)];
+  if (ids.length > LOAD_CHUNK) {
+    // a customer with tens of thousands of hosts (its monthly report): one chunk after the other
+    const out: MonitorHistory[] = [];
+    for (let k = 0; k < ids.length; k += LOAD_CHUNK)
+      out.push(...(await loadHistories(deps, ids.slice(k, k + LOAD_CHUNK), range, now, perPort)));
+    return out;
+  }
   const overlaps = {
     openedAt: { lt: new Date(range.to) },
     OR: [{ resolvedAt: null }, { resolvedAt: { gt: new Date(range.from) } }],

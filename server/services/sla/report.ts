@@ -5,7 +5,7 @@
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { type Availability, availabilityOver } from '../availability/index.ts';
 import { monthSpan } from '../availability/zone.ts';
-import { causeOf } from '../availability/load.ts';
+import { causeOf, LOAD_CHUNK } from '../availability/load.ts';
 import { NotFoundError } from '../errors.ts';
 import { isAdmin } from '../tenancy.ts';
 import type { ServiceDeps, Viewer } from '../types.ts';
@@ -84,11 +84,13 @@ async function reportsFor(deps: ServiceDeps, accounts: AccountRow[], month: stri
     });
     const ids = monitors.map((m) => m.id);
     const [figures] = await availabilityOver(deps, ids, [{ from, to }]);
-    const incidents = ids.length
-      ? await deps.prisma.incident.findMany({
+    const incidents = [];
+    for (let k = 0; k < ids.length; k += LOAD_CHUNK)
+      incidents.push(
+        ...(await deps.prisma.incident.findMany({
           where: {
             kind: 'HOST_DOWN',
-            monitorId: { in: ids },
+            monitorId: { in: ids.slice(k, k + LOAD_CHUNK) },
             openedAt: { lt: to },
             OR: [{ resolvedAt: null }, { resolvedAt: { gt: from } }],
           },
@@ -102,8 +104,15 @@ async function reportsFor(deps: ServiceDeps, accounts: AccountRow[], month: stri
             ports: true,
           },
           orderBy: { openedAt: 'asc' },
-        })
-      : [];
+        })),
+      );
+    const incidentsOf = new Map<string, typeof incidents>();
+    for (const i of incidents) {
+      if (!i.monitorId) continue;
+      let list = incidentsOf.get(i.monitorId);
+      if (!list) incidentsOf.set(i.monitorId, (list = []));
+      list.push(i);
+    }
     const now = deps.now().getTime();
     const figureOf = new Map((figures ?? []).map((f) => [f.monitorId, f]));
     for (const a of list) {
@@ -120,20 +129,18 @@ async function reportsFor(deps: ServiceDeps, accounts: AccountRow[], month: stri
               label: m.server.label,
               availability,
               breached: breach(availability.ratio, target),
-              incidents: incidents
-                .filter((i) => i.monitorId === m.id)
-                .map((i) => {
-                  const end = Math.min(i.resolvedAt?.getTime() ?? now, span.to, now);
-                  const start = Math.max(i.openedAt.getTime(), span.from);
-                  return {
-                    id: i.id,
-                    openedAt: i.openedAt,
-                    resolvedAt: i.resolvedAt,
-                    durationSeconds: Math.max(0, Math.round((end - start) / 1000)),
-                    cause: causeOf(i),
-                    ports: i.ports,
-                  };
-                }),
+              incidents: (incidentsOf.get(m.id) ?? []).map((i) => {
+                const end = Math.min(i.resolvedAt?.getTime() ?? now, span.to, now);
+                const start = Math.max(i.openedAt.getTime(), span.from);
+                return {
+                  id: i.id,
+                  openedAt: i.openedAt,
+                  resolvedAt: i.resolvedAt,
+                  durationSeconds: Math.max(0, Math.round((end - start) / 1000)),
+                  cause: causeOf(i),
+                  ports: i.ports,
+                };
+              }),
             },
           ];
         });
@@ -182,6 +189,17 @@ export async function monthlySlaReport(
   checkMonth(opts.month, deps.now(), account.timeZone);
   const [report] = await reportsFor(deps, [account], opts.month);
   return report!;
+}
+
+/**
+ * One account's report without a viewer: the monthly e-mail (the dispatcher renders it when it
+ * sends; the account asked for it). null when the account is gone.
+ */
+export async function accountSlaReport(deps: ServiceDeps, accountId: string, month: string): Promise<SlaReport | null> {
+  const account = await deps.prisma.account.findUnique({ where: { id: accountId }, select: accountSelect });
+  if (!account) return null;
+  const [report] = await reportsFor(deps, [account], month);
+  return report ?? null;
 }
 
 /** Admins: every customer's report for the month, worst overall availability first (no data last). */

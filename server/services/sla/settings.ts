@@ -13,6 +13,10 @@ export interface SlaSettings {
   effectiveTargetPercent: number;
   defaultTargetPercent: number;
   reportMail: boolean;
+  /** Where the monthly e-mail goes: the account's e-mail address. */
+  reportMailTo: string;
+  /** When the e-mail was switched on (null: off). */
+  reportMailSince: Date | null;
 }
 
 export async function getSlaSettings(
@@ -25,7 +29,7 @@ export async function getSlaSettings(
   const [a, fallback] = await Promise.all([
     deps.prisma.account.findUnique({
       where: { id },
-      select: { id: true, slaTargetPercent: true, slaReportMail: true },
+      select: { id: true, email: true, slaTargetPercent: true, slaReportMail: true, slaReportMailSince: true },
     }),
     defaultSlaTarget(deps.prisma),
   ]);
@@ -36,11 +40,15 @@ export async function getSlaSettings(
     effectiveTargetPercent: a.slaTargetPercent ?? fallback,
     defaultTargetPercent: fallback,
     reportMail: a.slaReportMail,
+    reportMailTo: a.email,
+    reportMailSince: a.slaReportMail ? a.slaReportMailSince : null,
   };
 }
 
 /**
- * The target (undefined: unchanged, null: back to the default) and the monthly e-mail. The
+ * The target (undefined: unchanged, null: back to the default) and the monthly e-mail (the 1st
+ * of each month, for the month before, in the account's language and time zone; sent by
+ * ../../dispatch/sla-mail.ts through the ledger). The
  * target is the provider's promise: only admins set it; a customer may switch the e-mail.
  */
 export async function updateSlaSettings(
@@ -55,13 +63,18 @@ export async function updateSlaSettings(
     throw new ForbiddenError('Only an administrator sets the SLA target');
   const target = input.targetPercent == null ? input.targetPercent : checkTarget('targetPercent', input.targetPercent);
   await deps.prisma.$transaction(async (tx) => {
-    const found = await tx.account.findUnique({ where: { id }, select: { id: true } });
+    const found = await tx.account.findUnique({ where: { id }, select: { id: true, slaReportMail: true } });
     if (!found) throw new NotFoundError('Account');
+    // switched on: from now (a month is mailed only if the switch was on when it ended); off: cleared
+    const mail =
+      input.reportMail == null || input.reportMail === found.slaReportMail
+        ? {}
+        : { slaReportMail: input.reportMail, slaReportMailSince: input.reportMail ? deps.now() : null };
     await tx.account.update({
       where: { id },
       data: {
         ...(target !== undefined ? { slaTargetPercent: target } : {}),
-        ...(input.reportMail != null ? { slaReportMail: input.reportMail } : {}),
+        ...mail,
       },
     });
     if (admin && target !== undefined)

@@ -3,8 +3,7 @@
 // A host shown with all its ports uses the host's figures; one shown with some ports uses those
 // ports' own figures (each day the worst of them), so a port the owner did not publish never
 // colours the strip, and its incidents are not counted there.
-import { availabilityFor, availabilityOver, type DayBar, dailyBars } from '../availability/index.ts';
-import { addDays, dayOf, startOfDay } from '../availability/zone.ts';
+import { type Availability, barsOf, computeAvailability, dayWindows, loadHistories } from '../availability/index.ts';
 import type { ServiceDeps } from '../types.ts';
 
 export interface ItemRef {
@@ -33,6 +32,10 @@ function worst(values: (number | null)[]): number | null {
   return known.length ? Math.min(...known) : null;
 }
 
+/**
+ * The items' uptime since the first day's start and their daily bars, from one load of the
+ * monitors' histories (with the ports' parts when some item shows only some ports).
+ */
 export async function itemAvailability(
   deps: ServiceDeps,
   items: readonly ItemRef[],
@@ -42,39 +45,33 @@ export async function itemAvailability(
 ): Promise<Map<string, ItemAvailability>> {
   const out = new Map<string, ItemAvailability>();
   if (items.length === 0) return out;
-  const today = dayOf(now.getTime(), timeZone);
-  const first = addDays(today, -(days - 1));
-  const whole = { from: new Date(startOfDay(first, timeZone)), to: now };
-  const hosts = items.filter((i) => i.ports.length === 0);
-  const partial = items.filter((i) => i.ports.length > 0);
-  const dayList = Array.from({ length: days }, (_, k) => addDays(first, k));
-  const windows = dayList.map((d, k) => ({
-    from: new Date(startOfDay(d, timeZone)),
-    to: k === days - 1 ? now : new Date(startOfDay(addDays(d, 1), timeZone)),
-  }));
-  const hostIds = [...new Set(hosts.map((i) => i.monitorId))];
-  const partialIds = [...new Set(partial.map((i) => i.monitorId))];
-  const [bars, hostUptime, perPort] = await Promise.all([
-    hostIds.length ? dailyBars(deps, hostIds, days, timeZone, now) : Promise.resolve(new Map<string, DayBar[]>()),
-    hostIds.length ? availabilityFor(deps, hostIds, whole) : Promise.resolve([]),
-    partialIds.length
-      ? availabilityOver(deps, partialIds, [whole, ...windows], { perPort: true })
-      : Promise.resolve([]),
-  ]);
-  for (const i of hosts) {
-    const b = bars.get(i.monitorId) ?? [];
+  const d = dayWindows(days, timeZone, now);
+  const end = now.getTime();
+  const whole = { from: d.windows[0]!.from, to: end };
+  const perPort = items.some((i) => i.ports.length > 0);
+  const histories = await loadHistories(deps, [...new Set(items.map((i) => i.monitorId))], whole, end, perPort);
+  const byId = new Map(histories.map((h) => [h.monitorId, h]));
+  for (const i of items) {
+    const h = byId.get(i.monitorId);
+    if (!h) continue;
+    if (i.ports.length === 0) {
+      const [host] = computeAvailability(h, whole, false);
+      out.set(i.key, {
+        uptime: host?.ratio ?? null,
+        bars: barsOf(h, d).map((b) => ({
+          day: b.day,
+          ratio: b.ratio,
+          downSeconds: b.downSeconds,
+          incidents: b.incidents.length,
+        })),
+      });
+      continue;
+    }
+    const shown = (list: Availability[]) => list.filter((a) => a.port !== null && i.ports.includes(a.port));
     out.set(i.key, {
-      uptime: hostUptime.find((a) => a.monitorId === i.monitorId && a.port === null)?.ratio ?? null,
-      bars: b.map((d) => ({ day: d.day, ratio: d.ratio, downSeconds: d.downSeconds, incidents: d.incidents.length })),
-    });
-  }
-  for (const i of partial) {
-    const of = (k: number) =>
-      (perPort[k] ?? []).filter((a) => a.monitorId === i.monitorId && a.port !== null && i.ports.includes(a.port));
-    out.set(i.key, {
-      uptime: worst(of(0).map((a) => a.ratio)),
-      bars: dayList.map((day, k) => {
-        const rows = of(k + 1);
+      uptime: worst(shown(computeAvailability(h, whole, true)).map((a) => a.ratio)),
+      bars: d.dayList.map((day, k) => {
+        const rows = shown(computeAvailability(h, d.windows[k]!, true));
         return {
           day,
           ratio: worst(rows.map((a) => a.ratio)),

@@ -45,6 +45,15 @@ export interface PublicPage {
   generatedAt: Date;
   /** Not shown: which monitors the page depends on (cache invalidation). */
   monitorIds: string[];
+  /** Not shown: each item's shown ports and their phases (a phase change is applied in memory: patchPhase). */
+  portPhases: ItemPhases[];
+}
+
+interface ItemPhases {
+  itemId: string;
+  monitorId: string;
+  paused: boolean;
+  ports: { port: number; phase: string; flapping: boolean }[];
 }
 
 const DOWN_PHASES = new Set(['DOWN', 'RECOVERING']);
@@ -132,6 +141,7 @@ export async function loadPublicPage(
         })
       : Promise.resolve([]),
   ]);
+  const phases: ItemPhases[] = [];
   const publicItems: PublicItem[] = items.map((i) => {
     const ports = shownPorts(i);
     const live = deps.probe?.status(i.monitorId) ?? null;
@@ -140,6 +150,12 @@ export async function loadPublicPage(
       if (l) return { phase: l.phase, flapping: l.flap?.flapping === true };
       const s = i.monitor.portStates.find((p) => p.port === port);
       return { phase: s?.phase ?? 'UNKNOWN', flapping: s?.flapping === true };
+    });
+    phases.push({
+      itemId: i.id,
+      monitorId: i.monitorId,
+      paused: i.monitor.pausedAt !== null,
+      ports: ports.map((port, k) => ({ port, phase: states[k]!.phase, flapping: states[k]!.flapping })),
     });
     const a = availability.get(i.id);
     return {
@@ -185,5 +201,51 @@ export async function loadPublicPage(
     incidents: publicIncidents.slice(0, MAX_INCIDENTS),
     generatedAt: now,
     monitorIds: items.map((i) => i.monitorId),
+    portPhases: phases,
+  };
+}
+
+/**
+ * The view after one port's phase change, without a read: the items showing that port get their
+ * state again from their ports' phases (as loadPublicPage decides it), the headline follows.
+ * Incidents, uptime and strips are unchanged (an incident's change is an event of its own, which
+ * re-reads the page). null when the page does not show that port (nothing to change).
+ */
+export function patchPhase(
+  view: PublicPage,
+  change: { monitorId: string; port: number; phase: string; flapping: boolean },
+  now: Date,
+): PublicPage | null {
+  let touched = false;
+  const portPhases = view.portPhases.map((ip) => {
+    if (ip.monitorId !== change.monitorId || !ip.ports.some((p) => p.port === change.port)) return ip;
+    touched = true;
+    return {
+      ...ip,
+      ports: ip.ports.map((p) =>
+        p.port === change.port ? { port: p.port, phase: change.phase, flapping: change.flapping } : p,
+      ),
+    };
+  });
+  if (!touched) return null;
+  const byItem = new Map(portPhases.map((ip) => [ip.itemId, ip]));
+  const items = view.items.map((it) => {
+    const ip = byItem.get(it.id);
+    if (!ip || ip.monitorId !== change.monitorId) return it;
+    return {
+      ...it,
+      state: itemState(
+        ip.ports.map((p) => p.phase),
+        ip.ports.map((p) => p.flapping),
+        ip.paused,
+      ),
+    };
+  });
+  return {
+    ...view,
+    items,
+    state: overallState(items.map((i) => i.state)),
+    portPhases,
+    generatedAt: now,
   };
 }
