@@ -7,6 +7,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { findMonitor } from './monitor-queries.ts';
+import { daysOverlapping, hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -124,7 +125,8 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
         AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
     ), flaps AS (
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max("flapSeconds") AS flap
-      FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
+      FROM (${hourlyRollups(Prisma.sql`r."monitorId" = ${monitor.id} AND r."flapSeconds" IS NOT NULL AND ${daysOverlapping(lo, hi)}`)}) h
+      WHERE "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
       GROUP BY "hour"
       UNION ALL
       SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
