@@ -35,7 +35,7 @@ const PORTS = Number(values.ports);
 const INTERVAL_MS = Number(values.interval) * 1000;
 const SIM_MS = Number(values.hours) * 3_600_000;
 const T0 = Date.UTC(2026, 5, 1);
-const TABLES = ['FailureRun', 'HourlyRollup', 'PortState', 'Incident', 'Notification', 'NotificationEvent'] as const;
+const TABLES = ['FailureRun', 'PortDayRollup', 'PortState', 'Incident', 'Notification', 'NotificationEvent'] as const;
 type Kind = 'healthy' | 'flapping' | 'down';
 
 /** Whether a check of a port of this kind fails at simulated time `at` (ms since T0). */
@@ -57,9 +57,9 @@ async function hotShare(url: string): Promise<Record<string, number>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = await c.query<{ relname: string; upd: string; hot: string }>(
-    // partitions ("FailureRun_default", "HourlyRollup_p2026_06") counted into their table
+    // partitions ("FailureRun_default", "PortDayRollup_p2026_06") counted into their table
     `SELECT relname, sum(n_tup_upd)::text AS upd, sum(n_tup_hot_upd)::text AS hot FROM (
-       SELECT regexp_replace(relname, '_(default|pd{4}_d{2})$', '') AS relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables) s
+       SELECT regexp_replace(relname, '_(default|p[0-9]{4}_[0-9]{2})$', '') AS relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables) s
      WHERE relname = ANY($1::text[]) GROUP BY relname HAVING sum(n_tup_upd) > 0`,
     [TABLES],
   );
@@ -121,7 +121,7 @@ async function runKind(kind: Kind) {
     if (values.fillfactor) {
       // compare with another fill factor than the migrations' 70 (e.g. 100, PostgreSQL's default)
       const ff = Math.min(100, Math.max(10, Number(values.fillfactor)));
-      for (const tb of ['FailureRun', 'HourlyRollup', 'PortState'])
+      for (const tb of ['FailureRun', 'PortDayRollup', 'PortState'])
         for (const leaf of await p.$queryRawUnsafe<{ name: string }[]>(
           `SELECT relid::regclass::text AS name FROM pg_partition_tree('"${tb}"') WHERE isleaf`,
         ))
@@ -227,7 +227,7 @@ async function runKind(kind: Kind) {
     const rows = {
       failureRuns: await p.failureRun.count(),
       failedChecks: (await p.failureRun.aggregate({ _sum: { count: true } }))._sum.count ?? 0,
-      hourlyRollups: await p.hourlyRollup.count(),
+      portDayRollups: await p.portDayRollup.count(),
       incidents: await p.incident.count(),
       notifications: await p.notification.count(),
     };

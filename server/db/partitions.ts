@@ -8,13 +8,13 @@ export interface PartitionedTable {
   table: 'FailureRun' | 'PortDayRollup' | 'NotificationEvent';
   /** The partition key (a timestamp without time zone holding UTC). */
   column: string;
-  /** Storage parameters of each partition (rows updated in place get room for HOT updates). */
+  /** Storage parameters of each partition (rows updated in place get room for HOT updates; day rollups are written once). */
   withClause: string;
 }
 
 export const PARTITIONED: readonly PartitionedTable[] = [
   { table: 'FailureRun', column: 'firstAt', withClause: ' WITH (fillfactor = 70)' },
-  { table: 'PortDayRollup', column: 'day', withClause: ' WITH (fillfactor = 70)' },
+  { table: 'PortDayRollup', column: 'day', withClause: '' },
   { table: 'NotificationEvent', column: 'at', withClause: '' },
 ];
 

@@ -8,8 +8,6 @@ import type { IncidentFlap } from '../services/flapping.ts';
 import type { LedgerRow } from '../services/notifications/rows.ts';
 import type { RunRow } from './runs.ts';
 import type { RollupRow } from '../services/types.ts';
-import { packDays } from '../services/rollups/pack.ts';
-import { portDayUpsert } from '../services/rollups/sql.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
 export interface IncidentOpen {
@@ -207,10 +205,30 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
   );
 }
 
-/** Adds the rows' counters to the hourly rollups (packed per port and UTC day: insert or add); returns the day rows written. */
+/** Adds the rows' counters to the hourly rollups (insert or add). */
 export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Promise<number> {
   let n = 0;
-  for (const part of chunks(packDays(rows), 1000)) n += await prisma.$executeRaw(portDayUpsert(part));
+  for (const part of chunks(rows, 1000)) {
+    const values = part.map(
+      (
+        r,
+      ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.hour}, ${r.checks}, ${r.failures}, ${r.latencySumMs}, ${r.latencyCount},
+        ${r.latencyMinMs}, ${r.latencyMaxMs}, ${r.downSeconds}, ${r.flapSeconds})`,
+    );
+    n +=
+      await prisma.$executeRaw`INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs",
+        "latencyCount","latencyMinMs","latencyMaxMs","downSeconds","flapSeconds")
+      VALUES ${Prisma.join(values)}
+      ON CONFLICT ("monitorId","port","hour") DO UPDATE SET
+        "checks" = "HourlyRollup"."checks" + EXCLUDED."checks",
+        "failures" = "HourlyRollup"."failures" + EXCLUDED."failures",
+        "latencySumMs" = "HourlyRollup"."latencySumMs" + EXCLUDED."latencySumMs",
+        "latencyCount" = "HourlyRollup"."latencyCount" + EXCLUDED."latencyCount",
+        "latencyMinMs" = LEAST("HourlyRollup"."latencyMinMs", EXCLUDED."latencyMinMs"),
+        "latencyMaxMs" = GREATEST("HourlyRollup"."latencyMaxMs", EXCLUDED."latencyMaxMs"),
+        "downSeconds" = "HourlyRollup"."downSeconds" + EXCLUDED."downSeconds",
+        "flapSeconds" = "HourlyRollup"."flapSeconds" + EXCLUDED."flapSeconds"`;
+  }
   return n;
 }
 

@@ -17,7 +17,7 @@
 // - flappingSeconds: like downtimeSeconds, for time during which at least one port was FLAPPING
 //   (counted apart: a flapping port is not "down").
 import { Prisma } from '../generated/prisma/client.ts';
-import { daysOverlapping, hourlyRollups } from './rollups/sql.ts';
+import { hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -80,7 +80,7 @@ export async function getYearlyStatistics(
     opts.year == null
       ? Prisma.empty
       : Prisma.sql`AND ${col} >= ${yearStart(opts.year)} AND ${col} < ${yearStart(opts.year + 1)}`;
-  const dayFilter = opts.year == null ? Prisma.empty : Prisma.sql`AND ${daysOverlapping(yearStart(opts.year), yearStart(opts.year + 1))}`;
+  const range = opts.year == null ? {} : { from: yearStart(opts.year), to: yearStart(opts.year + 1) };
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   const inMemory = deps.probe?.pendingRollups(monitors.map((m) => m.id)) ?? [];
   const pending = inMemory.length
@@ -97,7 +97,7 @@ export async function getYearlyStatistics(
         sum(x."downSeconds") AS down, sum(x."flapSeconds") AS flap
       FROM (
         SELECT h."monitorId", h."port", h."hour", h."checks", h."failures", h."downSeconds", h."flapSeconds"
-        FROM (${hourlyRollups(Prisma.sql`r."monitorId" IN (${ids}) ${dayFilter}`)}) h
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" IN (${ids})`, ...range })}) h
         UNION ALL ${pending}
       ) x WHERE true ${yearFilter(Prisma.sql`x."hour"`)}
       GROUP BY 1, 2, 3

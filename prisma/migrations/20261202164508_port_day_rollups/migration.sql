@@ -1,5 +1,8 @@
--- The hourly rollups, packed (issue 21, docs/storage.md): one row per port and UTC day instead of one
--- per port and hour. Each figure is an array indexed by the UTC hour (element 1 = 00:00–01:00);
+-- The hourly rollups of past days, packed (issue 21, docs/storage.md): one row per port and UTC day
+-- instead of 24 per port and day. "HourlyRollup" keeps only the current day's rows (updated every
+-- 5 minutes), not partitioned any more; once a day is over the product packs its rows into
+-- "PortDayRollup" (written once: fill factor 100) and deletes them.
+-- Each figure is an array indexed by the UTC hour (element 1 = 00:00–01:00);
 -- "hours" has bit h set when hour h had a rollup. A figure that is zero all day is NULL, and
 -- "latencyCount" is NULL while it equals checks − failures in every hour (the probe's rows always).
 -- Latency extremes are whole microseconds (the probe measures to the microsecond). Partitioned by
@@ -22,11 +25,11 @@ CREATE TABLE "PortDayRollup" (
 
     CONSTRAINT "PortDayRollup_pkey" PRIMARY KEY ("monitorId","port","day")
 ) PARTITION BY RANGE ("day");
-CREATE TABLE "PortDayRollup_default" PARTITION OF "PortDayRollup" DEFAULT WITH (fillfactor = 70);
+CREATE TABLE "PortDayRollup_default" PARTITION OF "PortDayRollup" DEFAULT;
 ALTER TABLE "PortDayRollup" ADD CONSTRAINT "PortDayRollup_monitorId_fkey" FOREIGN KEY ("monitorId") REFERENCES "Monitor"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- Element-wise merges used by the flush's upsert (server/monitoring/store.ts). NULL is "all zero"
--- for sums and "no value" for extremes.
+-- Element-wise merges for a day packed again (an hour written after its day was packed), see
+-- server/services/rollups/sql.ts. NULL is "all zero" for sums and "no value" for extremes.
 CREATE FUNCTION "rollup_add"(a SMALLINT[], b SMALLINT[]) RETURNS SMALLINT[] LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a
     ELSE ARRAY(SELECT (coalesce(x, 0) + coalesce(y, 0))::smallint FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) ORDER BY i) END
@@ -69,3 +72,19 @@ LEFT JOIN "HourlyRollup" h ON h."monitorId" = g."monitorId" AND h."port" = g."po
 GROUP BY g."monitorId", g."port", g.day;
 
 DROP TABLE "HourlyRollup";
+CREATE TABLE "HourlyRollup" (
+    "monitorId" TEXT NOT NULL,
+    "port" INTEGER NOT NULL,
+    "hour" TIMESTAMP(3) NOT NULL,
+    "checks" INTEGER NOT NULL DEFAULT 0,
+    "failures" INTEGER NOT NULL DEFAULT 0,
+    "latencySumMs" DOUBLE PRECISION NOT NULL DEFAULT 0,
+    "latencyCount" INTEGER NOT NULL DEFAULT 0,
+    "latencyMinMs" DOUBLE PRECISION,
+    "latencyMaxMs" DOUBLE PRECISION,
+    "downSeconds" INTEGER NOT NULL DEFAULT 0,
+    "flapSeconds" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "HourlyRollup_pkey" PRIMARY KEY ("monitorId","port","hour")
+) WITH (fillfactor = 70);
+CREATE INDEX "HourlyRollup_hour_idx" ON "HourlyRollup"("hour");
+ALTER TABLE "HourlyRollup" ADD CONSTRAINT "HourlyRollup_monitorId_fkey" FOREIGN KEY ("monitorId") REFERENCES "Monitor"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -9,6 +9,7 @@
 import { dropPartition, listPartitions, monthStart } from '../../db/partitions.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import { cutoff, type RetentionPolicy } from './policy.ts';
+import { packRollupDays } from '../rollups/packing.ts';
 
 export interface RetentionResult {
   failureRunsDeleted: number;
@@ -129,6 +130,8 @@ export async function applyRetention(
     await pause();
   }
   const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
+  // hourly rows of ended days not packed yet (no probe ran since) are packed first
+  await packRollupDays(prisma, now.getTime(), { groups: n, pause, stopped: opts.stopped });
   for (;;) {
     if (opts.stopped?.()) return out;
     const { hourly, daily } = await foldBatch(prisma, hoursBefore, Math.max(1, Math.floor(n / 10)));

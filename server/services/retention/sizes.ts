@@ -60,7 +60,8 @@ export async function previewRetention(
   const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number; loose: bigint | number }[]>`
     SELECT (SELECT count(*) FROM "FailureRun" WHERE "firstAt" < ${runsBefore}) AS runs,
       (SELECT count(*) FROM "FailureRun_default" WHERE "firstAt" < ${runsBefore}) AS loose,
-      (SELECT coalesce(sum(bit_count("hours"::bit(24))), 0) FROM "PortDayRollup" WHERE "day" < ${hoursBefore}) AS hourly`;
+      (SELECT coalesce(sum(bit_count("hours"::bit(24))), 0) FROM "PortDayRollup" WHERE "day" < ${hoursBefore})
+        + (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly`;
   const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s]));
   // bytes per row from the table's size and the planner's row estimate (a table not analyzed yet,
   // so small, is counted instead: no count of whole large tables)
