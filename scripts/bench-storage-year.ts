@@ -30,7 +30,15 @@ const PORTS_PER_HOST = 5;
 const HOSTS = Math.max(100, Math.round(Number(values.ports) / PORTS_PER_HOST));
 const YEAR = Number(values['year-of']);
 const TZ = 'Asia/Seoul';
-const TABLES = ['PortDayRollup', 'HourlyRollup', 'FailureRun', 'Incident', 'Notification', 'NotificationEvent', 'DailyRollup'] as const;
+const TABLES = [
+  'PortDayRollup',
+  'HourlyRollup',
+  'FailureRun',
+  'Incident',
+  'Notification',
+  'NotificationEvent',
+  'DailyRollup',
+] as const;
 
 const database = await benchDatabase('postgres', 'storage-year');
 const url = database.env.DATABASE_URL!;
@@ -130,7 +138,8 @@ try {
 
   // hourly rollups: 20 checks an hour per port (180 s), packed per port and UTC day as the product
   // writes them once a day is over (day by day, a day's rows in (monitor, port) order)
-  const fill = (kind: string, v: string, type: string) => `CASE WHEN m."contactName" IN (${kind}) THEN array_fill(${v}::${type}, ARRAY[24]) END`;
+  const fill = (kind: string, v: string, type: string) =>
+    `CASE WHEN m."contactName" IN (${kind}) THEN array_fill(${v}::${type}, ARRAY[24]) END`;
   for (let m = 0; m < 12; m++) {
     const from = new Date(Date.UTC(YEAR, m, 1));
     const to = new Date(Date.UTC(YEAR, m + 1, 1));

@@ -43,7 +43,15 @@ const PACKED_MS = 15 * 60_000;
 const DAYS = Math.max(1, Math.round(Number(values.days)));
 const SIM_MS = DAYS * DAY_MS + PACKED_MS;
 const T0 = Date.UTC(2026, 5, 1);
-const TABLES = ['FailureRun', 'PortDayRollup', 'HourlyRollup', 'PortState', 'Incident', 'Notification', 'NotificationEvent'] as const;
+const TABLES = [
+  'FailureRun',
+  'PortDayRollup',
+  'HourlyRollup',
+  'PortState',
+  'Incident',
+  'Notification',
+  'NotificationEvent',
+] as const;
 type Kind = 'healthy' | 'flapping' | 'down';
 
 /** Whether a check of a port of this kind fails at simulated time `at` (ms since T0). */

@@ -75,7 +75,8 @@ export async function getYearlyStatistics(
   const year = (col: Prisma.Sql) =>
     Prisma.sql`extract(year from ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})::int`;
   // the year's first instant and the next year's, as UTC timestamps (like the columns)
-  const yearStart = (y: number) => Prisma.sql`((make_timestamp(${y}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC')`;
+  const yearStart = (y: number) =>
+    Prisma.sql`((make_timestamp(${y}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC')`;
   const yearFilter = (col: Prisma.Sql) =>
     opts.year == null
       ? Prisma.empty

@@ -120,7 +120,9 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     ]);
     // statistics: in this hour one check of 10.0.1.1 failed, nothing was DOWN
     const hour = new Date(Math.floor(now / 3_600_000) * 3_600_000);
-    await insertHourlyRollups(p, [{ monitorId: ids.get('10.0.1.1')!, port: 22, hour, checks: 1, failures: 1, downSeconds: 0 }]);
+    await insertHourlyRollups(p, [
+      { monitorId: ids.get('10.0.1.1')!, port: 22, hour, checks: 1, failures: 1, downSeconds: 0 },
+    ]);
     browser = await launchBrowser();
   }, 300_000);
   afterAll(async () => {

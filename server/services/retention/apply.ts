@@ -86,7 +86,9 @@ async function foldBatch(
 
 /** A day row before the cutoff is left (a row without any hour folds to nothing but is still deleted). */
 async function anyDayBefore(prisma: PrismaClient, before: Date): Promise<boolean> {
-  const [row] = await prisma.$queryRaw<{ ok: boolean }[]>`SELECT EXISTS (SELECT 1 FROM "PortDayRollup" WHERE "day" < ${before}) AS ok`;
+  const [row] = await prisma.$queryRaw<
+    { ok: boolean }[]
+  >`SELECT EXISTS (SELECT 1 FROM "PortDayRollup" WHERE "day" < ${before}) AS ok`;
   return row?.ok === true;
 }
 

@@ -27,4 +27,3 @@ export async function packRollupDays(
     await opts.pause?.();
   }
 }
-

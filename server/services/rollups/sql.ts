@@ -24,7 +24,9 @@ const COLUMNS = Prisma.raw(`"monitorId","port","day","hours","checks","failures"
 /** Adds day rows packed in the process (tests' fixtures, the bench) to the stored days. */
 export function portDayUpsert(rows: readonly PortDayRow[]): Prisma.Sql {
   const values = rows.map(
-    (r) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.day}, ${r.hours}, ${r.checks}::smallint[], ${r.failures}::smallint[],
+    (
+      r,
+    ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.day}, ${r.hours}, ${r.checks}::smallint[], ${r.failures}::smallint[],
       ${r.latencyCount}::smallint[], ${r.latencySumMs}::float8[], ${r.latencyMinUs}::int[], ${r.latencyMaxUs}::int[],
       ${r.downSeconds}::smallint[], ${r.flapSeconds}::smallint[])`,
   );
