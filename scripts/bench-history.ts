@@ -17,6 +17,7 @@ import { MONITOR_ORDER } from '../server/services/monitor-queries.ts';
 import { monthlySlaReport } from '../server/services/sla/report.ts';
 import type { ServiceDeps } from '../server/services/types.ts';
 import { benchDatabase } from './bench-db.ts';
+import { packRollupDays } from '../server/services/rollups/packing.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,6 +83,7 @@ try {
      SELECT 'm1', port, date_trunc('hour', now() AT TIME ZONE 'UTC') - (h * interval '1 hour'), 20, 0, 20 * (5 + (h % 7)), 20, 3, 30 + (h % 50)
      FROM generate_series(1, 8760) h, unnest(ARRAY[22, 80]) port`,
   );
+  await packRollupDays(p, Date.now()); // past days are stored packed, one row per port and day
   await p.$executeRawUnsafe('ANALYZE'); // planner statistics, as autovacuum keeps them after a bulk load
   const seedMs = performance.now() - seed0;
   const viewer = {

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createProbeRuntime } from '../server/monitoring/runtime.ts';
+import { packRollupDays } from '../server/services/rollups/packing.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -305,13 +306,17 @@ if (a['heap-snapshot']) {
   say(`writing heap snapshot ${a['heap-snapshot']}…`);
   writeHeapSnapshot(a['heap-snapshot']);
 }
-// the rollups held in memory: written now, then measured as stored (bytes per row, indexes included)
+// the rollups held in memory: written now, packed as each ended day is (one row per port and UTC
+// day), then measured as stored (bytes per day row, indexes included)
 await probe.flush();
 const rollupBytesPerRow =
   db.kind === 'postgres'
-    ? await p
-        .$queryRawUnsafe<[{ bytes: string; n: string }]>(
-          `SELECT pg_total_relation_size('"HourlyRollup"')::text AS bytes, count(*)::text AS n FROM "HourlyRollup"`,
+    ? await packRollupDays(p, Date.now() + 2 * 86_400_000)
+        .then(() =>
+          p.$queryRawUnsafe<[{ bytes: string; n: string }]>(
+            `SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('"PortDayRollup"'))::text AS bytes,
+               count(*)::text AS n FROM "PortDayRollup"`,
+          ),
         )
         .then(([r]) => (Number(r.n) > 0 ? Number(r.bytes) / Number(r.n) : null))
         .catch(() => null)
@@ -322,11 +327,11 @@ const DAY_S = 86_400;
 const checksPerSec = (s1.checksDone - s0.checksDone) / elapsed;
 const cpuUsPerCheck = (cpu.user + cpu.system) / Math.max(1, s1.checksDone - s0.checksDone);
 // per port and day: what the window added to the database (failures, state rows), scaled to a
-// day, plus one stored rollup row per port and hour (24 a day; a rewrite of the hour's row
-// replaces it, vacuum takes the old version back)
+// day, plus one packed rollup row per port and day (the current day's hourly rows are recycled:
+// packed and deleted once the day is over)
 const dbBytesPerPortDay =
   size0 !== null && size1 !== null && rollupBytesPerRow !== null
-    ? Math.round((Math.max(0, size1 - size0) * (DAY_S / elapsed)) / N + 24 * rollupBytesPerRow)
+    ? Math.round((Math.max(0, size1 - size0) * (DAY_S / elapsed)) / N + rollupBytesPerRow)
     : null;
 const result = {
   ports: N,

@@ -30,7 +30,15 @@ const PORTS_PER_HOST = 5;
 const HOSTS = Math.max(100, Math.round(Number(values.ports) / PORTS_PER_HOST));
 const YEAR = Number(values['year-of']);
 const TZ = 'Asia/Seoul';
-const TABLES = ['HourlyRollup', 'FailureRun', 'Incident', 'Notification', 'NotificationEvent', 'DailyRollup'] as const;
+const TABLES = [
+  'PortDayRollup',
+  'HourlyRollup',
+  'FailureRun',
+  'Incident',
+  'Notification',
+  'NotificationEvent',
+  'DailyRollup',
+] as const;
 
 const database = await benchDatabase('postgres', 'storage-year');
 const url = database.env.DATABASE_URL!;
@@ -128,22 +136,27 @@ try {
   }
   log('failure runs written');
 
-  // hourly rollups: 20 checks an hour per port (180 s), in hour order as the product writes them
+  // hourly rollups: 20 checks an hour per port (180 s), packed per port and UTC day as the product
+  // writes them once a day is over (day by day, a day's rows in (monitor, port) order)
+  const fill = (kind: string, v: string, type: string) =>
+    `CASE WHEN m."contactName" IN (${kind}) THEN array_fill(${v}::${type}, ARRAY[24]) END`;
   for (let m = 0; m < 12; m++) {
     const from = new Date(Date.UTC(YEAR, m, 1));
     const to = new Date(Date.UTC(YEAR, m + 1, 1));
     await c.query(
-      `INSERT INTO "HourlyRollup" ("monitorId","port","hour","checks","failures","latencySumMs","latencyCount","latencyMinMs","latencyMaxMs","downSeconds","flapSeconds")
-       SELECT m.id, p.port, h, 20, CASE m."contactName" WHEN 'down' THEN 20 WHEN 'flapping' THEN 12 ELSE 0 END,
-         CASE m."contactName" WHEN 'down' THEN 0 WHEN 'flapping' THEN 12 ELSE 36 END,
-         CASE m."contactName" WHEN 'down' THEN 0 WHEN 'flapping' THEN 8 ELSE 20 END,
-         CASE m."contactName" WHEN 'down' THEN NULL ELSE 1.2 END, CASE m."contactName" WHEN 'down' THEN NULL ELSE 2.9 END,
-         CASE m."contactName" WHEN 'down' THEN 3600 ELSE 0 END, CASE m."contactName" WHEN 'flapping' THEN 3600 ELSE 0 END
-       FROM generate_series($1::timestamp, $2::timestamp - interval '1 hour', interval '1 hour') h
-       CROSS JOIN "Monitor" m CROSS JOIN unnest(m.ports) p(port)`,
+      `INSERT INTO "PortDayRollup" ("monitorId","port","day","hours","checks","failures","latencyCount","latencySumMs","latencyMinUs","latencyMaxUs","downSeconds","flapSeconds")
+       SELECT m.id, p.port, d, ${(1 << 24) - 1}, array_fill(20::smallint, ARRAY[24]),
+         CASE m."contactName" WHEN 'down' THEN array_fill(20::smallint, ARRAY[24]) WHEN 'flapping' THEN array_fill(12::smallint, ARRAY[24]) END,
+         NULL,
+         CASE m."contactName" WHEN 'flapping' THEN array_fill(12::float8, ARRAY[24]) WHEN 'healthy' THEN array_fill(36::float8, ARRAY[24]) END,
+         ${fill("'flapping','healthy'", '1200', 'int')}, ${fill("'flapping','healthy'", '2900', 'int')},
+         ${fill("'down'", '3600', 'smallint')}, ${fill("'flapping'", '3600', 'smallint')}
+       FROM generate_series($1::timestamp, $2::timestamp - interval '1 day', interval '1 day') d
+       CROSS JOIN "Monitor" m CROSS JOIN unnest(m.ports) p(port)
+       ORDER BY d, m.id, p.port`,
       [from, to],
     );
-    log(`hourly rollups ${YEAR}-${String(m + 1).padStart(2, '0')}`);
+    log(`hourly rollups (packed days) ${YEAR}-${String(m + 1).padStart(2, '0')}`);
   }
   await c.query('VACUUM ANALYZE');
   const writeMs = Date.now() - t0;

@@ -1,8 +1,11 @@
 // Storage per port-day, from PostgreSQL's own size counters: healthy, flapping and always-down
 // ports driven through the real write path (scheduler → alerting → engine → writeBatch /
-// writeRollups) for a simulated day on a manual clock, one fresh database per kind.
+// writeRollups, and the packing of each ended UTC day) for simulated days on a manual clock, one
+// fresh database per kind. Two figures: the first day (from an empty database to 00:15 of the
+// second day, when the first day is packed), and, with --days 2 or more, each further day in the
+// steady state (from 00:15 of the second day to 00:15 after the last: what the years add).
 // With --year: a simulated year of 10,000 ports instead (scripts/bench-storage-year.ts).
-// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--hours 24] [--kinds healthy,flapping,down] [--fillfactor 100]
+// Usage: npm run bench:storage -- [--ports 100] [--interval 180] [--days 2] [--kinds healthy,flapping,down] [--fillfactor 100]
 // Needs TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 // A VACUUM every simulated hour stands in for autovacuum (the simulated day lasts minutes).
 // Prints a line per kind (bytes per port-day by table, after a final VACUUM), the last line JSON.
@@ -20,22 +23,35 @@ import { createEvents } from '../server/events/events.ts';
 import { Engine, targetKey } from '../server/monitoring/engine.ts';
 import type { LiveMonitor } from '../server/monitoring/model.ts';
 import { writeBatch, writeRollups } from '../server/monitoring/store.ts';
+import { packRollupDays } from '../server/services/rollups/packing.ts';
 import { benchDatabase } from './bench-db.ts';
 
 const { values } = parseArgs({
   options: {
     ports: { type: 'string', default: '100' },
     interval: { type: 'string', default: '180' },
-    hours: { type: 'string', default: '24' },
+    days: { type: 'string', default: '2' },
     kinds: { type: 'string', default: 'healthy,flapping,down' },
     fillfactor: { type: 'string' },
   },
 });
 const PORTS = Number(values.ports);
 const INTERVAL_MS = Number(values.interval) * 1000;
-const SIM_MS = Number(values.hours) * 3_600_000;
+const DAY_MS = 86_400_000;
+/** The packing of a day runs at the first rollup flush 10 minutes after its end: 00:15. */
+const PACKED_MS = 15 * 60_000;
+const DAYS = Math.max(1, Math.round(Number(values.days)));
+const SIM_MS = DAYS * DAY_MS + PACKED_MS;
 const T0 = Date.UTC(2026, 5, 1);
-const TABLES = ['FailureRun', 'HourlyRollup', 'PortState', 'Incident', 'Notification', 'NotificationEvent'] as const;
+const TABLES = [
+  'FailureRun',
+  'PortDayRollup',
+  'HourlyRollup',
+  'PortState',
+  'Incident',
+  'Notification',
+  'NotificationEvent',
+] as const;
 type Kind = 'healthy' | 'flapping' | 'down';
 
 /** Whether a check of a port of this kind fails at simulated time `at` (ms since T0). */
@@ -57,9 +73,9 @@ async function hotShare(url: string): Promise<Record<string, number>> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const r = await c.query<{ relname: string; upd: string; hot: string }>(
-    // partitions ("FailureRun_default", "HourlyRollup_p2026_06") counted into their table
+    // partitions ("FailureRun_default", "PortDayRollup_p2026_06") counted into their table
     `SELECT relname, sum(n_tup_upd)::text AS upd, sum(n_tup_hot_upd)::text AS hot FROM (
-       SELECT regexp_replace(relname, '_(default|pd{4}_d{2})$', '') AS relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables) s
+       SELECT regexp_replace(relname, '_(default|p[0-9]{4}_[0-9]{2})$', '') AS relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables) s
      WHERE relname = ANY($1::text[]) GROUP BY relname HAVING sum(n_tup_upd) > 0`,
     [TABLES],
   );
@@ -121,13 +137,14 @@ async function runKind(kind: Kind) {
     if (values.fillfactor) {
       // compare with another fill factor than the migrations' 70 (e.g. 100, PostgreSQL's default)
       const ff = Math.min(100, Math.max(10, Number(values.fillfactor)));
-      for (const tb of ['FailureRun', 'HourlyRollup', 'PortState'])
+      for (const tb of ['FailureRun', 'PortDayRollup', 'PortState'])
         for (const leaf of await p.$queryRawUnsafe<{ name: string }[]>(
           `SELECT relid::regclass::text AS name FROM pg_partition_tree('"${tb}"') WHERE isleaf`,
         ))
           await p.$executeRawUnsafe(`ALTER TABLE ${leaf.name} SET (fillfactor = ${ff})`);
     }
     const before = await sizes(url);
+    let firstDay: Record<string, number> = {};
 
     const clock = manualClock(T0);
     const engine = new Engine({
@@ -208,7 +225,11 @@ async function runKind(kind: Kind) {
       const { batch } = engine.takeBatch();
       await writeBatch(p, batch);
       statements += 1;
-      if (t % 300_000 === 0) await writeRollups(p, engine.rollups.drain());
+      if (t % 300_000 === 0) {
+        await writeRollups(p, engine.rollups.drain());
+        await packRollupDays(p, clock.now());
+      }
+      if (t === DAY_MS + PACKED_MS) firstDay = await sizes(url);
       // autovacuum's stand-in: a simulated day passes in minutes, autovacuum would see many runs in a real one
       if (t % 3_600_000 === 0) await vacuum(url);
     }
@@ -220,14 +241,16 @@ async function runKind(kind: Kind) {
     await new Promise((r) => setTimeout(r, 1_500)); // statistics reach pg_stat_user_tables within a second
     const hot = await hotShare(url);
     const after = await sizes(url);
-    const perPortDay = Object.fromEntries(
-      TABLES.map((tb) => [tb, Math.round((((after[tb] ?? 0) - (before[tb] ?? 0)) / PORTS) * (86_400_000 / SIM_MS))]),
-    );
+    const growth = (from: Record<string, number>, to: Record<string, number>, days: number) =>
+      Object.fromEntries(TABLES.map((tb) => [tb, Math.round(((to[tb] ?? 0) - (from[tb] ?? 0)) / PORTS / days)]));
+    const perPortDay = growth(before, firstDay, 1);
+    const steady = DAYS > 1 ? growth(firstDay, after, DAYS - 1) : null;
+    const steadyTotal = steady ? Object.values(steady).reduce((a, b) => a + b, 0) : null;
     const total = Object.values(perPortDay).reduce((a, b) => a + b, 0);
     const rows = {
       failureRuns: await p.failureRun.count(),
       failedChecks: (await p.failureRun.aggregate({ _sum: { count: true } }))._sum.count ?? 0,
-      hourlyRollups: await p.hourlyRollup.count(),
+      portDayRollups: await p.portDayRollup.count(),
       incidents: await p.incident.count(),
       notifications: await p.notification.count(),
     };
@@ -238,6 +261,8 @@ async function runKind(kind: Kind) {
       checks,
       bytesPerPortDay: total,
       byTable: perPortDay,
+      steadyBytesPerPortDay: steadyTotal,
+      steadyByTable: steady,
       rows,
       cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / checks,
       writes: statements,
@@ -253,15 +278,16 @@ for (const kind of values.kinds.split(',').filter((k): k is Kind => k in fails))
   const r = await runKind(kind);
   results.push(r);
   console.log(
-    `${kind.padEnd(8)} ${String(r.bytesPerPortDay).padStart(7)} B/port-day  ${JSON.stringify(r.byTable)}  rows ${JSON.stringify(r.rows)}  HOT ${JSON.stringify(r.hotUpdateShare)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`,
+    `${kind.padEnd(8)} first day ${String(r.bytesPerPortDay).padStart(7)} B/port  ${JSON.stringify(r.byTable)}  then ${r.steadyBytesPerPortDay ?? '–'} B/port-day ${JSON.stringify(r.steadyByTable)}  rows ${JSON.stringify(r.rows)}  HOT ${JSON.stringify(r.hotUpdateShare)}  ${r.cpuMsPerCheck.toFixed(3)} ms CPU/check`,
   );
 }
 console.log(
   JSON.stringify({
     intervalSec: INTERVAL_MS / 1000,
-    hours: SIM_MS / 3_600_000,
+    days: DAYS,
     portsPerKind: PORTS,
     bytesPerPortDay: Object.fromEntries(results.map((r) => [r.kind, r.bytesPerPortDay])),
+    steadyBytesPerPortDay: Object.fromEntries(results.map((r) => [r.kind, r.steadyBytesPerPortDay])),
     results,
   }),
 );

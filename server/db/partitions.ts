@@ -1,20 +1,20 @@
-// Monthly partitions (docs/storage.md): FailureRun, HourlyRollup and NotificationEvent are
+// Monthly partitions (docs/storage.md): FailureRun, PortDayRollup and NotificationEvent are
 // partitioned by month on their time column (migration 20261202140000_monthly_partitions). The
 // product creates the partitions itself, ahead of time; a DEFAULT partition takes any row whose
 // month has no partition yet, so an insert never fails. Retention drops whole months.
 import type { PrismaClient } from './index.ts';
 
 export interface PartitionedTable {
-  table: 'FailureRun' | 'HourlyRollup' | 'NotificationEvent';
+  table: 'FailureRun' | 'PortDayRollup' | 'NotificationEvent';
   /** The partition key (a timestamp without time zone holding UTC). */
   column: string;
-  /** Storage parameters of each partition (rows updated in place get room for HOT updates). */
+  /** Storage parameters of each partition (rows updated in place get room for HOT updates; day rollups are written once). */
   withClause: string;
 }
 
 export const PARTITIONED: readonly PartitionedTable[] = [
   { table: 'FailureRun', column: 'firstAt', withClause: ' WITH (fillfactor = 70)' },
-  { table: 'HourlyRollup', column: 'hour', withClause: ' WITH (fillfactor = 70)' },
+  { table: 'PortDayRollup', column: 'day', withClause: '' },
   { table: 'NotificationEvent', column: 'at', withClause: '' },
 ];
 

@@ -36,6 +36,7 @@ import {
   type LoadedMonitor,
 } from './store.ts';
 import type { RollupRow } from '../services/types.ts';
+import { PACK_AFTER_MS, packRollupDays } from '../services/rollups/packing.ts';
 import type { Signals } from '../events/signals.ts';
 
 interface Target extends ScheduledTarget {
@@ -316,16 +317,30 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       throw new Error(`probe writes pending (${batchSize(engine.batch)} rows): the database did not take them`);
   }
 
+  /** Days before this (UTC midnight, ms) are packed (docs/storage.md "Rollups"); 0: look at the first flush. */
+  let packedBefore = 0;
   async function flushRollups() {
     const rows = engine.rollups.drain();
-    if (!rows.length) return;
+    if (rows.length) {
+      try {
+        rollupRowsWritten += await writeRollups(prisma, rows);
+        engine.rollups.landed(rows);
+        dbStatements += Math.ceil(rows.length / 1000);
+      } catch (err) {
+        engine.rollups.restore(rows);
+        log('warn', 'rollup flush failed; kept for retry', { err, rows: rows.length });
+        return;
+      }
+    }
+    // once a UTC day is over, its hourly rows are packed into one row per port and day
+    const t = now();
+    const before = Math.floor((t - PACK_AFTER_MS) / 86_400_000) * 86_400_000;
+    if (before <= packedBefore) return;
     try {
-      rollupRowsWritten += await writeRollups(prisma, rows);
-      engine.rollups.landed(rows);
-      dbStatements += Math.ceil(rows.length / 1000);
+      await packRollupDays(prisma, t, { pause: () => new Promise<void>((r) => setImmediate(r)) });
+      packedBefore = before;
     } catch (err) {
-      engine.rollups.restore(rows);
-      log('warn', 'rollup flush failed; kept for retry', { err, rows: rows.length });
+      log('warn', 'packing the hourly rollups of past days failed; retried at the next flush', { err });
     }
   }
 

@@ -7,6 +7,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { findMonitor } from './monitor-queries.ts';
+import { hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -123,8 +124,13 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       WHERE inc."monitorId" = ${monitor.id} AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED')
         AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
     ), flaps AS (
-      SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max("flapSeconds") AS flap
-      FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
+      SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max(flap) AS flap
+      FROM (
+        SELECT "port", "hour", sum("flapSeconds") AS flap
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitor.id}`, from: lo, to: hi, flapping: true })}) h
+        WHERE "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
+        GROUP BY "port", "hour"
+      ) per_port
       GROUP BY "hour"
       UNION ALL
       SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap

@@ -17,6 +17,7 @@
 // - flappingSeconds: like downtimeSeconds, for time during which at least one port was FLAPPING
 //   (counted apart: a flapping port is not "down").
 import { Prisma } from '../generated/prisma/client.ts';
+import { hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -73,11 +74,14 @@ export async function getYearlyStatistics(
   const tz = opts.timeZone;
   const year = (col: Prisma.Sql) =>
     Prisma.sql`extract(year from ((${col}) AT TIME ZONE 'UTC') AT TIME ZONE ${tz})::int`;
+  // the year's first instant and the next year's, as UTC timestamps (like the columns)
+  const yearStart = (y: number) =>
+    Prisma.sql`((make_timestamp(${y}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC')`;
   const yearFilter = (col: Prisma.Sql) =>
     opts.year == null
       ? Prisma.empty
-      : Prisma.sql`AND ${col} >= (make_timestamp(${opts.year}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'
-                   AND ${col} < (make_timestamp(${opts.year + 1}::int, 1, 1, 0, 0, 0) AT TIME ZONE ${tz}) AT TIME ZONE 'UTC'`;
+      : Prisma.sql`AND ${col} >= ${yearStart(opts.year)} AND ${col} < ${yearStart(opts.year + 1)}`;
+  const range = opts.year == null ? {} : { from: yearStart(opts.year), to: yearStart(opts.year + 1) };
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   const inMemory = deps.probe?.pendingRollups(monitors.map((m) => m.id)) ?? [];
   const pending = inMemory.length
@@ -93,8 +97,8 @@ export async function getYearlyStatistics(
       SELECT x."monitorId", x."port", x."hour", sum(x."checks") AS checks, sum(x."failures") AS failures,
         sum(x."downSeconds") AS down, sum(x."flapSeconds") AS flap
       FROM (
-        SELECT r."monitorId", r."port", r."hour", r."checks", r."failures", r."downSeconds", r."flapSeconds"
-        FROM "HourlyRollup" r WHERE r."monitorId" IN (${ids})
+        SELECT h."monitorId", h."port", h."hour", h."checks", h."failures", h."downSeconds", h."flapSeconds"
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" IN (${ids})`, ...range })}) h
         UNION ALL ${pending}
       ) x WHERE true ${yearFilter(Prisma.sql`x."hour"`)}
       GROUP BY 1, 2, 3

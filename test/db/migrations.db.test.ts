@@ -36,7 +36,7 @@ describe(`migrations on ${backend}`, () => {
       'Account',
       'Monitor',
       'FailureRun',
-      'HourlyRollup',
+      'PortDayRollup',
       'Incident',
       'Notification',
       'ApprovalRequest',

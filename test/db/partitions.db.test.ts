@@ -17,6 +17,7 @@ import type { PrismaClient } from '../../server/db/index.ts';
 import { emptyBatch, writeBatch } from '../../server/monitoring/store.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { insertHourlyRollups, readHourlyRollups } from '../helpers/rollups.ts';
 
 /** Where each row of a table is stored: key value (ISO) → partition name. */
 async function placement(p: PrismaClient, table: string, column: string): Promise<Record<string, string>> {
@@ -96,36 +97,39 @@ describe(`monthly partitions (${backend})`, () => {
         message: 'refused',
       })),
     });
-    // HourlyRollup holds whole hours
+    // the hourly rollups are stored per port and UTC day (whole days)
     const hours = times.map((at) => new Date(Math.floor(new Date(at).getTime() / 3_600_000) * 3_600_000));
-    await p.hourlyRollup.createMany({ data: hours.map((hour) => ({ monitorId, port: 22, hour, checks: 1 })) });
+    await insertHourlyRollups(
+      p,
+      hours.map((hour) => ({ monitorId, port: 22, hour, checks: 1 })),
+    );
     for (const at of times)
       await p.notificationEvent.create({ data: { notificationId, at: new Date(at), status: 'QUEUED' } });
     expect(await placement(p, 'FailureRun', 'firstAt')).toMatchObject(expected('FailureRun'));
     expect(await placement(p, 'NotificationEvent', 'at')).toMatchObject(expected('NotificationEvent'));
-    const hourly = await placement(p, 'HourlyRollup', 'hour');
-    expect(hourly['2029-12-31T23:00:00.000Z']).toBe('HourlyRollup_default');
-    expect(hourly['2030-01-01T00:00:00.000Z']).toBe('HourlyRollup_p2030_01');
-    expect(hourly['2030-03-31T23:00:00.000Z']).toBe('HourlyRollup_p2030_03');
-    expect(hourly['2030-04-01T00:00:00.000Z']).toBe('HourlyRollup_default');
+    const hourly = await placement(p, 'PortDayRollup', 'day');
+    expect(hourly['2029-12-31T00:00:00.000Z']).toBe('PortDayRollup_default');
+    expect(hourly['2030-01-01T00:00:00.000Z']).toBe('PortDayRollup_p2030_01');
+    expect(hourly['2030-03-31T00:00:00.000Z']).toBe('PortDayRollup_p2030_03');
+    expect(hourly['2030-04-01T00:00:00.000Z']).toBe('PortDayRollup_default');
   });
 
   it("a month's partition created later takes that month's rows out of DEFAULT; nothing is lost", async () => {
     const before = await p.failureRun.findMany({ orderBy: { firstAt: 'asc' } });
     const events = await p.notificationEvent.count();
-    const hourly = await p.hourlyRollup.count();
+    const hourly = await readHourlyRollups(p);
     for (const spec of PARTITIONED)
       expect(await createMonthPartition(p, spec, new Date('2030-04-20T00:00:00Z'))).toBe(true);
     for (const spec of PARTITIONED)
       expect(await createMonthPartition(p, spec, new Date('2030-04-01T00:00:00Z'))).toBe(false);
     expect((await placement(p, 'FailureRun', 'firstAt'))['2030-04-01T00:00:00.000Z']).toBe('FailureRun_p2030_04');
-    expect((await placement(p, 'HourlyRollup', 'hour'))['2030-04-01T00:00:00.000Z']).toBe('HourlyRollup_p2030_04');
+    expect((await placement(p, 'PortDayRollup', 'day'))['2030-04-01T00:00:00.000Z']).toBe('PortDayRollup_p2030_04');
     expect((await placement(p, 'NotificationEvent', 'at'))['2030-04-01T00:00:00.000Z']).toBe(
       'NotificationEvent_p2030_04',
     );
     expect(await p.failureRun.findMany({ orderBy: { firstAt: 'asc' } })).toEqual(before);
     expect(await p.notificationEvent.count()).toBe(events);
-    expect(await p.hourlyRollup.count()).toBe(hourly);
+    expect(await readHourlyRollups(p)).toEqual(hourly);
     // the moved partition has the table's indexes: the unique key still holds
     await expect(
       p.failureRun.create({
@@ -191,18 +195,11 @@ describe(`monthly partitions (${backend})`, () => {
     await p.failureRun.updateMany({ where: { id: created.id }, data: { firstAt: moved } });
     expect((await placement(p, 'FailureRun', 'firstAt'))[moved.toISOString()]).toBe('FailureRun_p2030_03');
     expect((await p.failureRun.findMany({ where: { id: created.id } })).map((r) => r.firstAt)).toEqual([moved]);
-    // rollups: Prisma's upsert on the primary key
+    // rollups: the flush's additive upsert on the primary key
     const hour = new Date('2030-02-10T10:00:00Z');
-    for (let i = 0; i < 2; i++) {
-      await p.hourlyRollup.upsert({
-        where: { monitorId_port_hour: { monitorId, port: 80, hour } },
-        create: { monitorId, port: 80, hour, checks: 1 },
-        update: { checks: { increment: 1 } },
-      });
-    }
+    for (let i = 0; i < 2; i++) await insertHourlyRollups(p, [{ monitorId, port: 80, hour, checks: 1 }]);
     expect(
-      (await p.hourlyRollup.findUniqueOrThrow({ where: { monitorId_port_hour: { monitorId, port: 80, hour } } }))
-        .checks,
+      (await readHourlyRollups(p, monitorId)).find((r) => r.port === 80 && r.hour.getTime() === hour.getTime())?.checks,
     ).toBe(2);
     // the ledger's timeline: ids from the sequence, one per row, read back by notification
     const a = await p.notificationEvent.create({ data: { notificationId, status: 'SENDING' } });
@@ -216,6 +213,6 @@ describe(`monthly partitions (${backend})`, () => {
     // a deleted monitor takes its rows along (foreign keys on the partitioned tables cascade)
     await p.monitor.delete({ where: { id: monitorId } });
     expect(await p.failureRun.count()).toBe(0);
-    expect(await p.hourlyRollup.count()).toBe(0);
+    expect(await p.portDayRollup.count()).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
 import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { insertHourlyRollups, readHourlyRollups } from '../helpers/rollups.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -84,7 +85,7 @@ describe(`retention (${backend})`, () => {
         });
       }
     }
-    await p.hourlyRollup.createMany({ data: rows });
+    await insertHourlyRollups(p, rows);
     await p.incident.create({
       data: {
         monitorId,
@@ -133,7 +134,7 @@ describe(`retention (${backend})`, () => {
       ),
     );
     const allRuns = await p.failureRun.findMany({ select: { id: true, firstAt: true } });
-    const allHours = await p.hourlyRollup.findMany();
+    const allHours = await readHourlyRollups(p);
     const keptRuns = allRuns
       .filter((r) => r.firstAt >= runsBefore)
       .map((r) => r.id)
@@ -157,7 +158,7 @@ describe(`retention (${backend})`, () => {
     expect(result.batches).toBeGreaterThan(10);
     // 2025-11 and 2026-01 of both tables dropped (2025-12 was in the DEFAULT partition: deleted / folded)
     expect(result.partitionsDropped).toBe(4);
-    for (const table of ['FailureRun', 'HourlyRollup'] as const) {
+    for (const table of ['FailureRun', 'PortDayRollup'] as const) {
       expect((await listPartitions(p, table)).map((x) => x.name)).toEqual(
         partitionsBefore.get(table)?.filter((n) => n !== `${table}_p2025_11` && n !== `${table}_p2026_01`),
       );
@@ -168,8 +169,8 @@ describe(`retention (${backend})`, () => {
     );
     expect(await p.failureRun.count({ where: { firstAt: { gte: new Date('2025-12-01'), lt: runsBefore } } })).toBe(0);
     expect((await p.failureRun.findMany({ select: { id: true } })).map((r) => r.id).sort()).toEqual(keptRuns);
-    expect(await p.hourlyRollup.count()).toBe(keptHours.length);
-    expect(await p.hourlyRollup.count({ where: { hour: { lt: hoursBefore } } })).toBe(0);
+    expect(await readHourlyRollups(p)).toEqual(keptHours);
+    expect(await p.portDayRollup.count({ where: { day: { lt: hoursBefore } } })).toBe(0);
     // one daily row per folded UTC day, and the yearly statistics are unchanged to the second
     const foldedDays = new Set(
       allHours.filter((r) => r.hour < hoursBefore).map((r) => Math.floor(r.hour.getTime() / DAY)),

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
 import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
+import { insertHourlyRollups } from '../helpers/rollups.ts';
 
 const DOWN_HOST = '10.0.9.250'; // by IP order the last of 61 servers: page 2 at 50 a page
 const FLIP_HOST = '10.0.1.7';
@@ -119,9 +120,9 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     ]);
     // statistics: in this hour one check of 10.0.1.1 failed, nothing was DOWN
     const hour = new Date(Math.floor(now / 3_600_000) * 3_600_000);
-    await p.hourlyRollup.create({
-      data: { monitorId: ids.get('10.0.1.1')!, port: 22, hour, checks: 1, failures: 1, downSeconds: 0 },
-    });
+    await insertHourlyRollups(p, [
+      { monitorId: ids.get('10.0.1.1')!, port: 22, hour, checks: 1, failures: 1, downSeconds: 0 },
+    ]);
     browser = await launchBrowser();
   }, 300_000);
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { insertFailures } from '../helpers/failure-runs.ts';
 import { RollupBuffer } from '../../server/monitoring/rollups.ts';
 import { writeRollups } from '../../server/monitoring/store.ts';
 import { at, customer, errorPaths, gid, list, ok, signIn, type Auth } from './api-helpers.ts';
+import { insertHourlyRollups } from '../helpers/rollups.ts';
 
 const T = (iso: string) => new Date(iso);
 
@@ -123,17 +124,15 @@ describe(`logs and statistics (${backend})`, () => {
       downSeconds: number,
       monitorId = m.id,
     ) => ({ monitorId, port, hour: T(hour), checks, failures, downSeconds });
-    await p.hourlyRollup.createMany({
-      data: [
-        roll(22, '2025-12-31T14:00:00Z', 20, 1, 0),
-        roll(80, '2025-12-31T14:00:00Z', 20, 0, 0),
-        roll(22, '2025-12-31T15:00:00Z', 20, 1, 0),
-        roll(80, '2025-12-31T15:00:00Z', 25, 5, 1800),
-        roll(80, '2026-03-10T01:00:00Z', 30, 2, 1800),
-        roll(22, '2026-03-10T01:00:00Z', 20, 0, 600),
-        roll(22, '2026-03-10T01:00:00Z', 99, 99, 3600, bm.id),
-      ],
-    });
+    await insertHourlyRollups(p, [
+      roll(22, '2025-12-31T14:00:00Z', 20, 1, 0),
+      roll(80, '2025-12-31T14:00:00Z', 20, 0, 0),
+      roll(22, '2025-12-31T15:00:00Z', 20, 1, 0),
+      roll(80, '2025-12-31T15:00:00Z', 25, 5, 1800),
+      roll(80, '2026-03-10T01:00:00Z', 30, 2, 1800),
+      roll(22, '2026-03-10T01:00:00Z', 20, 0, 600),
+      roll(22, '2026-03-10T01:00:00Z', 99, 99, 3600, bm.id),
+    ]);
     alice = await signIn(app, 'alice');
     bob = await signIn(app, 'bob');
   });

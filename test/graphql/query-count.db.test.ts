@@ -9,6 +9,7 @@ import type { PrismaClient } from '../../server/db/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { customer, list, ok, signIn, signInAdmin, type Auth } from './api-helpers.ts';
+import { insertHourlyRollups } from '../helpers/rollups.ts';
 
 const N = 25;
 
@@ -108,9 +109,7 @@ describe(`query counts (${backend})`, () => {
           incidentId: inc.id,
         },
       });
-      await p.hourlyRollup.create({
-        data: { monitorId: m.id, port: 80, hour: t0, checks: 20, failures: 1, downSeconds: 60 },
-      });
+      await insertHourlyRollups(p, [{ monitorId: m.id, port: 80, hour: t0, checks: 20, failures: 1, downSeconds: 60 }]);
       await p.approvalRequest.create({
         data: { accountId: account.id, ip: `5.5.${servers.indexOf(s)}.5`, title: 't', content: 'c' },
       });

@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { parsePdf } from '../helpers/pdf.ts';
 import { at, customer, gid, list, ok, signIn, signInAdmin, type Auth } from './api-helpers.ts';
+import { insertHourlyRollups } from '../helpers/rollups.ts';
 
 const D = (iso: string) => new Date(iso);
 const NOW = D('2026-03-02T03:00:00Z');
@@ -69,43 +70,41 @@ describe(`uptime and SLA reports over the API (${backend})`, () => {
         resolvedAt: D('2026-03-01T05:20:00Z'),
       },
     });
-    await p.hourlyRollup.createMany({
-      data: [
-        {
-          monitorId: m.id,
-          port: 22,
-          hour: D('2026-03-02T01:00:00Z'),
-          checks: 20,
-          failures: 0,
-          latencySumMs: 200,
-          latencyCount: 20,
-          latencyMinMs: 5,
-          latencyMaxMs: 20,
-        },
-        {
-          monitorId: m.id,
-          port: 80,
-          hour: D('2026-03-02T01:00:00Z'),
-          checks: 20,
-          failures: 2,
-          latencySumMs: 540,
-          latencyCount: 18,
-          latencyMinMs: 3,
-          latencyMaxMs: 90,
-        },
-        {
-          monitorId: m.id,
-          port: 80,
-          hour: D('2026-03-02T02:00:00Z'),
-          checks: 20,
-          failures: 0,
-          latencySumMs: 400,
-          latencyCount: 20,
-          latencyMinMs: 10,
-          latencyMaxMs: 40,
-        },
-      ],
-    });
+    await insertHourlyRollups(p, [
+      {
+        monitorId: m.id,
+        port: 22,
+        hour: D('2026-03-02T01:00:00Z'),
+        checks: 20,
+        failures: 0,
+        latencySumMs: 200,
+        latencyCount: 20,
+        latencyMinMs: 5,
+        latencyMaxMs: 20,
+      },
+      {
+        monitorId: m.id,
+        port: 80,
+        hour: D('2026-03-02T01:00:00Z'),
+        checks: 20,
+        failures: 2,
+        latencySumMs: 540,
+        latencyCount: 18,
+        latencyMinMs: 3,
+        latencyMaxMs: 90,
+      },
+      {
+        monitorId: m.id,
+        port: 80,
+        hour: D('2026-03-02T02:00:00Z'),
+        checks: 20,
+        failures: 0,
+        latencySumMs: 400,
+        latencyCount: 20,
+        latencyMinMs: 10,
+        latencyMaxMs: 40,
+      },
+    ]);
     alice = await signIn(app, 'alice');
     bob = await signIn(app, 'bob');
     admin = await signInAdmin(app);

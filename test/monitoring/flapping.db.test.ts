@@ -14,6 +14,7 @@ import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { subscribe, wsClient } from '../helpers/ws.ts';
 import { until } from '../helpers/poll.ts';
+import { readHourlyRollups } from '../helpers/rollups.ts';
 
 const INTERVAL_MS = 1_000;
 
@@ -213,7 +214,7 @@ describe(`flapping in real time (${backend})`, () => {
     expect(failures.some((f) => f.flapping)).toBe(true);
     await probe.stop();
     probe = undefined;
-    const rollups = await p.hourlyRollup.findMany({ where: { monitorId: monitor.id } });
+    const rollups = await readHourlyRollups(p, monitor.id);
     expect(rollups.reduce((s, r) => s + r.flapSeconds, 0)).toBeGreaterThan(3);
     expect(rollups.reduce((s, r) => s + r.downSeconds, 0)).toBe(0);
 

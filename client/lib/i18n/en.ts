@@ -539,13 +539,13 @@ export const en = {
   'settings.defaults': 'Global defaults',
   'storage.title': 'Storage and retention',
   'storage.policyHint':
-    'Every night at 03:00 (Korea time) the oldest detail goes: failure runs older than the limit are deleted, hourly figures older than theirs are folded into one row per host and day. Daily figures, incidents and the notification history are kept for years (the yearly statistics need them).',
+    'Every night at 03:00 (Korea time) the oldest detail goes: failure runs older than the limit are deleted, hourly figures (stored as one row per port and day once the day is over) older than theirs are folded into one row per host and day. Daily figures, incidents and the notification history are kept for years (the yearly statistics need them).',
   'storage.failureRunMonths': 'Keep failure runs (months)',
   'storage.hourlyRollupMonths': 'Keep hourly figures (months)',
   'storage.monthsRange': 'Enter a whole number of months from 2 to 120.',
   'storage.willFree':
-    'The next run will delete {runs} failure runs from before {runsBefore} and fold {hours} hourly rows from before {hoursBefore}: about {bytes}.',
-  'storage.lastRun': 'Last run {at}: {runs} failure runs deleted, {hours} hourly rows folded.',
+    'The next run will delete {runs} failure runs from before {runsBefore} and fold {hours} hourly figures (port-hours) from before {hoursBefore}: about {bytes}.',
+  'storage.lastRun': 'Last run {at}: {runs} failure runs deleted, {hours} hourly figures folded.',
   'storage.neverRun': 'The nightly run has not run yet.',
   'storage.table': 'Table',
   'storage.size': 'Size on disk',

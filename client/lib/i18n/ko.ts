@@ -536,13 +536,13 @@ export const ko: Record<MessageKey, string> = {
   'settings.defaults': '기본값',
   'storage.title': '저장 공간과 보관 기간',
   'storage.policyHint':
-    '매일 밤 03:00(한국 시간)에 오래된 상세 기록을 정리합니다. 보관 기간이 지난 연속 접속 실패 기록은 삭제하고, 기간이 지난 시간별 집계는 호스트별 하루 한 줄로 합칩니다. 일별 집계, 장애, 알림 기록은 몇 년 동안 보관합니다(연간 통계에 필요합니다).',
+    '매일 밤 03:00(한국 시간)에 오래된 상세 기록을 정리합니다. 보관 기간이 지난 연속 접속 실패 기록은 삭제하고, 기간이 지난 시간별 집계(하루가 지나면 포트별 하루 한 줄로 저장)는 호스트별 하루 한 줄로 합칩니다. 일별 집계, 장애, 알림 기록은 몇 년 동안 보관합니다(연간 통계에 필요합니다).',
   'storage.failureRunMonths': '접속 실패 기록 보관(개월)',
   'storage.hourlyRollupMonths': '시간별 집계 보관(개월)',
   'storage.monthsRange': '2에서 120 사이의 개월 수를 정수로 입력하세요.',
   'storage.willFree':
-    '다음 정리에서 {runsBefore} 이전의 접속 실패 기록 {runs}건을 삭제하고, {hoursBefore} 이전의 시간별 집계 {hours}줄을 합칩니다: 약 {bytes}.',
-  'storage.lastRun': '마지막 정리 {at}: 접속 실패 기록 {runs}건 삭제, 시간별 집계 {hours}줄 합침.',
+    '다음 정리에서 {runsBefore} 이전의 접속 실패 기록 {runs}건을 삭제하고, {hoursBefore} 이전의 시간별 집계 {hours}건(포트·시간 단위)을 합칩니다: 약 {bytes}.',
+  'storage.lastRun': '마지막 정리 {at}: 접속 실패 기록 {runs}건 삭제, 시간별 집계 {hours}건 합침.',
   'storage.neverRun': '아직 정리가 실행되지 않았습니다.',
   'storage.table': '테이블',
   'storage.size': '디스크 사용량',

@@ -3,6 +3,7 @@
 // are UTC hours up to 7 days and UTC days beyond (the rollups keep no finer grain: the 1-hour
 // range shows the current and the previous hour). Checks and failures per bucket ride along.
 import { Prisma } from '../../generated/prisma/client.ts';
+import { hourlyRollups, utc } from '../rollups/sql.ts';
 import type { RollupRow, ServiceDeps } from '../types.ts';
 
 export type LatencyRange = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'YEAR';
@@ -62,11 +63,12 @@ export async function latencySeries(
   const bucket = range === 'MONTH' || range === 'YEAR' ? 24 * HOUR : HOUR;
   const from = Math.floor((now - RANGE_MS[range]) / HOUR) * HOUR;
   const unit = bucket === HOUR ? 'hour' : 'day';
-  const portFilter = port === null ? Prisma.empty : Prisma.sql`AND "port" = ${port}`;
+  const since = new Date(from);
+  const hourly = hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitorId}`, port, from: since });
   const rows = await deps.prisma.$queryRaw<Row[]>`
     SELECT date_trunc(${unit}::text, "hour") AS at, min("latencyMinMs") AS min, max("latencyMaxMs") AS max,
       sum("latencySumMs") AS sum, sum("latencyCount") AS count, sum("checks") AS checks, sum("failures") AS failures
-    FROM "HourlyRollup" WHERE "monitorId" = ${monitorId} AND "hour" >= (${new Date(from).toISOString()}::timestamptz AT TIME ZONE 'UTC') ${portFilter}
+    FROM (${hourly}) h WHERE "hour" >= ${utc(since)}
     GROUP BY 1 ORDER BY 1`;
   const acc = new Map<number, Acc>();
   const add = (at: number, a: Acc) => {

@@ -9,6 +9,7 @@
 import { dropPartition, listPartitions, monthStart } from '../../db/partitions.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import { cutoff, type RetentionPolicy } from './policy.ts';
+import { packRollupDays } from '../rollups/packing.ts';
 
 export interface RetentionResult {
   failureRunsDeleted: number;
@@ -41,7 +42,10 @@ async function deleteRunsBatch(prisma: PrismaClient, before: Date, n: number): P
     SELECT "id", "firstAt" FROM "FailureRun_default" WHERE "firstAt" < ${before} ORDER BY "firstAt" LIMIT ${n})`;
 }
 
-/** Folds the hourly rows of up to `groups` (monitor, UTC day) pairs before the cutoff into daily rows, in one statement. */
+/**
+ * Folds the hourly rollups of up to `groups` (monitor, UTC day) pairs before the cutoff (a UTC
+ * midnight: day rows are whole) into daily rows, in one statement; `hourly` counts port-hours.
+ */
 async function foldBatch(
   prisma: PrismaClient,
   before: Date,
@@ -49,15 +53,22 @@ async function foldBatch(
 ): Promise<{ hourly: number; daily: number }> {
   const rows = await prisma.$queryRaw<{ hourly: bigint | number; daily: bigint | number }[]>`
     WITH grp AS (
-      SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "hour" < ${before} LIMIT ${groups}
+      SELECT DISTINCT "monitorId", "day" FROM "PortDayRollup" WHERE "day" < ${before} LIMIT ${groups}
     ), gone AS (
-      DELETE FROM "HourlyRollup" h USING grp g
-      WHERE h."monitorId" = g."monitorId" AND h."hour" >= g.day AND h."hour" < g.day + interval '1 day' AND h."hour" < ${before}
-      RETURNING h."monitorId", h."hour", h."checks", h."failures", h."latencySumMs", h."latencyCount", h."downSeconds", h."flapSeconds"
+      DELETE FROM "PortDayRollup" d USING grp g
+      WHERE d."monitorId" = g."monitorId" AND d."day" = g."day"
+      RETURNING d.*
+    ), hourly AS (
+      SELECT r."monitorId", r."day" + (u.i - 1) * interval '1 hour' AS "hour", coalesce(u.c, 0) AS "checks", coalesce(u.f, 0) AS "failures",
+        coalesce(u.s, 0) AS "latencySumMs", coalesce(u.lc, coalesce(u.c, 0) - coalesce(u.f, 0)) AS "latencyCount",
+        coalesce(u.d, 0) AS "downSeconds", coalesce(u.fl, 0) AS "flapSeconds"
+      FROM gone r CROSS JOIN LATERAL unnest(r."checks", r."failures", r."latencyCount", r."latencySumMs", r."downSeconds", r."flapSeconds")
+        WITH ORDINALITY AS u(c, f, lc, s, d, fl, i)
+      WHERE r."hours" & (1 << (u.i::int - 1)) <> 0
     ), per_hour AS (
       SELECT "monitorId", "hour", sum("checks") AS checks, sum("failures") AS failures, sum("latencySumMs") AS lat,
         sum("latencyCount") AS latc, least(max("downSeconds"), 3600) AS down, least(max("flapSeconds"), 3600) AS flap
-      FROM gone GROUP BY "monitorId", "hour"
+      FROM hourly GROUP BY "monitorId", "hour"
     ), ins AS (
       INSERT INTO "DailyRollup" ("monitorId","day","checks","failures","latencySumMs","latencyCount","downSeconds","flapSeconds","hours")
       SELECT "monitorId", date_trunc('day', "hour"), sum(checks), sum(failures), sum(lat), sum(latc), sum(down), sum(flap), count(*)
@@ -69,8 +80,16 @@ async function foldBatch(
         "hours" = "DailyRollup"."hours" + EXCLUDED."hours"
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM gone) AS hourly, (SELECT count(*) FROM ins) AS daily`;
+    SELECT (SELECT count(*) FROM hourly) AS hourly, (SELECT count(*) FROM ins) AS daily`;
   return { hourly: Number(rows[0]?.hourly ?? 0), daily: Number(rows[0]?.daily ?? 0) };
+}
+
+/** A day row before the cutoff is left (a row without any hour folds to nothing but is still deleted). */
+async function anyDayBefore(prisma: PrismaClient, before: Date): Promise<boolean> {
+  const [row] = await prisma.$queryRaw<
+    { ok: boolean }[]
+  >`SELECT EXISTS (SELECT 1 FROM "PortDayRollup" WHERE "day" < ${before}) AS ok`;
+  return row?.ok === true;
 }
 
 async function countRows(prisma: PrismaClient, table: string): Promise<number> {
@@ -113,17 +132,19 @@ export async function applyRetention(
     await pause();
   }
   const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
+  // hourly rows of ended days not packed yet (no probe ran since) are packed first
+  await packRollupDays(prisma, now.getTime(), { groups: n, pause, stopped: opts.stopped });
   for (;;) {
     if (opts.stopped?.()) return out;
     const { hourly, daily } = await foldBatch(prisma, hoursBefore, Math.max(1, Math.floor(n / 10)));
     out.hourlyRowsFolded += hourly;
     out.dailyRowsWritten += daily;
     out.batches += 1;
-    if (hourly === 0) break;
+    if (hourly === 0 && !(await anyDayBefore(prisma, hoursBefore))) break;
     await pause();
   }
   // months folded entirely: their partitions are empty now (a row written since stays for the next night)
-  for (const part of await listPartitions(prisma, 'HourlyRollup')) {
+  for (const part of await listPartitions(prisma, 'PortDayRollup')) {
     if (opts.stopped?.()) return out;
     if (part.to > hoursBefore || (await countRows(prisma, part.name)) > 0) continue;
     await dropPartition(prisma, part.name);

@@ -60,11 +60,12 @@ export async function previewRetention(
   const [counts] = await prisma.$queryRaw<{ runs: bigint | number; hourly: bigint | number; loose: bigint | number }[]>`
     SELECT (SELECT count(*) FROM "FailureRun" WHERE "firstAt" < ${runsBefore}) AS runs,
       (SELECT count(*) FROM "FailureRun_default" WHERE "firstAt" < ${runsBefore}) AS loose,
-      (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly`;
+      (SELECT coalesce(sum(bit_count("hours"::bit(24))), 0) FROM "PortDayRollup" WHERE "day" < ${hoursBefore})
+        + (SELECT count(*) FROM "HourlyRollup" WHERE "hour" < ${hoursBefore}) AS hourly`;
   const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s]));
   // bytes per row from the table's size and the planner's row estimate (a table not analyzed yet,
   // so small, is counted instead: no count of whole large tables)
-  const per = async (table: 'FailureRun' | 'HourlyRollup') => {
+  const per = async (table: 'FailureRun' | 'PortDayRollup') => {
     const t = sizes.get(table);
     if (!t) return 0;
     const rows =
@@ -77,14 +78,14 @@ export async function previewRetention(
   for (const part of await listPartitions(prisma, 'FailureRun')) {
     if (part.to <= runsBefore) bytes += await relationBytes(prisma, part.name);
   }
-  // hourly rows before the cutoff: a month entirely before it is dropped once folded; rows of the
-  // month the cutoff falls in are deleted (their space is returned when that month is dropped)
-  for (const part of await listPartitions(prisma, 'HourlyRollup')) {
+  // hourly rollups (day rows) before the cutoff: a month entirely before it is dropped once folded;
+  // rows of the month the cutoff falls in are deleted (their space is returned when that month is dropped)
+  for (const part of await listPartitions(prisma, 'PortDayRollup')) {
     if (part.to <= hoursBefore) bytes += await relationBytes(prisma, part.name);
   }
   const [loose] = await prisma.$queryRaw<{ n: bigint | number }[]>`
-    SELECT count(*) AS n FROM "HourlyRollup_default" WHERE "hour" < ${hoursBefore}`;
-  bytes += Number(loose?.n ?? 0) * (await per('HourlyRollup'));
+    SELECT count(*) AS n FROM "PortDayRollup_default" WHERE "day" < ${hoursBefore}`;
+  bytes += Number(loose?.n ?? 0) * (await per('PortDayRollup'));
   return {
     failureRunsBefore: runsBefore,
     failureRuns: Number(counts?.runs ?? 0),

@@ -1,0 +1,126 @@
+// SQL over the hourly rollups (docs/storage.md "Rollups"): the current day's rows per port and hour
+// ("HourlyRollup"), past days packed per port and UTC day ("PortDayRollup"). Packing a day, and the
+// readers' view of both as one row per port and hour with the per-hour table's columns and values.
+import { Prisma } from '../../generated/prisma/client.ts';
+import type { PortDayRow } from './pack.ts';
+
+/** Merges a day row into the stored one (a day packed again: an hour written after its day was packed). */
+const MERGE = Prisma.sql`ON CONFLICT ("monitorId","port","day") DO UPDATE SET
+      "hours" = d."hours" | EXCLUDED."hours",
+      "checks" = rollup_add(d."checks", EXCLUDED."checks"),
+      "failures" = rollup_add(d."failures", EXCLUDED."failures"),
+      "latencyCount" = CASE WHEN d."latencyCount" IS NULL AND EXCLUDED."latencyCount" IS NULL THEN NULL
+        ELSE rollup_add(coalesce(d."latencyCount", rollup_answered(d."checks", d."failures")),
+          coalesce(EXCLUDED."latencyCount", rollup_answered(EXCLUDED."checks", EXCLUDED."failures"))) END,
+      "latencySumMs" = rollup_add(d."latencySumMs", EXCLUDED."latencySumMs"),
+      "latencyMinUs" = rollup_least(d."latencyMinUs", EXCLUDED."latencyMinUs"),
+      "latencyMaxUs" = rollup_greatest(d."latencyMaxUs", EXCLUDED."latencyMaxUs"),
+      "downSeconds" = rollup_add(d."downSeconds", EXCLUDED."downSeconds"),
+      "flapSeconds" = rollup_add(d."flapSeconds", EXCLUDED."flapSeconds")`;
+
+const COLUMNS = Prisma.raw(`"monitorId","port","day","hours","checks","failures","latencyCount",
+      "latencySumMs","latencyMinUs","latencyMaxUs","downSeconds","flapSeconds"`);
+
+/** Adds day rows packed in the process (tests' fixtures, the bench) to the stored days. */
+export function portDayUpsert(rows: readonly PortDayRow[]): Prisma.Sql {
+  const values = rows.map(
+    (
+      r,
+    ) => Prisma.sql`(${r.monitorId}, ${r.port}, ${r.day}, ${r.hours}, ${r.checks}::smallint[], ${r.failures}::smallint[],
+      ${r.latencyCount}::smallint[], ${r.latencySumMs}::float8[], ${r.latencyMinUs}::int[], ${r.latencyMaxUs}::int[],
+      ${r.downSeconds}::smallint[], ${r.flapSeconds}::smallint[])`,
+  );
+  return Prisma.sql`INSERT INTO "PortDayRollup" AS d (${COLUMNS}) VALUES ${Prisma.join(values)} ${MERGE}`;
+}
+
+/**
+ * Packs the hourly rows of up to `groups` (monitor, port, UTC day) before `before` (a UTC midnight)
+ * into day rows and deletes them, in one statement (a crash packs nothing or all of a group).
+ * Returns the hourly rows packed.
+ */
+export function packDaysSql(before: Date, groups: number): Prisma.Sql {
+  const arr = (col: string, type: string, when: string) =>
+    Prisma.raw(`CASE WHEN ${when} THEN array_agg(least(coalesce(h."${col}", 0), 32767)::${type} ORDER BY i) END`);
+  return Prisma.sql`
+    WITH grp AS (
+      SELECT DISTINCT "monitorId", "port", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "hour" < ${utc(before)} LIMIT ${groups}
+    ), gone AS (
+      DELETE FROM "HourlyRollup" h USING grp g
+      WHERE h."monitorId" = g."monitorId" AND h."port" = g."port" AND h."hour" >= g.day AND h."hour" < g.day + interval '1 day'
+      RETURNING h.*
+    ), ins AS (
+      INSERT INTO "PortDayRollup" AS d (${COLUMNS})
+      SELECT g."monitorId", g."port", g.day, sum(CASE WHEN h."hour" IS NULL THEN 0 ELSE 1 << i END)::int,
+        array_agg(coalesce(h."checks", 0)::smallint ORDER BY i),
+        ${arr('failures', 'smallint', 'bool_or(h."failures" <> 0)')},
+        ${arr('latencyCount', 'smallint', 'bool_or(h."latencyCount" <> h."checks" - h."failures")')},
+        CASE WHEN bool_or(h."latencyCount" > 0 OR h."latencySumMs" <> 0) THEN array_agg(coalesce(h."latencySumMs", 0) ORDER BY i) END,
+        CASE WHEN bool_or(h."latencyMinMs" IS NOT NULL) THEN array_agg(round(h."latencyMinMs" * 1000)::int ORDER BY i) END,
+        CASE WHEN bool_or(h."latencyMaxMs" IS NOT NULL) THEN array_agg(round(h."latencyMaxMs" * 1000)::int ORDER BY i) END,
+        ${arr('downSeconds', 'smallint', 'bool_or(h."downSeconds" <> 0)')},
+        ${arr('flapSeconds', 'smallint', 'bool_or(h."flapSeconds" <> 0)')}
+      FROM grp g CROSS JOIN generate_series(0, 23) AS i
+      LEFT JOIN gone h ON h."monitorId" = g."monitorId" AND h."port" = g."port" AND h."hour" = g.day + i * interval '1 hour'
+      GROUP BY g."monitorId", g."port", g.day HAVING count(h."hour") > 0
+      ${MERGE}
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM gone)::int AS hourly, (SELECT count(*) FROM ins)::int AS days`;
+}
+
+/** An instant as the UTC timestamp the columns hold. */
+export const utc = (d: Date): Prisma.Sql => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+
+export interface RollupFilter {
+  /** A condition on the monitor, on alias r: r."monitorId" = …, r."monitorId" IN (…). */
+  monitor: Prisma.Sql;
+  port?: number | null;
+  /** Hours from (inclusive) and to (exclusive), UTC instants (or SQL giving UTC timestamps); rows of days that overlap are read. */
+  from?: Date | Prisma.Sql;
+  to?: Date | Prisma.Sql;
+  /** Only port-hours with flapping time. */
+  flapping?: boolean;
+}
+
+const asSql = (t: Date | Prisma.Sql) => (t instanceof Date ? utc(t) : t);
+
+/**
+ * Every hourly rollup the filter selects, one row per port and hour as the per-hour table has
+ * them: "monitorId", "port", "hour", "checks", "failures", "latencySumMs", "latencyCount",
+ * "latencyMinMs", "latencyMaxMs", "downSeconds", "flapSeconds". Past days are expanded from their
+ * packed rows; a port-hour may come twice (an hour written after its day was packed): callers
+ * that do more than add figures group by port and hour first. Rows of the days overlapping the
+ * range are returned: callers filter by "hour".
+ */
+export function hourlyRollups(f: RollupFilter): Prisma.Sql {
+  const packed = [f.monitor];
+  const recent = [f.monitor];
+  if (f.port != null) {
+    packed.push(Prisma.sql`r."port" = ${f.port}`);
+    recent.push(Prisma.sql`r."port" = ${f.port}`);
+  }
+  if (f.from !== undefined) {
+    packed.push(Prisma.sql`r."day" > ${asSql(f.from)} - interval '1 day'`);
+    recent.push(Prisma.sql`r."hour" >= ${asSql(f.from)}`);
+  }
+  if (f.to !== undefined) {
+    packed.push(Prisma.sql`r."day" < ${asSql(f.to)}`);
+    recent.push(Prisma.sql`r."hour" < ${asSql(f.to)}`);
+  }
+  if (f.flapping) {
+    packed.push(Prisma.sql`r."flapSeconds" IS NOT NULL`);
+    recent.push(Prisma.sql`r."flapSeconds" > 0`);
+  }
+  return Prisma.sql`SELECT r."monitorId", r."port", r."day" + (u.i - 1) * interval '1 hour' AS "hour",
+      coalesce(u.c, 0)::int AS "checks", coalesce(u.f, 0)::int AS "failures",
+      coalesce(u.s, 0)::float8 AS "latencySumMs", coalesce(u.lc, coalesce(u.c, 0) - coalesce(u.f, 0))::int AS "latencyCount",
+      u.mn::float8 / 1000 AS "latencyMinMs", u.mx::float8 / 1000 AS "latencyMaxMs",
+      coalesce(u.d, 0)::int AS "downSeconds", coalesce(u.fl, 0)::int AS "flapSeconds"
+    FROM "PortDayRollup" r CROSS JOIN LATERAL unnest(r."checks", r."failures", r."latencyCount", r."latencySumMs",
+      r."latencyMinUs", r."latencyMaxUs", r."downSeconds", r."flapSeconds") WITH ORDINALITY AS u(c, f, lc, s, mn, mx, d, fl, i)
+    WHERE ${Prisma.join(packed, ' AND ')} AND r."hours" & (1 << (u.i::int - 1)) <> 0
+    UNION ALL
+    SELECT r."monitorId", r."port", r."hour", r."checks", r."failures", r."latencySumMs", r."latencyCount", r."latencyMinMs",
+      r."latencyMaxMs", r."downSeconds", r."flapSeconds"
+    FROM "HourlyRollup" r WHERE ${Prisma.join(recent, ' AND ')}`;
+}
