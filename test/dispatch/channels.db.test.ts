@@ -213,7 +213,7 @@ describe(`every channel (${backend})`, () => {
       resyncMs: 1_000,
       signals: deps.signals,
     });
-    const d = dispatcher();
+    dispatcher(); // started: it sends what the probe queues
     await probe.start();
     stops.push(() => probe.stop());
     probe.monitorChanged(monitor.id);
