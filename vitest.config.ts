@@ -51,6 +51,8 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // the migrated template database, made once before any file runs (test/helpers/db.ts)
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,
