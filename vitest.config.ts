@@ -3,15 +3,24 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
-// Files that measure real time (probe lateness, lease takeover, child processes killed and
-// restarted, the browser): they run one at a time, after the others, so that no other test
-// file competes with them for the CPU. Everything else runs several files at a time.
-const TIMED = [
-  'test/scale/**/*.test.ts',
+// Files that run alone, one at a time, after the others: their assertions measure latency
+// under load that they create themselves or that a busy neighbour would distort (probe
+// lateness of a thousand targets, raw connect rates, the abuse run's 10,000 operations) and
+// the browser (Chromium's rendering is the CPU-heaviest thing in the suite).
+const ALONE = [
+  'test/scale/abuse.db.test.ts',
   'test/e2e/**/*.test.ts',
+  'test/probe/{timing,scheduler-runtime,raw-connect}.test.ts',
+];
+
+// Files that wait on real intervals (probe rounds, lease takeover, processes killed and
+// restarted, Redis cut and restored): most of their time is spent waiting, with the CPU idle
+// (10–26 s of CPU over 70–260 s, README), so WAITING_WORKERS of them run at a time, after the
+// parallel group and apart from everything else.
+const WAITING = [
+  'test/scale/{continuity,fanout,fault-db,fault-kill,metrics,tenancy-processes}.db.test.ts',
   'test/monitoring/{sharing,core-loop,guard,flapping}.db.test.ts',
   'test/dispatch/{crash,restart,dead-node}.db.test.ts',
-  'test/probe/{timing,scheduler-runtime,raw-connect}.test.ts',
   'test/app/process.test.ts',
 ];
 
@@ -51,6 +60,8 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // the migrated template database, made once before any file runs (test/helpers/db.ts)
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       {
         extends: true,
@@ -58,9 +69,8 @@ export default defineConfig({
           ...shared,
           name: 'parallel',
           include: ['test/**/*.test.ts'],
-          exclude: [...TIMED, ...skipped],
+          exclude: [...ALONE, ...WAITING, ...skipped],
           // most waiting is on sockets and databases: three files at a time on two cores
-          // (scripts/test.mjs gives the PostgreSQL run two while it runs beside PGlite)
           maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
           sequence: { groupOrder: 0 },
         },
@@ -69,11 +79,22 @@ export default defineConfig({
         extends: true,
         test: {
           ...shared,
-          name: 'timed',
-          include: TIMED,
+          name: 'waiting',
+          include: WAITING,
+          exclude: skipped,
+          maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2),
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'alone',
+          include: ALONE,
           exclude: skipped,
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -8,12 +8,11 @@
 // as one failure, so the line never claims a clean run that did not happen).
 //
 // TEST_PASSES chooses how the two backends share the machine:
-// - `sequential`: the PGlite run, then the PostgreSQL run (each: the `parallel` group, then
-//   the `timed` group, vitest.config.ts);
+// - `sequential`: the PGlite run, then the PostgreSQL run (each: the `parallel` group, the
+//   `waiting` group, then the `alone` group, vitest.config.ts);
 // - `overlap` (the default when PostgreSQL is there): the two backends side by side, group by
-//   group: both `parallel` groups at once, then both `timed` groups at once (one timed file per
-//   backend at a time: the timed files mostly wait on real intervals, so two of them fit where
-//   one ran). The PGlite run prints as it goes; the PostgreSQL run's output follows it.
+//   group: both `parallel` groups at once, then both `waiting` groups, then both `alone` groups.
+//   The PGlite run prints as it goes; the PostgreSQL run's output follows it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -106,10 +105,12 @@ if (!POSTGRES || mode === 'sequential') {
   for (const backend of [PGLITE, POSTGRES]) {
     if (!backend) continue;
     console.log(`\n=== ${backend === PGLITE ? 'all suites' : 'database suites'} on ${backend.label} ===`);
-    runs.push(await run(backend));
+    const r = await run(backend);
+    console.log(`\n(${backend.label}: ${r.seconds} s)`);
+    runs.push(r);
   }
 } else {
-  for (const group of ['parallel', 'timed']) {
+  for (const group of ['parallel', 'waiting', 'alone']) {
     console.log(
       `\n=== ${group} group: all suites on ${PGLITE.label}, database suites on ${POSTGRES.label} alongside ===`,
     );

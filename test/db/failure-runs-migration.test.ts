@@ -3,13 +3,17 @@
 // identical), and the old table is gone. The migrations' SQL is applied in order to a PGlite.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PGlite } from '@electric-sql/pglite';
+import { emptyPglite } from '../helpers/db.ts';
 
 const dir = path.join(import.meta.dirname, '../../prisma/migrations');
 
 describe('failure_runs migration', () => {
-  const db = new PGlite();
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await emptyPglite();
+  });
   afterAll(() => db.close());
 
   it('turns every per-check failure row into a run of one', async () => {

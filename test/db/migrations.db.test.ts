@@ -1,7 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/index.ts';
-import { backend, createPostgresDatabase } from '../helpers/db.ts';
+import { backend, createPostgresDatabase, emptyPglite } from '../helpers/db.ts';
 import { readMigrationsList } from '../../server/db/schema-engine.ts';
 
 describe(`migrations on ${backend}`, () => {
@@ -16,7 +15,7 @@ describe(`migrations on ${backend}`, () => {
       cleanups.push(created.drop);
       return { kind: 'postgres' as const, url: created.url, poolSize: 2 };
     }
-    const pglite = await PGlite.create();
+    const pglite = await emptyPglite();
     cleanups.push(() => pglite.close());
     return { kind: 'pglite' as const, instance: pglite };
   }
