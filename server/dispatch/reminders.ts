@@ -10,6 +10,7 @@
 // recipient) makes a second process or a restart unable to create them twice.
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Logger } from '../log.ts';
+import { periodicPass, type PeriodicPass } from './periodic.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { ADMIN_SMS_OFF, SMS_OFF_FALLBACK } from '../services/notifications/rows.ts';
 
@@ -166,41 +167,16 @@ export async function runReminders(
   return result;
 }
 
-export interface ReminderScheduler {
-  start(): void;
-  stop(): Promise<void>;
-}
+export type ReminderScheduler = PeriodicPass;
 
 /** Runs `runReminders` every `intervalMs` (default 30 s); a pass never overlaps the previous one. */
 export function createReminderScheduler(
   deps: Deps,
   opts: { intervalMs?: number; log?: Logger } = {},
 ): ReminderScheduler {
-  const log = opts.log ?? (() => {});
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  const pass = () => {
-    if (running) return;
-    running = runReminders(deps, deps.now(), log)
-      .then(
-        () => undefined,
-        (err: unknown) => log('error', 'reminders: pass failed', { err }),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  return {
-    start() {
-      if (timer) return;
-      timer = setInterval(pass, opts.intervalMs ?? 30_000);
-      timer.unref();
-      pass();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-  };
+  return periodicPass(() => runReminders(deps, deps.now(), opts.log ?? (() => {})), {
+    intervalMs: opts.intervalMs ?? 30_000,
+    log: opts.log ?? (() => {}),
+    failure: 'reminders: pass failed',
+  });
 }

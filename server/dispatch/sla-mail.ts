@@ -10,6 +10,7 @@
 //   message, rendered when sent from the report (services/sla) in the account's zone and the row's
 //   language, with the report's PDF attached. SMTP failures are retried by the dispatcher's policy.
 import type { Logger } from '../log.ts';
+import { periodicPass, type PeriodicPass } from './periodic.ts';
 import { renderSlaMail } from '../notify/sla-mail.ts';
 import type { EmailMessage } from '../notify/email.ts';
 import type { SendOutcome } from '../notify/types.ts';
@@ -125,40 +126,15 @@ export async function runSlaMail(
   return { queued };
 }
 
-export interface SlaMailScheduler {
-  start(): void;
-  stop(): Promise<void>;
-}
+export type SlaMailScheduler = PeriodicPass;
 
 /** Runs `runSlaMail` every `intervalMs` (default 5 min); a pass never overlaps the previous one. */
 export function createSlaMailScheduler(deps: Deps, opts: { intervalMs?: number; log?: Logger } = {}): SlaMailScheduler {
-  const log = opts.log ?? (() => {});
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  const pass = () => {
-    if (running) return;
-    running = runSlaMail(deps, deps.now(), log)
-      .then(
-        () => undefined,
-        (err: unknown) => log('error', 'sla mail: pass failed; the next pass retries', { err }),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  return {
-    start() {
-      if (timer) return;
-      timer = setInterval(pass, opts.intervalMs ?? 300_000);
-      timer.unref();
-      pass();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-  };
+  return periodicPass(() => runSlaMail(deps, deps.now(), opts.log ?? (() => {})), {
+    intervalMs: opts.intervalMs ?? 300_000,
+    log: opts.log ?? (() => {}),
+    failure: 'sla mail: pass failed; the next pass retries',
+  });
 }
 
 /**
