@@ -7,6 +7,18 @@ import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browse
 import { insertFailures } from '../helpers/failure-runs.ts';
 import { insertHourlyRollups } from '../helpers/rollups.ts';
 
+/** The colour a CSS variable of the dashboard's stylesheet computes to on this page. */
+function cssColor(page: Page, variable: string): Promise<string> {
+  return page.evaluate((v) => {
+    const probe = document.createElement('span');
+    probe.style.color = `var(${v})`;
+    document.body.append(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  }, variable);
+}
+
 const DOWN_HOST = '10.0.9.250'; // by IP order the last of 61 servers: page 2 at 50 a page
 const FLIP_HOST = '10.0.1.7';
 
@@ -158,27 +170,9 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
       hourCycle: 'h23',
     }).format(downSince);
     expect((await host.textContent())?.replace(/\s+/g, ' ').trim()).toBe(`${hm}부터 장애(DOWN) (포트 22, 80)`);
-    expect(await host.evaluate((el) => getComputedStyle(el).color)).toBe(
-      await page.evaluate(() => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--down)';
-        document.body.append(probe);
-        const c = getComputedStyle(probe).color;
-        probe.remove();
-        return c;
-      }),
-    );
+    expect(await host.evaluate((el) => getComputedStyle(el).color)).toBe(await cssColor(page, '--down'));
     // and the monitoring line beside that red is not green (never green next to red)
-    expect(await line.evaluate((el) => getComputedStyle(el).color)).not.toBe(
-      await page.evaluate(() => {
-        const probe = document.createElement('span');
-        probe.style.color = 'var(--up)';
-        document.body.append(probe);
-        const c = getComputedStyle(probe).color;
-        probe.remove();
-        return c;
-      }),
-    );
+    expect(await line.evaluate((el) => getComputedStyle(el).color)).not.toBe(await cssColor(page, '--up'));
     // an UP host has no state beside its line
     expect(await page.locator(`[data-testid=monitor-row][data-host="10.0.1.1"] [data-testid=host-state]`).count()).toBe(
       0,
