@@ -201,6 +201,7 @@ describe(`the dashboard's operations stay under the server's limits (${backend})
       StatusPages: {},
       MonitorUptime: { id: ids.monitor, range: 'DAY', days: 90 },
       SlaReport: { month: lastMonth, accountId: ids.account },
+      SlaPdf: { month: lastMonth, accountId: ids.account, language: 'ko' },
       SlaReports: { month: lastMonth, first: 50, after: null },
       SlaSettings: {},
       StatsPeriods: { id: ids.monitor, timeZone: 'Asia/Seoul' },
