@@ -2,28 +2,23 @@
 // day rows with the same figures (hours without a rollup stay absent; latency extremes to the
 // microsecond; a latency count that is not checks − failures is kept), and "HourlyRollup" is empty,
 // ready for the current day. The migrations' SQL is applied in order to a PGlite.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { PGlite } from '@electric-sql/pglite';
+import { migrateUpTo, insertOneMonitor } from '../helpers/migration-replay.ts';
+import { emptyPglite } from '../helpers/db.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PortDayRow, unpackDay } from '../../server/services/rollups/pack.ts';
 
-const dir = path.join(import.meta.dirname, '../../prisma/migrations');
-
 describe('port_day_rollups migration', () => {
-  const db = new PGlite();
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await emptyPglite();
+  });
   afterAll(() => db.close());
 
   it('packs every hourly row into its port and UTC day, figures unchanged', async () => {
-    const names = (await readdir(dir)).filter((n) => /^\d+_/.test(n)).sort();
-    const at = names.findIndex((n) => n.endsWith('_port_day_rollups'));
+    const { at, apply, applyRest } = await migrateUpTo(db, 'port_day_rollups');
     expect(at).toBeGreaterThan(0);
-    for (const n of names.slice(0, at)) await db.exec(await readFile(path.join(dir, n, 'migration.sql'), 'utf8'));
-    await db.exec(`
-      INSERT INTO "Account" ("id","loginId","name","email","passwordHash","kind","language","updatedAt") VALUES ('a','alice','Alice','a@example.com','x','HOSTING','en',now());
-      INSERT INTO "Server" ("id","ip","accountId","source") VALUES ('s','10.0.0.1','a','HOSTING_INVENTORY');
-      INSERT INTO "Monitor" ("id","accountId","serverId","activeServerId","host","ports","contactName","contactEmail","updatedAt")
-        VALUES ('m','a','s','s','10.0.0.1','{22,80}','C','c@example.com',now());`);
+    await insertOneMonitor(db);
     const old = [
       // port, hour, checks, failures, latencySumMs, latencyCount, min, max, down, flap
       [22, '2026-03-01 00:00:00', 20, 0, 123.456, 20, 1.234, 20.001, 0, 0],
@@ -39,7 +34,7 @@ describe('port_day_rollups migration', () => {
          VALUES ('m',$1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
         [...r],
       );
-    await db.exec(await readFile(path.join(dir, names[at]!, 'migration.sql'), 'utf8'));
+    await apply();
     const days = await db.query<PortDayRow>(`SELECT * FROM "PortDayRollup" ORDER BY "port","day"`);
     expect(days.rows).toHaveLength(4);
     // only what differs from the defaults is stored: port 22's first day has failures, down time, a
@@ -66,6 +61,6 @@ describe('port_day_rollups migration', () => {
       `SELECT count(*)::int AS n, to_regclass('"HourlyRollup_default"') AS p FROM "HourlyRollup"`,
     );
     expect(hourly.rows).toEqual([{ n: 0, p: null }]);
-    for (const n of names.slice(at + 1)) await db.exec(await readFile(path.join(dir, n, 'migration.sql'), 'utf8'));
+    await applyRest();
   }, 180_000);
 });
