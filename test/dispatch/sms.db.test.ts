@@ -42,7 +42,13 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  const nhnProvider = () =>
+  // a provider that hangs is given up after HANG_MS; one that answers gets a timeout a loaded
+  // machine cannot reach (a 1.5 s timeout under load turned an accepted first try into a retry)
+  const HANG_MS = 1500;
+  const ANSWER_MS = 10_000;
+  const timeoutFor = (behaviour: readonly { kind: string }[]) =>
+    behaviour.some((b) => b.kind === 'hang') ? HANG_MS : ANSWER_MS;
+  const nhnProvider = (timeoutMs = ANSWER_MS) =>
     createNhnProvider({
       baseUrl: nhn.url,
       appKey: nhn.appKey,
@@ -50,9 +56,9 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
       sendNo: '15446859',
       webhookSecret: nhn.webhookSecret,
       fetch,
-      timeoutMs: 1500,
+      timeoutMs,
     });
-  const twilioProvider = () =>
+  const twilioProvider = (timeoutMs = ANSWER_MS) =>
     createTwilioProvider({
       baseUrl: twilio.url,
       accountSid: twilio.accountSid,
@@ -60,7 +66,7 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
       from: '+15005550006',
       statusCallbackUrl: 'https://pw.example.com/hooks/sms/twilio',
       fetch,
-      timeoutMs: 1500,
+      timeoutMs,
     });
 
   async function sendOne(sms: SmsProvider, over: Partial<DispatcherOptions> = {}, lang: 'ko' | 'en' = 'ko') {
@@ -163,7 +169,7 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
   for (const c of nhnCases) {
     it(`NHN: ${c.name}`, async () => {
       nhn.enqueue(...c.behaviour);
-      const { row } = await sendOne(nhnProvider());
+      const { row } = await sendOne(nhnProvider(timeoutFor(c.behaviour)));
       expect(row.status).toBe(c.status);
       expect(row.attempts).toBe(c.attempts);
       expect(row.statusDetail).toMatch(c.detail);
@@ -231,7 +237,7 @@ describe(`dispatcher → SMS providers (${backend})`, () => {
   for (const c of twilioCases) {
     it(`Twilio: ${c.name}`, async () => {
       twilio.enqueue(...c.behaviour);
-      const { row } = await sendOne(twilioProvider(), {}, 'en');
+      const { row } = await sendOne(twilioProvider(timeoutFor(c.behaviour)), {}, 'en');
       expect(row.status).toBe(c.status);
       expect(row.attempts).toBe(c.attempts);
       expect(row.statusDetail).toMatch(c.detail);
