@@ -8,11 +8,12 @@
 // as one failure, so the line never claims a clean run that did not happen).
 //
 // TEST_PASSES chooses how the two backends share the machine:
-// - `sequential`: the PGlite run, then the PostgreSQL run (each: the `parallel` group, the
-//   `waiting` group, then the `alone` group, vitest.config.ts);
-// - `overlap` (the default when PostgreSQL is there): the two backends side by side, group by
-//   group: both `parallel` groups at once, then both `waiting` groups, then both `alone` groups.
-//   The PGlite run prints as it goes; the PostgreSQL run's output follows it.
+// - `sequential`: the PGlite run, then the PostgreSQL run (each: the groups of vitest.config.ts
+//   in order: `parallel`, `waiting`, `browser`, `abuse`, `alone`);
+// - `overlap` (the default when PostgreSQL is there, and CI's): the two backends side by side,
+//   phase by phase: both `parallel` groups; both `waiting` groups with PGlite's `browser` group
+//   beside them; both `abuse` runs; PGlite's `alone` group (the probe's timing) by itself.
+//   PGlite's first group of a phase prints as it goes; the other runs' output follows it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -96,6 +97,11 @@ function run(backend, project, log, env = {}) {
   });
 }
 
+/** Where a run that does not print as it goes writes its output. */
+function logOf(backend, group) {
+  return path.join(reportDir, `${backend.name}-${group}.log`);
+}
+
 function printLog(r) {
   if (r.log && existsSync(r.log)) process.stdout.write(readFileSync(r.log, 'utf8'));
 }
@@ -110,19 +116,37 @@ if (!POSTGRES || mode === 'sequential') {
     runs.push(r);
   }
 } else {
-  for (const group of ['parallel', 'waiting', 'alone']) {
-    console.log(
-      `\n=== ${group} group: all suites on ${PGLITE.label}, database suites on ${POSTGRES.label} alongside ===`,
-    );
-    const log = path.join(reportDir, `${POSTGRES.name}-${group}.log`);
+  // side by side, phase by phase (the groups of vitest.config.ts); within a phase every run
+  // starts at once. The browser suites (PGlite only) run beside the two `waiting` groups, whose
+  // CPU is mostly idle; the probe's timing suites (`alone`) run last, with nothing beside them.
+  const phases = [
+    { groups: ['parallel'], pglite: ['parallel'], postgres: ['parallel'] },
+    { groups: ['waiting', 'browser'], pglite: ['waiting', 'browser'], postgres: ['waiting'] },
+    { groups: ['abuse'], pglite: ['abuse'], postgres: ['abuse'] },
+    { groups: ['alone'], pglite: ['alone'], postgres: [] },
+  ];
+  for (const phase of phases) {
+    const label = phase.groups.join(' + ');
+    console.log(`\n=== ${label}: ${PGLITE.label}, with ${POSTGRES.label} alongside ===`);
+    const started = Date.now();
+    // PGlite's first group prints as it goes; every other run's output follows, in order
     // PGlite keeps its three parallel files at a time; the PostgreSQL run beside it gets two
-    // (its 33 parallel files are done long before PGlite's 80)
     const beside = { TEST_PARALLEL_WORKERS: process.env.TEST_PARALLEL_WORKERS ?? '2' };
-    const pair = await Promise.all([run(PGLITE, group), run(POSTGRES, group, log, beside)]);
-    console.log(`\n=== ${group} group on ${POSTGRES.label} (ran alongside) ===`);
-    printLog(pair[1]);
-    console.log(`\n(${group} group: PGlite ${pair[0].seconds} s, PostgreSQL ${pair[1].seconds} s, side by side)`);
-    runs.push(...pair);
+    const jobs = [
+      ...phase.pglite.map((g, i) => ({ backend: PGLITE, group: g, log: i === 0 ? undefined : logOf(PGLITE, g) })),
+      ...phase.postgres.map((g) => ({ backend: POSTGRES, group: g, log: logOf(POSTGRES, g), env: beside })),
+    ];
+    const results = await Promise.all(jobs.map((j) => run(j.backend, j.group, j.log, j.env)));
+    for (const [i, r] of results.entries()) {
+      if (!jobs[i].log) continue;
+      console.log(`\n=== ${jobs[i].group} group on ${jobs[i].backend.label} (ran alongside) ===`);
+      printLog(r);
+    }
+    const times = results.map(
+      (r, i) => `${jobs[i].backend === PGLITE ? 'PGlite' : 'PostgreSQL'} ${jobs[i].group} ${r.seconds} s`,
+    );
+    console.log(`\n(${label}: ${Math.round((Date.now() - started) / 1000)} s; ${times.join(', ')})`);
+    runs.push(...results);
   }
 }
 if (!POSTGRES) console.log('\n(TEST_DATABASE_URL is not set: the PostgreSQL run of the database suites was skipped)');

@@ -149,9 +149,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       port,
       secure: false,
       ignoreTLS: true,
-      connectionTimeout: 3000,
-      greetingTimeout: 3000,
-      socketTimeout: 5000,
+      // generous: on a loaded machine a 3 s greeting timeout turned a first try into a retry;
+      // a test about timeouts sets its own
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 15_000,
     },
     received,
     setBehaviour(b) {
