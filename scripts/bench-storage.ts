@@ -18,7 +18,8 @@ if (process.argv.includes('--year')) {
 import pg from 'pg';
 import { DEFAULT_FLAP_POLICY, DEFAULT_GUARD_POLICY, initialMonitorState } from '../server/alerting/index.ts';
 import { openDatabase } from '../server/db/index.ts';
-import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../server/probe/index.ts';
+import { createScheduler, type ProbeResult, type ScheduledTarget } from '../server/probe/index.ts';
+import { manualClock } from '../test/helpers/manual-clock.ts';
 import { createEvents } from '../server/events/events.ts';
 import { Engine, targetKey } from '../server/monitoring/engine.ts';
 import type { LiveMonitor } from '../server/monitoring/model.ts';

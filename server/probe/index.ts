@@ -3,7 +3,7 @@ export type * from './types.ts';
 export { tcpCheck } from './tcp-check.ts';
 export { createScheduler } from './scheduler.ts';
 export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
-export { systemClock, manualClock, type ManualClock } from './clock.ts';
+export { systemClock } from './clock.ts';
 export { alignedAfter, hashKey, phaseOf } from './timing.ts';
 export { runCheck, CHECK_MODULES, type CheckModule, type CheckTarget, type CheckOptions } from './checks/index.ts';
 export * from './checks/spec.ts';

@@ -10,7 +10,8 @@ import {
   type GuardPolicy,
   type MaintenanceWindow,
 } from '../../server/alerting/index.ts';
-import { createScheduler, manualClock, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
+import { createScheduler, type ProbeResult, type ScheduledTarget } from '../../server/probe/index.ts';
+import { manualClock } from '../helpers/manual-clock.ts';
 import { createEvents, type Events, type IncidentEvent, type PortStatusEvent } from '../../server/events/events.ts';
 import { Engine, targetKey } from '../../server/monitoring/engine.ts';
 import type { AdminRecipientInfo, LedgerRow } from '../../server/services/notifications/rows.ts';

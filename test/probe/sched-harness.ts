@@ -1,5 +1,5 @@
 /** A scheduler on a manual clock with a fake check whose duration the test controls. */
-import { manualClock } from '../../server/probe/clock.ts';
+import { manualClock } from '../helpers/manual-clock.ts';
 import { createScheduler } from '../../server/probe/scheduler.ts';
 import type {
   CheckInfo,

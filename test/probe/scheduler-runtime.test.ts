@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../../server/probe/clock.ts';
+import { manualClock } from '../helpers/manual-clock.ts';
 import { createScheduler } from '../../server/probe/scheduler.ts';
 import type { SchedulerErrorContext } from '../../server/probe/types.ts';
 import { harness, target } from './sched-harness.ts';
