@@ -150,28 +150,20 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
       const envelope = { from: envelopeFrom, to: msg.to };
       // ORCPT (nodemailer's `recipient`) is the original recipient per RFC 3461, hence `to`.
       const dsn = { id: msg.ledgerId, return: 'headers' as const, notify: ['failure' as const], recipient: msg.to };
-      // composed here in one string when the message has the usual shape (mime.ts), else by nodemailer
-      const composed = msg.attachments?.length
-        ? null
-        : composeAlertMail({
-            from: opts.from,
-            to: msg.to,
-            subject: msg.subject,
-            text: msg.text,
-            html: msg.html,
-            messageId,
-            headers,
-            date: new Date(),
-          });
-      const full: SendMailOptions = {
+      const fields = {
         from: opts.from,
         to: msg.to,
         subject: msg.subject,
         text: msg.text,
         html: msg.html,
         messageId,
-        envelope,
         headers,
+      };
+      // composed here in one string when the message has the usual shape (mime.ts), else by nodemailer
+      const composed = msg.attachments?.length ? null : composeAlertMail({ ...fields, date: new Date() });
+      const full: SendMailOptions = {
+        ...fields,
+        envelope,
         dsn,
         ...(msg.attachments?.length ? { attachments: msg.attachments } : {}),
       };
