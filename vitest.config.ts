@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 const ALONE = ['test/probe/{timing,scheduler-runtime,raw-connect}.test.ts'];
 
 // The browser suites (Debian's Chromium): the CPU-heaviest files, one at a time. They assert
-// what the screens show, not how fast, so they may run beside the `waiting` group.
+// what the screens show, not how fast.
 const BROWSER = ['test/e2e/**/*.test.ts'];
 
 // The abuse run: 10,000 generated operations (3,000 on PostgreSQL) against one server, one core
@@ -90,7 +90,7 @@ export default defineConfig({
           name: 'waiting',
           include: WAITING,
           exclude: skipped,
-          maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 3),
+          maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2),
           sequence: { groupOrder: 1 },
         },
       },

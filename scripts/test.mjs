@@ -11,9 +11,10 @@
 // - `sequential`: the PGlite run, then the PostgreSQL run (each: the groups of vitest.config.ts
 //   in order: `parallel`, `waiting`, `browser`, `abuse`, `alone`);
 // - `overlap` (the default when PostgreSQL is there, and CI's): the two backends side by side,
-//   phase by phase: both `parallel` groups; both `waiting` groups with PGlite's `browser` group
-//   beside them; both `abuse` runs; PGlite's `alone` group (the probe's timing) by itself.
-//   PGlite's first group of a phase prints as it goes; the other runs' output follows it.
+//   phase by phase: both `parallel` groups; both `waiting` groups; PGlite's `browser` group with
+//   PostgreSQL's `abuse` run beside it; PGlite's `abuse` run; PGlite's `alone` group (the
+//   probe's timing) by itself. The first run of a phase prints as it goes; the others' output
+//   follows it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -117,12 +118,14 @@ if (!POSTGRES || mode === 'sequential') {
   }
 } else {
   // side by side, phase by phase (the groups of vitest.config.ts); within a phase every run
-  // starts at once. The browser suites (PGlite only) run beside the two `waiting` groups, whose
-  // CPU is mostly idle; the probe's timing suites (`alone`) run last, with nothing beside them.
+  // starts at once. The waiting groups run with nothing else beside them (a browser beside
+  // them starved their restarts and lease takeovers on 2 cores); PostgreSQL's abuse run goes
+  // beside the browser suites; the probe's timing suites (`alone`) run last, by themselves.
   const phases = [
     { groups: ['parallel'], pglite: ['parallel'], postgres: ['parallel'] },
-    { groups: ['waiting', 'browser'], pglite: ['waiting', 'browser'], postgres: ['waiting'] },
-    { groups: ['abuse'], pglite: ['abuse'], postgres: ['abuse'] },
+    { groups: ['waiting'], pglite: ['waiting'], postgres: ['waiting'] },
+    { groups: ['browser', 'abuse'], pglite: ['browser'], postgres: ['abuse'] },
+    { groups: ['abuse'], pglite: ['abuse'], postgres: [] },
     { groups: ['alone'], pglite: ['alone'], postgres: [] },
   ];
   for (const phase of phases) {
