@@ -104,15 +104,30 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   // the start of a run's i-th quarter hour (UTC, like the columns)
   const slotAt = Prisma.sql`(date_bin('15 minutes', r."firstAt", timestamp '2000-01-01') + (s.i - 1) * interval '15 minutes')`;
+  // a summarised host row's day lies in one bucket and in the range: its totals, no quarter hours
+  const quarter = Prisma.sql`interval '23 hours 45 minutes'`;
+  const wholeDay = Prisma.sql`d."day" >= ${lo} AND d."day" + ${quarter} < ${hi} AND ${bucket(Prisma.sql`d."day"`)} = ${bucket(Prisma.sql`d."day" + ${quarter}`)}
+    AND coalesce(cardinality(d."runSlots"), 0) <= 96`;
+  const hostDays = Prisma.sql`d."monitorId" = ${monitor.id} AND d."day" > ${lo} - interval '1 day' AND d."day" < ${hi}`;
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
     WITH slots AS (
-      SELECT ${slotAt} AS at, s.n, r."flapping"
+      -- runs of days no host row summarises (the current day, days whose rollups were folded)
+      SELECT ${slotAt} AS at, s.n, CASE WHEN r."flapping" THEN s.n ELSE 0 END AS nf
       FROM "FailureRun" r CROSS JOIN LATERAL unnest(r."slots") WITH ORDINALITY AS s(n, i)
       WHERE r."monitorId" = ${monitor.id} AND r."lastAt" >= ${lo} AND r."firstAt" < ${hi} AND s.n > 0
+        AND NOT EXISTS (SELECT 1 FROM "HostDayRollup" d WHERE d."monitorId" = r."monitorId"
+          AND d."day" = date_trunc('day', r."firstAt") AND d."runFailures" IS NOT NULL)
+      UNION ALL
+      -- summarised days across a bucket's start or the range's ends: per quarter hour
+      SELECT d."day" + (q.i - 1) * interval '15 minutes' AS at, q.n, coalesce(q.nf, 0) AS nf
+      FROM "HostDayRollup" d CROSS JOIN LATERAL unnest(d."runSlots", d."runFlapSlots") WITH ORDINALITY AS q(n, nf, i)
+      WHERE ${hostDays} AND d."runFailures" > 0 AND NOT (${wholeDay}) AND q.n > 0
     ), fl AS (
-      SELECT ${bucket(Prisma.sql`at`)} AS b, n AS failures, 0 AS incidents, 0 AS mails, 0 AS sms,
-        CASE WHEN "flapping" THEN n ELSE 0 END AS flapfail, 0 AS flap
+      SELECT ${bucket(Prisma.sql`at`)} AS b, n AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, nf AS flapfail, 0 AS flap
       FROM slots WHERE at >= ${lo} AND at < ${hi}
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`d."day"`)} AS b, d."runFailures", 0, 0, 0, d."runFlapFailures", 0
+      FROM "HostDayRollup" d WHERE ${hostDays} AND d."runFailures" > 0 AND ${wholeDay}
     ), inc_rows AS (
       SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, 0 AS flap
       FROM "Incident" WHERE "monitorId" = ${monitor.id} AND "kind" = 'HOST_DOWN' AND "openedAt" >= ${lo} AND "openedAt" < ${hi}
@@ -123,15 +138,26 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       FROM "Notification" n JOIN "Incident" inc ON inc."id" = n."incidentId"
       WHERE inc."monitorId" = ${monitor.id} AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED')
         AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
+    ), recent AS (
+      -- days a host row cannot stand for: with hourly rows not packed yet (the current day, a late hour)
+      SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id}
     ), flaps AS (
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max(flap) AS flap
       FROM (
         SELECT "port", "hour", sum("flapSeconds") AS flap
-        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitor.id}`, from: lo, to: hi, flapping: true })}) h
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitor.id}`, from: lo, to: hi, flapping: true, packedDays: Prisma.sql`SELECT "monitorId", day FROM recent` })}) h
         WHERE "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
         GROUP BY "port", "hour"
       ) per_port
       GROUP BY "hour"
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`x."hour"`)}, 0, 0, 0, 0, 0, x.flap
+      FROM (
+        SELECT d."day" + (u.i - 1) * interval '1 hour' AS "hour", u.fl AS flap
+        FROM "HostDayRollup" d CROSS JOIN LATERAL unnest(d."flapSeconds") WITH ORDINALITY AS u(fl, i)
+        WHERE ${hostDays} AND d."flapSeconds" IS NOT NULL AND u.fl > 0 AND d."hours" & (1 << (u.i::int - 1)) <> 0
+          AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
+      ) x WHERE x."hour" >= ${lo} AND x."hour" < ${hi}
       UNION ALL
       SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
       FROM "DailyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "day" >= ${lo} AND "day" < ${hi}
