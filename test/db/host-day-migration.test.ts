@@ -33,7 +33,7 @@ describe('host_day_rollups migration', () => {
       await db.query(
         `INSERT INTO "PortDayRollup" ("monitorId","port","day","hours","checks","failures","downSeconds","flapSeconds")
          VALUES ('m',$1,$2,$3,$4,$5,$6,$7)`,
-        [port, day, hours.reduce((b, h) => b | (1 << h), 0), lit(checks), lit(failures), lit(down), lit(flap)],
+        [port, day, hours.reduce((b: number, h) => b | (1 << h), 0), lit(checks), lit(failures), lit(down), lit(flap)],
       );
     // port, firstAt, lastAt, slots (from firstAt's quarter hour), flapping
     const runs = [
@@ -45,7 +45,7 @@ describe('host_day_rollups migration', () => {
       await db.query(
         `INSERT INTO "FailureRun" ("monitorId","port","firstAt","lastAt","count","slots","code","message","flapping")
          VALUES ('m',$1,$2,$3,$4,$5,'ECONNREFUSED','refused',$6)`,
-        [port, firstAt, lastAt, slots.reduce((a, b) => a + b, 0), `{${slots.join(',')}}`, flapping],
+        [port, firstAt, lastAt, slots.reduce((a: number, b) => a + b, 0), `{${slots.join(',')}}`, flapping],
       );
     await apply();
     const rows = await db.query<Record<string, unknown>>(
