@@ -1,7 +1,7 @@
 // The host_day_rollups migration on a database with packed port rows and failure runs: every
 // (monitor, UTC day) with port rows gets its host row — per UTC hour the ports' checks and failures
 // summed and the longest down / flapping time of any port, the day's totals (each hour capped at
-// 3,600 s), the day's runs per UTC quarter hour (flapping ones apart) — and a day with runs but no
+// 3,600 s), the day's runs per UTC quarter hour up to the last with a failure (flapping ones apart) — and a day with runs but no
 // port rows gets none (readers count its runs). The migrations' SQL is applied in order to a PGlite.
 import type { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,7 @@ describe('host_day_rollups migration', () => {
       [22, '2026-03-01 00:20:00', '2026-03-01 00:50:00', [1, 0, 2], false],
       [80, '2026-03-01 23:50:00', '2026-03-01 23:59:00', [3], true],
       [80, '2026-03-05 10:00:00', '2026-03-05 10:00:00', [1], false], // a day without port rows
+      [80, '2026-03-02 02:05:00', '2026-03-02 02:20:00', [1, 1], false], // quarters kept up to the last with a failure
     ] as const;
     for (const [port, firstAt, lastAt, slots, flapping] of runs)
       await db.query(
@@ -83,9 +84,9 @@ describe('host_day_rollups migration', () => {
         failureTotal: 1,
         downTotal: 0,
         flapTotal: 240,
-        runSlots: null,
+        runSlots: arr({ 8: 1, 9: 1 }, 10), // 02:00 and 02:15
         runFlapSlots: null,
-        runFailures: 0,
+        runFailures: 2,
         runFlapFailures: 0,
       },
     ]);

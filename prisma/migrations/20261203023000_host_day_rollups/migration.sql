@@ -60,7 +60,7 @@ WITH g AS (SELECT DISTINCT "monitorId", "day" FROM "PortDayRollup"), hh AS (
   WHERE s.n > 0
   GROUP BY 1, 2, 3
 ), rk AS (
-  SELECT "monitorId", "day", greatest(max(q), 96) AS mq FROM rq GROUP BY 1, 2
+  SELECT "monitorId", "day", max(q) AS mq FROM rq GROUP BY 1, 2
 ), ra AS (
   SELECT k."monitorId", k."day", array_agg(coalesce(rq.n, 0) ORDER BY x.q) AS slots,
     CASE WHEN sum(rq.nf) > 0 THEN array_agg(coalesce(rq.nf, 0) ORDER BY x.q) END AS fslots,

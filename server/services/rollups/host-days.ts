@@ -5,7 +5,7 @@
 // summarised updates the row's run figures.
 import { Prisma } from '../../generated/prisma/client.ts';
 
-/** Per (monitor, UTC day) of `g`: the failure runs that started that day, counted per UTC quarter hour of the day. */
+/** Per (monitor, UTC day) of `g`: the failure runs that started that day, counted per UTC quarter hour of the day (up to the last with a failure). */
 const RUNS = Prisma.sql`rq AS (
       SELECT g."monitorId", g."day",
         (extract(epoch FROM date_bin('15 minutes', r."firstAt", timestamp '2000-01-01') - g."day") / 900)::int + s.i::int AS q,
@@ -15,7 +15,7 @@ const RUNS = Prisma.sql`rq AS (
       WHERE s.n > 0
       GROUP BY 1, 2, 3
     ), rk AS (
-      SELECT "monitorId", "day", greatest(max(q), 96) AS mq FROM rq GROUP BY 1, 2
+      SELECT "monitorId", "day", max(q) AS mq FROM rq GROUP BY 1, 2
     ), ra AS (
       SELECT k."monitorId", k."day", array_agg(coalesce(rq.n, 0) ORDER BY x.q) AS slots,
         CASE WHEN sum(rq.nf) > 0 THEN array_agg(coalesce(rq.nf, 0) ORDER BY x.q) END AS fslots,
