@@ -108,6 +108,8 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
   const quarter = Prisma.sql`interval '23 hours 45 minutes'`;
   const wholeDay = Prisma.sql`d."day" >= ${lo} AND d."day" + ${quarter} < ${hi} AND ${bucket(Prisma.sql`d."day"`)} = ${bucket(Prisma.sql`d."day" + ${quarter}`)}
     AND coalesce(cardinality(d."runSlots"), 0) <= 96`;
+  const lastHour = Prisma.sql`interval '23 hours'`;
+  const wholeHours = Prisma.sql`(d."day" >= ${lo} AND d."day" + ${lastHour} < ${hi} AND ${bucket(Prisma.sql`d."day"`)} = ${bucket(Prisma.sql`d."day" + ${lastHour}`)})`;
   const hostDays = Prisma.sql`d."monitorId" = ${monitor.id} AND d."day" > ${lo} - interval '1 day' AND d."day" < ${hi}`;
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
     WITH slots AS (
@@ -144,6 +146,11 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
     ), recent AS (
       -- days a host row cannot stand for: with hourly rows not packed yet (the current day, a late hour)
       SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id}
+    ), host_flap AS MATERIALIZED (
+      -- host rows with flapping time, each with whether its 24 hours fall in one bucket inside the range (once per day)
+      SELECT d."day", d."hours", d."flapSeconds", ${wholeHours} AS whole FROM "HostDayRollup" d
+      WHERE ${hostDays} AND d."flapSeconds" IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
     ), flaps AS (
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max(flap) AS flap
       FROM (
@@ -154,13 +161,15 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       ) per_port
       GROUP BY "hour"
       UNION ALL
-      SELECT ${bucket(Prisma.sql`x."hour"`)}, 0, 0, 0, 0, 0, x.flap
+      SELECT ${bucket(Prisma.sql`x.t`)}, 0, 0, 0, 0, 0, sum(x.flap)
       FROM (
-        SELECT d."day" + (u.i - 1) * interval '1 hour' AS "hour", u.fl AS flap
-        FROM "HostDayRollup" d CROSS JOIN LATERAL unnest(d."flapSeconds") WITH ORDINALITY AS u(fl, i)
-        WHERE ${hostDays} AND d."flapSeconds" IS NOT NULL AND u.fl > 0 AND d."hours" & (1 << (u.i::int - 1)) <> 0
-          AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
+        -- a day whose 24 hours fall in one bucket inside the range adds up at its start (no zone arithmetic per hour)
+        SELECT CASE WHEN d.whole THEN d."day" ELSE d."day" + (u.i - 1) * interval '1 hour' END AS t,
+          d."day" + (u.i - 1) * interval '1 hour' AS "hour", u.fl AS flap
+        FROM host_flap d CROSS JOIN LATERAL unnest(d."flapSeconds") WITH ORDINALITY AS u(fl, i)
+        WHERE u.fl > 0 AND d."hours" & (1 << (u.i::int - 1)) <> 0
       ) x WHERE x."hour" >= ${lo} AND x."hour" < ${hi}
+      GROUP BY x.t
       UNION ALL
       SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
       FROM "DailyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "day" >= ${lo} AND "day" < ${hi}
