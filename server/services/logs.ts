@@ -1,6 +1,9 @@
 // A monitor's logs, as the seed keeps them: by year, month, day or hour. Buckets come from one
 // SQL query (GROUP BY date_trunc in the viewer's time zone) over failure runs, incidents and
 // the notification ledger; the drill-down lists failure runs with their incident's messages.
+// Past days are read from their host day rows (docs/storage.md "The host day layer"): the runs'
+// failed checks per quarter hour (or the day's total when the day lies in one bucket) and the
+// per-hour flapping time; the current day from the runs and the hourly rollups.
 // A run counts its failed checks per UTC quarter hour (FailureRun.slots): every zone's hour and
 // day starts on a UTC quarter hour, so each bucket's failure count is exact in any time zone
 // (a range whose from or to is not on a quarter hour counts the quarter it cuts by the quarter's start).

@@ -1,7 +1,7 @@
 // Yearly statistics per host (the seed's statistics page): from the hourly rollups (those still
-// in this process's memory included: the current hour is never missing; and the daily rollups
-// they are folded into after the retention limit) and the notification ledger, never from raw
-// checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
+// in this process's memory included: the current hour is never missing; past days from the host
+// day rows, docs/storage.md "The host day layer"; and the daily rollups they are folded into
+// after the retention limit) and the notification ledger, never from raw checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
 // midnight falls in: outside UTC, up to a day's figures may move across New Year).
 //
 // Definitions (the same words are in the schema descriptions and beside the figures on screen;
