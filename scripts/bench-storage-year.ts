@@ -1,7 +1,8 @@
 // A simulated year of monitoring in the real tables' shapes (issue 21): 10,000 ports (5 per
 // host), 1 % always down, 1 % flapping, the rest healthy with one failed check a week and a
 // one-hour outage a month; written with bulk SQL (server-side generate_series), one statement
-// per month and table, into the product's monthly partitions. Then the database's own size
+// per month and table, into the product's monthly partitions (the host rows with the statement
+// packing uses, a month at a time). Then the database's own size
 // counters and the time of each logs / statistics screen's query through the real service
 // functions (first call and median of 5), per kind of host.
 // Usage: npm run bench:storage -- --year [--ports 10000] [--year-of 2026] [--keep]
@@ -13,6 +14,8 @@ import { ensurePartitions } from '../server/db/partitions.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createSignals } from '../server/events/signals.ts';
 import { countFailures, getMonitorLog, listFailures, type LogGranularity } from '../server/services/logs.ts';
+import { Prisma } from '../server/generated/prisma/client.ts';
+import { hostDaysSql } from '../server/services/rollups/host-days.ts';
 import { getYearlyStatistics } from '../server/services/statistics.ts';
 import type { ServiceDeps, Viewer } from '../server/services/types.ts';
 import { benchDatabase } from './bench-db.ts';
@@ -32,6 +35,7 @@ const YEAR = Number(values['year-of']);
 const TZ = 'Asia/Seoul';
 const TABLES = [
   'PortDayRollup',
+  'HostDayRollup',
   'HourlyRollup',
   'FailureRun',
   'Incident',
@@ -156,7 +160,14 @@ try {
        ORDER BY d, m.id, p.port`,
       [from, to],
     );
-    log(`hourly rollups (packed days) ${YEAR}-${String(m + 1).padStart(2, '0')}`);
+    // the host rows, as packing writes them with the day rows (here a month per statement)
+    await db.prisma.$executeRaw(
+      hostDaysSql(
+        Prisma.sql`SELECT DISTINCT "monitorId", "day" FROM "PortDayRollup" WHERE "day" >= ${from} AND "day" < ${to}`,
+        true,
+      ),
+    );
+    log(`hourly rollups (packed days and host rows) ${YEAR}-${String(m + 1).padStart(2, '0')}`);
   }
   await c.query('VACUUM ANALYZE');
   const writeMs = Date.now() - t0;

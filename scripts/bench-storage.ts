@@ -47,6 +47,7 @@ const T0 = Date.UTC(2026, 5, 1);
 const TABLES = [
   'FailureRun',
   'PortDayRollup',
+  'HostDayRollup',
   'HourlyRollup',
   'PortState',
   'Incident',

@@ -1,11 +1,11 @@
-// Monthly partitions (docs/storage.md): FailureRun, PortDayRollup and NotificationEvent are
+// Monthly partitions (docs/storage.md): FailureRun, PortDayRollup, HostDayRollup and NotificationEvent are
 // partitioned by month on their time column (migration 20261202140000_monthly_partitions). The
 // product creates the partitions itself, ahead of time; a DEFAULT partition takes any row whose
 // month has no partition yet, so an insert never fails. Retention drops whole months.
 import type { PrismaClient } from './index.ts';
 
 export interface PartitionedTable {
-  table: 'FailureRun' | 'PortDayRollup' | 'NotificationEvent';
+  table: 'FailureRun' | 'PortDayRollup' | 'HostDayRollup' | 'NotificationEvent';
   /** The partition key (a timestamp without time zone holding UTC). */
   column: string;
   /** Storage parameters of each partition (rows updated in place get room for HOT updates; day rollups are written once). */
@@ -15,6 +15,7 @@ export interface PartitionedTable {
 export const PARTITIONED: readonly PartitionedTable[] = [
   { table: 'FailureRun', column: 'firstAt', withClause: ' WITH (fillfactor = 70)' },
   { table: 'PortDayRollup', column: 'day', withClause: '' },
+  { table: 'HostDayRollup', column: 'day', withClause: '' },
   { table: 'NotificationEvent', column: 'at', withClause: '' },
 ];
 

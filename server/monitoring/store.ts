@@ -8,6 +8,7 @@ import type { IncidentFlap } from '../services/flapping.ts';
 import type { LedgerRow } from '../services/notifications/rows.ts';
 import type { RunRow } from './runs.ts';
 import type { RollupRow } from '../services/types.ts';
+import { dayPairs, hostRunsSql } from '../services/rollups/host-days.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
 export interface IncidentOpen {
@@ -139,6 +140,8 @@ function runSql(rows: RunRow[], incidents: Set<string>) {
     WHERE "FailureRun"."count" < EXCLUDED."count"`;
 }
 
+const utcDay = (t: Date) => new Date(Math.floor(t.getTime() / 86_400_000) * 86_400_000);
+
 function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
@@ -197,7 +200,13 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
           })
         ).count;
       }
-      for (const part of chunks([...b.runs.values()], 1000)) rows += await tx.$executeRaw(runSql(part, existing));
+      for (const part of chunks([...b.runs.values()], 1000)) {
+        rows += await tx.$executeRaw(runSql(part, existing));
+        // a run of a day already packed (a write retried after midnight) updates that day's host row
+        await tx.$executeRaw(
+          hostRunsSql(dayPairs(part.map((r) => ({ monitorId: r.monitorId, day: utcDay(r.firstAt) })))),
+        );
+      }
       for (const part of chunks([...b.portStates.values()], 1000)) rows += await tx.$executeRaw(portStateSql(part));
       return rows;
     },

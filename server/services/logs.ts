@@ -1,6 +1,9 @@
 // A monitor's logs, as the seed keeps them: by year, month, day or hour. Buckets come from one
 // SQL query (GROUP BY date_trunc in the viewer's time zone) over failure runs, incidents and
 // the notification ledger; the drill-down lists failure runs with their incident's messages.
+// Past days are read from their host day rows (docs/storage.md "The host day layer"): the runs'
+// failed checks per quarter hour (or the day's total when the day lies in one bucket) and the
+// per-hour flapping time; the current day from the runs and the hourly rollups.
 // A run counts its failed checks per UTC quarter hour (FailureRun.slots): every zone's hour and
 // day starts on a UTC quarter hour, so each bucket's failure count is exact in any time zone
 // (a range whose from or to is not on a quarter hour counts the quarter it cuts by the quarter's start).
@@ -104,15 +107,32 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
   const sentAt = Prisma.sql`coalesce(n."sentAt", n."createdAt")`;
   // the start of a run's i-th quarter hour (UTC, like the columns)
   const slotAt = Prisma.sql`(date_bin('15 minutes', r."firstAt", timestamp '2000-01-01') + (s.i - 1) * interval '15 minutes')`;
+  // a summarised host row's day lies in one bucket and in the range: its totals, no quarter hours
+  const quarter = Prisma.sql`interval '23 hours 45 minutes'`;
+  const wholeDay = Prisma.sql`d."day" >= ${lo} AND d."day" + ${quarter} < ${hi} AND ${bucket(Prisma.sql`d."day"`)} = ${bucket(Prisma.sql`d."day" + ${quarter}`)}
+    AND coalesce(cardinality(d."runSlots"), 0) <= 96`;
+  const lastHour = Prisma.sql`interval '23 hours'`;
+  const wholeHours = Prisma.sql`(d."day" >= ${lo} AND d."day" + ${lastHour} < ${hi} AND ${bucket(Prisma.sql`d."day"`)} = ${bucket(Prisma.sql`d."day" + ${lastHour}`)})`;
+  const hostDays = Prisma.sql`d."monitorId" = ${monitor.id} AND d."day" > ${lo} - interval '1 day' AND d."day" < ${hi}`;
   const rows = await deps.prisma.$queryRaw<BucketRow[]>`
     WITH slots AS (
-      SELECT ${slotAt} AS at, s.n, r."flapping"
+      -- runs of days no host row summarises (the current day, days whose rollups were folded)
+      SELECT ${slotAt} AS at, s.n, CASE WHEN r."flapping" THEN s.n ELSE 0 END AS nf
       FROM "FailureRun" r CROSS JOIN LATERAL unnest(r."slots") WITH ORDINALITY AS s(n, i)
       WHERE r."monitorId" = ${monitor.id} AND r."lastAt" >= ${lo} AND r."firstAt" < ${hi} AND s.n > 0
+        AND NOT EXISTS (SELECT 1 FROM "HostDayRollup" d WHERE d."monitorId" = r."monitorId"
+          AND d."day" = date_trunc('day', r."firstAt") AND d."runFailures" IS NOT NULL)
+      UNION ALL
+      -- summarised days across a bucket's start or the range's ends: per quarter hour
+      SELECT d."day" + (q.i - 1) * interval '15 minutes' AS at, q.n, coalesce(q.nf, 0) AS nf
+      FROM "HostDayRollup" d CROSS JOIN LATERAL unnest(d."runSlots", d."runFlapSlots") WITH ORDINALITY AS q(n, nf, i)
+      WHERE ${hostDays} AND d."runFailures" > 0 AND NOT (${wholeDay}) AND q.n > 0
     ), fl AS (
-      SELECT ${bucket(Prisma.sql`at`)} AS b, n AS failures, 0 AS incidents, 0 AS mails, 0 AS sms,
-        CASE WHEN "flapping" THEN n ELSE 0 END AS flapfail, 0 AS flap
+      SELECT ${bucket(Prisma.sql`at`)} AS b, n AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, nf AS flapfail, 0 AS flap
       FROM slots WHERE at >= ${lo} AND at < ${hi}
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`d."day"`)} AS b, d."runFailures", 0, 0, 0, d."runFlapFailures", 0
+      FROM "HostDayRollup" d WHERE ${hostDays} AND d."runFailures" > 0 AND ${wholeDay}
     ), inc_rows AS (
       SELECT ${bucket(Prisma.sql`"openedAt"`)} AS b, 0 AS failures, 1 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, 0 AS flap
       FROM "Incident" WHERE "monitorId" = ${monitor.id} AND "kind" = 'HOST_DOWN' AND "openedAt" >= ${lo} AND "openedAt" < ${hi}
@@ -120,18 +140,39 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       SELECT ${bucket(sentAt)} AS b, 0 AS failures, 0 AS incidents,
         CASE WHEN n."channel" = 'EMAIL' THEN 1 ELSE 0 END AS mails, CASE WHEN n."channel" = 'SMS' THEN 1 ELSE 0 END AS sms,
         0 AS flapfail, 0 AS flap
-      FROM "Notification" n JOIN "Incident" inc ON inc."id" = n."incidentId"
-      WHERE inc."monitorId" = ${monitor.id} AND n."recipientRole" = 'CONTACT' AND n."status"::text IN ('YES', 'READ', 'DELIVERED')
-        AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
+      FROM "Incident" inc CROSS JOIN LATERAL (
+        -- each incident's ledger rows by its index (OFFSET 0 keeps the planner from scanning the whole ledger)
+        SELECT n.* FROM "Notification" n WHERE n."incidentId" = inc."id" AND n."recipientRole" = 'CONTACT'
+          AND n."status"::text IN ('YES', 'READ', 'DELIVERED') OFFSET 0
+      ) n
+      WHERE inc."monitorId" = ${monitor.id} AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
+    ), recent AS (
+      -- days a host row cannot stand for: with hourly rows not packed yet (the current day, a late hour)
+      SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id}
+    ), host_flap AS MATERIALIZED (
+      -- host rows with flapping time, each with whether its 24 hours fall in one bucket inside the range (once per day)
+      SELECT d."day", d."hours", d."flapSeconds", ${wholeHours} AS whole FROM "HostDayRollup" d
+      WHERE ${hostDays} AND d."flapSeconds" IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
     ), flaps AS (
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max(flap) AS flap
       FROM (
         SELECT "port", "hour", sum("flapSeconds") AS flap
-        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitor.id}`, from: lo, to: hi, flapping: true })}) h
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${monitor.id}`, from: lo, to: hi, flapping: true, packedDays: Prisma.sql`SELECT "monitorId", day FROM recent` })}) h
         WHERE "flapSeconds" > 0 AND "hour" >= ${lo} AND "hour" < ${hi}
         GROUP BY "port", "hour"
       ) per_port
       GROUP BY "hour"
+      UNION ALL
+      SELECT ${bucket(Prisma.sql`x.t`)}, 0, 0, 0, 0, 0, sum(x.flap)
+      FROM (
+        -- a day whose 24 hours fall in one bucket inside the range adds up at its start (no zone arithmetic per hour)
+        SELECT CASE WHEN d.whole THEN d."day" ELSE d."day" + (u.i - 1) * interval '1 hour' END AS t,
+          d."day" + (u.i - 1) * interval '1 hour' AS "hour", u.fl AS flap
+        FROM host_flap d CROSS JOIN LATERAL unnest(d."flapSeconds") WITH ORDINALITY AS u(fl, i)
+        WHERE u.fl > 0 AND d."hours" & (1 << (u.i::int - 1)) <> 0
+      ) x WHERE x."hour" >= ${lo} AND x."hour" < ${hi}
+      GROUP BY x.t
       UNION ALL
       SELECT ${bucket(Prisma.sql`"day"`)} AS b, 0, 0, 0, 0, 0, "flapSeconds" AS flap
       FROM "DailyRollup" WHERE "monitorId" = ${monitor.id} AND "flapSeconds" > 0 AND "day" >= ${lo} AND "day" < ${hi}

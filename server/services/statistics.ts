@@ -1,7 +1,7 @@
 // Yearly statistics per host (the seed's statistics page): from the hourly rollups (those still
-// in this process's memory included: the current hour is never missing; and the daily rollups
-// they are folded into after the retention limit) and the notification ledger, never from raw
-// checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
+// in this process's memory included: the current hour is never missing; past days from the host
+// day rows, docs/storage.md "The host day layer"; and the daily rollups they are folded into
+// after the retention limit) and the notification ledger, never from raw checks. Years are counted in the viewer's time zone (a folded UTC day counts in the year its
 // midnight falls in: outside UTC, up to a day's figures may move across New Year).
 //
 // Definitions (the same words are in the schema descriptions and beside the figures on screen;
@@ -92,23 +92,45 @@ export async function getYearlyStatistics(
         ),
       )}) AS p("monitorId", "port", "hour", "checks", "failures", "downSeconds", "flapSeconds")`
     : Prisma.sql`SELECT NULL::text AS "monitorId", 0 AS "port", NULL::timestamp(3) AS "hour", 0 AS "checks", 0 AS "failures", 0 AS "downSeconds", 0 AS "flapSeconds" WHERE false`;
+  // days a host row cannot stand for: with hourly rows not packed yet (the current day, a late
+  // hour) or hours still in memory; they are read per port and hour as before
+  const recent = Prisma.sql`SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" IN (${ids})
+      UNION SELECT DISTINCT "monitorId", date_trunc('day', "hour") FROM (${pending}) p`;
+  const wholeDay = Prisma.sql`${year(Prisma.sql`d."day"`)} = ${year(Prisma.sql`d."day" + interval '23 hours'`)}`;
+  const hostRange =
+    opts.year == null
+      ? Prisma.empty
+      : Prisma.sql`AND d."day" > ${yearStart(opts.year)} - interval '1 day' AND d."day" < ${yearStart(opts.year + 1)}`;
   const rows = await deps.prisma.$queryRaw<Row[]>`
-    WITH per_port AS (
+    WITH recent AS (${recent}), per_port AS (
       SELECT x."monitorId", x."port", x."hour", sum(x."checks") AS checks, sum(x."failures") AS failures,
         sum(x."downSeconds") AS down, sum(x."flapSeconds") AS flap
       FROM (
         SELECT h."monitorId", h."port", h."hour", h."checks", h."failures", h."downSeconds", h."flapSeconds"
-        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" IN (${ids})`, ...range })}) h
+        FROM (${hourlyRollups({ monitor: Prisma.sql`r."monitorId" IN (${ids})`, ...range, packedDays: Prisma.sql`SELECT "monitorId", day FROM recent` })}) h
         UNION ALL ${pending}
       ) x WHERE true ${yearFilter(Prisma.sql`x."hour"`)}
       GROUP BY 1, 2, 3
     ), hours AS (
       SELECT "monitorId", "hour", sum(checks) AS checks, sum(failures) AS failures, least(max(down), 3600) AS down, least(max(flap), 3600) AS flap
       FROM per_port GROUP BY 1, 2
+    ), host AS (
+      SELECT d.* FROM "HostDayRollup" d WHERE d."monitorId" IN (${ids}) ${hostRange}
+        AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
+    ), host_hours AS (
+      SELECT d."monitorId", d."day" + (u.i - 1) * interval '1 hour' AS "hour", coalesce(u.c, 0) AS checks, coalesce(u.f, 0) AS failures,
+        least(coalesce(u.dn, 0), 3600) AS down, least(coalesce(u.fl, 0), 3600) AS flap
+      FROM host d CROSS JOIN LATERAL unnest(d."checks", d."failures", d."downSeconds", d."flapSeconds") WITH ORDINALITY AS u(c, f, dn, fl, i)
+      WHERE NOT (${wholeDay}) AND d."hours" & (1 << (u.i::int - 1)) <> 0
     ), roll AS (
       SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, sum(flap) AS flap, count(*) AS hours,
         0 AS incidents, 0 AS mails, 0 AS sms
-      FROM hours GROUP BY 1, 2
+      FROM (SELECT * FROM hours UNION ALL SELECT * FROM host_hours h WHERE true ${yearFilter(Prisma.sql`h."hour"`)}) AS x GROUP BY 1, 2
+    ), host_days AS (
+      SELECT d."monitorId", ${year(Prisma.sql`d."day"`)} AS year, sum(d."checkTotal") AS checks, sum(d."failureTotal") AS failures,
+        sum(d."downTotal") AS down, sum(d."flapTotal") AS flap, sum(d."hourTotal") AS hours, 0 AS incidents, 0 AS mails, 0 AS sms
+      FROM host d WHERE ${wholeDay} ${yearFilter(Prisma.sql`d."day"`)}
+      GROUP BY 1, 2
     ), folded AS (
       SELECT d."monitorId", ${year(Prisma.sql`d."day"`)} AS year, sum(d."checks") AS checks, sum(d."failures") AS failures,
         sum(d."downSeconds") AS down, sum(d."flapSeconds") AS flap, sum(d."hours") AS hours, 0 AS incidents, 0 AS mails, 0 AS sms
@@ -128,7 +150,7 @@ export async function getYearlyStatistics(
     )
     SELECT "monitorId", year, sum(checks)::bigint AS checks, sum(failures)::bigint AS failures, sum(down)::bigint AS down,
       sum(flap)::bigint AS flap, sum(hours)::bigint AS hours, sum(incidents)::bigint AS incidents, sum(mails)::bigint AS mails, sum(sms)::bigint AS sms
-    FROM (SELECT * FROM roll UNION ALL SELECT * FROM folded UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
+    FROM (SELECT * FROM roll UNION ALL SELECT * FROM host_days UNION ALL SELECT * FROM folded UNION ALL SELECT * FROM inc UNION ALL SELECT * FROM sent) AS all_rows
     GROUP BY "monitorId", year ORDER BY year, "monitorId"`;
   const byId = new Map(monitors.map((m) => [m.id, m]));
   return rows.map((r) => {

@@ -156,9 +156,9 @@ describe(`retention (${backend})`, () => {
       hourlyRowsFolded: allHours.length - keptHours.length,
     });
     expect(result.batches).toBeGreaterThan(10);
-    // 2025-11 and 2026-01 of both tables dropped (2025-12 was in the DEFAULT partition: deleted / folded)
-    expect(result.partitionsDropped).toBe(4);
-    for (const table of ['FailureRun', 'PortDayRollup'] as const) {
+    // 2025-11 and 2026-01 of the three tables dropped (2025-12 was in the DEFAULT partition: deleted / folded)
+    expect(result.partitionsDropped).toBe(6);
+    for (const table of ['FailureRun', 'PortDayRollup', 'HostDayRollup'] as const) {
       expect((await listPartitions(p, table)).map((x) => x.name)).toEqual(
         partitionsBefore.get(table)?.filter((n) => n !== `${table}_p2025_11` && n !== `${table}_p2026_01`),
       );
@@ -171,6 +171,11 @@ describe(`retention (${backend})`, () => {
     expect((await p.failureRun.findMany({ select: { id: true } })).map((r) => r.id).sort()).toEqual(keptRuns);
     expect(await readHourlyRollups(p)).toEqual(keptHours);
     expect(await p.portDayRollup.count({ where: { day: { lt: hoursBefore } } })).toBe(0);
+    // the host rows of folded days go with them (the statistics read the daily rows instead), the others stay
+    expect(await p.hostDayRollup.count({ where: { day: { lt: hoursBefore } } })).toBe(0);
+    expect(await p.hostDayRollup.count()).toBe(
+      new Set(keptHours.map((r) => Math.floor(r.hour.getTime() / 86_400_000))).size,
+    );
     // one daily row per folded UTC day, and the yearly statistics are unchanged to the second
     const foldedDays = new Set(
       allHours.filter((r) => r.hour < hoursBefore).map((r) => Math.floor(r.hour.getTime() / DAY)),

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvents } from '../../server/events/events.ts';
 import { createSignals } from '../../server/events/signals.ts';
-import { writeRollups } from '../../server/monitoring/store.ts';
+import type { RunRow } from '../../server/monitoring/runs.ts';
+import { emptyBatch, writeBatch, writeRollups } from '../../server/monitoring/store.ts';
 import { latencySeries } from '../../server/services/availability/latency.ts';
 import { getMonitorLog } from '../../server/services/logs.ts';
 import { PACK_AFTER_MS, packRollupDays } from '../../server/services/rollups/packing.ts';
@@ -19,14 +20,17 @@ import { readHourlyRollups } from '../helpers/rollups.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = new Date('2026-03-10T13:20:00Z');
-const ZONES = ['UTC', 'Asia/Seoul', 'Asia/Kolkata', 'America/St_Johns'];
+const ZONES = ['UTC', 'Asia/Seoul', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns'];
+const QUARTER = 15 * 60_000;
 
 describe(`hourly rollups packed per port and day (${backend})`, () => {
   let t: TestDatabase;
   let deps: ServiceDeps;
   let admin: Viewer;
   let monitorId = '';
+  let otherId = '';
   const history: RollupRow[] = [];
+  const runs: RunRow[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -43,6 +47,7 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
     admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
     const account = await makeCustomer(p, 'alice');
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80, 443] })).id;
+    otherId = (await makeMonitor(p, { accountId: account.id, ip: '10.0.0.6', ports: [22, 80, 443] })).id;
     // 12 days up to now, across New Year's day in no zone but with midnights everywhere: hours with
     // and without successful checks, down and flapping time that overlaps between ports, gaps
     let seed = 7;
@@ -52,14 +57,14 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
     };
     for (let h = NOW.getTime() - 12 * DAY; h < NOW.getTime(); h += HOUR) {
       const hour = new Date(Math.floor(h / HOUR) * HOUR);
-      for (const port of [22, 80, 443]) {
+      for (const [id, port] of [monitorId, otherId].flatMap((m) => [22, 80, 443].map((x) => [m, x] as const))) {
         if (rnd(7) === 0) continue; // an hour without a rollup for this port
         const checks = 1 + rnd(40);
         const failures = rnd(4) === 0 ? rnd(checks + 1) : 0;
         const answered = checks - failures;
         const lat = Array.from({ length: answered }, () => (1 + rnd(900_000)) / 1000); // µs precision, as measured
         history.push({
-          monitorId,
+          monitorId: id,
           port,
           hour,
           checks,
@@ -73,6 +78,39 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
         });
       }
     }
+    // failure runs (cut at UTC midnight, as the engine cuts them): counts per quarter hour with gaps,
+    // flapping or not, some ending in the current day's last quarters before now
+    for (let d = Math.floor(NOW.getTime() / DAY) * DAY - 12 * DAY; d < NOW.getTime(); d += DAY)
+      for (const id of [monitorId, otherId])
+        for (const port of [22, 80, 443]) {
+          let q = rnd(96);
+          while (q < 96 && d + q * QUARTER < NOW.getTime() - HOUR) {
+            const len = Math.min(1 + rnd(40), 96 - q);
+            const slots = Array.from({ length: len }, () => (rnd(3) === 0 ? 0 : 1 + rnd(5)));
+            slots[0] = 1 + rnd(5);
+            const firstAt = new Date(d + q * QUARTER + rnd(QUARTER));
+            const last = slots.length - 1 - [...slots].reverse().findIndex((n) => n > 0);
+            const lastAt = new Date(Math.max(firstAt.getTime(), d + (q + last) * QUARTER + rnd(QUARTER)));
+            runs.push({
+              monitorId: id,
+              port,
+              firstAt,
+              lastAt,
+              count: slots.reduce((a, b) => a + b, 0),
+              slots,
+              code: 'ECONNREFUSED',
+              message: `connect ECONNREFUSED 10.0.0.5:${port}`,
+              latencyMs: 1,
+              incidentId: null,
+              flapping: rnd(2) === 0,
+              maintenance: false,
+            });
+            q += len + 1 + rnd(60);
+          }
+        }
+    const batch = emptyBatch();
+    for (const r of runs) batch.runs.set(`${r.monitorId}:${r.port}:${r.firstAt.getTime()}`, r);
+    await writeBatch(p, batch);
     // as the flush writes them: each hour in two additive writes
     const first = history.map((r) => ({
       ...r,
@@ -95,19 +133,26 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
 
   async function figures() {
     const stats = [];
+    const midnight = Math.floor(NOW.getTime() / DAY) * DAY;
     for (const timeZone of ZONES) {
-      stats.push(await getYearlyStatistics(deps, admin, { monitorIds: [monitorId], timeZone }));
-      stats.push(await getYearlyStatistics(deps, admin, { monitorIds: [monitorId], year: 2026, timeZone }));
-      for (const granularity of ['HOUR', 'DAY', 'MONTH'] as const)
-        stats.push(
-          await getMonitorLog(deps, admin, {
-            monitorId,
-            granularity,
-            from: new Date(NOW.getTime() - 13 * DAY),
-            to: NOW,
-            timeZone,
-          }),
-        );
+      for (const monitorIds of [[monitorId], [monitorId, otherId]]) {
+        stats.push(await getYearlyStatistics(deps, admin, { monitorIds, timeZone }));
+        stats.push(await getYearlyStatistics(deps, admin, { monitorIds, year: 2026, timeZone }));
+      }
+      for (const granularity of ['HOUR', 'DAY', 'MONTH', 'YEAR'] as const)
+        for (const [from, to] of [
+          [NOW.getTime() - 13 * DAY, NOW.getTime()], // ends inside days
+          [midnight - 11 * DAY, midnight - 2 * DAY], // UTC midnights: whole days in UTC, cut days elsewhere
+        ] as const)
+          stats.push(
+            await getMonitorLog(deps, admin, {
+              monitorId,
+              granularity,
+              from: new Date(from),
+              to: new Date(to),
+              timeZone,
+            }),
+          );
     }
     for (const range of ['DAY', 'WEEK', 'MONTH'] as const)
       for (const port of [null, 80]) {
@@ -125,20 +170,30 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
   it('gives the same figures before and after packing, and packs only the days that are over', async () => {
     const p = t.db.prisma;
     const before = await figures();
-    expect(await readHourlyRollups(p, monitorId)).toHaveLength(history.length);
+    const mine = history.filter((r) => r.monitorId === monitorId);
+    expect(await readHourlyRollups(p, monitorId)).toHaveLength(mine.length);
     const packed = await packRollupDays(p, NOW.getTime(), { groups: 7 });
     const today = history.filter((r) => r.hour.getTime() >= Math.floor(NOW.getTime() / DAY) * DAY);
     expect(packed).toBe(history.length - today.length);
     expect(await p.hourlyRollup.count()).toBe(today.length);
     // one row per port and past day
     const days = new Set(
-      history.filter((r) => !today.includes(r)).map((r) => `${r.port}/${Math.floor(r.hour.getTime() / DAY)}`),
+      history
+        .filter((r) => !today.includes(r))
+        .map((r) => `${r.monitorId}/${r.port}/${Math.floor(r.hour.getTime() / DAY)}`),
     );
     expect(await p.portDayRollup.count()).toBe(days.size);
+    // one host row per monitor and past day, its runs summarised
+    const hostDays = new Set(
+      history.filter((r) => !today.includes(r)).map((r) => `${r.monitorId}/${Math.floor(r.hour.getTime() / DAY)}`),
+    );
+    expect(await p.hostDayRollup.count()).toBe(hostDays.size);
+    expect(await p.hostDayRollup.count({ where: { runFailures: null } })).toBe(0);
+    expect(await p.hostDayRollup.count({ where: { runFailures: { gt: 0 } } })).toBeGreaterThan(10);
     const read = await readHourlyRollups(p, monitorId);
     const key = (r: RollupRow) => `${r.port}/${r.hour.getTime()}`;
-    const want = new Map(history.map((r) => [key(r), r]));
-    expect(read).toHaveLength(history.length);
+    const want = new Map(mine.map((r) => [key(r), r]));
+    expect(read).toHaveLength(mine.length);
     for (const r of read) {
       const w = want.get(key(r))!;
       expect({ ...r, latencySumMs: 0 }).toEqual({ ...w, latencySumMs: 0 });
@@ -171,10 +226,16 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
       downSeconds: 30,
       flapSeconds: 0,
     };
+    const packedFigures = await figures();
     await writeRollups(p, [late]);
-    // readers add it before packing again, and after
+    // readers add it before packing again (per port, its day's host row aside), and after (the host row rebuilt)
+    let withLate: Awaited<ReturnType<typeof figures>> = [];
     for (const packAt of [null, NOW.getTime() + 2 * DAY]) {
       if (packAt) expect(await packRollupDays(p, packAt)).toBe(1);
+      if (packAt === null) {
+        withLate = await figures();
+        expect(withLate).not.toEqual(packedFigures);
+      } else expect(await figures()).toEqual(withLate);
       const after = (await readHourlyRollups(p, monitorId)).find(
         (r) => r.port === old.port && r.hour.getTime() === old.hour.getTime(),
       )!;
@@ -189,5 +250,31 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
       expect(after.latencySumMs).toBeCloseTo(before.latencySumMs + 0.5, 6);
     }
     expect(await p.hourlyRollup.count()).toBe(0);
+  });
+
+  it('counts a failure run written to a packed day (a write retried after midnight) in its host row', async () => {
+    const p = t.db.prisma;
+    const day = Math.floor(NOW.getTime() / DAY) * DAY - 5 * DAY;
+    const packedFigures = await figures();
+    const late: RunRow = {
+      ...runs[0]!,
+      port: 8080,
+      firstAt: new Date(day + 95 * QUARTER + 60_000),
+      lastAt: new Date(day + 95 * QUARTER + 120_000),
+      count: 2,
+      slots: [2],
+      flapping: true,
+    };
+    const batch = emptyBatch();
+    batch.runs.set('late', late);
+    await writeBatch(p, batch);
+    const withRun = await figures();
+    expect(withRun).not.toEqual(packedFigures);
+    // the same as counting that day's runs from the runs themselves
+    await p.hostDayRollup.updateMany({
+      where: { monitorId: late.monitorId, day: new Date(day) },
+      data: { runFailures: null, runFlapFailures: null, runSlots: [], runFlapSlots: [] },
+    });
+    expect(await figures()).toEqual(withRun);
   });
 });

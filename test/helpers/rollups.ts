@@ -1,9 +1,10 @@
 // Hourly rollups in tests: written and read per port and hour, stored as the product stores them
-// (packed per port and UTC day, server/services/rollups/), so fixtures and assertions keep their
+// (packed per port and UTC day with their host rows, server/services/rollups/), so fixtures and assertions keep their
 // per-hour shape.
 import type { PrismaClient } from '../../server/db/index.ts';
 import { Prisma } from '../../server/generated/prisma/client.ts';
 import { packDays } from '../../server/services/rollups/pack.ts';
+import { dayPairs, hostDaysSql } from '../../server/services/rollups/host-days.ts';
 import { hourlyRollups, portDayUpsert } from '../../server/services/rollups/sql.ts';
 import type { RollupRow } from '../../server/services/types.ts';
 
@@ -23,7 +24,12 @@ export async function insertHourlyRollups(prisma: PrismaClient, rows: readonly H
     ...r,
   }));
   const days = packDays(full);
-  for (let i = 0; i < days.length; i += 500) await prisma.$executeRaw(portDayUpsert(days.slice(i, i + 500)));
+  for (let i = 0; i < days.length; i += 500) {
+    const part = days.slice(i, i + 500);
+    await prisma.$executeRaw(portDayUpsert(part));
+    // their host rows, as packing writes them (runs not summarised: readers count them from the runs)
+    await prisma.$executeRaw(hostDaysSql(dayPairs(part), false));
+  }
 }
 
 /** Every stored hourly rollup (of one monitor), by monitor, port and hour: the current day's rows and the packed days, as the readers see them. */

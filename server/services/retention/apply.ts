@@ -58,6 +58,8 @@ async function foldBatch(
       DELETE FROM "PortDayRollup" d USING grp g
       WHERE d."monitorId" = g."monitorId" AND d."day" = g."day"
       RETURNING d.*
+    ), host_gone AS (
+      DELETE FROM "HostDayRollup" d USING grp g WHERE d."monitorId" = g."monitorId" AND d."day" = g."day"
     ), hourly AS (
       SELECT r."monitorId", r."day" + (u.i - 1) * interval '1 hour' AS "hour", coalesce(u.c, 0) AS "checks", coalesce(u.f, 0) AS "failures",
         coalesce(u.s, 0) AS "latencySumMs", coalesce(u.lc, coalesce(u.c, 0) - coalesce(u.f, 0)) AS "latencyCount",
@@ -82,6 +84,12 @@ async function foldBatch(
     )
     SELECT (SELECT count(*) FROM hourly) AS hourly, (SELECT count(*) FROM ins) AS daily`;
   return { hourly: Number(rows[0]?.hourly ?? 0), daily: Number(rows[0]?.daily ?? 0) };
+}
+
+/** The runs of [from, to) are gone: the host rows of those days count none either (rows kept longer than runs). */
+async function forgetRuns(prisma: PrismaClient, from: Date, to: Date): Promise<void> {
+  await prisma.$executeRaw`UPDATE "HostDayRollup" SET "runSlots" = NULL, "runFlapSlots" = NULL, "runFailures" = 0, "runFlapFailures" = 0
+    WHERE "day" >= ${from} AND "day" < ${to} AND "runFailures" > 0`;
 }
 
 /** A day row before the cutoff is left (a row without any hour folds to nothing but is still deleted). */
@@ -119,18 +127,22 @@ export async function applyRetention(
     if (part.to > runsBefore) continue;
     out.failureRunsDeleted += await countRows(prisma, part.name);
     await dropPartition(prisma, part.name);
+    await forgetRuns(prisma, part.from, part.to);
     out.partitionsDropped += 1;
     out.batches += 1;
     await pause();
   }
+  let defaultRuns = 0;
   for (;;) {
     if (opts.stopped?.()) return out;
     const deleted = await deleteRunsBatch(prisma, runsBefore, n);
     out.failureRunsDeleted += deleted;
+    defaultRuns += deleted;
     out.batches += 1;
     if (deleted < n) break;
     await pause();
   }
+  if (defaultRuns > 0) await forgetRuns(prisma, new Date(0), runsBefore);
   const hoursBefore = cutoff(now, policy.hourlyRollupMonths);
   // hourly rows of ended days not packed yet (no probe ran since) are packed first
   await packRollupDays(prisma, now.getTime(), { groups: n, pause, stopped: opts.stopped });
@@ -143,12 +155,16 @@ export async function applyRetention(
     if (hourly === 0 && !(await anyDayBefore(prisma, hoursBefore))) break;
     await pause();
   }
+  // every port row before the cutoff is folded: host rows left there (none are written without port rows) go too
+  await prisma.$executeRaw`DELETE FROM "HostDayRollup" WHERE "day" < ${hoursBefore}`;
   // months folded entirely: their partitions are empty now (a row written since stays for the next night)
-  for (const part of await listPartitions(prisma, 'PortDayRollup')) {
-    if (opts.stopped?.()) return out;
-    if (part.to > hoursBefore || (await countRows(prisma, part.name)) > 0) continue;
-    await dropPartition(prisma, part.name);
-    out.partitionsDropped += 1;
+  for (const table of ['PortDayRollup', 'HostDayRollup'] as const) {
+    for (const part of await listPartitions(prisma, table)) {
+      if (opts.stopped?.()) return out;
+      if (part.to > hoursBefore || (await countRows(prisma, part.name)) > 0) continue;
+      await dropPartition(prisma, part.name);
+      out.partitionsDropped += 1;
+    }
   }
   return out;
 }

@@ -36,7 +36,7 @@ export function portDayUpsert(rows: readonly PortDayRow[]): Prisma.Sql {
 /**
  * Packs the hourly rows of up to `groups` (monitor, port, UTC day) before `before` (a UTC midnight)
  * into day rows and deletes them, in one statement (a crash packs nothing or all of a group).
- * Returns the hourly rows packed.
+ * Returns the hourly rows packed and the (monitor, day) pairs whose host rows are to be rebuilt.
  */
 export function packDaysSql(before: Date, groups: number): Prisma.Sql {
   const arr = (col: string, type: string, when: string) =>
@@ -65,7 +65,8 @@ export function packDaysSql(before: Date, groups: number): Prisma.Sql {
       ${MERGE}
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM gone)::int AS hourly, (SELECT count(*) FROM ins)::int AS days`;
+    SELECT (SELECT count(*) FROM gone)::int AS hourly, (SELECT count(*) FROM ins)::int AS days,
+      (SELECT coalesce(json_agg(DISTINCT jsonb_build_object('monitorId', "monitorId", 'day', to_char(day, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))), '[]') FROM grp) AS pairs`;
 }
 
 /** An instant as the UTC timestamp the columns hold. */
@@ -80,6 +81,8 @@ export interface RollupFilter {
   to?: Date | Prisma.Sql;
   /** Only port-hours with flapping time. */
   flapping?: boolean;
+  /** Packed days read only when (r."monitorId", r."day") is in this subquery (the days a host row cannot stand for). */
+  packedDays?: Prisma.Sql;
 }
 
 const asSql = (t: Date | Prisma.Sql) => (t instanceof Date ? utc(t) : t);
@@ -107,6 +110,7 @@ export function hourlyRollups(f: RollupFilter): Prisma.Sql {
     packed.push(Prisma.sql`r."day" < ${asSql(f.to)}`);
     recent.push(Prisma.sql`r."hour" < ${asSql(f.to)}`);
   }
+  if (f.packedDays) packed.push(Prisma.sql`(r."monitorId", r."day") IN (${f.packedDays})`);
   if (f.flapping) {
     packed.push(Prisma.sql`r."flapSeconds" IS NOT NULL`);
     recent.push(Prisma.sql`r."flapSeconds" > 0`);
