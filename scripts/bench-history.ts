@@ -4,9 +4,11 @@
 //   list     the first page (50 hosts, the list's order) + its uptime for 24 h…365 d (one load)
 //   detail   one host's uptime per port, its 90-day bars, its 1-year response-time series
 //   sla      one customer's monthly report over every host (all hosts in one account)
-//   npm run bench:history -- --ports 10000 --db pglite|postgres [--rounds 5]
+//   npm run bench:history -- --ports 10000 --db pglite|postgres [--rounds 5] [--only REGEX] [--profile DIR]
+//   --only: time only the operations whose name matches; --profile: a V8 CPU profile per operation into DIR
 // Prints the median wall time and this process's CPU per operation; the last line is JSON.
 // (PGlite runs in this process, so its CPU counts; with PostgreSQL the server's work is wall time.)
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../server/db/index.ts';
 import { createEvents } from '../server/events/events.ts';
@@ -26,8 +28,29 @@ const arg = (name: string, fallback: string) => {
 const PORTS = Number(arg('ports', '10000'));
 const ROUNDS = Number(arg('rounds', '5'));
 const kind = arg('db', 'pglite');
+const ONLY = new RegExp(arg('only', '.'));
+const PROFILE = arg('profile', '');
 const HOSTS = Math.ceil(PORTS / 2);
 const DAY = 86_400_000;
+
+/** Starts the V8 profiler; the returned function writes PROFILE/<name>.cpuprofile. */
+async function startProfile(): Promise<(name: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    await mkdir(PROFILE, { recursive: true });
+    await writeFile(`${PROFILE}/${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+const pick = (r: { medianMs: number; cpuMsPerOp: number } | undefined) =>
+  r ? { wallMs: r.medianMs, cpuMs: r.cpuMsPerOp } : {};
 
 const bench = await benchDatabase(kind, 'portwatch-history');
 const db = await openDatabase(
@@ -96,7 +119,9 @@ try {
   };
 
   async function time(name: string, fn: () => Promise<unknown>) {
+    if (!ONLY.test(name)) return null;
     await fn(); // warm
+    const stopProfile = PROFILE ? await startProfile() : null;
     const walls: number[] = [];
     const cpu0 = process.cpuUsage();
     for (let r = 0; r < ROUNDS; r++) {
@@ -105,6 +130,7 @@ try {
       walls.push(performance.now() - t0);
     }
     const cpu = process.cpuUsage(cpu0);
+    await stopProfile?.(name);
     walls.sort((a, b) => a - b);
     const out = {
       name,
@@ -115,7 +141,7 @@ try {
     return out;
   }
   const windows = [1, 7, 30, 90, 365].map((d) => ({ from: new Date(now.getTime() - d * DAY), to: now }));
-  const results = [
+  const timed = [
     await time('list page (50 hosts) alone', () =>
       p.monitor.findMany({
         where: { accountId: account.id, deletedAt: null },
@@ -144,6 +170,13 @@ try {
       monthlySlaReport(deps, viewer, { month: new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 7) }),
     ),
   ];
+  const results = timed.filter((r) => r !== null);
+  const figure = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
+  // the issue's goals beside what was measured (wall: median; CPU: this process's per operation)
+  const goals = {
+    listWithUptime: { goalMs: 200, ...pick(figure('list page (50 hosts) + uptime')) },
+    detailYearChart: { goalMs: 300, ...pick(figure('detail: 1-year')) },
+  };
   console.log(
     JSON.stringify({
       bench: 'history',
@@ -153,7 +186,9 @@ try {
       incidents: HOSTS * 12,
       seedMs: Math.round(seedMs),
       rounds: ROUNDS,
+      loadavg: loadavg()[0],
       results,
+      goals,
     }),
   );
 } finally {
