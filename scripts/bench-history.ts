@@ -6,6 +6,7 @@
 //   sla      one customer's monthly report over every host (all hosts in one account)
 //   npm run bench:history -- --ports 10000 --db pglite|postgres [--rounds 5] [--only REGEX] [--profile DIR]
 //   --only: time only the operations whose name matches; --profile: a V8 CPU profile per operation into DIR
+//   --explain (PostgreSQL): EXPLAIN (ANALYZE, BUFFERS) of the list's incident read and of the 1-year chart's rollup read
 // Prints the median wall time and this process's CPU per operation; the last line is JSON.
 // (PGlite runs in this process, so its CPU counts; with PostgreSQL the server's work is wall time.)
 import { loadavg } from 'node:os';
@@ -20,6 +21,8 @@ import { monthlySlaReport } from '../server/services/sla/report.ts';
 import type { ServiceDeps } from '../server/services/types.ts';
 import { benchDatabase } from './bench-db.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
+import { hourlyRollups } from '../server/services/rollups/sql.ts';
+import { Prisma } from '../server/generated/prisma/client.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,6 +33,7 @@ const ROUNDS = Number(arg('rounds', '5'));
 const kind = arg('db', 'pglite');
 const ONLY = new RegExp(arg('only', '.'));
 const PROFILE = arg('profile', '');
+const EXPLAIN = process.argv.includes('--explain');
 const HOSTS = Math.ceil(PORTS / 2);
 const DAY = 86_400_000;
 
@@ -107,7 +111,8 @@ try {
      FROM generate_series(1, 8760) h, unnest(ARRAY[22, 80]) port`,
   );
   await packRollupDays(p, Date.now()); // past days are stored packed, one row per port and day
-  await p.$executeRawUnsafe('ANALYZE'); // planner statistics, as autovacuum keeps them after a bulk load
+  // planner statistics and no dead rows (the packed hours' deleted rows), as autovacuum keeps them after a bulk load
+  await p.$executeRawUnsafe('VACUUM ANALYZE');
   const seedMs = performance.now() - seed0;
   const viewer = {
     accountId: account.id,
@@ -171,6 +176,27 @@ try {
     ),
   ];
   const results = timed.filter((r) => r !== null);
+  if (EXPLAIN && kind === 'postgres') {
+    const page = await p.monitor.findMany({
+      where: { accountId: account.id, deletedAt: null },
+      orderBy: MONITOR_ORDER,
+      take: 50,
+      select: { id: true },
+    });
+    const year = new Date(now.getTime() - 365 * DAY);
+    const plans = {
+      // the incidents of the list's 50 hosts over 365 days (load.ts's read, as SQL)
+      listIncidents: Prisma.sql`SELECT id, "monitorId", ports, reason, flapping, "openedAt", "resolvedAt" FROM "Incident"
+        WHERE kind = 'HOST_DOWN' AND "monitorId" IN (${Prisma.join(page.map((m) => m.id))})
+          AND "openedAt" < ${now} AND ("resolvedAt" IS NULL OR "resolvedAt" > ${year}) ORDER BY "openedAt"`,
+      // the hourly rows of one host's year (packed days + the current day's rows)
+      yearRollups: hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${'m1'}`, from: year }),
+    };
+    for (const [name, sql] of Object.entries(plans)) {
+      const rows = await p.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN (ANALYZE, BUFFERS) ${sql}`;
+      process.stderr.write(`\n-- ${name}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
+  }
   const figure = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
   // the issue's goals beside what was measured (wall: median; CPU: this process's per operation)
   const goals = {
