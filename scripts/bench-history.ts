@@ -4,9 +4,12 @@
 //   list     the first page (50 hosts, the list's order) + its uptime for 24 h…365 d (one load)
 //   detail   one host's uptime per port, its 90-day bars, its 1-year response-time series
 //   sla      one customer's monthly report over every host (all hosts in one account)
-//   npm run bench:history -- --ports 10000 --db pglite|postgres [--rounds 5]
+//   npm run bench:history -- --ports 10000 --db pglite|postgres [--rounds 5] [--only REGEX] [--profile DIR]
+//   --only: time only the operations whose name matches; --profile: a V8 CPU profile per operation into DIR
+//   --explain (PostgreSQL): EXPLAIN (ANALYZE, BUFFERS) of the list's incident read and of the 1-year chart's rollup read
 // Prints the median wall time and this process's CPU per operation; the last line is JSON.
 // (PGlite runs in this process, so its CPU counts; with PostgreSQL the server's work is wall time.)
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../server/db/index.ts';
 import { createEvents } from '../server/events/events.ts';
@@ -18,6 +21,8 @@ import { monthlySlaReport } from '../server/services/sla/report.ts';
 import type { ServiceDeps } from '../server/services/types.ts';
 import { benchDatabase } from './bench-db.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
+import { hourlyRollups } from '../server/services/rollups/sql.ts';
+import { Prisma } from '../server/generated/prisma/client.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,8 +31,30 @@ const arg = (name: string, fallback: string) => {
 const PORTS = Number(arg('ports', '10000'));
 const ROUNDS = Number(arg('rounds', '5'));
 const kind = arg('db', 'pglite');
+const ONLY = new RegExp(arg('only', '.'));
+const PROFILE = arg('profile', '');
+const EXPLAIN = process.argv.includes('--explain');
 const HOSTS = Math.ceil(PORTS / 2);
 const DAY = 86_400_000;
+
+/** Starts the V8 profiler; the returned function writes PROFILE/<name>.cpuprofile. */
+async function startProfile(): Promise<(name: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    await mkdir(PROFILE, { recursive: true });
+    await writeFile(`${PROFILE}/${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+const pick = (r: { medianMs: number; cpuMsPerOp: number } | undefined) =>
+  r ? { wallMs: r.medianMs, cpuMs: r.cpuMsPerOp } : {};
 
 const bench = await benchDatabase(kind, 'portwatch-history');
 const db = await openDatabase(
@@ -84,7 +111,8 @@ try {
      FROM generate_series(1, 8760) h, unnest(ARRAY[22, 80]) port`,
   );
   await packRollupDays(p, Date.now()); // past days are stored packed, one row per port and day
-  await p.$executeRawUnsafe('ANALYZE'); // planner statistics, as autovacuum keeps them after a bulk load
+  // planner statistics and no dead rows (the packed hours' deleted rows), as autovacuum keeps them after a bulk load
+  await p.$executeRawUnsafe('VACUUM ANALYZE');
   const seedMs = performance.now() - seed0;
   const viewer = {
     accountId: account.id,
@@ -96,7 +124,9 @@ try {
   };
 
   async function time(name: string, fn: () => Promise<unknown>) {
+    if (!ONLY.test(name)) return null;
     await fn(); // warm
+    const stopProfile = PROFILE ? await startProfile() : null;
     const walls: number[] = [];
     const cpu0 = process.cpuUsage();
     for (let r = 0; r < ROUNDS; r++) {
@@ -105,6 +135,7 @@ try {
       walls.push(performance.now() - t0);
     }
     const cpu = process.cpuUsage(cpu0);
+    await stopProfile?.(name);
     walls.sort((a, b) => a - b);
     const out = {
       name,
@@ -115,7 +146,7 @@ try {
     return out;
   }
   const windows = [1, 7, 30, 90, 365].map((d) => ({ from: new Date(now.getTime() - d * DAY), to: now }));
-  const results = [
+  const timed = [
     await time('list page (50 hosts) alone', () =>
       p.monitor.findMany({
         where: { accountId: account.id, deletedAt: null },
@@ -144,6 +175,34 @@ try {
       monthlySlaReport(deps, viewer, { month: new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 7) }),
     ),
   ];
+  const results = timed.filter((r) => r !== null);
+  if (EXPLAIN && kind === 'postgres') {
+    const page = await p.monitor.findMany({
+      where: { accountId: account.id, deletedAt: null },
+      orderBy: MONITOR_ORDER,
+      take: 50,
+      select: { id: true },
+    });
+    const year = new Date(now.getTime() - 365 * DAY);
+    const plans = {
+      // the incidents of the list's 50 hosts over 365 days (load.ts's read, as SQL)
+      listIncidents: Prisma.sql`SELECT id, "monitorId", ports, reason, flapping, "openedAt", "resolvedAt" FROM "Incident"
+        WHERE kind = 'HOST_DOWN' AND "monitorId" IN (${Prisma.join(page.map((m) => m.id))})
+          AND "openedAt" < ${now} AND ("resolvedAt" IS NULL OR "resolvedAt" > ${year}) ORDER BY "openedAt"`,
+      // the hourly rows of one host's year (packed days + the current day's rows)
+      yearRollups: hourlyRollups({ monitor: Prisma.sql`r."monitorId" = ${'m1'}`, from: year }),
+    };
+    for (const [name, sql] of Object.entries(plans)) {
+      const rows = await p.$queryRaw<{ 'QUERY PLAN': string }[]>`EXPLAIN (ANALYZE, BUFFERS) ${sql}`;
+      process.stderr.write(`\n-- ${name}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
+  }
+  const figure = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
+  // the issue's goals beside what was measured (wall: median; CPU: this process's per operation)
+  const goals = {
+    listWithUptime: { goalMs: 200, ...pick(figure('list page (50 hosts) + uptime')) },
+    detailYearChart: { goalMs: 300, ...pick(figure('detail: 1-year')) },
+  };
   console.log(
     JSON.stringify({
       bench: 'history',
@@ -153,7 +212,9 @@ try {
       incidents: HOSTS * 12,
       seedMs: Math.round(seedMs),
       rounds: ROUNDS,
+      loadavg: loadavg()[0],
       results,
+      goals,
     }),
   );
 } finally {

@@ -1,6 +1,7 @@
 // A public status page in real Chromium: without JavaScript it shows the chosen host (by its
 // label, no address) and never the unpublished one; with JavaScript its inline script runs under
-// the page's CSP and the page follows a status change over SSE without a reload.
+// the page's CSP and the page follows a status change over SSE without a reload, still without
+// the unpublished one.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -77,6 +78,12 @@ describe.runIf(chromiumAvailable())('a status page in Chromium', () => {
     });
     await page.locator('.banner', { hasText: '서비스 장애가 발생했습니다' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('#status').getAttribute('data-state')).toBe('DOWN');
+    // the live update shows only the chosen host: never the unpublished monitor or an address
+    const text = await page.locator('body').innerText();
+    expect(text).toContain('Web shop');
+    expect(text).not.toContain('203.0.113.20');
+    expect(text).not.toContain('203.0.113.21');
+    expect(await page.locator('.item').count()).toBe(1);
     expect(violations).toEqual([]);
     await context.close();
   });

@@ -2,7 +2,11 @@
 // zone (a leap year, Seoul and UTC month boundaries, daylight saving), weekly maintenance, and
 // down / excluded / observed time of a host and its ports with overlapping incidents.
 import { describe, expect, it } from 'vitest';
-import { computeAvailability, type MonitorHistory } from '../../server/services/availability/compute.ts';
+import {
+  computeAvailability,
+  type MonitorHistory,
+  portsAvailability,
+} from '../../server/services/availability/compute.ts';
 import { maintenanceSpans } from '../../server/services/availability/maintenance.ts';
 import { subtract, total, union } from '../../server/services/availability/spans.ts';
 import { addDays, dayOf, monthSpan, startOfDay } from '../../server/services/availability/zone.ts';
@@ -169,6 +173,15 @@ describe('availability of a host and its ports', () => {
     expect(by.get(22)?.ratio).toBe(1);
     // the host is down while any port is: never less than its worst port, never more than the sum
     expect(by.get(null)!.downSeconds).toBeGreaterThanOrEqual(by.get(443)!.downSeconds);
+  });
+
+  it('gives some ports alone (a status page showing them) the same figures as the whole computation', () => {
+    const all = computeAvailability(history, day, true);
+    const some = portsAvailability(history, day, [443, 80, 8080]);
+    // the monitor's ports among those asked, in the monitor's order; no host row; 8080 is not its port
+    expect(some.map((r) => r.port)).toEqual([80, 443]);
+    expect(some).toEqual(all.filter((r) => r.port === 80 || r.port === 443));
+    expect(portsAvailability(history, day, [])).toEqual([]);
   });
 
   it('observes nothing outside the monitor’s life (ratio null) and only the watched part of a window', () => {

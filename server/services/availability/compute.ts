@@ -84,21 +84,47 @@ function excludedIn(h: MonitorHistory): Span[] {
   return e;
 }
 
+/** Whether `s` overlaps `window` (only what overlaps a window can count in it). */
+function overlaps(s: Span, window: Span): boolean {
+  return s.from < window.to && s.to > window.from;
+}
+
+interface WindowParts {
+  watched: Span[];
+  excluded: Span[];
+  maintenance: Span[];
+  incidents: IncidentSpan[];
+}
+
+function partsIn(h: MonitorHistory, window: Span): WindowParts {
+  const excluded: Span[] = [];
+  for (const s of excludedIn(h)) if (overlaps(s, window)) excluded.push(s);
+  const maintenance: Span[] = [];
+  for (const s of h.maintenance) if (overlaps(s, window)) maintenance.push(s);
+  const incidents: IncidentSpan[] = [];
+  for (const i of h.incidents) if (overlaps(i, window)) incidents.push(i);
+  return { watched: clip([h.life], window), excluded, maintenance, incidents };
+}
+
+function portMeasure(h: MonitorHistory, w: WindowParts, port: number): Availability {
+  const spans: PortSpan[] = [];
+  for (const i of w.incidents) for (const p of i.ports) if (p.port === port) spans.push(p);
+  return measure(h.monitorId, port, w.watched, w.excluded, w.maintenance, spans);
+}
+
 /** The host's availability in `window` (and each configured port's when `perPort`). */
 export function computeAvailability(h: MonitorHistory, window: Span, perPort: boolean): Availability[] {
-  const watched = clip([h.life], window);
-  // only what overlaps the window can count in it (the same figures, a fraction of the work)
-  const inside = (s: Span) => s.from < window.to && s.to > window.from;
-  const excluded = excludedIn(h).filter(inside);
-  const maintenance = h.maintenance.filter(inside);
-  const incidents = h.incidents.filter(inside);
-  const host = measure(h.monitorId, null, watched, excluded, maintenance, incidents);
-  if (!perPort) return [host];
-  const out = [host];
-  for (const port of h.ports) {
-    const spans = incidents.flatMap((i) => i.ports.filter((p) => p.port === port));
-    out.push(measure(h.monitorId, port, watched, excluded, maintenance, spans));
-  }
+  const w = partsIn(h, window);
+  const out = [measure(h.monitorId, null, w.watched, w.excluded, w.maintenance, w.incidents)];
+  if (perPort) for (const port of h.ports) out.push(portMeasure(h, w, port));
+  return out;
+}
+
+/** The availability of some of the monitor's ports in `window` (the ports it has, in its order; no host figure). */
+export function portsAvailability(h: MonitorHistory, window: Span, ports: readonly number[]): Availability[] {
+  const w = partsIn(h, window);
+  const out: Availability[] = [];
+  for (const port of h.ports) if (ports.includes(port)) out.push(portMeasure(h, w, port));
   return out;
 }
 

@@ -9,7 +9,7 @@ import { loadHistories } from './load.ts';
 import { addDays, dayOf, startOfDay } from './zone.ts';
 
 export type { Availability, MonitorHistory } from './compute.ts';
-export { computeAvailability } from './compute.ts';
+export { computeAvailability, portsAvailability } from './compute.ts';
 export { causeOf, loadHistories } from './load.ts';
 
 export interface AvailabilityWindow {

@@ -52,9 +52,21 @@ export function zonedInstant(day: string, minutes: number, timeZone: string): nu
   return instant;
 }
 
+// Local midnights asked again and again (a 90-day strip per page, per request): remembered, at
+// most MIDNIGHTS_KEPT of them (the map is emptied when full; the value is pure arithmetic).
+const MIDNIGHTS_KEPT = 20_000;
+const midnights = new Map<string, number>();
+
 /** Local midnight of `day` (YYYY-MM-DD) in `timeZone`. */
 export function startOfDay(day: string, timeZone: string): number {
-  return zonedInstant(day, 0, timeZone);
+  const key = `${timeZone}|${day}`;
+  let instant = midnights.get(key);
+  if (instant === undefined) {
+    if (midnights.size >= MIDNIGHTS_KEPT) midnights.clear();
+    instant = zonedInstant(day, 0, timeZone);
+    midnights.set(key, instant);
+  }
+  return instant;
 }
 
 /** The calendar day (YYYY-MM-DD) of `instant` in `timeZone`. */

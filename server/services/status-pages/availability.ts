@@ -3,7 +3,7 @@
 // A host shown with all its ports uses the host's figures; one shown with some ports uses those
 // ports' own figures (each day the worst of them), so a port the owner did not publish never
 // colours the strip, and its incidents are not counted there.
-import { type Availability, barsOf, computeAvailability, dayWindows, loadHistories } from '../availability/index.ts';
+import { barsOf, computeAvailability, dayWindows, loadHistories, portsAvailability } from '../availability/index.ts';
 import type { ServiceDeps } from '../types.ts';
 
 export interface ItemRef {
@@ -67,11 +67,10 @@ export async function itemAvailability(
       });
       continue;
     }
-    const shown = (list: Availability[]) => list.filter((a) => a.port !== null && i.ports.includes(a.port));
     out.set(i.key, {
-      uptime: worst(shown(computeAvailability(h, whole, true)).map((a) => a.ratio)),
+      uptime: worst(portsAvailability(h, whole, i.ports).map((a) => a.ratio)),
       bars: d.dayList.map((day, k) => {
-        const rows = shown(computeAvailability(h, d.windows[k]!, true));
+        const rows = portsAvailability(h, d.windows[k]!, i.ports);
         return {
           day,
           ratio: worst(rows.map((a) => a.ratio)),
