@@ -209,7 +209,9 @@ describe.skipIf(!chromiumAvailable())('the uptime, SLA and status screens (Chrom
     const { page, close } = await signIn();
     await page.goto(`${app.url}/sla`);
     await page.locator('[data-testid=sla-report]').waitFor({ timeout: 60_000 });
-    await page.fill('[data-testid=sla-month]', redDay.slice(0, 7)); // the month of the outages
+    await page.selectOption('[data-testid=sla-month]', redDay.slice(0, 7)); // the month of the outages
+    // the months are named in the page's language, not the browser's
+    expect(await page.locator('[data-testid=sla-month] option:checked').textContent()).toMatch(/^\d{4}년 \d{1,2}월$/);
     await page.locator('[data-testid=sla-incident]').first().waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=sla-host]').count()).toBe(4);
     await page.locator('[data-testid=sla-month]').blur();
