@@ -5,7 +5,13 @@
 // `next` payload JSON spliced in (ws-shared-json.ts). Errors close the socket with 1011 as the
 // library's own glue does.
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import {
+  CloseCode,
+  handleProtocols,
+  makeServer,
+  type ServerOptions,
+  type WebSocket as GraphqlWsSocket,
+} from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { sharedPayloadReplacer, spliceSharedPayload } from './ws-shared-json.ts';
 
@@ -20,6 +26,36 @@ const reasonOf = (err: unknown, production: boolean) => {
   return Buffer.byteLength(text) > 120 ? 'Internal server error' : text;
 };
 
+/** graphql-ws's view of one socket (a class: its methods are not closures per socket). */
+class SocketAdapter implements GraphqlWsSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly internal: (socket: WebSocket, err: unknown) => void,
+  ) {}
+  get protocol() {
+    return this.socket.protocol;
+  }
+  send(data: string): Promise<void> | undefined {
+    const text = spliceSharedPayload(data);
+    const socket = this.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount === 0) {
+      socket.send(text);
+      return;
+    }
+    return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+  }
+  close(code?: number, reason?: string) {
+    this.socket.close(code, reason);
+  }
+  onMessage(cb: (data: string) => Promise<void>) {
+    const socket = this.socket;
+    socket.on('message', (data) => {
+      cb(String(data)).catch((err: unknown) => this.internal(socket, err));
+    });
+  }
+}
+
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
   options: Omit<ServerOptions<P, E>, 'jsonMessageReplacer'>,
   wss: WebSocketServer,
@@ -33,28 +69,10 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>
     socket.close(CloseCode.InternalServerError, reasonOf(err, production));
   };
   wss.on('connection', (socket, request) => {
-    socket.once('error', (err) => internal(socket, err));
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send(data) {
-          const text = spliceSharedPayload(data);
-          if (socket.readyState !== socket.OPEN) return;
-          if (socket.bufferedAmount === 0) {
-            socket.send(text);
-            return;
-          }
-          return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
-        },
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (cb) =>
-          socket.on('message', (data) => {
-            cb(String(data)).catch((err: unknown) => internal(socket, err));
-          }),
-      },
-      extraOf(socket, request),
-    );
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
+    // `on`, not `once` (a wrapper per socket): a second error closes an already closing socket
+    socket.on('error', (err) => internal(socket, err));
+    const closed = server.opened(new SocketAdapter(socket, internal), extraOf(socket, request));
+    socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
   return {
     async dispose() {

@@ -41,7 +41,8 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     const address = opts.clientAddress(req) ?? 'unknown';
     const open = (socketsByAddress.get(address) ?? 0) + 1;
     socketsByAddress.set(address, open);
-    ws.once('close', () => {
+    // `on`, not `once`: a socket closes once, and once() costs a wrapper per socket
+    ws.on('close', () => {
       const left = (socketsByAddress.get(address) ?? 1) - 1;
       if (left > 0) socketsByAddress.set(address, left);
       else socketsByAddress.delete(address);
@@ -102,8 +103,8 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         const socket = ctx.extra.socket;
         if (socket.readyState !== socket.OPEN) return false;
         // every socket is counted (caps); one with a credential closes when it is revoked or expires
-        ctx.extra.unregister = opts.live.add({ viewer, address, close: (code, reason) => socket.close(code, reason) });
-        socket.once('close', () => ctx.extra.unregister?.());
+        ctx.extra.unregister = opts.live.add({ viewer, address, close: socket.close.bind(socket) });
+        socket.on('close', ctx.extra.unregister);
         return true;
       },
       onClose: (ctx) => ctx.extra.unregister?.(),
@@ -146,7 +147,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
           contextFactory,
           parse,
           validate,
-        } = opts.yoga.getEnveloped({ wsExtra: ctx.extra, params: payload });
+        } = opts.yoga.getEnveloped({ wsExtra: ctx.extra });
         // A parse or validation failure (syntax, armor limits) answers this operation with an
         // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
         let document: ReturnType<typeof parse>;

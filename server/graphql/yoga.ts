@@ -35,6 +35,9 @@ export type WsExtra = {
   unregister?: () => void;
 };
 
+/** A WebSocket operation sets no cookie (one function for every socket). */
+const noCookies = () => {};
+
 export type GraphqlHandler = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export interface GraphqlHandlerOptions {
@@ -150,7 +153,7 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
           address: extra.address,
           userAgent: extra.userAgent,
           transport: 'ws',
-          setCookie: () => {},
+          setCookie: noCookies,
         };
       }
       const request = initial.request;
