@@ -166,7 +166,7 @@ async function server() {
       send({ type: 'heap', file });
     } else if (msg.type === 'cpu') {
       const c = process.cpuUsage();
-      send({ type: 'cpu', ms: (c.user + c.system) / 1000 });
+      send({ type: 'cpu', ms: (c.user + c.system) / 1000, sysMs: c.system / 1000 });
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
@@ -319,7 +319,8 @@ async function run(sc: Scenario) {
   for (let i = 0; i < ready; i++) watchersOf[i % targets.length]! += 1;
   let events = 0;
   let expected = 0;
-  const cpuBefore = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms);
+  const cpuStart = await ask(srv, { type: 'cpu' }, 'cpu');
+  const cpuBefore = Number(cpuStart.ms);
   const end = Date.now() + Number(a.duration) * 1000;
   const tick = 1000 / sc.rate;
   for (let next = Date.now(); Date.now() < end; next += tick) {
@@ -339,7 +340,9 @@ async function run(sc: Scenario) {
     if (received >= expected) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const serverCpuMs = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms) - cpuBefore;
+  const cpuEnd = await ask(srv, { type: 'cpu' }, 'cpu');
+  const serverCpuMs = Number(cpuEnd.ms) - cpuBefore;
+  const serverSysMs = Number(cpuEnd.sysMs) - Number(cpuStart.sysMs);
   const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
   const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
   const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
@@ -363,6 +366,8 @@ async function run(sc: Scenario) {
     delayMaxMs: delays.at(-1) ?? null,
     // the server's CPU from the first change until every delivery arrived, per delivery
     serverCpuUsPerDelivery: delays.length ? Math.round((serverCpuMs * 1000) / delays.length) : null,
+    // of which in the kernel (loopback TCP: each write also runs the receiving side's TCP)
+    serverSysUsPerDelivery: delays.length ? Math.round((serverSysMs * 1000) / delays.length) : null,
     // growth from 0 to N idle subscribers, after a GC: the JS heap, and the process's resident
     // set (with PGlite, its WebAssembly memory moves RSS and `external` by megabytes either way)
     bytesPerIdleSubscriber: perSubscriber(grown('heapUsed')),
