@@ -1,5 +1,7 @@
 // npm run bench:live -- [--subscribers 10000] [--watchers 10] [--rate 50] [--duration 20]
 //                       [--workers 4] [--redis] [--db pglite|postgres]
+//                       [--scenarios broadcast,spread [--broadcast-rate 0.5] [--spread-rate 100]]
+//                       [--profile dir] [--heap-snapshot dir]
 // Live-event load: one portwatch process (a child: the real runtime, HTTP + graphql-ws) and
 // `workers` client processes holding `subscribers` WebSockets, each with one monitorStatus
 // subscription (API-token auth). The subscribers watch subscribers / watchers monitors, each of
@@ -8,7 +10,11 @@
 // random monitors through its real events path (services.events → pubsub, through Redis with
 // --redis) at `rate` per second for `duration` seconds; every client measures each event's
 // delay (arrival − publish time) and the run waits until every expected delivery arrived.
-// Memory per subscriber = the server's RSS / heap growth from 0 to N subscribers (after a GC);
+// --scenarios runs each named shape in its own server, one after the other, and prints both in
+// the last line (broadcastP99Ms, spreadP99Ms, bytesPerIdleSubscriber…): `broadcast` puts every
+// subscriber on one monitor (each change reaches all), `spread` gives each its own monitor.
+// Memory per idle subscriber = the server's growth from 0 to N subscribers (after a GC): heap +
+// external (bytesPerIdleSubscriber), and RSS;
 // CPU per subscriber = the server's CPU time over the same span / N.
 // Server CPU per delivery = the server's CPU from the first change until every delivery arrived,
 // divided by the deliveries. Last line: JSON. Everything runs on loopback.
@@ -16,6 +22,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './bench-db.ts';
 import { createClient } from 'graphql-ws';
@@ -32,6 +39,14 @@ const { values: a } = parseArgs({
     workers: { type: 'string', default: '4' },
     redis: { type: 'boolean', default: false },
     db: { type: 'string', default: 'pglite' },
+    /** Directory for a CPU profile of the server process (node --cpu-prof). */
+    profile: { type: 'string' },
+    /** Directory for a heap snapshot of the server with every subscription open. */
+    'heap-snapshot': { type: 'string' },
+    /** Comma list of broadcast, spread: each in its own server, figures side by side. */
+    scenarios: { type: 'string' },
+    'broadcast-rate': { type: 'string', default: '0.5' },
+    'spread-rate': { type: 'string', default: '100' },
   },
 });
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -145,9 +160,13 @@ async function server() {
       (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       send({ type: 'mem', ...process.memoryUsage(), cpuMs: (cpu.user + cpu.system) / 1000 });
+    } else if (msg.type === 'heap') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const file = writeHeapSnapshot(`${String(msg.dir)}/${String(msg.name)}.heapsnapshot`);
+      send({ type: 'heap', file });
     } else if (msg.type === 'cpu') {
       const c = process.cpuUsage();
-      send({ type: 'cpu', ms: (c.user + c.system) / 1000 });
+      send({ type: 'cpu', ms: (c.user + c.system) / 1000, sysMs: c.system / 1000 });
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
       rt.services.events.portStatus({
@@ -237,7 +256,14 @@ async function clients() {
 }
 
 // ── orchestration ──
-async function main() {
+interface Scenario {
+  name: string;
+  watchers: number;
+  rate: number;
+}
+
+/** One scenario: a fresh server and client processes, subscriptions opened, changes raised, figures. */
+async function run(sc: Scenario) {
   const N = Number(a.subscribers);
   const W = Math.max(1, Math.min(Number(a.workers), N));
   const common = [
@@ -246,19 +272,25 @@ async function main() {
     '--subscribers',
     String(N),
     '--watchers',
-    String(a.watchers),
+    String(sc.watchers),
     ...(a.redis ? ['--redis'] : []),
   ];
+  const profile = a.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`, `--cpu-prof-name=${sc.name}.cpuprofile`]
+    : [];
   const srv = fork(self, ['--role', 'server', ...common], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const info = await new Promise<Msg>((r) => srv.once('message', r));
   const targets = info.targets as unknown[];
   say(
-    `server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions on ${targets.length} monitors from ${W} processes`,
+    `${sc.name}: server at ${String(info.url)}${a.redis ? ' (events through Redis)' : ''}; opening ${N} subscriptions on ${targets.length} monitors from ${W} processes`,
   );
   const before = await ask(srv, { type: 'mem' }, 'mem');
+  const snapshot = async (name: string) =>
+    a['heap-snapshot'] && (await ask(srv, { type: 'heap', dir: a['heap-snapshot'], name }, 'heap'));
+  await snapshot(`${sc.name}-before`);
   const started = Date.now();
   const workers = Array.from({ length: W }, () =>
     fork(self, ['--role', 'clients'], {
@@ -277,18 +309,20 @@ async function main() {
   const connectS = (Date.now() - started) / 1000;
   const ready = subscribed.reduce((s, m) => s + Number(m.ready), 0);
   say(
-    `${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`,
+    `${sc.name}: ${ready} subscriptions live after ${connectS.toFixed(1)} s (${subscribed.reduce((s, m) => s + Number(m.errors), 0)} refused)`,
   );
   const after = await ask(srv, { type: 'mem' }, 'mem');
+  await snapshot(`${sc.name}-after`);
 
   // status changes of random monitors at `rate` per second; each reaches that monitor's watchers
   const watchersOf = new Array<number>(targets.length).fill(0);
   for (let i = 0; i < ready; i++) watchersOf[i % targets.length]! += 1;
   let events = 0;
   let expected = 0;
-  const cpuBefore = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms);
+  const cpuStart = await ask(srv, { type: 'cpu' }, 'cpu');
+  const cpuBefore = Number(cpuStart.ms);
   const end = Date.now() + Number(a.duration) * 1000;
-  const tick = 1000 / Number(a.rate);
+  const tick = 1000 / sc.rate;
   for (let next = Date.now(); Date.now() < end; next += tick) {
     const target = Math.floor(Math.random() * targets.length);
     srv.send({ type: 'publish', target, seq: ++events });
@@ -306,7 +340,9 @@ async function main() {
     if (received >= expected) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const serverCpuMs = Number((await ask(srv, { type: 'cpu' }, 'cpu')).ms) - cpuBefore;
+  const cpuEnd = await ask(srv, { type: 'cpu' }, 'cpu');
+  const serverCpuMs = Number(cpuEnd.ms) - cpuBefore;
+  const serverSysMs = Number(cpuEnd.sysMs) - Number(cpuStart.sysMs);
   const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
   const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
   const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
@@ -314,11 +350,14 @@ async function main() {
   const exited = new Promise((r) => srv.once('exit', r));
   srv.send({ type: 'stop' });
   await exited;
-  const result = {
+  const grown = (k: string) => Number(after[k]) - Number(before[k]);
+  const perSubscriber = (bytes: number) => (ready ? Math.round(bytes / ready) : null);
+  return {
+    scenario: sc.name,
     subscribers: ready,
     monitors: targets.length,
     events,
-    eventsPerSec: Number(a.rate),
+    eventsPerSec: sc.rate,
     deliveriesExpected: expected,
     deliveries: delays.length,
     missed: expected - delays.length,
@@ -327,18 +366,55 @@ async function main() {
     delayMaxMs: delays.at(-1) ?? null,
     // the server's CPU from the first change until every delivery arrived, per delivery
     serverCpuUsPerDelivery: delays.length ? Math.round((serverCpuMs * 1000) / delays.length) : null,
-    memoryPerSubscriberKb: ready
-      ? Math.round(((Number(after.rss) - Number(before.rss)) / ready / 1024) * 10) / 10
-      : null,
-    heapPerSubscriberKb: ready
-      ? Math.round(((Number(after.heapUsed) - Number(before.heapUsed)) / ready / 1024) * 10) / 10
-      : null,
+    // of which in the kernel (loopback TCP: each write also runs the receiving side's TCP)
+    serverSysUsPerDelivery: delays.length ? Math.round((serverSysMs * 1000) / delays.length) : null,
+    // growth from 0 to N idle subscribers, after a GC: the JS heap, and the process's resident
+    // set (with PGlite, its WebAssembly memory moves RSS and `external` by megabytes either way)
+    bytesPerIdleSubscriber: perSubscriber(grown('heapUsed')),
+    rssBytesPerIdleSubscriber: perSubscriber(grown('rss')),
     serverRssMb: Math.round(Number(after.rss) / 1048576),
     connectSeconds: Math.round(connectS * 10) / 10,
     // the server's CPU time (user + system) to accept one subscription: connection, authentication, tenancy check, current state
     subscribeCpuMsPerSubscriber: ready
       ? Math.round(((Number(after.cpuMs) - Number(before.cpuMs)) / ready) * 100) / 100
       : null,
+  };
+}
+
+async function main() {
+  const N = Number(a.subscribers);
+  // broadcast: everyone on one monitor, each change reaches all; spread: one subscriber per
+  // monitor (its own customer's), each change reaches one
+  const named: Record<string, Scenario> = {
+    broadcast: { name: 'broadcast', watchers: N, rate: Number(a['broadcast-rate']) },
+    spread: { name: 'spread', watchers: 1, rate: Number(a['spread-rate']) },
+  };
+  const list = a.scenarios
+    ? a.scenarios.split(',').map((n) => {
+        const sc = named[n.trim()];
+        if (!sc) throw new Error(`unknown scenario ${n} (broadcast, spread)`);
+        return sc;
+      })
+    : [{ name: 'custom', watchers: Number(a.watchers), rate: Number(a.rate) }];
+  const results: Awaited<ReturnType<typeof run>>[] = [];
+  for (const sc of list) {
+    const r = await run(sc);
+    say(JSON.stringify(r));
+    results.push(r);
+  }
+  const of = (name: string) => results.find((r) => r.scenario === name);
+  const one = results.length === 1 ? results[0]! : undefined;
+  const result = {
+    ...(one ?? {}),
+    broadcastP99Ms: of('broadcast')?.delayP99Ms ?? null,
+    broadcastCpuUsPerDelivery: of('broadcast')?.serverCpuUsPerDelivery ?? null,
+    spreadP99Ms: of('spread')?.delayP99Ms ?? null,
+    spreadCpuUsPerDelivery: of('spread')?.serverCpuUsPerDelivery ?? null,
+    // the largest of the runs' figures (each run measures its own 0 → N growth)
+    bytesPerIdleSubscriber: Math.max(...results.map((r) => r.bytesPerIdleSubscriber ?? 0)),
+    rssBytesPerIdleSubscriber: Math.max(...results.map((r) => r.rssBytesPerIdleSubscriber ?? 0)),
+    missed: results.reduce((s, r) => s + r.missed, 0),
+    ...(one ? {} : { scenarios: results }),
     redis: a.redis,
     db: a.db,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,

@@ -58,26 +58,38 @@ function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<Ex
   return r;
 }
 
-/** Maps the per-subscriber event stream to shared results; return() and throw() reach the source at once. */
-function mapEvents(source: AsyncIterable<unknown>, args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
-  const it = source[Symbol.asyncIterator]();
-  const key = audienceKey(args);
-  const map = async (step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> =>
-    step.done ? { done: true, value: undefined } : { done: false, value: await resultFor(args, key, step.value) };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next: () => it.next().then(map),
-    return: async () => {
-      await it.return?.();
-      return { done: true, value: undefined };
-    },
-    throw: async (err: unknown) => {
-      if (it.throw) return map(await it.throw(err));
-      throw err;
-    },
-  };
+/**
+ * Maps the per-subscriber event stream to shared results; return() and throw() reach the source
+ * at once. A class, not closures: one object per subscriber, whatever names tsx keeps on functions.
+ */
+class SharedResults implements AsyncIterableIterator<ExecutionResult> {
+  private readonly it: AsyncIterator<unknown>;
+  constructor(
+    source: AsyncIterable<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+  ) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+  private async map(step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> {
+    return step.done
+      ? { done: true, value: undefined }
+      : { done: false, value: await resultFor(this.args, this.key, step.value) };
+  }
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.map(await this.it.next());
+  }
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.it.return?.();
+    return { done: true, value: undefined };
+  }
+  async throw(err: unknown): Promise<IteratorResult<ExecutionResult>> {
+    if (this.it.throw) return this.map(await this.it.throw(err));
+    throw err;
+  }
 }
 
 export function sharedEventsPlugin(): Plugin {
@@ -86,7 +98,7 @@ export function sharedEventsPlugin(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const stream = await createSourceEventStream(args);
         if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-        return mapEvents(stream, args);
+        return new SharedResults(stream, args, audienceKey(args));
       });
     },
   };

@@ -3,12 +3,12 @@
 // same envelope (schema, limits, context) as HTTP through the Yoga handler.
 import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../services/app-services.ts';
 import { authenticate } from './authenticate.ts';
 import { codedError, codedResult } from './edge.ts';
 import { CLOSE_TOO_MANY, type LiveConnections } from './live-connections.ts';
+import { serveGraphqlWs } from './ws-glue.ts';
 import type { GraphqlHandler, WsExtra } from './yoga.ts';
 
 export interface GraphqlWsOptions {
@@ -41,7 +41,8 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     const address = opts.clientAddress(req) ?? 'unknown';
     const open = (socketsByAddress.get(address) ?? 0) + 1;
     socketsByAddress.set(address, open);
-    ws.once('close', () => {
+    // `on`, not `once`: a socket closes once, and once() costs a wrapper per socket
+    ws.on('close', () => {
       const left = (socketsByAddress.get(address) ?? 1) - 1;
       if (left > 0) socketsByAddress.set(address, left);
       else socketsByAddress.delete(address);
@@ -53,6 +54,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
   });
+  const coded = new WeakMap<ExecutionResult, ExecutionResult>();
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
@@ -64,15 +66,17 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     }
   }, 30_000);
   heartbeat.unref();
-  const wsDisposable = useServer<Record<string, unknown> | undefined, WsExtra>(
+  const wsDisposable = serveGraphqlWs<Record<string, unknown> | undefined, WsExtra>(
     {
       connectionInitWaitTimeout: opts.initTimeoutMs,
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
+        // the upgrade request is needed only until the connection is accepted
         const req = ctx.extra.request;
-        if (!opts.originAllowed(req)) return false;
-        const address = opts.clientAddress(req);
+        ctx.extra.request = undefined;
+        if (!req || !opts.originAllowed(req)) return false;
+        const address = ctx.extra.address;
         if (opts.live.countByAddress(address) >= opts.limits.perAddress) {
           ctx.extra.socket.close(CLOSE_TOO_MANY, 'Too many connections from this address');
           return false;
@@ -86,7 +90,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
               : undefined;
         const { viewer, problem } = await authenticate(opts.services, {
           authorization: auth,
-          cookie: req.headers.cookie,
+          cookie: ctx.extra.cookie,
         });
         if (problem) return false; // credentials were presented and refused: 4403 Forbidden
         if (viewer && opts.live.countByAccount(viewer.accountId) >= opts.limits.perAccount) {
@@ -96,16 +100,25 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         ctx.extra.viewer = viewer;
         ctx.extra.problem = problem;
         ctx.extra.authorization = auth;
-        ctx.extra.address = address;
         const socket = ctx.extra.socket;
         if (socket.readyState !== socket.OPEN) return false;
         // every socket is counted (caps); one with a credential closes when it is revoked or expires
-        ctx.extra.unregister = opts.live.add({ viewer, address, close: (code, reason) => socket.close(code, reason) });
-        socket.once('close', () => ctx.extra.unregister?.());
+        ctx.extra.unregister = opts.live.add({ viewer, address, close: socket.close.bind(socket) });
+        socket.on('close', ctx.extra.unregister);
         return true;
       },
       onClose: (ctx) => ctx.extra.unregister?.(),
-      onNext: (_ctx, _id, _payload, _args, result) => codedResult(result as ExecutionResult, opts.production),
+      // one coded result per result object: subscribers sharing a result share its JSON too
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const r = result as ExecutionResult;
+        if (!r.errors?.length) return r;
+        let c = coded.get(r);
+        if (!c) {
+          c = codedResult(r, opts.production);
+          coded.set(r, c);
+        }
+        return c;
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => codedError(e, opts.production)),
       onSubscribe: async (ctx, _id, payload) => {
         if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
@@ -118,7 +131,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         if (ctx.extra.viewer) {
           const again = await authenticate(opts.services, {
             authorization: ctx.extra.authorization,
-            cookie: ctx.extra.request.headers.cookie,
+            cookie: ctx.extra.cookie,
           });
           if (!again.viewer || again.viewer.accountId !== ctx.extra.viewer.accountId) {
             const code = again.problem?.code ?? 'UNAUTHENTICATED';
@@ -134,13 +147,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
           contextFactory,
           parse,
           validate,
-        } = opts.yoga.getEnveloped({
-          ...ctx,
-          wsExtra: ctx.extra,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        });
+        } = opts.yoga.getEnveloped({ wsExtra: ctx.extra });
         // A parse or validation failure (syntax, armor limits) answers this operation with an
         // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
         let document: ReturnType<typeof parse>;
@@ -169,6 +176,14 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
       },
     },
     wss,
+    (socket, request) => ({
+      socket,
+      request,
+      cookie: request.headers.cookie,
+      userAgent: request.headers['user-agent'] ?? null,
+      address: opts.clientAddress(request),
+    }),
+    opts.production,
   );
 
   return {

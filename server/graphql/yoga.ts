@@ -22,14 +22,21 @@ export type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 /** What a graphql-ws socket carries from its connection_init to each operation. */
 export type WsExtra = {
-  request: IncomingMessage;
+  /** The upgrade request, until the connection is accepted (then dropped: kept per socket it costs memory). */
+  request: IncomingMessage | undefined;
   socket: WebSocket;
+  cookie: string | undefined;
+  userAgent: string | null;
   viewer?: Viewer | null;
   problem?: AuthError | null;
   authorization?: string | undefined;
-  address?: string | null;
+  /** The client address (TRUST_PROXY applied). */
+  address: string | null;
   unregister?: () => void;
 };
+
+/** A WebSocket operation sets no cookie (one function for every socket). */
+const noCookies = () => {};
 
 export type GraphqlHandler = YogaServerInstance<ServerContext, GraphQLContext>;
 
@@ -143,10 +150,10 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
           services: opts.services,
           viewer: extra.viewer ?? null,
           authProblem: extra.problem ?? null,
-          address: opts.clientAddress(extra.request),
-          userAgent: extra.request.headers['user-agent'] ?? null,
+          address: extra.address,
+          userAgent: extra.userAgent,
           transport: 'ws',
-          setCookie: () => {},
+          setCookie: noCookies,
         };
       }
       const request = initial.request;

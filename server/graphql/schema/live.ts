@@ -61,6 +61,14 @@ export const PortStatusChange = builder.objectRef<PortStatusEvent>('PortStatusCh
   }),
 });
 
+// a port, and what of its state a repeat is compared on (module functions: nothing per subscriber)
+function portKey(e: PortStatusEvent): string {
+  return `${e.monitorId}:${e.port}`;
+}
+function portState(e: PortStatusEvent): string {
+  return `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
+}
+
 // Subscriptions have no errors union: refusals are GraphQL errors with a code (not masked).
 function monitorIdArg(id: { typename: string; id: string } | null | undefined): string | null {
   if (!id) return null;
@@ -86,9 +94,6 @@ builder.subscriptionField('monitorStatus', (t) =>
       // the current state below is in both, so a stream event equal to the state just sent for
       // its port is that overlap and is not sent again.
       const snapshot = new Map<string, string>();
-      const key = (e: PortStatusEvent) => `${e.monitorId}:${e.port}`;
-      const state = (e: PortStatusEvent) =>
-        `${e.phase}|${new Date(e.since).getTime()}|${e.lastCheckAt ? new Date(e.lastCheckAt).getTime() : ''}|${e.lastErrorCode ?? ''}`;
       try {
         if (!isAdmin(viewer) || monitorId) {
           // one read shared by the subscriptions that start together (services/live-status.ts);
@@ -96,16 +101,16 @@ builder.subscriptionField('monitorStatus', (t) =>
           const current = await currentPortStatus(ctx.services, viewer, monitorId);
           if (!current) throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
           for (const e of current) {
-            snapshot.set(key(e), state(e));
+            snapshot.set(portKey(e), portState(e));
             yield e;
           }
         }
         for await (const e of changes) {
           if (monitorId && e.monitorId !== monitorId) continue;
-          const sent = snapshot.get(key(e));
+          const sent = snapshot.get(portKey(e));
           if (sent !== undefined) {
-            snapshot.delete(key(e));
-            if (sent === state(e)) continue;
+            snapshot.delete(portKey(e));
+            if (sent === portState(e)) continue;
           }
           yield e;
         }
