@@ -11,10 +11,10 @@
 // - `sequential`: the PGlite run, then the PostgreSQL run (each: the groups of vitest.config.ts
 //   in order: `parallel`, `waiting`, `browser`, `abuse`, `alone`);
 // - `overlap` (the default when PostgreSQL is there, and CI's): the two backends side by side,
-//   phase by phase: both `parallel` groups; both `waiting` groups; PGlite's `browser` group with
-//   PostgreSQL's `abuse` run beside it; PGlite's `abuse` run; PGlite's `alone` group (the
-//   probe's timing) by itself. The first run of a phase prints as it goes; the others' output
-//   follows it.
+//   phase by phase: both `parallel` groups; both `waiting` groups with PGlite's `abuse` run
+//   beside them; PGlite's `browser` group with PostgreSQL's `abuse` run beside it; PGlite's
+//   `alone` group (the probe's timing) by itself. The first run of a phase prints as it goes;
+//   the others' output follows it.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -118,14 +118,14 @@ if (!POSTGRES || mode === 'sequential') {
   }
 } else {
   // side by side, phase by phase (the groups of vitest.config.ts); within a phase every run
-  // starts at once. The waiting groups run with nothing else beside them (a browser beside
-  // them starved their restarts and lease takeovers on 2 cores); PostgreSQL's abuse run goes
-  // beside the browser suites; the probe's timing suites (`alone`) run last, by themselves.
+  // starts at once. The waiting groups (their CPU mostly idle) get one busy neighbour, PGlite's
+  // abuse run (one core); not the browser suites (beside them, with other load on the machine,
+  // restarts and lease takeovers timed out on 2 cores). PostgreSQL's abuse run goes beside the
+  // browser suites; the probe's timing suites (`alone`) run last, by themselves.
   const phases = [
     { groups: ['parallel'], pglite: ['parallel'], postgres: ['parallel'] },
-    { groups: ['waiting'], pglite: ['waiting'], postgres: ['waiting'] },
+    { groups: ['waiting', 'abuse'], pglite: ['waiting', 'abuse'], postgres: ['waiting'] },
     { groups: ['browser', 'abuse'], pglite: ['browser'], postgres: ['abuse'] },
-    { groups: ['abuse'], pglite: ['abuse'], postgres: [] },
     { groups: ['alone'], pglite: ['alone'], postgres: [] },
   ];
   for (const phase of phases) {
@@ -133,8 +133,12 @@ if (!POSTGRES || mode === 'sequential') {
     console.log(`\n=== ${label}: ${PGLITE.label}, with ${POSTGRES.label} alongside ===`);
     const started = Date.now();
     // PGlite's first group prints as it goes; every other run's output follows, in order
-    // PGlite keeps its three parallel files at a time; the PostgreSQL run beside it gets two
-    const beside = { TEST_PARALLEL_WORKERS: process.env.TEST_PARALLEL_WORKERS ?? '2' };
+    // PGlite keeps its three parallel files at a time; the PostgreSQL run beside it gets two.
+    // PostgreSQL's waiting files wait longest (continuity, lease takeover): three at a time.
+    const beside = {
+      TEST_PARALLEL_WORKERS: process.env.TEST_PARALLEL_WORKERS ?? '2',
+      TEST_WAITING_WORKERS: process.env.TEST_WAITING_WORKERS ?? '3',
+    };
     const jobs = [
       ...phase.pglite.map((g, i) => ({ backend: PGLITE, group: g, log: i === 0 ? undefined : logOf(PGLITE, g) })),
       ...phase.postgres.map((g) => ({ backend: POSTGRES, group: g, log: logOf(POSTGRES, g), env: beside })),
