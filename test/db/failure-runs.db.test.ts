@@ -2,14 +2,12 @@
 // JavaScript) and the failure runs the runtime writes (its RunTracker and writeBatch, upserted as
 // runs grow). The logs by hour, day and month must show identical figures in every kind of zone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/events/events.ts';
-import { createSignals } from '../../server/events/signals.ts';
 import { getMonitorLog, type LogGranularity } from '../../server/services/logs.ts';
 import { RunTracker, runKey, snapshotRun } from '../../server/monitoring/runs.ts';
 import { emptyBatch, writeBatch } from '../../server/monitoring/store.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { makeCustomer, makeMonitor, serviceDeps } from '../helpers/fixtures.ts';
 
 const MIN = 60_000;
 const DAY = 1_440 * MIN;
@@ -82,14 +80,7 @@ describe(`failure runs count like the per-check log (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = {
-      prisma: p,
-      events: createEvents(),
-      signals: createSignals(),
-      now: () => new Date(),
-      secret: 'test-installation-secret-0123456789',
-      publicUrl: 'https://pw.example.com',
-    };
+    deps = serviceDeps(p);
     const account = await makeCustomer(p, 'alice');
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80] })).id;
     // the runtime's path: the tracker grows runs, every few checks a batch upserts their state

@@ -4,8 +4,6 @@
 // gives the same figures from the host rows as from the runs left (docs/storage.md "The host day layer").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonthPartition, PARTITIONED } from '../../server/db/partitions.ts';
-import { createEvents } from '../../server/events/events.ts';
-import { createSignals } from '../../server/events/signals.ts';
 import type { RunRow } from '../../server/monitoring/runs.ts';
 import { emptyBatch, writeBatch, writeRollups } from '../../server/monitoring/store.ts';
 import { getMonitorLog } from '../../server/services/logs.ts';
@@ -13,7 +11,7 @@ import { applyRetention } from '../../server/services/retention/apply.ts';
 import { packRollupDays } from '../../server/services/rollups/packing.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { makeAdminViewer, makeMonitor, serviceDeps } from '../helpers/fixtures.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -29,17 +27,9 @@ describe(`host rows when failure runs are dropped before the rollups (${backend}
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = {
-      prisma: p,
-      events: createEvents(),
-      signals: createSignals(),
-      now: () => NOW,
-      secret: 'test-installation-secret-0123456789',
-      publicUrl: 'https://pw.example.com',
-    };
-    const root = await p.account.update({ where: { id: (await makeCustomer(p, 'root')).id }, data: { role: 'ADMIN' } });
-    admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
-    monitorId = (await makeMonitor(p, { accountId: root.id, ports: [22] })).id;
+    deps = serviceDeps(p, { now: () => NOW });
+    admin = await makeAdminViewer(p);
+    monitorId = (await makeMonitor(p, { accountId: admin.accountId, ports: [22] })).id;
     // November has a partition (dropped), December's rows stay in DEFAULT (deleted), later months kept
     for (const spec of PARTITIONED)
       for (const month of [FROM, new Date('2026-01-01'), new Date('2026-02-01'), new Date('2026-03-01')])

@@ -3,8 +3,6 @@
 // older than theirs (folded into daily rollups without changing the yearly statistics; emptied
 // months dropped); nothing newer, and nothing of incidents or the ledger. In small batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/events/events.ts';
-import { createSignals } from '../../server/events/signals.ts';
 import { createMonthPartition, listPartitions, PARTITIONED } from '../../server/db/partitions.ts';
 import { applyRetention, failureRunsBefore } from '../../server/services/retention/apply.ts';
 import { previewRetention, tableSizes } from '../../server/services/retention/sizes.ts';
@@ -14,7 +12,7 @@ import { getYearlyStatistics } from '../../server/services/statistics.ts';
 import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { makeAdminViewer, makeCustomer, makeMonitor, serviceDeps } from '../helpers/fixtures.ts';
 import { insertHourlyRollups, readHourlyRollups } from '../helpers/rollups.ts';
 
 const HOUR = 3_600_000;
@@ -31,14 +29,7 @@ describe(`retention (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = {
-      prisma: p,
-      events: createEvents(),
-      signals: createSignals(),
-      now: () => NOW,
-      secret: 'test-installation-secret-0123456789',
-      publicUrl: 'https://pw.example.com',
-    };
+    deps = serviceDeps(p, { now: () => NOW });
     const account = await makeCustomer(p, 'alice');
     customer = {
       accountId: account.id,
@@ -48,8 +39,7 @@ describe(`retention (${backend})`, () => {
       language: 'en',
       via: 'session',
     };
-    const root = await p.account.update({ where: { id: (await makeCustomer(p, 'root')).id }, data: { role: 'ADMIN' } });
-    admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
+    admin = await makeAdminViewer(p);
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80] })).id;
     // monthly partitions from 2025-11 to 2027-04, except 2025-12 and 2026-06: those months' rows
     // stay in the DEFAULT partitions (one month before the limit, one after)

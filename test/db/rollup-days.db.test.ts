@@ -4,8 +4,6 @@
 // not start at UTC midnight), the log's flapping time, the response-time series; a late hour
 // written after its day was packed is added to it; the current day is not packed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/events/events.ts';
-import { createSignals } from '../../server/events/signals.ts';
 import type { RunRow } from '../../server/monitoring/runs.ts';
 import { emptyBatch, writeBatch, writeRollups } from '../../server/monitoring/store.ts';
 import { latencySeries } from '../../server/services/availability/latency.ts';
@@ -14,7 +12,7 @@ import { PACK_AFTER_MS, packRollupDays } from '../../server/services/rollups/pac
 import { getYearlyStatistics } from '../../server/services/statistics.ts';
 import type { RollupRow, ServiceDeps, Viewer } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { makeAdminViewer, makeCustomer, makeMonitor, serviceDeps } from '../helpers/fixtures.ts';
 import { readHourlyRollups } from '../helpers/rollups.ts';
 
 const HOUR = 3_600_000;
@@ -35,16 +33,8 @@ describe(`hourly rollups packed per port and day (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = {
-      prisma: p,
-      events: createEvents(),
-      signals: createSignals(),
-      now: () => NOW,
-      secret: 'test-installation-secret-0123456789',
-      publicUrl: 'https://pw.example.com',
-    };
-    const root = await p.account.update({ where: { id: (await makeCustomer(p, 'root')).id }, data: { role: 'ADMIN' } });
-    admin = { accountId: root.id, loginId: 'root', role: 'ADMIN', kind: null, language: 'en', via: 'session' };
+    deps = serviceDeps(p, { now: () => NOW });
+    admin = await makeAdminViewer(p);
     const account = await makeCustomer(p, 'alice');
     monitorId = (await makeMonitor(p, { accountId: account.id, ports: [22, 80, 443] })).id;
     otherId = (await makeMonitor(p, { accountId: account.id, ip: '10.0.0.6', ports: [22, 80, 443] })).id;

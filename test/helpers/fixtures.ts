@@ -1,6 +1,31 @@
 // Rows a test needs, written straight through Prisma (no dependency on the API layer).
 import type { PrismaClient } from '../../server/db/index.ts';
+import { createEvents } from '../../server/events/events.ts';
+import { createSignals } from '../../server/events/signals.ts';
 import { hashPassword } from '../../server/services/passwords.ts';
+import type { ServiceDeps, Viewer } from '../../server/services/types.ts';
+
+export const TEST_SECRET = 'test-installation-secret-0123456789';
+
+/** What the service functions need, with in-process events and signals; `over` replaces any part. */
+export function serviceDeps(prisma: PrismaClient, over: Partial<ServiceDeps> = {}): ServiceDeps {
+  return {
+    prisma,
+    events: createEvents(),
+    signals: createSignals(),
+    now: () => new Date(),
+    secret: TEST_SECRET,
+    publicUrl: 'https://pw.example.com',
+    ...over,
+  };
+}
+
+/** An admin account (`loginId`) and the viewer of its session. */
+export async function makeAdminViewer(prisma: PrismaClient, loginId = 'root'): Promise<Viewer> {
+  const id = (await makeCustomer(prisma, loginId)).id;
+  const root = await prisma.account.update({ where: { id }, data: { role: 'ADMIN' } });
+  return { accountId: root.id, loginId, role: 'ADMIN', kind: null, language: 'en', via: 'session' };
+}
 
 let passwordHash: Promise<string> | undefined;
 

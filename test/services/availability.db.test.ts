@@ -3,13 +3,11 @@
 // (PROBE_DEGRADED) and a maintenance window excluded, an open incident counted up to now, and
 // the daily bars of the last days in Seoul and in UTC.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvents } from '../../server/events/events.ts';
-import { createSignals } from '../../server/events/signals.ts';
 import { availabilityFor, availabilityOver, dailyBars } from '../../server/services/availability/index.ts';
 import { monthSpan } from '../../server/services/availability/zone.ts';
 import type { ServiceDeps } from '../../server/services/types.ts';
 import { backend, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import { makeCustomer, makeMonitor, serviceDeps } from '../helpers/fixtures.ts';
 
 const D = (iso: string) => new Date(iso);
 const NOW = D('2024-03-02T03:00:00Z'); // 12:00 on 2 March in Seoul
@@ -23,14 +21,7 @@ describe(`availability from incidents (${backend})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const p = t.db.prisma;
-    deps = {
-      prisma: p,
-      events: createEvents(),
-      signals: createSignals(),
-      now: () => NOW,
-      secret: 'x'.repeat(32),
-      publicUrl: 'http://localhost',
-    };
+    deps = serviceDeps(p, { now: () => NOW, secret: 'x'.repeat(32), publicUrl: 'http://localhost' });
     const a = await makeCustomer(p, 'alice');
     const mon1 = await makeMonitor(p, { accountId: a.id, ip: '8.8.8.8', ports: [22, 80] });
     const mon2 = await makeMonitor(p, { accountId: a.id, ip: '8.8.4.4', ports: [443] });
