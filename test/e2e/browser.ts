@@ -44,6 +44,24 @@ export async function newUser(
   return { context, page };
 }
 
+/** A new person (own cookie jar) signed in on the dashboard at `url`; `close` ends the person. */
+export async function signedIn(
+  browser: Browser,
+  url: string,
+  loginId: string,
+  password: string,
+  opts: { locale?: string } = {},
+): Promise<{ page: Page; close: () => Promise<void> }> {
+  const { context, page } = await newUser(browser, opts);
+  page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
+  await page.goto(`${url}/login`);
+  await page.fill('#loginId', loginId);
+  await page.fill('#password', password);
+  await page.click('[data-testid=login-form] button[type=submit]');
+  await page.waitForSelector('[data-testid=logout]', { timeout: 60_000 });
+  return { page, close: () => context.close() };
+}
+
 /** Builds the dashboard the e2e suites serve (scripts/prepare.mjs client: skipped when it is current). */
 export function buildClient(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

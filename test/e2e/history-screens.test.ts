@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { insertHourlyRollups, type HourlyFixture } from '../helpers/rollups.ts';
-import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, signedIn } from './browser.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'docs/screenshots');
@@ -141,16 +141,7 @@ describe.skipIf(!chromiumAvailable())('the uptime, SLA and status screens (Chrom
     await app?.close();
   });
 
-  async function signIn(): Promise<{ page: Page; close: () => Promise<void> }> {
-    const { context, page } = await newUser(browser, { locale: 'ko-KR' });
-    page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
-    await page.goto(`${app.url}/login`);
-    await page.fill('#loginId', 'history');
-    await page.fill('#password', CUSTOMER_PASSWORD);
-    await page.click('[data-testid=login-form] button[type=submit]');
-    await page.waitForSelector('[data-testid=logout]', { timeout: 60_000 });
-    return { page, close: () => context.close() };
-  }
+  const signIn = () => signedIn(browser, app.url, 'history', CUSTOMER_PASSWORD, { locale: 'ko-KR' });
 
   async function shot(page: Page, name: string) {
     await page.evaluate(() => document.fonts.ready);

@@ -2,11 +2,11 @@
 // monitor, shows the API's field error at the field, saves, and says "not found" for a monitor
 // that is not the viewer's.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
-import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, signedIn } from './browser.ts';
 
 describe.skipIf(!chromiumAvailable())('monitor edit and contact pages in Chromium', () => {
   let app: TestApp;
@@ -35,15 +35,7 @@ describe.skipIf(!chromiumAvailable())('monitor edit and contact pages in Chromiu
     await app?.close();
   });
 
-  async function signIn(): Promise<{ page: Page; close: () => Promise<void> }> {
-    const { context, page } = await newUser(browser);
-    await page.goto(`${app.url}/login`);
-    await page.fill('#loginId', 'editor');
-    await page.fill('#password', CUSTOMER_PASSWORD);
-    await page.click('[data-testid=login-form] button[type=submit]');
-    await page.waitForSelector('[data-testid=logout]');
-    return { page, close: () => context.close() };
-  }
+  const signIn = () => signedIn(browser, app.url, 'editor', CUSTOMER_PASSWORD);
 
   test('edit: the form holds the monitor, pause and resume, a saved change reaches the detail page', async () => {
     const { page, close } = await signIn();

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CUSTOMER_PASSWORD, makeCustomer } from '../helpers/fixtures.ts';
-import { buildClient, chromiumAvailable, launchBrowser, newUser } from './browser.ts';
+import { buildClient, chromiumAvailable, launchBrowser, signedIn } from './browser.ts';
 import { insertFailures } from '../helpers/failure-runs.ts';
 import { insertHourlyRollups } from '../helpers/rollups.ts';
 
@@ -142,15 +142,7 @@ describe.skipIf(!chromiumAvailable())('screens tell the truth (Chromium, Korean)
     await app?.close();
   });
 
-  async function signIn(): Promise<{ page: Page; close: () => Promise<void> }> {
-    const { context, page } = await newUser(browser);
-    await page.goto(`${app.url}/login`);
-    await page.fill('#loginId', 'screens');
-    await page.fill('#password', CUSTOMER_PASSWORD);
-    await page.click('[data-testid=login-form] button[type=submit]');
-    await page.waitForSelector('[data-testid=logout]', { timeout: 60_000 });
-    return { page, close: () => context.close() };
-  }
+  const signIn = () => signedIn(browser, app.url, 'screens', CUSTOMER_PASSWORD);
 
   test('the list: the DOWN host first, in red, its monitoring line not green; cards over the whole account, live', async () => {
     const { page, close } = await signIn();
