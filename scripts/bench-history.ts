@@ -23,6 +23,7 @@ import { benchDatabase } from './bench-db.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
 import { hourlyRollups } from '../server/services/rollups/sql.ts';
 import { Prisma } from '../server/generated/prisma/client.ts';
+import { profiled } from './cpu-profile.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,22 +37,6 @@ const PROFILE = arg('profile', '');
 const EXPLAIN = process.argv.includes('--explain');
 const HOSTS = Math.ceil(PORTS / 2);
 const DAY = 86_400_000;
-
-/** Starts the V8 profiler; the returned function writes PROFILE/<name>.cpuprofile. */
-async function startProfile(): Promise<(name: string) => Promise<void>> {
-  const { Session } = await import('node:inspector/promises');
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async (name) => {
-    const { profile } = await session.post('Profiler.stop');
-    await mkdir(PROFILE, { recursive: true });
-    await writeFile(`${PROFILE}/${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
 
 const pick = (r: { medianMs: number; cpuMsPerOp: number } | undefined) =>
   r ? { wallMs: r.medianMs, cpuMs: r.cpuMsPerOp } : {};
@@ -126,16 +111,16 @@ try {
   async function time(name: string, fn: () => Promise<unknown>) {
     if (!ONLY.test(name)) return null;
     await fn(); // warm
-    const stopProfile = PROFILE ? await startProfile() : null;
     const walls: number[] = [];
-    const cpu0 = process.cpuUsage();
-    for (let r = 0; r < ROUNDS; r++) {
-      const t0 = performance.now();
-      await fn();
-      walls.push(performance.now() - t0);
-    }
-    const cpu = process.cpuUsage(cpu0);
-    await stopProfile?.(name);
+    const cpu = await profiled(PROFILE || undefined, name, async () => {
+      const cpu0 = process.cpuUsage();
+      for (let r = 0; r < ROUNDS; r++) {
+        const t0 = performance.now();
+        await fn();
+        walls.push(performance.now() - t0);
+      }
+      return process.cpuUsage(cpu0);
+    });
     walls.sort((a, b) => a - b);
     const out = {
       name,

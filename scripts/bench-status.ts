@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './bench-db.ts';
+import { profiled } from './cpu-profile.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -34,25 +35,6 @@ const HOSTS = Number(a.hosts);
 const REQUESTS = Number(a.requests);
 const VIEWERS = Number(a.viewers);
 const CHANGES = Number(a.changes);
-
-/** Profiles `fn` into DIR/<name>.cpuprofile when --profile DIR is given. */
-async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  if (!a.profile) return fn();
-  const { Session } = await import('node:inspector/promises');
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    await mkdir(a.profile, { recursive: true });
-    await writeFile(`${a.profile}/${name}.cpuprofile`, JSON.stringify(profile));
-    session.disconnect();
-  }
-}
 
 const { loadConfig } = await import('../server/config.ts');
 const { startRuntime } = await import('../server/main.ts');
@@ -174,79 +156,83 @@ async function measurePage(ttlMs: number | undefined, label: string) {
 }
 
 const bytes = (await (await fetch(`http://127.0.0.1:${rt.port}/status/bench`)).text()).length;
-const uncached = await profiled('uncached', () => measurePage(0, 'uncached'));
-const cached = await profiled('cached', () => measurePage(undefined, 'cached'));
+const uncached = await profiled(a.profile, 'uncached', () => measurePage(0, 'uncached'));
+const cached = await profiled(a.profile, 'cached', () => measurePage(undefined, 'cached'));
 
-// ── SSE viewers (in another process: scripts/bench-status-viewers.ts) ──
-const s = await serve(undefined);
-say(`opening ${VIEWERS} SSE viewers in a child process…`);
-const viewers = fork(fileURLToPath(new URL('./bench-status-viewers.ts', import.meta.url)), [
-  `${s.url}/status/bench/events`,
-  String(VIEWERS),
-]);
-const completed = new Set<number>();
-const report = new Promise<{ arrivals: number[][]; cpuMs: number }>((resolve, reject) => {
-  viewers.on('exit', (code) => reject(new Error(`the viewers' process ended (${code}) before its report`)));
-  viewers.on('message', (m: { ready?: boolean; change?: number; arrivals?: number[][]; cpuMs?: number }) => {
-    if (m.change !== undefined) completed.add(m.change);
-    if (m.arrivals && m.cpuMs !== undefined) resolve({ arrivals: m.arrivals, cpuMs: m.cpuMs });
-  });
-});
-await new Promise<void>((resolve, reject) => {
-  viewers.on('message', (m: { ready?: boolean }) => m.ready && resolve());
-  viewers.on('exit', (code) => reject(new Error(`viewers exited (${code})`)));
-});
-const clock = () => performance.timeOrigin + performance.now();
-const target = monitorIds[0] as string;
-const sentAt: number[] = [];
-const cpu0 = process.cpuUsage();
-await profiled('sse', async () => {
-  for (let c = 0; c < CHANGES; c++) {
-    const phase = c % 2 === 0 ? 'DOWN' : 'UP';
-    await p.portState.update({ where: { monitorId_port: { monitorId: target, port: 443 } }, data: { phase } });
-    sentAt.push(clock());
-    rt.services.events.portStatus({
-      monitorId: target,
-      accountId: account.id,
-      host: 'x',
-      port: 443,
-      phase,
-      since: new Date(),
-      lastCheckAt: new Date(),
-      lastOk: phase === 'UP',
-      lastLatencyMs: null,
-      lastErrorCode: null,
-      lastErrorMessage: null,
+// ── SSE viewers (in another process: scripts/bench-status-viewers.ts); skipped with --viewers 0 ──
+async function measureSse() {
+  const s = await serve(undefined);
+  say(`opening ${VIEWERS} SSE viewers in a child process…`);
+  const viewers = fork(fileURLToPath(new URL('./bench-status-viewers.ts', import.meta.url)), [
+    `${s.url}/status/bench/events`,
+    String(VIEWERS),
+  ]);
+  const completed = new Set<number>();
+  const report = new Promise<{ arrivals: number[][]; cpuMs: number }>((resolve, reject) => {
+    viewers.on('exit', (code) => reject(new Error(`the viewers' process ended (${code}) before its report`)));
+    viewers.on('message', (m: { ready?: boolean; change?: number; arrivals?: number[][]; cpuMs?: number }) => {
+      if (m.change !== undefined) completed.add(m.change);
+      if (m.arrivals && m.cpuMs !== undefined) resolve({ arrivals: m.arrivals, cpuMs: m.cpuMs });
     });
-    const deadline = performance.now() + 10_000;
-    while (!completed.has(c + 1) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-});
-const sseCpu = process.cpuUsage(cpu0);
-viewers.send({ report: true });
-const { arrivals, cpuMs: viewersCpuMs } = await report;
-viewers.removeAllListeners('exit');
-viewers.kill();
-const delays = arrivals.flatMap((list, k) => (sentAt[k] === undefined ? [] : list.map((t) => t - sentAt[k]!)));
-const received = delays.length;
-const sse = {
-  viewers: VIEWERS,
-  changes: CHANGES,
-  delivered: received,
-  expected: VIEWERS * CHANGES,
-  p50Ms: round(quantile(delays, 0.5)),
-  p99Ms: round(quantile(delays, 0.99)),
-  maxMs: round(Math.max(...delays)),
-  cpuUsPerDelivery: round((sseCpu.user + sseCpu.system) / Math.max(1, received)),
-  viewersCpuUsPerDelivery: round((viewersCpuMs * 1000) / Math.max(1, received)),
-};
-say(
-  `SSE: ${received}/${VIEWERS * CHANGES} updates delivered; delay p50 ${sse.p50Ms} ms, p99 ${sse.p99Ms} ms, max ${sse.maxMs} ms; server CPU ${sse.cpuUsPerDelivery} µs/delivery (viewers in another process: ${sse.viewersCpuUsPerDelivery} µs/delivery)`,
-);
-s.routes.stop();
-s.server.closeAllConnections();
-s.server.close();
+  });
+  await new Promise<void>((resolve, reject) => {
+    viewers.on('message', (m: { ready?: boolean }) => m.ready && resolve());
+    viewers.on('exit', (code) => reject(new Error(`viewers exited (${code})`)));
+  });
+  const clock = () => performance.timeOrigin + performance.now();
+  const target = monitorIds[0] as string;
+  const sentAt: number[] = [];
+  const cpu0 = process.cpuUsage();
+  await profiled(a.profile, 'sse', async () => {
+    for (let c = 0; c < CHANGES; c++) {
+      const phase = c % 2 === 0 ? 'DOWN' : 'UP';
+      await p.portState.update({ where: { monitorId_port: { monitorId: target, port: 443 } }, data: { phase } });
+      sentAt.push(clock());
+      rt.services.events.portStatus({
+        monitorId: target,
+        accountId: account.id,
+        host: 'x',
+        port: 443,
+        phase,
+        since: new Date(),
+        lastCheckAt: new Date(),
+        lastOk: phase === 'UP',
+        lastLatencyMs: null,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+      });
+      const deadline = performance.now() + 10_000;
+      while (!completed.has(c + 1) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  const sseCpu = process.cpuUsage(cpu0);
+  viewers.send({ report: true });
+  const { arrivals, cpuMs: viewersCpuMs } = await report;
+  viewers.removeAllListeners('exit');
+  viewers.kill();
+  const delays = arrivals.flatMap((list, k) => (sentAt[k] === undefined ? [] : list.map((t) => t - sentAt[k]!)));
+  const received = delays.length;
+  const sse = {
+    viewers: VIEWERS,
+    changes: CHANGES,
+    delivered: received,
+    expected: VIEWERS * CHANGES,
+    p50Ms: round(quantile(delays, 0.5)),
+    p99Ms: round(quantile(delays, 0.99)),
+    maxMs: round(Math.max(...delays)),
+    cpuUsPerDelivery: round((sseCpu.user + sseCpu.system) / Math.max(1, received)),
+    viewersCpuUsPerDelivery: round((viewersCpuMs * 1000) / Math.max(1, received)),
+  };
+  say(
+    `SSE: ${received}/${VIEWERS * CHANGES} updates delivered; delay p50 ${sse.p50Ms} ms, p99 ${sse.p99Ms} ms, max ${sse.maxMs} ms; server CPU ${sse.cpuUsPerDelivery} µs/delivery (viewers in another process: ${sse.viewersCpuUsPerDelivery} µs/delivery)`,
+  );
+  s.routes.stop();
+  s.server.closeAllConnections();
+  s.server.close();
+  return sse;
+}
+const sse = VIEWERS > 0 ? await measureSse() : null;
 await rt.stop();
 await database.drop();
 console.log(
@@ -269,12 +255,12 @@ console.log(
         p99Ms: uncached.p99Ms,
         cpuMsPerRequest: uncached.cpuMsPerRequest,
       },
-      sseP99DelayMs: {
+      sseP99DelayMs: sse && {
         goalMs: 250,
         viewers: VIEWERS,
         p99Ms: sse.p99Ms,
-        delivered: received,
-        expected: VIEWERS * CHANGES,
+        delivered: sse.delivered,
+        expected: sse.expected,
       },
     },
   }),
