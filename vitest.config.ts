@@ -54,6 +54,19 @@ const shared = {
   expect: { requireAssertions: true },
 } as const;
 
+// One vitest project: its files, its place in the order of groups, and what differs.
+function project(
+  name: string,
+  include: string[],
+  groupOrder: number,
+  own: { maxWorkers: number; exclude?: string[]; isolate?: boolean },
+) {
+  return {
+    extends: true as const,
+    test: { ...shared, name, include, exclude: skipped, ...own, sequence: { groupOrder } },
+  };
+}
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CJS (main) and ESM (module) builds. Node loads the CJS one for the
@@ -66,68 +79,21 @@ export default defineConfig({
     // the migrated template database, made once before any file runs (test/helpers/db.ts)
     globalSetup: ['test/global-setup.ts'],
     projects: [
-      {
-        extends: true,
-        test: {
-          ...shared,
-          name: 'parallel',
-          include: ['test/**/*.test.ts'],
-          exclude: [...ALONE, ...BROWSER, ...ABUSE, ...WAITING, ...skipped],
-          // most waiting is on sockets and databases: three files at a time on two cores
-          maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
-          // files share their worker's modules (each still makes its own database, server and
-          // listeners): loading the server, Prisma's client and the schema once per worker, not
-          // once per file, halved the group's CPU (432 → 190 s on PGlite). TEST_ISOLATE=1 gives
-          // every file fresh modules again.
-          isolate: process.env.TEST_ISOLATE === '1',
-          sequence: { groupOrder: 0 },
-        },
-      },
-      {
-        extends: true,
-        test: {
-          ...shared,
-          name: 'waiting',
-          include: WAITING,
-          exclude: skipped,
-          maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2),
-          sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        extends: true,
-        test: {
-          ...shared,
-          name: 'browser',
-          include: BROWSER,
-          exclude: skipped,
-          // two at a time: 137 s instead of 174 s for the 12 files (each its own server and Chromium)
-          maxWorkers: Number(process.env.TEST_BROWSER_WORKERS ?? 2),
-          sequence: { groupOrder: 2 },
-        },
-      },
-      {
-        extends: true,
-        test: {
-          ...shared,
-          name: 'abuse',
-          include: ABUSE,
-          exclude: skipped,
-          maxWorkers: 1,
-          sequence: { groupOrder: 3 },
-        },
-      },
-      {
-        extends: true,
-        test: {
-          ...shared,
-          name: 'alone',
-          include: ALONE,
-          exclude: skipped,
-          maxWorkers: 1,
-          sequence: { groupOrder: 4 },
-        },
-      },
+      project('parallel', ['test/**/*.test.ts'], 0, {
+        exclude: [...ALONE, ...BROWSER, ...ABUSE, ...WAITING, ...skipped],
+        // most waiting is on sockets and databases: three files at a time on two cores
+        maxWorkers: Number(process.env.TEST_PARALLEL_WORKERS ?? 3),
+        // files share their worker's modules (each still makes its own database, server and
+        // listeners): loading the server, Prisma's client and the schema once per worker, not
+        // once per file, halved the group's CPU (432 → 190 s on PGlite). TEST_ISOLATE=1 gives
+        // every file fresh modules again.
+        isolate: process.env.TEST_ISOLATE === '1',
+      }),
+      project('waiting', WAITING, 1, { maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2) }),
+      // two at a time: 137 s instead of 174 s for the 12 files (each its own server and Chromium)
+      project('browser', BROWSER, 2, { maxWorkers: Number(process.env.TEST_BROWSER_WORKERS ?? 2) }),
+      project('abuse', ABUSE, 3, { maxWorkers: 1 }),
+      project('alone', ALONE, 4, { maxWorkers: 1 }),
     ],
   },
 });
