@@ -72,16 +72,28 @@ async function reportsFor(deps: ServiceDeps, accounts: AccountRow[], month: stri
     const span = monthSpan(month, timeZone);
     const from = new Date(span.from);
     const to = new Date(span.to);
-    const alive: Prisma.MonitorWhereInput = {
-      accountId: { in: list.map((a) => a.id) },
-      createdAt: { lt: to },
-      OR: [{ deletedAt: null }, { deletedAt: { gt: from } }],
-    };
-    const monitors = await deps.prisma.monitor.findMany({
-      where: alive,
-      select: { id: true, accountId: true, host: true, server: { select: { label: true } } },
-      orderBy: [{ hostOrder: 'asc' }, { id: 'asc' }],
-    });
+    // the accounts in chunks: one statement's bind parameters stay bounded however many customers
+    const monitors = [];
+    for (let k = 0; k < list.length; k += LOAD_CHUNK) {
+      const alive: Prisma.MonitorWhereInput = {
+        accountId: { in: list.slice(k, k + LOAD_CHUNK).map((a) => a.id) },
+        createdAt: { lt: to },
+        OR: [{ deletedAt: null }, { deletedAt: { gt: from } }],
+      };
+      monitors.push(
+        ...(await deps.prisma.monitor.findMany({
+          where: alive,
+          select: { id: true, accountId: true, host: true, server: { select: { label: true } } },
+          orderBy: [{ hostOrder: 'asc' }, { id: 'asc' }],
+        })),
+      );
+    }
+    const monitorsOf = new Map<string, typeof monitors>();
+    for (const m of monitors) {
+      let own = monitorsOf.get(m.accountId);
+      if (!own) monitorsOf.set(m.accountId, (own = []));
+      own.push(m);
+    }
     const ids = monitors.map((m) => m.id);
     const [figures] = await availabilityOver(deps, ids, [{ from, to }]);
     const incidents = [];
@@ -117,33 +129,31 @@ async function reportsFor(deps: ServiceDeps, accounts: AccountRow[], month: stri
     const figureOf = new Map((figures ?? []).map((f) => [f.monitorId, f]));
     for (const a of list) {
       const target = a.slaTargetPercent ?? fallback;
-      const hosts: SlaHost[] = monitors
-        .filter((m) => m.accountId === a.id)
-        .flatMap((m) => {
-          const availability = figureOf.get(m.id);
-          if (!availability) return [];
-          return [
-            {
-              monitorId: m.id,
-              host: m.host,
-              label: m.server.label,
-              availability,
-              breached: breach(availability.ratio, target),
-              incidents: (incidentsOf.get(m.id) ?? []).map((i) => {
-                const end = Math.min(i.resolvedAt?.getTime() ?? now, span.to, now);
-                const start = Math.max(i.openedAt.getTime(), span.from);
-                return {
-                  id: i.id,
-                  openedAt: i.openedAt,
-                  resolvedAt: i.resolvedAt,
-                  durationSeconds: Math.max(0, Math.round((end - start) / 1000)),
-                  cause: causeOf(i),
-                  ports: i.ports,
-                };
-              }),
-            },
-          ];
-        });
+      const hosts: SlaHost[] = (monitorsOf.get(a.id) ?? []).flatMap((m) => {
+        const availability = figureOf.get(m.id);
+        if (!availability) return [];
+        return [
+          {
+            monitorId: m.id,
+            host: m.host,
+            label: m.server.label,
+            availability,
+            breached: breach(availability.ratio, target),
+            incidents: (incidentsOf.get(m.id) ?? []).map((i) => {
+              const end = Math.min(i.resolvedAt?.getTime() ?? now, span.to, now);
+              const start = Math.max(i.openedAt.getTime(), span.from);
+              return {
+                id: i.id,
+                openedAt: i.openedAt,
+                resolvedAt: i.resolvedAt,
+                durationSeconds: Math.max(0, Math.round((end - start) / 1000)),
+                cause: causeOf(i),
+                ports: i.ports,
+              };
+            }),
+          },
+        ];
+      });
       const observed = hosts.reduce((s, h) => s + h.availability.observedSeconds, 0);
       const down = hosts.reduce((s, h) => s + h.availability.downSeconds, 0);
       const excluded = hosts.reduce((s, h) => s + h.availability.excludedSeconds, 0);
