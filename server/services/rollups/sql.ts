@@ -63,7 +63,7 @@ export function portDayUpsert(rows: readonly PortDayRow[]): Prisma.Sql {
 export function packDaysSql(before: Date, groups: number): Prisma.Sql {
   const arr = (col: string, type: string, when: string) =>
     Prisma.raw(`CASE WHEN ${when} THEN array_agg(least(coalesce(h."${col}", 0), 32767)::${type} ORDER BY i) END`);
-  // the same in every hour with a rollup: one element (zero all day: NULL, unless \`zero\`)
+  // the same in every hour with a rollup: one element; zero all day: NULL (but for checks: `zero`)
   const one = (col: UniformColumn, zero = false) => {
     const v = `least(coalesce(h."${col}", 0), 32767)::smallint`;
     const some = `min(${v}) FILTER (WHERE h."hour" IS NOT NULL)`;
