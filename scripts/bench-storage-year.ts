@@ -144,17 +144,19 @@ try {
   // writes them once a day is over (day by day, a day's rows in (monitor, port) order)
   const fill = (kind: string, v: string, type: string) =>
     `CASE WHEN m."contactName" IN (${kind}) THEN array_fill(${v}::${type}, ARRAY[24]) END`;
+  // a figure the same in every hour: one element (docs/storage.md "Uniform hours")
+  const one = (kind: string, v: string) => `CASE WHEN m."contactName" IN (${kind}) THEN ARRAY[${v}::smallint] END`;
   for (let m = 0; m < 12; m++) {
     const from = new Date(Date.UTC(YEAR, m, 1));
     const to = new Date(Date.UTC(YEAR, m + 1, 1));
     await c.query(
       `INSERT INTO "PortDayRollup" ("monitorId","port","day","hours","checks","failures","latencyCount","latencySumMs","latencyMinUs","latencyMaxUs","downSeconds","flapSeconds")
-       SELECT m.id, p.port, d, ${(1 << 24) - 1}, array_fill(20::smallint, ARRAY[24]),
-         CASE m."contactName" WHEN 'down' THEN array_fill(20::smallint, ARRAY[24]) WHEN 'flapping' THEN array_fill(12::smallint, ARRAY[24]) END,
+       SELECT m.id, p.port, d, ${(1 << 24) - 1}, ARRAY[20::smallint],
+         CASE m."contactName" WHEN 'down' THEN ARRAY[20::smallint] WHEN 'flapping' THEN ARRAY[12::smallint] END,
          NULL,
          CASE m."contactName" WHEN 'flapping' THEN array_fill(12::float8, ARRAY[24]) WHEN 'healthy' THEN array_fill(36::float8, ARRAY[24]) END,
          ${fill("'flapping','healthy'", '1200', 'int')}, ${fill("'flapping','healthy'", '2900', 'int')},
-         ${fill("'down'", '3600', 'smallint')}, ${fill("'flapping'", '3600', 'smallint')}
+         ${one("'down'", '3600')}, ${one("'flapping'", '3600')}
        FROM generate_series($1::timestamp, $2::timestamp - interval '1 day', interval '1 day') d
        CROSS JOIN "Monitor" m CROSS JOIN unnest(m.ports) p(port)
        ORDER BY d, m.id, p.port`,

@@ -10,6 +10,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { findMonitor } from './monitor-queries.ts';
+import { hostHours } from './rollups/host-days.ts';
 import { hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
@@ -151,8 +152,8 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id}
     ), host_flap AS MATERIALIZED (
       -- host rows with flapping time, each with whether its 24 hours fall in one bucket inside the range (once per day)
-      SELECT d."day", d."hours", d."flapSeconds", ${wholeHours} AS whole FROM "HostDayRollup" d
-      WHERE ${hostDays} AND d."flapSeconds" IS NOT NULL
+      SELECT d."day", d."hours", ${hostHours('flapSeconds')} AS "flapSeconds", ${wholeHours} AS whole FROM "HostDayRollup" d
+      WHERE ${hostDays} AND d."flapTotal" > 0
         AND NOT EXISTS (SELECT 1 FROM recent r WHERE r."monitorId" = d."monitorId" AND r.day = d."day")
     ), flaps AS (
       SELECT ${bucket(Prisma.sql`"hour"`)} AS b, 0 AS failures, 0 AS incidents, 0 AS mails, 0 AS sms, 0 AS flapfail, max(flap) AS flap

@@ -17,6 +17,7 @@
 // - flappingSeconds: like downtimeSeconds, for time during which at least one port was FLAPPING
 //   (counted apart: a flapping port is not "down").
 import { Prisma } from '../generated/prisma/client.ts';
+import { hostHours } from './rollups/host-days.ts';
 import { hourlyRollups } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
@@ -120,7 +121,8 @@ export async function getYearlyStatistics(
     ), host_hours AS (
       SELECT d."monitorId", d."day" + (u.i - 1) * interval '1 hour' AS "hour", coalesce(u.c, 0) AS checks, coalesce(u.f, 0) AS failures,
         least(coalesce(u.dn, 0), 3600) AS down, least(coalesce(u.fl, 0), 3600) AS flap
-      FROM host d CROSS JOIN LATERAL unnest(d."checks", d."failures", d."downSeconds", d."flapSeconds") WITH ORDINALITY AS u(c, f, dn, fl, i)
+      FROM host d CROSS JOIN LATERAL unnest(${hostHours('checks')}, ${hostHours('failures')}, ${hostHours('downSeconds')},
+        ${hostHours('flapSeconds')}) WITH ORDINALITY AS u(c, f, dn, fl, i)
       WHERE NOT (${wholeDay}) AND d."hours" & (1 << (u.i::int - 1)) <> 0
     ), roll AS (
       SELECT "monitorId", ${year(Prisma.sql`"hour"`)} AS year, sum(checks) AS checks, sum(failures) AS failures, sum(down) AS down, sum(flap) AS flap, count(*) AS hours,

@@ -90,6 +90,11 @@ describe(`retention (${backend})`, () => {
   }, 120_000);
   afterAll(() => t?.drop());
 
+  const relationBytes = async (p: TestDatabase['db']['prisma'], name: string) =>
+    Number(
+      (await p.$queryRaw<{ b: bigint }[]>`SELECT pg_total_relation_size(to_regclass(${`"${name}"`})) AS b`)[0]?.b ?? 0,
+    );
+
   it('the defaults: 13 months; an admin changes them within limits, a customer cannot', async () => {
     expect(await getRetentionPolicy(t.db.prisma)).toEqual({ failureRunMonths: 13, hourlyRollupMonths: 13 });
     await expect(setRetentionPolicy(t.db.prisma, admin, { failureRunMonths: 1 })).rejects.toMatchObject({
@@ -138,7 +143,15 @@ describe(`retention (${backend})`, () => {
       failureRuns: allRuns.length - keptRuns.length,
       hourlyRollups: allHours.length - keptHours.length,
     });
-    expect(preview.bytes).toBeGreaterThan(0);
+    expect(preview.bytes).toBe(
+      preview.byTable.FailureRun + preview.byTable.PortDayRollup + preview.byTable.HostDayRollup,
+    );
+    // each table's estimate covers the partitions the run drops (measured now), plus the rows it
+    // deletes from the DEFAULT partition (2025-12): the host day rows too
+    const partitionBytes = new Map<string, number>();
+    for (const table of ['FailureRun', 'PortDayRollup', 'HostDayRollup'] as const)
+      for (const part of await listPartitions(p, table))
+        partitionBytes.set(part.name, await relationBytes(p, part.name));
 
     const result = await applyRetention(p, policy, NOW, { batchSize: 50 });
     expect(result).toMatchObject({
@@ -152,6 +165,14 @@ describe(`retention (${backend})`, () => {
       expect((await listPartitions(p, table)).map((x) => x.name)).toEqual(
         partitionsBefore.get(table)?.filter((n) => n !== `${table}_p2025_11` && n !== `${table}_p2026_01`),
       );
+    }
+    for (const table of ['FailureRun', 'PortDayRollup', 'HostDayRollup'] as const) {
+      const left = new Set((await listPartitions(p, table)).map((x) => x.name));
+      const dropped = [...partitionBytes]
+        .filter(([name]) => name.startsWith(`${table}_`) && !left.has(name))
+        .reduce((a, [, b]) => a + b, 0);
+      expect(dropped).toBeGreaterThan(0);
+      expect(preview.byTable[table]).toBeGreaterThan(dropped);
     }
     // the ledger's timeline is kept for years: no partition dropped
     expect((await listPartitions(p, 'NotificationEvent')).map((x) => x.name)).toEqual(

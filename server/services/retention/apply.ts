@@ -10,6 +10,7 @@ import { dropPartition, listPartitions, monthStart } from '../../db/partitions.t
 import type { PrismaClient } from '../../db/index.ts';
 import { cutoff, type RetentionPolicy } from './policy.ts';
 import { packRollupDays } from '../rollups/packing.ts';
+import { dayHours } from '../rollups/sql.ts';
 
 export interface RetentionResult {
   failureRunsDeleted: number;
@@ -64,8 +65,8 @@ async function foldBatch(
       SELECT r."monitorId", r."day" + (u.i - 1) * interval '1 hour' AS "hour", coalesce(u.c, 0) AS "checks", coalesce(u.f, 0) AS "failures",
         coalesce(u.s, 0) AS "latencySumMs", coalesce(u.lc, coalesce(u.c, 0) - coalesce(u.f, 0)) AS "latencyCount",
         coalesce(u.d, 0) AS "downSeconds", coalesce(u.fl, 0) AS "flapSeconds"
-      FROM gone r CROSS JOIN LATERAL unnest(r."checks", r."failures", r."latencyCount", r."latencySumMs", r."downSeconds", r."flapSeconds")
-        WITH ORDINALITY AS u(c, f, lc, s, d, fl, i)
+      FROM gone r CROSS JOIN LATERAL unnest(${dayHours('r', 'checks')}, ${dayHours('r', 'failures')}, r."latencyCount", r."latencySumMs",
+        ${dayHours('r', 'downSeconds')}, ${dayHours('r', 'flapSeconds')}) WITH ORDINALITY AS u(c, f, lc, s, d, fl, i)
       WHERE r."hours" & (1 << (u.i::int - 1)) <> 0
     ), per_hour AS (
       SELECT "monitorId", "hour", sum("checks") AS checks, sum("failures") AS failures, sum("latencySumMs") AS lat,

@@ -1,6 +1,7 @@
 // The storage page's figures (docs/storage.md): each table's size on disk and what the next
 // retention run would remove. A partitioned table is reported once, with its partitions summed.
 import { listPartitions } from '../../db/partitions.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
 import type { PrismaClient } from '../../db/index.ts';
 import { failureRunsBefore } from './apply.ts';
 import { cutoff, type RetentionPolicy } from './policy.ts';
@@ -40,7 +41,11 @@ export interface RetentionPreview {
    * deleted elsewhere, rows × the table's average row size (that space is reused, not returned).
    */
   bytes: number;
+  /** The same per table (their sum is `bytes`): the runs, the port day rows and their host day rows. */
+  byTable: Record<PreviewTable, number>;
 }
+
+type PreviewTable = 'FailureRun' | 'PortDayRollup' | 'HostDayRollup';
 
 async function relationBytes(prisma: PrismaClient, name: string): Promise<number> {
   const [row] = await prisma.$queryRaw<
@@ -65,7 +70,7 @@ export async function previewRetention(
   const sizes = new Map((await tableSizes(prisma)).map((s) => [s.table, s]));
   // bytes per row from the table's size and the planner's row estimate (a table not analyzed yet,
   // so small, is counted instead: no count of whole large tables)
-  const per = async (table: 'FailureRun' | 'PortDayRollup') => {
+  const per = async (table: PreviewTable) => {
     const t = sizes.get(table);
     if (!t) return 0;
     const rows =
@@ -74,23 +79,34 @@ export async function previewRetention(
         : Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${table}"`))[0]?.n ?? 0);
     return rows > 0 ? t.bytes / rows : 0;
   };
-  let bytes = Number(counts?.loose ?? 0) * (await per('FailureRun'));
+  const byTable: Record<PreviewTable, number> = { FailureRun: 0, PortDayRollup: 0, HostDayRollup: 0 };
+  byTable.FailureRun = Number(counts?.loose ?? 0) * (await per('FailureRun'));
   for (const part of await listPartitions(prisma, 'FailureRun')) {
-    if (part.to <= runsBefore) bytes += await relationBytes(prisma, part.name);
+    if (part.to <= runsBefore) byTable.FailureRun += await relationBytes(prisma, part.name);
   }
-  // hourly rollups (day rows) before the cutoff: a month entirely before it is dropped once folded;
-  // rows of the month the cutoff falls in are deleted (their space is returned when that month is dropped)
-  for (const part of await listPartitions(prisma, 'PortDayRollup')) {
-    if (part.to <= hoursBefore) bytes += await relationBytes(prisma, part.name);
+  // hourly rollups (port day rows and their host day rows) before the cutoff: a month entirely
+  // before it is dropped once folded; rows of the month the cutoff falls in are deleted (their
+  // space is returned when that month is dropped)
+  for (const table of ['PortDayRollup', 'HostDayRollup'] as const) {
+    for (const part of await listPartitions(prisma, table)) {
+      if (part.to <= hoursBefore) byTable[table] += await relationBytes(prisma, part.name);
+    }
+    const [loose] = await prisma.$queryRaw<{ n: bigint | number }[]>(
+      Prisma.sql`SELECT count(*) AS n FROM ${Prisma.raw(`"${table}_default"`)} WHERE "day" < ${hoursBefore}`,
+    );
+    byTable[table] += Number(loose?.n ?? 0) * (await per(table));
   }
-  const [loose] = await prisma.$queryRaw<{ n: bigint | number }[]>`
-    SELECT count(*) AS n FROM "PortDayRollup_default" WHERE "day" < ${hoursBefore}`;
-  bytes += Number(loose?.n ?? 0) * (await per('PortDayRollup'));
+  const bytes = byTable.FailureRun + byTable.PortDayRollup + byTable.HostDayRollup;
   return {
     failureRunsBefore: runsBefore,
     failureRuns: Number(counts?.runs ?? 0),
     hourlyRollupsBefore: hoursBefore,
     hourlyRollups: Number(counts?.hourly ?? 0),
     bytes: Math.round(bytes),
+    byTable: {
+      FailureRun: Math.round(byTable.FailureRun),
+      PortDayRollup: Math.round(byTable.PortDayRollup),
+      HostDayRollup: Math.round(byTable.HostDayRollup),
+    },
   };
 }

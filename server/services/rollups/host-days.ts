@@ -4,6 +4,31 @@
 // is packed (and again when a late hour is added to it); a failure run written to a day already
 // summarised updates the row's run figures.
 import { Prisma } from '../../generated/prisma/client.ts';
+import { dayHours } from './sql.ts';
+
+/** A host row's per-hour figure and the day's total it is derived from when NULL. */
+const TOTAL = {
+  checks: 'checkTotal',
+  failures: 'failureTotal',
+  downSeconds: 'downTotal',
+  flapSeconds: 'flapTotal',
+} as const;
+
+/**
+ * A host row's per-hour figure (on alias `d`) as 24 elements, element h+1 for the UTC hour h (read
+ * only where "hours" has bit h): the stored array, or, when NULL (the same value in every hour with a
+ * rollup, zero all day included), the day's total divided by its hours.
+ */
+export function hostHours(col: keyof typeof TOTAL, d = 'd'): Prisma.Sql {
+  return Prisma.raw(
+    `coalesce(${d}."${col}"::int[], array_fill(${d}."${TOTAL[col]}" / nullif(${d}."hourTotal", 0), ARRAY[24]))`,
+  );
+}
+
+/** The hours of a day (hh: "has", the value) as an array, or NULL when every hour with a rollup has the same value (at most `max`). */
+const perHour = (v: string, type: string, max = '') =>
+  Prisma.raw(`CASE WHEN min(${v}) FILTER (WHERE has) = max(${v}) FILTER (WHERE has)${max ? ` AND max(${v}) <= ${max}` : ''}
+        THEN NULL ELSE array_agg(${v}::${type} ORDER BY i) END`);
 
 /** Per (monitor, UTC day) of `g`: the failure runs that started that day, counted per UTC quarter hour of the day (up to the last with a failure). */
 const RUNS = Prisma.sql`rq AS (
@@ -46,16 +71,15 @@ export function hostDaysSql(pairs: Prisma.Sql, runs: boolean): Prisma.Sql {
         max(CASE WHEN ${bit} THEN coalesce(u.d, 0) ELSE 0 END)::int AS d,
         max(CASE WHEN ${bit} THEN coalesce(u.fl, 0) ELSE 0 END)::int AS fl
       FROM "PortDayRollup" p JOIN g ON g."monitorId" = p."monitorId" AND g."day" = p."day"
-      CROSS JOIN LATERAL unnest(p."checks", p."failures", p."downSeconds", p."flapSeconds") WITH ORDINALITY AS u(c, f, d, fl, i)
+      CROSS JOIN LATERAL unnest(${dayHours('p', 'checks')}, ${dayHours('p', 'failures')}, ${dayHours('p', 'downSeconds')},
+        ${dayHours('p', 'flapSeconds')}) WITH ORDINALITY AS u(c, f, d, fl, i)
       WHERE u.i <= 24
       GROUP BY 1, 2, 3
     ), hd AS (
       SELECT "monitorId", "day", sum(CASE WHEN has THEN 1 << (i - 1) ELSE 0 END)::int AS hours,
         count(*) FILTER (WHERE has)::smallint AS hour_total,
-        array_agg(c ORDER BY i) AS checks,
-        CASE WHEN bool_or(f <> 0) THEN array_agg(f ORDER BY i) END AS failures,
-        CASE WHEN bool_or(d <> 0) THEN array_agg(d::smallint ORDER BY i) END AS down,
-        CASE WHEN bool_or(fl <> 0) THEN array_agg(fl::smallint ORDER BY i) END AS flap,
+        ${perHour('c', 'int')} AS checks, ${perHour('f', 'int')} AS failures,
+        ${perHour('d', 'smallint', '3600')} AS down, ${perHour('fl', 'smallint', '3600')} AS flap,
         sum(c)::int AS check_total, sum(f)::int AS failure_total,
         sum(least(d, 3600))::int AS down_total, sum(least(fl, 3600))::int AS flap_total
       FROM hh GROUP BY 1, 2

@@ -14,6 +14,7 @@ export interface PortDayRow {
   day: Date;
   /** Bit h: the UTC hour h has a rollup. */
   hours: number;
+  /** One element: the same in every hour with a rollup (so failures, downSeconds and flapSeconds). */
   checks: number[];
   /** NULL: no failure all day. */
   failures: number[] | null;
@@ -32,6 +33,15 @@ export interface PortDayRow {
 const zeros = () => new Array<number>(24).fill(0);
 const nulls = () => new Array<number | null>(24).fill(null);
 const anyNonZero = (a: readonly number[]) => a.some((x) => x !== 0);
+
+/** The day's hours as stored: one element when every hour with a rollup (bits of `hours`) has the same value. */
+function uniform(hours: number, a: number[]): number[] {
+  const set = a.filter((_, h) => (hours & (1 << h)) !== 0);
+  return set.length > 0 && set.every((x) => x === set[0]) ? [set[0]!] : a;
+}
+
+/** A stored figure's value in hour h (one element: every hour). */
+const at = (a: readonly number[] | null, h: number): number | undefined => (a?.length === 1 ? a[0] : a?.[h]);
 const us = (ms: number) => Math.round(ms * 1000);
 
 interface Acc {
@@ -92,13 +102,14 @@ export function packDays(rows: readonly RollupRow[]): PortDayRow[] {
   }
   return [...byKey.values()].map((a) => {
     const r = a.row;
-    if (anyNonZero(a.failures)) r.failures = a.failures;
+    if (anyNonZero(a.failures)) r.failures = uniform(r.hours, a.failures);
     if (a.latencyCount.some((n, h) => n !== r.checks[h]! - a.failures[h]!)) r.latencyCount = a.latencyCount;
     if (anyNonZero(a.latencyCount) || anyNonZero(a.latencySumMs)) r.latencySumMs = a.latencySumMs;
     if (a.min.some((x) => x !== null)) r.latencyMinUs = a.min;
     if (a.max.some((x) => x !== null)) r.latencyMaxUs = a.max;
-    if (anyNonZero(a.down)) r.downSeconds = a.down;
-    if (anyNonZero(a.flap)) r.flapSeconds = a.flap;
+    if (anyNonZero(a.down)) r.downSeconds = uniform(r.hours, a.down);
+    if (anyNonZero(a.flap)) r.flapSeconds = uniform(r.hours, a.flap);
+    r.checks = uniform(r.hours, r.checks);
     return r;
   });
 }
@@ -108,8 +119,8 @@ export function unpackDay(r: PortDayRow): RollupRow[] {
   const out: RollupRow[] = [];
   for (let h = 0; h < 24; h++) {
     if ((r.hours & (1 << h)) === 0) continue;
-    const checks = r.checks[h] ?? 0;
-    const failures = r.failures?.[h] ?? 0;
+    const checks = at(r.checks, h) ?? 0;
+    const failures = at(r.failures, h) ?? 0;
     const min = r.latencyMinUs?.[h] ?? null;
     const max = r.latencyMaxUs?.[h] ?? null;
     out.push({
@@ -122,8 +133,8 @@ export function unpackDay(r: PortDayRow): RollupRow[] {
       latencyCount: r.latencyCount?.[h] ?? checks - failures,
       latencyMinMs: min === null ? null : min / 1000,
       latencyMaxMs: max === null ? null : max / 1000,
-      downSeconds: r.downSeconds?.[h] ?? 0,
-      flapSeconds: r.flapSeconds?.[h] ?? 0,
+      downSeconds: at(r.downSeconds, h) ?? 0,
+      flapSeconds: at(r.flapSeconds, h) ?? 0,
     });
   }
   return out;

@@ -4,19 +4,41 @@
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { PortDayRow } from './pack.ts';
 
+/** The port row's figures that are one element when the same in every hour with a rollup. */
+export type UniformColumn = 'checks' | 'failures' | 'downSeconds' | 'flapSeconds';
+
+/**
+ * A port day row's figure (on alias `r`) as 24 elements, for readers that look only at the hours
+ * "hours" has: a one-element array (the same value in every hour with a rollup) repeated.
+ */
+export function dayHours(r: string, col: UniformColumn): Prisma.Sql {
+  const a = `${r}."${col}"`;
+  return Prisma.raw(`(CASE WHEN cardinality(${a}) = 1 THEN array_fill(${a}[1], ARRAY[24]) ELSE ${a} END)`);
+}
+
+/** The same, zero in the hours without a rollup (for adding two days' arrays). */
+function dayHoursExact(r: string, col: UniformColumn): string {
+  const a = `${r}."${col}"`;
+  return `(CASE WHEN cardinality(${a}) = 1 THEN ARRAY(SELECT (CASE WHEN ${r}."hours" & (1 << x) <> 0 THEN ${a}[1] ELSE 0 END)::smallint
+        FROM generate_series(0, 23) AS x) ELSE ${a} END)`;
+}
+
 /** Merges a day row into the stored one (a day packed again: an hour written after its day was packed). */
-const MERGE = Prisma.sql`ON CONFLICT ("monitorId","port","day") DO UPDATE SET
+// (one-element figures are expanded first; the merged row keeps 24 elements)
+const add = (col: UniformColumn) => `rollup_add(${dayHoursExact('d', col)}, ${dayHoursExact('EXCLUDED', col)})`;
+const answered = (r: string) => `rollup_answered(${dayHoursExact(r, 'checks')}, ${dayHoursExact(r, 'failures')})`;
+const MERGE = Prisma.raw(`ON CONFLICT ("monitorId","port","day") DO UPDATE SET
       "hours" = d."hours" | EXCLUDED."hours",
-      "checks" = rollup_add(d."checks", EXCLUDED."checks"),
-      "failures" = rollup_add(d."failures", EXCLUDED."failures"),
+      "checks" = ${add('checks')},
+      "failures" = ${add('failures')},
       "latencyCount" = CASE WHEN d."latencyCount" IS NULL AND EXCLUDED."latencyCount" IS NULL THEN NULL
-        ELSE rollup_add(coalesce(d."latencyCount", rollup_answered(d."checks", d."failures")),
-          coalesce(EXCLUDED."latencyCount", rollup_answered(EXCLUDED."checks", EXCLUDED."failures"))) END,
+        ELSE rollup_add(coalesce(d."latencyCount", ${answered('d')}),
+          coalesce(EXCLUDED."latencyCount", ${answered('EXCLUDED')})) END,
       "latencySumMs" = rollup_add(d."latencySumMs", EXCLUDED."latencySumMs"),
       "latencyMinUs" = rollup_least(d."latencyMinUs", EXCLUDED."latencyMinUs"),
       "latencyMaxUs" = rollup_greatest(d."latencyMaxUs", EXCLUDED."latencyMaxUs"),
-      "downSeconds" = rollup_add(d."downSeconds", EXCLUDED."downSeconds"),
-      "flapSeconds" = rollup_add(d."flapSeconds", EXCLUDED."flapSeconds")`;
+      "downSeconds" = ${add('downSeconds')},
+      "flapSeconds" = ${add('flapSeconds')}`);
 
 const COLUMNS = Prisma.raw(`"monitorId","port","day","hours","checks","failures","latencyCount",
       "latencySumMs","latencyMinUs","latencyMaxUs","downSeconds","flapSeconds"`);
@@ -41,6 +63,14 @@ export function portDayUpsert(rows: readonly PortDayRow[]): Prisma.Sql {
 export function packDaysSql(before: Date, groups: number): Prisma.Sql {
   const arr = (col: string, type: string, when: string) =>
     Prisma.raw(`CASE WHEN ${when} THEN array_agg(least(coalesce(h."${col}", 0), 32767)::${type} ORDER BY i) END`);
+  // the same in every hour with a rollup: one element; zero all day: NULL (but for checks: `zero`)
+  const one = (col: UniformColumn, zero = false) => {
+    const v = `least(coalesce(h."${col}", 0), 32767)::smallint`;
+    const some = `min(${v}) FILTER (WHERE h."hour" IS NOT NULL)`;
+    return Prisma.raw(`CASE WHEN ${zero ? 'false' : `NOT bool_or(h."${col}" <> 0)`} THEN NULL
+          WHEN ${some} = max(${v}) FILTER (WHERE h."hour" IS NOT NULL) THEN ARRAY[${some}]
+          ELSE array_agg(${v} ORDER BY i) END`);
+  };
   return Prisma.sql`
     WITH grp AS (
       SELECT DISTINCT "monitorId", "port", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "hour" < ${utc(before)} LIMIT ${groups}
@@ -51,14 +81,14 @@ export function packDaysSql(before: Date, groups: number): Prisma.Sql {
     ), ins AS (
       INSERT INTO "PortDayRollup" AS d (${COLUMNS})
       SELECT g."monitorId", g."port", g.day, sum(CASE WHEN h."hour" IS NULL THEN 0 ELSE 1 << i END)::int,
-        array_agg(coalesce(h."checks", 0)::smallint ORDER BY i),
-        ${arr('failures', 'smallint', 'bool_or(h."failures" <> 0)')},
+        ${one('checks', true)},
+        ${one('failures')},
         ${arr('latencyCount', 'smallint', 'bool_or(h."latencyCount" <> h."checks" - h."failures")')},
         CASE WHEN bool_or(h."latencyCount" > 0 OR h."latencySumMs" <> 0) THEN array_agg(coalesce(h."latencySumMs", 0) ORDER BY i) END,
         CASE WHEN bool_or(h."latencyMinMs" IS NOT NULL) THEN array_agg(round(h."latencyMinMs" * 1000)::int ORDER BY i) END,
         CASE WHEN bool_or(h."latencyMaxMs" IS NOT NULL) THEN array_agg(round(h."latencyMaxMs" * 1000)::int ORDER BY i) END,
-        ${arr('downSeconds', 'smallint', 'bool_or(h."downSeconds" <> 0)')},
-        ${arr('flapSeconds', 'smallint', 'bool_or(h."flapSeconds" <> 0)')}
+        ${one('downSeconds')},
+        ${one('flapSeconds')}
       FROM grp g CROSS JOIN generate_series(0, 23) AS i
       LEFT JOIN gone h ON h."monitorId" = g."monitorId" AND h."port" = g."port" AND h."hour" = g.day + i * interval '1 hour'
       GROUP BY g."monitorId", g."port", g.day HAVING count(h."hour") > 0
@@ -120,8 +150,8 @@ export function hourlyRollups(f: RollupFilter): Prisma.Sql {
       coalesce(u.s, 0)::float8 AS "latencySumMs", coalesce(u.lc, coalesce(u.c, 0) - coalesce(u.f, 0))::int AS "latencyCount",
       u.mn::float8 / 1000 AS "latencyMinMs", u.mx::float8 / 1000 AS "latencyMaxMs",
       coalesce(u.d, 0)::int AS "downSeconds", coalesce(u.fl, 0)::int AS "flapSeconds"
-    FROM "PortDayRollup" r CROSS JOIN LATERAL unnest(r."checks", r."failures", r."latencyCount", r."latencySumMs",
-      r."latencyMinUs", r."latencyMaxUs", r."downSeconds", r."flapSeconds") WITH ORDINALITY AS u(c, f, lc, s, mn, mx, d, fl, i)
+    FROM "PortDayRollup" r CROSS JOIN LATERAL unnest(${dayHours('r', 'checks')}, ${dayHours('r', 'failures')}, r."latencyCount", r."latencySumMs",
+      r."latencyMinUs", r."latencyMaxUs", ${dayHours('r', 'downSeconds')}, ${dayHours('r', 'flapSeconds')}) WITH ORDINALITY AS u(c, f, lc, s, mn, mx, d, fl, i)
     WHERE ${Prisma.join(packed, ' AND ')} AND r."hours" & (1 << (u.i::int - 1)) <> 0
     UNION ALL
     SELECT r."monitorId", r."port", r."hour", r."checks", r."failures", r."latencySumMs", r."latencyCount", r."latencyMinMs",
