@@ -1,6 +1,7 @@
 // npm run bench:probe -- [--ports 100000] [--interval 180] [--duration 60] [--warmup 15]
 //                        [--db pglite|postgres] [--refused 0.01] [--silent 0.001]
 //                        [--heap-snapshot file.heapsnapshot] (then: npx tsx scripts/heap-breakdown.ts file --per N)
+//                        [--cpu-profile DIR] (a V8 CPU profile of the measured window: DIR/window.cpuprofile)
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
 // --mix gives shares of check kinds (default: all connect); their servers run in a child
 // process, and each kind's CPU per check is measured alone (back-to-back checks, 3 s each)
@@ -17,6 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { benchDatabase } from './bench-db.ts';
+import { profiled } from './cpu-profile.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
@@ -35,6 +37,7 @@ const { values: a } = parseArgs({
     silent: { type: 'string', default: '0.001' },
     mix: { type: 'string', default: 'connect=1' },
     'heap-snapshot': { type: 'string' },
+    'cpu-profile': { type: 'string' },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -53,10 +56,6 @@ const warmupS = Number(a.warmup);
 const say = (m: string) => process.stderr.write(`${m}\n`);
 
 // ── targets on loopback ──
-const open = net.createServer((s) => s.on('error', () => {}));
-open.maxConnections = 100_000;
-await new Promise<void>((r) => open.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
-const openPort = (open.address() as net.AddressInfo).port;
 const refusing = net.createServer();
 await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
 const refusedPort = (refusing.address() as net.AddressInfo).port;
@@ -71,17 +70,16 @@ silent.removeAllListeners('connection');
 (silent as unknown as { _handle: { onconnection: null | (() => void) } })._handle.onconnection = () => {};
 const fillers = [0, 1, 2].map(() => net.connect(silentPort, '127.0.0.1').on('error', () => {}));
 
-// ── servers of the talking kinds, in a child process ──
-const talking = [...mix.entries()].some(([k, v]) => k !== 'connect' && v > 0);
-const child = talking
-  ? fork(fileURLToPath(new URL('./bench-check-targets.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-  : null;
-const kindPorts = child
-  ? await new Promise<{ banner: number; tls: number; http: number }>((r) => child.once('message', (m) => r(m as never)))
-  : null;
+// ── the open port and the servers of the talking kinds, in a child process: the targets'
+//    accept/read/reset work is not the prober's CPU ──
+const child = fork(fileURLToPath(new URL('./bench-check-targets.ts', import.meta.url)), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const kindPorts = await new Promise<{ open: number; banner: number; tls: number; http: number }>((r) =>
+  child.once('message', (m) => r(m as never)),
+);
+const openPort = kindPorts.open;
 const SPECS: Record<Exclude<Kind, 'connect'>, CheckSpec> = {
   banner: { kind: 'BANNER', preset: 'SSH', send: null, match: 'REGEX', expect: '^SSH-(2\\.0|1\\.99)-', maxBytes: 1024 },
   tls: { kind: 'TLS', serverName: 'bench.example.test', verifyChain: false, verifyName: true, starttls: null },
@@ -144,7 +142,7 @@ for (let i = 0; i < N; i += 20_000) {
     const kind = kindOf(j);
     const failing =
       silentEvery && j % silentEvery === 1 ? silentPort : refusedEvery && j % refusedEvery === 0 ? refusedPort : 0;
-    const port = failing || (kind === 'connect' || !kindPorts ? openPort : kindPorts[kind]);
+    const port = failing || (kind === 'connect' ? openPort : kindPorts[kind]);
     ports.push(port);
     checks.push(kind !== 'connect' ? JSON.stringify({ [String(port)]: SPECS[kind] }) : null);
   }
@@ -172,7 +170,11 @@ say(`registered in ${Date.now() - regStart} ms`);
 
 // ── the ceiling: raw connect loop, same code path (connect + reset) ──
 say('raw connect loop (5 s)…');
+const rawCpu0 = process.cpuUsage();
 const raw = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+const rawCpu = process.cpuUsage(rawCpu0);
+/** CPU of one bare connect + reset (the ceiling loop: 64 in flight, back to back), same process. */
+const rawCpuUsPerConnect = (rawCpu.user + rawCpu.system) / Math.max(1, raw.connects + raw.failures);
 
 // ── CPU per check, each kind alone: 32 in flight, back to back, 3 s ──
 const perKind: Record<string, { checksPerSec: number; cpuUsPerCheck: number; failures: number }> = {};
@@ -180,7 +182,7 @@ for (const kind of KINDS) {
   if (!(mix.get(kind)! > 0)) continue;
   const target = {
     host: '127.0.0.1',
-    port: kind === 'connect' ? openPort : kindPorts![kind],
+    port: kind === 'connect' ? openPort : kindPorts[kind],
     ...(kind !== 'connect' ? { check: SPECS[kind] } : {}),
   };
   const c0 = process.cpuUsage();
@@ -219,7 +221,7 @@ if (mix.get('tls')! > 0) {
           const s = tls.connect(
             {
               host: '127.0.0.1',
-              port: kindPorts!.tls,
+              port: kindPorts.tls,
               servername: 'bench.example.test',
               rejectUnauthorized: false,
               secureContext: ctx,
@@ -294,7 +296,7 @@ const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 500);
-await new Promise((r) => setTimeout(r, durationS * 1000));
+await profiled(a['cpu-profile'], 'window', () => new Promise((r) => setTimeout(r, durationS * 1000)));
 const s1 = probe.stats();
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
@@ -356,6 +358,9 @@ const result = {
   eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
   mix: Object.fromEntries(mix),
   cpuUsPerCheck: Math.round(cpuUsPerCheck),
+  cpuUserUsPerCheck: Math.round(cpu.user / Math.max(1, s1.checksDone - s0.checksDone)),
+  cpuSystemUsPerCheck: Math.round(cpu.system / Math.max(1, s1.checksDone - s0.checksDone)),
+  rawCpuUsPerConnect: Math.round(rawCpuUsPerConnect),
   perKind,
   tlsHandshakeUs,
   // the issue's figures (last, in this order)
@@ -367,9 +372,8 @@ const result = {
   dbBytesPerPortDay,
 };
 for (const f of fillers) f.destroy();
-open.close();
 silent.close();
-child?.kill();
+child.kill();
 await cleanup();
 console.log(JSON.stringify(result));
 process.exit(0);

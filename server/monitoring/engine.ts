@@ -578,10 +578,26 @@ export class Engine {
     this.batch.dueNow.push({ incidentId: waiting, at: new Date(now) });
   }
 
-  /** Port states whose counters changed since the last periodic batch. */
-  collectDirty(): void {
-    for (const m of this.dirty) if (this.monitors.get(m.id) === m) this.writePorts(m);
-    this.dirty.clear();
+  /**
+   * Port states whose counters changed since the last periodic batch, into the batch: every
+   * one, or at most `limit` monitors (the oldest first: a paged write, so the periodic refresh
+   * of a million steady ports never builds a million rows at once). Returns how many monitors
+   * it took.
+   */
+  collectDirty(limit = Infinity): number {
+    let n = 0;
+    for (const m of this.dirty) {
+      if (n >= limit) break;
+      this.dirty.delete(m);
+      n += 1;
+      if (this.monitors.get(m.id) === m) this.writePorts(m);
+    }
+    return n;
+  }
+
+  /** Monitors waiting for the periodic state write. */
+  dirtyCount(): number {
+    return this.dirty.size;
   }
 
   /** Every port's state of `m` into the batch (a port that did not change writes the same row again). */
