@@ -60,6 +60,8 @@ const never = (x: never): never => {
   throw new Error(`unhandled alerting action ${JSON.stringify(x)}`);
 };
 
+const NONE: ReadonlySet<number> = new Set();
+
 export const targetKey = (monitorId: string, port: number) => `${monitorId}:${port}`;
 
 export function toPortStateRow(monitorId: string, port: number, s: PortState): PortStateRow {
@@ -160,7 +162,8 @@ export class Engine {
     // a success ends the port's failure run, except while the port is FLAPPING: then the run
     // counts the flapping period's failed checks (marked flapping), not one run per failure
     if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
-    const persisted = this.apply(m, step.actions, now);
+    // most checks change nothing: no action, no Set built for them
+    const persisted = step.actions.length > 0 ? this.apply(m, step.actions, now) : NONE;
     this.sendWhenDecided(m, now);
 
     const after = m.state.ports[port];
