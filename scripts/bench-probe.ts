@@ -1,6 +1,8 @@
 // npm run bench:probe -- [--ports 100000] [--interval 180] [--duration 60] [--warmup 15]
 //                        [--db pglite|postgres] [--refused 0.01] [--silent 0.001]
 //                        [--heap-snapshot file.heapsnapshot] (then: npx tsx scripts/heap-breakdown.ts file --per N)
+//                        [--skip-final-write] (no final flush, rollup packing nor orderly stop: at 1M ports
+//                        they take minutes; dbBytesPerPortDay is then null)
 //                        [--cpu-profile DIR] (a V8 CPU profile of the measured window: DIR/window.cpuprofile)
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
 // --mix gives shares of check kinds (default: all connect); their servers run in a child
@@ -38,6 +40,7 @@ const { values: a } = parseArgs({
     mix: { type: 'string', default: 'connect=1' },
     'heap-snapshot': { type: 'string' },
     'cpu-profile': { type: 'string' },
+    'skip-final-write': { type: 'boolean', default: false },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -342,9 +345,10 @@ if (a['heap-snapshot']) {
 }
 // the rollups held in memory: written now, packed as each ended day is (one row per port and UTC
 // day), then measured as stored (bytes per day row, indexes included)
-await probe.flush();
+const finalWrite = !a['skip-final-write'];
+if (finalWrite) await probe.flush();
 const rollupBytesPerRow =
-  db.kind === 'postgres'
+  db.kind === 'postgres' && finalWrite
     ? await packRollupDays(p, Date.now() + 2 * 86_400_000)
         .then(() =>
           p.$queryRawUnsafe<[{ bytes: string; n: string }]>(
@@ -355,7 +359,7 @@ const rollupBytesPerRow =
         .then(([r]) => (Number(r.n) > 0 ? Number(r.bytes) / Number(r.n) : null))
         .catch(() => null)
     : null;
-await probe.stop();
+if (finalWrite) await probe.stop();
 
 const DAY_S = 86_400;
 const checksPerSec = (s1.checksDone - s0.checksDone) / elapsed;
@@ -407,6 +411,6 @@ const result = {
 for (const f of fillers) f.destroy();
 silent.close();
 child.kill();
+console.log(JSON.stringify(result)); // before the database is dropped (the last line of stdout either way)
 await cleanup();
-console.log(JSON.stringify(result));
 process.exit(0);
