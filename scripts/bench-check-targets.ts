@@ -1,6 +1,7 @@
-// Child process of bench:probe --mix: the servers the talking check kinds reach (an SSH-like
-// banner, TLS with a self-signed certificate, HTTP 200), so their CPU is not counted as the
-// prober's. Sends { banner, tls, http } ports over IPC once listening.
+// Child process of bench:probe: the servers the checks reach — a plain open port (connect
+// checks: accepted, then reset by the prober), an SSH-like banner, TLS with a self-signed
+// certificate, HTTP 200 — so the targets' CPU is not counted as the prober's. Sends
+// { open, banner, tls, http } ports over IPC once listening.
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -20,9 +21,15 @@ const tlsd = tls.createServer({ cert: cert.cert, key: cert.key }, (s) => {
   s.end();
 });
 tlsd.on('tlsClientError', () => {});
+const open = net.createServer((s) => s.on('error', () => {}));
 const web = http.createServer((_q, s) => void s.end('ok'));
 web.on('clientError', (_e, s) => s.destroy());
-for (const s of [banner, tlsd, web]) s.maxConnections = 100_000;
-const ports = { banner: await listen(banner), tls: await listen(tlsd), http: await listen(web) };
+for (const s of [open, banner, tlsd, web]) s.maxConnections = 100_000;
+const ports = {
+  open: await listen(open),
+  banner: await listen(banner),
+  tls: await listen(tlsd),
+  http: await listen(web),
+};
 process.send?.(ports);
 process.on('disconnect', () => process.exit(0));

@@ -60,6 +60,8 @@ const never = (x: never): never => {
   throw new Error(`unhandled alerting action ${JSON.stringify(x)}`);
 };
 
+const NONE: ReadonlySet<number> = new Set();
+
 export const targetKey = (monitorId: string, port: number) => `${monitorId}:${port}`;
 
 export function toPortStateRow(monitorId: string, port: number, s: PortState): PortStateRow {
@@ -160,7 +162,8 @@ export class Engine {
     // a success ends the port's failure run, except while the port is FLAPPING: then the run
     // counts the flapping period's failed checks (marked flapping), not one run per failure
     if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
-    const persisted = this.apply(m, step.actions, now);
+    // most checks change nothing: no action, no Set built for them
+    const persisted = step.actions.length > 0 ? this.apply(m, step.actions, now) : NONE;
     this.sendWhenDecided(m, now);
 
     const after = m.state.ports[port];
@@ -578,10 +581,26 @@ export class Engine {
     this.batch.dueNow.push({ incidentId: waiting, at: new Date(now) });
   }
 
-  /** Port states whose counters changed since the last periodic batch. */
-  collectDirty(): void {
-    for (const m of this.dirty) if (this.monitors.get(m.id) === m) this.writePorts(m);
-    this.dirty.clear();
+  /**
+   * Port states whose counters changed since the last periodic batch, into the batch: every
+   * one, or at most `limit` monitors (the oldest first: a paged write, so the periodic refresh
+   * of a million steady ports never builds a million rows at once). Returns how many monitors
+   * it took.
+   */
+  collectDirty(limit = Infinity): number {
+    let n = 0;
+    for (const m of this.dirty) {
+      if (n >= limit) break;
+      this.dirty.delete(m);
+      n += 1;
+      if (this.monitors.get(m.id) === m) this.writePorts(m);
+    }
+    return n;
+  }
+
+  /** Monitors waiting for the periodic state write. */
+  dirtyCount(): number {
+    return this.dirty.size;
   }
 
   /** Every port's state of `m` into the batch (a port that did not change writes the same row again). */

@@ -98,6 +98,8 @@ export class RunTracker {
 
   /** The port answered (or stopped being checked): its run is over. */
   end(monitorId: string, port: number): void {
+    // every success ends its port's run: no key string is built while no port is failing
+    if (this.open.size === 0) return;
     this.open.delete(`${monitorId}:${port}`);
   }
 

@@ -44,6 +44,12 @@ interface Target extends ScheduledTarget {
   check?: CheckSpec | undefined; // absent: a TCP connect
 }
 
+/** Checks due within this many ms start together: at most this much lateness for one wake-up per tick. */
+export const DEFAULT_TICK_MS = 20;
+
+/** Monitors per page of the periodic state write. */
+const STATE_PAGE = 2_000;
+
 export interface ProbeRuntimeOptions {
   prisma: PrismaClient;
   events: Events;
@@ -53,6 +59,8 @@ export interface ProbeRuntimeOptions {
   guardPolicy?: Partial<GuardPolicy>;
   concurrency?: number;
   localAddress?: string;
+  /** Scheduler wake-up granularity (default DEFAULT_TICK_MS on the system clock, 0 on an injected one). */
+  tickMs?: number;
   clock?: Clock;
   check?: SchedulerCheck<Target>;
   flushMs?: number;
@@ -144,6 +152,9 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     check,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    // checks due within one tick start together (one wake-up per tick, not per check); on an
+    // injected clock (tests) the planned times are kept exactly
+    tickMs: opts.tickMs ?? (clock ? 0 : DEFAULT_TICK_MS),
     onResult: (t, r: ProbeResult, info) => {
       if (t.monitorId === null) return engine.onCanary(t.key, r);
       const m = engine.monitors.get(t.monitorId);
@@ -317,6 +328,30 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       throw new Error(`probe writes pending (${batchSize(engine.batch)} rows): the database did not take them`);
   }
 
+  /**
+   * The periodic state write of steady ports (their counters and last check time), in pages of
+   * STATE_PAGE monitors, each page written before the next is built: the rows of a million ports
+   * are never in memory at once. Only the monitors dirty when it starts are written (those that
+   * become dirty meanwhile wait for the next round), so it always ends.
+   */
+  let refreshing: Promise<void> | undefined;
+  function writeDirtyPaged(): Promise<void> {
+    refreshing ??= (async () => {
+      let left = engine.dirtyCount();
+      while (left > 0) {
+        const n = engine.collectDirty(Math.min(STATE_PAGE, left));
+        if (n === 0) break;
+        left -= n;
+        await flushing;
+        await flush();
+        if (flushFailures > 0) break; // the database is away: the rest waits in the dirty set
+      }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
   /** Days before this (UTC midnight, ms) are packed (docs/storage.md "Rollups"); 0: look at the first flush. */
   let packedBefore = 0;
   async function flushRollups() {
@@ -410,7 +445,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       await leases.start();
       every(flushMs, flush);
       every(flushMs, () => certs.flush());
-      every(opts.stateRefreshMs ?? 600_000, () => engine.collectDirty());
+      every(opts.stateRefreshMs ?? 600_000, writeDirtyPaged);
       every(opts.rollupFlushMs ?? 300_000, flushRollups);
       every(opts.resyncMs ?? 10_000, resync);
       every(5_000, () => {
@@ -425,7 +460,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       for (const t of timers) clearInterval(t);
       await scheduler.stop();
       await leases.stop();
-      engine.collectDirty();
+      await writeDirtyPaged();
       await flush();
       await flushRollups();
       await certs.flushAll();

@@ -78,6 +78,7 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
   const check: SchedulerCheck<T> = opts.check ?? ((t, o) => tcpCheck(t, o));
   const localAddress = opts.localAddress;
   const maxConcurrency = Math.max(1, opts.maxConcurrency ?? 4096);
+  const tickMs = Math.max(0, opts.tickMs ?? 0);
   const onError =
     opts.onError ??
     ((err: unknown, ctx: SchedulerErrorContext) =>
@@ -151,10 +152,12 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     const top = heap.peek();
     // An armed timer due no later than the top is kept: if it fires early it
     // finds nothing due and re-arms. This keeps timer churn O(1) per change.
-    if (top === undefined || (timer !== undefined && timerDue <= top.due)) return;
+    if (top === undefined) return;
+    const at = tickMs > 0 ? Math.ceil(top.due / tickMs) * tickMs : top.due;
+    if (timer !== undefined && timerDue <= at) return;
     if (timer !== undefined) clock.clearTimeout(timer);
-    timerDue = top.due;
-    timer = clock.setTimeout(onTimer, Math.max(0, top.due - clock.now()));
+    timerDue = at;
+    timer = clock.setTimeout(onTimer, Math.max(0, at - clock.now()));
   };
 
   const schedule = (e: Entry<T>): void => {

@@ -116,6 +116,13 @@ export interface SchedulerOptions<T extends ScheduledTarget = ScheduledTarget> {
   maxConcurrency?: number;
   /** Source address for the default check. */
   localAddress?: string;
+  /**
+   * Wake-up granularity (ms, default 0: exact). With tickMs > 0 the one timer fires on multiples
+   * of tickMs and starts every check due by then together: at thousands of checks a second this
+   * is one wake-up (timer, epoll round, microtask drain) per tick instead of one per check, for
+   * at most tickMs of extra lateness.
+   */
+  tickMs?: number;
   /** Called synchronously once per finished check; never awaited. */
   onResult: (target: T, result: ProbeResult, info: CheckInfo) => void;
   /** Errors of onResult / check. Default: console.error. Must not throw (ignored if it does). */

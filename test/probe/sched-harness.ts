@@ -19,6 +19,8 @@ export interface HarnessOptions {
   start?: number;
   concurrency?: number;
   maxConcurrency?: number;
+  /** Scheduler wake-up granularity (SchedulerOptions.tickMs). */
+  tickMs?: number;
   /** How long the fake check of `t` takes (its n-th call, from 0). Default 10 ms. */
   duration?: (t: ScheduledTarget, n: number) => number;
   onResult?: SchedulerOptions['onResult'];
@@ -37,6 +39,7 @@ export function harness(opts: HarnessOptions = {}) {
     clock,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
     check: (t) => {
       const n = calls.get(t.key) ?? 0;
       calls.set(t.key, n + 1);

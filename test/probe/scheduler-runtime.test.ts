@@ -167,4 +167,31 @@ describe('scheduler: lifecycle', () => {
     const distinct = new Set(h.seen.map((s) => s.plannedAt)).size;
     expect(h.clock.armedTotal()).toBeLessThanOrEqual(distinct + 2);
   });
+
+  it('with tickMs, starts the checks due within a tick together: one timer per tick, each on its grid, late by less than a tick', async () => {
+    const tickMs = 20;
+    const h = harness({ duration: () => 0, tickMs });
+    const n = 10_000;
+    for (let i = 0; i < n; i++) h.scheduler.upsert(target({ key: `tick${i}`, intervalMs: 5000, timeoutMs: 50 }));
+    h.scheduler.start();
+    const t0 = h.clock.now();
+    const armed0 = h.clock.armedTotal();
+    await h.clock.advance(2 * 5000 - 1);
+    const starts = new Map<string, number[]>();
+    for (const s of h.seen) starts.set(s.key, [...(starts.get(s.key) ?? []), s.plannedAt]);
+    expect(starts.size).toBe(n);
+    for (const planned of starts.values()) {
+      expect(planned.length).toBeGreaterThanOrEqual(1);
+      // drift-free: the planned times stay on the target's own grid
+      if (planned.length === 2) expect(planned[1]! - planned[0]!).toBe(5000);
+    }
+    for (const s of h.seen) {
+      expect(s.startedAt % tickMs).toBe(0);
+      expect(s.lateMs).toBeGreaterThanOrEqual(0);
+      expect(s.lateMs).toBeLessThan(tickMs);
+    }
+    // one wake-up per tick at most (plus re-arms), not one per distinct planned time
+    expect(h.clock.armedTotal() - armed0).toBeLessThanOrEqual((h.clock.now() - t0) / tickMs + 2);
+    expect(new Set(h.seen.map((s) => s.plannedAt)).size).toBeGreaterThan(2 * ((h.clock.now() - t0) / tickMs));
+  });
 });
