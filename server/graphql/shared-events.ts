@@ -18,7 +18,9 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LiveStream, type DirectReceiver } from '../events/live-stream.ts';
 import type { GraphQLContext } from './context.ts';
+import { directNextOf, type DirectNext } from './live-direct.ts';
 
 type Shared = Map<string, Promise<ExecutionResult> | ExecutionResult>;
 
@@ -56,6 +58,27 @@ function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<Ex
     shared.set(key, r);
   }
   return r;
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A WebSocket subscriber's direct delivery: the event's shared result for its audience, written to
+ * its socket by DirectNext, with no promise, iterator step or execution of its own. A result that
+ * is not ready (asynchronous resolvers) or not plain goes the ordinary way (returns false).
+ */
+class DirectResults implements DirectReceiver<unknown> {
+  constructor(
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+    private readonly out: DirectNext,
+  ) {}
+  deliver(event: unknown): boolean {
+    const r = resultFor(this.args, this.key, event);
+    return !isPromise(r) && this.out.write(r);
+  }
 }
 
 /**
@@ -98,7 +121,10 @@ export function sharedEventsPlugin(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const stream = await createSourceEventStream(args);
         if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-        return new SharedResults(stream, args, audienceKey(args));
+        const key = audienceKey(args);
+        const direct = directNextOf(args.contextValue);
+        if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, key, direct));
+        return new SharedResults(stream, args, key);
       });
     },
   };
