@@ -24,7 +24,7 @@ interface RawSocket {
   close(): void;
 }
 
-async function rawSubscribe(url: string, cookie: string, id: string, variables: Record<string, unknown>) {
+async function rawSubscribe(url: string, cookie: string, id: string, variables: Record<string, unknown>, query = ONE) {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
   const frames: string[] = [];
   const other: string[] = [];
@@ -35,7 +35,7 @@ async function rawSubscribe(url: string, cookie: string, id: string, variables: 
       const text = String(data);
       const msg = JSON.parse(text) as { type: string };
       if (msg.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: ONE, variables } }));
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
         resolve();
       } else if (msg.type === 'next') frames.push(text);
       else other.push(text);
@@ -157,5 +157,45 @@ describe(`live events written directly to waiting sockets (${backend})`, () => {
       for (const s of all) s.close();
     }
     await expect.poll(() => app.services.events.live.listeners('portStatus', alice.id), { timeout: 10_000 }).toBe(0);
+  });
+  it('the first change equal to the current state just sent is the overlap and is not sent again', async () => {
+    const p = app.db.prisma;
+    const carol = await makeCustomer(p, 'direct-carol');
+    const monitor = await makeMonitor(p, { accountId: carol.id, ip: '198.51.100.33', ports: [22] });
+    const cookie = await app.login('direct-carol', CUSTOMER_PASSWORD);
+    const FULL =
+      'subscription($id: ID) { monitorStatus(monitorId: $id) { host port phase since lastCheckAt lastErrorCode } }';
+    const s = await rawSubscribe(app.url, cookie, 'c-1', { id: gid('Monitor', monitor.id) }, FULL);
+    try {
+      await expect.poll(() => s.frames.length, { timeout: 20_000 }).toBe(1);
+      type State = { host: string; port: number; phase: string; since: string; lastCheckAt: string | null };
+      const cur = (JSON.parse(s.frames[0]!) as { payload: { data: { monitorStatus: State } } }).payload.data
+        .monitorStatus;
+      const same: PortStatusEvent = {
+        monitorId: monitor.id,
+        accountId: carol.id,
+        host: cur.host,
+        port: cur.port,
+        phase: cur.phase,
+        since: new Date(cur.since),
+        lastCheckAt: cur.lastCheckAt ? new Date(cur.lastCheckAt) : null,
+        lastOk: null,
+        lastLatencyMs: null,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+      };
+      app.services.events.portStatus(same); // the overlap: dropped
+      app.services.events.portStatus({ ...same, phase: 'DOWN', lastErrorCode: 'E_ONE' });
+      app.services.events.portStatus(same); // a real change back: sent
+      await expect.poll(() => s.frames.length, { timeout: 10_000 }).toBe(3);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(s.frames).toHaveLength(3);
+      const phases = s.frames.map(
+        (f) => (JSON.parse(f) as { payload: { data: { monitorStatus: State } } }).payload.data.monitorStatus.phase,
+      );
+      expect(phases).toEqual([cur.phase, 'DOWN', cur.phase]);
+    } finally {
+      s.close();
+    }
   });
 });

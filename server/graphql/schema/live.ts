@@ -87,18 +87,32 @@ function monitorIdArg(id: { typename: string; id: string } | null | undefined): 
  * and is not sent again (checked once per port, for its first event).
  */
 class PortStatusFilter implements LiveFilter<PortStatusEvent> {
-  /** Port → state sent in the current state, until that port's first event. */
-  snapshot: Map<string, string> | null = null;
+  // Port → state sent in the current state, until that port's first event: one port inline (most
+  // subscribers watch one port of one monitor, idle for hours), more in a map.
+  private oneKey: string | null = null;
+  private oneState = '';
+  private many: Map<string, string> | null = null;
   constructor(private readonly monitorId: string | null) {}
+  sent(current: readonly PortStatusEvent[]): void {
+    if (current.length === 1) {
+      this.oneKey = portKey(current[0]!);
+      this.oneState = portState(current[0]!);
+    } else if (current.length > 1) this.many = new Map(current.map((e) => [portKey(e), portState(e)]));
+  }
   accept(e: PortStatusEvent): boolean {
     if (this.monitorId !== null && e.monitorId !== this.monitorId) return false;
-    const snapshot = this.snapshot;
-    if (snapshot === null) return true;
+    if (this.oneKey !== null) {
+      if (portKey(e) !== this.oneKey) return true;
+      this.oneKey = null;
+      return this.oneState !== portState(e);
+    }
+    const many = this.many;
+    if (many === null) return true;
     const key = portKey(e);
-    const sent = snapshot.get(key);
+    const sent = many.get(key);
     if (sent === undefined) return true;
-    snapshot.delete(key);
-    if (snapshot.size === 0) this.snapshot = null;
+    many.delete(key);
+    if (many.size === 0) this.many = null;
     return sent !== portState(e);
   }
 }
@@ -112,7 +126,7 @@ async function currentState(
   // one read shared by the subscriptions that start together (services/live-status.ts)
   const current = await currentPortStatus(ctx.services, ctx.viewer!, monitorId);
   if (!current) throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
-  if (current.length) filter.snapshot = new Map(current.map((e) => [portKey(e), portState(e)]));
+  filter.sent(current);
   return current;
 }
 
