@@ -45,8 +45,8 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 /** The result of one event for one audience: executed by the first subscriber that asks, shared with the rest. */
 function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> | ExecutionResult {
-  const run = () => execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
-  if (typeof event !== 'object' || event === null) return run();
+  // no closure per call: on the direct path this runs once per subscriber and event
+  if (typeof event !== 'object' || event === null) return run(args, event);
   let shared = byEvent.get(event);
   if (!shared) {
     shared = new Map();
@@ -54,10 +54,14 @@ function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<Ex
   }
   let r = shared.get(key);
   if (r === undefined) {
-    r = run();
+    r = run(args, event);
     shared.set(key, r);
   }
   return r;
+}
+
+function run(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> | ExecutionResult {
+  return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
