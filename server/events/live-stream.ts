@@ -24,6 +24,14 @@ export interface StreamHome {
   remove(stream: object): void;
 }
 
+/**
+ * Events a stream may hold for a consumer that does not take them (the pubsub's Repeater refused
+ * more than 1,024 pending values too). Beyond it the stream ends with an error: the client
+ * subscribes again and gets the current state first, instead of the server holding an ever
+ * longer queue for a reader that has stopped.
+ */
+export const MAX_QUEUED = 1024;
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const NO_FAILURE = Symbol('no failure');
 
@@ -82,6 +90,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     const waiter = this.waiter;
     if (waiter === null) {
       if (this.queue === null) this.queue = [event];
+      else if (this.queue.length >= MAX_QUEUED) this.overflow();
       else this.queue.push(event);
       return;
     }
@@ -133,6 +142,12 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   throw(err: unknown): Promise<IteratorResult<T>> {
     this.close();
     return Promise.reject(err);
+  }
+
+  /** Too many events not taken: the stream leaves its topic; its next next() throws, then it is done. */
+  private overflow(): void {
+    this.failure = new Error(`more than ${MAX_QUEUED} live events not taken: subscribe again`);
+    this.close();
   }
 
   private close(): void {

@@ -3,7 +3,7 @@
 // nothing queued, so the order is the publish order whichever way an event goes.
 import { describe, expect, it } from 'vitest';
 import { LiveHub, type HubTarget } from '../../server/events/live-hub.ts';
-import type { DirectReceiver, LiveFilter } from '../../server/events/live-stream.ts';
+import { MAX_QUEUED, type DirectReceiver, type LiveFilter } from '../../server/events/live-stream.ts';
 
 function target() {
   const et = new EventTarget();
@@ -128,5 +128,14 @@ describe('live streams', () => {
     expect(errors).toHaveLength(1);
     for (const s of streams) await s.return();
     expect(hub.listeners('n', 'a')).toBe(0);
+  });
+  it('a consumer that stops taking events: the queue is bounded, the stream ends with an error', async () => {
+    const { t, publish } = target();
+    const hub = new LiveHub(t);
+    const s = hub.stream<number>('n', 'a');
+    for (let i = 0; i <= MAX_QUEUED; i++) publish('n:a', i);
+    expect(hub.listeners('n', 'a')).toBe(0);
+    await expect(s.next()).rejects.toThrow(/subscribe again/);
+    expect(await s.next()).toEqual({ done: true, value: undefined });
   });
 });
