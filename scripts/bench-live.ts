@@ -276,7 +276,9 @@ async function run(sc: Scenario) {
     ...(a.redis ? ['--redis'] : []),
   ];
   const profile = a.profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`, `--cpu-prof-name=${sc.name}.cpuprofile`]
+    ? // a directory per scenario: every thread (tsx's loader hooks run on one of their own) writes
+      // its own profile; with one --cpu-prof-name the idle loader thread's overwrote the server's
+      ['--cpu-prof', `--cpu-prof-dir=${a.profile}/${sc.name}`]
     : [];
   const srv = fork(self, ['--role', 'server', ...common], {
     execArgv: ['--import', 'tsx', '--expose-gc', ...profile],

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
+import { LiveHub, type HubTarget } from './live-hub.ts';
 
 export const ADMIN_SCOPE = '*admin*';
 
@@ -107,6 +108,11 @@ export type EventPubSub = PubSub<Topics>;
 
 export interface Events {
   pubsub: EventPubSub;
+  /**
+   * Subscribers' streams of a tenant-scoped topic, one listener per topic and scope (live-hub.ts):
+   * what GraphQL subscriptions listen on, so a broadcast is one loop, not a Repeater per subscriber.
+   */
+  live: LiveHub;
   portStatus(e: PortStatusEvent): void;
   checkResult(e: CheckEvent): void;
   incident(e: IncidentEvent): void;
@@ -131,7 +137,9 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
   // subscriber of an account listens on its topic; thousands are normal)
   const local = new EventTarget();
   setMaxListeners(0, local);
-  const pubsub = createPubSub<Topics>({ eventTarget: eventTarget ?? (local as AnyEventTarget) });
+  const target = eventTarget ?? (local as AnyEventTarget);
+  const pubsub = createPubSub<Topics>({ eventTarget: target });
+  const live = new LiveHub(target as unknown as HubTarget);
   const scoped = <K extends 'portStatus' | 'incident' | 'notification' | 'approvalRequest'>(
     topic: K,
     accountId: string | null,
@@ -144,6 +152,7 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
   const handlers = new Set<SettingsHandler>();
   return {
     pubsub,
+    live,
     async settingsChanged(e) {
       pubsub.publish('settingsChanged', { ...e, origin });
       await Promise.all([...handlers].map((h) => h(e)));

@@ -18,7 +18,9 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LiveStream, type DirectReceiver } from '../events/live-stream.ts';
 import type { GraphQLContext } from './context.ts';
+import { directNextOf, type DirectNext } from './live-direct.ts';
 
 type Shared = Map<string, Promise<ExecutionResult> | ExecutionResult>;
 
@@ -43,8 +45,8 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 /** The result of one event for one audience: executed by the first subscriber that asks, shared with the rest. */
 function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> | ExecutionResult {
-  const run = () => execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
-  if (typeof event !== 'object' || event === null) return run();
+  // no closure per call: on the direct path this runs once per subscriber and event
+  if (typeof event !== 'object' || event === null) return run(args, event);
   let shared = byEvent.get(event);
   if (!shared) {
     shared = new Map();
@@ -52,10 +54,35 @@ function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<Ex
   }
   let r = shared.get(key);
   if (r === undefined) {
-    r = run();
+    r = run(args, event);
     shared.set(key, r);
   }
   return r;
+}
+
+function run(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> | ExecutionResult {
+  return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A WebSocket subscriber's direct delivery: the event's shared result for its audience, written to
+ * its socket by DirectNext, with no promise, iterator step or execution of its own. A result that
+ * is not ready (asynchronous resolvers) or not plain goes the ordinary way (returns false).
+ */
+class DirectResults implements DirectReceiver<unknown> {
+  constructor(
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+    private readonly out: DirectNext,
+  ) {}
+  deliver(event: unknown): boolean {
+    const r = resultFor(this.args, this.key, event);
+    return !isPromise(r) && this.out.write(r);
+  }
 }
 
 /**
@@ -98,7 +125,10 @@ export function sharedEventsPlugin(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const stream = await createSourceEventStream(args);
         if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-        return new SharedResults(stream, args, audienceKey(args));
+        const key = audienceKey(args);
+        const direct = directNextOf(args.contextValue);
+        if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, key, direct));
+        return new SharedResults(stream, args, key);
       });
     },
   };

@@ -8,6 +8,7 @@ import type { AppServices } from '../services/app-services.ts';
 import { authenticate } from './authenticate.ts';
 import { codedError, codedResult } from './edge.ts';
 import { CLOSE_TOO_MANY, type LiveConnections } from './live-connections.ts';
+import { DirectNext, setDirectNext } from './live-direct.ts';
 import { serveGraphqlWs } from './ws-glue.ts';
 import type { GraphqlHandler, WsExtra } from './yoga.ts';
 
@@ -120,7 +121,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         return c;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => codedError(e, opts.production)),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
           return [
             new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, {
@@ -165,12 +166,15 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
           ];
         }
         if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
+        const contextValue = await contextFactory();
+        // a live event's `next` may be written straight to this socket (shared-events.ts)
+        setDirectNext(contextValue, new DirectNext(ctx.extra.socket, ctx, id));
         return {
           schema: s,
           operationName: payload.operationName ?? null,
           document,
           variableValues: payload.variables ?? null,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
       },

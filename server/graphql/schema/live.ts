@@ -9,6 +9,7 @@ import {
   type NotificationChangeEvent,
   type PortStatusEvent,
 } from '../../events/events.ts';
+import type { LiveFilter } from '../../events/live-stream.ts';
 import { canWatchMonitor, currentPortStatus } from '../../services/live-status.ts';
 import { isAdmin } from '../../services/tenancy.ts';
 import { builder } from '../builder.ts';
@@ -40,7 +41,7 @@ builder.subscriptionField('incidentChanged', (t) =>
     type: IncidentChange,
     authScopes: { signedIn: true },
     description: 'Incidents opened, updated, acknowledged or resolved on your monitors (all monitors for admins).',
-    subscribe: (_root, _args, ctx) => ctx.services.events.pubsub.subscribe('incident', viewerScope(ctx)),
+    subscribe: (_root, _args, ctx) => ctx.services.events.live.stream<IncidentEvent>('incident', viewerScope(ctx)),
     resolve: (e) => e,
   }),
 );
@@ -77,6 +78,58 @@ function monitorIdArg(id: { typename: string; id: string } | null | undefined): 
   return id.id;
 }
 
+/**
+ * What a monitorStatus subscriber is sent after the current state: its monitor's changes (all of
+ * its scope's without monitorId), except a change equal to the state just sent for its port.
+ * The engine publishes each port state once (test/security/port-status-once.test.ts). The only
+ * overlap is at the start: a change published between the stream's registration and the read of
+ * the current state is in both, so an event equal to the state sent for its port is that overlap
+ * and is not sent again (checked once per port, for its first event).
+ */
+class PortStatusFilter implements LiveFilter<PortStatusEvent> {
+  // Port → state sent in the current state, until that port's first event: one port inline (most
+  // subscribers watch one port of one monitor, idle for hours), more in a map.
+  private oneKey: string | null = null;
+  private oneState = '';
+  private many: Map<string, string> | null = null;
+  constructor(private readonly monitorId: string | null) {}
+  sent(current: readonly PortStatusEvent[]): void {
+    if (current.length === 1) {
+      this.oneKey = portKey(current[0]!);
+      this.oneState = portState(current[0]!);
+    } else if (current.length > 1) this.many = new Map(current.map((e) => [portKey(e), portState(e)]));
+  }
+  accept(e: PortStatusEvent): boolean {
+    if (this.monitorId !== null && e.monitorId !== this.monitorId) return false;
+    if (this.oneKey !== null) {
+      if (portKey(e) !== this.oneKey) return true;
+      this.oneKey = null;
+      return this.oneState !== portState(e);
+    }
+    const many = this.many;
+    if (many === null) return true;
+    const key = portKey(e);
+    const sent = many.get(key);
+    if (sent === undefined) return true;
+    many.delete(key);
+    if (many.size === 0) this.many = null;
+    return sent !== portState(e);
+  }
+}
+
+/** The current state of the subscriber's ports; NOT_FOUND for a mistyped, deleted or foreign monitor. */
+async function currentState(
+  ctx: GraphQLContext,
+  monitorId: string | null,
+  filter: PortStatusFilter,
+): Promise<readonly PortStatusEvent[]> {
+  // one read shared by the subscriptions that start together (services/live-status.ts)
+  const current = await currentPortStatus(ctx.services, ctx.viewer!, monitorId);
+  if (!current) throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
+  filter.sent(current);
+  return current;
+}
+
 builder.subscriptionField('monitorStatus', (t) =>
   t.field({
     type: PortStatusChange,
@@ -84,39 +137,15 @@ builder.subscriptionField('monitorStatus', (t) =>
     args: { monitorId: t.arg.globalID({ required: false, description: 'One monitor; all of yours when omitted.' }) },
     description:
       'Port status of your monitors (one monitor with monitorId): the current state of every port first, then each change. Admins without monitorId get changes only.',
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: (_root, args, ctx) => {
       const viewer = ctx.viewer!;
       const monitorId = monitorIdArg(args.monitorId);
-      // subscribe before reading the current state, so no change falls between the two
-      const changes = ctx.services.events.pubsub.subscribe('portStatus', viewerScope(ctx));
-      // The engine publishes each port state once (test/security/port-status-once.test.ts). The
-      // only overlap is here: a change published between the subscription above and the read of
-      // the current state below is in both, so a stream event equal to the state just sent for
-      // its port is that overlap and is not sent again.
-      const snapshot = new Map<string, string>();
-      try {
-        if (!isAdmin(viewer) || monitorId) {
-          // one read shared by the subscriptions that start together (services/live-status.ts);
-          // a mistyped, deleted or foreign monitor is NOT_FOUND at once, not a silent wait
-          const current = await currentPortStatus(ctx.services, viewer, monitorId);
-          if (!current) throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
-          for (const e of current) {
-            snapshot.set(portKey(e), portState(e));
-            yield e;
-          }
-        }
-        for await (const e of changes) {
-          if (monitorId && e.monitorId !== monitorId) continue;
-          const sent = snapshot.get(portKey(e));
-          if (sent !== undefined) {
-            snapshot.delete(portKey(e));
-            if (sent === portState(e)) continue;
-          }
-          yield e;
-        }
-      } finally {
-        await changes.return?.();
-      }
+      const filter = new PortStatusFilter(monitorId);
+      // registered before the current state is read, so no change falls between the two; a
+      // customer's stream listens on its own account's scope only
+      const stream = ctx.services.events.live.stream<PortStatusEvent>('portStatus', viewerScope(ctx), filter);
+      if (!isAdmin(viewer) || monitorId) stream.startWith(currentState(ctx, monitorId, filter));
+      return stream;
     },
     resolve: (e) => e,
   }),
@@ -175,7 +204,8 @@ builder.subscriptionField('notificationChanged', (t) =>
     type: NotificationChange,
     authScopes: { signedIn: true },
     description: "Status changes of the messages about your monitors' incidents (every message for admins).",
-    subscribe: (_root, _args, ctx) => ctx.services.events.pubsub.subscribe('notification', viewerScope(ctx)),
+    subscribe: (_root, _args, ctx) =>
+      ctx.services.events.live.stream<NotificationChangeEvent>('notification', viewerScope(ctx)),
     resolve: (e) => e,
   }),
 );
