@@ -5,50 +5,16 @@
 // frames are graphql-ws's own message text, byte-identical payloads within an audience, no event
 // of another customer, publish order kept, and a subscription completed by its client in the
 // middle of a broadcast gets nothing more while the others go on.
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortStatusEvent } from '../../server/events/events.ts';
 import { directWrites } from '../../server/graphql/live-direct.ts';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
+import type { PortStatusEvent } from '../../server/events/events.ts';
 import { gid } from '../graphql/api-helpers.ts';
+import { downEvent, rawSubscribe } from '../helpers/raw-ws.ts';
 
 const ONE = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId port phase lastErrorCode } }';
-
-interface RawSocket {
-  /** Every `next` frame received for `id`, as text. */
-  frames: string[];
-  other: string[];
-  send(msg: object): void;
-  close(): void;
-}
-
-async function rawSubscribe(url: string, cookie: string, id: string, variables: Record<string, unknown>, query = ONE) {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
-  const frames: string[] = [];
-  const other: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    ws.on('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
-    ws.on('message', (data) => {
-      const text = String(data);
-      const msg = JSON.parse(text) as { type: string };
-      if (msg.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
-        resolve();
-      } else if (msg.type === 'next') frames.push(text);
-      else other.push(text);
-    });
-  });
-  const socket: RawSocket = {
-    frames,
-    other,
-    send: (msg) => ws.send(JSON.stringify(msg)),
-    close: () => ws.close(),
-  };
-  return socket;
-}
 
 const payloadBytes = (frame: string) => frame.slice(frame.indexOf('"payload":'));
 const codeOf = (frame: string) =>
@@ -76,12 +42,12 @@ describe(`live events written directly to waiting sockets (${backend})`, () => {
     const aliceVars = { id: gid('Monitor', aliceMonitor.id) };
     // bob asks for alice's monitor with the very same text and variables: refused, never fed
     const sockets = {
-      alice1: await rawSubscribe(app.url, aliceCookie, 'a-1', aliceVars),
-      alice2: await rawSubscribe(app.url, aliceCookie, 'a-2', aliceVars),
-      alice3: await rawSubscribe(app.url, aliceCookie, 'a-3', aliceVars),
-      bobOwn: await rawSubscribe(app.url, bobCookie, 'b-1', { id: gid('Monitor', bobMonitor.id) }),
-      bobPeek: await rawSubscribe(app.url, bobCookie, 'b-2', aliceVars),
-      admin: await rawSubscribe(app.url, adminCookie, 'x-1', aliceVars),
+      alice1: await rawSubscribe(app.url, aliceCookie, 'a-1', ONE, aliceVars),
+      alice2: await rawSubscribe(app.url, aliceCookie, 'a-2', ONE, aliceVars),
+      alice3: await rawSubscribe(app.url, aliceCookie, 'a-3', ONE, aliceVars),
+      bobOwn: await rawSubscribe(app.url, bobCookie, 'b-1', ONE, { id: gid('Monitor', bobMonitor.id) }),
+      bobPeek: await rawSubscribe(app.url, bobCookie, 'b-2', ONE, aliceVars),
+      admin: await rawSubscribe(app.url, adminCookie, 'x-1', ONE, aliceVars),
     };
     const all = Object.values(sockets);
     try {
@@ -90,25 +56,12 @@ describe(`live events written directly to waiting sockets (${backend})`, () => {
       await expect.poll(() => sockets.bobPeek.other.length, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(sockets.bobPeek.other.join()).toContain('NOT_FOUND');
 
-      const event = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
-        monitorId,
-        accountId,
-        host: '198.51.100.1',
-        port: 443,
-        phase: 'DOWN',
-        since: new Date(),
-        lastCheckAt: new Date(),
-        lastOk: false,
-        lastLatencyMs: 1,
-        lastErrorCode: code,
-        lastErrorMessage: null,
-      });
       // 60 changes of alice's monitor, one of bob's beside each; alice2 completes after ~20
       const total = 60;
       const before = directWrites();
       for (let i = 0; i < total; i++) {
-        app.services.events.portStatus(event(aliceMonitor.id, alice.id, `E_ALICE_${i}`));
-        app.services.events.portStatus(event(bobMonitor.id, bob.id, `E_BOB_${i}`));
+        app.services.events.portStatus(downEvent(aliceMonitor.id, alice.id, `E_ALICE_${i}`));
+        app.services.events.portStatus(downEvent(bobMonitor.id, bob.id, `E_BOB_${i}`));
         if (i === 20) sockets.alice2.send({ id: 'a-2', type: 'complete' });
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -148,7 +101,7 @@ describe(`live events written directly to waiting sockets (${backend})`, () => {
       expect(sockets.alice2.other).toEqual([]);
       sockets.alice2.send({ id: 'a-2', type: 'subscribe', payload: { query: ONE, variables: aliceVars } });
       await expect.poll(() => sockets.alice2.frames.length, { timeout: 10_000 }).toBe(cut + 2);
-      app.services.events.portStatus(event(aliceMonitor.id, alice.id, 'E_ALICE_AGAIN'));
+      app.services.events.portStatus(downEvent(aliceMonitor.id, alice.id, 'E_ALICE_AGAIN'));
       await expect.poll(() => sockets.alice2.frames.length, { timeout: 10_000 }).toBe(cut + 3);
       expect(codeOf(sockets.alice2.frames.at(-1)!)).toBe('E_ALICE_AGAIN');
       // a stream leaves its topic when its subscription ends
@@ -165,7 +118,7 @@ describe(`live events written directly to waiting sockets (${backend})`, () => {
     const cookie = await app.login('direct-carol', CUSTOMER_PASSWORD);
     const FULL =
       'subscription($id: ID) { monitorStatus(monitorId: $id) { host port phase since lastCheckAt lastErrorCode } }';
-    const s = await rawSubscribe(app.url, cookie, 'c-1', { id: gid('Monitor', monitor.id) }, FULL);
+    const s = await rawSubscribe(app.url, cookie, 'c-1', FULL, { id: gid('Monitor', monitor.id) });
     try {
       await expect.poll(() => s.frames.length, { timeout: 20_000 }).toBe(1);
       type State = { host: string; port: number; phase: string; since: string; lastCheckAt: string | null };

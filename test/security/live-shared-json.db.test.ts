@@ -3,52 +3,17 @@
 // audience. Checked on the wire (raw graphql-transport-ws frames): two sockets of one customer
 // get byte-identical payloads, two admins watching one monitor too, and a customer whose subscription has the very
 // same operation text and variables never gets another customer's event through the shared path.
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortStatusEvent } from '../../server/events/events.ts';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { gid } from '../graphql/api-helpers.ts';
+import { downEvent, rawSubscribe } from '../helpers/raw-ws.ts';
 
 // the same text and variables for every subscriber: only the viewer tells the audiences apart
 const ALL_MINE = 'subscription { monitorStatus { monitorId port phase lastErrorCode } }';
 // admins watch one monitor (its current state first tells that the subscription is live)
 const ONE = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId port phase lastErrorCode } }';
-
-interface RawSocket {
-  /** Every `next` frame received, as text. */
-  frames: string[];
-  errors: string[];
-  close(): void;
-}
-
-/** A graphql-transport-ws socket spoken by hand, keeping each frame's exact text. */
-async function rawSubscribe(
-  url: string,
-  cookie: string,
-  id: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<RawSocket> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
-  const frames: string[] = [];
-  const errors: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    ws.on('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
-    ws.on('message', (data) => {
-      const text = String(data);
-      const msg = JSON.parse(text) as { type: string };
-      if (msg.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
-        resolve();
-      } else if (msg.type === 'next') frames.push(text);
-      else if (msg.type === 'error') errors.push(text);
-    });
-  });
-  return { frames, errors, close: () => ws.close() };
-}
 
 /** The payload's bytes of a `next` frame (what follows the subscription id and type). */
 const payloadBytes = (frame: string) => frame.slice(frame.indexOf('"payload":'));
@@ -84,21 +49,8 @@ describe(`live events: one serialisation per audience, never across tenants (${b
     try {
       // the current state first (one port each)
       for (const s of Object.values(sockets)) await expect.poll(() => s.frames.length, { timeout: 20_000 }).toBe(1);
-      const event = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
-        monitorId,
-        accountId,
-        host: '198.51.100.1',
-        port: 443,
-        phase: 'DOWN',
-        since: new Date(),
-        lastCheckAt: new Date(),
-        lastOk: false,
-        lastLatencyMs: 1,
-        lastErrorCode: code,
-        lastErrorMessage: null,
-      });
-      app.services.events.portStatus(event(aliceMonitor.id, alice.id, 'E_ALICE'));
-      app.services.events.portStatus(event(bobMonitor.id, bob.id, 'E_BOB'));
+      app.services.events.portStatus(downEvent(aliceMonitor.id, alice.id, 'E_ALICE'));
+      app.services.events.portStatus(downEvent(bobMonitor.id, bob.id, 'E_BOB'));
       for (const s of Object.values(sockets)) await expect.poll(() => s.frames.length, { timeout: 10_000 }).toBe(2);
 
       // each subscriber's own id on its frames
