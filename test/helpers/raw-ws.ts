@@ -1,0 +1,61 @@
+// The live tests that check bytes on the wire: a graphql-transport-ws socket spoken by hand,
+// keeping each frame's exact text, and a port-status event to publish.
+import WebSocket from 'ws';
+import type { PortStatusEvent } from '../../server/events/events.ts';
+
+export interface RawSocket {
+  /** Every `next` frame received, as text. */
+  frames: string[];
+  /** The `error` frames. */
+  errors: string[];
+  /** Every frame that is not `next` (errors and completes). */
+  other: string[];
+  send(msg: object): void;
+  close(): void;
+}
+
+/** Connects with the session cookie and subscribes as `id` once the server acknowledged. */
+export async function rawSubscribe(
+  url: string,
+  cookie: string,
+  id: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<RawSocket> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
+  const frames: string[] = [];
+  const errors: string[] = [];
+  const other: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    ws.on('message', (data) => {
+      const text = String(data);
+      const msg = JSON.parse(text) as { type: string };
+      if (msg.type === 'connection_ack') {
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+        resolve();
+      } else if (msg.type === 'next') frames.push(text);
+      else {
+        other.push(text);
+        if (msg.type === 'error') errors.push(text);
+      }
+    });
+  });
+  return { frames, errors, other, send: (msg) => ws.send(JSON.stringify(msg)), close: () => ws.close() };
+}
+
+/** A port of `monitorId` went DOWN with error code `code` (port 443). */
+export const downEvent = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
+  monitorId,
+  accountId,
+  host: '198.51.100.1',
+  port: 443,
+  phase: 'DOWN',
+  since: new Date(),
+  lastCheckAt: new Date(),
+  lastOk: false,
+  lastLatencyMs: 1,
+  lastErrorCode: code,
+  lastErrorMessage: null,
+});
