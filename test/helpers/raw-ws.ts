@@ -45,8 +45,13 @@ export async function rawSubscribe(
   return { frames, errors, other, send: (msg) => ws.send(JSON.stringify(msg)), close: () => ws.close() };
 }
 
-/** A port of `monitorId` went DOWN with error code `code` (port 443). */
-export const downEvent = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
+/** A port of `monitorId` went DOWN with error code `code` (port 443 unless `over` says otherwise). */
+export const downEvent = (
+  monitorId: string,
+  accountId: string,
+  code: string,
+  over: Partial<PortStatusEvent> = {},
+): PortStatusEvent => ({
   monitorId,
   accountId,
   host: '198.51.100.1',
@@ -58,4 +63,5 @@ export const downEvent = (monitorId: string, accountId: string, code: string): P
   lastLatencyMs: 1,
   lastErrorCode: code,
   lastErrorMessage: null,
+  ...over,
 });

@@ -2,7 +2,7 @@
 // monitor (which process 1 serves too), and live events raised on process 1 for B's monitor reach
 // B on process 2 through Redis, never A.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortStatusEvent } from '../../server/events/events.ts';
+import { downEvent } from '../helpers/raw-ws.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
@@ -93,21 +93,9 @@ describe.skipIf(!redis)(`tenancy over two processes (${backend})`, () => {
     );
     cleanups.push(() => aPeek.dispose());
 
-    const event = (monitorId: string, accountId: string, code: string): PortStatusEvent => ({
-      monitorId,
-      accountId,
-      host: '192.0.2.9',
-      port: 22,
-      phase: 'DOWN',
-      since: new Date(),
-      lastCheckAt: new Date(),
-      lastOk: false,
-      lastLatencyMs: 1,
-      lastErrorCode: code,
-      lastErrorMessage: 'x',
-    });
-    p1.services.events.portStatus(event(ids.b, ids.bAccount, 'FOR-B'));
-    p1.services.events.portStatus(event(ids.a, ids.aAccount, 'FOR-A'));
+    const at = { host: '192.0.2.9', port: 22, lastErrorMessage: 'x' };
+    p1.services.events.portStatus(downEvent(ids.b, ids.bAccount, 'FOR-B', at));
+    p1.services.events.portStatus(downEvent(ids.a, ids.aAccount, 'FOR-A', at));
     await bAll.waitFor((c) => c.monitorStatus.lastErrorCode === 'FOR-B', 5_000);
     await aAll.waitFor((c) => c.monitorStatus.lastErrorCode === 'FOR-A', 5_000);
     await new Promise((r) => setTimeout(r, 300));
