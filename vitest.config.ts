@@ -12,7 +12,7 @@ const ALONE = ['test/probe/{timing,scheduler-runtime,raw-connect}.test.ts'];
 // what the screens show, not how fast.
 const BROWSER = ['test/e2e/**/*.test.ts'];
 
-// The abuse run: 10,000 generated operations (3,000 on PostgreSQL) against one server, one core
+// The abuse run: 6,000 generated operations (3,000 on PostgreSQL) against one server, one core
 // busy for a minute or two; it asserts answers, not timing.
 const ABUSE = ['test/scale/abuse.db.test.ts'];
 
@@ -89,9 +89,15 @@ export default defineConfig({
         // every file fresh modules again.
         isolate: process.env.TEST_ISOLATE === '1',
       }),
-      project('waiting', WAITING, 1, { maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2) }),
+      project('waiting', WAITING, 1, {
+        maxWorkers: Number(process.env.TEST_WAITING_WORKERS ?? 2),
+        isolate: process.env.TEST_ISOLATE === '1',
+      }),
       // two at a time: 137 s instead of 174 s for the 12 files (each its own server and Chromium)
-      project('browser', BROWSER, 2, { maxWorkers: Number(process.env.TEST_BROWSER_WORKERS ?? 2) }),
+      project('browser', BROWSER, 2, {
+        maxWorkers: Number(process.env.TEST_BROWSER_WORKERS ?? 2),
+        isolate: process.env.TEST_ISOLATE === '1',
+      }),
       project('abuse', ABUSE, 3, { maxWorkers: 1 }),
       project('alone', ALONE, 4, { maxWorkers: 1 }),
     ],

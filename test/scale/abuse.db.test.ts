@@ -1,4 +1,4 @@
-// The abuse suite: 10,000 operations generated from the printed schema (fast-check, fixed seed;
+// The abuse suite: 6,000 operations generated from the printed schema (fast-check, fixed seed;
 // ABUSE_SEED / ABUSE_OPS override; 3,000 on PostgreSQL, where the same seed's run repeats what
 // the PGlite run covers and only the real connection pool is new) over HTTP and WebSocket, as anonymous, customer and admin,
 // against a production-mode server. Every answer must be a well-formed GraphQL response, never a
@@ -13,7 +13,7 @@ import { customer, gid, signIn, type Auth } from '../graphql/api-helpers.ts';
 import { emptyReport, httpOp, pool, rawSocket, summary, wsOp, type RawSocket, type RunReport } from './abuse-run.ts';
 import { generateOps, printedSchema } from './gen-ops.ts';
 
-const OPS = Number(process.env.ABUSE_OPS ?? (backend === 'postgres' ? 3_000 : 10_000));
+const OPS = Number(process.env.ABUSE_OPS ?? (backend === 'postgres' ? 3_000 : 6_000));
 const SEED = Number(process.env.ABUSE_SEED ?? 20260707);
 const BOB = ['bob-x7q', '203.0.113.77', 'bob-contact-x7q'];
 const ALICE = ['alice-k2m', '203.0.113.66', 'alice-contact-k2m'];
