@@ -11,7 +11,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { findMonitor } from './monitor-queries.ts';
 import { hostHours } from './rollups/host-days.ts';
-import { hourlyRollups } from './rollups/sql.ts';
+import { hourlyRollups, unpackedDays } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -149,7 +149,7 @@ export async function getMonitorLog(deps: ServiceDeps, viewer: Viewer | null, op
       WHERE inc."monitorId" = ${monitor.id} AND ${sentAt} >= ${lo} AND ${sentAt} < ${hi}
     ), recent AS (
       -- days a host row cannot stand for: with hourly rows not packed yet (the current day, a late hour)
-      SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" = ${monitor.id}
+      ${unpackedDays(Prisma.sql`r."monitorId" = ${monitor.id}`)}
     ), host_flap AS MATERIALIZED (
       -- host rows with flapping time, each with whether its 24 hours fall in one bucket inside the range (once per day)
       SELECT d."day", d."hours", ${hostHours('flapSeconds')} AS "flapSeconds", ${wholeHours} AS whole FROM "HostDayRollup" d

@@ -18,7 +18,7 @@
 //   (counted apart: a flapping port is not "down").
 import { Prisma } from '../generated/prisma/client.ts';
 import { hostHours } from './rollups/host-days.ts';
-import { hourlyRollups } from './rollups/sql.ts';
+import { hourlyRollups, unpackedDays } from './rollups/sql.ts';
 import { ownedWhere } from './tenancy.ts';
 import type { ServiceDeps, Viewer } from './types.ts';
 
@@ -95,7 +95,7 @@ export async function getYearlyStatistics(
     : Prisma.sql`SELECT NULL::text AS "monitorId", 0 AS "port", NULL::timestamp(3) AS "hour", 0 AS "checks", 0 AS "failures", 0 AS "downSeconds", 0 AS "flapSeconds" WHERE false`;
   // days a host row cannot stand for: with hourly rows not packed yet (the current day, a late
   // hour) or hours still in memory; they are read per port and hour as before
-  const recent = Prisma.sql`SELECT DISTINCT "monitorId", date_trunc('day', "hour") AS day FROM "HourlyRollup" WHERE "monitorId" IN (${ids})
+  const recent = Prisma.sql`${unpackedDays(Prisma.sql`r."monitorId" IN (${ids})`)}
       UNION SELECT DISTINCT "monitorId", date_trunc('day', "hour") FROM (${pending}) p`;
   const wholeDay = Prisma.sql`${year(Prisma.sql`d."day"`)} = ${year(Prisma.sql`d."day" + interval '23 hours'`)}`;
   const hostRange =

@@ -158,3 +158,11 @@ export function hourlyRollups(f: RollupFilter): Prisma.Sql {
       r."latencyMaxMs", r."downSeconds", r."flapSeconds"
     FROM "HourlyRollup" r WHERE ${Prisma.join(recent, ' AND ')}`;
 }
+
+/**
+ * The days with per-hour rows not packed yet (the current day, a late hour), per monitor: the
+ * days a host day row cannot stand for. `monitor` is a condition on alias r.
+ */
+export function unpackedDays(monitor: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT DISTINCT r."monitorId", date_trunc('day', r."hour") AS day FROM "HourlyRollup" r WHERE ${monitor}`;
+}
