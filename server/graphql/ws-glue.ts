@@ -26,34 +26,55 @@ const reasonOf = (err: unknown, production: boolean) => {
   return Buffer.byteLength(text) > 120 ? 'Internal server error' : text;
 };
 
+/**
+ * Writes a message to the socket at once; while the socket has a backlog, a promise of its
+ * write (the caller waits: a slow reader holds its own operation back). Nothing on a closed socket.
+ */
+export function sendText(socket: WebSocket, text: string): Promise<void> | undefined {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount === 0) {
+    socket.send(text);
+    return;
+  }
+  return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Takes a message before graphql-ws sees it (true: taken; ws-subscribe.ts runs `subscribe` messages). */
+export type MessageTaker = (socket: WebSocket, data: string) => boolean;
+
 /** graphql-ws's view of one socket (a class: its methods are not closures per socket). */
 class SocketAdapter implements GraphqlWsSocket {
   constructor(
     private readonly socket: WebSocket,
     private readonly internal: (socket: WebSocket, err: unknown) => void,
+    private readonly take: MessageTaker | undefined,
   ) {}
   get protocol() {
     return this.socket.protocol;
   }
   send(data: string): Promise<void> | undefined {
-    const text = spliceSharedPayload(data);
-    const socket = this.socket;
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount === 0) {
-      socket.send(text);
-      return;
-    }
-    return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+    return sendText(this.socket, spliceSharedPayload(data));
   }
   close(code?: number, reason?: string) {
     this.socket.close(code, reason);
   }
   onMessage(cb: (data: string) => Promise<void>) {
     const socket = this.socket;
+    const take = this.take;
     socket.on('message', (data) => {
-      cb(String(data)).catch((err: unknown) => this.internal(socket, err));
+      const text = String(data);
+      if (take?.(socket, text)) return;
+      cb(text).catch((err: unknown) => this.internal(socket, err));
     });
   }
+}
+
+/** A failure of the transport: logged, and the socket closed 1011 (as graphql-ws's own glue does). */
+export function internalError(production: boolean) {
+  return (socket: WebSocket, err: unknown) => {
+    console.error('Internal error in a GraphQL WebSocket', err);
+    socket.close(CloseCode.InternalServerError, reasonOf(err, production));
+  };
 }
 
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
@@ -61,17 +82,15 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>
   wss: WebSocketServer,
   extraOf: (socket: WebSocket, request: IncomingMessage) => E,
   production: boolean,
+  take?: MessageTaker,
 ): GraphqlWsServer {
   const server = makeServer<P, E>({ ...options, jsonMessageReplacer: sharedPayloadReplacer });
   wss.options.handleProtocols = handleProtocols;
-  const internal = (socket: WebSocket, err: unknown) => {
-    console.error('Internal error in a GraphQL WebSocket', err);
-    socket.close(CloseCode.InternalServerError, reasonOf(err, production));
-  };
+  const internal = internalError(production);
   wss.on('connection', (socket, request) => {
     // `on`, not `once` (a wrapper per socket): a second error closes an already closing socket
     socket.on('error', (err) => internal(socket, err));
-    const closed = server.opened(new SocketAdapter(socket, internal), extraOf(socket, request));
+    const closed = server.opened(new SocketAdapter(socket, internal, take), extraOf(socket, request));
     socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
   return {
