@@ -1,9 +1,9 @@
 // graphql-ws on a `ws` server, in place of graphql-ws/use/ws, for what a socket costs at 10,000
 // subscribers: no ping timer of its own per socket (ws.ts's one heartbeat covers every socket),
 // no promise and callback per message while the socket has nothing buffered (a socket with a
-// backlog is waited for, so a slow reader still holds its subscription back), and the shared
-// `next` payload JSON spliced in (ws-shared-json.ts). Errors close the socket with 1011 as the
-// library's own glue does.
+// backlog is waited for, so a slow reader still holds its subscription back), and `subscribe`
+// messages taken before graphql-ws sees them (ws-subscribe.ts runs them). Errors close the
+// socket with 1011 as the library's own glue does.
 import type { IncomingMessage } from 'node:http';
 import {
   CloseCode,
@@ -13,7 +13,6 @@ import {
   type WebSocket as GraphqlWsSocket,
 } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { sharedPayloadReplacer, spliceSharedPayload } from './ws-shared-json.ts';
 
 export interface GraphqlWsServer {
   dispose(): Promise<void>;
@@ -53,7 +52,7 @@ class SocketAdapter implements GraphqlWsSocket {
     return this.socket.protocol;
   }
   send(data: string): Promise<void> | undefined {
-    return sendText(this.socket, spliceSharedPayload(data));
+    return sendText(this.socket, data);
   }
   close(code?: number, reason?: string) {
     this.socket.close(code, reason);
@@ -78,13 +77,13 @@ export function internalError(production: boolean) {
 }
 
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
-  options: Omit<ServerOptions<P, E>, 'jsonMessageReplacer'>,
+  options: ServerOptions<P, E>,
   wss: WebSocketServer,
   extraOf: (socket: WebSocket, request: IncomingMessage) => E,
   production: boolean,
   take?: MessageTaker,
 ): GraphqlWsServer {
-  const server = makeServer<P, E>({ ...options, jsonMessageReplacer: sharedPayloadReplacer });
+  const server = makeServer<P, E>(options);
   wss.options.handleProtocols = handleProtocols;
   const internal = internalError(production);
   wss.on('connection', (socket, request) => {

@@ -10,7 +10,7 @@
 // and nothing more is sent for it; a slow reader holds its own operation back (the next result
 // waits until the socket has written the previous one). Messages are made by graphql-ws's
 // parseMessage/stringifyMessage, `next` with the result's JSON made once per result object
-// (ws-shared-json.ts), as graphql-ws's glue did.
+// (ws-shared-json.ts).
 //
 // A subscription is set up here with what envelop's subscribe ran for it: the edge's input check
 // (edge.ts), the shared, direct event delivery (shared-events.ts), the /metrics counts, and
@@ -30,7 +30,7 @@ import { codedError, codedResult, subscriptionRefusal } from './edge.ts';
 import type { SubscriptionTimings } from './metrics-plugin.ts';
 import { sharedSubscribe } from './shared-events.ts';
 import { sendText } from './ws-glue.ts';
-import { payloadJson } from './ws-shared-json.ts';
+import { nextMessage } from './ws-shared-json.ts';
 
 /** graphql-ws's per-socket state, with the socket in its extra. */
 export type WsContext = Context<Record<string, unknown> | undefined, { socket: WebSocket }>;
@@ -230,7 +230,7 @@ export class WsOperations {
   /** `next` with the result's payload JSON (made once per result object); a promise while the socket has a backlog. */
   next(ctx: WsContext, id: string, result: ExecutionResult): Promise<void> | undefined {
     const payload = result.errors?.length ? this.leaving(result) : result;
-    return sendText(ctx.extra.socket, `{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson(payload)}}`);
+    return sendText(ctx.extra.socket, nextMessage(id, payload));
   }
 
   error(ctx: WsContext, id: string, errors: readonly GraphQLError[]): Promise<void> | undefined {
