@@ -4,7 +4,9 @@
 // `error` with the socket left open; a refused subscription's coded `next` then `complete`; a
 // live subscription's frames until the client's `complete`, nothing after it, the id free
 // again; the protocol's closes (4401 before the acknowledgement, 4409 for an id in use); and the
-// /metrics gauge of live subscriptions going up and back down.
+// /metrics gauge of live subscriptions going up and back down; an event whose execution fails
+// masked and coded, the subscription going on. (Every case passes against the graphql-ws and
+// envelop implementation before it too: the same behaviour on the wire.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
@@ -95,6 +97,35 @@ describe(`WebSocket operations run by portwatch's own loop (${backend})`, () => 
       // the closed socket's subscription ended with it
       await expect.poll(() => activeGauge(), { timeout: 10_000 }).toBe(gauge);
       await expect.poll(() => app.services.events.live.listeners('portStatus', dora.id), { timeout: 10_000 }).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('masks and codes an event whose execution fails, and the subscription goes on', async () => {
+    const p = app.db.prisma;
+    const fay = await makeCustomer(p, 'wsop-fay');
+    const monitor = await makeMonitor(p, { accountId: fay.id, ip: '198.51.100.42', ports: [443] });
+    const cookie = await app.login('wsop-fay', CUSTOMER_PASSWORD);
+    const c = await rawConnect(app.url, cookie);
+    try {
+      c.send({ id: 'f-1', type: 'subscribe', payload: { query: ONE, variables: { id: gid('Monitor', monitor.id) } } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(1);
+      // a non-null field without a value: an execution error, not the caller's mistake
+      app.services.events.portStatus(downEvent(monitor.id, fay.id, 'E_BROKEN', { phase: null as unknown as 'DOWN' }));
+      app.services.events.portStatus(downEvent(monitor.id, fay.id, 'E_AFTER'));
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(3);
+      const broken = parsed(c.frames[1]!) as {
+        id: string;
+        type: string;
+        payload: { errors: { message: string; extensions: { code: string } }[] };
+      };
+      expect(broken).toMatchObject({ id: 'f-1', type: 'next' });
+      expect(broken.payload.errors.map((e) => [e.message, e.extensions.code])).toEqual([
+        ['Unexpected error.', 'INTERNAL_SERVER_ERROR'],
+      ]);
+      expect(c.frames[1]).not.toContain('Cannot return null');
+      expect(c.frames[2]).toContain('E_AFTER');
     } finally {
       c.close();
     }
