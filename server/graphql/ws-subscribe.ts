@@ -41,9 +41,9 @@ export interface Prepared {
   execute(args: ExecutionArgs): unknown;
 }
 
-export interface WsOperationsOptions {
+export interface WsOperationsOptions<C extends WsContext> {
   /** The operation, or the errors that answer it (limits, credential, parse, validation). */
-  prepare(ctx: WsContext, id: string, payload: SubscribePayload): Promise<Prepared | readonly GraphQLError[]>;
+  prepare(ctx: C, id: string, payload: SubscribePayload): Promise<Prepared | readonly GraphQLError[]>;
   /** Yoga's maskError (yoga.ts errorMasker) and the message it gives an unexpected error. */
   maskError(error: unknown, message: string): Error;
   maskedMessage: string;
@@ -149,12 +149,12 @@ class SocketOperation implements AsyncIterableIterator<never> {
   }
 }
 
-export class WsOperations {
+export class WsOperations<C extends WsContext = WsContext> {
   /** Each result with errors as it leaves (masked, coded), once per result object. */
   private readonly outgoing = new WeakMap<ExecutionResult, ExecutionResult>();
   readonly timings: SubscriptionTimings | undefined;
 
-  constructor(private readonly opts: WsOperationsOptions) {
+  constructor(private readonly opts: WsOperationsOptions<C>) {
     this.timings = opts.timings;
   }
 
@@ -163,7 +163,7 @@ export class WsOperations {
    * under a free id; anything else is left to graphql-ws (false), which answers or closes as
    * the protocol says (4400, 4401, 4409).
    */
-  take(ctx: WsContext, data: string): boolean {
+  take(ctx: C, data: string): boolean {
     if (!ctx.acknowledged || !data.includes(MessageType.Subscribe)) return false;
     let message: ReturnType<typeof parseMessage>;
     try {
@@ -176,7 +176,7 @@ export class WsOperations {
     return true;
   }
 
-  private async run(ctx: WsContext, { id, payload }: SubscribeMessage): Promise<void> {
+  private async run(ctx: C, { id, payload }: SubscribeMessage): Promise<void> {
     ctx.subscriptions[id] = null;
     let running = false;
     try {
