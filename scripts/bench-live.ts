@@ -17,7 +17,10 @@
 // external (bytesPerIdleSubscriber), and RSS;
 // CPU per subscriber = the server's CPU time over the same span / N.
 // Server CPU per delivery = the server's CPU from the first change until every delivery arrived,
-// divided by the deliveries. Last line: JSON. Everything runs on loopback.
+// divided by the deliveries. Fan-out ms = the server's synchronous publish step per change (in
+// memory, every subscriber's frame handed to its socket); client CPU per delivery = the client
+// processes' CPU over the same span / deliveries (they share the server's cores).
+// Last line: JSON. Everything runs on loopback.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -155,6 +158,7 @@ async function server() {
       host: m.host,
     });
   }
+  const fanoutMs: number[] = [];
   process.on('message', (msg: Msg) => {
     if (msg.type === 'mem') {
       (globalThis as { gc?: () => void }).gc?.();
@@ -166,9 +170,10 @@ async function server() {
       send({ type: 'heap', file });
     } else if (msg.type === 'cpu') {
       const c = process.cpuUsage();
-      send({ type: 'cpu', ms: (c.user + c.system) / 1000, sysMs: c.system / 1000 });
+      send({ type: 'cpu', ms: (c.user + c.system) / 1000, sysMs: c.system / 1000, fanoutMs: [...fanoutMs] });
     } else if (msg.type === 'publish') {
       const t = targets[Number(msg.target)]!;
+      const t0 = performance.now();
       rt.services.events.portStatus({
         monitorId: t.monitorId,
         accountId: t.accountId,
@@ -182,6 +187,9 @@ async function server() {
         lastErrorCode: `E${String(msg.seq)}`,
         lastErrorMessage: null,
       });
+      // the publisher's synchronous step: with the in-memory event target, the whole fan-out
+      // (every subscriber's frame handed to its socket)
+      fanoutMs.push(performance.now() - t0);
     } else if (msg.type === 'stop') {
       void rt.stop().then(async () => {
         await database.drop();
@@ -245,9 +253,14 @@ async function clients() {
   for (let i = 0; i < n; i += 100)
     await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(first + i + k)));
   send({ type: 'subscribed', ready, errors });
+  // this process's CPU from here on (the events and the wait for them): what the client side costs
+  const cpuFrom = process.cpuUsage();
   process.on('message', (msg: Msg) => {
     if (msg.type === 'count') send({ type: 'count', received: delays.length });
-    if (msg.type === 'report') send({ type: 'report', delays, errors });
+    if (msg.type === 'report') {
+      const c = process.cpuUsage(cpuFrom);
+      send({ type: 'report', delays, errors, cpuMs: (c.user + c.system) / 1000 });
+    }
     if (msg.type === 'stop') {
       for (const d of disposers) d();
       setTimeout(() => process.exit(0), 200);
@@ -346,6 +359,8 @@ async function run(sc: Scenario) {
   const serverCpuMs = Number(cpuEnd.ms) - cpuBefore;
   const serverSysMs = Number(cpuEnd.sysMs) - Number(cpuStart.sysMs);
   const reports = await Promise.all(workers.map((w) => ask(w, { type: 'report' }, 'report')));
+  const clientCpuMs = reports.reduce((sum, r) => sum + Number(r.cpuMs), 0);
+  const fanout = (cpuEnd.fanoutMs as number[]).slice().sort((x, y) => x - y);
   const delays = reports.flatMap((r) => r.delays as number[]).sort((x, y) => x - y);
   const q = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]! : null);
   for (const w of workers) w.send({ type: 'stop' });
@@ -370,6 +385,12 @@ async function run(sc: Scenario) {
     serverCpuUsPerDelivery: delays.length ? Math.round((serverCpuMs * 1000) / delays.length) : null,
     // of which in the kernel (loopback TCP: each write also runs the receiving side's TCP)
     serverSysUsPerDelivery: delays.length ? Math.round((serverSysMs * 1000) / delays.length) : null,
+    // the server's synchronous publish step per change (in memory: the whole fan-out), median and
+    // largest: what is left of a delivery's delay is the kernel and the clients
+    fanoutMsP50: fanout.length ? Math.round(fanout[Math.floor(fanout.length / 2)]! * 10) / 10 : null,
+    fanoutMsMax: fanout.length ? Math.round(fanout.at(-1)! * 10) / 10 : null,
+    // the client processes' CPU (same cores) per delivery: graphql-ws client, JSON, the delay
+    clientCpuUsPerDelivery: delays.length ? Math.round((clientCpuMs * 1000) / delays.length) : null,
     // growth from 0 to N idle subscribers, after a GC: the JS heap, and the process's resident
     // set (with PGlite, its WebAssembly memory moves RSS and `external` by megabytes either way)
     bytesPerIdleSubscriber: perSubscriber(grown('heapUsed')),
@@ -412,6 +433,8 @@ async function main() {
     broadcastCpuUsPerDelivery: of('broadcast')?.serverCpuUsPerDelivery ?? null,
     spreadP99Ms: of('spread')?.delayP99Ms ?? null,
     spreadCpuUsPerDelivery: of('spread')?.serverCpuUsPerDelivery ?? null,
+    broadcastFanoutMsMax: of('broadcast')?.fanoutMsMax ?? null,
+    broadcastClientCpuUsPerDelivery: of('broadcast')?.clientCpuUsPerDelivery ?? null,
     // the largest of the runs' figures (each run measures its own 0 → N growth)
     bytesPerIdleSubscriber: Math.max(...results.map((r) => r.bytesPerIdleSubscriber ?? 0)),
     rssBytesPerIdleSubscriber: Math.max(...results.map((r) => r.rssBytesPerIdleSubscriber ?? 0)),

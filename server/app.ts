@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 import type { AppServices } from './services/app-services.ts';
 import { createLiveConnections } from './graphql/live-connections.ts';
+import type { SubscriptionTimings } from './graphql/metrics-plugin.ts';
 import { createSchemaRoute } from './graphql/schema-route.ts';
 import { attachGraphqlWs } from './graphql/ws.ts';
 import { createGraphqlHandler } from './graphql/yoga.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
   /** More Yoga plugins (operation timings for /metrics). */
   plugins?: Plugin[];
+  /** The same timings' subscription counts, for WebSocket subscriptions (run outside Yoga's envelope). */
+  subscriptionTimings?: SubscriptionTimings;
   /** Largest GraphQL request body / WebSocket message accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** TRUST_PROXY: how the real client address is found behind reverse proxies (default off). */
@@ -111,6 +114,8 @@ export function buildApp(deps: AppDeps): App {
     initTimeoutMs: deps.wsInitTimeoutMs ?? 10_000,
     originAllowed,
     clientAddress,
+    timings: deps.subscriptionTimings,
+    log: deps.log,
   });
 
   let stopped = false;

@@ -197,6 +197,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
         statusRoutes.route,
       ],
       plugins: [graphqlTimings.plugin],
+      subscriptionTimings: graphqlTimings.subscriptions,
       services,
       graphiql: config.graphiql,
       production: config.NODE_ENV === 'production',

@@ -155,6 +155,12 @@ const refusal = (p: { code: ErrorCode; message: string }) =>
     },
   });
 
+/** A subscription's inputs refused before it starts (HTTP and WebSocket alike), or null. */
+export function subscriptionRefusal(document: DocumentNode, variables: unknown): ExecutionResult | null {
+  const p = inputProblem(document, variables);
+  return p ? { errors: [refusal(p)] } : null;
+}
+
 export function edgePlugin(opts: { production: boolean }): Plugin<GraphQLContext> {
   const { production } = opts;
   return {
@@ -179,8 +185,8 @@ export function edgePlugin(opts: { production: boolean }): Plugin<GraphQLContext
       };
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const p = inputProblem(args.document, args.variableValues);
-      if (p) setResultAndStopExecution({ errors: [refusal(p)] });
+      const refused = subscriptionRefusal(args.document, args.variableValues);
+      if (refused) setResultAndStopExecution(refused);
     },
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) return;

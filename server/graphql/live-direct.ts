@@ -6,7 +6,7 @@
 // (a `complete` from the client or a closed socket ends it at once, as for its own sends).
 import type { ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
-import { payloadJson } from './ws-shared-json.ts';
+import { nextMessage, nextPrefix } from './ws-shared-json.ts';
 
 /** What graphql-ws keeps per socket that this needs: its live subscriptions by id. */
 interface SubscriptionsHolder {
@@ -27,7 +27,7 @@ export class DirectNext {
     private readonly holder: SubscriptionsHolder,
     private readonly id: string,
   ) {
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.prefix = nextPrefix(id);
   }
 
   /**
@@ -41,7 +41,7 @@ export class DirectNext {
     const socket = this.socket;
     if (socket.readyState !== socket.OPEN) return true;
     if (socket.bufferedAmount !== 0) return false;
-    socket.send(`${this.prefix}${payloadJson(result)}}`);
+    socket.send(nextMessage(this.id, result, this.prefix));
     written += 1;
     return true;
   }

@@ -1,7 +1,8 @@
 // GraphQL operation timings for /metrics: a histogram of execution time by operation TYPE
 // (query, mutation, subscription set-up), never by name (names are client-chosen: unbounded),
 // plus counts of operations rejected at parse or validation (syntax, limits) and of live
-// subscriptions. Runs on HTTP and WebSocket alike (both go through Yoga's enveloped execute).
+// subscriptions. Runs on HTTP and WebSocket alike (both go through Yoga's enveloped execute; the
+// WebSocket's subscriptions report through `subscriptions`).
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -16,8 +17,20 @@ export interface HistogramSnapshot {
   sum: number;
 }
 
+/**
+ * The same counts for subscriptions that do not go through Yoga's enveloped subscribe (the
+ * WebSocket transport's own loop, graphql/ws-subscribe.ts).
+ */
+export interface SubscriptionTimings {
+  /** A subscription was set up in `seconds`: a stream (now active) or a result with or without errors. */
+  started(seconds: number, outcome: 'stream' | 'errors' | 'result'): void;
+  /** An active one ended (once per stream). */
+  ended(): void;
+}
+
 export interface GraphqlTimings {
   plugin: Plugin;
+  subscriptions: SubscriptionTimings;
   snapshot(): {
     duration: Record<OperationType, HistogramSnapshot>;
     /** Executions whose result carried errors (expected errors in the schema are data, not counted). */
@@ -102,6 +115,16 @@ export function createGraphqlTimings(): GraphqlTimings {
 
   return {
     plugin,
+    subscriptions: {
+      started(seconds, outcome) {
+        duration.subscription.observe(seconds);
+        if (outcome === 'stream') subscriptionsActive += 1;
+        else if (outcome === 'errors') errors.subscription += 1;
+      },
+      ended() {
+        subscriptionsActive -= 1;
+      },
+    },
     snapshot: () => ({
       duration: {
         query: duration.query.snapshot(),

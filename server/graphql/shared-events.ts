@@ -17,6 +17,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
+import { RequestCache } from '@pothos/plugin-scope-auth';
 import type { Plugin } from 'graphql-yoga';
 import { LiveStream, type DirectReceiver } from '../events/live-stream.ts';
 import type { GraphQLContext } from './context.ts';
@@ -61,7 +62,21 @@ function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<Ex
 }
 
 function run(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> | ExecutionResult {
-  return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+  const r = execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+  if (!isPromise(r)) {
+    forgetScopes(args.contextValue);
+    return r;
+  }
+  return r.finally(() => forgetScopes(args.contextValue));
+}
+
+/**
+ * Pothos's scope-auth cache of a context (five maps, ~0.9 KB) dropped once an execution is done:
+ * a subscriber's context lives as long as its subscription, and each execution computes its
+ * scopes again from the viewer (a cache only, nothing of the answer depends on keeping it).
+ */
+function forgetScopes(contextValue: unknown): void {
+  if (typeof contextValue === 'object' && contextValue !== null) RequestCache.clearForContext(contextValue);
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
@@ -87,7 +102,8 @@ class DirectResults implements DirectReceiver<unknown> {
 
 /**
  * Maps the per-subscriber event stream to shared results; return() and throw() reach the source
- * at once. A class, not closures: one object per subscriber, whatever names tsx keeps on functions.
+ * at once. A class, not closures: one object per subscriber, whatever names tsx keeps on functions;
+ * next() is no async function (a waiting subscriber holds no suspended frame of its own).
  */
 class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   private readonly it: AsyncIterator<unknown>;
@@ -101,17 +117,19 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   [Symbol.asyncIterator]() {
     return this;
   }
-  private async map(step: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> {
-    return step.done
-      ? { done: true, value: undefined }
-      : { done: false, value: await resultFor(this.args, this.key, step.value) };
+  private map(
+    step: IteratorResult<unknown>,
+  ): Promise<IteratorResult<ExecutionResult>> | IteratorResult<ExecutionResult> {
+    if (step.done) return DONE;
+    const r = resultFor(this.args, this.key, step.value);
+    return isPromise(r) ? r.then(value) : value(r);
   }
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    return this.map(await this.it.next());
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.it.next().then((step) => this.map(step));
   }
   async return(): Promise<IteratorResult<ExecutionResult>> {
     await this.it.return?.();
-    return { done: true, value: undefined };
+    return DONE;
   }
   async throw(err: unknown): Promise<IteratorResult<ExecutionResult>> {
     if (this.it.throw) return this.map(await this.it.throw(err));
@@ -119,17 +137,30 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const value = (r: ExecutionResult): IteratorYieldResult<ExecutionResult> => ({ done: false, value: r });
+
+/**
+ * A subscription's source stream with its events executed once per audience: the shared results,
+ * or the result with errors when it does not start. A WebSocket subscriber (its context has a
+ * DirectNext) gets events written straight to its socket while it waits (DirectResults).
+ */
+export async function sharedSubscribe(
+  args: ExecutionArgs,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  forgetScopes(args.contextValue);
+  if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+  const key = audienceKey(args);
+  const direct = directNextOf(args.contextValue);
+  if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, key, direct));
+  return new SharedResults(stream, args, key);
+}
+
 export function sharedEventsPlugin(): Plugin {
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(async (args: ExecutionArgs) => {
-        const stream = await createSourceEventStream(args);
-        if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-        const key = audienceKey(args);
-        const direct = directNextOf(args.contextValue);
-        if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, key, direct));
-        return new SharedResults(stream, args, key);
-      });
+      setSubscribeFn(sharedSubscribe);
     },
   };
 }

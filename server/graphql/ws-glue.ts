@@ -1,9 +1,9 @@
 // graphql-ws on a `ws` server, in place of graphql-ws/use/ws, for what a socket costs at 10,000
 // subscribers: no ping timer of its own per socket (ws.ts's one heartbeat covers every socket),
 // no promise and callback per message while the socket has nothing buffered (a socket with a
-// backlog is waited for, so a slow reader still holds its subscription back), and the shared
-// `next` payload JSON spliced in (ws-shared-json.ts). Errors close the socket with 1011 as the
-// library's own glue does.
+// backlog is waited for, so a slow reader still holds its subscription back), and `subscribe`
+// messages taken before graphql-ws sees them (ws-subscribe.ts runs them). Errors close the
+// socket with 1011 as the library's own glue does.
 import type { IncomingMessage } from 'node:http';
 import {
   CloseCode,
@@ -13,7 +13,6 @@ import {
   type WebSocket as GraphqlWsSocket,
 } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { sharedPayloadReplacer, spliceSharedPayload } from './ws-shared-json.ts';
 
 export interface GraphqlWsServer {
   dispose(): Promise<void>;
@@ -26,52 +25,71 @@ const reasonOf = (err: unknown, production: boolean) => {
   return Buffer.byteLength(text) > 120 ? 'Internal server error' : text;
 };
 
+/**
+ * Writes a message to the socket at once; while the socket has a backlog, a promise of its
+ * write (the caller waits: a slow reader holds its own operation back). Nothing on a closed socket.
+ */
+export function sendText(socket: WebSocket, text: string): Promise<void> | undefined {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount === 0) {
+    socket.send(text);
+    return;
+  }
+  return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Takes a message before graphql-ws sees it (true: taken; ws-subscribe.ts runs `subscribe` messages). */
+export type MessageTaker = (socket: WebSocket, data: string) => boolean;
+
 /** graphql-ws's view of one socket (a class: its methods are not closures per socket). */
 class SocketAdapter implements GraphqlWsSocket {
   constructor(
     private readonly socket: WebSocket,
     private readonly internal: (socket: WebSocket, err: unknown) => void,
+    private readonly take: MessageTaker | undefined,
   ) {}
   get protocol() {
     return this.socket.protocol;
   }
   send(data: string): Promise<void> | undefined {
-    const text = spliceSharedPayload(data);
-    const socket = this.socket;
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount === 0) {
-      socket.send(text);
-      return;
-    }
-    return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+    return sendText(this.socket, data);
   }
   close(code?: number, reason?: string) {
     this.socket.close(code, reason);
   }
   onMessage(cb: (data: string) => Promise<void>) {
     const socket = this.socket;
+    const take = this.take;
     socket.on('message', (data) => {
-      cb(String(data)).catch((err: unknown) => this.internal(socket, err));
+      const text = String(data);
+      if (take?.(socket, text)) return;
+      cb(text).catch((err: unknown) => this.internal(socket, err));
     });
   }
 }
 
-export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
-  options: Omit<ServerOptions<P, E>, 'jsonMessageReplacer'>,
-  wss: WebSocketServer,
-  extraOf: (socket: WebSocket, request: IncomingMessage) => E,
-  production: boolean,
-): GraphqlWsServer {
-  const server = makeServer<P, E>({ ...options, jsonMessageReplacer: sharedPayloadReplacer });
-  wss.options.handleProtocols = handleProtocols;
-  const internal = (socket: WebSocket, err: unknown) => {
+/** A failure of the transport: logged, and the socket closed 1011 (as graphql-ws's own glue does). */
+export function internalError(production: boolean) {
+  return (socket: WebSocket, err: unknown) => {
     console.error('Internal error in a GraphQL WebSocket', err);
     socket.close(CloseCode.InternalServerError, reasonOf(err, production));
   };
+}
+
+export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
+  options: ServerOptions<P, E>,
+  wss: WebSocketServer,
+  extraOf: (socket: WebSocket, request: IncomingMessage) => E,
+  production: boolean,
+  take?: MessageTaker,
+): GraphqlWsServer {
+  const server = makeServer<P, E>(options);
+  wss.options.handleProtocols = handleProtocols;
+  const internal = internalError(production);
   wss.on('connection', (socket, request) => {
     // `on`, not `once` (a wrapper per socket): a second error closes an already closing socket
     socket.on('error', (err) => internal(socket, err));
-    const closed = server.opened(new SocketAdapter(socket, internal), extraOf(socket, request));
+    const closed = server.opened(new SocketAdapter(socket, internal, take), extraOf(socket, request));
     socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
   return {

@@ -2,15 +2,18 @@
 // heartbeat that drops dead peers, the credential checked again for every operation, and the
 // same envelope (schema, limits, context) as HTTP through the Yoga handler.
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { GraphQLError } from 'graphql';
+import type { Context, SubscribePayload } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppServices } from '../services/app-services.ts';
 import { authenticate } from './authenticate.ts';
-import { codedError, codedResult } from './edge.ts';
+import { codedError } from './edge.ts';
 import { CLOSE_TOO_MANY, type LiveConnections } from './live-connections.ts';
 import { DirectNext, setDirectNext } from './live-direct.ts';
-import { serveGraphqlWs } from './ws-glue.ts';
-import type { GraphqlHandler, WsExtra } from './yoga.ts';
+import type { SubscriptionTimings } from './metrics-plugin.ts';
+import { internalError, serveGraphqlWs } from './ws-glue.ts';
+import { WsOperations, type Prepared } from './ws-subscribe.ts';
+import { errorMasker, MASKED_MESSAGE, type GraphqlHandler, type WsExtra } from './yoga.ts';
 
 export interface GraphqlWsOptions {
   services: AppServices;
@@ -25,6 +28,16 @@ export interface GraphqlWsOptions {
   initTimeoutMs: number;
   originAllowed: (req: IncomingMessage) => boolean;
   clientAddress: (req: IncomingMessage | undefined) => string | null;
+  /** Subscription counts for /metrics (subscriptions do not run through Yoga's enveloped subscribe here). */
+  timings?: SubscriptionTimings | undefined;
+  log?: Parameters<typeof errorMasker>[0];
+}
+
+/** graphql-ws's `connection_init` wait (4408), a timer per socket only until the init arrives. */
+type Ctx = Context<Record<string, unknown> | undefined, WsExtra>;
+
+function closeUninitialised(socket: WebSocket) {
+  socket.close(4408, 'Connection initialisation timeout');
 }
 
 export interface GraphqlWs {
@@ -55,7 +68,6 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
   });
-  const coded = new WeakMap<ExecutionResult, ExecutionResult>();
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
@@ -67,12 +79,78 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     }
   }, 30_000);
   heartbeat.unref();
+  // every subscribe message (query, mutation, subscription) of an accepted socket is run by
+  // ws-subscribe.ts, from the arguments made here
+  const connections = new WeakMap<WebSocket, Ctx>();
+  const prepare = async (
+    ctx: Ctx,
+    id: string,
+    payload: SubscribePayload,
+  ): Promise<Prepared | readonly GraphQLError[]> => {
+    if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
+      return [
+        new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, {
+          extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+        }),
+      ];
+    // the credential is checked again for every operation: a revoked or expired one ends the socket
+    if (ctx.extra.viewer) {
+      const again = await authenticate(opts.services, {
+        authorization: ctx.extra.authorization,
+        cookie: ctx.extra.cookie,
+      });
+      if (!again.viewer || again.viewer.accountId !== ctx.extra.viewer.accountId) {
+        const code = again.problem?.code ?? 'UNAUTHENTICATED';
+        ctx.extra.socket.close(4403, again.problem?.message ?? 'Forbidden');
+        return [new GraphQLError(again.problem?.message ?? 'Not signed in', { extensions: { code } })];
+      }
+      ctx.extra.viewer = again.viewer;
+    }
+    const { schema: s, execute, contextFactory, parse, validate } = opts.yoga.getEnveloped({ wsExtra: ctx.extra });
+    // A parse or validation failure (syntax, armor limits) answers this operation with an
+    // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
+    let document: ReturnType<typeof parse>;
+    try {
+      document = parse(payload.query);
+    } catch (err) {
+      return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production)];
+    }
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(s, document);
+    } catch (err) {
+      return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production, true)];
+    }
+    if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
+    const contextValue = await contextFactory();
+    // a live event's `next` may be written straight to this socket (shared-events.ts)
+    setDirectNext(contextValue, new DirectNext(ctx.extra.socket, ctx, id));
+    return {
+      args: {
+        schema: s,
+        operationName: payload.operationName ?? null,
+        document,
+        variableValues: payload.variables ?? null,
+        contextValue,
+      },
+      execute,
+    };
+  };
+  const operations = new WsOperations({
+    prepare,
+    production: opts.production,
+    maskError: errorMasker(opts.log),
+    maskedMessage: MASKED_MESSAGE,
+    internal: internalError(opts.production),
+    timings: opts.timings,
+  });
   const wsDisposable = serveGraphqlWs<Record<string, unknown> | undefined, WsExtra>(
     {
-      connectionInitWaitTimeout: opts.initTimeoutMs,
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      // our own timer (closeUninitialised), dropped once the init arrives: graphql-ws keeps its spent one per socket
+      connectionInitWaitTimeout: 0,
       onConnect: async (ctx) => {
+        clearTimeout(ctx.extra.initWait);
+        ctx.extra.initWait = undefined;
         // the upgrade request is needed only until the connection is accepted
         const req = ctx.extra.request;
         ctx.extra.request = undefined;
@@ -106,77 +184,17 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
         // every socket is counted (caps); one with a credential closes when it is revoked or expires
         ctx.extra.unregister = opts.live.add({ viewer, address, close: socket.close.bind(socket) });
         socket.on('close', ctx.extra.unregister);
+        connections.set(socket, ctx);
         return true;
       },
-      onClose: (ctx) => ctx.extra.unregister?.(),
-      // one coded result per result object: subscribers sharing a result share its JSON too
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        const r = result as ExecutionResult;
-        if (!r.errors?.length) return r;
-        let c = coded.get(r);
-        if (!c) {
-          c = codedResult(r, opts.production);
-          coded.set(r, c);
-        }
-        return c;
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.initWait);
+        ctx.extra.unregister?.();
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => codedError(e, opts.production)),
-      onSubscribe: async (ctx, id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
-          return [
-            new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            }),
-          ];
-        // the credential is checked again for every operation: a revoked or expired one ends the socket
-        if (ctx.extra.viewer) {
-          const again = await authenticate(opts.services, {
-            authorization: ctx.extra.authorization,
-            cookie: ctx.extra.cookie,
-          });
-          if (!again.viewer || again.viewer.accountId !== ctx.extra.viewer.accountId) {
-            const code = again.problem?.code ?? 'UNAUTHENTICATED';
-            ctx.extra.socket.close(4403, again.problem?.message ?? 'Forbidden');
-            return [new GraphQLError(again.problem?.message ?? 'Not signed in', { extensions: { code } })];
-          }
-          ctx.extra.viewer = again.viewer;
-        }
-        const {
-          schema: s,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = opts.yoga.getEnveloped({ wsExtra: ctx.extra });
-        // A parse or validation failure (syntax, armor limits) answers this operation with an
-        // `error` message; the socket stays open (Yoga's recipe would close it with 4500).
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production)];
-        }
-        let errors: readonly GraphQLError[];
-        try {
-          errors = validate(s, document);
-        } catch (err) {
-          return [
-            codedError(err instanceof GraphQLError ? err : new GraphQLError('Invalid query'), opts.production, true),
-          ];
-        }
-        if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
-        const contextValue = await contextFactory();
-        // a live event's `next` may be written straight to this socket (shared-events.ts)
-        setDirectNext(contextValue, new DirectNext(ctx.extra.socket, ctx, id));
-        return {
-          schema: s,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
+      // `subscribe` messages are taken before graphql-ws sees them (operations.take): one that
+      // reaches it is a bug, and closes the socket 1011
+      onSubscribe: () => {
+        throw new Error('subscribe messages are run by ws-subscribe.ts');
       },
     },
     wss,
@@ -186,8 +204,16 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
       cookie: request.headers.cookie,
       userAgent: request.headers['user-agent'] ?? null,
       address: opts.clientAddress(request),
+      initWait:
+        opts.initTimeoutMs > 0 && Number.isFinite(opts.initTimeoutMs)
+          ? setTimeout(closeUninitialised, opts.initTimeoutMs, socket)
+          : undefined,
     }),
     opts.production,
+    (socket, data) => {
+      const ctx = connections.get(socket);
+      return ctx !== undefined && operations.take(ctx, data);
+    },
   );
 
   return {

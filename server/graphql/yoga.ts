@@ -33,6 +33,8 @@ export type WsExtra = {
   /** The client address (TRUST_PROXY applied). */
   address: string | null;
   unregister?: () => void;
+  /** graphql-ws's connection_init wait (ws.ts), until the init arrives. */
+  initWait?: NodeJS.Timeout | undefined;
 };
 
 /** A WebSocket operation sets no cookie (one function for every socket). */
@@ -78,6 +80,30 @@ function cookiePlugin(pending: WeakMap<Request, string[]>): Plugin {
   };
 }
 
+/** The message Yoga gives an unexpected error it masks. */
+export const MASKED_MESSAGE = 'Unexpected error.';
+
+/**
+ * How an error leaves a GraphQL operation (Yoga's maskError; the WebSocket subscription path
+ * applies the same function to what it sends).
+ */
+export function errorMasker(log: GraphqlHandlerOptions['log']) {
+  return (error: unknown, message: string, isDev?: boolean): Error => {
+    // an expected domain failure thrown by a query field (a bad year, an unknown time zone…)
+    // is the caller's mistake: a coded error, not a logged crash
+    const domain = error instanceof GraphQLError ? error.originalError : error;
+    if (domain instanceof DomainError && error instanceof GraphQLError) return domainGraphQLError(error, domain);
+    const masked = maskError(error, message, isDev);
+    if (masked !== error) {
+      const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+      log?.('error', 'unexpected error in a GraphQL operation', {
+        err: original instanceof Error ? (original.stack ?? original.message) : String(original),
+      });
+    }
+    return masked;
+  };
+}
+
 export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandler {
   const pendingCookies = new WeakMap<Request, string[]>();
   return createYoga<ServerContext, GraphQLContext>({
@@ -100,22 +126,7 @@ export function createGraphqlHandler(opts: GraphqlHandlerOptions): GraphqlHandle
     },
     // never in production, whatever GRAPHIQL says (introspection is off there too)
     graphiql: opts.graphiql && !opts.production ? { subscriptionsProtocol: 'WS', title: 'portwatch console' } : false,
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        // an expected domain failure thrown by a query field (a bad year, an unknown time zone…)
-        // is the caller's mistake: a coded error, not a logged crash
-        const domain = error instanceof GraphQLError ? error.originalError : error;
-        if (domain instanceof DomainError && error instanceof GraphQLError) return domainGraphQLError(error, domain);
-        const masked = maskError(error, message, isDev);
-        if (masked !== error) {
-          const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-          opts.log?.('error', 'unexpected error in a GraphQL operation', {
-            err: original instanceof Error ? (original.stack ?? original.message) : String(original),
-          });
-        }
-        return masked;
-      },
-    },
+    maskedErrors: { maskError: errorMasker(opts.log) },
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },

@@ -1,12 +1,13 @@
 // A live event's `next` payload is serialised once per payload object (one per event and
-// audience) and spliced into each subscriber's message: the text sent is exactly what
-// JSON.stringify of the whole message gives, and an object is serialised only once however many
-// subscribers share it. Other messages pass unchanged.
+// audience) and each subscriber's message is its own id around it: the text sent is exactly what
+// graphql-ws's stringifyMessage gives for the whole message, and an object is serialised only
+// once however many subscribers share it.
+import { MessageType, stringifyMessage } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
-import { sharedPayloadReplacer, spliceSharedPayload } from '../../server/graphql/ws-shared-json.ts';
+import { nextMessage } from '../../server/graphql/ws-shared-json.ts';
 
-/** What graphql-ws does for every message: stringify with the replacer, then hand the text to send(). */
-const wire = (msg: object) => spliceSharedPayload(JSON.stringify(msg, sharedPayloadReplacer));
+/** The `next` message as ws-subscribe.ts and live-direct.ts write it. */
+const wire = (msg: { id: string; payload: object }) => nextMessage(msg.id, msg.payload);
 
 /** A result whose serialisations are counted (JSON.stringify reads `data` once per serialisation). */
 function counted(data: Record<string, unknown>) {
@@ -24,8 +25,8 @@ describe('shared next payloads', () => {
   it('one serialisation per payload object; each message its own id around the same bytes', () => {
     const mine = counted({ monitorStatus: { phase: 'DOWN', seenBy: 'a/ko' } });
     const theirs = counted({ monitorStatus: { phase: 'DOWN', seenBy: 'b/en' } });
-    const sent = ['s1', 's2', 's3'].map((id) => wire({ id, type: 'next', payload: mine.result }));
-    const other = wire({ id: 's4', type: 'next', payload: theirs.result });
+    const sent = ['s1', 's2', 's3'].map((id) => wire({ id, payload: mine.result }));
+    const other = wire({ id: 's4', payload: theirs.result });
     expect(mine.serialised()).toBe(1);
     expect(theirs.serialised()).toBe(1);
     sent.forEach((text, i) => {
@@ -40,21 +41,10 @@ describe('shared next payloads', () => {
     expect(JSON.parse(other).payload.data.monitorStatus.seenBy).toBe('b/en');
   });
 
-  it('gives exactly the text JSON.stringify gives, whatever the id holds', () => {
+  it("gives exactly graphql-ws's message text, whatever the id holds", () => {
     const payload = { data: { x: 'a "quoted" \u0000 value', n: [1, 2] }, errors: [{ message: 'm' }] };
-    for (const id of ['plain', '\u0000portwatch-shared-payload', '"payload":x']) {
-      const msg = { id, type: 'next', payload };
-      expect(wire(msg)).toBe(JSON.stringify(msg));
+    for (const id of ['plain', '\u0000portwatch-shared-payload', '"payload":x', 'ünï \u2028 id']) {
+      expect(wire({ id, payload })).toBe(stringifyMessage({ id, type: MessageType.Next, payload }));
     }
-  });
-
-  it('leaves every other message alone', () => {
-    const messages = [
-      { type: 'connection_ack' },
-      { id: 'e', type: 'error', payload: [{ message: 'Monitor not found', extensions: { code: 'NOT_FOUND' } }] },
-      { id: 'c', type: 'complete' },
-      { type: 'pong', payload: { at: 1 } },
-    ];
-    for (const msg of messages) expect(wire(msg)).toBe(JSON.stringify(msg));
   });
 });

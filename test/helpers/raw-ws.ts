@@ -65,3 +65,43 @@ export const downEvent = (
   lastErrorMessage: null,
   ...over,
 });
+
+export interface RawConnection {
+  /** Every frame received after connection_ack, as text, in order. */
+  frames: string[];
+  /** The close code and reason, once closed. */
+  closed: { code: number; reason: string } | null;
+  send(msg: object): void;
+  close(): void;
+}
+
+/**
+ * A graphql-transport-ws socket with the session cookie: connection_init sent at once; resolves
+ * on connection_ack (or, with `waitForAck` false, once the socket is open: the next message
+ * races the acknowledgement).
+ */
+export async function rawConnect(url: string, cookie: string, waitForAck = true): Promise<RawConnection> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
+  const conn: RawConnection = {
+    frames: [],
+    closed: null,
+    send: (msg) => ws.send(JSON.stringify(msg)),
+    close: () => ws.close(),
+  };
+  ws.on('close', (code, reason) => {
+    conn.closed = { code, reason: String(reason) };
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.on('error', reject);
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      if (!waitForAck) resolve();
+    });
+    ws.on('message', (data) => {
+      const text = String(data);
+      if ((JSON.parse(text) as { type: string }).type === 'connection_ack') resolve();
+      else conn.frames.push(text);
+    });
+  });
+  return conn;
+}

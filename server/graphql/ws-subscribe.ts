@@ -1,0 +1,267 @@
+// The graphql-transport-ws `subscribe` message, run by portwatch instead of graphql-ws: at 10,000
+// idle dashboards the per-operation state of graphql-ws (a suspended for-await with the message,
+// its emitters) and of envelop's subscribe (mapped iterators, hook lists, closures per operation)
+// was most of what each subscriber cost. graphql-ws still does everything else on the socket
+// (connection_init, ping/pong, the client's `complete`, the close), and sees each running
+// operation in its ctx.subscriptions as it sees its own: an object whose return() ends it.
+//
+// The protocol is graphql-ws's own, message for message: an operation's answer is `next`
+// messages then `complete`, or `error`; a client's `complete` or a closed socket ends it at once
+// and nothing more is sent for it; a slow reader holds its own operation back (the next result
+// waits until the socket has written the previous one). Messages are made by graphql-ws's
+// parseMessage/stringifyMessage, `next` with the result's JSON made once per result object
+// (ws-shared-json.ts).
+//
+// A subscription is set up here with what envelop's subscribe ran for it: the edge's input check
+// (edge.ts), the shared, direct event delivery (shared-events.ts), the /metrics counts, and
+// Yoga's error masking of what is sent; queries and mutations still run through Yoga's enveloped
+// execute.
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  MessageType,
+  parseMessage,
+  stringifyMessage,
+  type Context,
+  type SubscribeMessage,
+  type SubscribePayload,
+} from 'graphql-ws';
+import type { WebSocket } from 'ws';
+import { codedError, codedResult, subscriptionRefusal } from './edge.ts';
+import type { SubscriptionTimings } from './metrics-plugin.ts';
+import { sharedSubscribe } from './shared-events.ts';
+import { sendText } from './ws-glue.ts';
+import { nextMessage } from './ws-shared-json.ts';
+
+/** graphql-ws's per-socket state, with the socket in its extra. */
+export type WsContext = Context<Record<string, unknown> | undefined, { socket: WebSocket }>;
+
+/** An operation ready to run: its arguments, and Yoga's enveloped execute for a query or mutation. */
+export interface Prepared {
+  args: ExecutionArgs;
+  execute(args: ExecutionArgs): unknown;
+}
+
+export interface WsOperationsOptions<C extends WsContext> {
+  /** The operation, or the errors that answer it (limits, credential, parse, validation). */
+  prepare(ctx: C, id: string, payload: SubscribePayload): Promise<Prepared | readonly GraphQLError[]>;
+  /** Yoga's maskError (yoga.ts errorMasker) and the message it gives an unexpected error. */
+  maskError(error: unknown, message: string): Error;
+  maskedMessage: string;
+  production: boolean;
+  /** A failure of the transport itself: the socket is closed 1011 (ws-glue.ts). */
+  internal(socket: WebSocket, err: unknown): void;
+  timings?: SubscriptionTimings | undefined;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<ExecutionResult> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+const isErrors = (v: Prepared | readonly GraphQLError[]): v is readonly GraphQLError[] => Array.isArray(v);
+
+/**
+ * One running operation of a socket: pulls its results and writes them as `next` messages, then
+ * `complete`. A class with no closure per subscriber: while it waits, one pending next() of its
+ * iterator is all it holds (a LiveStream's events are then written by DirectNext, not by this).
+ */
+class SocketOperation implements AsyncIterableIterator<never> {
+  private ended = false;
+  constructor(
+    private readonly ops: WsOperations,
+    private readonly ctx: WsContext,
+    private readonly id: string,
+    private readonly it: AsyncIterator<ExecutionResult>,
+    /** A subscription counted as active in /metrics. */
+    private readonly counted: boolean,
+  ) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  /** Only for graphql-ws's view of an async generator: it never iterates an operation. */
+  next(): Promise<IteratorResult<never>> {
+    return Promise.resolve(DONE);
+  }
+
+  /** The client's `complete` or a closed socket (graphql-ws took it out of ctx.subscriptions). */
+  return(): Promise<IteratorResult<never>> {
+    this.end();
+    const r = this.it.return?.();
+    return r ? r.then(() => DONE) : Promise.resolve(DONE);
+  }
+
+  pull(): void {
+    this.it.next().then(
+      (step) => this.step(step),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  /** Still the socket's operation under its id (nothing is sent for one that was completed). */
+  private get current(): boolean {
+    return !this.ended && this.ctx.subscriptions[this.id] === this;
+  }
+
+  private step(step: IteratorResult<ExecutionResult>): void {
+    if (!this.current) return;
+    try {
+      if (step.done) {
+        this.end();
+        this.ops.settle(this.ops.complete(this.ctx, this.id), this.ctx);
+        delete this.ctx.subscriptions[this.id];
+        return;
+      }
+      const wait = this.ops.next(this.ctx, this.id, step.value);
+      if (wait)
+        wait.then(
+          () => this.pull(),
+          (err: unknown) => this.ops.internal(this.ctx, err),
+        );
+      else this.pull();
+    } catch (err) {
+      this.ops.internal(this.ctx, err);
+    }
+  }
+
+  /** The stream failed: an `error` message as graphql-ws sends for it, and no `complete`. */
+  private fail(err: unknown): void {
+    if (!this.current) return;
+    this.end();
+    const original = err instanceof Error ? err : new Error(String(err));
+    try {
+      this.ops.settle(
+        this.ops.error(this.ctx, this.id, [new GraphQLError(original.message, { originalError: original })]),
+        this.ctx,
+      );
+    } catch (e) {
+      this.ops.internal(this.ctx, e);
+    }
+    delete this.ctx.subscriptions[this.id];
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.counted) this.ops.timings?.ended();
+  }
+}
+
+export class WsOperations<C extends WsContext = WsContext> {
+  /** Each result with errors as it leaves (masked, coded), once per result object. */
+  private readonly outgoing = new WeakMap<ExecutionResult, ExecutionResult>();
+  readonly timings: SubscriptionTimings | undefined;
+
+  constructor(private readonly opts: WsOperationsOptions<C>) {
+    this.timings = opts.timings;
+  }
+
+  /**
+   * Takes a socket's message if it is a well-formed `subscribe` of an acknowledged connection
+   * under a free id; anything else is left to graphql-ws (false), which answers or closes as
+   * the protocol says (4400, 4401, 4409).
+   */
+  take(ctx: C, data: string): boolean {
+    if (!ctx.acknowledged || !data.includes(MessageType.Subscribe)) return false;
+    let message: ReturnType<typeof parseMessage>;
+    try {
+      message = parseMessage(data);
+    } catch {
+      return false;
+    }
+    if (message.type !== MessageType.Subscribe || message.id in ctx.subscriptions) return false;
+    this.run(ctx, message).catch((err: unknown) => this.internal(ctx, err));
+    return true;
+  }
+
+  private async run(ctx: C, { id, payload }: SubscribeMessage): Promise<void> {
+    ctx.subscriptions[id] = null;
+    let running = false;
+    try {
+      const prepared = await this.opts.prepare(ctx, id, payload);
+      if (isErrors(prepared)) {
+        if (id in ctx.subscriptions) await this.error(ctx, id, prepared);
+        return;
+      }
+      const { args } = prepared;
+      const op = getOperationAST(args.document, args.operationName ?? undefined);
+      if (!op) {
+        if (id in ctx.subscriptions) await this.error(ctx, id, [new GraphQLError('Unable to identify operation')]);
+        return;
+      }
+      const subscription = op.operation === 'subscription';
+      const result = subscription
+        ? await this.subscribe(args)
+        : ((await prepared.execute(args)) as ExecutionResult | AsyncIterable<ExecutionResult>);
+      if (isAsyncIterable(result)) {
+        const it = result[Symbol.asyncIterator]();
+        if (!(id in ctx.subscriptions)) {
+          // completed while it was being set up
+          if (subscription) this.timings?.ended();
+          await it.return?.();
+          return;
+        }
+        const operation = new SocketOperation(this, ctx, id, it, subscription);
+        ctx.subscriptions[id] = operation;
+        running = true;
+        operation.pull();
+        return;
+      }
+      if (id in ctx.subscriptions) await this.next(ctx, id, result);
+      if (id in ctx.subscriptions) await this.complete(ctx, id);
+    } finally {
+      if (!running) delete ctx.subscriptions[id];
+    }
+  }
+
+  /** A subscription set up as envelop's subscribe did for it: input check, shared events, metrics. */
+  private async subscribe(args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> {
+    const refused = subscriptionRefusal(args.document, args.variableValues);
+    if (refused) return refused;
+    const started = performance.now();
+    const result = await sharedSubscribe(args);
+    const outcome = isAsyncIterable(result) ? 'stream' : result.errors?.length ? 'errors' : 'result';
+    this.timings?.started((performance.now() - started) / 1000, outcome);
+    return result;
+  }
+
+  /** `next` with the result's payload JSON (made once per result object); a promise while the socket has a backlog. */
+  next(ctx: WsContext, id: string, result: ExecutionResult): Promise<void> | undefined {
+    const payload = result.errors?.length ? this.leaving(result) : result;
+    return sendText(ctx.extra.socket, nextMessage(id, payload));
+  }
+
+  error(ctx: WsContext, id: string, errors: readonly GraphQLError[]): Promise<void> | undefined {
+    const payload = errors.map((e) => codedError(e, this.opts.production));
+    return sendText(ctx.extra.socket, stringifyMessage({ id, type: MessageType.Error, payload }));
+  }
+
+  complete(ctx: WsContext, id: string): Promise<void> | undefined {
+    return sendText(ctx.extra.socket, stringifyMessage({ id, type: MessageType.Complete }));
+  }
+
+  /** A send that waits for the socket: its failure is the transport's. */
+  settle(wait: Promise<void> | undefined, ctx: WsContext): void {
+    wait?.catch((err: unknown) => this.internal(ctx, err));
+  }
+
+  internal(ctx: WsContext, err: unknown): void {
+    this.opts.internal(ctx.extra.socket, err);
+  }
+
+  private leaving(result: ExecutionResult): ExecutionResult {
+    let out = this.outgoing.get(result);
+    if (!out) {
+      const errors = result.errors ?? [];
+      const masked: ExecutionResult = {
+        ...result,
+        errors: errors.map((e) => this.opts.maskError(e, this.opts.maskedMessage) as GraphQLError),
+      };
+      out = codedResult(masked, this.opts.production);
+      this.outgoing.set(result, out);
+    }
+    return out;
+  }
+}
