@@ -15,7 +15,9 @@
 //                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
 //   --db pglite|postgres|both   (default both)
 //   --slow-rcpt-ms N       the SMTP server waits N ms before answering each RCPT TO (default 0)
-//   --email-concurrency N  SMTP connections = e-mails in flight (DISPATCH_EMAIL_CONCURRENCY; default 8)
+//   --email-concurrency N  e-mails in flight normally (DISPATCH_EMAIL_CONCURRENCY; default 8)
+//   --email-max N          e-mails in flight (SMTP connections) the lane may grow to behind a slow
+//                          server (DISPATCH_EMAIL_MAX_CONCURRENCY; default 50, as the product)
 // With node --cpu-prof, the timed window's bounds are printed (profile-window …, µs of the
 // monotonic clock the profile's timestamps use) so the profile can be cut to it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -31,7 +33,8 @@ import { createEmailChannel } from '../server/notify/email.ts';
 import { createSmtpPool } from '../server/notify/smtp-pool.ts';
 import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
-import { createDispatcher } from '../server/dispatch/dispatcher.ts';
+import { insertIncidents, insertLedger } from '../server/monitoring/bulk-insert.ts';
+import { createDispatcher, DEFAULT_EMAIL_MAX } from '../server/dispatch/dispatcher.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createSignals } from '../server/events/signals.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';
@@ -205,9 +208,10 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
   const emailConcurrency = Number(arg('email-concurrency') ?? 8);
+  const emailMax = Math.max(emailConcurrency, Number(arg('email-max') ?? DEFAULT_EMAIL_MAX));
   const smtp = createSmtpPool({
     url: `smtp://127.0.0.1:${sinks.smtpPort}`,
-    maxConnections: emailConcurrency,
+    maxConnections: emailMax,
     maxMessages: 1000,
   }); // as setup.ts
   const fetchLike = createKeepAliveFetch(); // as setup.ts: the providers' keep-alive client
@@ -264,6 +268,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
         fetch: fetchLike,
       }),
       concurrency: { EMAIL: emailConcurrency },
+      maxConcurrency: { EMAIL: emailMax },
     });
     dispatcher.start();
     await dispatcher.settle();
@@ -275,46 +280,32 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
     const t0 = new Date();
     const ids = monitors.map(() => crypto.randomUUID());
     await prisma.$transaction(
-      [
-        prisma.incident.createMany({
-          data: monitors.map((m, i) => ({
-            id: ids[i],
+      async (tx) => {
+        // as the probe's writeBatch (server/monitoring/store.ts) writes them
+        await insertIncidents(
+          tx,
+          monitors.map((m, i) => ({
+            id: ids[i]!,
+            kind: 'HOST_DOWN' as const,
             monitorId: m.id,
             accountId: account.id,
             host: m.host,
             ports: [22, 80, 443],
             reason: `connect ECONNREFUSED ${m.host}:22`,
-            openMonitorId: m.id,
             openedAt: t0,
           })),
-        }),
-        prisma.notification.createMany({
-          data: monitors.flatMap((m, i) => [
-            {
-              incidentId: ids[i]!,
-              accountId: account.id,
-              kind: 'DOWN' as const,
-              channel: 'EMAIL' as const,
-              recipient: m.contactEmail,
-              recipientRole: 'CONTACT' as const,
-              language: 'ko' as const,
-              nextAttemptAt: t0,
-              createdAt: t0,
-            },
-            {
-              incidentId: ids[i]!,
-              accountId: account.id,
-              kind: 'DOWN' as const,
-              channel: 'SMS' as const,
-              recipient: '+821012345678',
-              recipientRole: 'CONTACT' as const,
-              language: 'ko' as const,
-              nextAttemptAt: t0,
-              createdAt: t0,
-            },
+        );
+        const row = { accountId: account.id, kind: 'DOWN' as const, seq: 0, recipientRole: 'CONTACT' as const };
+        const more = { language: 'ko' as const, status: 'QUEUED' as const, statusDetail: null, nextAttemptAt: t0 };
+        await insertLedger(
+          tx,
+          monitors.flatMap((m, i) => [
+            { ...row, ...more, incidentId: ids[i]!, channel: 'EMAIL' as const, recipient: m.contactEmail },
+            { ...row, ...more, incidentId: ids[i]!, channel: 'SMS' as const, recipient: '+821012345678' },
           ]),
-        }),
-      ],
+          t0,
+        );
+      },
       { timeout: 120_000 },
     ); // the commit is the probe's work, not timed here; a loaded machine must not abort it
     const committedMs = Date.now() - t0.getTime();
@@ -401,6 +392,7 @@ async function main(): Promise<void> {
     incidents,
     slowRcptMs,
     emailConcurrency: Number(arg('email-concurrency') ?? 8),
+    emailMaxConcurrency: Math.max(Number(arg('email-concurrency') ?? 8), Number(arg('email-max') ?? DEFAULT_EMAIL_MAX)),
   };
   try {
     for (const b of backends) {

@@ -57,6 +57,7 @@ export function notificationSettings(config: Config): NotificationSettings {
       retryMaxMs: config.DISPATCH_RETRY_MAX_SECONDS * 1000,
       leaseMs: config.DISPATCH_LEASE_SECONDS * 1000,
       concurrency: { EMAIL: config.DISPATCH_EMAIL_CONCURRENCY, SMS: config.DISPATCH_SMS_CONCURRENCY },
+      maxConcurrency: { EMAIL: config.DISPATCH_EMAIL_MAX_CONCURRENCY },
       smsAckLink: config.SMS_ACK_LINK,
     },
   };

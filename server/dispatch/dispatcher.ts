@@ -29,6 +29,31 @@ export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 /** Rows claimed per statement, as a multiple of the lane's sends in flight. */
 const CLAIM_AHEAD = 16;
 
+/**
+ * A lane whose claimed rows would take longer than this to drain at its measured time per send
+ * opens more slots (connections), up to its maximum: a slow SMTP server behind a burst.
+ */
+const DRAIN_TARGET_MS = 1_000;
+
+/** SMTP connections one dispatcher may hold open during a burst (README, Notifications: what relays tolerate). */
+export const DEFAULT_EMAIL_MAX = 50;
+
+/**
+ * The lane's sends in flight: its base, or as many as drain what it holds (queued and in flight)
+ * within DRAIN_TARGET_MS at its measured time per send, up to its maximum. A fast server keeps
+ * the base (a claim's 16 × 8 rows at 15 ms each drain in 0.24 s over 8); a server answering in
+ * 250 ms takes the maximum. It shrinks only once a claim found the database drained (`dry`);
+ * slots beyond the new limit just finish; the pool's spare connections close when idle.
+ */
+function adaptiveLimit(lane: Lane): number {
+  if (lane.max <= lane.base) return lane.base;
+  const want = Math.ceil(((lane.queue.length + lane.inFlight) * lane.sendMs) / DRAIN_TARGET_MS);
+  // while its claims come back full more rows wait in the database: the lane keeps its slots
+  // (its queue refills only when it runs low, and must not shrink the limit each time it does)
+  const floor = lane.dry ? lane.base : lane.limit;
+  return Math.min(lane.max, Math.max(floor, want));
+}
+
 export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
   email: EmailChannel | null;
@@ -45,6 +70,12 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** Sends in flight per channel (default EMAIL 8, SMS 16, the others 8). */
   concurrency?: Partial<Record<Channel, number>>;
+  /**
+   * Sends in flight a channel may grow to while its claimed rows queue up behind a slow server
+   * (adaptiveLimit; default EMAIL 50, the others their `concurrency`). For e-mail these are SMTP
+   * connections: the pool must allow as many.
+   */
+  maxConcurrency?: Partial<Record<Channel, number>>;
   smsAckLink?: boolean;
   log?: Logger;
   random?: () => number;
@@ -79,7 +110,12 @@ interface Queued extends Claimed {
 
 interface Lane {
   channel: Channel;
+  /** Sends in flight now: `base`, more while a backlog waits on a slow server (adaptiveLimit). */
   limit: number;
+  base: number;
+  max: number;
+  /** Time per send, smoothed (ms). */
+  sendMs: number;
   /** Claimed rows waiting for a slot, each with the time after which it must not be started. */
   queue: Queued[];
   inFlight: number;
@@ -114,20 +150,27 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   const pollMs = opts.pollMs ?? 2_000;
   const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
   const extra = createExtraSender(deps.prisma, opts.extra ?? {});
-  const lanes: Lane[] = (['EMAIL', 'SMS', 'ALIMTALK', 'SLACK', 'TELEGRAM', 'WEBHOOK'] as const).map((channel) => ({
-    channel,
-    limit: Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8)),
-    queue: [],
-    inFlight: 0,
-    unwritten: 0,
-    handingBack: 0,
-    ahead: CLAIM_AHEAD,
-    claiming: false,
-    dry: false,
-    wakeTimer: null,
-    wakePlanned: false,
-    lastClaimAt: 0,
-  }));
+  const lanes: Lane[] = (['EMAIL', 'SMS', 'ALIMTALK', 'SLACK', 'TELEGRAM', 'WEBHOOK'] as const).map((channel) => {
+    const base = Math.max(1, opts.concurrency?.[channel] ?? (channel === 'SMS' ? 16 : 8));
+    const max = Math.max(base, opts.maxConcurrency?.[channel] ?? (channel === 'EMAIL' ? DEFAULT_EMAIL_MAX : base));
+    return {
+      channel,
+      limit: base,
+      base,
+      max,
+      sendMs: 0,
+      queue: [],
+      inFlight: 0,
+      unwritten: 0,
+      handingBack: 0,
+      ahead: CLAIM_AHEAD,
+      claiming: false,
+      dry: false,
+      wakeTimer: null,
+      wakePlanned: false,
+      lastClaimAt: 0,
+    };
+  });
   const writer = createOutcomeWriter({
     prisma: deps.prisma,
     events: deps.events,
@@ -168,7 +211,13 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   }
 
   async function handle(lane: Lane, { row, incident }: Claimed): Promise<void> {
+    const started = performance.now();
     const outcome = await send(row, incident);
+    // accepted sends only: a server that times out or refuses is not a reason to open more connections
+    if (outcome.status === 'SENT') {
+      const took = performance.now() - started;
+      lane.sendMs = lane.sendMs === 0 ? took : lane.sendMs * 0.8 + took * 0.2;
+    }
     const decided = decideOutcome(row, outcome, deps.now(), policy, opts.random);
     if (decided.status === 'FAILED' || decided.status === 'QUEUED') {
       log(decided.status === 'FAILED' ? 'warn' : 'info', 'dispatch: not sent', {
@@ -257,6 +306,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
 
   function pump(lane: Lane): void {
     if (!running) return;
+    lane.limit = adaptiveLimit(lane);
     const stale: Queued[] = [];
     while (!stopping && lane.inFlight < lane.limit && lane.unwritten < lane.limit && lane.queue.length > 0) {
       const next = lane.queue.shift()!;

@@ -9,7 +9,7 @@ import { createSmtpPool, type SmtpPool } from '../notify/smtp-pool.ts';
 import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../notify/sms/index.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import { recordBounce } from '../services/notifications/delivery.ts';
-import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
+import { createDispatcher, DEFAULT_EMAIL_MAX, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { createReminderScheduler } from './reminders.ts';
 import { createSlaMailScheduler } from './sla-mail.ts';
 import { createAlimtalkProvider } from '../notify/alimtalk/nhn.ts';
@@ -73,7 +73,11 @@ export function createNotifications(
   const smtp: SmtpPool | null = settings.smtpUrl
     ? createSmtpPool({
         url: settings.smtpUrl,
-        maxConnections: settings.dispatch.concurrency?.EMAIL ?? 8,
+        // the lane's sends in flight grow to maxConcurrency behind a slow server (dispatcher.ts)
+        maxConnections: Math.max(
+          settings.dispatch.concurrency?.EMAIL ?? 8,
+          settings.dispatch.maxConcurrency?.EMAIL ?? DEFAULT_EMAIL_MAX,
+        ),
         maxMessages: 1000,
         // well below the dispatcher's lease, so a hung server cannot outlive a claim
         connectionTimeoutMs: 10_000,

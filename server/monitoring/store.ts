@@ -9,6 +9,7 @@ import type { LedgerRow } from '../services/notifications/rows.ts';
 import type { RunRow } from './runs.ts';
 import type { RollupRow } from '../services/types.ts';
 import { dayPairs, hostRunsSql } from '../services/rollups/host-days.ts';
+import { insertIncidents, insertLedger } from './bulk-insert.ts';
 import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
 
 export interface IncidentOpen {
@@ -149,18 +150,7 @@ function chunks<T>(list: T[], size: number): T[][] {
 }
 
 async function writeIncidents(tx: Tx, b: Batch): Promise<Set<string>> {
-  if (b.opened.length) {
-    await tx.incident.createMany({
-      data: b.opened.map(({ flapFigures, ...o }) => ({
-        ...o,
-        openMonitorId: o.kind === 'HOST_DOWN' ? o.monitorId : null,
-        ...(flapFigures?.length
-          ? { flapping: true, flapFigures: flapFigures as unknown as Prisma.InputJsonValue }
-          : {}),
-      })),
-      skipDuplicates: true,
-    });
-  }
+  await insertIncidents(tx, b.opened);
   for (const [id, ports] of b.portsChanged) await tx.incident.updateMany({ where: { id }, data: { ports } });
   for (const [id, figures] of b.flapChanged) {
     await tx.incident.updateMany({
@@ -191,7 +181,7 @@ export async function writeBatch(prisma: PrismaClient, b: Batch): Promise<number
       let rows = b.opened.length + b.portsChanged.size + b.flapChanged.size + b.resolved.length;
       // an incident another process already opened for the same host keeps its own rows
       const ledger = b.ledger.filter((l) => existing.has(l.incidentId));
-      if (ledger.length) rows += (await tx.notification.createMany({ data: ledger, skipDuplicates: true })).count;
+      rows += await insertLedger(tx, ledger);
       for (const d of b.dueNow) {
         rows += (
           await tx.notification.updateMany({

@@ -6,6 +6,9 @@
 // about a sixth of the dispatcher's CPU in a 1,000-incident burst. Here a message is the composed
 // string (mime.ts) and its envelope, handed to the connection as it is.
 // Errors are SMTPConnection's (code, responseCode, response, command), which email.ts classifies.
+// A further connection the server refuses while others are open (a relay's per-client limit,
+// "421 too many connections") fails no message: the waiting ones go over the open connections,
+// and for a minute the pool opens no more than the server accepted.
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 
@@ -66,6 +69,9 @@ interface Job {
 
 // Transport-level failures (no reply code): on a reused connection these mean the server closed it
 // while it sat idle, and the message is tried once more on a fresh one.
+/** How long a refused extra connection keeps the pool at the count the server accepted. */
+const CEILING_MS = 60_000;
+
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 
 function errorCode(err: unknown): { code?: string; responseCode?: number } {
@@ -90,6 +96,15 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   const idle: Conn[] = [];
   const queue: Job[] = [];
   let opening = 0;
+  /**
+   * The server refused a further connection while others were open (a relay's per-client limit,
+   * "421 too many connections"): no more than it accepted until `ceilingUntil`.
+   */
+  let ceiling = maxConnections;
+  let ceilingUntil = 0;
+  /** Connections that failed while other attempts were still under way (nothing connected yet). */
+  let deferred = 0;
+  const cap = () => (Date.now() < ceilingUntil ? ceiling : maxConnections);
   let closed = false;
 
   function open(): Promise<SMTPConnection> {
@@ -210,11 +225,12 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
 
   function pump(): void {
     while (queue.length > 0 && idle.length > 0) run(idle.pop()!, queue.shift()!);
-    while (!closed && queue.length > opening && conns.size + opening < maxConnections) {
+    while (!closed && queue.length > opening && conns.size + opening < cap()) {
       opening += 1;
       open().then(
         (smtp) => {
           opening -= 1;
+          deferred = 0;
           const c: Conn = { smtp, messages: 0, busy: false, closed: false, idle: null };
           conns.add(c);
           smtp.on('error', () => {
@@ -233,9 +249,17 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
         },
         (err: unknown) => {
           opening -= 1;
-          // the connection for the oldest waiting message failed: that message fails with it
-          const job = queue.shift();
-          job?.reject(err);
+          if (conns.size > 0) {
+            // one more connection refused while others work: the waiting messages go over those
+            ceiling = conns.size;
+            ceilingUntil = Date.now() + CEILING_MS;
+            return pump();
+          }
+          // nothing connected: each failed connection fails the oldest waiting message, once no
+          // other attempt is left that could carry them (a server that refuses all fails them all)
+          deferred += 1;
+          if (opening > 0) return;
+          for (; deferred > 0; deferred -= 1) queue.shift()?.reject(err);
           pump();
         },
       );

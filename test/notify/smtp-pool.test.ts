@@ -101,6 +101,27 @@ describe('SMTP pool', () => {
     expect(c.connections()).toBeLessThanOrEqual(2);
   });
 
+  it('connections beyond what the server accepts (421 too many clients) fail no message', async () => {
+    const c = await counted({ maxClients: 2 });
+    cleanups.push(() => c.close());
+    const p = pool(c.url, { maxConnections: 6 });
+    // one connection first, then a burst that asks for more than the server allows
+    await p.send({ from: 'a@pw.test', to: 'first@example.com' }, mail(0));
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => p.send({ from: 'a@pw.test', to: `b${i}@example.com` }, mail(i + 1))),
+    );
+    expect(sent.every((s) => s.response.startsWith('250'))).toBe(true);
+    expect(c.messages).toHaveLength(21);
+    // and from a cold start, every connection attempt at once
+    const cold = pool(c.url, { maxConnections: 6 });
+    await p.close();
+    const more = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => cold.send({ from: 'a@pw.test', to: `c${i}@example.com` }, mail(i))),
+    );
+    expect(more.every((s) => s.response.startsWith('250'))).toBe(true);
+    expect(c.messages).toHaveLength(33);
+  });
+
   it('a refused recipient fails that message only; the connection goes on (RSET)', async () => {
     const c = await counted({
       onRcptTo(address, _s, cb) {
