@@ -153,14 +153,20 @@ class SocketOperation implements AsyncIterableIterator<never> {
     }
   }
 
-  /** The stream failed: an `error` message as graphql-ws sends for it, and no `complete`. */
+  /**
+   * The stream failed: an `error` message as graphql-ws sends for it, and no `complete`; masked
+   * as Yoga masks a result's errors (a GraphQLError such as NOT_FOUND keeps its message and code,
+   * anything else — a database failure — is "Unexpected error.", logged).
+   */
   private fail(err: unknown): void {
     if (!this.current) return;
     this.end();
     const original = err instanceof Error ? err : new Error(String(err));
     try {
       this.ops.settle(
-        this.ops.error(this.ctx, this.id, [new GraphQLError(original.message, { originalError: original })]),
+        this.ops.error(this.ctx, this.id, [
+          this.ops.masked(new GraphQLError(original.message, { originalError: original })),
+        ]),
         this.ctx,
       );
     } catch (e) {
@@ -273,13 +279,19 @@ export class WsOperations<C extends WsContext = WsContext> {
     this.opts.internal(ctx.extra.socket, err);
   }
 
+  /** An error as Yoga's error masking lets it leave (yoga.ts errorMasker). */
+  masked(error: GraphQLError): GraphQLError {
+    const m = this.opts.maskError(error, this.opts.maskedMessage);
+    return m instanceof GraphQLError ? m : new GraphQLError(this.opts.maskedMessage);
+  }
+
   private leaving(result: ExecutionResult): ExecutionResult {
     let out = this.outgoing.get(result);
     if (!out) {
       const errors = result.errors ?? [];
       const masked: ExecutionResult = {
         ...result,
-        errors: errors.map((e) => this.opts.maskError(e, this.opts.maskedMessage) as GraphQLError),
+        errors: errors.map((e) => this.masked(e)),
       };
       out = codedResult(masked, this.opts.production);
       this.outgoing.set(result, out);
