@@ -3,7 +3,7 @@
 // beside the second under the same id. Before, the first was installed under the id too, then
 // overwritten by the second: an orphan that no `complete` or close reached — its hub listener and
 // its /metrics count stayed after the socket closed, and a client could pile them up past
-// WS_MAX_SUBSCRIPTIONS_PER_SOCKET.
+// WS_MAX_SUBSCRIPTIONS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';

@@ -2,7 +2,8 @@
 // `subscribe` messages itself (graphql/ws-subscribe.ts): a READ API token runs no mutation,
 // introspection is off in production, armor's limits apply to subscriptions, and a subscription
 // stream that fails for an unexpected reason says nothing of it (masked, coded), while a
-// subscription's own refusal (NOT_FOUND) keeps its message and code.
+// subscription's own refusal (NOT_FOUND) keeps its message and code. WS_MAX_SUBSCRIPTIONS operations
+// run at once on one socket (before: one fewer, the new operation counting against itself).
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -51,7 +52,7 @@ const codesOf = (f: string): (string | undefined)[] => {
 describe(`Yoga's refusals hold over the WebSocket (${backend})`, () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ NODE_ENV: 'production' });
+    app = await startTestApp({ NODE_ENV: 'production', WS_MAX_SUBSCRIPTIONS: '2' });
   });
   afterAll(async () => {
     await app?.close();
@@ -129,6 +130,30 @@ describe(`Yoga's refusals hold over the WebSocket (${backend})`, () => {
       expect(JSON.parse(c.frames[1]!)).toMatchObject({ id: 'db', type: 'error' });
       expect(c.frames[1]).not.toContain('secret_internal_table');
       expect(codesOf(c.frames[1]!)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(c.closed).toBeNull();
+    } finally {
+      c.close();
+    }
+  });
+
+  it('runs WS_MAX_SUBSCRIPTIONS operations at once on one socket, and refuses the next', async () => {
+    const p = app.db.prisma;
+    const eli = await makeCustomer(p, 'wspol-eli');
+    const monitor = await makeMonitor(p, { accountId: eli.id, ip: '198.51.100.46', ports: [443] });
+    const cookie = await app.login('wspol-eli', CUSTOMER_PASSWORD);
+    const vars = { id: gid('Monitor', monitor.id) };
+    const c = await rawConnect(app.url, cookie);
+    try {
+      for (const id of ['a', 'b', 'c']) c.send({ id, type: 'subscribe', payload: { query: ONE, variables: vars } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(3);
+      const seen = c.frames.map((f) => JSON.parse(f) as Frame).map((f) => `${f.id}:${f.type}`);
+      expect(seen.sort()).toEqual(['a:next', 'b:next', 'c:error']);
+      expect(codesOf(c.frames.find((f) => f.includes('"c"'))!)).toEqual(['TOO_MANY_SUBSCRIPTIONS']);
+      // one completed: its place is free again
+      c.send({ id: 'a', type: 'complete' });
+      c.send({ id: 'd', type: 'subscribe', payload: { query: ONE, variables: vars } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(4);
+      expect(JSON.parse(c.frames[3]!)).toMatchObject({ id: 'd', type: 'next' });
       expect(c.closed).toBeNull();
     } finally {
       c.close();
