@@ -61,20 +61,26 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<ExecutionResult> {
 
 const isErrors = (v: Prepared | readonly GraphQLError[]): v is readonly GraphQLError[] => Array.isArray(v);
 
+/** An operation's results before it has any (while it is set up): none. */
+const NO_RESULTS: AsyncIterator<ExecutionResult> = Object.freeze({ next: () => Promise.resolve(DONE) });
+
 /**
- * One running operation of a socket: pulls its results and writes them as `next` messages, then
- * `complete`. A class with no closure per subscriber: while it waits, one pending next() of its
- * iterator is all it holds (a LiveStream's events are then written by DirectNext, not by this).
+ * One operation of a socket, under its id in ctx.subscriptions from its `subscribe` message on
+ * (set-up included, so that a `complete` and a new `subscribe` under the same id while it is set
+ * up is told apart from it); once started, pulls its results and writes them as `next`
+ * messages, then `complete`. A class with no closure per subscriber: while it waits, one pending
+ * next() of its iterator is all it holds (a LiveStream's events are then written by DirectNext,
+ * not by this).
  */
 class SocketOperation implements AsyncIterableIterator<never> {
   private ended = false;
+  private it: AsyncIterator<ExecutionResult> = NO_RESULTS;
+  /** A subscription counted as active in /metrics. */
+  private counted = false;
   constructor(
     private readonly ops: WsOperations,
     private readonly ctx: WsContext,
     private readonly id: string,
-    private readonly it: AsyncIterator<ExecutionResult>,
-    /** A subscription counted as active in /metrics. */
-    private readonly counted: boolean,
   ) {}
 
   [Symbol.asyncIterator]() {
@@ -93,16 +99,37 @@ class SocketOperation implements AsyncIterableIterator<never> {
     return r ? r.then(() => DONE) : Promise.resolve(DONE);
   }
 
-  pull(): void {
+  /** Still the socket's operation under its id (nothing is sent for one that was completed). */
+  get current(): boolean {
+    return !this.ended && this.ctx.subscriptions[this.id] === this;
+  }
+
+  /**
+   * Runs the operation's stream; false when the operation was completed (or its socket closed)
+   * while it was set up: the stream is then ended (the returned promise), not run.
+   */
+  start(it: AsyncIterator<ExecutionResult>, counted: boolean): Promise<unknown> | true {
+    if (!this.current) {
+      if (counted) this.ops.timings?.ended();
+      return Promise.resolve(it.return?.());
+    }
+    this.it = it;
+    this.counted = counted;
+    this.pull();
+    return true;
+  }
+
+  /** The operation is over without a stream (answered, refused or failed): its id is free. */
+  release(): void {
+    if (this.ctx.subscriptions[this.id] === this) delete this.ctx.subscriptions[this.id];
+    this.end();
+  }
+
+  private pull(): void {
     this.it.next().then(
       (step) => this.step(step),
       (err: unknown) => this.fail(err),
     );
-  }
-
-  /** Still the socket's operation under its id (nothing is sent for one that was completed). */
-  private get current(): boolean {
-    return !this.ended && this.ctx.subscriptions[this.id] === this;
   }
 
   private step(step: IteratorResult<ExecutionResult>): void {
@@ -126,14 +153,20 @@ class SocketOperation implements AsyncIterableIterator<never> {
     }
   }
 
-  /** The stream failed: an `error` message as graphql-ws sends for it, and no `complete`. */
+  /**
+   * The stream failed: an `error` message as graphql-ws sends for it, and no `complete`; masked
+   * as Yoga masks a result's errors (a GraphQLError such as NOT_FOUND keeps its message and code,
+   * anything else — a database failure — is "Unexpected error.", logged).
+   */
   private fail(err: unknown): void {
     if (!this.current) return;
     this.end();
     const original = err instanceof Error ? err : new Error(String(err));
     try {
       this.ops.settle(
-        this.ops.error(this.ctx, this.id, [new GraphQLError(original.message, { originalError: original })]),
+        this.ops.error(this.ctx, this.id, [
+          this.ops.masked(new GraphQLError(original.message, { originalError: original })),
+        ]),
         this.ctx,
       );
     } catch (e) {
@@ -177,18 +210,21 @@ export class WsOperations<C extends WsContext = WsContext> {
   }
 
   private async run(ctx: C, { id, payload }: SubscribeMessage): Promise<void> {
-    ctx.subscriptions[id] = null;
+    // the operation holds its id from now on: a `complete` (or a closed socket) while it is set
+    // up ends it, and a new `subscribe` under the freed id is another operation, never this one
+    const operation = new SocketOperation(this, ctx, id);
+    ctx.subscriptions[id] = operation;
     let running = false;
     try {
       const prepared = await this.opts.prepare(ctx, id, payload);
       if (isErrors(prepared)) {
-        if (id in ctx.subscriptions) await this.error(ctx, id, prepared);
+        if (operation.current) await this.error(ctx, id, prepared);
         return;
       }
       const { args } = prepared;
       const op = getOperationAST(args.document, args.operationName ?? undefined);
       if (!op) {
-        if (id in ctx.subscriptions) await this.error(ctx, id, [new GraphQLError('Unable to identify operation')]);
+        if (operation.current) await this.error(ctx, id, [new GraphQLError('Unable to identify operation')]);
         return;
       }
       const subscription = op.operation === 'subscription';
@@ -196,23 +232,15 @@ export class WsOperations<C extends WsContext = WsContext> {
         ? await this.subscribe(args)
         : ((await prepared.execute(args)) as ExecutionResult | AsyncIterable<ExecutionResult>);
       if (isAsyncIterable(result)) {
-        const it = result[Symbol.asyncIterator]();
-        if (!(id in ctx.subscriptions)) {
-          // completed while it was being set up
-          if (subscription) this.timings?.ended();
-          await it.return?.();
-          return;
-        }
-        const operation = new SocketOperation(this, ctx, id, it, subscription);
-        ctx.subscriptions[id] = operation;
-        running = true;
-        operation.pull();
+        const started = operation.start(result[Symbol.asyncIterator](), subscription);
+        if (started === true) running = true;
+        else await started; // completed while it was being set up
         return;
       }
-      if (id in ctx.subscriptions) await this.next(ctx, id, result);
-      if (id in ctx.subscriptions) await this.complete(ctx, id);
+      if (operation.current) await this.next(ctx, id, result);
+      if (operation.current) await this.complete(ctx, id);
     } finally {
-      if (!running) delete ctx.subscriptions[id];
+      if (!running) operation.release();
     }
   }
 
@@ -251,13 +279,19 @@ export class WsOperations<C extends WsContext = WsContext> {
     this.opts.internal(ctx.extra.socket, err);
   }
 
+  /** An error as Yoga's error masking lets it leave (yoga.ts errorMasker). */
+  masked(error: GraphQLError): GraphQLError {
+    const m = this.opts.maskError(error, this.opts.maskedMessage);
+    return m instanceof GraphQLError ? m : new GraphQLError(this.opts.maskedMessage);
+  }
+
   private leaving(result: ExecutionResult): ExecutionResult {
     let out = this.outgoing.get(result);
     if (!out) {
       const errors = result.errors ?? [];
       const masked: ExecutionResult = {
         ...result,
-        errors: errors.map((e) => this.opts.maskError(e, this.opts.maskedMessage) as GraphQLError),
+        errors: errors.map((e) => this.masked(e)),
       };
       out = codedResult(masked, this.opts.production);
       this.outgoing.set(result, out);

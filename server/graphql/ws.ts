@@ -87,7 +87,8 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     id: string,
     payload: SubscribePayload,
   ): Promise<Prepared | readonly GraphQLError[]> => {
-    if (Object.keys(ctx.subscriptions).length >= opts.limits.subscriptionsPerSocket)
+    // ctx.subscriptions holds this operation already: the others are the ones it is counted against
+    if (Object.keys(ctx.subscriptions).length - 1 >= opts.limits.subscriptionsPerSocket)
       return [
         new GraphQLError(`At most ${opts.limits.subscriptionsPerSocket} operations at once on one connection`, {
           extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
