@@ -53,6 +53,9 @@ export interface WsOperationsOptions<C extends WsContext> {
   timings?: SubscriptionTimings | undefined;
 }
 
+/** The longest operation id taken (graphql-ws sets none; clients use short counters or uuids). */
+export const MAX_ID_LENGTH = 256;
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 function isAsyncIterable(v: unknown): v is AsyncIterable<ExecutionResult> {
@@ -205,6 +208,12 @@ export class WsOperations<C extends WsContext = WsContext> {
       return false;
     }
     if (message.type !== MessageType.Subscribe || message.id in ctx.subscriptions) return false;
+    if (message.id.length > MAX_ID_LENGTH) {
+      // the id is kept per operation (and in its frames' prefix): a message-sized id per
+      // operation would hold up to WS_MAX_SUBSCRIPTIONS × 1 MiB per socket
+      ctx.extra.socket.close(4400, `Operation id over ${MAX_ID_LENGTH} characters`);
+      return true;
+    }
     this.run(ctx, message).catch((err: unknown) => this.internal(ctx, err));
     return true;
   }

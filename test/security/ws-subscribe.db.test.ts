@@ -3,7 +3,8 @@
 // frame, against what graphql-ws sends: a query's `next` then `complete`; a parse failure's
 // `error` with the socket left open; a refused subscription's coded `next` then `complete`; a
 // live subscription's frames until the client's `complete`, nothing after it, the id free
-// again; the protocol's closes (4401 before the acknowledgement, 4409 for an id in use); and the
+// again; the protocol's closes (4401 before the acknowledgement, 4409 for an id in use, 4400 for
+// an id over 256 characters); and the
 // /metrics gauge of live subscriptions going up and back down; an event whose execution fails
 // masked and coded, the subscription going on. (Every case passes against the graphql-ws and
 // envelop implementation before it too: the same behaviour on the wire.)
@@ -126,6 +127,23 @@ describe(`WebSocket operations run by portwatch's own loop (${backend})`, () => 
       ]);
       expect(c.frames[1]).not.toContain('Cannot return null');
       expect(c.frames[2]).toContain('E_AFTER');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('closes 4400 for an operation id over 256 characters, and takes one of 256', async () => {
+    await makeCustomer(app.db.prisma, 'wsop-gil');
+    const cookie = await app.login('wsop-gil', CUSTOMER_PASSWORD);
+    const c = await rawConnect(app.url, cookie);
+    try {
+      c.send({ id: 'a'.repeat(256), type: 'subscribe', payload: { query: '{ __typename }' } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(2);
+      expect(c.frames.map((f) => parsed(f).type)).toEqual(['next', 'complete']);
+      c.send({ id: 'b'.repeat(257), type: 'subscribe', payload: { query: '{ __typename }' } });
+      await expect.poll(() => c.closed?.code, { timeout: 10_000 }).toBe(4400);
+      expect(c.closed?.reason).toBe('Operation id over 256 characters');
+      expect(c.frames).toHaveLength(2);
     } finally {
       c.close();
     }
