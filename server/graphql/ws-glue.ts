@@ -35,7 +35,10 @@ export function sendText(socket: WebSocket, text: string): Promise<void> | undef
     socket.send(text);
     return;
   }
-  return new Promise<void>((resolve, reject) => socket.send(text, (err) => (err ? reject(err) : resolve())));
+  // a write that fails because the peer went away is no failure of ours: the close ends the operation
+  return new Promise<void>((resolve, reject) =>
+    socket.send(text, (err) => (err && socket.readyState === socket.OPEN ? reject(err) : resolve())),
+  );
 }
 
 /** Takes a message before graphql-ws sees it (true: taken; ws-subscribe.ts runs `subscribe` messages). */
@@ -76,6 +79,8 @@ export function internalError(production: boolean) {
   };
 }
 
+function ignorePeerError(): void {}
+
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>(
   options: ServerOptions<P, E>,
   wss: WebSocketServer,
@@ -87,8 +92,10 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E>
   wss.options.handleProtocols = handleProtocols;
   const internal = internalError(production);
   wss.on('connection', (socket, request) => {
-    // `on`, not `once` (a wrapper per socket): a second error closes an already closing socket
-    socket.on('error', (err) => internal(socket, err));
+    // a socket's own errors are the peer's (a frame over the size limit, a bad frame, a reset):
+    // `ws` has already closed it with the right code (1009, 1002…), so they are not logged as
+    // ours; the listener only keeps them from being thrown. A shared function, not one per socket.
+    socket.on('error', ignorePeerError);
     const closed = server.opened(new SocketAdapter(socket, internal, take), extraOf(socket, request));
     socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
