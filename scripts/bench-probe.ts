@@ -310,6 +310,7 @@ await sql.query(`UPDATE "PortState" SET "lastCheckAt" = now() - interval '2 seco
 await settle();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
+const heapTotalBefore = process.memoryUsage().heapTotal;
 say(`starting the probe runtime… (RSS before: ${Math.round(rssBefore / 1048576)} MB)`);
 const loadStart = Date.now();
 const probe = createProbeRuntime({ prisma: p, events: createEvents(), nodeId: 'bench', flushMs: 500 });
@@ -394,6 +395,7 @@ const result = {
   rssMb: Math.round(rssMax / 1048576),
   rssBeforeMb: Math.round(rssBefore / 1048576),
   heapLiveBytesPerPort: Math.round(heapLive / N),
+  heapTotalBeforeMb: Math.round(heapTotalBefore / 1048576),
   memEndMb: Object.fromEntries(
     (['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k) => [
       k,
