@@ -310,6 +310,7 @@ await sql.query(`UPDATE "PortState" SET "lastCheckAt" = now() - interval '2 seco
 await settle();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
+const heapTotalBefore = process.memoryUsage().heapTotal;
 say(`starting the probe runtime… (RSS before: ${Math.round(rssBefore / 1048576)} MB)`);
 const loadStart = Date.now();
 const probe = createProbeRuntime({ prisma: p, events: createEvents(), nodeId: 'bench', flushMs: 500 });
@@ -341,6 +342,9 @@ const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const size1 = await dbSize();
 clearInterval(rssTimer);
+// where the RSS is at the end of the window (before GC): V8's heap (reserved and used), memory
+// outside it (Buffers, WASM), the rest is native (libuv, sockets, malloc)
+const memEnd = process.memoryUsage();
 await settle();
 const heapLive = process.memoryUsage().heapUsed - heapBefore;
 if (a['heap-snapshot']) {
@@ -391,6 +395,13 @@ const result = {
   rssMb: Math.round(rssMax / 1048576),
   rssBeforeMb: Math.round(rssBefore / 1048576),
   heapLiveBytesPerPort: Math.round(heapLive / N),
+  heapTotalBeforeMb: Math.round(heapTotalBefore / 1048576),
+  memEndMb: Object.fromEntries(
+    (['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map((k) => [
+      k,
+      Math.round(memEnd[k] / 1048576),
+    ]),
+  ),
   dbWritesPerSec: Math.round(((s1.dbRowsWritten - s0.dbRowsWritten) / elapsed) * 10) / 10,
   rollupRowsPerSec: Math.round(((s1.rollupRowsWritten - s0.rollupRowsWritten) / elapsed) * 10) / 10,
   dbStatementsPerSec: Math.round(((s1.dbStatements - s0.dbStatements) / elapsed) * 10) / 10,

@@ -154,8 +154,8 @@ async function runKind(kind: Kind) {
       guardPolicy: { ...DEFAULT_GUARD_POLICY }, // one customer: the mass-failure rule never trips
       admins: () => [],
       groupingWaitMaxMs: null,
-      setRetryMode: (key, fast) => scheduler.setRetryMode(key, fast),
-      runNow: (key) => scheduler.runNow(key),
+      setRetryMode: (m, port, fast) => scheduler.setRetryMode(targetKey(m.id, port), fast),
+      runNow: (m, port) => scheduler.runNow(targetKey(m.id, port)),
       nodeId: 'bench',
     });
     interface Target extends ScheduledTarget {

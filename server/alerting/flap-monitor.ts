@@ -30,6 +30,7 @@ import { evaluatePort, isIncidentPhase } from './port.ts';
 import { evaluateHost, reconcileHost } from './host.ts';
 import { isInMaintenance } from './maintenance.ts';
 import { evaluateFlap, initialFlapState, type FlapAction, type FlapPolicy, type FlapState } from './flapping.ts';
+import { withPort } from './port-record.ts';
 import {
   releaseHeld,
   type MonitorAction,
@@ -125,7 +126,7 @@ export function evaluateWithFlapping(
     portStep.next === current
       ? { ...current, flap: flapStep.next }
       : Object.assign(portStep.next, { flap: flapStep.next });
-  const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: nextPort }, host };
+  const next: MonitorAlertState = { ...state, ports: withPort(state.ports, check.port, nextPort), host };
   if (check.alertsHeld || nextPort.phase !== 'DOWN' || !host.heldPorts.includes(check.port)) return { next, actions };
   // a port left pending when a guard hold ended (it had answered since) failed again: announce it (monitor.ts releaseHeld)
   const released = releaseHeld(next, now, false, flapAwarePhases(next));

@@ -15,6 +15,7 @@ export {
   wantsFastRetry,
 } from './port.ts';
 export { closeHost, evaluateHost, initialHostState, reconcileHost, reevaluateHeld, removePort } from './host.ts';
+export { portRecord, withPort } from './port-record.ts';
 export {
   DEFAULT_GUARD_POLICY,
   forgetCanary,

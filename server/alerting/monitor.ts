@@ -39,6 +39,7 @@ import type {
 import { evaluatePort, initialPortState, pausePort, resumePort } from './port.ts';
 import { closeHost, evaluateHost, initialHostState, reconcileHost, reevaluateHeld, removePort } from './host.ts';
 import { isInMaintenance } from './maintenance.ts';
+import { portRecord, withPort } from './port-record.ts';
 
 export interface MonitorAlertState {
   paused: boolean;
@@ -63,7 +64,7 @@ export type MonitorAction = (PortAction & { port: number }) | HostAction;
 type MonitorStep = Transition<MonitorAlertState, MonitorAction>;
 
 export function initialMonitorState(ports: readonly number[], now: number, paused = false): MonitorAlertState {
-  const states: Record<number, PortState> = {};
+  const states: Record<number, PortState> = portRecord();
   for (const port of ports) {
     const fresh = initialPortState(now);
     states[port] = paused ? { ...fresh, phase: 'PAUSED' } : fresh;
@@ -107,7 +108,7 @@ export function evaluate(
       actions.push(...hostStep.actions);
     }
   }
-  const next: MonitorAlertState = { ...state, ports: { ...state.ports, [check.port]: portStep.next }, host };
+  const next: MonitorAlertState = { ...state, ports: withPort(state.ports, check.port, portStep.next), host };
   if (check.alertsHeld || portStep.next.phase !== 'DOWN' || !host.heldPorts.includes(check.port))
     return { next, actions };
   // a port left pending when a hold ended (it had answered since) failed again: announce it
@@ -117,7 +118,7 @@ export function evaluate(
 
 export function pauseMonitor(state: MonitorAlertState, now: number): MonitorStep {
   if (state.paused) return { next: state, actions: [] };
-  const ports: Record<number, PortState> = {};
+  const ports: Record<number, PortState> = portRecord();
   const actions: MonitorAction[] = [];
   for (const [key, ps] of Object.entries(state.ports)) {
     const port = Number(key);
@@ -131,7 +132,7 @@ export function pauseMonitor(state: MonitorAlertState, now: number): MonitorStep
 
 export function resumeMonitor(state: MonitorAlertState, now: number): MonitorStep {
   if (!state.paused) return { next: state, actions: [] };
-  const ports: Record<number, PortState> = {};
+  const ports: Record<number, PortState> = portRecord();
   const actions: MonitorAction[] = [];
   for (const [key, ps] of Object.entries(state.ports)) {
     const port = Number(key);
@@ -144,13 +145,13 @@ export function resumeMonitor(state: MonitorAlertState, now: number): MonitorSte
 
 export function deleteMonitor(state: MonitorAlertState, now: number): MonitorStep {
   const hostStep = closeHost(state.host, 'MONITOR_DELETED', { now, alertsHeld: false });
-  return { next: { paused: state.paused, ports: {}, host: hostStep.next }, actions: hostStep.actions };
+  return { next: { paused: state.paused, ports: portRecord(), host: hostStep.next }, actions: hostStep.actions };
 }
 
 /** The monitor's port list was edited: keeps existing ports' states, adds new ones, drops the rest. */
 export function setMonitorPorts(state: MonitorAlertState, portList: readonly number[], now: number): MonitorStep {
   const wanted = new Set(portList);
-  const ports: Record<number, PortState> = {};
+  const ports: Record<number, PortState> = portRecord();
   const actions: MonitorAction[] = [];
   let host = state.host;
   for (const [key, ps] of Object.entries(state.ports)) {

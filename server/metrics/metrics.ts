@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RouteHandler } from '../http/route.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DURATION_BUCKETS, OPERATION_TYPES, type GraphqlTimings } from '../graphql/metrics-plugin.ts';
-import type { ProbeResult, SchedulerCheck, ScheduledTarget } from '../probe/index.ts';
+import type { ProbeResult, SchedulerCheck, ScheduledTarget, TargetKey } from '../probe/index.ts';
 import type { Fanout } from '../events/fanout.ts';
 import type { ProbeRuntime } from '../monitoring/runtime.ts';
 
@@ -29,7 +29,7 @@ const INCIDENT_KINDS = ['HOST_DOWN', 'PROBE_DEGRADED'] as const;
 
 export interface ProbeCounters {
   /** Wraps the probe's check function to count outcomes. */
-  wrap<T extends ScheduledTarget>(check: SchedulerCheck<T>): SchedulerCheck<T>;
+  wrap<T extends ScheduledTarget<TargetKey>>(check: SchedulerCheck<T>): SchedulerCheck<T>;
   snapshot(): { ok: number; failed: Record<string, number> };
 }
 

@@ -16,18 +16,27 @@ export function slotMissed(key: string, intervalMs: number, lastCheckAt: number 
   return alignedAfter(lastCheckAt, phaseOf(key, intervalMs), intervalMs) <= now;
 }
 
-/** Ports of freshly taken monitors whose slot passed while nobody probed them (check them now). */
-export function catchUpKeys(monitors: Iterable<LiveMonitor>, now: number): string[] {
-  const out: string[] = [];
+/**
+ * Ports of freshly taken monitors whose slot passed while nobody probed them: `late(m, port)` is
+ * called for each (check them now). Returns how many.
+ */
+export function catchUp(
+  monitors: Iterable<LiveMonitor>,
+  now: number,
+  late: (m: LiveMonitor, port: number) => void,
+): number {
+  let n = 0;
   for (const m of monitors) {
     if (m.state.paused) continue;
     for (const p of m.ports) {
       const s = m.state.ports[p];
-      const key = targetKey(m.id, p);
-      if (s && slotMissed(key, m.intervalMs, s.lastCheckAt, now)) out.push(key);
+      if (s && s.lastCheckAt !== null && slotMissed(targetKey(m.id, p), m.intervalMs, s.lastCheckAt, now)) {
+        late(m, p);
+        n += 1;
+      }
     }
   }
-  return out;
+  return n;
 }
 
 export interface OpenIncidentRow {

@@ -27,13 +27,14 @@ import {
   type GuardSnapshot,
   type GuardState,
   type PortState,
+  withPort,
 } from '../alerting/index.ts';
 import type { CheckCause, ProbeResult } from '../probe/index.ts';
 import type { Events, PortStatusEvent } from '../events/events.ts';
 import { ADDRESS_REFUSED_CODE } from '../services/ip-policy.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from '../services/flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from '../services/notifications/rows.ts';
-import type { LiveMonitor } from './model.ts';
+import { shareQuiet, type LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
 import { runKey, RunTracker, snapshotRun } from './runs.ts';
 import { emptyBatch, type Batch, type PortStateRow } from './store.ts';
@@ -49,9 +50,9 @@ export interface EngineDeps {
    * monitor. It is sent at once when no port is undecided, and as soon as the last one decides.
    */
   groupingWaitMaxMs: number | null;
-  /** Scheduler controls for retry pacing and sibling re-checks. */
-  setRetryMode(key: string, fast: boolean): void;
-  runNow(key: string): void;
+  /** Scheduler controls for retry pacing and sibling re-checks (the port of a monitor). */
+  setRetryMode(m: LiveMonitor, port: number, fast: boolean): void;
+  runNow(m: LiveMonitor, port: number): void;
   nodeId: string;
   log?: (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
 }
@@ -139,7 +140,7 @@ export class Engine {
    * the guard, so retries and sibling re-checks that follow a failure never weigh on it.
    */
   onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckCause): void {
-    this.extraPending.get(m.id)?.delete(port);
+    if (this.extraPending.size > 0) this.extraPending.get(m.id)?.delete(port);
     const before = m.state.ports[port];
     if (!before || m.state.paused) return;
     const now = r.at;
@@ -201,22 +202,19 @@ export class Engine {
     const keepPhase = isIncidentPhase(s.phase);
     m.state = {
       ...m.state,
-      ports: {
-        ...m.state.ports,
-        [port]: {
-          ...s,
-          ...(keepPhase || s.phase === 'UNKNOWN'
-            ? {}
-            : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
-          lastCheckAt: now,
-          lastOk: null,
-          lastLatencyMs: null,
-          lastErrorCode: ADDRESS_REFUSED_CODE,
-          lastErrorMessage: message,
-        },
-      },
+      ports: withPort<PortState>(m.state.ports, port, {
+        ...s,
+        ...(keepPhase || s.phase === 'UNKNOWN'
+          ? {}
+          : { phase: 'UNKNOWN' as const, since: now, consecutiveFailures: 0, consecutiveSuccesses: 0 }),
+        lastCheckAt: now,
+        lastOk: null,
+        lastLatencyMs: null,
+        lastErrorCode: ADDRESS_REFUSED_CODE,
+        lastErrorMessage: message,
+      }),
     };
-    this.deps.setRetryMode(targetKey(m.id, port), false);
+    this.deps.setRetryMode(m, port, false);
     this.runs.end(m.id, port); // not a failed check: a failure after it starts a new run
     if (!first) {
       this.dirty.add(m);
@@ -251,6 +249,7 @@ export class Engine {
 
   /** A waiting DOWN message goes out as soon as no port of its host is undecided. */
   private sendWhenDecided(m: LiveMonitor, now: number): void {
+    if (this.grouping.size === 0) return;
     const incidentId = this.grouping.get(m.id);
     if (incidentId === undefined) return;
     if (incidentId === m.openIncidentId && this.undecided(m, m.incidentPorts).length > 0) return;
@@ -265,7 +264,7 @@ export class Engine {
       if (p === port || m.state.ports[p]?.phase !== 'UP' || pending?.has(p)) continue;
       if (!pending) this.extraPending.set(m.id, (pending = new Set()));
       pending.add(p);
-      this.deps.runNow(targetKey(m.id, p));
+      this.deps.runNow(m, p);
     }
   }
 
@@ -286,7 +285,7 @@ export class Engine {
             this.recheckSiblings(m, a.port);
           break;
         case 'FAST_RETRY':
-          this.deps.setRetryMode(targetKey(m.id, a.port), a.on);
+          this.deps.setRetryMode(m, a.port, a.on);
           break;
         case 'OPEN_INCIDENT': {
           const id = randomUUID();
@@ -519,7 +518,8 @@ export class Engine {
   adopt(m: LiveMonitor, now: number): void {
     this.monitors.set(m.id, m);
     const step = reconcileWithFlapping(m.state, now, isHeld(this.guard));
-    m.state = step.next;
+    // the step builds a host state per monitor: a quiet one is the shared object (model.ts)
+    m.state = step.next.host === m.state.host ? step.next : { ...step.next, host: shareQuiet(step.next.host) };
     this.apply(m, step.actions, now);
   }
 

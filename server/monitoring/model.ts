@@ -1,11 +1,12 @@
 // What the probe runtime keeps in memory per monitor, and how it is built from database rows.
 import type {
   FlapMonitorPolicy,
+  HostState,
   MaintenanceWindow,
   MonitorAlertState,
   PortState as AlertPortState,
 } from '../alerting/index.ts';
-import { countsAsDown, initialHostState } from '../alerting/index.ts';
+import { countsAsDown, initialHostState, portRecord } from '../alerting/index.ts';
 import { flapPolicyOf, restoreFlap, restoreIncidentFlap, type IncidentFlap } from '../services/flapping.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { CheckSpec } from '../probe/index.ts';
@@ -55,7 +56,24 @@ export interface LiveMonitor {
   allowPrivate?: boolean;
   /** probeRefusal(host, allowPrivate), worked out once per load (absent: worked out per check). */
   refusal?: string | null;
+  /** The probe shard it belongs to (set by the runtime's load). */
+  shard?: number;
+  /** The runtime's number for this monitor: its ports' scheduler keys derive from it (no key string per port). */
+  slot?: number;
 }
+
+/**
+ * What almost every monitor holds: no open incident, no port down or held. One shared, frozen
+ * object (the alerting core never mutates a state: a step returns a new one), instead of an
+ * object and two empty arrays per monitor; likewise the empty incident lists.
+ */
+const NO_PORTS: number[] = Object.freeze([]) as unknown as number[];
+const QUIET_HOST = Object.freeze({ ...initialHostState(), downPorts: NO_PORTS, heldPorts: NO_PORTS });
+const NO_FLAP: IncidentFlap[] = Object.freeze([]) as unknown as IncidentFlap[];
+
+/** The shared quiet host state when `h` is one (same values), else `h`. */
+export const shareQuiet = (h: HostState): HostState =>
+  !h.incidentOpen && !h.held && h.downPorts.length === 0 && h.heldPorts.length === 0 ? QUIET_HOST : h;
 
 /**
  * Values many monitors share (an account's contact and endpoints, the default policy, the host
@@ -115,7 +133,7 @@ function restorePort(row: MonitorRow['portStates'][number]): AlertPortState {
 export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: number): LiveMonitor {
   const paused = row.pausedAt !== null;
   const saved = new Map(row.portStates.map((p) => [p.port, p]));
-  const ports: Record<number, AlertPortState> = {};
+  const ports: Record<number, AlertPortState> = portRecord();
   for (const port of row.ports) {
     const s = saved.get(port);
     if (s) ports[port] = restorePort(s);
@@ -133,11 +151,13 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       };
   }
   const open = row.incidents[0] ?? null;
-  const host = initialHostState();
-  if (open) {
-    host.incidentOpen = true;
-    host.downPorts = row.ports.filter((p) => ports[p] && countsAsDown(ports[p])).sort((a, b) => a - b);
-  }
+  const host = open
+    ? {
+        ...initialHostState(),
+        incidentOpen: true,
+        downPorts: row.ports.filter((p) => ports[p] && countsAsDown(ports[p])).sort((a, b) => a - b),
+      }
+    : QUIET_HOST;
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
   const checks = readChecks(row.checks);
   const allowPrivate = row.server.allowPrivate;
@@ -167,10 +187,12 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     }),
     state: { paused, ports, host },
     openIncidentId: open?.id ?? null,
-    incidentPorts: open ? [...open.ports] : [],
-    incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : [],
+    incidentPorts: open ? [...open.ports] : NO_PORTS,
+    incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : NO_FLAP,
     ...(checks.size > 0 ? { checks } : {}),
     allowPrivate,
     refusal: probeRefusal(row.host, allowPrivate),
+    shard: 0,
+    slot: 0,
   };
 }

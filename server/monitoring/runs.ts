@@ -64,6 +64,8 @@ export const snapshotRun = (r: RunRow): RunRow => ({ ...r, slots: [...r.slots] }
 export class RunTracker {
   /** The open run per port, keyed `${monitorId}:${port}`. */
   private readonly open = new Map<string, RunRow>();
+  /** Open runs per monitor id: a success of a monitor with none builds no key string. */
+  private readonly failing = new Map<string, number>();
 
   /** Counts a failed check into its port's run (a new run when it does not continue); returns the run. */
   fail(f: FailedCheck): RunRow {
@@ -93,18 +95,23 @@ export class RunTracker {
       maintenance: f.maintenance,
     };
     this.open.set(key, run);
+    if (!cur) this.failing.set(f.monitorId, (this.failing.get(f.monitorId) ?? 0) + 1);
     return run;
   }
 
   /** The port answered (or stopped being checked): its run is over. */
   end(monitorId: string, port: number): void {
     // every success ends its port's run: no key string is built while no port is failing
-    if (this.open.size === 0) return;
-    this.open.delete(`${monitorId}:${port}`);
+    const n = this.failing.get(monitorId);
+    if (n === undefined) return;
+    if (!this.open.delete(`${monitorId}:${port}`)) return;
+    if (n > 1) this.failing.set(monitorId, n - 1);
+    else this.failing.delete(monitorId);
   }
 
   /** The monitor left this process (deleted, or its shard moved): its runs are over here. */
   forget(monitorId: string): void {
+    if (!this.failing.delete(monitorId)) return;
     for (const key of this.open.keys()) if (key.startsWith(`${monitorId}:`)) this.open.delete(key);
   }
 

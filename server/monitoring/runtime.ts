@@ -12,8 +12,10 @@ import {
   type CheckSpec,
   type Clock,
   type ProbeResult,
+  phaseOf,
   type ScheduledTarget,
   type SchedulerCheck,
+  type TargetKey,
 } from '../probe/index.ts';
 import type { Events, PortStatusEvent, SettingsChangedEvent } from '../events/events.ts';
 import { getMonitorDefaults, type MonitorDefaults } from '../services/settings.ts';
@@ -24,7 +26,7 @@ import { CertTracker } from './certs.ts';
 import { createLeaseManager, type LeaseManager } from './leases.ts';
 import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
-import { catchUpKeys, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
+import { catchUp, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
 import { toLiveMonitor, type LiveMonitor } from './model.ts';
 import {
   batchSize,
@@ -39,10 +41,15 @@ import type { RollupRow } from '../services/types.ts';
 import { PACK_AFTER_MS, packRollupDays } from '../services/rollups/packing.ts';
 import type { Signals } from '../events/signals.ts';
 
-interface Target extends ScheduledTarget {
+interface Target extends ScheduledTarget<TargetKey> {
   monitorId: string | null; // null: a canary
   check?: CheckSpec | undefined; // absent: a TCP connect
 }
+
+/** Ports per monitor number in a scheduler key: a port's key is slot × 65,536 + port (no string per port). */
+const PORT_SPACE = 65_536;
+/** The scheduler key of a monitor's port: derived from the monitor's number, never stored. */
+const keyOf = (m: LiveMonitor, port: number): number => (m.slot ?? 0) * PORT_SPACE + port;
 
 /** Checks due within this many ms start together: at most this much lateness for one wake-up per tick. */
 export const DEFAULT_TICK_MS = 20;
@@ -122,7 +129,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   const flushMs = opts.flushMs ?? 500;
   let defaults: MonitorDefaults | undefined;
   let admins: AdminRecipientInfo[] = [];
-  const shardOf = new Map<string, number>();
+  /** The next monitor number (LiveMonitor.slot); 0 is never used. */
+  let nextSlot = 1;
   let dbRowsWritten = 0;
   let rollupRowsWritten = 0;
   let dbStatements = 0;
@@ -156,7 +164,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     // injected clock (tests) the planned times are kept exactly
     tickMs: opts.tickMs ?? (clock ? 0 : DEFAULT_TICK_MS),
     onResult: (t, r: ProbeResult, info) => {
-      if (t.monitorId === null) return engine.onCanary(t.key, r);
+      if (t.monitorId === null) return engine.onCanary(String(t.key), r);
       const m = engine.monitors.get(t.monitorId);
       if (m) engine.onResult(m, t.port, r, info.cause);
       if (m && r.tls) certs.observe(m, t.port, r.tls);
@@ -169,8 +177,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     guardPolicy: { ...DEFAULT_GUARD_POLICY, ...opts.guardPolicy },
     admins: () => admins,
     groupingWaitMaxMs: opts.groupingDelayMs ?? null,
-    setRetryMode: (key, fast) => scheduler.setRetryMode(key, fast),
-    runNow: (key) => scheduler.runNow(key),
+    setRetryMode: (m, port, fast) => scheduler.setRetryMode(keyOf(m, port), fast),
+    runNow: (m, port) => scheduler.runNow(keyOf(m, port)),
     nodeId,
     log,
   });
@@ -178,13 +186,15 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   function schedule(m: LiveMonitor) {
     for (const port of m.ports) {
       const s = m.state.ports[port];
-      const key = targetKey(m.id, port);
+      const key = keyOf(m, port);
       if (!s || !isCheckable(s) || m.state.paused) {
         scheduler.remove(key);
         continue;
       }
       scheduler.upsert({
         key,
+        // the phase of the port's stable name, as before keys were numbers (and as continuity.ts works it out)
+        phase: phaseOf(targetKey(m.id, port), m.intervalMs),
         monitorId: m.id,
         host: m.host,
         port,
@@ -198,7 +208,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   }
 
   function unschedule(m: LiveMonitor, ports = m.ports) {
-    for (const port of ports) scheduler.remove(targetKey(m.id, port));
+    for (const port of ports) scheduler.remove(keyOf(m, port));
   }
 
   async function refreshReferenceData() {
@@ -210,7 +220,6 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   function applyRows(rows: readonly LoadedMonitor[], checkNewNow = false) {
     const t = now();
     for (const { row, shard } of rows) {
-      shardOf.set(row.id, shard);
       const cur = engine.monitors.get(row.id);
       if (row.deletedAt) {
         if (cur) {
@@ -221,20 +230,23 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       }
       const fresh = toLiveMonitor(row, defaults!, t);
       if (!cur) {
+        fresh.shard = shard;
+        fresh.slot = nextSlot++;
         engine.adopt(fresh, t);
         schedule(fresh);
         // a monitor just registered shows a status at once instead of waiting for its phase
         // (not on bulk loads: a restart or a taken-over shard must not turn into a burst)
         if (checkNewNow)
           for (const p of fresh.ports)
-            if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(targetKey(fresh.id, p));
+            if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(keyOf(fresh, p));
         continue;
       }
+      cur.shard = shard;
       const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
       const added = engine.update(cur, fresh, t);
       unschedule(cur, removed);
       schedule(cur);
-      if (!cur.state.paused) for (const p of added) scheduler.runNow(targetKey(cur.id, p));
+      if (!cur.state.paused) for (const p of added) scheduler.runNow(keyOf(cur, p));
     }
   }
 
@@ -254,12 +266,11 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
       for await (const rows of monitorPages(prisma, shards)) {
         applyRows(rows);
         // every port whose slot passed since its last recorded check is checked now
-        const late = catchUpKeys(
+        checkedAtOnce += catchUp(
           rows.flatMap(({ row }) => engine.monitors.get(row.id) ?? []),
           now(),
+          (m, port) => scheduler.runNow(keyOf(m, port)),
         );
-        for (const key of late) scheduler.runNow(key);
-        checkedAtOnce += late.length;
       }
       log('info', 'probe shards taken', {
         nodeId,
@@ -271,7 +282,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     onLose: async (shards) => {
       const lost = new Set(shards);
       for (const m of [...engine.monitors.values()]) {
-        if (!lost.has(shardOf.get(m.id) ?? -1)) continue;
+        if (!lost.has(m.shard ?? -1)) continue;
         unschedule(m);
         engine.release(m, now());
       }

@@ -1,7 +1,7 @@
 import { systemClock } from './clock.ts';
-import { Fifo, MinHeap, type HeapItem } from './heap.ts';
+import { EXTRA, QUEUED, REGULAR, REMOVED, RETRY, RUNNING, SCHEDULED, SlotFifo, SlotHeap, SlotStore } from './slots.ts';
 import { tcpCheck } from './tcp-check.ts';
-import { alignedAfter, alignedAtOrAfter, LatenessWindow, phaseOf } from './timing.ts';
+import { alignedAfter, alignedAtOrAfter, hashKey, LatenessWindow } from './timing.ts';
 import type {
   CheckInfo,
   CheckCause,
@@ -11,40 +11,24 @@ import type {
   SchedulerCheck,
   SchedulerErrorContext,
   SchedulerOptions,
+  TargetKey,
 } from './types.ts';
-
-type State = 'scheduled' | 'queued' | 'running' | 'removed';
-
-interface Entry<T> extends HeapItem {
-  target: T;
-  phase: number;
-  fast: boolean;
-  state: State;
-  /** Planned start of the last check started; undefined before the first. */
-  lastPlanned: number | undefined;
-  /** Planned start of the check now queued or running. */
-  plannedAt: number;
-  /** Actual start of the last check started; undefined before the first. */
-  lastStarted: number | undefined;
-  /** Why the check at `due` is planned (set by nextPlan). */
-  nextKind: CheckCause;
-  /** Why the check now queued or running was planned. */
-  plannedKind: CheckCause;
-  runNow: boolean;
-  /** timeoutMs / current step: this target's share of one concurrency slot. */
-  load: number;
-}
 
 const MIN_COMPUTED_CONCURRENCY = 16;
 const HEADROOM = 1.2;
+const CAUSES: readonly CheckCause[] = ['regular', 'retry', 'extra'];
 
-function validate(t: ScheduledTarget): void {
+function validate(t: ScheduledTarget<TargetKey>): void {
   const whole = (n: number): boolean => Number.isInteger(n) && n >= 1;
-  if (typeof t.key !== 'string' || t.key === '') throw new TypeError('target.key must be a non-empty string');
+  if ((typeof t.key !== 'string' && typeof t.key !== 'number') || t.key === '')
+    throw new TypeError('target.key must be a non-empty string or a number');
   if (!whole(t.intervalMs)) throw new TypeError(`target ${t.key}: intervalMs must be an integer >= 1`);
   if (!whole(t.retryIntervalMs)) throw new TypeError(`target ${t.key}: retryIntervalMs must be an integer >= 1`);
   if (!(Number.isFinite(t.timeoutMs) && t.timeoutMs > 0)) throw new TypeError(`target ${t.key}: timeoutMs must be > 0`);
 }
+
+const phaseFor = (t: ScheduledTarget<TargetKey>): number =>
+  t.phase ?? (t.hash ?? hashKey(typeof t.key === 'string' ? t.key : String(t.key))) % t.intervalMs;
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -73,7 +57,9 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * Changing a target's host/port while its check is in flight discards that
  * check's result; a removed target's in-flight result is discarded too.
  */
-export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opts: SchedulerOptions<T>): Scheduler<T> {
+export function createScheduler<T extends ScheduledTarget<TargetKey> = ScheduledTarget>(
+  opts: SchedulerOptions<T>,
+): Scheduler<T> {
   const clock = opts.clock ?? systemClock;
   const check: SchedulerCheck<T> = opts.check ?? ((t, o) => tcpCheck(t, o));
   const localAddress = opts.localAddress;
@@ -84,9 +70,11 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     ((err: unknown, ctx: SchedulerErrorContext) =>
       console.error(`probe scheduler: ${ctx.source} failed for ${ctx.key}`, err));
 
-  const entries = new Map<string, Entry<T>>();
-  const heap = new MinHeap<Entry<T>>();
-  const queue = new Fifo<Entry<T>>();
+  /** Key → slot; everything else about a target is in the slot's columns. */
+  const slotOf = new Map<T['key'], number>();
+  const s = new SlotStore<T>();
+  const heap = new SlotHeap(s as SlotStore<unknown>);
+  const queue = new SlotFifo();
   const lateness = new LatenessWindow();
   let queuedLive = 0;
   let inFlight = 0;
@@ -97,6 +85,8 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
   let timer: unknown;
   let timerDue = Infinity;
   let idleWaiters: (() => void)[] = [];
+
+  const targetOf = (slot: number): T => s.targets[slot] as T;
 
   const report = (err: unknown, ctx: SchedulerErrorContext): void => {
     try {
@@ -112,27 +102,30 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     return Math.min(maxConcurrency, Math.max(MIN_COMPUTED_CONCURRENCY, need));
   };
 
-  const setLoad = (e: Entry<T>): void => {
-    const t = e.target;
-    const load = t.timeoutMs / (e.fast ? t.retryIntervalMs : t.intervalMs);
-    totalLoad += load - e.load;
-    e.load = load;
+  const setLoad = (slot: number): void => {
+    const t = targetOf(slot);
+    const load = t.timeoutMs / (s.fast[slot] ? t.retryIntervalMs : t.intervalMs);
+    totalLoad += load - (s.load[slot] as number);
+    s.load[slot] = load;
   };
 
-  /** Next planned start of `e`, applying the missed-slot rule. */
-  const nextPlan = (e: Entry<T>, now: number): number => {
-    const t = e.target;
-    const floor = e.lastStarted === undefined ? -Infinity : e.lastStarted + t.retryIntervalMs;
-    if (e.runNow) {
-      e.runNow = false;
-      e.nextKind = 'extra';
+  /** Next planned start of `slot`, applying the missed-slot rule. */
+  const nextPlan = (slot: number, now: number): number => {
+    const t = targetOf(slot);
+    const lastStarted = s.lastStarted[slot] as number;
+    const floor = Number.isNaN(lastStarted) ? -Infinity : lastStarted + t.retryIntervalMs;
+    if (s.runNow[slot]) {
+      s.runNow[slot] = 0;
+      s.nextKind[slot] = EXTRA;
       return Math.max(now, floor);
     }
-    e.nextKind = 'regular';
-    if (e.lastPlanned === undefined) return alignedAtOrAfter(now, e.phase, t.intervalMs);
-    if (e.fast) {
-      e.nextKind = 'retry';
-      let next = e.lastPlanned + t.retryIntervalMs;
+    s.nextKind[slot] = REGULAR;
+    const lastPlanned = s.lastPlanned[slot] as number;
+    const phase = s.phase[slot] as number;
+    if (Number.isNaN(lastPlanned)) return alignedAtOrAfter(now, phase, t.intervalMs);
+    if (s.fast[slot]) {
+      s.nextKind[slot] = RETRY;
+      let next = lastPlanned + t.retryIntervalMs;
       if (next < now) {
         const k = Math.ceil((now - next) / t.retryIntervalMs);
         skippedSlots += k;
@@ -140,9 +133,9 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
       }
       return Math.max(next, floor);
     }
-    const next = alignedAfter(e.lastPlanned, e.phase, t.intervalMs);
+    const next = alignedAfter(lastPlanned, phase, t.intervalMs);
     if (next >= now) return next;
-    const caughtUp = alignedAtOrAfter(now, e.phase, t.intervalMs);
+    const caughtUp = alignedAtOrAfter(now, phase, t.intervalMs);
     skippedSlots += Math.round((caughtUp - next) / t.intervalMs);
     return caughtUp;
   };
@@ -152,24 +145,25 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     const top = heap.peek();
     // An armed timer due no later than the top is kept: if it fires early it
     // finds nothing due and re-arms. This keeps timer churn O(1) per change.
-    if (top === undefined) return;
-    const at = tickMs > 0 ? Math.ceil(top.due / tickMs) * tickMs : top.due;
+    if (top < 0) return;
+    const topDue = s.due[top] as number;
+    const at = tickMs > 0 ? Math.ceil(topDue / tickMs) * tickMs : topDue;
     if (timer !== undefined && timerDue <= at) return;
     if (timer !== undefined) clock.clearTimeout(timer);
     timerDue = at;
     timer = clock.setTimeout(onTimer, Math.max(0, at - clock.now()));
   };
 
-  const schedule = (e: Entry<T>): void => {
-    e.state = 'scheduled';
-    e.due = nextPlan(e, clock.now());
-    heap.push(e);
+  const schedule = (slot: number): void => {
+    s.state[slot] = SCHEDULED;
+    s.due[slot] = nextPlan(slot, clock.now());
+    heap.push(slot);
     arm();
   };
 
-  const replan = (e: Entry<T>): void => {
-    e.due = nextPlan(e, clock.now());
-    heap.update(e);
+  const replan = (slot: number): void => {
+    s.due[slot] = nextPlan(slot, clock.now());
+    heap.update(slot);
     arm();
   };
 
@@ -182,13 +176,18 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     }
   };
 
-  const finish = (e: Entry<T>, ran: T, result: ProbeResult, info: CheckInfo): void => {
+  const finish = (slot: number, ran: T, result: ProbeResult, info: CheckInfo): void => {
     inFlight--;
     checksDone++;
-    const moved = e.target.host !== ran.host || e.target.port !== ran.port;
-    if (e.state === 'running' && !moved) deliver(ran, result, info);
-    // onResult may have removed the target, changed it or its retry mode.
-    if (e.state === 'running') schedule(e);
+    if (s.state[slot] === REMOVED) s.release(slot);
+    else if (s.state[slot] === RUNNING) {
+      const now = targetOf(slot);
+      // a target moved (host or port) while its check ran: that result is not its own
+      if (now.host === ran.host && now.port === ran.port) deliver(ran, result, info);
+      // onResult may have removed the target, changed it or its retry mode.
+      if (s.state[slot] === REMOVED) s.release(slot);
+      else if (s.state[slot] === RUNNING) schedule(slot);
+    }
     if (inFlight === 0 && idleWaiters.length > 0) {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -197,30 +196,38 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     pump();
   };
 
-  const startCheck = (e: Entry<T>): void => {
-    e.state = 'running';
+  const startCheck = (slot: number): void => {
+    s.state[slot] = RUNNING;
     inFlight++;
     const startedAt = clock.now();
-    const plannedAt = e.plannedAt;
-    e.lastPlanned = plannedAt;
-    e.lastStarted = startedAt;
-    const info: CheckInfo = { plannedAt, startedAt, lateMs: startedAt - plannedAt, cause: e.plannedKind };
+    const plannedAt = s.due[slot] as number; // its planned start (not moved while queued or running)
+    s.lastPlanned[slot] = plannedAt;
+    s.lastStarted[slot] = startedAt;
+    const info: CheckInfo = {
+      plannedAt,
+      startedAt,
+      lateMs: startedAt - plannedAt,
+      cause: CAUSES[s.plannedKind[slot] as number] as CheckCause,
+    };
     lateness.add(info.lateMs);
-    const ran = e.target;
+    const ran = targetOf(slot);
     let p: Promise<ProbeResult>;
     try {
       p = Promise.resolve(
-        check(ran, { timeoutMs: ran.timeoutMs, ...(localAddress !== undefined ? { localAddress } : {}) }),
+        check(
+          ran,
+          localAddress === undefined ? { timeoutMs: ran.timeoutMs } : { timeoutMs: ran.timeoutMs, localAddress },
+        ),
       );
     } catch (err) {
       p = Promise.reject(err);
     }
     p.then(
-      (result) => finish(e, ran, result, info),
+      (result) => finish(slot, ran, result, info),
       (err: unknown) => {
         report(err, { key: ran.key, source: 'check' });
         const message = `check failed: ${err instanceof Error ? err.message : String(err)}`;
-        finish(e, ran, { ok: false, latencyMs: 0, at: startedAt, code: 'ECHECK', message }, info);
+        finish(slot, ran, { ok: false, latencyMs: 0, at: startedAt, code: 'ECHECK', message }, info);
       },
     );
   };
@@ -228,11 +235,14 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
   const pump = (): void => {
     const limit = concurrencyLimit();
     while (running && inFlight < limit) {
-      const e = queue.shift();
-      if (e === undefined) break;
-      if (e.state !== 'queued') continue; // removed while waiting
+      const slot = queue.shift();
+      if (slot < 0) break;
+      if (s.state[slot] === REMOVED) {
+        s.release(slot); // removed while waiting
+        continue;
+      }
       queuedLive--;
-      startCheck(e);
+      startCheck(slot);
     }
   };
 
@@ -241,11 +251,10 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     timerDue = Infinity;
     if (!running) return;
     const now = clock.now();
-    for (let top = heap.peek(); top !== undefined && top.due <= now; top = heap.peek()) {
+    for (let top = heap.peek(); top >= 0 && (s.due[top] as number) <= now; top = heap.peek()) {
       heap.pop();
-      top.state = 'queued';
-      top.plannedAt = top.due;
-      top.plannedKind = top.nextKind;
+      s.state[top] = QUEUED;
+      s.plannedKind[top] = s.nextKind[top] as number;
       queue.push(top);
       queuedLive++;
     }
@@ -254,68 +263,59 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
   }
 
   return {
-    upsert(input) {
-      validate(input);
-      const target: T = { ...input };
-      const e = entries.get(target.key);
-      if (e === undefined) {
-        const fresh: Entry<T> = {
-          target,
-          phase: phaseOf(target.key, target.intervalMs),
-          fast: false,
-          state: 'scheduled',
-          lastPlanned: undefined,
-          plannedAt: 0,
-          lastStarted: undefined,
-          nextKind: 'regular',
-          plannedKind: 'regular',
-          runNow: false,
-          load: 0,
-          due: 0,
-          seq: 0,
-          heapIndex: -1,
-        };
-        entries.set(target.key, fresh);
+    upsert(target) {
+      validate(target);
+      const slot = slotOf.get(target.key);
+      if (slot === undefined) {
+        const fresh = s.alloc(target);
+        s.phase[fresh] = phaseFor(target);
+        slotOf.set(target.key, fresh);
         setLoad(fresh);
         schedule(fresh);
         return;
       }
-      const old = e.target;
-      e.target = target;
+      const old = targetOf(slot);
+      s.targets[slot] = target;
       const intervalChanged = old.intervalMs !== target.intervalMs;
-      if (intervalChanged) e.phase = phaseOf(target.key, target.intervalMs);
-      setLoad(e);
-      const stepChanged = e.fast ? old.retryIntervalMs !== target.retryIntervalMs : intervalChanged;
-      if (e.state === 'scheduled' && stepChanged) replan(e);
+      if (intervalChanged) s.phase[slot] = phaseFor(target);
+      setLoad(slot);
+      const stepChanged = s.fast[slot] ? old.retryIntervalMs !== target.retryIntervalMs : intervalChanged;
+      if (s.state[slot] === SCHEDULED && stepChanged) replan(slot);
     },
     remove(key) {
-      const e = entries.get(key);
-      if (e === undefined) return false;
-      entries.delete(key);
-      totalLoad = entries.size === 0 ? 0 : totalLoad - e.load;
-      if (e.state === 'scheduled') heap.remove(e);
-      if (e.state === 'queued') queuedLive--;
-      e.state = 'removed';
+      const slot = slotOf.get(key);
+      if (slot === undefined) return false;
+      slotOf.delete(key);
+      totalLoad = slotOf.size === 0 ? 0 : totalLoad - (s.load[slot] as number);
+      const state = s.state[slot];
+      if (state === SCHEDULED) {
+        heap.remove(slot);
+        s.release(slot);
+        return true;
+      }
+      if (state === QUEUED) queuedLive--;
+      // queued or running: the slot is freed when it leaves the queue or its check ends
+      s.state[slot] = REMOVED;
       return true;
     },
     setRetryMode(key, fast) {
-      const e = entries.get(key);
-      if (e === undefined || e.fast === fast) return;
-      e.fast = fast;
-      setLoad(e);
-      if (e.state === 'scheduled') replan(e);
+      const slot = slotOf.get(key);
+      if (slot === undefined || Boolean(s.fast[slot]) === fast) return;
+      s.fast[slot] = fast ? 1 : 0;
+      setLoad(slot);
+      if (s.state[slot] === SCHEDULED) replan(slot);
     },
     runNow(key) {
-      const e = entries.get(key);
-      if (e === undefined || e.state === 'queued') return;
-      e.runNow = true;
-      if (e.state === 'scheduled') replan(e);
+      const slot = slotOf.get(key);
+      if (slot === undefined || s.state[slot] === QUEUED) return;
+      s.runNow[slot] = 1;
+      if (s.state[slot] === SCHEDULED) replan(slot);
     },
     start() {
       if (running) return;
       running = true;
       const now = clock.now();
-      for (const e of heap.values()) if (e.due < now) e.due = nextPlan(e, now);
+      for (const slot of heap.slots()) if ((s.due[slot] as number) < now) s.due[slot] = nextPlan(slot, now);
       heap.rebuild();
       arm();
       pump();
@@ -326,11 +326,14 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
       timer = undefined;
       timerDue = Infinity;
       // Due checks that never started go back to the heap at their planned time.
-      for (const e of queue.drain()) {
-        if (e.state !== 'queued') continue;
-        e.state = 'scheduled';
-        e.due = e.plannedAt;
-        heap.push(e);
+      for (let slot = queue.shift(); slot >= 0; slot = queue.shift()) {
+        if (s.state[slot] === REMOVED) {
+          s.release(slot);
+          continue;
+        }
+        if (s.state[slot] !== QUEUED) continue;
+        s.state[slot] = SCHEDULED;
+        heap.push(slot);
       }
       queuedLive = 0;
       if (inFlight === 0) return Promise.resolve();
@@ -338,7 +341,7 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
     },
     stats() {
       return {
-        targets: entries.size,
+        targets: slotOf.size,
         inFlight,
         queued: queuedLive,
         checksDone,
@@ -347,6 +350,6 @@ export function createScheduler<T extends ScheduledTarget = ScheduledTarget>(opt
         lateness: lateness.take(),
       };
     },
-    size: () => entries.size,
+    size: () => slotOf.size,
   };
 }

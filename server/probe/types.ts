@@ -69,9 +69,22 @@ export type CheckFn = (target: ProbeTarget, opts: TcpCheckOptions) => Promise<Pr
 
 // ---- scheduler ----
 
-export interface ScheduledTarget {
-  /** Stable id (e.g. the monitor's id): its hash fixes the target's phase. */
-  key: string;
+/** A target's key: a string, or a number the caller allocates (no string per target). */
+export type TargetKey = string | number;
+
+export interface ScheduledTarget<K extends TargetKey = string> {
+  /** Stable id (e.g. the monitor's id): its hash fixes the target's phase (unless `hash` is given). */
+  key: K;
+  /**
+   * hashKey() of the stable text that fixes the phase, when the key is not that text (a numeric
+   * key). Default: hashKey(String(key)).
+   */
+  hash?: number;
+  /**
+   * The target's offset inside its interval, when the caller works it out (it must be the same
+   * for the same target and interval). Default: hash (or hashKey(key)) mod intervalMs.
+   */
+  phase?: number;
   host: string;
   port: number;
   /** Whole milliseconds >= 1. */
@@ -95,18 +108,18 @@ export interface CheckInfo {
   cause: CheckCause;
 }
 
-export type SchedulerCheck<T extends ScheduledTarget = ScheduledTarget> = (
+export type SchedulerCheck<T extends ScheduledTarget<TargetKey> = ScheduledTarget> = (
   target: T,
   opts: { timeoutMs: number; localAddress?: string },
 ) => Promise<ProbeResult>;
 
 export interface SchedulerErrorContext {
-  key: string;
+  key: TargetKey;
   /** 'onResult' threw or rejected; 'check' threw or rejected (the result became ECHECK). */
   source: 'onResult' | 'check';
 }
 
-export interface SchedulerOptions<T extends ScheduledTarget = ScheduledTarget> {
+export interface SchedulerOptions<T extends ScheduledTarget<TargetKey> = ScheduledTarget> {
   clock?: Clock;
   /** Default: tcpCheck. */
   check?: SchedulerCheck<T>;
@@ -142,15 +155,16 @@ export interface SchedulerStats {
   lateness: LatenessSummary;
 }
 
-export interface Scheduler<T extends ScheduledTarget = ScheduledTarget> {
+export interface Scheduler<T extends ScheduledTarget<TargetKey> = ScheduledTarget> {
+  /** The target object is kept as given (not copied): to change a target, upsert a new object. */
   upsert(target: T): void;
-  remove(key: string): boolean;
-  setRetryMode(key: string, fast: boolean): void;
+  remove(key: T['key']): boolean;
+  setRetryMode(key: T['key'], fast: boolean): void;
   /**
    * Check this target as soon as a slot is free (but not less than retryIntervalMs after its
    * previous check started, also when one is in flight), then go back to its grid.
    */
-  runNow(key: string): void;
+  runNow(key: T['key']): void;
   start(): void;
   stop(): Promise<void>;
   stats(): SchedulerStats;

@@ -106,8 +106,8 @@ export function engineHarness(opts: {
     guardPolicy: { ...DEFAULT_GUARD_POLICY, ...opts.guard },
     admins: () => admins,
     groupingWaitMaxMs: null,
-    setRetryMode: (key, fast) => scheduler.setRetryMode(key, fast),
-    runNow: (key) => scheduler.runNow(key),
+    setRetryMode: (m, port, fast) => scheduler.setRetryMode(targetKey(m.id, port), fast),
+    runNow: (m, port) => scheduler.runNow(targetKey(m.id, port)),
     nodeId: 'probe-test',
     log: (level, msg, fields) => logs.push({ level, msg, fields }),
   });

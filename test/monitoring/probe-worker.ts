@@ -1,5 +1,5 @@
 // A probe process for the sharing test: runs the real probe runtime against DATABASE_URL and
-// prints one line per check ("CHECK <key>") and its shard count ("SHARDS <n>").
+// prints one line per check ("CHECK <monitorId>:<port>") and its shard count ("SHARDS <n>").
 import { openDatabase } from '../../server/db/index.ts';
 import { tcpCheck } from '../../server/probe/index.ts';
 import { createEvents } from '../../server/events/events.ts';
@@ -13,7 +13,7 @@ const probe = createProbeRuntime({
   leaseTtlMs: Number(process.env.LEASE_TTL_MS ?? 4000),
   leaseRenewMs: Number(process.env.LEASE_RENEW_MS ?? 1000),
   check: (t, o) => {
-    process.stdout.write(`CHECK ${t.key}\n`);
+    process.stdout.write(`CHECK ${t.monitorId}:${t.port}\n`);
     return tcpCheck(t, o);
   },
 });

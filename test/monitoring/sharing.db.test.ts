@@ -78,7 +78,7 @@ describe.skipIf(backend !== 'postgres')('probe work shared by two processes (pos
       leaseTtlMs: 4_000,
       leaseRenewMs: 1_000,
       check: (t, o) => {
-        checksB.push({ key: t.key, at: Date.now() });
+        checksB.push({ key: `${t.monitorId}:${t.port}`, at: Date.now() });
         return tcpCheck(t, o);
       },
     });
