@@ -5,6 +5,9 @@
 //                        they take minutes; dbBytesPerPortDay is then null)
 //                        [--cpu-profile DIR] (a V8 CPU profile of the measured window: DIR/window.cpuprofile)
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
+//                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
+//                        leases; the last line then says how many ports no process, or more than one,
+//                        checked in one interval: scripts/bench-probe-processes.ts)
 // --mix gives shares of check kinds (default: all connect); their servers run in a child
 // process, and each kind's CPU per check is measured alone (back-to-back checks, 3 s each)
 // before the runtime runs the mix.
@@ -21,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { benchDatabase } from './bench-db.ts';
 import { profiled } from './cpu-profile.ts';
+import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
@@ -41,6 +45,7 @@ const { values: a } = parseArgs({
     'heap-snapshot': { type: 'string' },
     'cpu-profile': { type: 'string' },
     'skip-final-write': { type: 'boolean', default: false },
+    processes: { type: 'string', default: '1' },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -279,6 +284,38 @@ if (mix.get('tls')! > 0) {
   const c = process.cpuUsage(c0);
   tlsHandshakeUs = Math.round((c.user + c.system) / n);
   say(`bare TLS handshake: ${tlsHandshakeUs} µs CPU`);
+}
+
+// ── K processes sharing the ports by leases (scripts/bench-probe-processes.ts) ──
+const processes = Number(a.processes);
+if (processes > 1) {
+  if (!bench.env.DATABASE_URL) throw new Error('--processes needs --db postgres (processes share one database)');
+  const split = await runProcesses({
+    url: bench.env.DATABASE_URL,
+    processes,
+    ports: N,
+    intervalS,
+    warmupS,
+    query: <T>(text: string) => p.$queryRawUnsafe<T[]>(text),
+    exec: (text: string) => p.$executeRawUnsafe(text),
+    say,
+  });
+  for (const f of fillers) f.destroy();
+  silent.close();
+  child.kill();
+  console.log(
+    JSON.stringify({
+      ports: N,
+      intervalS,
+      db: db.kind,
+      registerMs,
+      rawConnectsPerSec: Math.round(raw.perSec),
+      rawCpuUsPerConnect: Math.round(rawCpuUsPerConnect),
+      ...split,
+    }),
+  );
+  await cleanup();
+  process.exit(0);
 }
 
 // ── the real runtime ──
