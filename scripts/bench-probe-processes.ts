@@ -115,7 +115,8 @@ export async function runProcesses(o: ProcessesRun) {
         lateMaxMs: Math.round(r.lateness.max),
         eventLoopDelayP99Ms: r.eventLoopDelayP99Ms,
         rssMb: r.rssMb,
-        rssBytesPerPort: Math.round((r.rssMb * 1048576) / Math.max(1, monitors.get(r.node) ?? 1)),
+        /** the whole process (runtime, libraries and its share of the ports), per port it holds */
+        processRssBytesPerPort: Math.round((r.rssMb * 1048576) / Math.max(1, monitors.get(r.node) ?? 1)),
       })),
   };
 }
