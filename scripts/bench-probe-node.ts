@@ -64,7 +64,9 @@ const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsag
 
 process.on('message', (m: ToNode) => {
   if (m.type === 'window-start') {
-    probe.stats(); // resets the lateness window
+    // stats() takes (and resets) the lateness window: no more reports until the window ends
+    clearInterval(report);
+    probe.stats();
     counting = true;
     started = Date.now();
     cpu0 = process.cpuUsage();

@@ -6,22 +6,10 @@
 // as Prisma fills them (a cuid-shaped id in creation order, createdAt = updatedAt = one instant).
 import { randomBytes } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { IncidentFlap } from '../services/flapping.ts';
 import type { LedgerRow } from '../services/notifications/rows.ts';
+import type { IncidentOpen } from './store.ts';
 
 type Tx = Pick<Prisma.TransactionClient, '$executeRaw'>;
-
-export interface IncidentInsert {
-  id: string;
-  kind: 'HOST_DOWN' | 'PROBE_DEGRADED';
-  monitorId: string | null;
-  accountId: string | null;
-  host: string | null;
-  ports: number[];
-  reason: string | null;
-  openedAt: Date;
-  flapFigures?: IncidentFlap[];
-}
 
 let counter = 0;
 /**
@@ -38,7 +26,7 @@ export function ledgerId(now: number = Date.now()): string {
 }
 
 /** Opened incidents (openMonitorId = monitorId for a host incident); returns the rows inserted. */
-export async function insertIncidents(tx: Tx, rows: IncidentInsert[]): Promise<number> {
+export async function insertIncidents(tx: Tx, rows: IncidentOpen[]): Promise<number> {
   if (rows.length === 0) return 0;
   const json = JSON.stringify(
     rows.map((o) => ({

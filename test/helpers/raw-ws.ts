@@ -105,3 +105,10 @@ export async function rawConnect(url: string, cookie: string, waitForAck = true)
   });
   return conn;
 }
+
+/** The /metrics gauge of live GraphQL subscriptions (the app started with METRICS_TOKEN = token). */
+export async function activeSubscriptions(url: string, token: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const line = (await res.text()).split('\n').find((l) => l.startsWith('portwatch_graphql_subscriptions_active '));
+  return Number(line?.split(' ')[1]);
+}

@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { gid } from '../graphql/api-helpers.ts';
-import { downEvent, rawConnect } from '../helpers/raw-ws.ts';
+import { downEvent, rawConnect, activeSubscriptions } from '../helpers/raw-ws.ts';
 
 const TOKEN = 'metrics-token-ws-subscribe-0123';
 const ONE = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId port phase lastErrorCode } }';
@@ -29,11 +29,7 @@ describe(`WebSocket operations run by portwatch's own loop (${backend})`, () => 
     await app?.close();
   });
 
-  const activeGauge = async () => {
-    const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const line = (await res.text()).split('\n').find((l) => l.startsWith('portwatch_graphql_subscriptions_active '));
-    return Number(line?.split(' ')[1]);
-  };
+  const activeGauge = () => activeSubscriptions(app.url, TOKEN);
 
   it('answers queries, failures and subscriptions with graphql-ws message text, and counts live ones', async () => {
     const p = app.db.prisma;
