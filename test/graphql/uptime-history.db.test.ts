@@ -107,7 +107,7 @@ describe(`one incident history through the API, the report and the CSV (${backen
   }, 180_000);
 
   afterAll(async () => {
-    await app?.stop();
+    await app?.close();
   });
 
   it('the uptime over the last 30 days, per host and per port', async () => {

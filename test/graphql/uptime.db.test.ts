@@ -111,7 +111,7 @@ describe(`uptime and SLA reports over the API (${backend})`, () => {
   }, 180_000);
 
   afterAll(async () => {
-    await app?.stop();
+    await app?.close();
   });
 
   it('answers the uptime per range and per port as the availability service computes it', async () => {
