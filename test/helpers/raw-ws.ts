@@ -76,12 +76,18 @@ export interface RawConnection {
 }
 
 /**
- * A graphql-transport-ws socket with the session cookie: connection_init sent at once; resolves
- * on connection_ack (or, with `waitForAck` false, once the socket is open: the next message
- * races the acknowledgement).
+ * A graphql-transport-ws socket with the session cookie (a string) or an API token (sent in
+ * connection_init): connection_init sent at once; resolves on connection_ack (or, with
+ * `waitForAck` false, once the socket is open: the next message races the acknowledgement).
  */
-export async function rawConnect(url: string, cookie: string, waitForAck = true): Promise<RawConnection> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie } });
+export async function rawConnect(
+  url: string,
+  auth: string | { token: string },
+  waitForAck = true,
+): Promise<RawConnection> {
+  const cookie = typeof auth === 'string' ? { headers: { cookie: auth } } : {};
+  const init = typeof auth === 'string' ? {} : { authorization: `Bearer ${auth.token}` };
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', cookie);
   const conn: RawConnection = {
     frames: [],
     closed: null,
@@ -94,7 +100,7 @@ export async function rawConnect(url: string, cookie: string, waitForAck = true)
   await new Promise<void>((resolve, reject) => {
     ws.on('error', reject);
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      ws.send(JSON.stringify({ type: 'connection_init', payload: init }));
       if (!waitForAck) resolve();
     });
     ws.on('message', (data) => {

@@ -4,42 +4,15 @@
 // stream that fails for an unexpected reason says nothing of it (masked, coded), while a
 // subscription's own refusal (NOT_FOUND) keeps its message and code. WS_MAX_SUBSCRIPTIONS operations
 // run at once on one socket (before: one fewer, the new operation counting against itself).
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { gid } from '../graphql/api-helpers.ts';
-import { rawConnect, type RawConnection } from '../helpers/raw-ws.ts';
+import { rawConnect } from '../helpers/raw-ws.ts';
 
 type Frame = { id?: string; type: string; payload?: { message: string; extensions?: { code?: string } }[] | unknown };
 const ONE = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId phase } }';
-
-/** A graphql-transport-ws socket authenticated by an API token in connection_init. */
-async function tokenConnect(url: string, token: string): Promise<RawConnection> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  const conn: RawConnection = {
-    frames: [],
-    closed: null,
-    send: (msg) => ws.send(JSON.stringify(msg)),
-    close: () => ws.close(),
-  };
-  ws.on('close', (code, reason) => {
-    conn.closed = { code, reason: String(reason) };
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.on('error', reject);
-    ws.on('open', () =>
-      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
-    );
-    ws.on('message', (data) => {
-      const text = String(data);
-      if ((JSON.parse(text) as Frame).type === 'connection_ack') resolve();
-      else conn.frames.push(text);
-    });
-  });
-  return conn;
-}
 
 const codesOf = (f: string): (string | undefined)[] => {
   const m = JSON.parse(f) as Frame;
@@ -67,7 +40,7 @@ describe(`Yoga's refusals hold over the WebSocket (${backend})`, () => {
       { cookie },
     );
     const secret = made.body.data!.createApiToken.data.secret;
-    const c = await tokenConnect(app.url, secret);
+    const c = await rawConnect(app.url, { token: secret });
     try {
       c.send({ id: 'q', type: 'subscribe', payload: { query: '{ viewer { loginId } }' } });
       c.send({
