@@ -6,14 +6,9 @@
 // against a row object, its boxed numbers and a list per monitor before); row objects are built
 // only when rows are drained for a write or read by pending().
 import type { RollupRow } from '../services/types.ts';
+import { grow } from '../probe/slots.ts';
 
 const HOUR = 3_600_000;
-
-const grow = <A extends Float64Array | Uint32Array | Int32Array | Uint16Array>(a: A, n: number): A => {
-  const b = new (a.constructor as new (n: number) => A)(n);
-  b.set(a);
-  return b;
-};
 
 /** The rows of one hour. */
 class HourRows {

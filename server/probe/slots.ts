@@ -16,21 +16,12 @@ export const REGULAR: number = 0;
 export const RETRY: number = 1;
 export const EXTRA: number = 2;
 
-const grow64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
-  const b = new Float64Array(n);
+/** A typed array of length n holding a's elements first (the rest zero). */
+export function grow<A extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: A, n: number): A {
+  const b = new (a.constructor as new (length: number) => A)(n);
   b.set(a);
   return b;
-};
-const grow32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-};
-const grow8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-};
+}
 
 export class SlotStore<T> {
   private cap = 0;
@@ -93,18 +84,18 @@ export class SlotStore<T> {
   }
 
   private grow(n: number): void {
-    this.due = grow64(this.due, n);
-    this.seq = grow64(this.seq, n);
-    this.heapPos = grow32(this.heapPos, n);
-    this.phase = grow64(this.phase, n);
-    this.lastPlanned = grow64(this.lastPlanned, n);
-    this.lastStarted = grow64(this.lastStarted, n);
-    this.load = grow64(this.load, n);
-    this.state = grow8(this.state, n);
-    this.fast = grow8(this.fast, n);
-    this.runNow = grow8(this.runNow, n);
-    this.nextKind = grow8(this.nextKind, n);
-    this.plannedKind = grow8(this.plannedKind, n);
+    this.due = grow(this.due, n);
+    this.seq = grow(this.seq, n);
+    this.heapPos = grow(this.heapPos, n);
+    this.phase = grow(this.phase, n);
+    this.lastPlanned = grow(this.lastPlanned, n);
+    this.lastStarted = grow(this.lastStarted, n);
+    this.load = grow(this.load, n);
+    this.state = grow(this.state, n);
+    this.fast = grow(this.fast, n);
+    this.runNow = grow(this.runNow, n);
+    this.nextKind = grow(this.nextKind, n);
+    this.plannedKind = grow(this.plannedKind, n);
     this.cap = n;
   }
 }
@@ -135,7 +126,7 @@ export class SlotHeap {
   }
 
   push(slot: number): void {
-    if (this.n === this.items.length) this.items = grow32(this.items, this.n * 2);
+    if (this.n === this.items.length) this.items = grow(this.items, this.n * 2);
     this.s.seq[slot] = this.nextSeq++;
     this.items[this.n] = slot;
     this.s.heapPos[slot] = this.n;
