@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Fifo, MinHeap, type HeapItem } from '../../server/probe/heap.ts';
+import { SlotFifo, SlotHeap, SlotStore } from '../../server/probe/slots.ts';
 import { alignedAfter, alignedAtOrAfter, hashKey, LatenessWindow, phaseOf } from '../../server/probe/timing.ts';
 
 describe('phase arithmetic', () => {
@@ -39,11 +39,7 @@ describe('phase arithmetic', () => {
   });
 });
 
-interface Item extends HeapItem {
-  id: number;
-}
-
-describe('MinHeap', () => {
+describe('SlotHeap', () => {
   it('behaves like a sorted list under push / pop / remove / update', () => {
     const op = fc.oneof(
       fc.record({ k: fc.constant('push' as const), due: fc.integer({ min: 0, max: 50 }) }),
@@ -53,47 +49,51 @@ describe('MinHeap', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
-        const heap = new MinHeap<Item>();
-        let model: Item[] = [];
+        const store = new SlotStore<number>();
+        const heap = new SlotHeap(store);
+        let model: number[] = [];
         let id = 0;
-        const order = (a: Item, b: Item): number => a.due - b.due || a.seq - b.seq;
+        // (due, seq): seq is the heap's own insertion counter
+        const order = (a: number, b: number): number =>
+          (store.due[a] as number) - (store.due[b] as number) || (store.seq[a] as number) - (store.seq[b] as number);
         for (const o of ops) {
           if (o.k === 'push') {
-            const it: Item = { id: id++, due: o.due, seq: 0, heapIndex: -1 };
-            heap.push(it);
-            model.push(it);
+            const slot = store.alloc(id++);
+            store.due[slot] = o.due;
+            heap.push(slot);
+            model.push(slot);
           } else if (o.k === 'pop') {
             model.sort(order);
-            expect(heap.pop()).toBe(model.shift());
+            expect(heap.pop()).toBe(model.shift() ?? -1);
           } else if (model.length > 0) {
-            const it = model[o.i % model.length] as Item;
+            const slot = model[o.i % model.length] as number;
             if (o.k === 'remove') {
-              expect(heap.remove(it)).toBe(true);
-              expect(heap.remove(it)).toBe(false);
-              model = model.filter((m) => m !== it);
+              expect(heap.remove(slot)).toBe(true);
+              expect(heap.remove(slot)).toBe(false);
+              model = model.filter((m) => m !== slot);
             } else {
-              it.due = o.due;
-              heap.update(it);
+              store.due[slot] = o.due;
+              heap.update(slot);
             }
           }
           expect(heap.size).toBe(model.length);
           model.sort(order);
-          expect(heap.peek()).toBe(model[0]);
+          expect(heap.peek()).toBe(model[0] ?? -1);
         }
       }),
     );
   });
 });
 
-describe('Fifo and LatenessWindow', () => {
-  it('Fifo keeps order across compaction', () => {
-    const q = new Fifo<number>();
+describe('SlotFifo and LatenessWindow', () => {
+  it('SlotFifo keeps order across wrap-around and growth', () => {
+    const q = new SlotFifo();
     const out: number[] = [];
     for (let i = 0; i < 5000; i++) {
       q.push(i);
-      if (i % 3 === 0) out.push(q.shift() as number);
+      if (i % 3 === 0) out.push(q.shift());
     }
-    while (q.length > 0) out.push(q.shift() as number);
+    while (q.length > 0) out.push(q.shift());
     expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
 
