@@ -8,6 +8,10 @@
 // /metrics gauge of live subscriptions going up and back down; an event whose execution fails
 // masked and coded, the subscription going on. (Every case passes against the graphql-ws and
 // envelop implementation before it too: the same behaviour on the wire.)
+// Also an operation id completed and subscribed again while its first operation is still being
+// set up: the first must end, not run on beside the second under the same id (before, it was an
+// orphan that no `complete` or close reached: its hub listener and /metrics count stayed after the
+// socket closed, and a client could pile them up past WS_MAX_SUBSCRIPTIONS).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
@@ -156,5 +160,41 @@ describe(`WebSocket operations run by portwatch's own loop (${backend})`, () => 
     } finally {
       c.close();
     }
+  });
+
+  it('ends the first operation: one stream under the id, nothing left once the socket closes', async () => {
+    const p = app.db.prisma;
+    const gil = await makeCustomer(p, 'wsid-gil');
+    const monitor = await makeMonitor(p, { accountId: gil.id, ip: '198.51.100.43', ports: [443] });
+    const cookie = await app.login('wsid-gil', CUSTOMER_PASSWORD);
+    const vars = { id: gid('Monitor', monitor.id) };
+    const gauge = await activeGauge();
+    const c = await rawConnect(app.url, cookie);
+    const rounds = 5;
+    try {
+      for (let i = 0; i < rounds; i++) {
+        c.send({ id: 'r', type: 'subscribe', payload: { query: ONE, variables: vars } });
+        c.send({ id: 'r', type: 'complete' });
+      }
+      c.send({ id: 'r', type: 'subscribe', payload: { query: ONE, variables: vars } });
+      // the last subscription's current state arrives; the completed ones send nothing
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => activeGauge(), { timeout: 10_000 }).toBe(gauge + 1);
+      await expect.poll(() => app.services.events.live.listeners('portStatus', gil.id), { timeout: 10_000 }).toBe(1);
+      const before = c.frames.length;
+      app.services.events.portStatus(downEvent(monitor.id, gil.id, 'E_ONCE'));
+      await expect.poll(() => c.frames.filter((f) => f.includes('E_ONCE')).length, { timeout: 10_000 }).toBe(1);
+      // one `next` per event for the id, never two
+      app.services.events.portStatus(downEvent(monitor.id, gil.id, 'E_LAST'));
+      await expect.poll(() => c.frames.filter((f) => f.includes('E_LAST')).length, { timeout: 10_000 }).toBe(1);
+      expect(c.frames.filter((f) => f.includes('E_ONCE')).length).toBe(1);
+      expect(c.frames.slice(before).map((f) => parsed(f).type)).toEqual(['next', 'next']);
+      expect(c.closed).toBeNull();
+    } finally {
+      c.close();
+    }
+    await expect.poll(() => c.closed?.code, { timeout: 10_000 }).toBeDefined();
+    await expect.poll(() => app.services.events.live.listeners('portStatus', gil.id), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => activeGauge(), { timeout: 10_000 }).toBe(gauge);
   });
 });
