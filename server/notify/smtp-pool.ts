@@ -67,11 +67,11 @@ interface Job {
   retried: boolean;
 }
 
-// Transport-level failures (no reply code): on a reused connection these mean the server closed it
-// while it sat idle, and the message is tried once more on a fresh one.
 /** How long a refused extra connection keeps the pool at the count the server accepted. */
 const CEILING_MS = 60_000;
 
+// Transport-level failures (no reply code): on a reused connection these mean the server closed it
+// while it sat idle, and the message is tried once more on a fresh one.
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 
 function errorCode(err: unknown): { code?: string; responseCode?: number } {
