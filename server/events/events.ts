@@ -86,7 +86,11 @@ export interface StatusPageChangedEvent {
   pageId: string | null;
   /** Set when a public note changed: every page showing this incident changes. */
   incidentId?: string;
+  /** The incident's monitor, when the publisher knows it (the watcher then reads nothing). */
+  monitorId?: string;
 }
+
+export type StatusPageHandler = (e: StatusPageChangedEvent) => void;
 
 export const STATUS_PAGE_SCOPE = 'all';
 
@@ -97,7 +101,8 @@ export type Topics = {
   incident: [scope: string, payload: IncidentEvent];
   notification: [scope: string, payload: NotificationChangeEvent];
   approvalRequest: [scope: string, payload: ApprovalRequestEvent];
-  statusPage: [scope: string, payload: StatusPageChangedEvent];
+  /** `origin`: the Events instance that published it (its own handlers ran directly). */
+  statusPage: [scope: string, payload: StatusPageChangedEvent & { origin: string }];
   /** `origin`: the Events instance that published it (its own handlers ran directly). */
   settingsChanged: [payload: SettingsChangedEvent & { origin: string }];
 };
@@ -119,7 +124,13 @@ export interface Events {
   notification(e: NotificationChangeEvent): void;
   approvalRequest(e: ApprovalRequestEvent): void;
   credentialRevoked(e: CredentialRevokedEvent): void;
+  /**
+   * After the change has committed: runs this process's handlers at once (the public page's cache
+   * is dropped before the mutation answers) and fans the event out to the other processes.
+   */
   statusPageChanged(e: StatusPageChangedEvent): void;
+  /** Runs `fn` for status page changes made here (directly) and in other processes. Returns a stop function. */
+  onStatusPageChanged(fn: StatusPageHandler): () => void;
   /**
    * After the change has committed: runs this process's handlers (awaited, so the change is in
    * force here when the mutation answers) and fans the event out to the other processes.
@@ -150,6 +161,7 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
   };
   const origin = randomUUID();
   const handlers = new Set<SettingsHandler>();
+  const pageHandlers = new Set<StatusPageHandler>();
   return {
     pubsub,
     live,
@@ -174,6 +186,26 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     notification: (e) => scoped('notification', e.accountId, e),
     approvalRequest: (e) => scoped('approvalRequest', e.accountId, e),
     credentialRevoked: (e) => pubsub.publish('credentialRevoked', CREDENTIAL_SCOPE, e),
-    statusPageChanged: (e) => pubsub.publish('statusPage', STATUS_PAGE_SCOPE, e),
+    statusPageChanged(e) {
+      for (const h of pageHandlers) {
+        try {
+          h(e);
+        } catch {
+          // one handler's failure must not keep the others from the change
+        }
+      }
+      pubsub.publish('statusPage', STATUS_PAGE_SCOPE, { ...e, origin });
+    },
+    onStatusPageChanged(fn) {
+      pageHandlers.add(fn);
+      const remote = pubsub.subscribe('statusPage', STATUS_PAGE_SCOPE);
+      void (async () => {
+        for await (const { origin: from, ...e } of remote) if (from !== origin) fn(e);
+      })().catch(() => {});
+      return () => {
+        pageHandlers.delete(fn);
+        void remote.return?.();
+      };
+    },
   };
 }

@@ -18,7 +18,7 @@ export async function setIncidentPublicNote(
   if (isProblem(checked)) throw new ValidationError([checked]);
   const incident = await deps.prisma.incident.findFirst({
     where: { id: incidentId, kind: 'HOST_DOWN', ...incidentWhere(viewer) },
-    select: { id: true },
+    select: { id: true, monitorId: true },
   });
   if (!incident) throw new NotFoundError('Incident');
   const note = await deps.prisma.$transaction(async (tx) => {
@@ -34,6 +34,6 @@ export async function setIncidentPublicNote(
     });
     return { incidentId, body: n.body, updatedAt: n.updatedAt };
   });
-  deps.events.statusPageChanged({ pageId: null, incidentId });
+  deps.events.statusPageChanged({ pageId: null, incidentId, monitorId: incident.monitorId ?? undefined });
   return note;
 }

@@ -1,7 +1,7 @@
 // Changes that may alter a public status page, for its cache and its live viewers: a port's
 // status, an incident (and its public note), or the page itself. The handler is told which
 // monitor or which page changed; the caller knows which pages show which monitors.
-import { ADMIN_SCOPE, STATUS_PAGE_SCOPE } from '../../events/events.ts';
+import { ADMIN_SCOPE } from '../../events/events.ts';
 import type { ServiceDeps } from '../types.ts';
 
 export type StatusChange =
@@ -15,7 +15,6 @@ export function watchStatusChanges(
   const { pubsub } = deps.events;
   const ports = pubsub.subscribe('portStatus', ADMIN_SCOPE);
   const incidents = pubsub.subscribe('incident', ADMIN_SCOPE);
-  const pages = pubsub.subscribe('statusPage', STATUS_PAGE_SCOPE);
   const safe = (c: StatusChange) => {
     try {
       fn(c);
@@ -39,12 +38,15 @@ export function watchStatusChanges(
     }),
   );
   void run(incidents, (e) => ofIncident(e.incidentId));
-  void run(pages, (e) =>
-    e.pageId ? safe({ kind: 'page', pageId: e.pageId }) : e.incidentId && ofIncident(e.incidentId),
-  );
+  // this process's own changes arrive synchronously: the cache is dropped before the mutation answers
+  const unwatchPages = deps.events.onStatusPageChanged((e) => {
+    if (e.pageId) safe({ kind: 'page', pageId: e.pageId });
+    else if (e.monitorId) safe({ kind: 'monitor', monitorId: e.monitorId });
+    else if (e.incidentId) void ofIncident(e.incidentId).catch(() => {});
+  });
   return () => {
     void ports.return?.();
     void incidents.return?.();
-    void pages.return?.();
+    unwatchPages();
   };
 }
