@@ -171,13 +171,15 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     },
     onSettingsChanged(fn) {
       handlers.add(fn);
-      const remote = pubsub.subscribe('settingsChanged');
-      void (async () => {
-        for await (const e of remote) if (e.origin !== origin) await fn({ what: e.what });
-      })().catch(() => {});
+      // other processes' changes, one after the other in their order; one failure ends nothing
+      let chain: Promise<void> = Promise.resolve();
+      const unlisten = live.listen<Topics['settingsChanged'][0]>('settingsChanged', null, (e) => {
+        if (e.origin === origin) return;
+        chain = chain.then(() => fn({ what: e.what })).catch(() => {});
+      });
       return () => {
         handlers.delete(fn);
-        void remote.return?.();
+        unlisten();
       };
     },
     portStatus: (e) => scoped('portStatus', e.accountId, e),
@@ -198,13 +200,16 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     },
     onStatusPageChanged(fn) {
       pageHandlers.add(fn);
-      const remote = pubsub.subscribe('statusPage', STATUS_PAGE_SCOPE);
-      void (async () => {
-        for await (const { origin: from, ...e } of remote) if (from !== origin) fn(e);
-      })().catch(() => {});
+      const unlisten = live.listen<Topics['statusPage'][1]>(
+        'statusPage',
+        STATUS_PAGE_SCOPE,
+        ({ origin: from, ...e }) => {
+          if (from !== origin) fn(e);
+        },
+      );
       return () => {
         pageHandlers.delete(fn);
-        void remote.return?.();
+        unlisten();
       };
     },
   };

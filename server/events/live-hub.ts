@@ -63,6 +63,26 @@ export class LiveHub {
     return stream;
   }
 
+  /**
+   * Calls `fn` with every `topic` event published under `scope` (null: a topic without scopes), in
+   * the publisher's synchronous step: for the server's own watchers (status pages, revocations),
+   * which must neither queue a burst nor end because of one. Its failures go to the error sink.
+   * Returns a stop function.
+   */
+  listen<T>(topic: string, scope: string | null, fn: (event: T) => void): () => void {
+    const key = scope === null ? topic : `${topic}:${scope}`;
+    const onError = this.onError;
+    const listener = (e: CustomEvent) => {
+      try {
+        fn(e.detail as T);
+      } catch (err) {
+        onError(err);
+      }
+    };
+    this.target.addEventListener(key, listener);
+    return () => this.target.removeEventListener(key, listener);
+  }
+
   /** Streams listening on `topic` and `scope` (tests, metrics). */
   listeners(topic: string, scope: string): number {
     return this.channels.get(`${topic}:${scope}`)?.streams.size ?? 0;

@@ -32,6 +32,14 @@ export interface StreamHome {
  */
 export const MAX_QUEUED = 1024;
 
+/** A stream ended because its consumer left MAX_QUEUED events untaken (the API says SUBSCRIPTION_OVERFLOW). */
+export class LiveOverflowError extends Error {
+  override readonly name = 'LiveOverflowError';
+  constructor() {
+    super(`More than ${MAX_QUEUED} live events were not taken: subscribe again (the current state comes first)`);
+  }
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const NO_FAILURE = Symbol('no failure');
 
@@ -146,7 +154,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
   /** Too many events not taken: the stream leaves its topic; its next next() throws, then it is done. */
   private overflow(): void {
-    this.failure = new Error(`more than ${MAX_QUEUED} live events not taken: subscribe again`);
+    this.failure = new LiveOverflowError();
     this.close();
   }
 

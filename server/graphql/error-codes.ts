@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 'The object does not exist or belongs to another customer (the same answer for both).',
   CONFLICT: 'The operation collides with the current state (a field outside a mutation result union).',
   TOO_MANY_SUBSCRIPTIONS: 'This WebSocket already carries WS_MAX_SUBSCRIPTIONS operations; complete one first.',
+  SUBSCRIPTION_OVERFLOW:
+    'A subscription ended because its client left over 1,024 live events unread (a stalled reader). Subscribe again: the current state comes first.',
   INTERNAL_SERVER_ERROR: 'A bug on our side (logged); the message says nothing more.',
 } as const;
 

@@ -74,15 +74,8 @@ export function createLiveConnections(
   };
 
   // listen for revocations from every process (Redis fan-out) and from this one
-  const iterator = events.pubsub.subscribe('credentialRevoked', CREDENTIAL_SCOPE);
-  let stopped = false;
-  void (async () => {
-    try {
-      for await (const e of iterator) revoke(e);
-    } catch (err) {
-      if (!stopped) opts.log?.('warn', 'revocation listener stopped', { err: String(err) });
-    }
-  })();
+  // in the publisher's step (events/live-hub.ts listen): a burst of revocations never queues
+  const unlisten = events.live.listen<CredentialRevokedEvent>('credentialRevoked', CREDENTIAL_SCOPE, revoke);
 
   return {
     add(conn) {
@@ -113,9 +106,6 @@ export function createLiveConnections(
     countByAccount: (id) => byAccount.get(id) ?? 0,
     revoke,
     size: () => all.size,
-    stop() {
-      stopped = true;
-      void iterator.return?.();
-    },
+    stop: unlisten,
   };
 }

@@ -7,6 +7,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
+import { LiveOverflowError } from '../events/live-stream.ts';
 import { DomainError, ValidationError, type AuthError } from '../services/errors.ts';
 import type { Viewer } from '../services/types.ts';
 import { authenticate } from './authenticate.ts';
@@ -93,6 +94,12 @@ export function errorMasker(log: GraphqlHandlerOptions['log']) {
     // is the caller's mistake: a coded error, not a logged crash
     const domain = error instanceof GraphQLError ? error.originalError : error;
     if (domain instanceof DomainError && error instanceof GraphQLError) return domainGraphQLError(error, domain);
+    // a stalled reader's subscription ended: the client's to retry, not our bug
+    if (domain instanceof LiveOverflowError)
+      return new GraphQLError(domain.message, {
+        path: error instanceof GraphQLError ? error.path : undefined,
+        extensions: { code: 'SUBSCRIPTION_OVERFLOW' },
+      });
     const masked = maskError(error, message, isDev);
     if (masked !== error) {
       const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

@@ -73,6 +73,7 @@ describe('field error codes in the source', () => {
       'SESSION_EXPIRED',
       'INTERNAL_SERVER_ERROR',
       'TOO_MANY_SUBSCRIPTIONS',
+      'SUBSCRIPTION_OVERFLOW',
       'ORIGIN_NOT_ALLOWED',
       'CSRF_HEADER_REQUIRED',
       'PAYLOAD_TOO_LARGE',

@@ -73,6 +73,9 @@ export interface RawConnection {
   closed: { code: number; reason: string } | null;
   send(msg: object): void;
   close(): void;
+  /** Stops reading the socket (a stalled client: the server's writes back up), and reads again. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -93,6 +96,8 @@ export async function rawConnect(
     closed: null,
     send: (msg) => ws.send(JSON.stringify(msg)),
     close: () => ws.close(),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
   };
   ws.on('close', (code, reason) => {
     conn.closed = { code, reason: String(reason) };

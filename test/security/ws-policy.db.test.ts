@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { CUSTOMER_PASSWORD, makeCustomer, makeMonitor } from '../helpers/fixtures.ts';
 import { gid } from '../graphql/api-helpers.ts';
-import { rawConnect } from '../helpers/raw-ws.ts';
+import { downEvent, rawConnect } from '../helpers/raw-ws.ts';
 
 type Frame = { id?: string; type: string; payload?: { message: string; extensions?: { code?: string } }[] | unknown };
 const ONE = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId phase } }';
@@ -128,6 +128,65 @@ describe(`Yoga's refusals hold over the WebSocket (${backend})`, () => {
       await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(4);
       expect(JSON.parse(c.frames[3]!)).toMatchObject({ id: 'd', type: 'next' });
       expect(c.closed).toBeNull();
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a client that stops reading: its subscription ends with SUBSCRIPTION_OVERFLOW, not a masked internal error', async () => {
+    const p = app.db.prisma;
+    const fay = await makeCustomer(p, 'wspol-fay');
+    const monitor = await makeMonitor(p, { accountId: fay.id, ip: '198.51.100.47', ports: [443] });
+    const cookie = await app.login('wspol-fay', CUSTOMER_PASSWORD);
+    const c = await rawConnect(app.url, cookie);
+    const query = 'subscription($id: ID) { monitorStatus(monitorId: $id) { monitorId lastErrorMessage } }';
+    try {
+      c.send({ id: 's', type: 'subscribe', payload: { query, variables: { id: gid('Monitor', monitor.id) } } });
+      const checks = 'subscription($id: ID!) { checkResults(monitorId: $id) { port errorMessage } }';
+      c.send({ id: 'c', type: 'subscribe', payload: { query: checks, variables: { id: gid('Monitor', monitor.id) } } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(1); // the current state
+      const live = app.services.events.live;
+      await expect.poll(() => live.listeners('portStatus', fay.id), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => live.listeners('checkResult', monitor.id), { timeout: 10_000 }).toBe(1);
+      c.pause();
+      // 16 KB events until the socket's buffers are full and 1,024 more wait in each stream
+      const big = 'x'.repeat(16_384);
+      const ev = app.services.events;
+      for (let i = 0; i < 4_000 && live.listeners('portStatus', fay.id) > 0; i++) {
+        ev.portStatus(downEvent(monitor.id, fay.id, 'ECONNREFUSED', { lastErrorMessage: big }));
+        const at = new Date();
+        ev.checkResult({
+          monitorId: monitor.id,
+          port: 443,
+          at,
+          ok: false,
+          latencyMs: 1,
+          errorCode: 'X',
+          errorMessage: big,
+        });
+      }
+      // both streams left their topics (before: the check results' iterator threw at its 1,025th
+      // event, uncaught, and the process died)
+      expect(live.listeners('portStatus', fay.id)).toBe(0);
+      expect(live.listeners('checkResult', monitor.id)).toBe(0);
+      c.resume();
+      const errors = () => c.frames.filter((f) => (JSON.parse(f) as Frame).type === 'error');
+      await expect.poll(() => errors().length, { timeout: 30_000 }).toBe(2);
+      for (const f of errors()) {
+        expect(codesOf(f)).toEqual(['SUBSCRIPTION_OVERFLOW']);
+        expect(f).toMatch(/subscribe again/);
+      }
+      expect(
+        errors()
+          .map((f) => (JSON.parse(f) as Frame).id)
+          .sort(),
+      ).toEqual(['c', 's']);
+      expect(c.closed).toBeNull();
+      // the socket stays usable: the client subscribes again and gets the current state first
+      const before = c.frames.length;
+      c.send({ id: 's2', type: 'subscribe', payload: { query, variables: { id: gid('Monitor', monitor.id) } } });
+      await expect.poll(() => c.frames.length, { timeout: 10_000 }).toBe(before + 1);
+      expect(JSON.parse(c.frames.at(-1)!)).toMatchObject({ id: 's2', type: 'next' });
     } finally {
       c.close();
     }

@@ -75,4 +75,33 @@ describe('status page change watch', () => {
     stopHere();
     stopThere();
   });
+
+  it('a burst of port and incident changes in one step reaches the watcher whole (no queue to overflow)', async () => {
+    const events = createEvents();
+    const { prisma, reads } = fakePrisma('mon-i');
+    const seen: StatusChange[] = [];
+    const stop = watchStatusChanges({ events, prisma }, (c) => seen.push(c));
+    // a rack fails: 3,000 ports change in the prober's one synchronous step (the pubsub's
+    // iterator refused a 1,025th pending event with an error no one caught: the process died)
+    for (let i = 0; i < 3_000; i++)
+      events.portStatus({
+        monitorId: `m${i}`,
+        accountId: 'acc',
+        host: '198.51.100.1',
+        port: 443,
+        phase: 'DOWN',
+        since: new Date(),
+        lastCheckAt: null,
+        lastOk: false,
+        lastLatencyMs: null,
+        lastErrorCode: 'ECONNREFUSED',
+        lastErrorMessage: null,
+      });
+    expect(seen).toHaveLength(3_000);
+    for (let i = 0; i < 1_500; i++)
+      events.incident({ incidentId: `i${i % 1_200}`, accountId: 'acc', change: 'OPENED' });
+    await expect.poll(() => reads.count).toBe(1_200); // one read per incident, however often it was named
+    expect(seen.filter((c) => c.kind === 'monitor' && c.monitorId === 'mon-i')).toHaveLength(1_200);
+    stop();
+  });
 });

@@ -169,14 +169,15 @@ builder.subscriptionField('checkResults', (t) =>
     authScopes: { signedIn: true },
     args: { monitorId: t.arg.globalID({ required: true }) },
     description: 'Every check of one of your monitors, as it happens.',
-    // the pubsub's own iterator, not an async generator around it: a generator's return() waits
-    // behind its pending next() (the monitor's next check, never for a paused one), so a completed
-    // subscription kept its listener
+    // the hub's stream, not an async generator around it: a generator's return() waits behind its
+    // pending next() (the monitor's next check, never for a paused one), so a completed
+    // subscription kept its listener; and a reader that stops ends with SUBSCRIPTION_OVERFLOW
+    // instead of an unbounded queue
     subscribe: async (_root, args, ctx) => {
       const monitorId = monitorIdArg(args.monitorId)!;
       if (!(await canWatchMonitor(ctx.services, ctx.viewer!, monitorId)))
         throw new GraphQLError('Monitor not found', { extensions: { code: 'NOT_FOUND' } });
-      return ctx.services.events.pubsub.subscribe('checkResult', monitorId);
+      return ctx.services.events.live.stream<CheckEvent>('checkResult', monitorId);
     },
     resolve: (e) => e,
   }),

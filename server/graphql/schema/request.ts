@@ -236,7 +236,8 @@ builder.subscriptionField('approvalRequestChanged', (t) =>
     authScopes: { signedIn: true },
     description:
       'Approval requests filed, seen, approved or rejected: every request for admins, your own for customers.',
-    subscribe: (_root, _args, ctx) => ctx.services.events.pubsub.subscribe('approvalRequest', viewerScope(ctx)),
+    subscribe: (_root, _args, ctx) =>
+      ctx.services.events.live.stream<ApprovalRequestEvent>('approvalRequest', viewerScope(ctx)),
     resolve: (e) => e,
   }),
 );
