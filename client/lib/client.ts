@@ -183,6 +183,14 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
           onData(result.data);
         }
         if (result.error) {
+          // the server ended a stream this tab did not read fast enough (a frozen tab): subscribe
+          // again; the pages refetch what they missed, as after a reconnection
+          if (result.error.graphQLErrors.some((e) => e.extensions?.code === 'SUBSCRIPTION_OVERFLOW')) {
+            live.epoch += 1;
+            clearTimeout(timer);
+            timer = setTimeout(start, 500);
+            return;
+          }
           onError?.(result.error);
           // Over SSE a dropped stream ends with a network error: open it again, with backoff.
           if (result.error.networkError && live.transport === 'sse') {
