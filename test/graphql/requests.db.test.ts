@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_SCOPE } from '../../server/events/events.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { backend } from '../helpers/db.ts';
 import { subscribe, wsClient } from '../helpers/ws.ts';
@@ -42,7 +43,11 @@ describe(`approval board (${backend})`, () => {
       SUB,
     );
     const otherSub = subscribe(otherWs, SUB);
-    await new Promise((r) => setTimeout(r, 300));
+    // both subscriptions are registered before the request is filed (a fixed wait raced a loaded machine)
+    const live = app.services.events.live;
+    const colo2Id = (await app.db.prisma.account.findFirstOrThrow({ where: { loginId: 'colo2' } })).id;
+    await expect.poll(() => live.listeners('approvalRequest', ADMIN_SCOPE), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => live.listeners('approvalRequest', colo2Id), { timeout: 10_000 }).toBe(1);
     try {
       const r = await ok(app, colo, CREATE, {
         input: { ip: '4.4.4.4', title: 'New box', content: 'Please add our new server.' },
