@@ -15,6 +15,7 @@ import { probeRefusal } from '../services/ip-policy.ts';
 import type { MonitorDefaults } from '../services/settings.ts';
 import { endpointInfoSelect, toEndpointInfo } from '../services/notify-endpoints/info.ts';
 import type { Contact } from '../services/notifications/rows.ts';
+import type { MaintenanceLoadRow, MonitorLoadRow, PortLoadRow } from './load.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
 export const SHARDS = 64;
@@ -96,11 +97,11 @@ const shared = new Interner(50_000);
 const intern = (s: string): string => shared.get(`s\u0000${s}`, s);
 const internJson = <T>(kind: string, value: T): T => shared.get(`${kind}\u0000${JSON.stringify(value)}`, value);
 
-export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
+export function toMaintenance(rows: readonly MaintenanceLoadRow[]): MaintenanceWindow[] {
   const out: MaintenanceWindow[] = [];
   for (const w of rows) {
-    if (w.kind === 'ONE_OFF' && w.startsAt && w.endsAt) {
-      out.push({ kind: 'once', startsAt: w.startsAt.getTime(), endsAt: w.endsAt.getTime() });
+    if (w.kind === 'ONE_OFF' && w.startsAt !== null && w.endsAt !== null) {
+      out.push({ kind: 'once', startsAt: w.startsAt, endsAt: w.endsAt });
     } else if (w.kind === 'WEEKLY' && w.weekday != null && w.startMinute != null && w.durationMin != null) {
       out.push({
         kind: 'weekly',
@@ -114,28 +115,78 @@ export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindo
   return out;
 }
 
-function restorePort(row: MonitorRow['portStates'][number]): AlertPortState {
+function restorePort(row: PortLoadRow): AlertPortState {
   return {
     phase: row.phase,
     consecutiveFailures: row.consecutiveFailures,
     consecutiveSuccesses: row.consecutiveSuccesses,
-    since: row.since.getTime(),
-    lastCheckAt: row.lastCheckAt?.getTime() ?? null,
+    since: row.since,
+    lastCheckAt: row.lastCheckAt,
     lastOk: row.lastOk,
     lastLatencyMs: row.lastLatencyMs,
     lastErrorCode: row.lastErrorCode,
     lastErrorMessage: row.lastErrorMessage,
-    ...restoreFlap(row),
+    ...restoreFlap({
+      flapHistory: row.flapHistory,
+      flapping: row.flapping,
+      flappingSince: row.flappingSince === null ? null : new Date(row.flappingSince),
+    }),
   };
 }
 
-/** Builds the in-memory monitor from its rows: port states and the open incident are restored. */
+const time = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+/** A Prisma row with monitorInclude as the loader's flat row (tests and one-off reads). */
+export function fromMonitorRow(row: MonitorRow): MonitorLoadRow {
+  const open = row.incidents[0];
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    host: row.host,
+    ports: row.ports,
+    paused: row.pausedAt !== null,
+    deleted: row.deletedAt !== null,
+    intervalSec: row.intervalSec,
+    retryIntervalSec: row.retryIntervalSec,
+    timeoutMs: row.timeoutMs,
+    failureThreshold: row.failureThreshold,
+    recoveryThreshold: row.recoveryThreshold,
+    flapEnabled: row.flapEnabled,
+    flapWindow: row.flapWindow,
+    flapChanges: row.flapChanges,
+    flapFailedPercent: row.flapFailedPercent,
+    contactName: row.contactName,
+    contactEmail: row.contactEmail,
+    contactPhone: row.contactPhone,
+    mailEnabled: row.mailEnabled,
+    smsEnabled: row.smsEnabled,
+    alimtalkEnabled: row.alimtalkEnabled,
+    checks: row.checks,
+    allowPrivate: row.server.allowPrivate,
+    language: row.account.language,
+    endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
+    portStates: row.portStates.map((p) => ({
+      ...p,
+      since: p.since.getTime(),
+      lastCheckAt: time(p.lastCheckAt),
+      flappingSince: time(p.flappingSince),
+    })),
+    maintenance: row.maintenance.map((w) => ({ ...w, startsAt: time(w.startsAt), endsAt: time(w.endsAt) })),
+    incident: open ? { id: open.id, ports: open.ports, flapFigures: open.flapFigures } : null,
+  };
+}
+
+/** Builds the in-memory monitor from its Prisma row (monitorInclude). */
 export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: number): LiveMonitor {
-  const paused = row.pausedAt !== null;
-  const saved = new Map(row.portStates.map((p) => [p.port, p]));
+  return buildLiveMonitor(fromMonitorRow(row), defaults, now);
+}
+
+/** Builds the in-memory monitor from its rows: port states and the open incident are restored. */
+export function buildLiveMonitor(row: MonitorLoadRow, defaults: MonitorDefaults, now: number): LiveMonitor {
+  const paused = row.paused;
   const ports: Record<number, AlertPortState> = portRecord();
   for (const port of row.ports) {
-    const s = saved.get(port);
+    const s = row.portStates.find((p) => p.port === port);
     if (s) ports[port] = restorePort(s);
     else
       ports[port] = {
@@ -150,7 +201,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
         lastErrorMessage: null,
       };
   }
-  const open = row.incidents[0] ?? null;
+  const open = row.incident;
   const host = open
     ? {
         ...initialHostState(),
@@ -160,7 +211,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     : QUIET_HOST;
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
   const checks = readChecks(row.checks);
-  const allowPrivate = row.server.allowPrivate;
+  const allowPrivate = row.allowPrivate;
   return {
     id: row.id,
     accountId: intern(row.accountId),
@@ -182,8 +233,8 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       mailEnabled: row.mailEnabled,
       smsEnabled: row.smsEnabled,
       alimtalkEnabled: row.alimtalkEnabled,
-      endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
-      language: row.account.language,
+      endpoints: row.endpoints,
+      language: row.language,
     }),
     state: { paused, ports, host },
     openIncidentId: open?.id ?? null,

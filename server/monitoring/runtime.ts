@@ -27,7 +27,7 @@ import { createLeaseManager, type LeaseManager } from './leases.ts';
 import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUp, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
-import { toLiveMonitor, type LiveMonitor } from './model.ts';
+import { buildLiveMonitor, type LiveMonitor } from './model.ts';
 import {
   batchSize,
   loadMonitors,
@@ -221,14 +221,14 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     const t = now();
     for (const { row, shard } of rows) {
       const cur = engine.monitors.get(row.id);
-      if (row.deletedAt) {
+      if (row.deleted) {
         if (cur) {
           unschedule(cur);
           engine.remove(cur, t);
         }
         continue;
       }
-      const fresh = toLiveMonitor(row, defaults!, t);
+      const fresh = buildLiveMonitor(row, defaults!, t);
       if (!cur) {
         fresh.shard = shard;
         fresh.slot = nextSlot++;
