@@ -16,6 +16,7 @@ import type { MonitorDefaults } from '../services/settings.ts';
 import { endpointInfoSelect, toEndpointInfo } from '../services/notify-endpoints/info.ts';
 import type { Contact } from '../services/notifications/rows.ts';
 import type { MaintenanceLoadRow, MonitorLoadRow, PortLoadRow } from './load.ts';
+import { CompactMonitor, isQuietHost, QUIET_HOST, type CompactFields } from './compact-monitor.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
 export const SHARDS = 64;
@@ -63,18 +64,19 @@ export interface LiveMonitor {
   slot?: number;
 }
 
-/**
- * What almost every monitor holds: no open incident, no port down or held. One shared, frozen
- * object (the alerting core never mutates a state: a step returns a new one), instead of an
- * object and two empty arrays per monitor; likewise the empty incident lists.
- */
 const NO_PORTS: number[] = Object.freeze([]) as unknown as number[];
-const QUIET_HOST = Object.freeze({ ...initialHostState(), downPorts: NO_PORTS, heldPorts: NO_PORTS });
 const NO_FLAP: IncidentFlap[] = Object.freeze([]) as unknown as IncidentFlap[];
 
 /** The shared quiet host state when `h` is one (same values), else `h`. */
-export const shareQuiet = (h: HostState): HostState =>
-  !h.incidentOpen && !h.held && h.downPorts.length === 0 && h.heldPorts.length === 0 ? QUIET_HOST : h;
+export const shareQuiet = (h: HostState): HostState => (isQuietHost(h) ? QUIET_HOST : h);
+
+/** The monitor's host state, without building its port states (compact-monitor.ts). */
+export const hostStateOf = (m: LiveMonitor): HostState => (m instanceof CompactMonitor ? m.hostState : m.state.host);
+
+/** The monitor is dropped: its port columns are freed (its state stays readable). */
+export function disposeMonitor(m: LiveMonitor): void {
+  if (m instanceof CompactMonitor) m.dispose();
+}
 
 /**
  * Values many monitors share (an account's contact and endpoints, the default policy, the host
@@ -212,7 +214,7 @@ export function buildLiveMonitor(row: MonitorLoadRow, defaults: MonitorDefaults,
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
   const checks = readChecks(row.checks);
   const allowPrivate = row.allowPrivate;
-  return {
+  const fields: CompactFields = {
     id: row.id,
     accountId: intern(row.accountId),
     host: intern(row.host),
@@ -236,7 +238,6 @@ export function buildLiveMonitor(row: MonitorLoadRow, defaults: MonitorDefaults,
       endpoints: row.endpoints,
       language: row.language,
     }),
-    state: { paused, ports, host },
     openIncidentId: open?.id ?? null,
     incidentPorts: open ? [...open.ports] : NO_PORTS,
     incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : NO_FLAP,
@@ -246,4 +247,6 @@ export function buildLiveMonitor(row: MonitorLoadRow, defaults: MonitorDefaults,
     shard: 0,
     slot: 0,
   };
+  // the port states go into the columns at once when quiet (no object per healthy port)
+  return new CompactMonitor(fields, { paused, ports, host });
 }
