@@ -27,9 +27,10 @@ export function catchUp(
 ): number {
   let n = 0;
   for (const m of monitors) {
-    if (m.state.paused) continue;
+    const state = m.state; // built on each read when compact: once per monitor
+    if (state.paused) continue;
     for (const p of m.ports) {
-      const s = m.state.ports[p];
+      const s = state.ports[p];
       if (s && s.lastCheckAt !== null && slotMissed(targetKey(m.id, p), m.intervalMs, s.lastCheckAt, now)) {
         late(m, p);
         n += 1;

@@ -34,7 +34,7 @@ import type { Events, PortStatusEvent } from '../events/events.ts';
 import { ADDRESS_REFUSED_CODE } from '../services/ip-policy.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from '../services/flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from '../services/notifications/rows.ts';
-import { shareQuiet, type LiveMonitor } from './model.ts';
+import { disposeMonitor, hostStateOf, shareQuiet, type LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
 import { runKey, RunTracker, snapshotRun } from './runs.ts';
 import { emptyBatch, type Batch, type PortStateRow } from './store.ts';
@@ -102,7 +102,8 @@ export class Engine {
   constructor(private readonly deps: EngineDeps) {}
 
   statusEvent(m: LiveMonitor, port: number): PortStatusEvent | null {
-    const s = m.state.ports[port];
+    const state = m.state;
+    const s = state.ports[port];
     if (!s) return null;
     return {
       monitorId: m.id,
@@ -117,13 +118,13 @@ export class Engine {
       lastErrorCode: s.lastErrorCode,
       lastErrorMessage: s.lastErrorMessage,
       flap: flapStatus(s, m.policy.flapping),
-      alertsHeld: m.state.host.heldPorts.includes(port),
+      alertsHeld: state.host.heldPorts.includes(port),
     };
   }
 
   /** The monitor has ports that went DOWN while customer alerts are held (the guard). */
   alertsHeld(m: LiveMonitor): boolean {
-    return m.state.host.held;
+    return hostStateOf(m).held;
   }
 
   /** Queues the port's state for the next batch and its live event for after the commit. */
@@ -141,8 +142,10 @@ export class Engine {
    */
   onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckCause): void {
     if (this.extraPending.size > 0) this.extraPending.get(m.id)?.delete(port);
-    const before = m.state.ports[port];
-    if (!before || m.state.paused) return;
+    // `m.state` may be built on each read (compact-monitor.ts): read once, and use the step's result after
+    const state = m.state;
+    const before = state.ports[port];
+    if (!before || state.paused) return;
     const now = r.at;
     if (!r.ok && r.code === ADDRESS_REFUSED_CODE) return this.onRefused(m, port, r.message, now);
     if (kind === 'regular') {
@@ -155,19 +158,19 @@ export class Engine {
     const result = r.ok
       ? { ok: true as const, latencyMs: r.latencyMs }
       : { ok: false as const, latencyMs: r.latencyMs, code: r.code, message: r.message };
-    const step = evaluateWithFlapping(m.state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
+    const step = evaluateWithFlapping(state, { port, result, alertsHeld: isHeld(this.guard) }, m.policy, now);
     m.state = step.next;
+    const after = step.next.ports[port];
     const downMs = isIncidentPhase(before.phase) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     const flapMs = isFlapping(before) && before.lastCheckAt !== null ? now - before.lastCheckAt : 0;
     this.rollups.add(m.id, port, now, r.ok, r.latencyMs, downMs, flapMs);
     // a success ends the port's failure run, except while the port is FLAPPING: then the run
     // counts the flapping period's failed checks (marked flapping), not one run per failure
-    if (r.ok && !isFlapping(m.state.ports[port] ?? before)) this.runs.end(m.id, port);
+    if (r.ok && !isFlapping(after ?? before)) this.runs.end(m.id, port);
     // most checks change nothing: no action, no Set built for them
     const persisted = step.actions.length > 0 ? this.apply(m, step.actions, now) : NONE;
     this.sendWhenDecided(m, now);
 
-    const after = m.state.ports[port];
     // failures and anything but a steady UP are written (they scale with failures, not checks);
     // a phase change was already written and published by its PHASE_CHANGED action (once)
     if (persisted.has(port)) {
@@ -504,7 +507,7 @@ export class Engine {
   private releaseAllHeld(now: number): void {
     let raised = 0;
     for (const m of this.monitors.values()) {
-      if (!m.state.host.held) continue;
+      if (!hostStateOf(m).held) continue;
       const step = releaseHeld(m.state, now, isHeld(this.guard), flapAwarePhases(m.state));
       m.state = step.next;
       if (step.actions.some((a) => a.type === 'OPEN_INCIDENT' || a.type === 'ADD_PORT')) raised++;
@@ -517,9 +520,10 @@ export class Engine {
   /** Adds a monitor loaded from the database; repairs host vs port state after a restore. */
   adopt(m: LiveMonitor, now: number): void {
     this.monitors.set(m.id, m);
-    const step = reconcileWithFlapping(m.state, now, isHeld(this.guard));
+    const state = m.state;
+    const step = reconcileWithFlapping(state, now, isHeld(this.guard));
     // the step builds a host state per monitor: a quiet one is the shared object (model.ts)
-    m.state = step.next.host === m.state.host ? step.next : { ...step.next, host: shareQuiet(step.next.host) };
+    m.state = step.next.host === state.host ? step.next : { ...step.next, host: shareQuiet(step.next.host) };
     this.apply(m, step.actions, now);
   }
 
@@ -571,6 +575,7 @@ export class Engine {
 
   private forget(m: LiveMonitor, now: number): void {
     this.monitors.delete(m.id);
+    disposeMonitor(m);
     this.dirty.delete(m);
     this.runs.forget(m.id);
     this.extraPending.delete(m.id);
@@ -605,8 +610,9 @@ export class Engine {
 
   /** Every port's state of `m` into the batch (a port that did not change writes the same row again). */
   private writePorts(m: LiveMonitor): void {
+    const state = m.state;
     for (const p of m.ports) {
-      const s = m.state.ports[p];
+      const s = state.ports[p];
       if (s) this.batch.portStates.set(targetKey(m.id, p), toPortStateRow(m.id, p, s));
     }
   }

@@ -15,6 +15,8 @@ import { probeRefusal } from '../services/ip-policy.ts';
 import type { MonitorDefaults } from '../services/settings.ts';
 import { endpointInfoSelect, toEndpointInfo } from '../services/notify-endpoints/info.ts';
 import type { Contact } from '../services/notifications/rows.ts';
+import type { MaintenanceLoadRow, MonitorLoadRow, PortLoadRow } from './load.ts';
+import { CompactMonitor, isQuietHost, QUIET_HOST, type CompactFields } from './compact-monitor.ts';
 
 /** Probe work is split into this many shards; a process holds leases on some of them. */
 export const SHARDS = 64;
@@ -62,18 +64,19 @@ export interface LiveMonitor {
   slot?: number;
 }
 
-/**
- * What almost every monitor holds: no open incident, no port down or held. One shared, frozen
- * object (the alerting core never mutates a state: a step returns a new one), instead of an
- * object and two empty arrays per monitor; likewise the empty incident lists.
- */
 const NO_PORTS: number[] = Object.freeze([]) as unknown as number[];
-const QUIET_HOST = Object.freeze({ ...initialHostState(), downPorts: NO_PORTS, heldPorts: NO_PORTS });
 const NO_FLAP: IncidentFlap[] = Object.freeze([]) as unknown as IncidentFlap[];
 
 /** The shared quiet host state when `h` is one (same values), else `h`. */
-export const shareQuiet = (h: HostState): HostState =>
-  !h.incidentOpen && !h.held && h.downPorts.length === 0 && h.heldPorts.length === 0 ? QUIET_HOST : h;
+export const shareQuiet = (h: HostState): HostState => (isQuietHost(h) ? QUIET_HOST : h);
+
+/** The monitor's host state, without building its port states (compact-monitor.ts). */
+export const hostStateOf = (m: LiveMonitor): HostState => (m instanceof CompactMonitor ? m.hostState : m.state.host);
+
+/** The monitor is dropped: its port columns are freed (its state stays readable). */
+export function disposeMonitor(m: LiveMonitor): void {
+  if (m instanceof CompactMonitor) m.dispose();
+}
 
 /**
  * Values many monitors share (an account's contact and endpoints, the default policy, the host
@@ -96,11 +99,11 @@ const shared = new Interner(50_000);
 const intern = (s: string): string => shared.get(`s\u0000${s}`, s);
 const internJson = <T>(kind: string, value: T): T => shared.get(`${kind}\u0000${JSON.stringify(value)}`, value);
 
-export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindow[] {
+export function toMaintenance(rows: readonly MaintenanceLoadRow[]): MaintenanceWindow[] {
   const out: MaintenanceWindow[] = [];
   for (const w of rows) {
-    if (w.kind === 'ONE_OFF' && w.startsAt && w.endsAt) {
-      out.push({ kind: 'once', startsAt: w.startsAt.getTime(), endsAt: w.endsAt.getTime() });
+    if (w.kind === 'ONE_OFF' && w.startsAt !== null && w.endsAt !== null) {
+      out.push({ kind: 'once', startsAt: w.startsAt, endsAt: w.endsAt });
     } else if (w.kind === 'WEEKLY' && w.weekday != null && w.startMinute != null && w.durationMin != null) {
       out.push({
         kind: 'weekly',
@@ -114,28 +117,78 @@ export function toMaintenance(rows: MonitorRow['maintenance']): MaintenanceWindo
   return out;
 }
 
-function restorePort(row: MonitorRow['portStates'][number]): AlertPortState {
+function restorePort(row: PortLoadRow): AlertPortState {
   return {
     phase: row.phase,
     consecutiveFailures: row.consecutiveFailures,
     consecutiveSuccesses: row.consecutiveSuccesses,
-    since: row.since.getTime(),
-    lastCheckAt: row.lastCheckAt?.getTime() ?? null,
+    since: row.since,
+    lastCheckAt: row.lastCheckAt,
     lastOk: row.lastOk,
     lastLatencyMs: row.lastLatencyMs,
     lastErrorCode: row.lastErrorCode,
     lastErrorMessage: row.lastErrorMessage,
-    ...restoreFlap(row),
+    ...restoreFlap({
+      flapHistory: row.flapHistory,
+      flapping: row.flapping,
+      flappingSince: row.flappingSince === null ? null : new Date(row.flappingSince),
+    }),
   };
 }
 
-/** Builds the in-memory monitor from its rows: port states and the open incident are restored. */
+const time = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+/** A Prisma row with monitorInclude as the loader's flat row (tests and one-off reads). */
+export function fromMonitorRow(row: MonitorRow): MonitorLoadRow {
+  const open = row.incidents[0];
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    host: row.host,
+    ports: row.ports,
+    paused: row.pausedAt !== null,
+    deleted: row.deletedAt !== null,
+    intervalSec: row.intervalSec,
+    retryIntervalSec: row.retryIntervalSec,
+    timeoutMs: row.timeoutMs,
+    failureThreshold: row.failureThreshold,
+    recoveryThreshold: row.recoveryThreshold,
+    flapEnabled: row.flapEnabled,
+    flapWindow: row.flapWindow,
+    flapChanges: row.flapChanges,
+    flapFailedPercent: row.flapFailedPercent,
+    contactName: row.contactName,
+    contactEmail: row.contactEmail,
+    contactPhone: row.contactPhone,
+    mailEnabled: row.mailEnabled,
+    smsEnabled: row.smsEnabled,
+    alimtalkEnabled: row.alimtalkEnabled,
+    checks: row.checks,
+    allowPrivate: row.server.allowPrivate,
+    language: row.account.language,
+    endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
+    portStates: row.portStates.map((p) => ({
+      ...p,
+      since: p.since.getTime(),
+      lastCheckAt: time(p.lastCheckAt),
+      flappingSince: time(p.flappingSince),
+    })),
+    maintenance: row.maintenance.map((w) => ({ ...w, startsAt: time(w.startsAt), endsAt: time(w.endsAt) })),
+    incident: open ? { id: open.id, ports: open.ports, flapFigures: open.flapFigures } : null,
+  };
+}
+
+/** Builds the in-memory monitor from its Prisma row (monitorInclude). */
 export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: number): LiveMonitor {
-  const paused = row.pausedAt !== null;
-  const saved = new Map(row.portStates.map((p) => [p.port, p]));
+  return buildLiveMonitor(fromMonitorRow(row), defaults, now);
+}
+
+/** Builds the in-memory monitor from its rows: port states and the open incident are restored. */
+export function buildLiveMonitor(row: MonitorLoadRow, defaults: MonitorDefaults, now: number): LiveMonitor {
+  const paused = row.paused;
   const ports: Record<number, AlertPortState> = portRecord();
   for (const port of row.ports) {
-    const s = saved.get(port);
+    const s = row.portStates.find((p) => p.port === port);
     if (s) ports[port] = restorePort(s);
     else
       ports[port] = {
@@ -150,7 +203,7 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
         lastErrorMessage: null,
       };
   }
-  const open = row.incidents[0] ?? null;
+  const open = row.incident;
   const host = open
     ? {
         ...initialHostState(),
@@ -160,8 +213,8 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     : QUIET_HOST;
   const intervalSec = row.intervalSec ?? defaults.intervalSec;
   const checks = readChecks(row.checks);
-  const allowPrivate = row.server.allowPrivate;
-  return {
+  const allowPrivate = row.allowPrivate;
+  const fields: CompactFields = {
     id: row.id,
     accountId: intern(row.accountId),
     host: intern(row.host),
@@ -182,10 +235,9 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
       mailEnabled: row.mailEnabled,
       smsEnabled: row.smsEnabled,
       alimtalkEnabled: row.alimtalkEnabled,
-      endpoints: row.account.notifyEndpoints.map(toEndpointInfo),
-      language: row.account.language,
+      endpoints: row.endpoints,
+      language: row.language,
     }),
-    state: { paused, ports, host },
     openIncidentId: open?.id ?? null,
     incidentPorts: open ? [...open.ports] : NO_PORTS,
     incidentFlap: open ? restoreIncidentFlap(open.flapFigures) : NO_FLAP,
@@ -195,4 +247,6 @@ export function toLiveMonitor(row: MonitorRow, defaults: MonitorDefaults, now: n
     shard: 0,
     slot: 0,
   };
+  // the port states go into the columns at once when quiet (no object per healthy port)
+  return new CompactMonitor(fields, { paused, ports, host });
 }

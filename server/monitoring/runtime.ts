@@ -27,7 +27,7 @@ import { createLeaseManager, type LeaseManager } from './leases.ts';
 import type { NodeRegistry } from '../cluster/nodes.ts';
 import type { ClusterWake } from '../cluster/signal.ts';
 import { catchUp, loadOpenIncidents, reconcileIncidents } from './continuity.ts';
-import { toLiveMonitor, type LiveMonitor } from './model.ts';
+import { buildLiveMonitor, disposeMonitor, type LiveMonitor } from './model.ts';
 import {
   batchSize,
   loadMonitors,
@@ -184,10 +184,11 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   });
 
   function schedule(m: LiveMonitor) {
+    const state = m.state; // built on each read when compact: once here
     for (const port of m.ports) {
-      const s = m.state.ports[port];
+      const s = state.ports[port];
       const key = keyOf(m, port);
-      if (!s || !isCheckable(s) || m.state.paused) {
+      if (!s || !isCheckable(s) || state.paused) {
         scheduler.remove(key);
         continue;
       }
@@ -221,14 +222,14 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
     const t = now();
     for (const { row, shard } of rows) {
       const cur = engine.monitors.get(row.id);
-      if (row.deletedAt) {
+      if (row.deleted) {
         if (cur) {
           unschedule(cur);
           engine.remove(cur, t);
         }
         continue;
       }
-      const fresh = toLiveMonitor(row, defaults!, t);
+      const fresh = buildLiveMonitor(row, defaults!, t);
       if (!cur) {
         fresh.shard = shard;
         fresh.slot = nextSlot++;
@@ -236,14 +237,16 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         schedule(fresh);
         // a monitor just registered shows a status at once instead of waiting for its phase
         // (not on bulk loads: a restart or a taken-over shard must not turn into a burst)
-        if (checkNewNow)
-          for (const p of fresh.ports)
-            if (fresh.state.ports[p]?.lastCheckAt === null) scheduler.runNow(keyOf(fresh, p));
+        if (checkNewNow) {
+          const state = fresh.state;
+          for (const p of fresh.ports) if (state.ports[p]?.lastCheckAt === null) scheduler.runNow(keyOf(fresh, p));
+        }
         continue;
       }
       cur.shard = shard;
       const removed = cur.ports.filter((p) => !fresh.ports.includes(p));
       const added = engine.update(cur, fresh, t);
+      disposeMonitor(fresh); // only its fields were taken
       unschedule(cur, removed);
       schedule(cur);
       if (!cur.state.paused) for (const p of added) scheduler.runNow(keyOf(cur, p));

@@ -10,7 +10,8 @@ import type { RunRow } from './runs.ts';
 import type { RollupRow } from '../services/types.ts';
 import { dayPairs, hostRunsSql } from '../services/rollups/host-days.ts';
 import { insertIncidents, insertLedger } from './bulk-insert.ts';
-import { monitorInclude, SHARD_SQL, type MonitorRow } from './model.ts';
+import { SHARD_SQL } from './model.ts';
+import { readMonitors, type MonitorLoadRow } from './load.ts';
 
 export interface IncidentOpen {
   id: string;
@@ -235,7 +236,7 @@ export async function writeRollups(prisma: PrismaClient, rows: RollupRow[]): Pro
 export const LOAD_PAGE = 2_000;
 
 export interface LoadedMonitor {
-  row: MonitorRow;
+  row: MonitorLoadRow;
   shard: number;
 }
 
@@ -276,10 +277,7 @@ export async function* monitorPages(
     after = page[page.length - 1]!.id;
     const shardOf = new Map(page.filter((r) => r.keep).map((r) => [r.id, r.shard]));
     if (shardOf.size > 0) {
-      const rows = await prisma.monitor.findMany({
-        where: { id: { in: [...shardOf.keys()] } },
-        include: monitorInclude,
-      });
+      const rows = await readMonitors(prisma, [...shardOf.keys()]);
       yield rows.map((row) => ({ row, shard: shardOf.get(row.id) ?? 0 }));
     }
     if (page.length < pageSize) return;

@@ -1,0 +1,141 @@
+// Reading monitors for the probe runtime in plain SQL: only the columns it keeps, flat rows (no
+// Prisma row objects with their includes, no Date per timestamp: epoch ms numbers), the account's
+// language and endpoints once per account of the page. A page of rows is garbage as soon as the
+// runtime has built its compact state from it, and small garbage: the start-up load of a million
+// monitors is what V8's heap grows on.
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Channel, Language, MaintenanceKind, PortPhase } from '../generated/prisma/enums.ts';
+import type { PrismaClient } from '../db/index.ts';
+import type { EndpointInfo } from '../services/notifications/rows.ts';
+import { toEndpointInfo } from '../services/notify-endpoints/info.ts';
+
+/** A PortState row, timestamps as epoch ms. */
+export interface PortLoadRow {
+  port: number;
+  phase: PortPhase;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  since: number;
+  lastCheckAt: number | null;
+  lastOk: boolean | null;
+  lastLatencyMs: number | null;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+  flapHistory: string;
+  flapping: boolean;
+  flappingSince: number | null;
+}
+
+export interface MaintenanceLoadRow {
+  kind: MaintenanceKind;
+  startsAt: number | null;
+  endsAt: number | null;
+  weekday: number | null;
+  startMinute: number | null;
+  durationMin: number | null;
+  timeZone: string;
+}
+
+/** What the runtime builds a monitor from (model.ts buildLiveMonitor). */
+export interface MonitorLoadRow {
+  id: string;
+  accountId: string;
+  host: string;
+  ports: number[];
+  paused: boolean;
+  deleted: boolean;
+  intervalSec: number | null;
+  retryIntervalSec: number | null;
+  timeoutMs: number | null;
+  failureThreshold: number | null;
+  recoveryThreshold: number | null;
+  flapEnabled: boolean | null;
+  flapWindow: number | null;
+  flapChanges: number | null;
+  flapFailedPercent: number | null;
+  contactName: string;
+  contactEmail: string;
+  contactPhone: string | null;
+  mailEnabled: boolean;
+  smsEnabled: boolean;
+  alimtalkEnabled: boolean;
+  checks: unknown;
+  allowPrivate: boolean;
+  language: Language;
+  endpoints: EndpointInfo[];
+  portStates: PortLoadRow[];
+  maintenance: MaintenanceLoadRow[];
+  /** The open HOST_DOWN incident. */
+  incident: { id: string; ports: number[]; flapFigures: unknown } | null;
+}
+
+const ms = (col: string) => Prisma.raw(`(extract(epoch from ${col}) * 1000)::float8`);
+const NONE: never[] = [];
+
+type MonitorCols = Omit<MonitorLoadRow, 'language' | 'endpoints' | 'portStates' | 'maintenance' | 'incident'>;
+
+/** The monitors with these ids (any order; deleted ones included, marked). */
+export async function readMonitors(prisma: PrismaClient, ids: readonly string[]): Promise<MonitorLoadRow[]> {
+  if (ids.length === 0) return [];
+  const list = [...ids];
+  const monitors = await prisma.$queryRaw<MonitorCols[]>`
+    SELECT m."id", m."accountId", m."host", m."ports", m."pausedAt" IS NOT NULL AS paused,
+      m."deletedAt" IS NOT NULL AS deleted, m."intervalSec", m."retryIntervalSec", m."timeoutMs",
+      m."failureThreshold", m."recoveryThreshold", m."flapEnabled", m."flapWindow", m."flapChanges",
+      m."flapFailedPercent", m."contactName", m."contactEmail", m."contactPhone", m."mailEnabled",
+      m."smsEnabled", m."alimtalkEnabled", m."checks", s."allowPrivate"
+    FROM "Monitor" m JOIN "Server" s ON s."id" = m."serverId"
+    WHERE m."id" = ANY(${list}::text[])`;
+  if (monitors.length === 0) return [];
+  const states = await prisma.$queryRaw<(PortLoadRow & { monitorId: string })[]>`
+    SELECT "monitorId", "port", "phase"::text AS phase, "consecutiveFailures", "consecutiveSuccesses",
+      ${ms('"since"')} AS since, ${ms('"lastCheckAt"')} AS "lastCheckAt", "lastOk", "lastLatencyMs",
+      "lastErrorCode", "lastErrorMessage", "flapHistory", "flapping", ${ms('"flappingSince"')} AS "flappingSince"
+    FROM "PortState" WHERE "monitorId" = ANY(${list}::text[])`;
+  const windows = await prisma.$queryRaw<(MaintenanceLoadRow & { monitorId: string })[]>`
+    SELECT "monitorId", "kind"::text AS kind, ${ms('"startsAt"')} AS "startsAt", ${ms('"endsAt"')} AS "endsAt",
+      "weekday", "startMinute", "durationMin", "timeZone"
+    FROM "MaintenanceWindow" WHERE "monitorId" = ANY(${list}::text[]) ORDER BY "createdAt", "id"`;
+  const incidents = await prisma.$queryRaw<{ monitorId: string; id: string; ports: number[]; flapFigures: unknown }[]>`
+    SELECT "monitorId", "id", "ports", "flapFigures" FROM "Incident"
+    WHERE "monitorId" = ANY(${list}::text[]) AND "resolvedAt" IS NULL AND "kind" = 'HOST_DOWN'`;
+  const accountIds = [...new Set(monitors.map((m) => m.accountId))];
+  const accounts = await prisma.$queryRaw<{ id: string; language: Language }[]>`
+    SELECT "id", "language"::text AS language FROM "Account" WHERE "id" = ANY(${accountIds}::text[])`;
+  const endpointRows = await prisma.$queryRaw<
+    { accountId: string; id: string; channel: Channel; target: string; enabled: boolean }[]
+  >`
+    SELECT "accountId", "id", "channel"::text AS channel, "target", "enabled" FROM "NotifyEndpoint"
+    WHERE "accountId" = ANY(${accountIds}::text[]) ORDER BY "createdAt", "id"`;
+
+  const group = <T extends { monitorId: string }>(rows: T[]) => {
+    const by = new Map<string, T[]>();
+    for (const r of rows) {
+      const list = by.get(r.monitorId);
+      if (list) list.push(r);
+      else by.set(r.monitorId, [r]);
+    }
+    return by;
+  };
+  const statesOf = group(states);
+  const windowsOf = group(windows);
+  const incidentOf = new Map(incidents.map((i) => [i.monitorId, i]));
+  const languageOf = new Map(accounts.map((a) => [a.id, a.language]));
+  const endpointsOf = new Map<string, EndpointInfo[]>();
+  for (const e of endpointRows) {
+    const list = endpointsOf.get(e.accountId) ?? [];
+    list.push(toEndpointInfo(e));
+    endpointsOf.set(e.accountId, list);
+  }
+  return monitors.map((m) => {
+    const inc = incidentOf.get(m.id);
+    return {
+      ...m,
+      language: languageOf.get(m.accountId) ?? 'ko',
+      endpoints: endpointsOf.get(m.accountId) ?? NONE,
+      portStates: statesOf.get(m.id) ?? NONE,
+      maintenance: windowsOf.get(m.id) ?? NONE,
+      incident: inc ? { id: inc.id, ports: inc.ports, flapFigures: inc.flapFigures } : null,
+    };
+  });
+}
