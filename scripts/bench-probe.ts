@@ -8,12 +8,17 @@
 //                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
 //                        leases; the last line then says how many ports no process, or more than one,
 //                        checked in one interval: scripts/bench-probe-processes.ts)
+//                        [--import M] [--import-via service|sql] (PostgreSQL: after the measured
+//                        window, another process imports M monitors as an admin does and the runtime
+//                        is watched through the resyncs that take them in: scripts/bench-probe-import.ts)
 // --mix gives shares of check kinds (default: all connect); their servers run in a child
 // process, and each kind's CPU per check is measured alone (back-to-back checks, 3 s each)
 // before the runtime runs the mix.
 // Starts local targets on loopback (open, refusing, silent), registers N monitored ports,
 // runs the real probe runtime (scheduler → alerting → batched persistence) on the chosen
-// database for a fixed time, and measures in the same run a raw connect loop as the ceiling.
+// database for a fixed time, and measures in the same run a raw connect loop as the reference:
+// paced at the run's check rate (ports / interval: rawConnectsPerSec, rawCpuUsPerConnect; ratio =
+// checksPerSec / rawConnectsPerSec) and back to back at 64 in flight (rawConnectsMaxPerSec).
 // Last line: JSON. Only loopback addresses are probed.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +33,7 @@ import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
+import { importPhase, importWatch } from './bench-probe-import.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createProbeRuntime } from '../server/monitoring/runtime.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
@@ -46,6 +52,8 @@ const { values: a } = parseArgs({
     'cpu-profile': { type: 'string' },
     'skip-final-write': { type: 'boolean', default: false },
     processes: { type: 'string', default: '1' },
+    import: { type: 'string', default: '0' },
+    'import-via': { type: 'string', default: 'service' },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -212,13 +220,28 @@ if (db.kind === 'postgres') await sql.query(`ANALYZE "Server", "Monitor", "PortS
 const registerMs = Date.now() - regStart;
 say(`registered in ${registerMs} ms`);
 
-// ── the ceiling: raw connect loop, same code path (connect + reset) ──
-say('raw connect loop (5 s)…');
+// ── the reference: raw connect loops, same code path (connect + reset), no scheduling ──
+say('raw connect loop, back to back (5 s)…');
+const rawMaxCpu0 = process.cpuUsage();
+const rawMax = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+const rawMaxCpu = process.cpuUsage(rawMaxCpu0);
+/** CPU of one bare connect + reset, 64 in flight back to back (the ceiling), same process. */
+const rawCpuUsPerConnectMax = (rawMaxCpu.user + rawMaxCpu.system) / Math.max(1, rawMax.connects + rawMax.failures);
+// paced at the rate the runtime is offered (ports / interval), 20 ms ticks as the scheduler's
+const rawRate = N / intervalS;
+say(`raw connect loop paced at ${Math.round(rawRate)}/s (10 s)…`);
 const rawCpu0 = process.cpuUsage();
-const raw = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+const raw = await rawConnectLoop({
+  host: '127.0.0.1',
+  port: openPort,
+  durationMs: 10_000,
+  concurrency: 4_096,
+  ratePerSec: rawRate,
+});
 const rawCpu = process.cpuUsage(rawCpu0);
-/** CPU of one bare connect + reset (the ceiling loop: 64 in flight, back to back), same process. */
+/** CPU of one bare connect + reset at the run's check rate, same process: what a check costs at least. */
 const rawCpuUsPerConnect = (rawCpu.user + rawCpu.system) / Math.max(1, raw.connects + raw.failures);
+say(`raw: ${Math.round(rawMax.perSec)}/s back to back, ${Math.round(raw.perSec)}/s paced (${raw.missed} missed)`);
 
 // ── CPU per check, each kind alone: 32 in flight, back to back, 3 s ──
 const perKind: Record<string, { checksPerSec: number; cpuUsPerCheck: number; failures: number }> = {};
@@ -310,6 +333,7 @@ if (processes > 1) {
       db: db.kind,
       registerMs,
       rawConnectsPerSec: Math.round(raw.perSec),
+      rawConnectsMaxPerSec: Math.round(rawMax.perSec),
       rawCpuUsPerConnect: Math.round(rawCpuUsPerConnect),
       ...split,
     }),
@@ -349,8 +373,18 @@ const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
 const heapTotalBefore = process.memoryUsage().heapTotal;
 say(`starting the probe runtime… (RSS before: ${Math.round(rssBefore / 1048576)} MB)`);
+const importN = Number(a.import);
+if (importN > 0 && !bench.env.DATABASE_URL)
+  throw new Error('--import needs --db postgres (the importer is another process)');
+const watch = importN > 0 ? importWatch((t, o) => runCheck(t, o)) : null;
 const loadStart = Date.now();
-const probe = createProbeRuntime({ prisma: p, events: createEvents(), nodeId: 'bench', flushMs: 500 });
+const probe = createProbeRuntime({
+  prisma: p,
+  events: createEvents(),
+  nodeId: 'bench',
+  flushMs: 500,
+  ...(watch ? { check: watch.check } : {}),
+});
 // the first check may start while the monitors are still loading: watched from the outside
 let firstCheckMs: number | null = null;
 const firstWatch = setInterval(() => {
@@ -377,6 +411,7 @@ await profiled(a['cpu-profile'], 'window', () => new Promise((r) => setTimeout(r
 const s1 = probe.stats();
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+loopDelay.disable(); // the window's (an import phase after it has its own)
 const size1 = await dbSize();
 clearInterval(rssTimer);
 // where the RSS is at the end of the window (before GC): V8's heap (reserved and used), memory
@@ -388,6 +423,27 @@ if (a['heap-snapshot']) {
   say(`writing heap snapshot ${a['heap-snapshot']}…`);
   writeHeapSnapshot(a['heap-snapshot']);
 }
+// ── the import (--import M): after the measured window, so that its figures stay the steady state's ──
+const importUrl = bench.env.DATABASE_URL;
+const imported =
+  watch && importUrl
+    ? await profiled(a['cpu-profile'], 'import', () =>
+        importPhase({
+          probe,
+          watch,
+          base: N,
+          say,
+          job: {
+            url: importUrl,
+            accountId: account.id,
+            count: importN,
+            via: a['import-via'] === 'sql' ? 'sql' : 'service',
+            intervalS,
+            port: openPort,
+          },
+        }),
+      )
+    : {};
 // the rollups held in memory: written now, packed as each ended day is (one row per port and UTC
 // day), then measured as stored (bytes per day row, indexes included)
 const finalWrite = !a['skip-final-write'];
@@ -423,7 +479,11 @@ const result = {
   db: db.kind,
   offeredPerSec: Math.round((N / intervalS) * 10) / 10,
   checksPerSec: Math.round(checksPerSec * 10) / 10,
+  /** Raw connects/s achieved when offered the run's check rate (ports / interval), paced. */
   rawConnectsPerSec: Math.round(raw.perSec),
+  rawConnectsMaxPerSec: Math.round(rawMax.perSec),
+  rawMissed: raw.missed,
+  /** Our checks/s over the raw loop's connects/s at the same offered rate. */
   ratio: Math.round((checksPerSec / raw.perSec) * 1000) / 1000,
   lateP50Ms: Math.round(s1.lateness.p50 * 10) / 10,
   lateP99Ms: Math.round(s1.lateness.p99 * 10) / 10,
@@ -450,6 +510,9 @@ const result = {
   cpuUserUsPerCheck: Math.round(cpu.user / Math.max(1, s1.checksDone - s0.checksDone)),
   cpuSystemUsPerCheck: Math.round(cpu.system / Math.max(1, s1.checksDone - s0.checksDone)),
   rawCpuUsPerConnect: Math.round(rawCpuUsPerConnect),
+  rawCpuUsPerConnectMax: Math.round(rawCpuUsPerConnectMax),
+  /** Our CPU per check over a raw connect's CPU at the same rate: the runtime's overhead factor. */
+  cpuPerCheckOverRaw: Math.round((cpuUsPerCheck / Math.max(1, rawCpuUsPerConnect)) * 100) / 100,
   perKind,
   tlsHandshakeUs,
   // the issue's figures (last, in this order)
@@ -459,6 +522,7 @@ const result = {
   loadMs,
   firstCheckMs,
   dbBytesPerPortDay,
+  ...imported,
 };
 for (const f of fillers) f.destroy();
 silent.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawConnectLoop } from '../../server/probe/raw-connect.ts';
+import { dueStarts, rawConnectLoop } from '../../server/probe/raw-connect.ts';
 import { createScheduler } from '../../server/probe/scheduler.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
 import { openTarget, refusingPort, timeoutTarget } from './helpers.ts';
@@ -16,6 +16,29 @@ describe('rawConnectLoop', () => {
     const end = Date.now() + 3000;
     while (target.accepted() < r.connects && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
     expect(target.accepted()).toBe(r.connects);
+  });
+
+  it('paced: starts the rate times the duration, evenly, not back to back', async () => {
+    const target = await openTarget();
+    const r = await rawConnectLoop({
+      host: target.host,
+      port: target.port,
+      durationMs: 300,
+      concurrency: 64,
+      ratePerSec: 100,
+    });
+    // due by the end: one at once, then one per 10 ms (30 ms of slack for a slow first tick)
+    expect(r.connects + r.failures + r.missed).toBe(dueStarts(300, 100));
+    expect(r.connects).toBeLessThanOrEqual(31);
+    expect(r.failures).toBe(0);
+    expect(r.missed).toBe(0);
+  });
+
+  it('paced: the starts due grow with the time at the rate', () => {
+    expect(dueStarts(0, 5_556)).toBe(1);
+    expect(dueStarts(20, 5_556)).toBe(112);
+    expect(dueStarts(1_000, 5_556)).toBe(5_557);
+    expect(dueStarts(-5, 100)).toBe(1);
   });
 
   it('counts failures by code', async () => {
