@@ -33,6 +33,7 @@ import {
   loadMonitors,
   mergeBatch,
   monitorPages,
+  oldestOpenWriteMs,
   writeBatch,
   writeRollups,
   type LoadedMonitor,
@@ -395,7 +396,10 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
 
   let lastResync = new Date(0);
   async function resync() {
-    const started = new Date(now() - 2_000);
+    // the next look starts 2 s before this one (clocks of other processes), or before the oldest
+    // write still open (a long transaction commits rows stamped long ago: a bulk import)
+    const open = await oldestOpenWriteMs(prisma);
+    const started = new Date(Math.min(now(), open ?? Number.POSITIVE_INFINITY) - 2_000);
     await refreshReferenceData();
     // a bulk import arrives in pages too: the loop runs between them
     for await (const rows of monitorPages(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }))

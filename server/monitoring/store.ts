@@ -284,6 +284,23 @@ export async function* monitorPages(
   }
 }
 
+/**
+ * When the oldest transaction of another connection that has written and not yet committed began
+ * (epoch ms; null when there is none, or on PGlite, whose one connection runs one transaction at
+ * a time). A monitor's `updatedAt` is stamped inside its transaction but seen only once it commits:
+ * a resync must not move its window past a stamp that may still become visible.
+ */
+export async function oldestOpenWriteMs(prisma: PrismaClient): Promise<number | null> {
+  try {
+    const [r] = await prisma.$queryRaw<{ oldest: Date | null }[]>`
+      SELECT min("xact_start") AS oldest FROM pg_stat_activity
+      WHERE "datname" = current_database() AND "backend_xid" IS NOT NULL AND "pid" <> pg_backend_pid()`;
+    return r?.oldest ? r.oldest.getTime() : null;
+  } catch {
+    return null; // no statistics view here: the time window alone
+  }
+}
+
 /** Every page of monitorPages at once (a few monitors: an edit, a test). */
 export async function loadMonitors(
   prisma: PrismaClient,
