@@ -134,6 +134,9 @@ export interface ImportServersResult {
 const MAX_IMPORT_LINES = 5_000;
 
 /** Parses a pasted list: per-line results. The valid lines are added; every other line says why not. */
+/** How long an import's one transaction may wait for a connection and run. */
+const IMPORT_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
+
 export async function importServers(
   deps: ServiceDeps,
   viewer: Viewer,
@@ -229,7 +232,8 @@ export async function importServers(
           refused: lines.filter((l) => l.status === 'ERROR').length,
         },
       });
-    });
+      // up to 5,000 rows in one transaction: Prisma's default 5 s ran out on a loaded database
+    }, IMPORT_TRANSACTION);
   } catch (err) {
     if (isUniqueViolation(err))
       throw new ConflictError('Another change added one of these addresses meanwhile; try again');
