@@ -1,7 +1,10 @@
 // npm run bench:live -- [--subscribers 10000] [--watchers 10] [--rate 50] [--duration 20]
 //                       [--workers 4] [--redis] [--db pglite|postgres]
 //                       [--scenarios broadcast,spread [--broadcast-rate 0.5] [--spread-rate 100]]
-//                       [--profile dir] [--heap-snapshot dir]
+//                       [--profile dir] [--heap-snapshot dir] [--client light|graphql-ws]
+// --client: the subscribers' instrument (scripts/bench-live-clients.ts): `light` (default) speaks
+// the protocol by hand and checks each event's id, marker and order, with a full JSON parse of a
+// sample; `graphql-ws` is the library's client, as the figures before issue 14's fan-out work.
 // Live-event load: one portwatch process (a child: the real runtime, HTTP + graphql-ws) and
 // `workers` client processes holding `subscribers` WebSockets, each with one monitorStatus
 // subscription (API-token auth). The subscribers watch subscribers / watchers monitors, each of
@@ -28,8 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from './bench-db.ts';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { openGraphqlWs, openLight, type Tally } from './bench-live-clients.ts';
 
 const self = fileURLToPath(import.meta.url);
 const { values: a } = parseArgs({
@@ -50,6 +52,8 @@ const { values: a } = parseArgs({
     scenarios: { type: 'string' },
     'broadcast-rate': { type: 'string', default: '0.5' },
     'spread-rate': { type: 'string', default: '100' },
+    /** The subscribers' instrument: light (hand-written protocol, sampled full checks) or graphql-ws. */
+    client: { type: 'string', default: 'light' },
   },
 });
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -204,62 +208,27 @@ async function server() {
 async function clients() {
   const { url, targets, from, count } = await new Promise<Msg>((r) => process.once('message', r));
   const list = targets as { token: string; monitor: string }[];
-  const delays: number[] = [];
+  const tally: Tally = { delays: [], errors: 0, parsed: 0, received: 0, disposers: [] };
+  const delays = tally.delays;
+  const disposers = tally.disposers;
+  const openOne = a.client === 'graphql-ws' ? openGraphqlWs : openLight;
   let ready = 0;
-  let errors = 0;
-  const disposers: (() => void)[] = [];
   const open = async (i: number) => {
     const { token, monitor } = list[i % list.length]!;
-    const client = createClient({
-      url: `${String(url).replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${token}` },
-    });
-    let first = true;
-    await new Promise<void>((resolve) => {
-      const dispose = client.subscribe<{ monitorStatus: { lastCheckAt: string | null; lastErrorCode: string | null } }>(
-        {
-          query: 'subscription($m: ID) { monitorStatus(monitorId: $m) { phase lastCheckAt lastErrorCode } }',
-          variables: { m: monitor },
-        },
-        {
-          next: (v) => {
-            if (first) {
-              first = false; // the current state
-              ready += 1;
-              resolve();
-              return;
-            }
-            const at = v.data?.monitorStatus.lastCheckAt;
-            if (at) delays.push(Date.now() - Date.parse(at));
-          },
-          error: () => {
-            errors += 1;
-            resolve();
-          },
-          complete: () => resolve(),
-        },
-      );
-      disposers.push(() => {
-        dispose();
-        void client.dispose();
-      });
-    });
+    if (await openOne({ url: `${String(url).replace('http', 'ws')}/graphql`, token, monitor }, tally)) ready += 1;
   };
   const n = Number(count);
   const first = Number(from);
   for (let i = 0; i < n; i += 100)
     await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => open(first + i + k)));
-  send({ type: 'subscribed', ready, errors });
+  send({ type: 'subscribed', ready, errors: tally.errors });
   // this process's CPU from here on (the events and the wait for them): what the client side costs
   const cpuFrom = process.cpuUsage();
   process.on('message', (msg: Msg) => {
     if (msg.type === 'count') send({ type: 'count', received: delays.length });
     if (msg.type === 'report') {
       const c = process.cpuUsage(cpuFrom);
-      send({ type: 'report', delays, errors, cpuMs: (c.user + c.system) / 1000 });
+      send({ type: 'report', delays, errors: tally.errors, parsed: tally.parsed, cpuMs: (c.user + c.system) / 1000 });
     }
     if (msg.type === 'stop') {
       for (const d of disposers) d();
@@ -308,8 +277,13 @@ async function run(sc: Scenario) {
   await snapshot(`${sc.name}-before`);
   const started = Date.now();
   const workers = Array.from({ length: W }, () =>
-    fork(self, ['--role', 'clients'], {
-      execArgv: ['--import', 'tsx'],
+    fork(self, ['--role', 'clients', '--client', String(a.client)], {
+      // with --profile the client processes' profiles go next to the server's (the instrument's cost)
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}/${sc.name}-clients`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -378,6 +352,10 @@ async function run(sc: Scenario) {
     deliveriesExpected: expected,
     deliveries: delays.length,
     missed: expected - delays.length,
+    // events a client found wrong (id, type, order, shape) or subscriptions that failed
+    clientErrors: reports.reduce((sum, r) => sum + Number(r.errors), 0),
+    // events the light client also checked by a full JSON parse (every 16th of a process)
+    fullyParsed: reports.reduce((sum, r) => sum + Number(r.parsed), 0),
     delayP50Ms: q(0.5),
     delayP99Ms: q(0.99),
     delayMaxMs: delays.at(-1) ?? null,
@@ -439,6 +417,8 @@ async function main() {
     bytesPerIdleSubscriber: Math.max(...results.map((r) => r.bytesPerIdleSubscriber ?? 0)),
     rssBytesPerIdleSubscriber: Math.max(...results.map((r) => r.rssBytesPerIdleSubscriber ?? 0)),
     missed: results.reduce((s, r) => s + r.missed, 0),
+    clientErrors: results.reduce((s, r) => s + r.clientErrors, 0),
+    client: a.client,
     ...(one ? {} : { scenarios: results }),
     redis: a.redis,
     db: a.db,

@@ -23,11 +23,27 @@ import { LiveStream, type DirectReceiver } from '../events/live-stream.ts';
 import type { GraphQLContext } from './context.ts';
 import { directNextOf, type DirectNext } from './live-direct.ts';
 
-type Shared = Map<string, Promise<ExecutionResult> | ExecutionResult>;
+/**
+ * One audience (operation, variables, visibility), the same object for all of its subscribers,
+ * with the result of the last event it was asked for: in a broadcast every subscriber after the
+ * first finds the event's result there (two field reads), and the audience's key string is held
+ * once (in `audiences`), not once per subscriber.
+ */
+class Audience {
+  event: unknown = undefined;
+  result: Promise<ExecutionResult> | ExecutionResult | undefined = undefined;
+}
+
+type Shared = Map<Audience, Promise<ExecutionResult> | ExecutionResult>;
 
 /** Event object → results by audience; entries go with the event (WeakMap). */
 const byEvent = new WeakMap<object, Shared>();
 const printed = new WeakMap<DocumentNode, string>();
+/** The live audiences by key; an entry leaves when its audience is collected (its last subscriber ended). */
+const audiences = new Map<string, WeakRef<Audience>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (audiences.get(key)?.deref() === undefined) audiences.delete(key);
+});
 
 function audienceKey(args: ExecutionArgs): string {
   let text = printed.get(args.document);
@@ -40,24 +56,48 @@ function audienceKey(args: ExecutionArgs): string {
   return `${who}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}\n${text}`;
 }
 
+/** The subscriber's audience: the one object of every subscriber with the same key. */
+function audienceOf(args: ExecutionArgs): Audience {
+  const key = audienceKey(args);
+  let audience = audiences.get(key)?.deref();
+  if (audience === undefined) {
+    audience = new Audience();
+    audiences.set(key, new WeakRef(audience));
+    collected.register(audience, key);
+  }
+  return audience;
+}
+
+/** Live audiences (tests). */
+export function audienceCount(): number {
+  return audiences.size;
+}
+
 function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
   return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 }
 
 /** The result of one event for one audience: executed by the first subscriber that asks, shared with the rest. */
-function resultFor(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> | ExecutionResult {
+function resultFor(
+  args: ExecutionArgs,
+  audience: Audience,
+  event: unknown,
+): Promise<ExecutionResult> | ExecutionResult {
   // no closure per call: on the direct path this runs once per subscriber and event
+  if (audience.event === event && audience.result !== undefined) return audience.result;
   if (typeof event !== 'object' || event === null) return run(args, event);
   let shared = byEvent.get(event);
   if (!shared) {
     shared = new Map();
     byEvent.set(event, shared);
   }
-  let r = shared.get(key);
+  let r = shared.get(audience);
   if (r === undefined) {
     r = run(args, event);
-    shared.set(key, r);
+    shared.set(audience, r);
   }
+  audience.event = event;
+  audience.result = r;
   return r;
 }
 
@@ -91,11 +131,11 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
 class DirectResults implements DirectReceiver<unknown> {
   constructor(
     private readonly args: ExecutionArgs,
-    private readonly key: string,
+    private readonly audience: Audience,
     private readonly out: DirectNext,
   ) {}
   deliver(event: unknown): boolean {
-    const r = resultFor(this.args, this.key, event);
+    const r = resultFor(this.args, this.audience, event);
     return !isPromise(r) && this.out.write(r);
   }
 }
@@ -110,7 +150,7 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     source: AsyncIterable<unknown>,
     private readonly args: ExecutionArgs,
-    private readonly key: string,
+    private readonly audience: Audience,
   ) {
     this.it = source[Symbol.asyncIterator]();
   }
@@ -121,7 +161,7 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
     step: IteratorResult<unknown>,
   ): Promise<IteratorResult<ExecutionResult>> | IteratorResult<ExecutionResult> {
     if (step.done) return DONE;
-    const r = resultFor(this.args, this.key, step.value);
+    const r = resultFor(this.args, this.audience, step.value);
     return isPromise(r) ? r.then(value) : value(r);
   }
   next(): Promise<IteratorResult<ExecutionResult>> {
@@ -151,10 +191,10 @@ export async function sharedSubscribe(
   const stream = await createSourceEventStream(args);
   forgetScopes(args.contextValue);
   if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-  const key = audienceKey(args);
+  const audience = audienceOf(args);
   const direct = directNextOf(args.contextValue);
-  if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, key, direct));
-  return new SharedResults(stream, args, key);
+  if (direct && stream instanceof LiveStream) stream.deliverDirectly(new DirectResults(args, audience, direct));
+  return new SharedResults(stream, args, audience);
 }
 
 export function sharedEventsPlugin(): Plugin {

@@ -7,6 +7,7 @@
 // JSON: a subscriber whose visibility differs has its own result object, and so its own bytes.
 
 const jsonOf = new WeakMap<object, string>();
+const bytesOf = new WeakMap<object, Buffer>();
 
 /** JSON of a payload object, made on first use and reused for the same object. */
 export function payloadJson(payload: object): string {
@@ -26,4 +27,17 @@ export function nextPrefix(id: string): string {
 /** Operation `id`'s `next` message for `payload`, its JSON shared with every message of the same object. */
 export function nextMessage(id: string, payload: object, prefix = nextPrefix(id)): string {
   return `${prefix}${payloadJson(payload)}}`;
+}
+
+/**
+ * The UTF-8 bytes that end every `next` message of `payload`: its JSON and the message's closing
+ * brace, made once per payload object (a direct delivery frames them after its id's prefix).
+ */
+export function payloadBytes(payload: object): Buffer {
+  let bytes = bytesOf.get(payload);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`${payloadJson(payload)}}`);
+    bytesOf.set(payload, bytes);
+  }
+  return bytes;
 }

@@ -125,7 +125,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     if (errors.length) return errors.map((e) => codedError(e, opts.production, true));
     const contextValue = await contextFactory();
     // a live event's `next` may be written straight to this socket (shared-events.ts)
-    setDirectNext(contextValue, new DirectNext(ctx.extra.socket, ctx, id));
+    setDirectNext(contextValue, new DirectNext(ctx.extra.socket, ctx.extra.raw, ctx, id));
     return {
       args: {
         schema: s,
@@ -202,6 +202,7 @@ export function attachGraphqlWs(server: Server, opts: GraphqlWsOptions): Graphql
     (socket, request) => ({
       socket,
       request,
+      raw: request.socket,
       cookie: request.headers.cookie,
       userAgent: request.headers['user-agent'] ?? null,
       address: opts.clientAddress(request),

@@ -2,6 +2,7 @@
 // coded errors, the request context (who is calling, from where). app.ts mounts it on /graphql
 // and /health; graphql/ws.ts reuses its envelope for graphql-ws.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -26,6 +27,8 @@ export type WsExtra = {
   /** The upgrade request, until the connection is accepted (then dropped: kept per socket it costs memory). */
   request: IncomingMessage | undefined;
   socket: WebSocket;
+  /** The connection's TCP (or TLS) socket, the one ws writes to: live events' frames go to it directly (live-direct.ts). */
+  raw: Socket;
   cookie: string | undefined;
   userAgent: string | null;
   viewer?: Viewer | null;

@@ -4,7 +4,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { sharedEventsPlugin } from '../../server/graphql/shared-events.ts';
+import { audienceCount, sharedEventsPlugin } from '../../server/graphql/shared-events.ts';
 
 type Viewer = { role: 'ADMIN' | 'CUSTOMER'; accountId: string; language: 'ko' | 'en' };
 
@@ -84,6 +84,31 @@ describe('live events executed once per audience', () => {
     expect((await Promise.all(again)).map((r) => (r.value as ExecutionResult).data)).toHaveLength(7);
     expect(counts.executions).toBe(10);
     for (const s of subs) expect(await s.return?.()).toEqual({ done: true, value: undefined });
+  });
+
+  it('subscribers of one audience hold one audience; a late reader still gets each event’s own result', async () => {
+    const { pubsub, counts, open } = setup();
+    const c: Viewer = { role: 'CUSTOMER', accountId: 'c', language: 'ko' };
+    const before = audienceCount();
+    const [fast, slow, other] = (await Promise.all([
+      open(c),
+      open(c),
+      open({ ...c, language: 'en' }),
+    ])) as AsyncIterableIterator<ExecutionResult>[];
+    expect(audienceCount() - before).toBe(2); // three subscribers, two audiences
+    const first = [fast!.next(), other!.next()];
+    const late = slow!.next();
+    await new Promise((r) => setTimeout(r, 10));
+    pubsub.publish('tick', { n: 1 });
+    await Promise.all(first);
+    const second = fast!.next();
+    pubsub.publish('tick', { n: 2 });
+    expect(((await second).value as ExecutionResult).data).toEqual({ tick: { n: 2, seenBy: 'c/ko' } });
+    // the slow subscriber reads event 1 after its audience moved on to event 2
+    expect(((await late).value as ExecutionResult).data).toEqual({ tick: { n: 1, seenBy: 'c/ko' } });
+    expect(((await slow!.next()).value as ExecutionResult).data).toEqual({ tick: { n: 2, seenBy: 'c/ko' } });
+    expect(counts.executions).toBe(3); // event 1 for both audiences, event 2 for one so far
+    for (const s of [fast, slow, other]) await s!.return?.();
   });
 
   it('a refused subscriber gets its error, and nothing of the others', async () => {
