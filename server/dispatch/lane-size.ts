@@ -42,7 +42,12 @@ export interface LaneLoad {
  */
 export function laneLimit(l: LaneLoad): number {
   if (l.max <= l.base) return l.base;
-  const want = Math.ceil(((l.queued + l.inFlight + l.waiting) * l.sendMs) / DRAIN_TARGET_MS);
   const floor = l.dry && l.queued === 0 ? l.base : l.limit;
+  // the rows it holds decide whether the server is slow (a fast one on a busy machine measures tens
+  // of ms a send: over a large backlog that alone must not open connections, they only add CPU)
+  const held = Math.ceil(((l.queued + l.inFlight) * l.sendMs) / DRAIN_TARGET_MS);
+  if (held <= floor) return Math.min(l.max, floor);
+  // then the whole backlog decides how far
+  const want = Math.ceil(((l.queued + l.inFlight + l.waiting) * l.sendMs) / DRAIN_TARGET_MS);
   return Math.min(l.max, Math.max(floor, want));
 }

@@ -27,6 +27,8 @@ describe('lane size', () => {
   it('a fast server, or none measured yet, keeps the base', () => {
     expect(laneLimit(mail({ sendMs: 5, queued: 120, inFlight: 8, waiting: 872 }))).toBe(8);
     expect(laneLimit(mail({ sendMs: 0, queued: 120, inFlight: 8, waiting: 872 }))).toBe(8);
+    // a fast server on a busy machine (40 ms a send, the process's own wait): the rows held decide
+    expect(laneLimit(mail({ sendMs: 40, queued: 120, inFlight: 8, waiting: 872 }))).toBe(8);
   });
 
   it('keeps its slots while claimed rows wait to start, even once the database is drained', () => {
