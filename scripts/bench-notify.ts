@@ -17,7 +17,7 @@
 //   --slow-rcpt-ms N       the SMTP server waits N ms before answering each RCPT TO (default 0)
 //   --email-concurrency N  e-mails in flight normally (DISPATCH_EMAIL_CONCURRENCY; default 8)
 //   --email-max N          e-mails in flight (SMTP connections) the lane may grow to behind a slow
-//                          server (DISPATCH_EMAIL_MAX_CONCURRENCY; default 50, as the product)
+//                          server (DISPATCH_EMAIL_MAX_CONCURRENCY; default 128, as the product)
 // With node --cpu-prof, the timed window's bounds are printed (profile-window …, µs of the
 // monotonic clock the profile's timestamps use) so the profile can be cut to it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -34,7 +34,8 @@ import { createSmtpPool } from '../server/notify/smtp-pool.ts';
 import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { insertIncidents, insertLedger } from '../server/monitoring/bulk-insert.ts';
-import { createDispatcher, DEFAULT_EMAIL_MAX } from '../server/dispatch/dispatcher.ts';
+import { createDispatcher } from '../server/dispatch/dispatcher.ts';
+import { DEFAULT_EMAIL_MAX } from '../server/dispatch/lane-size.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createSignals } from '../server/events/signals.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';

@@ -138,7 +138,8 @@ const schema = z.object({
   DISPATCH_RETRY_MAX_SECONDS: int(1, 86_400).default(900),
   DISPATCH_LEASE_SECONDS: int(1, 3_600).default(120),
   DISPATCH_EMAIL_CONCURRENCY: int(1, 256).default(8),
-  DISPATCH_EMAIL_MAX_CONCURRENCY: int(1, 256).default(50),
+  // default: DEFAULT_EMAIL_MAX (server/dispatch/lane-size.ts), the one place it is set
+  DISPATCH_EMAIL_MAX_CONCURRENCY: int(1, 256).optional(),
   DISPATCH_SMS_CONCURRENCY: int(1, 256).default(16),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   REDIS_PREFIX: z.string().min(1).max(100).default('portwatch:'),

@@ -69,12 +69,20 @@ export interface ClaimOptions {
   nodeId?: string | null;
 }
 
+/** A claim and the due rows of its channel it left in the database (counted up to a bound). */
+export interface ClaimedWithBacklog {
+  claimed: Claimed[];
+  /** Due QUEUED rows of the channel still waiting after this claim, at most `countUpTo` (an estimate: another process may claim them). */
+  waiting: number;
+}
+
 type ClaimResult = ClaimedRow &
   Omit<IncidentForMessage, 'id' | 'kind'> & {
     incidentKind: IncidentKind;
     endpointTarget: string | null;
     endpointSecret: string | null;
     endpointAllowPrivate: boolean | null;
+    dueCount?: number;
   };
 
 /**
@@ -82,8 +90,34 @@ type ClaimResult = ClaimedRow &
  * what their messages need to say (incident, server label, account time zone): one round trip.
  */
 export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promise<Claimed[]> {
+  return (await claimRows(prisma, opts, null)).map(toClaimed);
+}
+
+/**
+ * claimDue, and in the same statement how many due rows of the channel it left behind (up to
+ * `countUpTo`): what a lane sizes its sends in flight from (dispatcher.ts), not only the rows it holds.
+ */
+export async function claimDueWithBacklog(
+  prisma: PrismaClient,
+  opts: ClaimOptions & { countUpTo: number },
+): Promise<ClaimedWithBacklog> {
+  if (opts.countUpTo <= 0) return { claimed: (await claimRows(prisma, opts, null)).map(toClaimed), waiting: 0 };
+  const rows = await claimRows(prisma, opts, opts.countUpTo);
+  // the count runs on the statement's snapshot, before its own update: it includes the rows claimed
+  const due = rows[0]?.dueCount ?? 0;
+  return { claimed: rows.map(toClaimed), waiting: Math.max(0, Math.min(opts.countUpTo, due - rows.length)) };
+}
+
+async function claimRows(prisma: PrismaClient, opts: ClaimOptions, countUpTo: number | null): Promise<ClaimResult[]> {
+  const dueCount =
+    countUpTo === null
+      ? Prisma.empty
+      : Prisma.sql`, (SELECT count(*)::int FROM (
+          SELECT 1 FROM "Notification"
+          WHERE status = 'QUEUED' AND "nextAttemptAt" <= ${opts.now} AND channel = ${opts.channel}::"Channel"
+          LIMIT ${countUpTo + opts.limit}) w) AS "dueCount"`;
   const lockedUntil = new Date(opts.now.getTime() + opts.leaseMs);
-  const rows = await prisma.$queryRaw<ClaimResult[]>`
+  return prisma.$queryRaw<ClaimResult[]>`
     WITH due AS (
       SELECT id FROM "Notification"
       WHERE status = 'QUEUED' AND "nextAttemptAt" <= ${opts.now} AND channel = ${opts.channel}::"Channel"
@@ -100,7 +134,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
       c."recipientRole"::text AS "recipientRole", c.language::text AS language, c.attempts, c."createdAt",
       i.kind::text AS "incidentKind", i.host, i.ports, i.reason, i."openedAt", i."resolvedAt", i."closeReason"::text AS "closeReason", i."acknowledgedAt", i."acknowledgedBy",
       s.label, a."timeZone", i."flapFigures", cert.subject AS "certSubject", cert."validTo" AS "certValidTo",
-      e.target AS "endpointTarget", e.secret AS "endpointSecret", e."allowPrivate" AS "endpointAllowPrivate"
+      e.target AS "endpointTarget", e.secret AS "endpointSecret", e."allowPrivate" AS "endpointAllowPrivate"${dueCount}
     FROM c
     LEFT JOIN "NotifyEndpoint" e ON e.id = c."endpointId"
     JOIN "Incident" i ON i.id = c."incidentId"
@@ -108,7 +142,10 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
     LEFT JOIN "Server" s ON s.id = m."serverId"
     LEFT JOIN "Account" a ON a.id = i."accountId"
     LEFT JOIN "Certificate" cert ON cert."incidentId" = i.id`;
-  return rows.map((r) => ({
+}
+
+function toClaimed(r: ClaimResult): Claimed {
+  return {
     row: {
       id: r.id,
       incidentId: r.incidentId,
@@ -143,7 +180,7 @@ export async function claimDue(prisma: PrismaClient, opts: ClaimOptions): Promis
       certSubject: r.certSubject ?? null,
       certValidTo: r.certValidTo ?? null,
     },
-  }));
+  };
 }
 
 /** When the next QUEUED row of a channel falls due (null: none queued). */

@@ -10,7 +10,7 @@ import type { SmsProvider } from '../notify/sms/provider.ts';
 import type { SendOutcome } from '../notify/types.ts';
 import type { ServiceDeps } from '../services/types.ts';
 import {
-  claimDue,
+  claimDueWithBacklog,
   nextDueAt,
   reclaimExpired,
   releaseClaims,
@@ -23,36 +23,12 @@ import { createExtraSender, type ExtraChannels } from './channels.ts';
 import { runAlimtalkFallback } from './fallback.ts';
 import { slaReportEmail } from './sla-mail.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
+import { DEFAULT_EMAIL_MAX, laneLimit } from './lane-size.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 
 /** Rows claimed per statement, as a multiple of the lane's sends in flight. */
 const CLAIM_AHEAD = 16;
-
-/**
- * A lane whose claimed rows would take longer than this to drain at its measured time per send
- * opens more slots (connections), up to its maximum: a slow SMTP server behind a burst.
- */
-const DRAIN_TARGET_MS = 1_000;
-
-/** SMTP connections one dispatcher may hold open during a burst (README, Notifications: what relays tolerate). */
-export const DEFAULT_EMAIL_MAX = 50;
-
-/**
- * The lane's sends in flight: its base, or as many as drain what it holds (queued and in flight)
- * within DRAIN_TARGET_MS at its measured time per send, up to its maximum. A fast server keeps
- * the base (a claim's 16 × 8 rows at 15 ms each drain in 0.24 s over 8); a server answering in
- * 250 ms takes the maximum. It shrinks only once a claim found the database drained (`dry`);
- * slots beyond the new limit just finish; the pool's spare connections close when idle.
- */
-function adaptiveLimit(lane: Lane): number {
-  if (lane.max <= lane.base) return lane.base;
-  const want = Math.ceil(((lane.queue.length + lane.inFlight) * lane.sendMs) / DRAIN_TARGET_MS);
-  // while its claims come back full more rows wait in the database: the lane keeps its slots
-  // (its queue refills only when it runs low, and must not shrink the limit each time it does)
-  const floor = lane.dry ? lane.base : lane.limit;
-  return Math.min(lane.max, Math.max(floor, want));
-}
 
 export interface DispatcherOptions {
   /** null: SMTP is not configured; e-mail rows become NO "not sent: no SMTP server configured". */
@@ -72,8 +48,8 @@ export interface DispatcherOptions {
   concurrency?: Partial<Record<Channel, number>>;
   /**
    * Sends in flight a channel may grow to while its claimed rows queue up behind a slow server
-   * (adaptiveLimit; default EMAIL 50, the others their `concurrency`). For e-mail these are SMTP
-   * connections: the pool must allow as many.
+   * (lane-size.ts; default EMAIL DEFAULT_EMAIL_MAX, the others their `concurrency`). For e-mail
+   * these are SMTP connections: the pool must allow as many.
    */
   maxConcurrency?: Partial<Record<Channel, number>>;
   smsAckLink?: boolean;
@@ -110,7 +86,7 @@ interface Queued extends Claimed {
 
 interface Lane {
   channel: Channel;
-  /** Sends in flight now: `base`, more while a backlog waits on a slow server (adaptiveLimit). */
+  /** Sends in flight now: `base`, more while a backlog waits on a slow server (laneLimit). */
   limit: number;
   base: number;
   max: number;
@@ -133,6 +109,8 @@ interface Lane {
   claiming: boolean;
   /** The last claim found fewer rows than it asked for: wait for a kick, the poll or the wake timer. */
   dry: boolean;
+  /** Due rows the last claim left in the database (counted only for a lane that can grow). */
+  waiting: number;
   wakeTimer: NodeJS.Timeout | null;
   wakePlanned: boolean;
   /** When this lane last asked the database for rows (the newer channels' lanes poll at most once a second). */
@@ -166,6 +144,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
       ahead: CLAIM_AHEAD,
       claiming: false,
       dry: false,
+      waiting: 0,
       wakeTimer: null,
       wakePlanned: false,
       lastClaimAt: 0,
@@ -258,13 +237,16 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
     lane.ahead = Math.min(CLAIM_AHEAD, lane.ahead + 1);
     lane.lastClaimAt = Date.now();
     const now = deps.now();
-    const rows = await claimDue(deps.prisma, {
+    const { claimed: rows, waiting } = await claimDueWithBacklog(deps.prisma, {
       channel: lane.channel,
       limit: want,
       now,
       leaseMs,
       nodeId: opts.node?.nodeId ?? null,
+      // a lane that can grow sizes itself from the backlog (lane-size.ts); enough to ask for its maximum
+      countUpTo: lane.max > lane.base ? lane.max * CLAIM_AHEAD : 0,
     });
+    lane.waiting = waiting;
     if (rows.length < want) {
       lane.dry = true;
       void planWake(lane);
@@ -306,7 +288,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
 
   function pump(lane: Lane): void {
     if (!running) return;
-    lane.limit = adaptiveLimit(lane);
+    lane.limit = laneLimit({ ...lane, queued: lane.queue.length });
     const stale: Queued[] = [];
     while (!stopping && lane.inFlight < lane.limit && lane.unwritten < lane.limit && lane.queue.length > 0) {
       const next = lane.queue.shift()!;

@@ -104,6 +104,17 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   let ceilingUntil = 0;
   /** Connections that failed while other attempts were still under way (nothing connected yet). */
   let deferred = 0;
+  /**
+   * A connection failed while nothing was connected but others were still being opened: if one of
+   * those connects, the failure was a limit (a relay answers 421 at once, and greets the connections
+   * it accepts later), and the pool stays at what gets through.
+   */
+  let refusedBeforeAny = false;
+  /** No more than the connections open or still being opened, for CEILING_MS: what the server accepts. */
+  const limitTo = (n: number) => {
+    ceiling = Math.max(1, n);
+    ceilingUntil = Date.now() + CEILING_MS;
+  };
   const cap = () => (Date.now() < ceilingUntil ? ceiling : maxConnections);
   let closed = false;
 
@@ -231,6 +242,10 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
         (smtp) => {
           opening -= 1;
           deferred = 0;
+          if (refusedBeforeAny) {
+            refusedBeforeAny = false;
+            limitTo(conns.size + 1 + opening);
+          }
           const c: Conn = { smtp, messages: 0, busy: false, closed: false, idle: null };
           conns.add(c);
           smtp.on('error', () => {
@@ -251,14 +266,18 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
           opening -= 1;
           if (conns.size > 0) {
             // one more connection refused while others work: the waiting messages go over those
-            ceiling = conns.size;
-            ceilingUntil = Date.now() + CEILING_MS;
+            // (and over the ones still being opened, unless they are refused too)
+            limitTo(conns.size + opening);
             return pump();
           }
           // nothing connected: each failed connection fails the oldest waiting message, once no
           // other attempt is left that could carry them (a server that refuses all fails them all)
           deferred += 1;
-          if (opening > 0) return;
+          if (opening > 0) {
+            refusedBeforeAny = true;
+            return;
+          }
+          refusedBeforeAny = false;
           for (; deferred > 0; deferred -= 1) queue.shift()?.reject(err);
           pump();
         },

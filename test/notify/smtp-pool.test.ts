@@ -9,12 +9,14 @@ import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifySmtpError, createEmailChannel, type SmtpErrorLike } from '../../server/notify/email.ts';
 import { createSmtpPool, type SmtpPool } from '../../server/notify/smtp-pool.ts';
+import { DEFAULT_EMAIL_MAX } from '../../server/dispatch/lane-size.ts';
 import { closedPort, startSmtpSink, type SmtpSink } from './fakes/index.ts';
 
 interface Counted {
   url: string;
   connections: () => number;
   messages: string[];
+  server: SMTPServer;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ async function counted(extra: Partial<SMTPServerOptions> = {}): Promise<Counted>
     url: `smtp://127.0.0.1:${port}`,
     connections: () => connections,
     messages,
+    server,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -120,6 +123,43 @@ describe('SMTP pool', () => {
     );
     expect(more.every((s) => s.response.startsWith('250'))).toBe(true);
     expect(c.messages).toHaveLength(33);
+  });
+
+  it('a relay that allows N connections, against the default cap: every message once, and no more than N tried after its first refusals', async () => {
+    // it answers a connection over its limit 421 at once, and greets the ones it accepts a little later
+    let accepted = 0;
+    const relay = await counted({
+      maxClients: 4,
+      onConnect(_s, cb) {
+        accepted += 1;
+        setTimeout(cb, 300);
+      },
+    });
+    cleanups.push(() => relay.close());
+    let attempts = 0; // TCP connections, refused ones included
+    relay.server.server.on('connection', () => (attempts += 1));
+    const p = pool(relay.url, { maxConnections: DEFAULT_EMAIL_MAX });
+    const burst = (tag: string, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          const to = `${tag}${i}@example.com`;
+          return p.send({ from: 'a@pw.test', to }, `From: a@pw.test\r\nTo: ${to}\r\nSubject: s\r\n\r\nbody\r\n`);
+        }),
+      );
+    // from a cold start the pool asks for as many connections as messages wait, up to its cap:
+    // the relay greets 4 and answers the others 421 at once
+    const first = await burst('a', 200);
+    expect(first.every((s) => s.response.startsWith('250'))).toBe(true);
+    expect(accepted).toBeLessThanOrEqual(4);
+    expect(attempts).toBeLessThanOrEqual(DEFAULT_EMAIL_MAX); // one round of refusals, not a second
+    // and while the refusals are remembered, a further burst opens nothing beyond what the relay took
+    const before = attempts;
+    const second = await burst('b', 200);
+    expect(second.every((s) => s.response.startsWith('250'))).toBe(true);
+    expect(attempts).toBe(before);
+    const to = relay.messages.map((m) => /^To: (\S+)/m.exec(m)?.[1]);
+    expect(to).toHaveLength(400);
+    expect(new Set(to).size).toBe(400); // each message exactly once
   });
 
   it('a refused recipient fails that message only; the connection goes on (RSET)', async () => {
