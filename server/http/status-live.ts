@@ -2,7 +2,9 @@
 // rendering per language per change. After a change (the cache says which slug), the page is
 // re-read once and every viewer gets the new fragment; a fragment equal to the last one sent
 // (a check that changed nothing shown) is not sent. A page that is gone (unpublished, deleted)
-// ends its streams. A comment every 25 s keeps proxies from closing idle streams.
+// ends its streams. A comment every 25 s keeps proxies from closing idle streams. A viewer that
+// does not read (over MAX_BACKLOG bytes waiting) is let go: its browser reconnects after 5 s and
+// gets the page as it is then, instead of the server holding an ever longer backlog.
 import type { ServerResponse } from 'node:http';
 import type { StatusCache } from './status-cache.ts';
 import { pageTitle, renderFragment } from './status-html.ts';
@@ -19,12 +21,17 @@ interface Room {
   timer: NodeJS.Timeout | null;
 }
 
+/** Bytes a viewer may leave unread before it is let go (default 1 MiB). */
+export const MAX_BACKLOG = 1 << 20;
+
 export interface StatusLiveOptions {
   /** Viewers of one page at most (more get 503; default 10,000). */
   maxViewersPerPage?: number;
   /** Changes within this many ms are sent as one (default 10). */
   debounceMs?: number;
   heartbeatMs?: number;
+  /** Called when a refresh fails (the next change tries again). */
+  onError?: (err: unknown) => void;
 }
 
 export interface StatusLive {
@@ -43,7 +50,7 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
   let count = 0;
 
   const heartbeat = setInterval(() => {
-    for (const room of rooms.values()) for (const v of room.viewers) v.res.write(': ping\n\n');
+    for (const [slug, room] of rooms) for (const v of [...room.viewers]) send(slug, room, v, ': ping\n\n');
   }, opts.heartbeatMs ?? 25_000);
   heartbeat.unref();
 
@@ -54,6 +61,15 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
       if (room.timer) clearTimeout(room.timer);
       rooms.delete(slug);
     }
+  }
+
+  function send(slug: string, room: Room, v: Viewer, data: string | Buffer) {
+    if (v.res.writableLength > MAX_BACKLOG) {
+      v.res.destroy();
+      leave(slug, room, v);
+      return;
+    }
+    v.res.write(data);
   }
 
   async function refresh(slug: string, room: Room) {
@@ -83,14 +99,15 @@ export function createStatusLive(cache: StatusCache, opts: StatusLiveOptions = {
         if (frame) room.last.set(v.lang, body);
         frames.set(v.lang, frame);
       }
-      if (frame) v.res.write(frame);
+      if (frame) send(slug, room, v, frame);
     }
   }
 
   const stopListening = cache.onChange((slug) => {
     const room = rooms.get(slug);
     if (!room || room.timer) return;
-    room.timer = setTimeout(() => void refresh(slug, room), debounce);
+    // a failed rendering must not become an unhandled rejection (Node ends the process on one)
+    room.timer = setTimeout(() => refresh(slug, room).catch((err: unknown) => opts.onError?.(err)), debounce);
   });
 
   return {

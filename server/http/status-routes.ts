@@ -48,7 +48,10 @@ function notFound(res: ServerResponse, head: boolean): void {
 
 export function createStatusRoutes(opts: StatusRoutesOptions): StatusRoutes {
   const cache = createStatusCache(opts.deps, opts.cache);
-  const live = createStatusLive(cache, opts.live);
+  const live = createStatusLive(cache, {
+    onError: (err) => opts.log?.('error', 'status page live refresh failed', { err }),
+    ...opts.live,
+  });
 
   const langOf = (req: IncomingMessage, url: URL, fallback: StatusLang) =>
     chooseLang(url.searchParams.get('lang'), req.headers['accept-language'], fallback);
