@@ -58,6 +58,9 @@ export const DEFAULT_TICK_MS = 20;
 /** Monitors per page of the periodic state write. */
 const STATE_PAGE = 2_000;
 
+/** How far back a resync may look for a write transaction still open (windowStart). */
+const RESYNC_LOOKBACK_MAX_MS = 10 * 60_000;
+
 export interface ProbeRuntimeOptions {
   prisma: PrismaClient;
   events: Events;
@@ -395,11 +398,31 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
   }
 
   let lastResync = new Date(0);
-  async function resync() {
-    // the next look starts 2 s before this one (clocks of other processes), or before the oldest
-    // write still open (a long transaction commits rows stamped long ago: a bulk import)
+  let heldBack = false;
+  /**
+   * Where the next look at changed monitors starts: 2 s before now (clocks of other processes),
+   * or before the oldest write still open (a long transaction commits rows stamped long ago: a
+   * bulk import), but never more than RESYNC_LOOKBACK_MAX_MS back (a session left idle in a
+   * transaction would otherwise make every resync re-read everything changed since; logged once).
+   */
+  async function windowStart(): Promise<Date> {
+    const t = now();
     const open = await oldestOpenWriteMs(prisma);
-    const started = new Date(Math.min(now(), open ?? Number.POSITIVE_INFINITY) - 2_000);
+    const from = Math.min(t, open ?? Number.POSITIVE_INFINITY) - 2_000;
+    const capped = from < t - RESYNC_LOOKBACK_MAX_MS;
+    if (capped && !heldBack)
+      log(
+        'warn',
+        'a write transaction has been open for over 10 minutes; monitors it commits wait for the next restart or edit',
+        {
+          openSince: open === null ? null : new Date(open).toISOString(),
+        },
+      );
+    heldBack = capped;
+    return new Date(Math.max(from, t - RESYNC_LOOKBACK_MAX_MS));
+  }
+  async function resync() {
+    const started = await windowStart();
     await refreshReferenceData();
     // a bulk import arrives in pages too: the loop runs between them
     for await (const rows of monitorPages(prisma, leases.owned(), { changedSince: lastResync, includeDeleted: true }))
@@ -446,7 +469,8 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         select: { id: true },
       });
       engine.probeIncidentId = open?.id ?? null;
-      lastResync = new Date(now() - 2_000);
+      // a write still open while the shards load commits rows this load did not see
+      lastResync = await windowStart();
       for (const c of opts.canaries ?? []) {
         scheduler.upsert({
           key: `canary:${c.host}:${c.port}`,

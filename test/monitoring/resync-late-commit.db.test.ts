@@ -23,6 +23,30 @@ describe.skipIf(backend !== 'postgres')('resync after a late commit (postgres)',
     await app?.close();
   });
 
+  /** Writes a monitor in a transaction held open until the returned commit() (which awaits it). */
+  async function openWrite(p: PrismaClient, accountId: string, ip: string) {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let id = '';
+    const tx = p.$transaction(
+      async (t) => {
+        id = (await makeMonitor(t as unknown as PrismaClient, { accountId, ip, ports: [9] })).id;
+        await held;
+      },
+      { timeout: 30_000 },
+    );
+    await until('the row written', () => id !== '', 10_000, 20);
+    return {
+      id,
+      commit: async () => {
+        release();
+        await tx;
+      },
+    };
+  }
+
   it('loads a monitor whose transaction committed long after its row was stamped', async () => {
     const p = app.db.prisma;
     const owner = await makeCustomer(p, 'late-commit');
@@ -33,25 +57,30 @@ describe.skipIf(backend !== 'postgres')('resync after a late commit (postgres)',
       resyncMs: 200,
     });
     await probe.start();
-    let commit!: () => void;
-    const committed = new Promise<void>((r) => {
-      commit = r;
+    const w = await openWrite(p, owner.id, '127.0.0.2');
+    // many resyncs pass, long past the 2 s overlap, before it commits
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(probe.status(w.id)).toBeNull();
+    await w.commit();
+    await until('the monitor loaded by a resync', () => probe!.status(w.id) !== null, 5_000, 50);
+    await probe.stop();
+    probe = undefined;
+  });
+
+  it('and one still open while the probe starts and loads its shards', async () => {
+    const p = app.db.prisma;
+    const owner = await makeCustomer(p, 'late-commit-start');
+    const w = await openWrite(p, owner.id, '127.0.0.3');
+    await new Promise((r) => setTimeout(r, 2_500)); // stamped over 2 s before the start
+    probe = createProbeRuntime({
+      prisma: p,
+      events: app.services.events,
+      signals: app.services.signals,
+      resyncMs: 2_000,
     });
-    let id = '';
-    const tx = p.$transaction(
-      async (t) => {
-        id = (await makeMonitor(t as unknown as PrismaClient, { accountId: owner.id, ports: [9] })).id;
-        await committed;
-      },
-      { timeout: 30_000 },
-    );
-    // the row is written and stamped; many resyncs pass, long past the 2 s overlap, before it commits
-    await until('the row written', () => id !== '', 10_000, 20);
-    const stampedAt = Date.now();
-    await new Promise((r) => setTimeout(r, Math.max(0, stampedAt + 3_500 - Date.now()))); // ~17 resyncs
-    expect(probe.status(id)).toBeNull();
-    commit();
-    await tx;
-    await until('the monitor loaded by a resync', () => probe!.status(id) !== null, 5_000, 50);
+    await probe.start();
+    expect(probe.status(w.id)).toBeNull(); // the load did not see it
+    await w.commit();
+    await until('the monitor loaded by the first resync', () => probe!.status(w.id) !== null, 6_000, 50);
   });
 });
