@@ -77,6 +77,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
       leaseMs: 400,
       pollMs: 3_600_000,
       concurrency: { EMAIL: 4 },
+      maxConcurrency: { EMAIL: 4 }, // the transport's connections: the bounds below are in flight
     });
     a.start();
     await waitFor(
@@ -148,6 +149,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
       sms: createNoneProvider(),
       pollMs: 50,
       concurrency: { EMAIL: LIMIT },
+      maxConcurrency: { EMAIL: LIMIT }, // the transport's connections: the bounds below are in flight
     });
     cleanups.push(() => d.stop());
     d.start();
@@ -185,6 +187,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
         sms: createNoneProvider(),
         pollMs: 50,
         concurrency: { EMAIL: 4 },
+        maxConcurrency: { EMAIL: 4 }, // the transport's connections: the bounds below are in flight
       }),
     );
     for (const d of both) {
@@ -242,6 +245,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
         sms: createNoneProvider(),
         pollMs: 100,
         concurrency: { EMAIL: CONCURRENCY },
+        maxConcurrency: { EMAIL: CONCURRENCY }, // the transport's connections: the bounds below are in flight
       });
       cleanups.push(() => b.stop());
       b.start();
