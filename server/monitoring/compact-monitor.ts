@@ -9,6 +9,7 @@ import { initialHostState, portRecord } from '../alerting/index.ts';
 import type { IncidentFlap } from '../services/flapping.ts';
 import type { Contact } from '../services/notifications/rows.ts';
 import { portColumns } from './port-columns.ts';
+import type { LiveMonitor } from './model.ts';
 
 const NO_PORTS: number[] = Object.freeze([]) as unknown as number[];
 /**
@@ -21,25 +22,8 @@ export const QUIET_HOST: HostState = Object.freeze({ ...initialHostState(), down
 export const isQuietHost = (h: HostState): boolean =>
   !h.incidentOpen && !h.held && h.downPorts.length === 0 && h.heldPorts.length === 0;
 
-export interface CompactFields {
-  id: string;
-  accountId: string;
-  host: string;
-  ports: number[];
-  intervalMs: number;
-  retryIntervalMs: number;
-  timeoutMs: number;
-  policy: FlapMonitorPolicy;
-  contact: Contact;
-  openIncidentId: string | null;
-  incidentPorts: number[];
-  incidentFlap: IncidentFlap[];
-  checks?: Map<number, CheckSpec>;
-  allowPrivate?: boolean;
-  refusal?: string | null;
-  shard?: number;
-  slot?: number;
-}
+/** Everything of a live monitor but its alert state (which the columns hold). */
+export type CompactFields = Omit<LiveMonitor, 'state'>;
 
 export class CompactMonitor {
   id: string;
