@@ -4,27 +4,18 @@
 // runtime has built its compact state from it, and small garbage: the start-up load of a million
 // monitors is what V8's heap grows on.
 import { Prisma } from '../generated/prisma/client.ts';
-import type { Channel, Language, MaintenanceKind, PortPhase } from '../generated/prisma/enums.ts';
+import type { Channel, Language, MaintenanceKind } from '../generated/prisma/enums.ts';
 import type { PrismaClient } from '../db/index.ts';
+import type { PortStateRow } from './store.ts';
 import type { EndpointInfo } from '../services/notifications/rows.ts';
 import { toEndpointInfo } from '../services/notify-endpoints/info.ts';
 
-/** A PortState row, timestamps as epoch ms. */
-export interface PortLoadRow {
-  port: number;
-  phase: PortPhase;
-  consecutiveFailures: number;
-  consecutiveSuccesses: number;
+/** A PortState row (store.ts PortStateRow) without its monitor, timestamps as epoch ms. */
+export type PortLoadRow = Omit<PortStateRow, 'monitorId' | 'since' | 'lastCheckAt' | 'flappingSince'> & {
   since: number;
   lastCheckAt: number | null;
-  lastOk: boolean | null;
-  lastLatencyMs: number | null;
-  lastErrorCode: string | null;
-  lastErrorMessage: string | null;
-  flapHistory: string;
-  flapping: boolean;
   flappingSince: number | null;
-}
+};
 
 export interface MaintenanceLoadRow {
   kind: MaintenanceKind;
