@@ -23,6 +23,19 @@ describe.skipIf(backend !== 'postgres')('resync after a late commit (postgres)',
     await app?.close();
   });
 
+  /** A probe runtime on the app's database, resyncing every `resyncMs`, started. */
+  async function startProbe(resyncMs: number): Promise<ProbeRuntime> {
+    const { services } = app;
+    const runtime = createProbeRuntime({
+      prisma: app.db.prisma,
+      events: services.events,
+      signals: services.signals,
+      resyncMs,
+    });
+    await runtime.start();
+    return runtime;
+  }
+
   /** Writes a monitor in a transaction held open until the returned commit() (which awaits it). */
   async function openWrite(p: PrismaClient, accountId: string, ip: string) {
     let release!: () => void;
@@ -50,13 +63,7 @@ describe.skipIf(backend !== 'postgres')('resync after a late commit (postgres)',
   it('loads a monitor whose transaction committed long after its row was stamped', async () => {
     const p = app.db.prisma;
     const owner = await makeCustomer(p, 'late-commit');
-    probe = createProbeRuntime({
-      prisma: p,
-      events: app.services.events,
-      signals: app.services.signals,
-      resyncMs: 200,
-    });
-    await probe.start();
+    probe = await startProbe(200);
     const w = await openWrite(p, owner.id, '127.0.0.2');
     // many resyncs pass, long past the 2 s overlap, before it commits
     await new Promise((r) => setTimeout(r, 3_500));
@@ -72,13 +79,7 @@ describe.skipIf(backend !== 'postgres')('resync after a late commit (postgres)',
     const owner = await makeCustomer(p, 'late-commit-start');
     const w = await openWrite(p, owner.id, '127.0.0.3');
     await new Promise((r) => setTimeout(r, 2_500)); // stamped over 2 s before the start
-    probe = createProbeRuntime({
-      prisma: p,
-      events: app.services.events,
-      signals: app.services.signals,
-      resyncMs: 2_000,
-    });
-    await probe.start();
+    probe = await startProbe(2_000);
     expect(probe.status(w.id)).toBeNull(); // the load did not see it
     await w.commit();
     await until('the monitor loaded by the first resync', () => probe!.status(w.id) !== null, 6_000, 50);
