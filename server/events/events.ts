@@ -162,6 +162,27 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
   const origin = randomUUID();
   const handlers = new Set<SettingsHandler>();
   const pageHandlers = new Set<StatusPageHandler>();
+  /**
+   * `fn` joins `here` (the handlers the publishing call runs itself, in this process) and hears the
+   * other processes' events of `topic` through the fan-out as `remote` (this instance's own are
+   * left out: they ran directly). Returns a stop function.
+   */
+  const hereAndElsewhere = <H, E extends { origin: string }>(
+    here: Set<H>,
+    fn: H,
+    topic: string,
+    scope: string | null,
+    remote: (e: E) => void,
+  ): (() => void) => {
+    here.add(fn);
+    const unlisten = live.listen<E>(topic, scope, (e) => {
+      if (e.origin !== origin) remote(e);
+    });
+    return () => {
+      here.delete(fn);
+      unlisten();
+    };
+  };
   return {
     pubsub,
     live,
@@ -170,17 +191,17 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
       await Promise.all([...handlers].map((h) => h(e)));
     },
     onSettingsChanged(fn) {
-      handlers.add(fn);
       // other processes' changes, one after the other in their order; one failure ends nothing
       let chain: Promise<void> = Promise.resolve();
-      const unlisten = live.listen<Topics['settingsChanged'][0]>('settingsChanged', null, (e) => {
-        if (e.origin === origin) return;
-        chain = chain.then(() => fn({ what: e.what })).catch(() => {});
-      });
-      return () => {
-        handlers.delete(fn);
-        unlisten();
-      };
+      return hereAndElsewhere<SettingsHandler, Topics['settingsChanged'][0]>(
+        handlers,
+        fn,
+        'settingsChanged',
+        null,
+        (e) => {
+          chain = chain.then(() => fn({ what: e.what })).catch(() => {});
+        },
+      );
     },
     portStatus: (e) => scoped('portStatus', e.accountId, e),
     checkResult: (e) => pubsub.publish('checkResult', e.monitorId, e),
@@ -199,18 +220,13 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
       pubsub.publish('statusPage', STATUS_PAGE_SCOPE, { ...e, origin });
     },
     onStatusPageChanged(fn) {
-      pageHandlers.add(fn);
-      const unlisten = live.listen<Topics['statusPage'][1]>(
+      return hereAndElsewhere<StatusPageHandler, Topics['statusPage'][1]>(
+        pageHandlers,
+        fn,
         'statusPage',
         STATUS_PAGE_SCOPE,
-        ({ origin: from, ...e }) => {
-          if (from !== origin) fn(e);
-        },
+        ({ origin: _from, ...e }) => fn(e),
       );
-      return () => {
-        pageHandlers.delete(fn);
-        unlisten();
-      };
     },
   };
 }
