@@ -88,7 +88,9 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
       'A mid-send',
     );
 
-    const b = createDispatcher(makeDeps(prisma), { email: real, sms: createNoneProvider(), pollMs: 50 });
+    // B's polls find A's expired claims; a poll every 50 ms (two statements each on one PGlite
+    // connection) starved the sends under CI's load, 200 ms is still half the lease
+    const b = createDispatcher(makeDeps(prisma), { email: real, sms: createNoneProvider(), pollMs: 200 });
     cleanups.push(() => b.stop());
     b.start();
     await waitFor(
@@ -186,7 +188,9 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
       createDispatcher(deps, {
         email: emailChannel(),
         sms: createNoneProvider(),
-        pollMs: 50,
+        // the rows are queued before the start: each lane claims again as it drains, the poll is
+        // not what moves them (every 50 ms it was four statements a poll on one PGlite connection)
+        pollMs: 500,
         concurrency: { EMAIL: 4 },
         maxConcurrency: { EMAIL: 4 }, // the transport's connections: the bounds below are in flight
       }),
