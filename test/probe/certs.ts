@@ -74,7 +74,7 @@ export function issue(o: CertOptions): Issued {
   const issuerName = o.issuer ? o.issuer.subject : o.cn;
   const tbs = seq(
     tlv(0xa0, int(Buffer.from([2]))),
-    int(randomBytes(12)),
+    int(serial()),
     ECDSA_SHA256,
     name(issuerName),
     seq(time(notBefore), time(notAfter)),
@@ -86,6 +86,16 @@ export function issue(o: CertOptions): Issued {
   const der = seq(tbs, ECDSA_SHA256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { cert: pem('CERTIFICATE', der), key, keyObject: createPrivateKey(key), subject: o.cn };
+}
+
+/**
+ * A positive 12-byte serial in minimal DER: a random first byte of 0x00 followed by one below 0x80
+ * is a non-minimal INTEGER, which OpenSSL refuses ("illegal padding"; one certificate in 512).
+ */
+function serial(): Buffer {
+  const b = randomBytes(12);
+  b[0] = (b[0]! % 0x7f) + 1;
+  return b;
 }
 
 function ipBytes(ip: string): Buffer {
