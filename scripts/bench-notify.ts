@@ -14,6 +14,7 @@
 //   --postgres URL         the PostgreSQL server (a database is created there and dropped after;
 //                          default BENCH_POSTGRES_URL or postgresql://postgres@127.0.0.1:5432/postgres)
 //   --db pglite|postgres|both   (default both)
+//   --pglite-memory             PGlite in memory instead of a data directory on disk (as `npm start`)
 //   --slow-rcpt-ms N       the SMTP server waits N ms before answering each RCPT TO (default 0)
 //   --email-concurrency N  e-mails in flight normally (DISPATCH_EMAIL_CONCURRENCY; default 8)
 //   --email-max N          e-mails in flight (SMTP connections) the lane may grow to behind a slow
@@ -22,7 +23,9 @@
 // monotonic clock the profile's timestamps use) so the profile can be cut to it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -124,7 +127,7 @@ type Backend = 'pglite' | 'postgres';
 
 async function openBenchDatabase(backend: Backend): Promise<{ db: Database; label: string; drop(): Promise<void> }> {
   const admin = arg('postgres') ?? process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  if (backend === 'pglite') {
+  if (backend === 'pglite' && process.argv.includes('--pglite-memory')) {
     const pglite = await PGlite.create();
     const db = await openDatabase({ kind: 'pglite', instance: pglite });
     return {
@@ -133,6 +136,19 @@ async function openBenchDatabase(backend: Backend): Promise<{ db: Database; labe
       drop: async () => {
         await db.close();
         await pglite.close();
+      },
+    };
+  }
+  if (backend === 'pglite') {
+    // as `npm start` opens it: a data directory on disk (DATA_DIR)
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'portwatch-bench-'));
+    const db = await openDatabase({ kind: 'pglite', dataDir });
+    return {
+      db,
+      label: `PGlite (embedded, data directory ${dataDir})`,
+      drop: async () => {
+        await db.close();
+        await rm(dataDir, { recursive: true, force: true });
       },
     };
   }
