@@ -9,6 +9,9 @@
  */
 export const DEFAULT_EMAIL_MAX = 128;
 
+/** Sends a lane keeps in flight normally (DISPATCH_*_CONCURRENCY's defaults): SMS 16, every other channel 8. */
+export const defaultConcurrency = (channel: string): number => (channel === 'SMS' ? 16 : 8);
+
 /** A lane whose backlog would take longer than this to drain at its measured time per send opens more slots. */
 export const DRAIN_TARGET_MS = 1_000;
 

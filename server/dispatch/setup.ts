@@ -10,7 +10,7 @@ import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../
 import type { ServiceDeps } from '../services/types.ts';
 import { recordBounce } from '../services/notifications/delivery.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
-import { DEFAULT_EMAIL_MAX } from './lane-size.ts';
+import { DEFAULT_EMAIL_MAX, defaultConcurrency } from './lane-size.ts';
 import { createReminderScheduler } from './reminders.ts';
 import { createSlaMailScheduler } from './sla-mail.ts';
 import { createAlimtalkProvider } from '../notify/alimtalk/nhn.ts';
@@ -76,7 +76,7 @@ export function createNotifications(
         url: settings.smtpUrl,
         // the lane's sends in flight grow to maxConcurrency behind a slow server (dispatcher.ts)
         maxConnections: Math.max(
-          settings.dispatch.concurrency?.EMAIL ?? 8,
+          settings.dispatch.concurrency?.EMAIL ?? defaultConcurrency('EMAIL'),
           settings.dispatch.maxConcurrency?.EMAIL ?? DEFAULT_EMAIL_MAX,
         ),
         maxMessages: 1000,

@@ -224,7 +224,21 @@ describe(`tenancy matrix (${backend})`, () => {
     const incidents = subscribe(client, `subscription { incidentChanged { incidentId } }`);
     const ledger = subscribe(client, `subscription { notificationChanged { notificationId status } }`);
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      // every subscription settled before anything is published (a fixed wait raced a loaded
+      // machine, and a test that publishes before A listens would pass without checking anything):
+      // B's monitor is NOT_FOUND for A, the account-wide streams listen under A's scope only
+      const alice = await app.db.prisma.account.findUniqueOrThrow({ where: { loginId: 'alice' } });
+      const live = app.services.events.live;
+      await expect
+        .poll(
+          () =>
+            status.errors.length > 0 &&
+            checks.errors.length > 0 &&
+            ['approvalRequest', 'incident', 'notification'].every((topic) => live.listeners(topic, alice.id) === 1),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      expect(JSON.stringify([status.errors, checks.errors])).toContain('Monitor not found');
       const ev = app.services.events;
       ev.portStatus({
         monitorId: bMonitorId,
@@ -256,11 +270,14 @@ describe(`tenancy matrix (${backend})`, () => {
       ev.approvalRequest({ requestId: 'x', accountId: bob.id, change: 'CREATED' });
       ev.incident({ incidentId: 'x', accountId: bob.id, change: 'OPENED' });
       ev.notification({ notificationId: 'n', incidentId: 'x', accountId: bob.id, status: 'YES' });
-      await new Promise((r) => setTimeout(r, 300));
+      // then one event of A's own: when it arrives, anything of B's published before it on the
+      // same hub and connection would have arrived already
+      ev.incident({ incidentId: 'alice-control', accountId: alice.id, change: 'OPENED' });
+      await incidents.waitFor((e) => JSON.stringify(e).includes('alice-control'), 10_000);
+      expect(incidents.received).toHaveLength(1);
       expect(status.received).toEqual([]);
       expect(checks.received).toEqual([]);
       expect(requests.received).toEqual([]);
-      expect(incidents.received).toEqual([]);
       expect(ledger.received).toEqual([]);
       expect(ledger.errors).toEqual([]);
     } finally {
