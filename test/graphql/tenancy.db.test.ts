@@ -273,7 +273,8 @@ describe(`tenancy matrix (${backend})`, () => {
       // then one event of A's own: when it arrives, anything of B's published before it on the
       // same hub and connection would have arrived already
       ev.incident({ incidentId: 'alice-control', accountId: alice.id, change: 'OPENED' });
-      await incidents.waitFor((e) => JSON.stringify(e).includes('alice-control'), 10_000);
+      const control = Buffer.from('Incident:alice-control').toString('base64'); // its global ID
+      await incidents.waitFor((e) => JSON.stringify(e).includes(control), 10_000);
       expect(incidents.received).toHaveLength(1);
       expect(status.received).toEqual([]);
       expect(checks.received).toEqual([]);
