@@ -3,7 +3,8 @@
 //                        [--heap-snapshot file.heapsnapshot] (then: npx tsx scripts/heap-breakdown.ts file --per N)
 //                        [--skip-final-write] (no final flush, rollup packing nor orderly stop: at 1M ports
 //                        they take minutes; dbBytesPerPortDay is then null)
-//                        [--cpu-profile DIR] (a V8 CPU profile of the measured window: DIR/window.cpuprofile)
+//                        [--cpu-profile DIR] (V8 CPU profiles of the load and of the measured window:
+//                        DIR/load.cpuprofile, DIR/window.cpuprofile)
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
 //                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
 //                        leases; the last line then says how many ports no process, or more than one,
@@ -390,9 +391,12 @@ let firstCheckMs: number | null = null;
 const firstWatch = setInterval(() => {
   if (firstCheckMs === null && probe.stats().checksDone > 0) firstCheckMs = Date.now() - loadStart;
 }, 5);
-await probe.start(); // checks run from the first page on
-// the leases hand the shards over in rounds: loaded = every registered monitor is in memory
-while (probe.stats().monitors < N && Date.now() - loadStart < 30 * 60_000) await new Promise((r) => setTimeout(r, 50));
+// with --cpu-profile, the load is profiled too (DIR/load.cpuprofile)
+await profiled(a['cpu-profile'], 'load', async () => {
+  await probe.start(); // checks run from the first page on
+  // the leases hand the shards over in rounds: loaded = every registered monitor is in memory
+  while (probe.stats().monitors < N && Date.now() - loadStart < 30 * 60_000) await new Promise((r) => setTimeout(r, 50));
+});
 const loadMs = Date.now() - loadStart;
 say(
   `loaded ${probe.stats().monitors} monitors in ${loadMs} ms (first check at ${firstCheckMs} ms); warming up ${warmupS} s`,
