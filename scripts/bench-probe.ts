@@ -395,7 +395,8 @@ const firstWatch = setInterval(() => {
 await profiled(a['cpu-profile'], 'load', async () => {
   await probe.start(); // checks run from the first page on
   // the leases hand the shards over in rounds: loaded = every registered monitor is in memory
-  while (probe.stats().monitors < N && Date.now() - loadStart < 30 * 60_000) await new Promise((r) => setTimeout(r, 50));
+  while (probe.stats().monitors < N && Date.now() - loadStart < 30 * 60_000)
+    await new Promise((r) => setTimeout(r, 50));
 });
 const loadMs = Date.now() - loadStart;
 say(
