@@ -12,7 +12,7 @@ const ALONE = ['test/probe/{timing,scheduler-runtime,raw-connect}.test.ts'];
 // what the screens show, not how fast.
 const BROWSER = ['test/e2e/**/*.test.ts'];
 
-// The abuse run: 6,000 generated operations (3,000 on PostgreSQL) against one server, one core
+// The abuse run: 3,000 generated operations on each backend (other seeds on each) against one server, one core
 // busy for a minute or two; it asserts answers, not timing.
 const ABUSE = ['test/scale/abuse.db.test.ts'];
 

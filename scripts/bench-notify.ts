@@ -38,7 +38,7 @@ import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { insertIncidents, insertLedger } from '../server/monitoring/bulk-insert.ts';
 import { createDispatcher } from '../server/dispatch/dispatcher.ts';
-import { DEFAULT_EMAIL_MAX } from '../server/dispatch/lane-size.ts';
+import { DEFAULT_EMAIL_MAX, defaultConcurrency } from '../server/dispatch/lane-size.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createSignals } from '../server/events/signals.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';
@@ -142,13 +142,20 @@ async function openBenchDatabase(backend: Backend): Promise<{ db: Database; labe
   if (backend === 'pglite') {
     // as `npm start` opens it: a data directory on disk (DATA_DIR)
     const dataDir = await mkdtemp(path.join(tmpdir(), 'portwatch-bench-'));
-    const db = await openDatabase({ kind: 'pglite', dataDir });
+    const removeDir = () => rm(dataDir, { recursive: true, force: true });
+    const db = await openDatabase({ kind: 'pglite', dataDir }).catch(async (err: unknown) => {
+      await removeDir();
+      throw err;
+    });
     return {
       db,
       label: `PGlite (embedded, data directory ${dataDir})`,
       drop: async () => {
-        await db.close();
-        await rm(dataDir, { recursive: true, force: true });
+        try {
+          await db.close();
+        } finally {
+          await removeDir();
+        }
       },
     };
   }
@@ -224,7 +231,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   await ask<unknown>(child, 'reset', 'reset-done');
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
-  const emailConcurrency = Number(arg('email-concurrency') ?? 8);
+  const emailConcurrency = Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL'));
   const emailMax = Math.max(emailConcurrency, Number(arg('email-max') ?? DEFAULT_EMAIL_MAX));
   const smtp = createSmtpPool({
     url: `smtp://127.0.0.1:${sinks.smtpPort}`,
@@ -408,8 +415,11 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     incidents,
     slowRcptMs,
-    emailConcurrency: Number(arg('email-concurrency') ?? 8),
-    emailMaxConcurrency: Math.max(Number(arg('email-concurrency') ?? 8), Number(arg('email-max') ?? DEFAULT_EMAIL_MAX)),
+    emailConcurrency: Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL')),
+    emailMaxConcurrency: Math.max(
+      Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL')),
+      Number(arg('email-max') ?? DEFAULT_EMAIL_MAX),
+    ),
   };
   try {
     for (const b of backends) {

@@ -137,10 +137,11 @@ const schema = z.object({
   DISPATCH_RETRY_BASE_SECONDS: int(1, 3_600).default(10),
   DISPATCH_RETRY_MAX_SECONDS: int(1, 86_400).default(900),
   DISPATCH_LEASE_SECONDS: int(1, 3_600).default(120),
-  DISPATCH_EMAIL_CONCURRENCY: int(1, 256).default(8),
-  // default: DEFAULT_EMAIL_MAX (server/dispatch/lane-size.ts), the one place it is set
+  // defaults: defaultConcurrency (8; SMS 16) and DEFAULT_EMAIL_MAX (server/dispatch/lane-size.ts),
+  // the one place they are set
+  DISPATCH_EMAIL_CONCURRENCY: int(1, 256).optional(),
   DISPATCH_EMAIL_MAX_CONCURRENCY: int(1, 256).optional(),
-  DISPATCH_SMS_CONCURRENCY: int(1, 256).default(16),
+  DISPATCH_SMS_CONCURRENCY: int(1, 256).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   REDIS_PREFIX: z.string().min(1).max(100).default('portwatch:'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

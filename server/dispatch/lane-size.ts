@@ -2,6 +2,8 @@
 // backlog — as many as drain that backlog within DRAIN_TARGET_MS at the measured time per send, up
 // to its maximum. For the mail lane these are SMTP connections.
 
+import type { Channel } from '../generated/prisma/enums.ts';
+
 /**
  * SMTP connections one dispatcher may hold open during a burst (DISPATCH_EMAIL_MAX_CONCURRENCY's
  * default; README, Notifications). A relay that allows fewer answers a further connection with
@@ -10,7 +12,7 @@
 export const DEFAULT_EMAIL_MAX = 128;
 
 /** Sends a lane keeps in flight normally (DISPATCH_*_CONCURRENCY's defaults): SMS 16, every other channel 8. */
-export const defaultConcurrency = (channel: string): number => (channel === 'SMS' ? 16 : 8);
+export const defaultConcurrency = (channel: Channel): number => (channel === 'SMS' ? 16 : 8);
 
 /** A lane whose backlog would take longer than this to drain at its measured time per send opens more slots. */
 export const DRAIN_TARGET_MS = 1_000;

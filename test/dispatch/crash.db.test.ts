@@ -211,7 +211,7 @@ describe(`dispatcher killed mid-send (${backend})`, () => {
     expect(unique).toBe(120);
     expect(duplicated).toEqual([]);
     expect(await prisma.notification.count({ where: { incidentId: incident.id, attempts: { not: 1 } } })).toBe(0);
-  }, 90_000);
+  }, 150_000); // the wait above (60 s) and each dispatcher's settle (up to 30 s)
 
   it.skipIf(backend !== 'postgres')(
     'a child process killed with SIGKILL: nothing lost, duplicates bounded by what was in flight',
