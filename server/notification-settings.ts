@@ -3,6 +3,7 @@
 import type { Config } from './config.ts';
 import type { SmsProviderConfig } from './notify/sms/index.ts';
 import type { NotificationSettings } from './dispatch/setup.ts';
+import { defaultConcurrency } from './dispatch/lane-size.ts';
 
 /** Maps the validated configuration to the delivery side's settings. */
 export function notificationSettings(config: Config): NotificationSettings {
@@ -56,7 +57,10 @@ export function notificationSettings(config: Config): NotificationSettings {
       retryBaseMs: config.DISPATCH_RETRY_BASE_SECONDS * 1000,
       retryMaxMs: config.DISPATCH_RETRY_MAX_SECONDS * 1000,
       leaseMs: config.DISPATCH_LEASE_SECONDS * 1000,
-      concurrency: { EMAIL: config.DISPATCH_EMAIL_CONCURRENCY, SMS: config.DISPATCH_SMS_CONCURRENCY },
+      concurrency: {
+        EMAIL: config.DISPATCH_EMAIL_CONCURRENCY ?? defaultConcurrency('EMAIL'),
+        SMS: config.DISPATCH_SMS_CONCURRENCY ?? defaultConcurrency('SMS'),
+      },
       maxConcurrency: { EMAIL: config.DISPATCH_EMAIL_MAX_CONCURRENCY },
       smsAckLink: config.SMS_ACK_LINK,
     },
