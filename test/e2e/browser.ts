@@ -39,8 +39,13 @@ export async function newUser(
     timezoneId: opts.timezoneId ?? 'Asia/Seoul',
     reducedMotion: 'reduce',
   });
+  // a page load may wait a minute: CI's browser phase shares two cores with a second Chromium,
+  // two servers and an abuse run (a 15 s page.goto timed out there); the suites assert what the
+  // screens show, not how fast
+  context.setDefaultNavigationTimeout(60_000);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  page.setDefaultNavigationTimeout(60_000); // the page's default above would win over the context's
   return { context, page };
 }
 
