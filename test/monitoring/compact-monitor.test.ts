@@ -2,22 +2,14 @@
 // them (compact-monitor.ts) goes through the engine exactly as a plain object does: same states,
 // same batches, on random check sequences (ok, refused, timed out; maintenance; flapping).
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_ALERT_POLICY,
-  DEFAULT_FLAP_POLICY,
-  DEFAULT_GUARD_POLICY,
-  initialMonitorState,
-  type MonitorAlertState,
-  type PortState,
-} from '../../server/alerting/index.ts';
+import { initialMonitorState, type MonitorAlertState, type PortState } from '../../server/alerting/index.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
-import { createEvents } from '../../server/events/events.ts';
-import { Engine } from '../../server/monitoring/engine.ts';
+import type { Engine } from '../../server/monitoring/engine.ts';
 import type { LiveMonitor } from '../../server/monitoring/model.ts';
 import { CompactMonitor } from '../../server/monitoring/compact-monitor.ts';
 import { PortColumns, portColumns } from '../../server/monitoring/port-columns.ts';
-
-const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+import { T0 } from './engine-harness.ts';
+import { bareEngine, monitorFields } from './monitor-fixtures.ts';
 
 const up = (over: Partial<PortState> = {}): PortState => ({
   phase: 'UP',
@@ -73,46 +65,13 @@ describe('port columns', () => {
 });
 
 function plainAndCompact(ports: number[]) {
-  const fields = {
-    id: 'mon1',
-    accountId: 'acc1',
-    host: '203.0.113.5',
-    ports,
-    intervalMs: 180_000,
-    retryIntervalMs: 30_000,
-    timeoutMs: 5_000,
-    policy: {
-      ...DEFAULT_ALERT_POLICY,
-      maintenance: [{ kind: 'once' as const, startsAt: T0 + 40 * 60_000, endsAt: T0 + 55 * 60_000 }],
-      flapping: { ...DEFAULT_FLAP_POLICY },
-    },
-    contact: {
-      name: 'Kim',
-      email: 'kim@example.com',
-      phone: null,
-      mailEnabled: true,
-      smsEnabled: false,
-      language: 'ko' as const,
-    },
-    openIncidentId: null,
-    incidentPorts: [],
-    incidentFlap: [],
-  };
+  const fields = monitorFields(ports, {
+    maintenance: [{ kind: 'once', startsAt: T0 + 40 * 60_000, endsAt: T0 + 55 * 60_000 }],
+  });
   const plain: LiveMonitor = { ...fields, state: initialMonitorState(ports, T0) };
   const compact = new CompactMonitor(fields, initialMonitorState(ports, T0));
   return { plain, compact };
 }
-
-const engine = () =>
-  new Engine({
-    events: createEvents(),
-    guardPolicy: DEFAULT_GUARD_POLICY,
-    admins: () => [],
-    groupingWaitMaxMs: null,
-    setRetryMode: () => {},
-    runNow: () => {},
-    nodeId: 'test',
-  });
 
 /** Batches without their generated ids (each engine draws its own incident ids). */
 const comparable = (e: Engine) => {
@@ -139,8 +98,8 @@ describe('a compact monitor in the engine', () => {
     for (let round = 0; round < 20; round++) {
       const ports = [22, 80, 443].slice(0, 1 + (round % 3));
       const { plain, compact } = plainAndCompact(ports);
-      const e1 = engine();
-      const e2 = engine();
+      const e1 = bareEngine();
+      const e2 = bareEngine();
       e1.adopt(plain, T0);
       e2.adopt(compact, T0);
       let t = T0;

@@ -1,52 +1,20 @@
 // The probe engine with the flapping rule, on a manual clock (no database, no sockets): which
 // incident rows and which messages (ledger kinds) each check sequence produces.
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_ALERT_POLICY,
-  DEFAULT_FLAP_POLICY,
-  DEFAULT_GUARD_POLICY,
-  initialMonitorState,
-  type MaintenanceWindow,
-} from '../../server/alerting/index.ts';
+import { initialMonitorState, type MaintenanceWindow } from '../../server/alerting/index.ts';
 import type { ProbeResult } from '../../server/probe/types.ts';
-import { createEvents } from '../../server/events/events.ts';
-import { Engine } from '../../server/monitoring/engine.ts';
 import type { LiveMonitor } from '../../server/monitoring/model.ts';
-
-const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+import { T0 } from './engine-harness.ts';
+import { bareEngine, monitorFields } from './monitor-fixtures.ts';
 const STEP = 180_000;
 
 function setup(maintenance: MaintenanceWindow[] = []) {
-  const engine = new Engine({
-    events: createEvents(),
-    guardPolicy: DEFAULT_GUARD_POLICY,
-    admins: () => [{ email: 'noc@example.com', phone: null, mailEnabled: true, smsEnabled: true, language: 'en' }],
-    groupingWaitMaxMs: null,
-    setRetryMode: () => {},
-    runNow: () => {},
-    nodeId: 'test',
-  });
+  const engine = bareEngine([
+    { email: 'noc@example.com', phone: null, mailEnabled: true, smsEnabled: true, language: 'en' },
+  ]);
   const m: LiveMonitor = {
-    id: 'mon1',
-    accountId: 'acc1',
-    host: '203.0.113.5',
-    ports: [22],
-    intervalMs: STEP,
-    retryIntervalMs: 30_000,
-    timeoutMs: 5_000,
-    policy: { ...DEFAULT_ALERT_POLICY, maintenance, flapping: { ...DEFAULT_FLAP_POLICY } },
-    contact: {
-      name: 'Kim',
-      email: 'kim@example.com',
-      phone: null,
-      mailEnabled: true,
-      smsEnabled: false,
-      language: 'ko',
-    },
+    ...monitorFields([22], { intervalMs: STEP, maintenance }),
     state: initialMonitorState([22], T0),
-    openIncidentId: null,
-    incidentPorts: [],
-    incidentFlap: [],
   };
   engine.monitors.set(m.id, m);
   let t = T0;
