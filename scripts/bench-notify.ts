@@ -38,7 +38,7 @@ import { createKeepAliveFetch } from '../server/notify/keepalive-fetch.ts';
 import { createNhnProvider } from '../server/notify/sms/nhn.ts';
 import { insertIncidents, insertLedger } from '../server/monitoring/bulk-insert.ts';
 import { createDispatcher } from '../server/dispatch/dispatcher.ts';
-import { DEFAULT_EMAIL_MAX, defaultConcurrency } from '../server/dispatch/lane-size.ts';
+import { laneBounds } from '../server/dispatch/lane-size.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createSignals } from '../server/events/signals.ts';
 import { startNhnFake } from '../test/notify/fakes/nhn-fake.ts';
@@ -121,6 +121,12 @@ function ask<T>(child: ChildProcess, type: string, answer: string): Promise<T> {
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The mail lane's sends in flight, normal and at most, as the product sizes them (lane-size.ts). */
+function emailLane(): { base: number; max: number } {
+  const given = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
+  return laneBounds('EMAIL', given('email-concurrency'), given('email-max'));
 }
 
 type Backend = 'pglite' | 'postgres';
@@ -231,8 +237,7 @@ async function runOnce(backend: Backend, incidents: number, sinks: SinkInfo, chi
   await ask<unknown>(child, 'reset', 'reset-done');
   const { db, label, drop } = await openBenchDatabase(backend);
   const prisma = db.prisma;
-  const emailConcurrency = Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL'));
-  const emailMax = Math.max(emailConcurrency, Number(arg('email-max') ?? DEFAULT_EMAIL_MAX));
+  const { base: emailConcurrency, max: emailMax } = emailLane();
   const smtp = createSmtpPool({
     url: `smtp://127.0.0.1:${sinks.smtpPort}`,
     maxConnections: emailMax,
@@ -415,11 +420,8 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     incidents,
     slowRcptMs,
-    emailConcurrency: Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL')),
-    emailMaxConcurrency: Math.max(
-      Number(arg('email-concurrency') ?? defaultConcurrency('EMAIL')),
-      Number(arg('email-max') ?? DEFAULT_EMAIL_MAX),
-    ),
+    emailConcurrency: emailLane().base,
+    emailMaxConcurrency: emailLane().max,
   };
   try {
     for (const b of backends) {

@@ -23,7 +23,7 @@ import { createExtraSender, type ExtraChannels } from './channels.ts';
 import { runAlimtalkFallback } from './fallback.ts';
 import { slaReportEmail } from './sla-mail.ts';
 import { createOutcomeWriter, decideOutcome, type DecidePolicy } from './outcomes.ts';
-import { DEFAULT_EMAIL_MAX, defaultConcurrency, laneLimit } from './lane-size.ts';
+import { laneBounds, laneLimit } from './lane-size.ts';
 
 export const NO_SMTP_DETAIL = 'not sent: no SMTP server configured';
 
@@ -129,8 +129,7 @@ export function createDispatcher(deps: ServiceDeps, opts: DispatcherOptions): Di
   const build = { publicUrl: deps.publicUrl, secret: deps.secret, smsAckLink: opts.smsAckLink ?? true };
   const extra = createExtraSender(deps.prisma, opts.extra ?? {});
   const lanes: Lane[] = (['EMAIL', 'SMS', 'ALIMTALK', 'SLACK', 'TELEGRAM', 'WEBHOOK'] as const).map((channel) => {
-    const base = Math.max(1, opts.concurrency?.[channel] ?? defaultConcurrency(channel));
-    const max = Math.max(base, opts.maxConcurrency?.[channel] ?? (channel === 'EMAIL' ? DEFAULT_EMAIL_MAX : base));
+    const { base, max } = laneBounds(channel, opts.concurrency?.[channel], opts.maxConcurrency?.[channel]);
     return {
       channel,
       limit: base,

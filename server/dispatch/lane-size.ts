@@ -14,6 +14,19 @@ export const DEFAULT_EMAIL_MAX = 128;
 /** Sends a lane keeps in flight normally (DISPATCH_*_CONCURRENCY's defaults): SMS 16, every other channel 8. */
 export const defaultConcurrency = (channel: Channel): number => (channel === 'SMS' ? 16 : 8);
 
+/**
+ * A lane's base and maximum sends in flight from the settings (unset: the defaults above; only the
+ * mail lane grows by default). The dispatcher's lanes and the SMTP pool's size (setup.ts) use it.
+ */
+export function laneBounds(
+  channel: Channel,
+  concurrency?: number,
+  maxConcurrency?: number,
+): { base: number; max: number } {
+  const base = Math.max(1, concurrency ?? defaultConcurrency(channel));
+  return { base, max: Math.max(base, maxConcurrency ?? (channel === 'EMAIL' ? DEFAULT_EMAIL_MAX : base)) };
+}
+
 /** A lane whose backlog would take longer than this to drain at its measured time per send opens more slots. */
 export const DRAIN_TARGET_MS = 1_000;
 

@@ -10,7 +10,7 @@ import { createSmsProvider, type SmsProvider, type SmsProviderConfig } from '../
 import type { ServiceDeps } from '../services/types.ts';
 import { recordBounce } from '../services/notifications/delivery.ts';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
-import { DEFAULT_EMAIL_MAX, defaultConcurrency } from './lane-size.ts';
+import { laneBounds } from './lane-size.ts';
 import { createReminderScheduler } from './reminders.ts';
 import { createSlaMailScheduler } from './sla-mail.ts';
 import { createAlimtalkProvider } from '../notify/alimtalk/nhn.ts';
@@ -75,10 +75,11 @@ export function createNotifications(
     ? createSmtpPool({
         url: settings.smtpUrl,
         // the lane's sends in flight grow to maxConcurrency behind a slow server (dispatcher.ts)
-        maxConnections: Math.max(
-          settings.dispatch.concurrency?.EMAIL ?? defaultConcurrency('EMAIL'),
-          settings.dispatch.maxConcurrency?.EMAIL ?? DEFAULT_EMAIL_MAX,
-        ),
+        maxConnections: laneBounds(
+          'EMAIL',
+          settings.dispatch.concurrency?.EMAIL,
+          settings.dispatch.maxConcurrency?.EMAIL,
+        ).max,
         maxMessages: 1000,
         // well below the dispatcher's lease, so a hung server cannot outlive a claim
         connectionTimeoutMs: 10_000,
