@@ -10,7 +10,7 @@ const jsonOf = new WeakMap<object, string>();
 const bytesOf = new WeakMap<object, Buffer>();
 
 /** JSON of a payload object, made on first use and reused for the same object. */
-export function payloadJson(payload: object): string {
+function payloadJson(payload: object): string {
   let json = jsonOf.get(payload);
   if (json === undefined) {
     json = JSON.stringify(payload);
@@ -25,8 +25,8 @@ export function nextPrefix(id: string): string {
 }
 
 /** Operation `id`'s `next` message for `payload`, its JSON shared with every message of the same object. */
-export function nextMessage(id: string, payload: object, prefix = nextPrefix(id)): string {
-  return `${prefix}${payloadJson(payload)}}`;
+export function nextMessage(id: string, payload: object): string {
+  return `${nextPrefix(id)}${payloadJson(payload)}}`;
 }
 
 /**
