@@ -65,6 +65,18 @@ const NONE: never[] = [];
 
 type MonitorCols = Omit<MonitorLoadRow, 'language' | 'endpoints' | 'portStates' | 'maintenance' | 'incident'>;
 
+/** Rows by a key, in their order. */
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const by = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = by.get(k);
+    if (list) list.push(r);
+    else by.set(k, [r]);
+  }
+  return by;
+}
+
 /** The monitors with these ids (any order; deleted ones included, marked). */
 export async function readMonitors(prisma: PrismaClient, ids: readonly string[]): Promise<MonitorLoadRow[]> {
   if (ids.length === 0) return [];
@@ -99,25 +111,13 @@ export async function readMonitors(prisma: PrismaClient, ids: readonly string[])
     SELECT "accountId", "id", "channel"::text AS channel, "target", "enabled" FROM "NotifyEndpoint"
     WHERE "accountId" = ANY(${accountIds}::text[]) ORDER BY "createdAt", "id"`;
 
-  const group = <T extends { monitorId: string }>(rows: T[]) => {
-    const by = new Map<string, T[]>();
-    for (const r of rows) {
-      const list = by.get(r.monitorId);
-      if (list) list.push(r);
-      else by.set(r.monitorId, [r]);
-    }
-    return by;
-  };
-  const statesOf = group(states);
-  const windowsOf = group(windows);
+  const statesOf = groupBy(states, (r) => r.monitorId);
+  const windowsOf = groupBy(windows, (r) => r.monitorId);
   const incidentOf = new Map(incidents.map((i) => [i.monitorId, i]));
   const languageOf = new Map(accounts.map((a) => [a.id, a.language]));
-  const endpointsOf = new Map<string, EndpointInfo[]>();
-  for (const e of endpointRows) {
-    const list = endpointsOf.get(e.accountId) ?? [];
-    list.push(toEndpointInfo(e));
-    endpointsOf.set(e.accountId, list);
-  }
+  const endpointsOf = new Map(
+    [...groupBy(endpointRows, (e) => e.accountId)].map(([account, rows]) => [account, rows.map(toEndpointInfo)]),
+  );
   return monitors.map((m) => {
     const inc = incidentOf.get(m.id);
     return {
