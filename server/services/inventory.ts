@@ -133,10 +133,10 @@ export interface ImportServersResult {
 
 const MAX_IMPORT_LINES = 5_000;
 
-/** Parses a pasted list: per-line results. The valid lines are added; every other line says why not. */
 /** How long an import's one transaction may wait for a connection and run. */
 const IMPORT_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
 
+/** Parses a pasted list: per-line results. The valid lines are added; every other line says why not. */
 export async function importServers(
   deps: ServiceDeps,
   viewer: Viewer,
