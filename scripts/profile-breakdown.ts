@@ -1,15 +1,22 @@
-// npx tsx scripts/profile-breakdown.ts <file.cpuprofile> [--under NAME] [--top 25]
+// npx tsx scripts/profile-breakdown.ts <file.cpuprofile> [--under NAME] [--from US --to US] [--top 25]
 // Where a V8 CPU profile's time goes (bench --profile, node --cpu-prof): self time summed by
 // function and by file (our files by path, packages by name, node's internals, V8's own entries
 // such as (garbage collector) and (program)), largest first, and the inclusive time of the
 // functions seen most. With --under, only the samples whose stack holds a function named NAME
-// (e.g. the live hub's `listener`: the broadcast's fan-out step). Last line: JSON.
+// (e.g. the live hub's `listener`: the broadcast's fan-out step). With --from/--to, only the samples
+// between those times (µs of the profile's monotonic clock: what `bench:notify` prints as
+// `profile-window …` under node --cpu-prof). Last line: JSON.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
-  options: { under: { type: 'string' }, top: { type: 'string', default: '25' } },
+  options: {
+    under: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    top: { type: 'string', default: '25' },
+  },
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: profile-breakdown <file.cpuprofile> [--under NAME] [--top 25]');
@@ -25,6 +32,7 @@ interface ProfileNode {
   children?: number[];
 }
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -59,7 +67,12 @@ const inclusive = new Map<string, number>();
 let total = 0;
 let inScope = 0;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+const from = a.from === undefined ? -Infinity : Number(a.from);
+const to = a.to === undefined ? Infinity : Number(a.to);
+let at = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
+  at += profile.timeDeltas[i] ?? 0; // the sample's own time
+  if (at < from || at > to) continue;
   // a sample's time is the delta to the next sample
   const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
   total += dt;
