@@ -5,7 +5,13 @@
 //                        they take minutes; dbBytesPerPortDay is then null)
 //                        [--cpu-profile DIR] (V8 CPU profiles of the load and of the measured window:
 //                        DIR/load.cpuprofile, DIR/window.cpuprofile)
+//                        [--alloc-profile DIR] (what the measured window allocates, sampled, by function:
+//                        DIR/window.heapprofile, and the largest on stderr)
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
+//                        [--loop-delay] (also the event loop's delay: a 10 ms timer, ~100 wake-ups a second
+//                        that count as the runtime's CPU)
+//                        [--no-connect] (every check answers "open" at once, no packet: the runtime's
+//                        own CPU per check, without the connect's)
 //                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
 //                        leases; the last line then says how many ports no process, or more than one,
 //                        checked in one interval: scripts/bench-probe-processes.ts)
@@ -30,13 +36,15 @@ import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { benchDatabase } from './bench-db.ts';
 import { profiled } from './cpu-profile.ts';
+import { allocProfiled } from './alloc-profile.ts';
+import { mainThreadWakeups, threadCpu, threadCpuSince } from './thread-cpu.ts';
 import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
 import { importPhase, importWatch } from './bench-probe-import.ts';
 import { createEvents } from '../server/events/events.ts';
-import { createProbeRuntime } from '../server/monitoring/runtime.ts';
+import { createProbeRuntime, type ProbeRuntimeOptions } from '../server/monitoring/runtime.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
 
 const { values: a } = parseArgs({
@@ -51,10 +59,13 @@ const { values: a } = parseArgs({
     mix: { type: 'string', default: 'connect=1' },
     'heap-snapshot': { type: 'string' },
     'cpu-profile': { type: 'string' },
+    'alloc-profile': { type: 'string' },
     'skip-final-write': { type: 'boolean', default: false },
     processes: { type: 'string', default: '1' },
     import: { type: 'string', default: '0' },
     'import-via': { type: 'string', default: 'service' },
+    'no-connect': { type: 'boolean', default: false },
+    'loop-delay': { type: 'boolean', default: false },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -232,6 +243,8 @@ const rawCpuUsPerConnectMax = (rawMaxCpu.user + rawMaxCpu.system) / Math.max(1, 
 const rawRate = N / intervalS;
 say(`raw connect loop paced at ${Math.round(rawRate)}/s (10 s)…`);
 const rawCpu0 = process.cpuUsage();
+const rawThreads0 = threadCpu();
+const rawWakeups0 = mainThreadWakeups();
 const raw = await rawConnectLoop({
   host: '127.0.0.1',
   port: openPort,
@@ -240,6 +253,8 @@ const raw = await rawConnectLoop({
   ratePerSec: rawRate,
 });
 const rawCpu = process.cpuUsage(rawCpu0);
+const rawThreadsMs = threadCpuSince(rawThreads0, threadCpu());
+const rawWakeups1 = mainThreadWakeups();
 /** CPU of one bare connect + reset at the run's check rate, same process: what a check costs at least. */
 const rawCpuUsPerConnect = (rawCpu.user + rawCpu.system) / Math.max(1, raw.connects + raw.failures);
 say(`raw: ${Math.round(rawMax.perSec)}/s back to back, ${Math.round(raw.perSec)}/s paced (${raw.missed} missed)`);
@@ -378,13 +393,18 @@ const importN = Number(a.import);
 if (importN > 0 && !bench.env.DATABASE_URL)
   throw new Error('--import needs --db postgres (the importer is another process)');
 const watch = importN > 0 ? importWatch((t, o) => runCheck(t, o)) : null;
+// --no-connect: every check answers "open" at once without a packet, so the window's CPU is the
+// runtime's own (scheduling, alerting, rollups, writes) without the connect's
+const noConnect: ProbeRuntimeOptions['check'] | undefined = a['no-connect']
+  ? () => Promise.resolve({ ok: true, latencyMs: 0.1, at: Date.now() })
+  : undefined;
 const loadStart = Date.now();
 const probe = createProbeRuntime({
   prisma: p,
   events: createEvents(),
   nodeId: 'bench',
   flushMs: 500,
-  ...(watch ? { check: watch.check } : {}),
+  ...(watch ? { check: watch.check } : noConnect ? { check: noConnect } : {}),
 });
 // the first check may start while the monitors are still loading: watched from the outside
 let firstCheckMs: number | null = null;
@@ -404,19 +424,31 @@ say(
 );
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 clearInterval(firstWatch);
+// the load's garbage (its pages of rows) is collected now, as V8 does once some time after a
+// start: the window measures the steady state's CPU per check, not the load's last collection
+await settle();
 const s0 = probe.stats(); // resets the lateness window
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
+// the event loop's delay is sampled by a timer that wakes the process 100 times a second, which
+// costs CPU of its own (a wake-up is ~0.1 ms here): only with --loop-delay, so that it does not
+// count as the runtime's CPU per check otherwise
+const loopDelay = a['loop-delay'] ? monitorEventLoopDelay({ resolution: 10 }) : null;
+loopDelay?.enable();
 const size0 = await dbSize();
 const cpu0 = process.cpuUsage();
+const threads0 = threadCpu();
+const wakeups0 = mainThreadWakeups();
 const t0 = Date.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 500);
-await profiled(a['cpu-profile'], 'window', () => new Promise((r) => setTimeout(r, durationS * 1000)));
+await profiled(a['cpu-profile'], 'window', () =>
+  allocProfiled(a['alloc-profile'], 'window', () => new Promise((r) => setTimeout(r, durationS * 1000)), say),
+);
 const s1 = probe.stats();
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-loopDelay.disable(); // the window's (an import phase after it has its own)
+const threadsMs = threadCpuSince(threads0, threadCpu());
+const wakeups1 = mainThreadWakeups();
+loopDelay?.disable(); // the window's (an import phase after it has its own)
 const size1 = await dbSize();
 clearInterval(rssTimer);
 // where the RSS is at the end of the window (before GC): V8's heap (reserved and used), memory
@@ -507,8 +539,8 @@ const result = {
   dbWritesPerSec: Math.round(((s1.dbRowsWritten - s0.dbRowsWritten) / elapsed) * 10) / 10,
   rollupRowsPerSec: Math.round(((s1.rollupRowsWritten - s0.rollupRowsWritten) / elapsed) * 10) / 10,
   dbStatementsPerSec: Math.round(((s1.dbStatements - s0.dbStatements) / elapsed) * 10) / 10,
-  eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
-  eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+  eventLoopDelayP99Ms: loopDelay ? Math.round(loopDelay.percentile(99) / 1e5) / 10 : null,
+  eventLoopDelayMaxMs: loopDelay ? Math.round(loopDelay.max / 1e6) : null,
   mix: Object.fromEntries(mix),
   registerMs,
   cpuUsPerCheck: Math.round(cpuUsPerCheck),
@@ -518,6 +550,15 @@ const result = {
   rawCpuUsPerConnectMax: Math.round(rawCpuUsPerConnectMax),
   /** Our CPU per check over a raw connect's CPU at the same rate: the runtime's overhead factor. */
   cpuPerCheckOverRaw: Math.round((cpuUsPerCheck / Math.max(1, rawCpuUsPerConnect)) * 100) / 100,
+  /** CPU ms by thread over the window and over the paced raw loop (Linux; "node" is the main thread). */
+  threadCpuMs: threadsMs,
+  rawThreadCpuMs: rawThreadsMs,
+  /** The main thread's wake-ups per second (voluntary context switches; Linux), window and paced raw loop. */
+  wakeupsPerSec: wakeups0 !== null && wakeups1 !== null ? Math.round((wakeups1 - wakeups0) / elapsed) : null,
+  rawWakeupsPerSec:
+    rawWakeups0 !== null && rawWakeups1 !== null
+      ? Math.round((rawWakeups1 - rawWakeups0) / (raw.elapsedMs / 1000))
+      : null,
   perKind,
   tlsHandshakeUs,
   // the issue's figures (last, in this order)

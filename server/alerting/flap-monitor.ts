@@ -29,7 +29,14 @@ import type { HostAction, PortAction, PortPhase, PortState, Transition } from '.
 import { evaluatePort, isIncidentPhase } from './port.ts';
 import { evaluateHost, reconcileHost } from './host.ts';
 import { isInMaintenance } from './maintenance.ts';
-import { evaluateFlap, initialFlapState, type FlapAction, type FlapPolicy, type FlapState } from './flapping.ts';
+import {
+  evaluateFlap,
+  initialFlapState,
+  quietFlapNext,
+  type FlapAction,
+  type FlapPolicy,
+  type FlapState,
+} from './flapping.ts';
 import { withPort } from './port-record.ts';
 import {
   releaseHeld,
@@ -131,6 +138,43 @@ export function evaluateWithFlapping(
   // a port left pending when a guard hold ended (it had answered since) failed again: announce it (monitor.ts releaseHeld)
   const released = releaseHeld(next, now, false, flapAwarePhases(next));
   return { next: released.next, actions: [...actions, ...released.actions] };
+}
+
+/**
+ * Whether a check of a port in this phase with this flap window changes nothing but the port's
+ * own figures: the port is UP, the check succeeded, flapping is enabled and its window holds no
+ * failure (quietFlapNext), and no maintenance window is open. evaluateWithFlapping then emits no
+ * action and changes only that port, to `steadyPort` (a property test holds it to that); the probe
+ * applies such checks in place, without building the monitor's state.
+ */
+export function isSteadyCheck(
+  phase: PortPhase,
+  flap: FlapState | undefined,
+  ok: boolean,
+  policy: FlapMonitorPolicy,
+  now: number,
+): boolean {
+  return (
+    ok &&
+    phase === 'UP' &&
+    quietFlapNext(flap, ok, policy.flapping) !== null &&
+    !isInMaintenance(policy.maintenance, now)
+  );
+}
+
+/** The port after a steady check (isSteadyCheck): its counters moved and its flap window took the success. */
+export function steadyPort(current: PortState, latencyMs: number, now: number, policy: FlapMonitorPolicy): PortState {
+  const flap = quietFlapNext(current.flap, true, policy.flapping);
+  if (!flap) throw new Error('steadyPort: not a steady check (isSteadyCheck)');
+  return {
+    ...current,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: current.consecutiveSuccesses + 1,
+    lastCheckAt: now,
+    lastOk: true,
+    lastLatencyMs: latencyMs,
+    flap,
+  };
 }
 
 /** reconcileMonitor with flapping ports counted as down (after a restore). */

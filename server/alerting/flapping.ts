@@ -126,6 +126,26 @@ export function passesFlapThreshold(f: FlapFigures, p: FlapPolicy): boolean {
   return f.checks > 0 && f.failed / f.checks >= p.failedShare && f.runs >= SHARE_RULE_MIN_RUNS;
 }
 
+/**
+ * The flap window after a success that cannot change anything: flapping enabled, the port not
+ * flapping, no failure in its window. It is the window with one more success (a full window stays
+ * as it is, the same object); null when the check is not such a success. The probe's fast path
+ * uses it (flap-monitor.ts, isSteadyCheck); a property test holds it to evaluateFlap.
+ */
+export function quietFlapNext(state: FlapState | undefined, ok: boolean, policy: FlapPolicy): FlapState | null {
+  if (!ok) return null;
+  let p = effective.get(policy);
+  if (!p) {
+    p = effectiveFlapPolicy(policy);
+    effective.set(policy, p);
+  }
+  if (!p.enabled) return null;
+  const s = state ?? initialFlapState();
+  if (s.flapping || s.since !== null || s.history.length > p.window || s.history.includes('1')) return null;
+  if (s.history.length === p.window) return s;
+  return { history: `${s.history}0`, flapping: false, since: null };
+}
+
 export function evaluateFlap(
   state: FlapState,
   ok: boolean,

@@ -155,16 +155,64 @@ interface HostCounts {
   fail: number;
 }
 
-interface Sample {
-  at: number;
-  host: string;
-  ok: boolean;
+/**
+ * The window's samples in arrival order, as a ring of columns (time, host, outcome): no object per
+ * sample, which would live for the whole window (a minute) and so be promoted and collected by
+ * the heap's slow major GC (README, "The probe loop").
+ */
+class SampleRing {
+  private at = new Float64Array(1024);
+  private ok = new Uint8Array(1024);
+  private hosts: string[] = new Array<string>(1024);
+  private head = 0;
+  size = 0;
+
+  push(at: number, host: string, ok: boolean): void {
+    if (this.size === this.at.length) this.grow();
+    const i = (this.head + this.size) % this.at.length;
+    this.at[i] = at;
+    this.ok[i] = ok ? 1 : 0;
+    this.hosts[i] = host;
+    this.size++;
+  }
+
+  /** The oldest sample's time (NaN when empty). */
+  oldestAt(): number {
+    return this.size === 0 ? Number.NaN : (this.at[this.head] as number);
+  }
+  oldestHost(): string {
+    return this.hosts[this.head] as string;
+  }
+  oldestOk(): boolean {
+    return this.ok[this.head] === 1;
+  }
+  shift(): void {
+    this.hosts[this.head] = '';
+    this.head = (this.head + 1) % this.at.length;
+    this.size--;
+  }
+
+  private grow(): void {
+    const n = this.at.length;
+    const at = new Float64Array(n * 2);
+    const ok = new Uint8Array(n * 2);
+    const hosts = new Array<string>(n * 2);
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) % n;
+      at[k] = this.at[i] as number;
+      ok[k] = this.ok[i] as number;
+      hosts[k] = this.hosts[i] as string;
+    }
+    this.at = at;
+    this.ok = ok;
+    this.hosts = hosts;
+    this.head = 0;
+  }
 }
 
 /** Sliding window of regular-check samples with running distinct-host counters (O(1) per sample). */
 export class GuardWindow {
-  private samples: Sample[] = [];
-  private head = 0;
+  private readonly samples = new SampleRing();
   private readonly hostCounts = new Map<string, HostCounts>();
   /** network → [hosts seen, failing hosts] */
   private readonly networkCounts = new Map<string, [number, number]>();
@@ -207,33 +255,46 @@ export class GuardWindow {
       c = { network: networkOf(sample.host), account: sample.account, ok: 0, fail: 0 };
       this.hostCounts.set(sample.host, c);
     }
-    this.samples.push({ at: now, host: sample.host, ok: sample.ok });
+    this.samples.push(now, sample.host, sample.ok);
     this.change(sample.host, c, sample.ok, 1);
   }
 
   /** Drops samples older than the window (at ≤ now − windowMs). */
   expire(now: number, windowMs: number): void {
     const limit = now - windowMs;
-    while (this.head < this.samples.length) {
-      const s = this.samples[this.head];
-      if (!s || s.at > limit) break;
-      this.head++;
-      const c = this.hostCounts.get(s.host);
-      if (c) this.change(s.host, c, s.ok, -1);
+    const ring = this.samples;
+    while (ring.size > 0 && ring.oldestAt() <= limit) {
+      const host = ring.oldestHost();
+      const ok = ring.oldestOk();
+      ring.shift();
+      const c = this.hostCounts.get(host);
+      if (c) this.change(host, c, ok, -1);
     }
-    if (this.head > 1024 && this.head * 2 > this.samples.length) {
-      this.samples = this.samples.slice(this.head);
-      this.head = 0;
-    }
+  }
+
+  get hosts(): number {
+    return this.hostCounts.size;
+  }
+  get failingHosts(): number {
+    return this.failingHostCount;
+  }
+  get networks(): number {
+    return this.networkCounts.size;
+  }
+  get failingNetworks(): number {
+    return this.failingNetworkCount;
+  }
+  get failingAccounts(): number {
+    return this.accountFailing.size;
   }
 
   figures(): Omit<GuardSnapshot, 'knownCanaries' | 'failingCanaries'> {
     return {
-      hosts: this.hostCounts.size,
-      failingHosts: this.failingHostCount,
-      networks: this.networkCounts.size,
-      failingNetworks: this.failingNetworkCount,
-      failingAccounts: this.accountFailing.size,
+      hosts: this.hosts,
+      failingHosts: this.failingHosts,
+      networks: this.networks,
+      failingNetworks: this.failingNetworks,
+      failingAccounts: this.failingAccounts,
     };
   }
 }
@@ -273,34 +334,51 @@ export function guardSnapshot(state: GuardState, policy: GuardPolicy, now: numbe
   };
 }
 
-/** Re-assesses the rules at `now`. */
+/** No actions (shared: a step that changes nothing allocates no array; never written to). */
+const NO_ACTIONS: GuardAction[] = [];
+
+/** The failing canaries' count: the same rule as failingCanaries, without building the list. */
+function failingCanaryCount(canaries: Readonly<Record<string, CanaryState>>, policy: GuardPolicy): number {
+  const limit = effectiveThreshold(policy.canaryFailuresToTrip);
+  let n = 0;
+  for (const key in canaries) if ((canaries[key] as CanaryState).consecutiveFailures >= limit) n++;
+  return n;
+}
+
+/**
+ * Re-assesses the rules at `now`. It reads the window's counters directly: the snapshot object is
+ * only built for an action that carries it (a check of a healthy prober allocates nothing here).
+ */
 function step(state: GuardState, policy: GuardPolicy, now: number): GuardStep {
-  const snap = guardSnapshot(state, policy, now);
+  const w = state.window;
+  w.expire(now, policy.windowMs);
+  let knownCanaries = 0;
+  for (const _ in state.canaries) knownCanaries++;
   let trips: DegradedReason | null = null;
   // clear: evidence that the prober is fine; null: no evidence either way (too few hosts)
   let clear: boolean | null;
-  if (snap.knownCanaries > 0) {
-    const failing = snap.failingCanaries.length;
-    if (failing > 0 && failing / snap.knownCanaries >= policy.canaryQuorum) trips = 'CANARY';
+  if (knownCanaries > 0) {
+    const failing = failingCanaryCount(state.canaries, policy);
+    if (failing > 0 && failing / knownCanaries >= policy.canaryQuorum) trips = 'CANARY';
     clear = failing === 0;
   } else {
-    const enough = snap.hosts >= Math.max(1, policy.minHosts);
+    const enough = w.hosts >= Math.max(1, policy.minHosts);
     const massTrips =
       enough &&
-      snap.failingHosts >= policy.massFailureShare * snap.hosts &&
-      snap.failingNetworks >= policy.massFailureShare * snap.networks &&
-      snap.failingNetworks >= Math.max(1, policy.minNetworks) &&
-      snap.failingAccounts >= Math.max(1, policy.minAccounts);
+      w.failingHosts >= policy.massFailureShare * w.hosts &&
+      w.failingNetworks >= policy.massFailureShare * w.networks &&
+      w.failingNetworks >= Math.max(1, policy.minNetworks) &&
+      w.failingAccounts >= Math.max(1, policy.minAccounts);
     if (massTrips) trips = 'MASS_FAILURE';
     // too few hosts to judge is no evidence either way: it neither trips, nor starts or stops a clear countdown
-    clear = enough ? snap.failingHosts < policy.massClearShare * snap.hosts : null;
+    clear = enough ? w.failingHosts < policy.massClearShare * w.hosts : null;
   }
 
   if (!state.degraded) {
-    if (trips === null) return { next: state, actions: [] };
+    if (trips === null) return { next: state, actions: NO_ACTIONS };
     return {
       next: { ...state, degraded: true, degradedSince: now, reason: trips, clearSince: null, holdExpired: false },
-      actions: [{ type: 'DEGRADED', reason: trips, snapshot: snap }],
+      actions: [{ type: 'DEGRADED', reason: trips, snapshot: guardSnapshot(state, policy, now) }],
     };
   }
 
@@ -315,7 +393,12 @@ function step(state: GuardState, policy: GuardPolicy, now: number): GuardStep {
   if (clear === null && next.clearSince === null) return { next, actions };
   const clearSince = next.clearSince ?? now;
   if (now - clearSince < policy.clearAfterMs) return { next: { ...next, clearSince }, actions };
-  actions.push({ type: 'RECOVERED', degradedSince: since, holdExpired: next.holdExpired, snapshot: snap });
+  actions.push({
+    type: 'RECOVERED',
+    degradedSince: since,
+    holdExpired: next.holdExpired,
+    snapshot: guardSnapshot(state, policy, now),
+  });
   return {
     next: { ...next, degraded: false, degradedSince: null, reason: null, clearSince: null, holdExpired: false },
     actions,

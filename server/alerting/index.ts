@@ -64,6 +64,7 @@ export {
   flapFigures,
   initialFlapState,
   passesFlapThreshold,
+  quietFlapNext,
 } from './flapping.ts';
 export type { FlapAction, FlapContext, FlapFigures, FlapPolicy, FlapState } from './flapping.ts';
 export {
@@ -72,6 +73,8 @@ export {
   evaluateWithFlapping,
   flapAwarePhases,
   isFlapping,
+  isSteadyCheck,
   reconcileWithFlapping,
+  steadyPort,
 } from './flap-monitor.ts';
 export type { FlapMonitorAction, FlapMonitorPolicy } from './flap-monitor.ts';

@@ -120,6 +120,12 @@ export interface Events {
   live: LiveHub;
   portStatus(e: PortStatusEvent): void;
   checkResult(e: CheckEvent): void;
+  /**
+   * Whether a check result of this monitor has anyone to go to: always with a shared (Redis) target
+   * (other processes may listen), else only while a stream of this process listens. The probe asks
+   * before it builds the event: at thousands of checks a second, most have no listener.
+   */
+  wantsCheckResult(monitorId: string): boolean;
   incident(e: IncidentEvent): void;
   notification(e: NotificationChangeEvent): void;
   approvalRequest(e: ApprovalRequestEvent): void;
@@ -205,6 +211,7 @@ export function createEvents(eventTarget?: AnyEventTarget): Events {
     },
     portStatus: (e) => scoped('portStatus', e.accountId, e),
     checkResult: (e) => pubsub.publish('checkResult', e.monitorId, e),
+    wantsCheckResult: (monitorId) => eventTarget !== undefined || live.listeners('checkResult', monitorId) > 0,
     incident: (e) => scoped('incident', e.accountId, e),
     notification: (e) => scoped('notification', e.accountId, e),
     approvalRequest: (e) => scoped('approvalRequest', e.accountId, e),

@@ -34,7 +34,7 @@ import type { Events, PortStatusEvent } from '../events/events.ts';
 import { ADDRESS_REFUSED_CODE } from '../services/ip-policy.ts';
 import { flapColumns, flapEntriesOf, flapEntry, flapStatus, mergeFlap, openingKind } from '../services/flapping.ts';
 import { ledgerRows, type AdminRecipientInfo } from '../services/notifications/rows.ts';
-import { disposeMonitor, hostStateOf, shareQuiet, type LiveMonitor } from './model.ts';
+import { applySteadyOf, disposeMonitor, hostStateOf, shareQuiet, steadySlotOf, type LiveMonitor } from './model.ts';
 import { RollupBuffer } from './rollups.ts';
 import { runKey, RunTracker, snapshotRun } from './runs.ts';
 import { emptyBatch, type Batch, type PortStateRow } from './store.ts';
@@ -142,18 +142,28 @@ export class Engine {
    */
   onResult(m: LiveMonitor, port: number, r: ProbeResult, kind: CheckCause): void {
     if (this.extraPending.size > 0) this.extraPending.get(m.id)?.delete(port);
+    const now = r.at;
+    // the common case: a success of a steady UP port changes only its counters (the alerting core
+    // says when: isSteadyCheck) and is written in place, without building the monitor's state; the
+    // guard hears it first, as in the full step below
+    const steady = r.ok ? steadySlotOf(m, port, now) : -1;
+    if (steady >= 0) {
+      if (kind === 'regular') this.recordGuard(m, true, now);
+      if (applySteadyOf(m, steady, port, r.latencyMs, now)) {
+        this.rollups.add(m.id, port, now, true, r.latencyMs, 0, 0);
+        this.runs.end(m.id, port);
+        this.sendWhenDecided(m, now);
+        this.dirty.add(m);
+        this.publishCheck(m, port, r);
+        return;
+      }
+    }
     // `m.state` may be built on each read (compact-monitor.ts): read once, and use the step's result after
     const state = m.state;
     const before = state.ports[port];
     if (!before || state.paused) return;
-    const now = r.at;
     if (!r.ok && r.code === ADDRESS_REFUSED_CODE) return this.onRefused(m, port, r.message, now);
-    if (kind === 'regular') {
-      this.onGuardStep(
-        recordCheck(this.guard, { host: m.host, account: m.accountId, ok: r.ok }, this.deps.guardPolicy, now),
-        now,
-      );
-    }
+    if (kind === 'regular' && steady < 0) this.recordGuard(m, r.ok, now);
 
     const result = r.ok
       ? { ok: true as const, latencyMs: r.latencyMs }
@@ -181,10 +191,24 @@ export class Engine {
     )
       this.persistPort(m, port);
     else this.dirty.add(m);
+    this.publishCheck(m, port, r);
+  }
+
+  /** A regular check of a customer port, for the guard (retries and extra checks are not). */
+  private recordGuard(m: LiveMonitor, ok: boolean, now: number): void {
+    this.onGuardStep(
+      recordCheck(this.guard, { host: m.host, account: m.accountId, ok }, this.deps.guardPolicy, now),
+      now,
+    );
+  }
+
+  /** The check's live event, when anyone listens (events.ts, wantsCheckResult). */
+  private publishCheck(m: LiveMonitor, port: number, r: ProbeResult): void {
+    if (!this.deps.events.wantsCheckResult(m.id)) return;
     this.deps.events.checkResult({
       monitorId: m.id,
       port,
-      at: new Date(now),
+      at: new Date(r.at),
       ok: r.ok,
       latencyMs: r.latencyMs,
       errorCode: r.ok ? null : r.code,

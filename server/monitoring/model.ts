@@ -73,6 +73,14 @@ export const shareQuiet = (h: HostState): HostState => (isQuietHost(h) ? QUIET_H
 /** The monitor's host state, without building its port states (compact-monitor.ts). */
 export const hostStateOf = (m: LiveMonitor): HostState => (m instanceof CompactMonitor ? m.hostState : m.state.host);
 
+/** The column slot of a steady successful check of `port` now, else -1 (compact-monitor.ts, steadySlot). */
+export const steadySlotOf = (m: LiveMonitor, port: number, now: number): number =>
+  m instanceof CompactMonitor ? m.steadySlot(port, now) : -1;
+
+/** Applies the steady check steadySlotOf found, if it still is one (compact-monitor.ts, applySteady). */
+export const applySteadyOf = (m: LiveMonitor, slot: number, port: number, latencyMs: number, now: number): boolean =>
+  m instanceof CompactMonitor && m.applySteady(slot, port, latencyMs, now);
+
 /** The monitor is dropped: its port columns are freed (its state stays readable). */
 export function disposeMonitor(m: LiveMonitor): void {
   if (m instanceof CompactMonitor) m.dispose();

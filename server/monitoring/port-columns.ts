@@ -16,6 +16,10 @@ const MAX_CODES = 65_535;
 /** Histories of n successes, shared ('0' × n). */
 const zeros: string[] = [];
 const zerosOf = (n: number): string => (zeros[n] ??= '0'.repeat(n));
+/** Clean flap windows of n successes, shared and frozen (the alerting core never mutates a state). */
+const cleanFlaps: FlapState[] = [];
+const cleanFlapOf = (n: number): FlapState =>
+  (cleanFlaps[n] ??= Object.freeze({ history: zerosOf(n), flapping: false, since: null }));
 
 const count = (v: number) => Number.isInteger(v) && v >= 0 && v <= MAX_INT32;
 
@@ -112,6 +116,33 @@ export class PortColumns {
     return this.port[slot] ?? 0;
   }
 
+  phaseAt(slot: number): PortPhase {
+    return PHASES[this.phase[slot] ?? 0] ?? 'UNKNOWN';
+  }
+
+  /** The port's flap window (a shared object: in columns it is always a clean one), or undefined. */
+  flapAt(slot: number): FlapState | undefined {
+    const n = this.flapLen[slot] ?? NO_FLAP;
+    return n === NO_FLAP ? undefined : cleanFlapOf(n);
+  }
+
+  /**
+   * Writes steadyPort's change (the alerting core's) in place: the counters of a steady check and
+   * its clean flap window's new length. False, and nothing written, when it would not fit a column.
+   */
+  recordSteady(slot: number, latencyMs: number, now: number, flapLength: number): boolean {
+    const successes = (this.successes[slot] ?? 0) + 1;
+    if (successes > MAX_INT32 || !Number.isFinite(now) || Number.isNaN(latencyMs) || flapLength >= NO_FLAP)
+      return false;
+    this.flapLen[slot] = flapLength;
+    this.failures[slot] = 0;
+    this.successes[slot] = successes;
+    this.lastCheckAt[slot] = now;
+    this.lastOk[slot] = 1;
+    this.latency[slot] = latencyMs;
+    return true;
+  }
+
   /** A fresh PortState object with the values written to `slot`. */
   read(slot: number): PortState {
     const lastCheckAt = this.lastCheckAt[slot] ?? Number.NaN;
@@ -130,7 +161,7 @@ export class PortColumns {
       lastErrorMessage: this.messages.get(slot) ?? null,
     };
     const n = this.flapLen[slot] ?? NO_FLAP;
-    if (n !== NO_FLAP) s.flap = { history: zerosOf(n), flapping: false, since: null };
+    if (n !== NO_FLAP) s.flap = cleanFlapOf(n);
     return s;
   }
 

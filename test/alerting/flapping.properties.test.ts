@@ -6,7 +6,9 @@ import {
   evaluate,
   evaluateWithFlapping,
   initialMonitorState,
+  isSteadyCheck,
   reconcileWithFlapping,
+  steadyPort,
   type FlapMonitorAction,
   type FlapMonitorPolicy,
   type FlapPolicy,
@@ -213,5 +215,68 @@ describe('flapping properties (fast-check)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the steady check (the probe applies it in place, without the full step)', () => {
+  it('isSteadyCheck ⇒ the full step emits nothing and changes only that port, to steadyPort', () => {
+    let steady = 0;
+    fc.assert(
+      fc.property(
+        // mostly successes (1 failure in 30), so that full clean windows do occur
+        fc.array(
+          fc.integer({ min: 0, max: 29 }).map((x) => x > 0),
+          { minLength: 60, maxLength: 200, size: 'max' },
+        ),
+        flapPolicy,
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        (pattern, flapping, failureThreshold, recoveryThreshold, maint, latencyMs) => {
+          const policy = policyOf(failureThreshold, recoveryThreshold, flapping, maint);
+          let state = initialMonitorState([22, 80], T0);
+          pattern.forEach((ok, i) => {
+            const now = T0 + i * 60_000;
+            const port = i % 3 === 2 ? 80 : 22;
+            const current = state.ports[port];
+            if (!current) throw new Error('port missing');
+            const result = ok ? { ok: true as const, latencyMs } : FAIL;
+            const step = evaluateWithFlapping(state, { port, result, alertsHeld: false }, policy, now);
+            if (isSteadyCheck(current.phase, current.flap, ok, policy, now)) {
+              steady += 1;
+              expect(step.actions).toEqual([]);
+              expect(step.next.ports[port]).toEqual(steadyPort(current, latencyMs, now, policy));
+              const other = port === 22 ? 80 : 22;
+              expect(step.next.ports[other]).toEqual(state.ports[other]);
+              expect(step.next.host).toEqual(state.host);
+              expect(step.next.paused).toBe(state.paused);
+            }
+            state = step.next;
+          });
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // not vacuous: runs of successes longer than the window do reach the steady case
+    expect(steady).toBeGreaterThan(100);
+  });
+
+  it('is never steady for a failure, in maintenance, or for a port not yet UP', () => {
+    const policy = policyOf(3, 2, { enabled: true, window: 20, changes: 6, failedShare: 0.3 });
+    let state = initialMonitorState([22], T0);
+    const seen: boolean[] = [];
+    for (let i = 0; i < 25; i++) {
+      const now = T0 + i * 60_000;
+      const current = state.ports[22];
+      if (!current) throw new Error('port missing');
+      seen.push(isSteadyCheck(current.phase, current.flap, true, policy, now));
+      expect(isSteadyCheck(current.phase, current.flap, false, policy, now)).toBe(false);
+      expect(isSteadyCheck(current.phase, current.flap, true, policyOf(3, 2, policy.flapping, true), now)).toBe(false);
+      state = evaluateWithFlapping(state, { port: 22, result: OK, alertsHeld: false }, policy, now).next;
+    }
+    // the first check makes the port UP (from UNKNOWN: not steady); from then on every success is
+    expect(seen.indexOf(true)).toBe(1);
+    expect(seen.slice(1).every(Boolean)).toBe(true);
   });
 });

@@ -95,6 +95,7 @@ describe('a compact monitor in the engine', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
+    let steadyChecks = 0;
     for (let round = 0; round < 20; round++) {
       const ports = [22, 80, 443].slice(0, 1 + (round % 3));
       const { plain, compact } = plainAndCompact(ports);
@@ -114,6 +115,8 @@ describe('a compact monitor in the engine', () => {
             ? { ok: false, code: 'ECONNREFUSED', message: `connect ECONNREFUSED 203.0.113.5:${port}`, latencyMs, at: t }
             : { ok: true, latencyMs, at: t };
         const kind = rand() < 0.8 ? 'regular' : 'retry';
+        // the compact monitor takes the engine's fast path here (written in place), the plain one never
+        if (r.ok && compact.steadySlot(port, t) >= 0) steadyChecks += 1;
         e1.onResult(plain, port, r, kind);
         e2.onResult(compact, port, r, kind);
         const a: MonitorAlertState = plain.state;
@@ -123,6 +126,7 @@ describe('a compact monitor in the engine', () => {
         expect(compact.compact).toBe(quiet);
       }
     }
+    expect(steadyChecks).toBeGreaterThan(1000);
   });
 
   it('frees its slots when dropped, and its state stays readable', () => {

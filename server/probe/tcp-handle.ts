@@ -1,0 +1,125 @@
+// A TCP connect on Node's own TCP handle (the `tcp_wrap` binding that `net.Socket` is built on),
+// without the stream, event emitter and buffers of a `net.Socket`: a probe connects, resets and
+// never reads or writes, so it needs none of them. At the product's rates this halves a check's
+// CPU (README, "The probe loop"). The binding is not a public API: `tcpHandles()` checks its shape
+// once and returns null when it is missing or different, and tcp-check.ts then uses `net.Socket`.
+import { getSystemErrorName } from 'node:util';
+
+/** The parts of the binding's connect request used here. */
+interface ConnectRequest {
+  oncomplete: (status: number) => void;
+  address: string;
+  port: number;
+  localAddress?: string;
+}
+
+/** The parts of the binding's TCP handle used here (status codes are negative errnos, 0 = ok). */
+interface TcpHandle {
+  connect(req: ConnectRequest, host: string, port: number): number;
+  connect6(req: ConnectRequest, host: string, port: number): number;
+  bind(address: string, port: number): number;
+  bind6(address: string, port: number, flags: number): number;
+  /** Closes the handle with a RST (SO_LINGER 0): no FIN, no TIME_WAIT. */
+  reset(done: () => void): number;
+  close(done?: () => void): void;
+}
+
+interface TcpBinding {
+  TCP: new (type: number) => TcpHandle;
+  TCPConnectWrap: new () => ConnectRequest;
+  constants: { SOCKET: number };
+}
+
+/** How one connect ended: 0 = connected (and reset), else a negative errno. */
+export type ConnectDone = (status: number, syscall: 'connect' | 'bind') => void;
+
+export interface TcpHandles {
+  /**
+   * Starts a connect to an IP literal (`family` 4 or 6), optionally from `localAddress`. `done` is
+   * called once, unless the returned cancel function is called first (a timeout, an abort): that
+   * closes the handle and nothing more is reported.
+   */
+  connect(family: 4 | 6, host: string, port: number, localAddress: string | undefined, done: ConnectDone): () => void;
+}
+
+const isFn = (o: object, k: string): boolean => typeof (o as Record<string, unknown>)[k] === 'function';
+
+function loadBinding(): TcpBinding | null {
+  try {
+    const bindingFn = (process as unknown as { binding?: (name: string) => unknown }).binding;
+    if (typeof bindingFn !== 'function') return null;
+    const b = bindingFn.call(process, 'tcp_wrap') as Partial<TcpBinding> | null;
+    if (!b || typeof b.TCP !== 'function' || typeof b.TCPConnectWrap !== 'function') return null;
+    if (typeof b.constants?.SOCKET !== 'number') return null;
+    const proto = b.TCP.prototype as object;
+    if (!['connect', 'connect6', 'bind', 'bind6', 'reset', 'close'].every((k) => isFn(proto, k))) return null;
+    return b as TcpBinding;
+  } catch {
+    return null;
+  }
+}
+
+const noop = (): void => {};
+
+function create(b: TcpBinding): TcpHandles {
+  const { TCP, TCPConnectWrap, constants } = b;
+  return {
+    connect(family, host, port, localAddress, done) {
+      const handle = new TCP(constants.SOCKET);
+      let open = true;
+      const close = (): void => {
+        if (!open) return;
+        open = false;
+        handle.close();
+      };
+      if (localAddress !== undefined) {
+        const err = family === 6 ? handle.bind6(localAddress, 0, 0) : handle.bind(localAddress, 0);
+        if (err !== 0) {
+          close();
+          done(err, 'bind');
+          return noop;
+        }
+      }
+      const req = new TCPConnectWrap();
+      req.address = host;
+      req.port = port;
+      if (localAddress !== undefined) req.localAddress = localAddress;
+      req.oncomplete = (status: number) => {
+        if (!open) return; // cancelled: the handle is already closed
+        if (status === 0) {
+          open = false;
+          // a reset closes the handle; should it fail (it does not on a connected socket), close
+          if (handle.reset(noop) !== 0) handle.close();
+        } else close();
+        done(status, 'connect');
+      };
+      const err = family === 6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);
+      if (err !== 0) {
+        close();
+        done(err, 'connect');
+        return noop;
+      }
+      return close;
+    },
+  };
+}
+
+let cached: TcpHandles | null | undefined;
+
+/** The handle-based connect, or null when this Node has no usable `tcp_wrap` binding. */
+export function tcpHandles(): TcpHandles | null {
+  if (cached === undefined) {
+    const b = loadBinding();
+    cached = b ? create(b) : null;
+  }
+  return cached;
+}
+
+/** "ECONNREFUSED" for -111; the errno's number when Node has no name for it. */
+export function errnoName(status: number): string {
+  try {
+    return getSystemErrorName(status);
+  } catch {
+    return `E${-status}`;
+  }
+}
