@@ -10,6 +10,8 @@
 //                        [--mix connect=0.7,banner=0.1,tls=0.1,http=0.1]
 //                        [--loop-delay] (also the event loop's delay: a 10 ms timer, ~100 wake-ups a second
 //                        that count as the runtime's CPU)
+//                        [--socket-connect] (connects on net.Socket, as before the TCP handle path, in the
+//                        raw loops and the runtime: the two paths compared)
 //                        [--no-connect] (every check answers "open" at once, no packet: the runtime's
 //                        own CPU per check, without the connect's)
 //                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
@@ -31,7 +33,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { benchDatabase } from './bench-db.ts';
@@ -42,6 +44,7 @@ import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
 import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
+import { tcpCheckOn } from '../server/probe/tcp-check.ts';
 import { importPhase, importWatch } from './bench-probe-import.ts';
 import { createEvents } from '../server/events/events.ts';
 import { createProbeRuntime, type ProbeRuntimeOptions } from '../server/monitoring/runtime.ts';
@@ -66,6 +69,7 @@ const { values: a } = parseArgs({
     'import-via': { type: 'string', default: 'service' },
     'no-connect': { type: 'boolean', default: false },
     'loop-delay': { type: 'boolean', default: false },
+    'socket-connect': { type: 'boolean', default: false },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -235,7 +239,17 @@ say(`registered in ${registerMs} ms`);
 // ── the reference: raw connect loops, same code path (connect + reset), no scheduling ──
 say('raw connect loop, back to back (5 s)…');
 const rawMaxCpu0 = process.cpuUsage();
-const rawMax = await rawConnectLoop({ host: '127.0.0.1', port: openPort, durationMs: 5_000, concurrency: 64 });
+// --socket-connect: every plain connect on net.Socket (tcp-check.ts's other path)
+const socketConnect = a['socket-connect']
+  ? (t: Parameters<typeof tcpCheckOn>[1], o: Parameters<typeof tcpCheckOn>[2]) => tcpCheckOn(null, t, o)
+  : undefined;
+const rawMax = await rawConnectLoop({
+  host: '127.0.0.1',
+  port: openPort,
+  durationMs: 5_000,
+  concurrency: 64,
+  ...(socketConnect ? { check: socketConnect } : {}),
+});
 const rawMaxCpu = process.cpuUsage(rawMaxCpu0);
 /** CPU of one bare connect + reset, 64 in flight back to back (the ceiling), same process. */
 const rawCpuUsPerConnectMax = (rawMaxCpu.user + rawMaxCpu.system) / Math.max(1, rawMax.connects + rawMax.failures);
@@ -251,6 +265,7 @@ const raw = await rawConnectLoop({
   durationMs: 10_000,
   concurrency: 4_096,
   ratePerSec: rawRate,
+  ...(socketConnect ? { check: socketConnect } : {}),
 });
 const rawCpu = process.cpuUsage(rawCpu0);
 const rawThreadsMs = threadCpuSince(rawThreads0, threadCpu());
@@ -397,7 +412,9 @@ const watch = importN > 0 ? importWatch((t, o) => runCheck(t, o)) : null;
 // runtime's own (scheduling, alerting, rollups, writes) without the connect's
 const noConnect: ProbeRuntimeOptions['check'] | undefined = a['no-connect']
   ? () => Promise.resolve({ ok: true, latencyMs: 0.1, at: Date.now() })
-  : undefined;
+  : socketConnect
+    ? (t, o) => (!t.check || t.check.kind === 'TCP_CONNECT' ? socketConnect(t, o) : runCheck(t, o))
+    : undefined;
 const loadStart = Date.now();
 const probe = createProbeRuntime({
   prisma: p,
@@ -424,9 +441,6 @@ say(
 );
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 clearInterval(firstWatch);
-// the load's garbage (its pages of rows) is collected now, as V8 does once some time after a
-// start: the window measures the steady state's CPU per check, not the load's last collection
-await settle();
 const s0 = probe.stats(); // resets the lateness window
 // the event loop's delay is sampled by a timer that wakes the process 100 times a second, which
 // costs CPU of its own (a wake-up is ~0.1 ms here): only with --loop-delay, so that it does not
@@ -437,6 +451,18 @@ const size0 = await dbSize();
 const cpu0 = process.cpuUsage();
 const threads0 = threadCpu();
 const wakeups0 = mainThreadWakeups();
+// the collections V8 ran in the window (the window starts after a full GC: these say how many
+// of the steady state's own it saw)
+const gcs = { major: 0, minor: 0, ms: 0 };
+const gcWatch = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcs.major += 1;
+    else gcs.minor += 1;
+    gcs.ms += e.duration;
+  }
+});
+gcWatch.observe({ entryTypes: ['gc'] });
 const t0 = Date.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 500);
@@ -448,6 +474,7 @@ const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const threadsMs = threadCpuSince(threads0, threadCpu());
 const wakeups1 = mainThreadWakeups();
+gcWatch.disconnect();
 loopDelay?.disable(); // the window's (an import phase after it has its own)
 const size1 = await dbSize();
 clearInterval(rssTimer);
@@ -550,6 +577,16 @@ const result = {
   rawCpuUsPerConnectMax: Math.round(rawCpuUsPerConnectMax),
   /** Our CPU per check over a raw connect's CPU at the same rate: the runtime's overhead factor. */
   cpuPerCheckOverRaw: Math.round((cpuUsPerCheck / Math.max(1, rawCpuUsPerConnect)) * 100) / 100,
+  /** Garbage collections in the window (main-thread pause ms; concurrent marking is in threadCpuMs.helpers). */
+  gcInWindow: { major: gcs.major, minor: gcs.minor, pauseMs: Math.round(gcs.ms) },
+  /** What was measured: flags that change the figures. */
+  modes: {
+    noConnect: a['no-connect'],
+    socketConnect: a['socket-connect'],
+    loopDelay: a['loop-delay'],
+    cpuProfile: a['cpu-profile'] !== undefined,
+    allocProfile: a['alloc-profile'] !== undefined,
+  },
   /** CPU ms by thread over the window and over the paced raw loop (Linux; "node" is the main thread). */
   threadCpuMs: threadsMs,
   rawThreadCpuMs: rawThreadsMs,

@@ -262,8 +262,8 @@ export async function* monitorPages(
   // planned it, on a table just filled by a bulk import, as a scan of every monitor plus a sort
   // per page (0.7 s a page at 1M monitors: a load growing with the square of the monitors).
   const walk = !opts.ids && !opts.changedSince;
-  let after: string | null = null;
-  for (;;) {
+  type Page = { rows: LoadedMonitor[]; last: string; full: boolean } | null;
+  const fetchPage = async (after: string | null): Promise<Page> => {
     const page: { id: string; shard: number; keep: boolean }[] = walk
       ? await prisma.$queryRaw<{ id: string; shard: number; keep: boolean }[]>`
       SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard, (${Prisma.join(conds, ' AND ')}) AS keep FROM (
@@ -273,14 +273,30 @@ export async function* monitorPages(
       SELECT "id", (${Prisma.raw(SHARD_SQL)})::int AS shard, true AS keep FROM "Monitor"
       WHERE ${Prisma.join(after === null ? conds : [...conds, Prisma.sql`"id" > ${after}`], ' AND ')}
       ORDER BY "id" LIMIT ${pageSize}`;
-    if (page.length === 0) return;
-    after = page[page.length - 1]!.id;
+    if (page.length === 0) return null;
     const shardOf = new Map(page.filter((r) => r.keep).map((r) => [r.id, r.shard]));
-    if (shardOf.size > 0) {
-      const rows = await readMonitors(prisma, [...shardOf.keys()]);
-      yield rows.map((row) => ({ row, shard: shardOf.get(row.id) ?? 0 }));
-    }
-    if (page.length < pageSize) return;
+    const rows = shardOf.size > 0 ? await readMonitors(prisma, [...shardOf.keys()]) : [];
+    return {
+      rows: rows.map((row) => ({ row, shard: shardOf.get(row.id) ?? 0 })),
+      last: page[page.length - 1]!.id,
+      full: page.length === pageSize,
+    };
+  };
+  // one page read ahead: the next page's queries run while the caller applies this one (the
+  // load was a third idle, waiting for each page in turn)
+  // (a read ahead may fail while the caller is busy with a page: marked handled at once, the
+  // failure is still thrown where the page is awaited; a caller that stops early leaves it unread)
+  const ahead = (after: string | null): Promise<Page> => {
+    const p = fetchPage(after);
+    p.catch(() => {});
+    return p;
+  };
+  let next = ahead(null);
+  for (;;) {
+    const page = await next;
+    if (!page) return;
+    next = page.full ? ahead(page.last) : Promise.resolve(null);
+    if (page.rows.length > 0) yield page.rows;
   }
 }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { tcpCheck } from './tcp-check.ts';
+import type { ProbeResult, ProbeTarget, TcpCheckOptions } from './types.ts';
 
 export interface RawConnectOptions {
   host: string;
@@ -17,6 +18,8 @@ export interface RawConnectOptions {
   /** Per-connect timeout (default 5000 ms). */
   timeoutMs?: number;
   localAddress?: string;
+  /** The connect to measure (default tcpCheck: the probe's own). */
+  check?: (target: ProbeTarget, opts: TcpCheckOptions) => Promise<ProbeResult>;
 }
 
 export interface RawConnectResult {
@@ -50,8 +53,9 @@ export async function rawConnectLoop(opts: RawConnectOptions): Promise<RawConnec
   const failureCodes: Record<string, number> = {};
   const t0 = performance.now();
   const deadline = t0 + durationMs;
+  const connect = opts.check ?? tcpCheck;
   const connectOnce = async (): Promise<void> => {
-    const r = await tcpCheck(
+    const r = await connect(
       { host, port },
       { timeoutMs, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) },
     );

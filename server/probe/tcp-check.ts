@@ -55,6 +55,10 @@ export function tcpCheckOn(
   if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
     return Promise.resolve(fail('EINVAL', `connect EINVAL ${addr(target)} (port out of range)`));
   }
+  if (opts.localAddress !== undefined && net.isIP(opts.localAddress) === 0) {
+    // what net.connect throws for it (a source address that is not an IP literal: configuration)
+    return Promise.resolve(fail('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${opts.localAddress}`));
+  }
   if (opts.signal?.aborted) {
     return Promise.resolve(fail('ABORT_ERR', `connect ABORT_ERR ${addr(target)} (aborted before start)`));
   }

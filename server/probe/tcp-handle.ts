@@ -88,8 +88,10 @@ function create(b: TcpBinding): TcpHandles {
         if (!open) return; // cancelled: the handle is already closed
         if (status === 0) {
           open = false;
-          // a reset closes the handle; should it fail (it does not on a connected socket), close
-          if (handle.reset(noop) !== 0) handle.close();
+          // the reset closes the handle (Node marks it closing even when the reset reports an
+          // error, which libuv does only for a stream already shutting down: as net.Socket's
+          // resetAndDestroy, nothing more can be done with it then)
+          handle.reset(noop);
         } else close();
         done(status, 'connect');
       };
@@ -115,11 +117,5 @@ export function tcpHandles(): TcpHandles | null {
   return cached;
 }
 
-/** "ECONNREFUSED" for -111; the errno's number when Node has no name for it. */
-export function errnoName(status: number): string {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return `E${-status}`;
-  }
-}
+/** "ECONNREFUSED" for -111 (Node's name; "Unknown system error -N" for an errno it has none for, as net says). */
+export const errnoName = (status: number): string => getSystemErrorName(status);

@@ -88,6 +88,9 @@ const comparable = (e: Engine) => {
   ) as unknown;
 };
 
+/** What the guard has heard (its window's counters). */
+const guardFigures = (e: Engine) => ({ ...e.guard.window.figures(), degraded: e.guard.degraded });
+
 describe('a compact monitor in the engine', () => {
   it('steps exactly as a plain one on random check sequences, and keeps no state object while quiet', () => {
     let seed = 7;
@@ -122,6 +125,10 @@ describe('a compact monitor in the engine', () => {
         const a: MonitorAlertState = plain.state;
         expect(compact.state).toEqual(a);
         expect(comparable(e2)).toEqual(comparable(e1));
+        // the fast path feeds the rollups, the dirty set and the guard as the full step does
+        expect(e2.rollups.pending(new Set([compact.id]))).toEqual(e1.rollups.pending(new Set([plain.id])));
+        expect(e2.dirtyCount()).toBe(e1.dirtyCount());
+        expect(guardFigures(e2)).toEqual(guardFigures(e1));
         const quiet = !a.host.incidentOpen && Object.values(a.ports).every((p) => portColumns.fits(p));
         expect(compact.compact).toBe(quiet);
       }

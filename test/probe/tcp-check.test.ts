@@ -145,6 +145,32 @@ describe.each(PATHS)('on a $path', ({ run: tcpCheck }) => {
       expect(remotes).toEqual(['127.0.0.2']);
     });
 
+    it('refuses a source address that is not an IP, as net.connect does', async () => {
+      const target = await openTarget();
+      const r = failure(await tcpCheck(target, { timeoutMs: 2000, localAddress: 'eth0' }));
+      expect(r.code).toBe('ERR_INVALID_IP_ADDRESS');
+      expect(r.message).toBe('Invalid IP address: eth0');
+    });
+
+    it('leaves no socket handle open after any outcome (ok, refused, timed out, aborted)', async () => {
+      const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+      const open = await openTarget();
+      const { port: closed } = await refusingPort('127.0.0.1');
+      const silent = await timeoutTarget(); // (its own sockets fill the listener's queue: counted in `before`)
+      const before = sockets();
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 50);
+      const results = await Promise.all([
+        tcpCheck(open, { timeoutMs: 2000 }),
+        tcpCheck({ host: '127.0.0.1', port: closed }, { timeoutMs: 2000 }),
+        tcpCheck(silent, { timeoutMs: 200 }),
+        tcpCheck(silent, { timeoutMs: 5000, signal: ac.signal }),
+      ]);
+      expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ECONNREFUSED', 'ETIMEDOUT', 'ABORT_ERR']);
+      // the open target's accepted socket counts too: it closes with the reset
+      expect(await until(() => sockets() <= before)).toBe(true);
+    });
+
     it('passes OS errors through, e.g. an unusable source address', async () => {
       const target = await openTarget();
       const r = failure(await tcpCheck(target, { timeoutMs: 2000, localAddress: '192.0.2.1' }));

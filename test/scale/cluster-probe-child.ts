@@ -15,6 +15,8 @@ const ttlMs = Number(process.env.LEASE_TTL_MS ?? 3_000);
 const renewMs = Math.round(ttlMs / 3);
 const db = await openDatabase({ kind: 'postgres', url, poolSize: 3 }, { migrate: false });
 const events = createEvents();
+// every check is recorded: the engine asks whether anyone listens before it builds the event
+events.wantsCheckResult = () => true;
 const publish = events.checkResult;
 events.checkResult = (e) => {
   process.stdout.write(`CHECK ${e.monitorId} ${e.port} ${e.at.getTime()} ${e.ok ? 1 : 0}\n`);

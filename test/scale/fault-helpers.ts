@@ -65,6 +65,8 @@ export interface Checked {
 /** Events whose every check result (published as it is processed) is also recorded in `log`. */
 export function recordingEvents(log: Checked[]): Events {
   const events = createEvents();
+  // every check is recorded: the engine asks whether anyone listens before it builds the event
+  events.wantsCheckResult = () => true;
   const publish = events.checkResult;
   events.checkResult = (e) => {
     log.push({ monitorId: e.monitorId, port: e.port, at: e.at.getTime(), ok: e.ok });
