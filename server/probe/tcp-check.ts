@@ -63,10 +63,22 @@ export function tcpCheckOn(
     return Promise.resolve(fail('ABORT_ERR', `connect ABORT_ERR ${addr(target)} (aborted before start)`));
   }
 
-  return handles ? viaHandle(handles, target, opts, at, t0, fail) : viaSocket(target, opts, at, t0, fail);
+  const attempt: Attempt = { target, opts, at, t0, fail };
+  return handles ? viaHandle(handles, attempt) : viaSocket(attempt);
 }
 
 type Fail = (code: string, message: string) => ProbeResult;
+
+/** One check as both connect paths take it: the target, its options, its start and its failure. */
+interface Attempt {
+  target: ProbeTarget;
+  opts: TcpCheckOptions;
+  /** Date.now() at the start (the result's `at`). */
+  at: number;
+  /** performance.now() at the start (for the latency). */
+  t0: number;
+  fail: Fail;
+}
 
 /**
  * Settles a check once: clears its timer and its abort listener. `cancel` is set by the connect
@@ -105,14 +117,7 @@ function settler(opts: TcpCheckOptions, target: ProbeTarget, fail: Fail, resolve
 }
 
 /** The connect on Node's TCP handle (tcp-handle.ts): no net.Socket. */
-function viaHandle(
-  handles: TcpHandles,
-  target: ProbeTarget,
-  opts: TcpCheckOptions,
-  at: number,
-  t0: number,
-  fail: Fail,
-): Promise<ProbeResult> {
+function viaHandle(handles: TcpHandles, { target, opts, at, t0, fail }: Attempt): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     const st = settler(opts, target, fail, resolve);
     const family = net.isIP(target.host) === 6 ? 6 : 4;
@@ -129,13 +134,7 @@ function viaHandle(
 }
 
 /** The same check on a net.Socket: where this Node has no usable TCP handle binding. */
-function viaSocket(
-  target: ProbeTarget,
-  opts: TcpCheckOptions,
-  at: number,
-  t0: number,
-  fail: Fail,
-): Promise<ProbeResult> {
+function viaSocket({ target, opts, at, t0, fail }: Attempt): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     const st = settler(opts, target, fail, resolve);
     let socket: net.Socket;
