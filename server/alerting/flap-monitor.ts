@@ -141,31 +141,28 @@ export function evaluateWithFlapping(
 }
 
 /**
- * Whether a check of a port in this phase with this flap window changes nothing but the port's
- * own figures: the port is UP, the check succeeded, flapping is enabled and its window holds no
- * failure (quietFlapNext), and no maintenance window is open. evaluateWithFlapping then emits no
+ * The port's flap window after this check when the check changes nothing but the port's own
+ * figures, else null: the port is UP, the check succeeded, flapping is enabled and its window holds
+ * no failure (quietFlapNext), and no maintenance window is open. evaluateWithFlapping then emits no
  * action and changes only that port, to `steadyPort` (a property test holds it to that); the probe
  * applies such checks in place, without building the monitor's state.
  */
-export function isSteadyCheck(
+export function steadyFlap(
   phase: PortPhase,
   flap: FlapState | undefined,
   ok: boolean,
   policy: FlapMonitorPolicy,
   now: number,
-): boolean {
-  return (
-    ok &&
-    phase === 'UP' &&
-    quietFlapNext(flap, ok, policy.flapping) !== null &&
-    !isInMaintenance(policy.maintenance, now)
-  );
+): FlapState | null {
+  if (!ok || phase !== 'UP') return null;
+  const next = quietFlapNext(flap, ok, policy.flapping);
+  return next !== null && !isInMaintenance(policy.maintenance, now) ? next : null;
 }
 
-/** The port after a steady check (isSteadyCheck): its counters moved and its flap window took the success. */
+/** The port after a steady check (steadyFlap): its counters moved and its flap window took the success. */
 export function steadyPort(current: PortState, latencyMs: number, now: number, policy: FlapMonitorPolicy): PortState {
   const flap = quietFlapNext(current.flap, true, policy.flapping);
-  if (!flap) throw new Error('steadyPort: not a steady check (isSteadyCheck)');
+  if (!flap) throw new Error('steadyPort: not a steady check (steadyFlap)');
   return {
     ...current,
     consecutiveFailures: 0,

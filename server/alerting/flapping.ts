@@ -107,6 +107,15 @@ export function effectiveFlapPolicy(p: FlapPolicy): FlapPolicy {
 /** effectiveFlapPolicy per policy object (a monitor keeps its policy object until it is edited). */
 const effective = new WeakMap<FlapPolicy, FlapPolicy>();
 
+function effectiveOf(policy: FlapPolicy): FlapPolicy {
+  let p = effective.get(policy);
+  if (!p) {
+    p = effectiveFlapPolicy(policy);
+    effective.set(policy, p);
+  }
+  return p;
+}
+
 export function flapFigures(history: string): FlapFigures {
   let failed = 0;
   let changes = 0;
@@ -130,15 +139,11 @@ export function passesFlapThreshold(f: FlapFigures, p: FlapPolicy): boolean {
  * The flap window after a success that cannot change anything: flapping enabled, the port not
  * flapping, no failure in its window. It is the window with one more success (a full window stays
  * as it is, the same object); null when the check is not such a success. The probe's fast path
- * uses it (flap-monitor.ts, isSteadyCheck); a property test holds it to evaluateFlap.
+ * uses it (flap-monitor.ts, steadyFlap); a property test holds it to evaluateFlap.
  */
 export function quietFlapNext(state: FlapState | undefined, ok: boolean, policy: FlapPolicy): FlapState | null {
   if (!ok) return null;
-  let p = effective.get(policy);
-  if (!p) {
-    p = effectiveFlapPolicy(policy);
-    effective.set(policy, p);
-  }
+  const p = effectiveOf(policy);
   if (!p.enabled) return null;
   const s = state ?? initialFlapState();
   if (s.flapping || s.since !== null || s.history.length > p.window || s.history.includes('1')) return null;
@@ -153,11 +158,7 @@ export function evaluateFlap(
   ctx: FlapContext,
 ): Transition<FlapState, FlapAction> {
   if (ctx.inMaintenance) return { next: state, actions: [] };
-  let p = effective.get(policy);
-  if (!p) {
-    p = effectiveFlapPolicy(policy);
-    effective.set(policy, p);
-  }
+  const p = effectiveOf(policy);
   if (!p.enabled) {
     const next = initialFlapState();
     return { next, actions: state.flapping ? [{ type: 'FLAP_END', figures: flapFigures(state.history) }] : [] };

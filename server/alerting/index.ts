@@ -73,8 +73,8 @@ export {
   evaluateWithFlapping,
   flapAwarePhases,
   isFlapping,
-  isSteadyCheck,
   reconcileWithFlapping,
+  steadyFlap,
   steadyPort,
 } from './flap-monitor.ts';
 export type { FlapMonitorAction, FlapMonitorPolicy } from './flap-monitor.ts';

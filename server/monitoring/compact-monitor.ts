@@ -5,7 +5,7 @@
 // Engine and continuity code read `m.state` exactly as for a plain object.
 import type { CheckSpec } from '../probe/index.ts';
 import type { FlapMonitorPolicy, HostState, MonitorAlertState, PortState } from '../alerting/index.ts';
-import { initialHostState, isSteadyCheck, portRecord, quietFlapNext } from '../alerting/index.ts';
+import { initialHostState, portRecord, steadyFlap } from '../alerting/index.ts';
 import type { IncidentFlap } from '../services/flapping.ts';
 import type { Contact } from '../services/notifications/rows.ts';
 import { portColumns } from './port-columns.ts';
@@ -89,14 +89,14 @@ export class CompactMonitor {
 
   /**
    * The column slot of `port` when a successful check of it now is steady for the alerting core
-   * (isSteadyCheck: no action, only the port's counters change, as steadyPort says), else -1 (not
+   * (steadyFlap: no action, only the port's counters change, as steadyPort says), else -1 (not
    * steady, or the state is not in the columns: the caller runs the full step).
    */
   steadySlot(port: number, now: number): number {
     if (this.st !== null || this.paused) return -1;
     for (let i = this.base; i < this.base + this.n; i++) {
       if (portColumns.portAt(i) !== port) continue;
-      return isSteadyCheck(portColumns.phaseAt(i), portColumns.flapAt(i), true, this.policy, now) ? i : -1;
+      return steadyFlap(portColumns.phaseAt(i), portColumns.flapAt(i), true, this.policy, now) ? i : -1;
     }
     return -1;
   }
@@ -108,10 +108,8 @@ export class CompactMonitor {
   applySteady(slot: number, port: number, latencyMs: number, now: number): boolean {
     if (this.st !== null || this.paused || slot < this.base || slot >= this.base + this.n) return false;
     if (portColumns.portAt(slot) !== port) return false;
-    const flap = portColumns.flapAt(slot);
-    if (!isSteadyCheck(portColumns.phaseAt(slot), flap, true, this.policy, now)) return false;
     // the same window as steadyPort's (the core's): one more success, at most a full window
-    const next = quietFlapNext(flap, true, this.policy.flapping);
+    const next = steadyFlap(portColumns.phaseAt(slot), portColumns.flapAt(slot), true, this.policy, now);
     return next !== null && portColumns.recordSteady(slot, latencyMs, now, next.history.length);
   }
 

@@ -144,7 +144,7 @@ export class Engine {
     if (this.extraPending.size > 0) this.extraPending.get(m.id)?.delete(port);
     const now = r.at;
     // the common case: a success of a steady UP port changes only its counters (the alerting core
-    // says when: isSteadyCheck) and is written in place, without building the monitor's state; the
+    // says when: steadyFlap) and is written in place, without building the monitor's state; the
     // guard hears it first, as in the full step below
     const steady = r.ok ? steadySlotOf(m, port, now) : -1;
     if (steady >= 0) {

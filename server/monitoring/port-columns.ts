@@ -150,7 +150,7 @@ export class PortColumns {
     const ok = this.lastOk[slot];
     const code = this.code[slot] ?? 0;
     const s: PortState = {
-      phase: PHASES[this.phase[slot] ?? 0] ?? 'UNKNOWN',
+      phase: this.phaseAt(slot),
       consecutiveFailures: this.failures[slot] ?? 0,
       consecutiveSuccesses: this.successes[slot] ?? 0,
       since: this.since[slot] ?? 0,
@@ -160,8 +160,8 @@ export class PortColumns {
       lastErrorCode: code === 0 ? null : (this.codes[code] ?? null),
       lastErrorMessage: this.messages.get(slot) ?? null,
     };
-    const n = this.flapLen[slot] ?? NO_FLAP;
-    if (n !== NO_FLAP) s.flap = cleanFlapOf(n);
+    const flap = this.flapAt(slot);
+    if (flap) s.flap = flap;
     return s;
   }
 

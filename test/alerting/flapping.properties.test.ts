@@ -6,8 +6,8 @@ import {
   evaluate,
   evaluateWithFlapping,
   initialMonitorState,
-  isSteadyCheck,
   reconcileWithFlapping,
+  steadyFlap,
   steadyPort,
   type FlapMonitorAction,
   type FlapMonitorPolicy,
@@ -219,7 +219,7 @@ describe('flapping properties (fast-check)', () => {
 });
 
 describe('the steady check (the probe applies it in place, without the full step)', () => {
-  it('isSteadyCheck ⇒ the full step emits nothing and changes only that port, to steadyPort', () => {
+  it('steadyFlap ⇒ the full step emits nothing and changes only that port, to steadyPort', () => {
     let steady = 0;
     fc.assert(
       fc.property(
@@ -248,7 +248,7 @@ describe('the steady check (the probe applies it in place, without the full step
             if (!current) throw new Error('port missing');
             const result = ok ? { ok: true as const, latencyMs } : FAIL;
             const step = evaluateWithFlapping(state, { port, result, alertsHeld: false }, policy, now);
-            if (isSteadyCheck(current.phase, current.flap, ok, policy, now)) {
+            if (steadyFlap(current.phase, current.flap, ok, policy, now) !== null) {
               steady += 1;
               expect(step.actions).toEqual([]);
               expect(step.next.ports[port]).toEqual(steadyPort(current, latencyMs, now, policy));
@@ -275,9 +275,9 @@ describe('the steady check (the probe applies it in place, without the full step
       const now = T0 + i * 60_000;
       const current = state.ports[22];
       if (!current) throw new Error('port missing');
-      seen.push(isSteadyCheck(current.phase, current.flap, true, policy, now));
-      expect(isSteadyCheck(current.phase, current.flap, false, policy, now)).toBe(false);
-      expect(isSteadyCheck(current.phase, current.flap, true, policyOf(3, 2, policy.flapping, true), now)).toBe(false);
+      seen.push(steadyFlap(current.phase, current.flap, true, policy, now) !== null);
+      expect(steadyFlap(current.phase, current.flap, false, policy, now)).toBeNull();
+      expect(steadyFlap(current.phase, current.flap, true, policyOf(3, 2, policy.flapping, true), now)).toBeNull();
       state = evaluateWithFlapping(state, { port: 22, result: OK, alertsHeld: false }, policy, now).next;
     }
     // the first check makes the port UP (from UNKNOWN: not steady); from then on every success is
