@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { errnoName, type TcpHandles, tcpHandles } from './tcp-handle.ts';
+import { getSystemErrorName } from 'node:util';
+import { type TcpHandles, tcpHandles } from './tcp-handle.ts';
 import type { ProbeResult, ProbeTarget, TcpCheckOptions } from './types.ts';
 
 /** Node's own address rendering in connect errors ("127.0.0.1:80", "::1:80"). */
@@ -84,7 +85,7 @@ interface Attempt {
  * Settles a check once: clears its timer and its abort listener. `cancel` is set by the connect
  * path (what a timeout or an abort does to the connect still under way).
  */
-function settler(opts: TcpCheckOptions, target: ProbeTarget, fail: Fail, resolve: (r: ProbeResult) => void) {
+function settler({ target, opts, fail }: Attempt, resolve: (r: ProbeResult) => void) {
   const st = {
     settled: false,
     timer: undefined as ReturnType<typeof setTimeout> | undefined,
@@ -117,13 +118,14 @@ function settler(opts: TcpCheckOptions, target: ProbeTarget, fail: Fail, resolve
 }
 
 /** The connect on Node's TCP handle (tcp-handle.ts): no net.Socket. */
-function viaHandle(handles: TcpHandles, { target, opts, at, t0, fail }: Attempt): Promise<ProbeResult> {
+function viaHandle(handles: TcpHandles, attempt: Attempt): Promise<ProbeResult> {
+  const { target, opts, at, t0, fail } = attempt;
   return new Promise<ProbeResult>((resolve) => {
-    const st = settler(opts, target, fail, resolve);
+    const st = settler(attempt, resolve);
     const family = net.isIP(target.host) === 6 ? 6 : 4;
     st.cancel = handles.connect(family, target.host, target.port, opts.localAddress, (status, syscall) => {
       if (status === 0) return st.settle({ ok: true, latencyMs: elapsed(t0), at });
-      const code = errnoName(status);
+      const code = getSystemErrorName(status); // Node's name, as net gives it
       // Node's own wording for the same errors ("connect ECONNREFUSED 127.0.0.1:80", "bind EADDRNOTAVAIL 192.0.2.1")
       st.settle(
         fail(code, syscall === 'bind' ? `bind ${code} ${opts.localAddress}` : `connect ${code} ${addr(target)}`),
@@ -134,9 +136,10 @@ function viaHandle(handles: TcpHandles, { target, opts, at, t0, fail }: Attempt)
 }
 
 /** The same check on a net.Socket: where this Node has no usable TCP handle binding. */
-function viaSocket({ target, opts, at, t0, fail }: Attempt): Promise<ProbeResult> {
+function viaSocket(attempt: Attempt): Promise<ProbeResult> {
+  const { target, opts, at, t0, fail } = attempt;
   return new Promise<ProbeResult>((resolve) => {
-    const st = settler(opts, target, fail, resolve);
+    const st = settler(attempt, resolve);
     let socket: net.Socket;
     try {
       socket = net.connect({
@@ -145,7 +148,7 @@ function viaSocket({ target, opts, at, t0, fail }: Attempt): Promise<ProbeResult
         ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
       });
     } catch (err) {
-      // Synchronous argument errors (e.g. a bad localAddress).
+      // Synchronous argument errors (none expected: the host, port and source address were checked above).
       const code = errCode(err);
       st.settle(fail(code, errMessage(err, target, code)));
       return;

@@ -3,8 +3,6 @@
 // never reads or writes, so it needs none of them. At the product's rates this halves a check's
 // CPU (README, "The probe loop"). The binding is not a public API: `tcpHandles()` checks its shape
 // once and returns null when it is missing or different, and tcp-check.ts then uses `net.Socket`.
-import { getSystemErrorName } from 'node:util';
-
 /** The parts of the binding's connect request used here. */
 interface ConnectRequest {
   oncomplete: (status: number) => void;
@@ -116,6 +114,3 @@ export function tcpHandles(): TcpHandles | null {
   }
   return cached;
 }
-
-/** "ECONNREFUSED" for -111 (Node's name; "Unknown system error -N" for an errno it has none for, as net says). */
-export const errnoName = (status: number): string => getSystemErrorName(status);
