@@ -2,8 +2,7 @@
 // sampled allocation (also those already collected, by minor or major GC), written as
 // DIR/<name>.heapprofile (Chrome's DevTools opens it) and summed by function on stderr. Without a
 // directory the phase just runs.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
+import { inspected } from './cpu-profile.ts';
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -24,30 +23,29 @@ export function allocationsByFunction(root: SamplingNode, top = 25): [string, nu
   return [...by].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
-export async function allocProfiled<T>(
+export function allocProfiled<T>(
   dir: string | undefined,
   name: string,
   fn: () => Promise<T>,
   say: (m: string) => void,
 ): Promise<T> {
-  if (!dir) return fn();
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 4096,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    await mkdir(dir, { recursive: true });
-    await writeFile(`${dir}/${name.replace(/[^a-z0-9]+/gi, '-')}.heapprofile`, JSON.stringify(profile));
-    const rows = allocationsByFunction(profile.head as SamplingNode);
-    say(`allocations of ${name} by function (sampled bytes):`);
-    for (const [k, v] of rows) say(`  ${String(v).padStart(12)}  ${k}`);
-    session.disconnect();
-  }
+  return inspected(
+    dir,
+    { name, ext: 'heapprofile' },
+    async (s) => {
+      await s.post('HeapProfiler.enable');
+      await s.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    async (s) => (await s.post('HeapProfiler.stopSampling')).profile,
+    fn,
+    (profile) => {
+      say(`allocations of ${name} by function (sampled bytes):`);
+      for (const [k, v] of allocationsByFunction(profile.head as SamplingNode))
+        say(`  ${String(v).padStart(12)}  ${k}`);
+    },
+  );
 }

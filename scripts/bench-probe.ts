@@ -39,7 +39,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { benchDatabase } from './bench-db.ts';
 import { profiled } from './cpu-profile.ts';
 import { allocProfiled } from './alloc-profile.ts';
-import { mainThreadWakeups, threadCpu, threadCpuSince } from './thread-cpu.ts';
+import { threadMark, threadsSince } from './thread-cpu.ts';
 import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
@@ -257,8 +257,7 @@ const rawCpuUsPerConnectMax = (rawMaxCpu.user + rawMaxCpu.system) / Math.max(1, 
 const rawRate = N / intervalS;
 say(`raw connect loop paced at ${Math.round(rawRate)}/s (10 s)…`);
 const rawCpu0 = process.cpuUsage();
-const rawThreads0 = threadCpu();
-const rawWakeups0 = mainThreadWakeups();
+const rawMark = threadMark();
 const raw = await rawConnectLoop({
   host: '127.0.0.1',
   port: openPort,
@@ -268,8 +267,7 @@ const raw = await rawConnectLoop({
   ...(socketConnect ? { check: socketConnect } : {}),
 });
 const rawCpu = process.cpuUsage(rawCpu0);
-const rawThreadsMs = threadCpuSince(rawThreads0, threadCpu());
-const rawWakeups1 = mainThreadWakeups();
+const rawThreads = threadsSince(rawMark);
 /** CPU of one bare connect + reset at the run's check rate, same process: what a check costs at least. */
 const rawCpuUsPerConnect = (rawCpu.user + rawCpu.system) / Math.max(1, raw.connects + raw.failures);
 say(`raw: ${Math.round(rawMax.perSec)}/s back to back, ${Math.round(raw.perSec)}/s paced (${raw.missed} missed)`);
@@ -408,9 +406,10 @@ const importN = Number(a.import);
 if (importN > 0 && !bench.env.DATABASE_URL)
   throw new Error('--import needs --db postgres (the importer is another process)');
 const watch = importN > 0 ? importWatch((t, o) => runCheck(t, o)) : null;
-// --no-connect: every check answers "open" at once without a packet, so the window's CPU is the
-// runtime's own (scheduling, alerting, rollups, writes) without the connect's
-const noConnect: ProbeRuntimeOptions['check'] | undefined = a['no-connect']
+// the runtime's check when a flag replaces its own: --no-connect, every check answers "open" at
+// once without a packet (the window's CPU is then the runtime's own: scheduling, alerting,
+// rollups, writes); --socket-connect, plain connects on net.Socket
+const windowCheck: ProbeRuntimeOptions['check'] | undefined = a['no-connect']
   ? () => Promise.resolve({ ok: true, latencyMs: 0.1, at: Date.now() })
   : socketConnect
     ? (t, o) => (!t.check || t.check.kind === 'TCP_CONNECT' ? socketConnect(t, o) : runCheck(t, o))
@@ -421,7 +420,7 @@ const probe = createProbeRuntime({
   events: createEvents(),
   nodeId: 'bench',
   flushMs: 500,
-  ...(watch ? { check: watch.check } : noConnect ? { check: noConnect } : {}),
+  ...(watch ? { check: watch.check } : windowCheck ? { check: windowCheck } : {}),
 });
 // the first check may start while the monitors are still loading: watched from the outside
 let firstCheckMs: number | null = null;
@@ -449,10 +448,8 @@ const loopDelay = a['loop-delay'] ? monitorEventLoopDelay({ resolution: 10 }) : 
 loopDelay?.enable();
 const size0 = await dbSize();
 const cpu0 = process.cpuUsage();
-const threads0 = threadCpu();
-const wakeups0 = mainThreadWakeups();
-// the collections V8 ran in the window (the window starts after a full GC: these say how many
-// of the steady state's own it saw)
+const windowMark = threadMark();
+// the collections V8 ran in the window
 const gcs = { major: 0, minor: 0, ms: 0 };
 const gcWatch = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
@@ -472,8 +469,7 @@ await profiled(a['cpu-profile'], 'window', () =>
 const s1 = probe.stats();
 const elapsed = (Date.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-const threadsMs = threadCpuSince(threads0, threadCpu());
-const wakeups1 = mainThreadWakeups();
+const windowThreads = threadsSince(windowMark);
 gcWatch.disconnect();
 loopDelay?.disable(); // the window's (an import phase after it has its own)
 const size1 = await dbSize();
@@ -587,15 +583,12 @@ const result = {
     cpuProfile: a['cpu-profile'] !== undefined,
     allocProfile: a['alloc-profile'] !== undefined,
   },
-  /** CPU ms by thread over the window and over the paced raw loop (Linux; "node" is the main thread). */
-  threadCpuMs: threadsMs,
-  rawThreadCpuMs: rawThreadsMs,
+  /** CPU ms by thread over the window and over the paced raw loop (Linux; "main" is the main thread). */
+  threadCpuMs: windowThreads.threadCpuMs,
+  rawThreadCpuMs: rawThreads.threadCpuMs,
   /** The main thread's wake-ups per second (voluntary context switches; Linux), window and paced raw loop. */
-  wakeupsPerSec: wakeups0 !== null && wakeups1 !== null ? Math.round((wakeups1 - wakeups0) / elapsed) : null,
-  rawWakeupsPerSec:
-    rawWakeups0 !== null && rawWakeups1 !== null
-      ? Math.round((rawWakeups1 - rawWakeups0) / (raw.elapsedMs / 1000))
-      : null,
+  wakeupsPerSec: windowThreads.wakeupsPerSec,
+  rawWakeupsPerSec: rawThreads.wakeupsPerSec,
   perKind,
   tlsHandshakeUs,
   // the issue's figures (last, in this order)

@@ -2,13 +2,14 @@
 // ticks of 10 ms): the main thread against the helpers (V8's GC and compiler threads, libuv's pool)
 // together. Elsewhere (no /proc) it reads nothing (null).
 import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 /** CPU ms of the main thread ("main") and of the others together ("helpers"; Node names them all "node"). */
 export type ThreadCpu = Record<string, number>;
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
-export function threadCpu(): ThreadCpu | null {
+function threadCpu(): ThreadCpu | null {
   let tasks: string[];
   try {
     tasks = readdirSync('/proc/self/task');
@@ -36,7 +37,7 @@ export function threadCpu(): ThreadCpu | null {
  * How many times the main thread went to sleep and was woken (voluntary context switches): an
  * event loop's wake-ups, each of which costs CPU of its own on a virtual machine. Linux only.
  */
-export function mainThreadWakeups(): number | null {
+function mainThreadWakeups(): number | null {
   try {
     const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
     const m = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(status);
@@ -47,11 +48,35 @@ export function mainThreadWakeups(): number | null {
 }
 
 /** CPU ms per group spent between two readings (largest first). */
-export function threadCpuSince(before: ThreadCpu | null, after: ThreadCpu | null): ThreadCpu | null {
+function threadCpuSince(before: ThreadCpu | null, after: ThreadCpu | null): ThreadCpu | null {
   if (!before || !after) return null;
   const diff = Object.entries(after)
     .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
     .filter(([, v]) => v > 0)
     .sort((x, y) => y[1] - x[1]);
   return Object.fromEntries(diff);
+}
+
+/** A reading to measure a phase from: threadsSince(mark) at its end. */
+export interface ThreadMark {
+  threads: ThreadCpu | null;
+  wakeups: number | null;
+  at: number;
+}
+
+export const threadMark = (): ThreadMark => ({
+  threads: threadCpu(),
+  wakeups: mainThreadWakeups(),
+  at: performance.now(),
+});
+
+/** CPU ms by thread and the main thread's wake-ups per second since `mark` (null where unreadable). */
+export function threadsSince(mark: ThreadMark): { threadCpuMs: ThreadCpu | null; wakeupsPerSec: number | null } {
+  const wakeups = mainThreadWakeups();
+  const seconds = (performance.now() - mark.at) / 1000;
+  return {
+    threadCpuMs: threadCpuSince(mark.threads, threadCpu()),
+    wakeupsPerSec:
+      mark.wakeups !== null && wakeups !== null && seconds > 0 ? Math.round((wakeups - mark.wakeups) / seconds) : null,
+  };
 }
