@@ -12,6 +12,9 @@
 //                        that count as the runtime's CPU)
 //                        [--socket-connect] (connects on net.Socket, as before the TCP handle path, in the
 //                        raw loops and the runtime: the two paths compared)
+//                        [--tick-ms N] (a fixed wake-up granularity for the runtime's scheduler and the
+//                        paced raw loop; default: the runtime's own adaptive DEFAULT_TICK, and the raw
+//                        loop the tick it gives at the run's check rate)
 //                        [--no-connect] (every check answers "open" at once, no packet: the runtime's
 //                        own CPU per check, without the connect's)
 //                        [--processes K] (PostgreSQL: K probe processes split the ports by the shard
@@ -43,11 +46,11 @@ import { threadMark, threadsSince } from './thread-cpu.ts';
 import { runProcesses } from './bench-probe-processes.ts';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { fileURLToPath } from 'node:url';
-import { rawConnectLoop, runCheck, type CheckSpec } from '../server/probe/index.ts';
+import { rawConnectLoop, runCheck, tickFor, type CheckSpec } from '../server/probe/index.ts';
 import { tcpCheckOn } from '../server/probe/tcp-check.ts';
 import { importPhase, importWatch } from './bench-probe-import.ts';
 import { createEvents } from '../server/events/events.ts';
-import { createProbeRuntime, type ProbeRuntimeOptions } from '../server/monitoring/runtime.ts';
+import { createProbeRuntime, DEFAULT_TICK, type ProbeRuntimeOptions } from '../server/monitoring/runtime.ts';
 import { packRollupDays } from '../server/services/rollups/packing.ts';
 
 const { values: a } = parseArgs({
@@ -70,6 +73,7 @@ const { values: a } = parseArgs({
     'no-connect': { type: 'boolean', default: false },
     'loop-delay': { type: 'boolean', default: false },
     'socket-connect': { type: 'boolean', default: false },
+    'tick-ms': { type: 'string' },
   },
 });
 type Kind = 'connect' | 'banner' | 'tls' | 'http';
@@ -253,8 +257,13 @@ const rawMax = await rawConnectLoop({
 const rawMaxCpu = process.cpuUsage(rawMaxCpu0);
 /** CPU of one bare connect + reset, 64 in flight back to back (the ceiling), same process. */
 const rawCpuUsPerConnectMax = (rawMaxCpu.user + rawMaxCpu.system) / Math.max(1, rawMax.connects + rawMax.failures);
-// paced at the rate the runtime is offered (ports / interval), 20 ms ticks as the scheduler's
+// paced at the rate the runtime is offered (ports / interval), in ticks as the scheduler's
 const rawRate = N / intervalS;
+const tick = a['tick-ms'] === undefined ? DEFAULT_TICK : Number(a['tick-ms']);
+if (!(typeof tick !== 'number' || tick >= 1))
+  throw new Error(`--tick-ms: "${a['tick-ms']}" (a number of ms, at least 1)`);
+/** The tick at the run's check rate (the runtime's, once every port is loaded). */
+const tickMs = tickFor(tick, rawRate / 1000);
 say(`raw connect loop paced at ${Math.round(rawRate)}/s (10 s)…`);
 const rawCpu0 = process.cpuUsage();
 const rawMark = threadMark();
@@ -264,6 +273,7 @@ const raw = await rawConnectLoop({
   durationMs: 10_000,
   concurrency: 4_096,
   ratePerSec: rawRate,
+  tickMs,
   ...(socketConnect ? { check: socketConnect } : {}),
 });
 const rawCpu = process.cpuUsage(rawCpu0);
@@ -420,6 +430,7 @@ const probe = createProbeRuntime({
   events: createEvents(),
   nodeId: 'bench',
   flushMs: 500,
+  tickMs: tick,
   ...(watch ? { check: watch.check } : windowCheck ? { check: windowCheck } : {}),
 });
 // the first check may start while the monitors are still loading: watched from the outside
@@ -579,6 +590,7 @@ const result = {
   modes: {
     noConnect: a['no-connect'],
     socketConnect: a['socket-connect'],
+    tickMs: a['tick-ms'] === undefined ? `adaptive (${tickMs} ms)` : tickMs,
     loopDelay: a['loop-delay'],
     cpuProfile: a['cpu-profile'] !== undefined,
     allocProfile: a['alloc-profile'] !== undefined,

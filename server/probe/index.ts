@@ -4,7 +4,7 @@ export { tcpCheck } from './tcp-check.ts';
 export { createScheduler } from './scheduler.ts';
 export { rawConnectLoop, type RawConnectOptions, type RawConnectResult } from './raw-connect.ts';
 export { systemClock } from './clock.ts';
-export { alignedAfter, hashKey, phaseOf } from './timing.ts';
+export { alignedAfter, hashKey, phaseOf, tickFor } from './timing.ts';
 export { runCheck, CHECK_MODULES, type CheckModule, type CheckTarget, type CheckOptions } from './checks/index.ts';
 export * from './checks/spec.ts';
 export { regexProblem, REGEX_MAX_LENGTH } from './checks/regex.ts';

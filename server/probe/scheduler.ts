@@ -1,7 +1,7 @@
 import { systemClock } from './clock.ts';
 import { EXTRA, QUEUED, REGULAR, REMOVED, RETRY, RUNNING, SCHEDULED, SlotFifo, SlotHeap, SlotStore } from './slots.ts';
 import { tcpCheck } from './tcp-check.ts';
-import { alignedAfter, alignedAtOrAfter, hashKey, LatenessWindow } from './timing.ts';
+import { alignedAfter, alignedAtOrAfter, hashKey, LatenessWindow, tickFor } from './timing.ts';
 import type {
   CheckInfo,
   CheckCause,
@@ -64,7 +64,7 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
   const check: SchedulerCheck<T> = opts.check ?? ((t, o) => tcpCheck(t, o));
   const localAddress = opts.localAddress;
   const maxConcurrency = Math.max(1, opts.maxConcurrency ?? 4096);
-  const tickMs = Math.max(0, opts.tickMs ?? 0);
+  const tick = opts.tickMs ?? 0;
   const onError =
     opts.onError ??
     ((err: unknown, ctx: SchedulerErrorContext) =>
@@ -81,6 +81,8 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
   let checksDone = 0;
   let skippedSlots = 0;
   let totalLoad = 0;
+  /** Checks planned per ms over every target (each at its current step): what an adaptive tick follows. */
+  let totalRate = 0;
   let running = false;
   let timer: unknown;
   let timerDue = Infinity;
@@ -107,6 +109,9 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
     const load = t.timeoutMs / (s.fast[slot] ? t.retryIntervalMs : t.intervalMs);
     totalLoad += load - (s.load[slot] as number);
     s.load[slot] = load;
+    const rate = 1 / (s.fast[slot] ? t.retryIntervalMs : t.intervalMs);
+    totalRate += rate - (s.rate[slot] as number);
+    s.rate[slot] = rate;
   };
 
   /** Next planned start of `slot`, applying the missed-slot rule. */
@@ -147,6 +152,7 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
     // finds nothing due and re-arms. This keeps timer churn O(1) per change.
     if (top < 0) return;
     const topDue = s.due[top] as number;
+    const tickMs = tickFor(tick, totalRate);
     const at = tickMs > 0 ? Math.ceil(topDue / tickMs) * tickMs : topDue;
     if (timer !== undefined && timerDue <= at) return;
     if (timer !== undefined) clock.clearTimeout(timer);
@@ -287,6 +293,7 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
       if (slot === undefined) return false;
       slotOf.delete(key);
       totalLoad = slotOf.size === 0 ? 0 : totalLoad - (s.load[slot] as number);
+      totalRate = slotOf.size === 0 ? 0 : totalRate - (s.rate[slot] as number);
       const state = s.state[slot];
       if (state === SCHEDULED) {
         heap.remove(slot);
@@ -342,6 +349,7 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
     stats() {
       return {
         targets: slotOf.size,
+        tickMs: tickFor(tick, totalRate),
         inFlight,
         queued: queuedLive,
         checksDone,

@@ -44,6 +44,8 @@ export class SlotStore<T> {
   lastStarted = new Float64Array(0);
   /** timeoutMs / current step: this target's share of one concurrency slot. */
   load = new Float64Array(0);
+  /** Checks per ms at the current step (1 / interval, or 1 / retry interval in retry mode). */
+  rate = new Float64Array(0);
   state = new Uint8Array(0);
   fast = new Uint8Array(0);
   runNow = new Uint8Array(0);
@@ -68,6 +70,7 @@ export class SlotStore<T> {
     this.lastPlanned[slot] = Number.NaN;
     this.lastStarted[slot] = Number.NaN;
     this.load[slot] = 0;
+    this.rate[slot] = 0;
     this.state[slot] = SCHEDULED;
     this.fast[slot] = 0;
     this.runNow[slot] = 0;
@@ -91,6 +94,7 @@ export class SlotStore<T> {
     this.lastPlanned = grow(this.lastPlanned, n);
     this.lastStarted = grow(this.lastStarted, n);
     this.load = grow(this.load, n);
+    this.rate = grow(this.rate, n);
     this.state = grow(this.state, n);
     this.fast = grow(this.fast, n);
     this.runNow = grow(this.runNow, n);

@@ -1,3 +1,5 @@
+import type { AdaptiveTick } from './types.ts';
+
 /**
  * Stable 32-bit hash of a key: FNV-1a over UTF-16 code units, then the
  * murmur3 finaliser so that sequential keys ("port:1", "port:2"...) also
@@ -33,6 +35,17 @@ export function alignedAtOrAfter(from: number, phase: number, intervalMs: number
 export function alignedAfter(from: number, phase: number, intervalMs: number): number {
   const t = alignedAtOrAfter(from, phase, intervalMs);
   return t > from ? t : t + intervalMs;
+}
+
+/**
+ * The scheduler's tick (ms) at a planned rate of `checksPerMs`: a fixed tick as given; an
+ * adaptive one (types.ts AdaptiveTick) as checksPerTick / checksPerMs, between its bounds
+ * (whole ms; its maximum when nothing is planned).
+ */
+export function tickFor(tick: number | AdaptiveTick, checksPerMs: number): number {
+  if (typeof tick === 'number') return Math.max(0, tick);
+  const stretched = checksPerMs > 0 ? tick.checksPerTick / checksPerMs : tick.maxMs;
+  return Math.round(Math.min(tick.maxMs, Math.max(tick.minMs, stretched)));
 }
 
 export interface LatenessSummary {

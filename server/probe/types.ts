@@ -130,20 +130,35 @@ export interface SchedulerOptions<T extends ScheduledTarget<TargetKey> = Schedul
   /** Source address for the default check. */
   localAddress?: string;
   /**
-   * Wake-up granularity (ms, default 0: exact). With tickMs > 0 the one timer fires on multiples
-   * of tickMs and starts every check due by then together: at thousands of checks a second this
+   * Wake-up granularity (ms, default 0: exact). With a tick > 0 the one timer fires on multiples
+   * of it and starts every check due by then together: at thousands of checks a second this
    * is one wake-up (timer, epoll round, microtask drain) per tick instead of one per check, for
-   * at most tickMs of extra lateness.
+   * at most one tick of extra lateness. An AdaptiveTick stretches the tick as the planned check
+   * rate falls, so that a wake-up still starts about `checksPerTick` checks (timing.ts tickFor).
    */
-  tickMs?: number;
+  tickMs?: number | AdaptiveTick;
   /** Called synchronously once per finished check; never awaited. */
   onResult: (target: T, result: ProbeResult, info: CheckInfo) => void;
   /** Errors of onResult / check. Default: console.error. Must not throw (ignored if it does). */
   onError?: (err: unknown, ctx: SchedulerErrorContext) => void;
 }
 
+/**
+ * A tick that follows the planned check rate: checksPerTick / (checks planned per ms), kept
+ * between minMs and maxMs. A wake-up costs about the same whether it starts 5 checks or 50 (the
+ * timer, the epoll round, caches warmed again after the sleep), so at a low rate a longer tick
+ * is less CPU per check; at a high rate the tick stays short and lateness small.
+ */
+export interface AdaptiveTick {
+  minMs: number;
+  maxMs: number;
+  checksPerTick: number;
+}
+
 export interface SchedulerStats {
   targets: number;
+  /** The wake-up granularity now (ms; 0: exact): the fixed tick, or the adaptive one at the planned rate. */
+  tickMs: number;
   inFlight: number;
   queued: number;
   /** Checks finished since creation (cumulative). */

@@ -2,6 +2,7 @@
 import { manualClock } from '../helpers/manual-clock.ts';
 import { createScheduler } from '../../server/probe/scheduler.ts';
 import type {
+  AdaptiveTick,
   CheckInfo,
   ProbeResult,
   ScheduledTarget,
@@ -20,7 +21,7 @@ export interface HarnessOptions {
   concurrency?: number;
   maxConcurrency?: number;
   /** Scheduler wake-up granularity (SchedulerOptions.tickMs). */
-  tickMs?: number;
+  tickMs?: number | AdaptiveTick;
   /** How long the fake check of `t` takes (its n-th call, from 0). Default 10 ms. */
   duration?: (t: ScheduledTarget, n: number) => number;
   onResult?: SchedulerOptions['onResult'];

@@ -194,4 +194,59 @@ describe('scheduler: lifecycle', () => {
     expect(h.clock.armedTotal() - armed0).toBeLessThanOrEqual((h.clock.now() - t0) / tickMs + 2);
     expect(new Set(h.seen.map((s) => s.plannedAt)).size).toBeGreaterThan(2 * ((h.clock.now() - t0) / tickMs));
   });
+
+  it('with an adaptive tick, stretches the tick as the planned rate falls (about checksPerTick a wake-up, within its bounds) and shortens it when retries raise the rate', async () => {
+    const tick = { minMs: 20, maxMs: 100, checksPerTick: 50 };
+    const h = harness({ duration: () => 0, tickMs: tick });
+    const keys: string[] = [];
+    // 2,000 targets on 5 s: 0.4 checks a ms, 50 / 0.4 = 125 ms, held to the maximum
+    for (let i = 0; i < 2_000; i++) {
+      keys.push(`adaptive${i}`);
+      h.scheduler.upsert(target({ key: `adaptive${i}`, intervalMs: 5000, retryIntervalMs: 500, timeoutMs: 50 }));
+    }
+    expect(h.scheduler.stats().tickMs).toBe(100);
+    h.scheduler.start();
+    const round = async (tickMs: number) => {
+      const from = h.seen.length;
+      const t0 = h.clock.now();
+      const armed0 = h.clock.armedTotal();
+      await h.clock.advance(5000);
+      const mine = h.seen.slice(from);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const s of mine) {
+        expect(s.startedAt % tickMs).toBe(0);
+        expect(s.lateMs).toBeGreaterThanOrEqual(0);
+        expect(s.lateMs).toBeLessThan(tickMs);
+      }
+      // one wake-up per tick at most (plus re-arms)
+      expect(h.clock.armedTotal() - armed0).toBeLessThanOrEqual((h.clock.now() - t0) / tickMs + 2);
+      return mine;
+    };
+    expect((await round(100)).length).toBe(2_000);
+    // 8,000 more: 2 checks a ms, 25 ms
+    for (let i = 2_000; i < 10_000; i++) {
+      keys.push(`adaptive${i}`);
+      h.scheduler.upsert(target({ key: `adaptive${i}`, intervalMs: 5000, retryIntervalMs: 500, timeoutMs: 50 }));
+    }
+    expect(h.scheduler.stats().tickMs).toBe(25);
+    await h.clock.advance(5000); // the new targets' first round
+    await round(25);
+    // 9,500 removed: 0.1 a ms, back to the maximum; 400 of the 500 left in retry mode
+    // (500 ms steps): 0.82 a ms, 61 ms
+    for (const k of keys.slice(500)) h.scheduler.remove(k);
+    expect(h.scheduler.stats().tickMs).toBe(100);
+    for (const k of keys.slice(0, 400)) h.scheduler.setRetryMode(k, true);
+    expect(h.scheduler.stats().tickMs).toBe(Math.round(50 / (400 / 500 + 100 / 5000)));
+    await h.clock.advance(5000); // the timer armed before the change may still fire on the old grid
+    await round(61);
+    // a crowd: 100,000 targets on 1 s is 100 a ms, held to the minimum
+    const crowd = harness({ duration: () => 0, tickMs: tick });
+    for (let i = 0; i < 100_000; i++)
+      crowd.scheduler.upsert(target({ key: `crowd${i}`, intervalMs: 1000, timeoutMs: 50 }));
+    expect(crowd.scheduler.stats().tickMs).toBe(20);
+    // nothing planned: the maximum
+    const none = harness({ tickMs: tick });
+    expect(none.scheduler.stats().tickMs).toBe(100);
+    await h.scheduler.stop();
+  });
 });
