@@ -36,7 +36,11 @@ export async function runProcesses(o: ProcessesRun) {
   for (let i = 0; i < o.processes; i++) {
     const node = `bench-${i + 1}`;
     const child = fork(fileURLToPath(new URL('./bench-probe-node.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--max-old-space-size'))],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...process.execArgv.filter((a) => a.startsWith('--max-old-space-size') || a === '--no-memory-reducer'),
+      ],
       env: { ...process.env, BENCH_DATABASE_URL: o.url, BENCH_NODE_ID: node },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

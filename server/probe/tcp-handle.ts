@@ -59,21 +59,44 @@ function loadBinding(): TcpBinding | null {
 
 const noop = (): void => {};
 
+/**
+ * A connect under way. The binding's request and handle objects hold nothing of it: V8 treats
+ * the wrapper objects of native handles as live in every minor collection (native code holds
+ * them), so whatever they reference (a completion closure, the check's promise and timer, its
+ * result) was promoted with them at each check and left for a major collection: at 556 checks a
+ * second that was a major collection every few seconds (README, "Session 12"). The state lives
+ * here, keyed by the request, and is dropped when the connect ends.
+ */
+interface Connect {
+  handle: TcpHandle;
+  open: boolean;
+  done: ConnectDone;
+}
+const underWay = new Map<ConnectRequest, Connect>();
+
+/** The request's completion (one function for every connect, as net's afterConnect). */
+function onComplete(this: ConnectRequest, status: number): void {
+  const c = underWay.get(this);
+  if (!c) return; // cancelled: the handle is already closed
+  underWay.delete(this);
+  c.open = false;
+  // the reset closes the handle (Node marks it closing even when the reset reports an error,
+  // which libuv does only for a stream already shutting down: as net.Socket's resetAndDestroy,
+  // nothing more can be done with it then)
+  if (status === 0) c.handle.reset(noop);
+  else c.handle.close();
+  c.done(status, 'connect');
+}
+
 function create(b: TcpBinding): TcpHandles {
   const { TCP, TCPConnectWrap, constants } = b;
   return {
     connect(family, host, port, localAddress, done) {
       const handle = new TCP(constants.SOCKET);
-      let open = true;
-      const close = (): void => {
-        if (!open) return;
-        open = false;
-        handle.close();
-      };
       if (localAddress !== undefined) {
         const err = family === 6 ? handle.bind6(localAddress, 0, 0) : handle.bind(localAddress, 0);
         if (err !== 0) {
-          close();
+          handle.close();
           done(err, 'bind');
           return noop;
         }
@@ -82,24 +105,21 @@ function create(b: TcpBinding): TcpHandles {
       req.address = host;
       req.port = port;
       if (localAddress !== undefined) req.localAddress = localAddress;
-      req.oncomplete = (status: number) => {
-        if (!open) return; // cancelled: the handle is already closed
-        if (status === 0) {
-          open = false;
-          // the reset closes the handle (Node marks it closing even when the reset reports an
-          // error, which libuv does only for a stream already shutting down: as net.Socket's
-          // resetAndDestroy, nothing more can be done with it then)
-          handle.reset(noop);
-        } else close();
-        done(status, 'connect');
-      };
+      req.oncomplete = onComplete;
       const err = family === 6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);
       if (err !== 0) {
-        close();
+        handle.close();
         done(err, 'connect');
         return noop;
       }
-      return close;
+      const c: Connect = { handle, open: true, done };
+      underWay.set(req, c);
+      return () => {
+        if (!c.open) return;
+        c.open = false;
+        underWay.delete(req);
+        handle.close();
+      };
     },
   };
 }
