@@ -77,31 +77,53 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
   return by;
 }
 
-/** The monitors with these ids (any order; deleted ones included, marked). */
-export async function readMonitors(prisma: PrismaClient, ids: readonly string[]): Promise<MonitorLoadRow[]> {
-  if (ids.length === 0) return [];
-  const list = [...ids];
-  const monitors = await prisma.$queryRaw<MonitorCols[]>`
+/**
+ * Which monitors to read: these ids, or every monitor whose id is after `after` (none: from the
+ * first) and at most `last`. A page of the whole load is a key range: PostgreSQL reads it as one
+ * index range per table, where 2,000 ids in `= ANY(...)` cost ~240 ms of its CPU a page at
+ * 200,000 monitors against ~35 ms for the range (README "Session 12").
+ */
+export type MonitorSelection = { ids: readonly string[] } | { after: string | null; last: string };
+
+/** The SQL condition selecting `col` (a monitor id column) by `sel`. */
+function selects(col: string, sel: MonitorSelection): Prisma.Sql {
+  const c = Prisma.raw(col);
+  if ('ids' in sel) return Prisma.sql`${c} = ANY(${[...sel.ids]}::text[])`;
+  return sel.after === null ? Prisma.sql`${c} <= ${sel.last}` : Prisma.sql`${c} > ${sel.after} AND ${c} <= ${sel.last}`;
+}
+
+/**
+ * The selected monitors (any order; deleted ones included, marked), only those `keep` accepts
+ * when given (a key range also holds monitors of other shards).
+ */
+export async function readMonitors(
+  prisma: PrismaClient,
+  sel: MonitorSelection,
+  keep?: (id: string) => boolean,
+): Promise<MonitorLoadRow[]> {
+  if ('ids' in sel && sel.ids.length === 0) return [];
+  const all = await prisma.$queryRaw<MonitorCols[]>`
     SELECT m."id", m."accountId", m."host", m."ports", m."pausedAt" IS NOT NULL AS paused,
       m."deletedAt" IS NOT NULL AS deleted, m."intervalSec", m."retryIntervalSec", m."timeoutMs",
       m."failureThreshold", m."recoveryThreshold", m."flapEnabled", m."flapWindow", m."flapChanges",
       m."flapFailedPercent", m."contactName", m."contactEmail", m."contactPhone", m."mailEnabled",
       m."smsEnabled", m."alimtalkEnabled", m."checks", s."allowPrivate"
     FROM "Monitor" m JOIN "Server" s ON s."id" = m."serverId"
-    WHERE m."id" = ANY(${list}::text[])`;
+    WHERE ${selects('m."id"', sel)}`;
+  const monitors = keep ? all.filter((m) => keep(m.id)) : all;
   if (monitors.length === 0) return [];
   const states = await prisma.$queryRaw<(PortLoadRow & { monitorId: string })[]>`
     SELECT "monitorId", "port", "phase"::text AS phase, "consecutiveFailures", "consecutiveSuccesses",
       ${ms('"since"')} AS since, ${ms('"lastCheckAt"')} AS "lastCheckAt", "lastOk", "lastLatencyMs",
       "lastErrorCode", "lastErrorMessage", "flapHistory", "flapping", ${ms('"flappingSince"')} AS "flappingSince"
-    FROM "PortState" WHERE "monitorId" = ANY(${list}::text[])`;
+    FROM "PortState" WHERE ${selects('"monitorId"', sel)}`;
   const windows = await prisma.$queryRaw<(MaintenanceLoadRow & { monitorId: string })[]>`
     SELECT "monitorId", "kind"::text AS kind, ${ms('"startsAt"')} AS "startsAt", ${ms('"endsAt"')} AS "endsAt",
       "weekday", "startMinute", "durationMin", "timeZone"
-    FROM "MaintenanceWindow" WHERE "monitorId" = ANY(${list}::text[]) ORDER BY "createdAt", "id"`;
+    FROM "MaintenanceWindow" WHERE ${selects('"monitorId"', sel)} ORDER BY "createdAt", "id"`;
   const incidents = await prisma.$queryRaw<{ monitorId: string; id: string; ports: number[]; flapFigures: unknown }[]>`
     SELECT "monitorId", "id", "ports", "flapFigures" FROM "Incident"
-    WHERE "monitorId" = ANY(${list}::text[]) AND "resolvedAt" IS NULL AND "kind" = 'HOST_DOWN'`;
+    WHERE ${selects('"monitorId"', sel)} AND "resolvedAt" IS NULL AND "kind" = 'HOST_DOWN'`;
   const accountIds = [...new Set(monitors.map((m) => m.accountId))];
   const accounts = await prisma.$queryRaw<{ id: string; language: Language }[]>`
     SELECT "id", "language"::text AS language FROM "Account" WHERE "id" = ANY(${accountIds}::text[])`;

@@ -264,7 +264,7 @@ export async function* monitorPages(
   // planned it, on a table just filled by a bulk import, as a scan of every monitor plus a sort
   // per page (0.7 s a page at 1M monitors: a load growing with the square of the monitors).
   const walk = !opts.ids && !opts.changedSince;
-  type Ids = { keep: Map<string, number>; last: string; full: boolean } | null;
+  type Ids = { keep: Map<string, number>; after: string | null; last: string; full: boolean } | null;
   /** The next page's ids after `after` (keyset), with their shards; those the filter keeps. */
   const idsPage = async (after: string | null): Promise<Ids> => {
     const page: { id: string; shard: number; keep: boolean }[] = walk
@@ -279,12 +279,18 @@ export async function* monitorPages(
     if (page.length === 0) return null;
     return {
       keep: new Map(page.filter((r) => r.keep).map((r) => [r.id, r.shard])),
+      after,
       last: page[page.length - 1]!.id,
       full: page.length === pageSize,
     };
   };
-  const rowsOf = async (keep: Map<string, number>): Promise<LoadedMonitor[]> => {
-    const rows = keep.size > 0 ? await readMonitors(prisma, [...keep.keys()]) : [];
+  // a whole load reads each page as its key range (one index range per table; the rows of the
+  // range that the filter drops are left out), a filtered read by its ids
+  const rowsOf = async ({ keep, after, last }: NonNullable<Ids>): Promise<LoadedMonitor[]> => {
+    if (keep.size === 0) return [];
+    const rows = walk
+      ? await readMonitors(prisma, { after, last }, (id) => keep.has(id))
+      : await readMonitors(prisma, { ids: [...keep.keys()] });
     return rows.map((row) => ({ row, shard: keep.get(row.id) ?? 0 }));
   };
   // Pages read ahead: the ids of the next pages are walked one after the other (a cheap index
@@ -305,7 +311,7 @@ export async function* monitorPages(
       }
       after = ids.last;
       more = ids.full;
-      const rows = rowsOf(ids.keep);
+      const rows = rowsOf(ids);
       rows.catch(() => {});
       ahead.push(rows);
     }

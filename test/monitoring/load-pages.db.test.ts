@@ -79,14 +79,23 @@ describe('monitorPages (the paged load)', () => {
     for (const m of pages.flat()) expect(m.row.deleted).toBe(deleted.has(m.row.id));
   });
 
-  /** The database client, whose raw queries fail when they ask for the rows of `poison` (a monitor id). */
+  /**
+   * The database client, whose read of monitor rows fails when it asks for `poison` (a monitor id:
+   * in a list of ids, or as the last id of a key range).
+   */
   function failing(poison: string): { p: PrismaClient; failed: () => number } {
     let n = 0;
     const p = new Proxy(prisma, {
       get(target, key, receiver) {
         if (key !== '$queryRaw') return Reflect.get(target, key, receiver) as unknown;
         return (...args: Parameters<PrismaClient['$queryRaw']>) => {
-          if (args.some((a) => Array.isArray(a) && a.includes(poison))) {
+          const [sql, ...values] = args;
+          const rowsRead = Array.isArray(sql) && sql.join('?').includes('JOIN "Server"');
+          // a condition is a nested Prisma.sql fragment: its own values
+          const flat = values.flatMap((v): unknown[] =>
+            typeof v === 'object' && v !== null && 'values' in v ? (v as { values: unknown[] }).values : [v],
+          );
+          if (rowsRead && flat.some((v) => v === poison || (Array.isArray(v) && v.includes(poison)))) {
             n += 1;
             return Promise.reject(new Error('database away'));
           }
@@ -101,7 +110,7 @@ describe('monitorPages (the paged load)', () => {
     // deleted ones included: every page holds three monitors
     const live = await orderedIds('true');
     // pages of 3: the third page's rows fail while the caller is still busy with the first
-    const { p, failed } = failing(live[6]!);
+    const { p, failed } = failing(live[8]!);
     unhandled = [];
     const got: string[] = [];
     await expect(
@@ -121,7 +130,7 @@ describe('monitorPages (the paged load)', () => {
   it('leaves no unhandled rejection when the caller stops before a failed read ahead', async () => {
     // deleted ones included: every page holds three monitors
     const live = await orderedIds('true');
-    const { p, failed } = failing(live[6]!);
+    const { p, failed } = failing(live[8]!);
     unhandled = [];
     for await (const page of monitorPages(p, ALL_SHARDS, { pageSize: 3, includeDeleted: true })) {
       expect(page.map((m) => m.row.id)).toEqual(live.slice(0, 3));
