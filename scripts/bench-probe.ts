@@ -590,7 +590,10 @@ const result = {
   modes: {
     noConnect: a['no-connect'],
     socketConnect: a['socket-connect'],
-    tickMs: a['tick-ms'] === undefined ? `adaptive (${tickMs} ms)` : tickMs,
+    /** The runtime's tick at the end of the window (the raw loop ran at `rawTickMs`). */
+    tickMs: s1.tickMs,
+    adaptiveTick: a['tick-ms'] === undefined,
+    rawTickMs: tickMs,
     loopDelay: a['loop-delay'],
     cpuProfile: a['cpu-profile'] !== undefined,
     allocProfile: a['alloc-profile'] !== undefined,

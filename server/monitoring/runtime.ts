@@ -100,6 +100,8 @@ export interface ProbeRuntimeStats {
   targets: number;
   ownedShards: number;
   checksDone: number;
+  /** The scheduler's tick now (ms; adaptive: at the planned rate, retries included). */
+  tickMs: number;
   inFlight: number;
   queued: number;
   lateness: { count: number; p50: number; p99: number; max: number };
@@ -541,6 +543,7 @@ export function createProbeRuntime(opts: ProbeRuntimeOptions): ProbeRuntime {
         targets: s.targets,
         ownedShards: leases.owned().length,
         checksDone: s.checksDone,
+        tickMs: s.tickMs,
         inFlight: s.inFlight,
         queued: s.queued,
         lateness: s.lateness,

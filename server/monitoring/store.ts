@@ -294,14 +294,29 @@ export async function* monitorPages(
     return rows.map((row) => ({ row, shard: keep.get(row.id) ?? 0 }));
   };
   // Pages read ahead: the ids of the next pages are walked one after the other (a cheap index
-  // range each), and the rows of up to READ_AHEAD pages are read at once on their own pooled
-  // connections while the caller applies the current one. With one page ahead the load was half
-  // idle, waiting for PostgreSQL (a CPU profile of the load at 200,000 monitors: README
-  // "Session 12"). A read ahead that fails while the caller is busy is marked handled at once and
-  // thrown where its page is awaited; a caller that stops early leaves the rest unread.
+  // range each, one walk at a time, also while the caller applies a page), and the rows of up to
+  // READ_AHEAD pages are read at once on their own pooled connections. With one page ahead the
+  // load was half idle, waiting for PostgreSQL (a CPU profile of the load at 200,000 monitors:
+  // README "Session 12"). A read that fails while the caller is busy is marked handled at once
+  // and thrown where the caller next needs it (a page's rows where that page is awaited; a failed
+  // walk once the pages read before it are yielded); a caller that stops early leaves the rest.
   const ahead: Promise<LoadedMonitor[]>[] = [];
   let after: string | null = null;
   let more = true;
+  /** A failed walk: its error, thrown once the pages read before it are yielded. */
+  const walkFailed: { err: unknown; failed: boolean } = { err: null, failed: false };
+  let walking: Promise<void> | null = null;
+  const walkOn = (): Promise<void> => {
+    walking ??= fill()
+      .catch((err: unknown) => {
+        walkFailed.err = err;
+        walkFailed.failed = true;
+      })
+      .finally(() => {
+        walking = null;
+      });
+    return walking;
+  };
   const fill = async (): Promise<void> => {
     while (more && ahead.length < READ_AHEAD) {
       const ids = await idsPage(after);
@@ -317,9 +332,13 @@ export async function* monitorPages(
     }
   };
   for (;;) {
-    await fill();
+    if (ahead.length === 0 && !walkFailed.failed) await walkOn();
     const next = ahead.shift();
-    if (!next) return;
+    if (!next) {
+      if (walkFailed.failed) throw walkFailed.err;
+      return;
+    }
+    if (more && !walkFailed.failed) void walkOn(); // the next pages' ids and rows while this one is awaited and applied
     const rows = await next;
     if (rows.length > 0) yield rows;
   }

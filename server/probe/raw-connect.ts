@@ -13,7 +13,7 @@ export interface RawConnectOptions {
    * scheduler wakes), instead of back to back. A start the cap holds back waits for a free place.
    */
   ratePerSec?: number;
-  /** Paced: the wake-up granularity (default 20 ms, the runtime's tick). */
+  /** Paced: the wake-up granularity (default 20 ms: the runtime's tick at high rates; bench:probe passes the tick its adaptive one gives at the rate). */
   tickMs?: number;
   /** Per-connect timeout (default 5000 ms). */
   timeoutMs?: number;

@@ -74,11 +74,18 @@ interface Connect {
 }
 const underWay = new Map<ConnectRequest, Connect>();
 
-/** The request's completion (one function for every connect, as net's afterConnect). */
-function onComplete(this: ConnectRequest, status: number): void {
-  const c = underWay.get(this);
+/** Connects under way (tests: none is left behind once every check has ended). */
+export const connectsUnderWay = (): number => underWay.size;
+
+/**
+ * The request's completion (one function for every connect, as net's afterConnect): Node calls
+ * it on the request with (status, handle, request, readable, writable).
+ */
+function onComplete(this: ConnectRequest, status: number, _handle?: unknown, request?: ConnectRequest): void {
+  const req = request ?? this;
+  const c = underWay.get(req);
   if (!c) return; // cancelled: the handle is already closed
-  underWay.delete(this);
+  underWay.delete(req);
   c.open = false;
   // the reset closes the handle (Node marks it closing even when the reset reports an error,
   // which libuv does only for a stream already shutting down: as net.Socket's resetAndDestroy,

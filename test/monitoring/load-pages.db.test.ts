@@ -106,7 +106,10 @@ describe('monitorPages (the paged load)', () => {
     return { p, failed: () => n };
   }
 
-  it('throws a failed read ahead where its page is awaited, after the pages before it', async () => {
+  it.each([
+    ['a whole load (key ranges)', {}],
+    ['a filtered read (ids)', { changedSince: new Date(0) }],
+  ])('throws a failed read ahead where its page is awaited, after the pages before it: %s', async (_, extra) => {
     // deleted ones included: every page holds three monitors
     const live = await orderedIds('true');
     // pages of 3: the third page's rows fail while the caller is still busy with the first
@@ -115,7 +118,7 @@ describe('monitorPages (the paged load)', () => {
     const got: string[] = [];
     await expect(
       (async () => {
-        for await (const page of monitorPages(p, ALL_SHARDS, { pageSize: 3, includeDeleted: true })) {
+        for await (const page of monitorPages(p, ALL_SHARDS, { pageSize: 3, includeDeleted: true, ...extra })) {
           await new Promise((r) => setTimeout(r, 30)); // the caller is busy: the read ahead fails meanwhile
           got.push(...page.map((m) => m.row.id));
         }

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { tcpCheckOn } from '../../server/probe/tcp-check.ts';
-import { tcpHandles } from '../../server/probe/tcp-handle.ts';
+import { connectsUnderWay, tcpHandles } from '../../server/probe/tcp-handle.ts';
 import type { ProbeResult, ProbeTarget, TcpCheckOptions } from '../../server/probe/types.ts';
 import { ipv6Loopback, openTarget, refusingPort, timeoutTarget, timeWaitCount } from './helpers.ts';
 import { until as pollUntil } from '../helpers/poll.ts';
@@ -169,6 +169,8 @@ describe.each(PATHS)('on a $path', ({ run: tcpCheck }) => {
       expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ECONNREFUSED', 'ETIMEDOUT', 'ABORT_ERR']);
       // the open target's accepted socket counts too: it closes with the reset
       expect(await until(() => sockets() <= before)).toBe(true);
+      // and the handle path keeps no state of a connect that ended (its map of connects under way)
+      expect(connectsUnderWay()).toBe(0);
     });
 
     it('passes OS errors through, e.g. an unusable source address', async () => {
