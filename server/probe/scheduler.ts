@@ -106,10 +106,11 @@ export function createScheduler<T extends ScheduledTarget<TargetKey> = Scheduled
 
   const setLoad = (slot: number): void => {
     const t = targetOf(slot);
-    const load = t.timeoutMs / (s.fast[slot] ? t.retryIntervalMs : t.intervalMs);
+    const step = s.fast[slot] ? t.retryIntervalMs : t.intervalMs;
+    const load = t.timeoutMs / step;
     totalLoad += load - (s.load[slot] as number);
     s.load[slot] = load;
-    const rate = 1 / (s.fast[slot] ? t.retryIntervalMs : t.intervalMs);
+    const rate = 1 / step;
     totalRate += rate - (s.rate[slot] as number);
     s.rate[slot] = rate;
   };

@@ -69,7 +69,6 @@ const noop = (): void => {};
  */
 interface Connect {
   handle: TcpHandle;
-  open: boolean;
   done: ConnectDone;
 }
 const underWay = new Map<ConnectRequest, Connect>();
@@ -86,7 +85,6 @@ function onComplete(this: ConnectRequest, status: number, _handle?: unknown, req
   const c = underWay.get(req);
   if (!c) return; // cancelled: the handle is already closed
   underWay.delete(req);
-  c.open = false;
   // the reset closes the handle (Node marks it closing even when the reset reports an error,
   // which libuv does only for a stream already shutting down: as net.Socket's resetAndDestroy,
   // nothing more can be done with it then)
@@ -119,13 +117,10 @@ function create(b: TcpBinding): TcpHandles {
         done(err, 'connect');
         return noop;
       }
-      const c: Connect = { handle, open: true, done };
-      underWay.set(req, c);
+      underWay.set(req, { handle, done });
+      // cancelled while under way (not after its completion, which left the map)
       return () => {
-        if (!c.open) return;
-        c.open = false;
-        underWay.delete(req);
-        handle.close();
+        if (underWay.delete(req)) handle.close();
       };
     },
   };
